@@ -1,0 +1,95 @@
+import type { Profile } from "./profiles.js";
+
+/** Raised before a call that would pass a cap; the engine ends the run with status budget-exhausted. */
+export class BudgetExhaustedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BudgetExhaustedError";
+  }
+}
+
+export interface Caps {
+  maxCost?: number;
+  maxCalls?: number;
+}
+
+export interface Totals {
+  calls: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** Priced cost of every call, cached or not (what the run would cost from scratch). */
+  cost: number;
+  /** Cost of the calls that actually reached an endpoint in this process. */
+  spent: number;
+  unpricedCalls: number;
+  cacheHits: number;
+  retries: number;
+}
+
+export function emptyTotals(): Totals {
+  return { calls: 0, tokensIn: 0, tokensOut: 0, cost: 0, spent: 0, unpricedCalls: 0, cacheHits: 0, retries: 0 };
+}
+
+export function priceOf(profile: Profile | undefined, tokensIn: number, tokensOut: number): number | null {
+  if (!profile?.price) return null;
+  return (tokensIn * profile.price.input + tokensOut * profile.price.output) / 1_000_000;
+}
+
+/**
+ * Token and cost accounting per run, per generation and per agent, with budget caps. Caps count
+ * every LLM call, cached or not, so a replay from the cache stops at the same point as the original.
+ */
+export class Ledger {
+  run: Totals = emptyTotals();
+  byGeneration = new Map<number, Totals>();
+  byAgent = new Map<string, Totals>();
+  private inFlight = 0;
+
+  constructor(readonly caps: Caps = {}) {}
+
+  /** Claims a call slot, or throws when a cap has been reached. */
+  reserve(): void {
+    const { maxCalls, maxCost } = this.caps;
+    if (maxCalls !== undefined && this.run.calls + this.inFlight >= maxCalls) {
+      throw new BudgetExhaustedError(`max-calls cap of ${maxCalls} reached`);
+    }
+    if (maxCost !== undefined && this.run.cost >= maxCost) {
+      throw new BudgetExhaustedError(`max-cost cap of $${maxCost} reached ($${this.run.cost.toFixed(4)} so far)`);
+    }
+    this.inFlight++;
+  }
+
+  release(): void {
+    this.inFlight--;
+  }
+
+  record(entry: { agentId: string; generation: number; tokensIn: number; tokensOut: number; cost: number | null; cached: boolean; retries: number }): void {
+    for (const totals of [this.run, this.totalsFor(this.byGeneration, entry.generation), this.totalsFor(this.byAgent, entry.agentId)]) {
+      totals.calls++;
+      totals.tokensIn += entry.tokensIn;
+      totals.tokensOut += entry.tokensOut;
+      totals.retries += entry.retries;
+      if (entry.cost === null) totals.unpricedCalls++;
+      else {
+        totals.cost += entry.cost;
+        if (!entry.cached) totals.spent += entry.cost;
+      }
+      if (entry.cached) totals.cacheHits++;
+    }
+  }
+
+  generation(generation: number): Totals {
+    return this.byGeneration.get(generation) ?? emptyTotals();
+  }
+
+  /** For checkpoints: run totals survive a resume; per-generation ones restart with the generation. */
+  restore(run: Totals): void {
+    this.run = { ...emptyTotals(), ...run };
+  }
+
+  private totalsFor<K>(map: Map<K, Totals>, key: K): Totals {
+    let totals = map.get(key);
+    if (!totals) map.set(key, (totals = emptyTotals()));
+    return totals;
+  }
+}

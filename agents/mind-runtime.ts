@@ -1,0 +1,176 @@
+import { ChatOpenAI } from "@langchain/openai";
+import type { BaseMessageLike } from "@langchain/core/messages";
+import pLimit, { type LimitFunction } from "p-limit";
+import type { EventInput, TimeCoords } from "../sim/events.js";
+import type { Rng } from "../sim/rng.js";
+import { BudgetExhaustedError, type Ledger, priceOf } from "./ledger.js";
+import type { MindSpec, PolicyRegistry } from "./minds.js";
+import { PolicyChatModel } from "./policy-chat-model.js";
+import { modelParameters, type Profile, resolveApiKey } from "./profiles.js";
+import { cacheKey, type ResponseCache } from "./response-cache.js";
+import { withRetries } from "./retry.js";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface MindCallRequest {
+  agentId: string;
+  mind: MindSpec;
+  /** What the call is for ("strategy", "donation"...), recorded on its events. */
+  purpose: string;
+  messages: ChatMessage[];
+  /** The simulation state a policy decides from. */
+  state: unknown;
+  /** The policy's own stream for this call. */
+  rng: Rng;
+  t: TimeCoords;
+}
+
+export interface MindRuntimeOptions {
+  profiles: Record<string, Profile>;
+  policies: PolicyRegistry;
+  cache: ResponseCache;
+  ledger: Ledger;
+  /** One process-wide limit on LLM calls in flight. */
+  maxConcurrency: number;
+  /** Record prompts and answers of LLM calls in the event log. */
+  transcripts: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Told of each retry, for progress displays; retries never enter the event log (they are not reproducible). */
+  onRetry?: (info: { agentId: string; profile: string; attempt: number; error: unknown; waitMs: number }) => void;
+}
+
+const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+
+/**
+ * The one path every mind call takes. LLM minds: cache, concurrency limit, retries, accounting and
+ * an `llm-call` event. Policy minds: the same chat-model interface, offline and instant.
+ */
+export class MindRuntime {
+  private readonly limit: LimitFunction;
+  private readonly models = new Map<string, ChatOpenAI>();
+  private readonly policyModels = new Map<string, PolicyChatModel>();
+
+  constructor(readonly options: MindRuntimeOptions) {
+    this.limit = pLimit(options.maxConcurrency);
+  }
+
+  get inFlight(): number {
+    return this.limit.activeCount;
+  }
+
+  async call(request: MindCallRequest, emit: (event: EventInput) => void): Promise<string> {
+    return request.mind.kind === "policy"
+      ? this.callPolicy(request, request.mind)
+      : this.callLlm(request, request.mind.profile, emit);
+  }
+
+  private async callPolicy(request: MindCallRequest, mind: Extract<MindSpec, { kind: "policy" }>): Promise<string> {
+    let model = this.policyModels.get(mind.policy);
+    if (!model) {
+      const definition = this.options.policies[mind.policy];
+      if (!definition) throw new Error(`unknown policy "${mind.policy}"`);
+      model = new PolicyChatModel(mind.policy, definition.decide);
+      this.policyModels.set(mind.policy, model);
+    }
+    const reply = await model.invoke(toLangChain(request.messages), {
+      policyState: request.state,
+      params: mind.params,
+      purpose: request.purpose,
+      rng: request.rng,
+    });
+    return reply.text;
+  }
+
+  private async callLlm(request: MindCallRequest, profileName: string, emit: (event: EventInput) => void): Promise<string> {
+    const profile = this.options.profiles[profileName];
+    if (!profile) throw new Error(`unknown model profile "${profileName}"`);
+    const { cache, ledger } = this.options;
+    const key = cacheKey({ params: modelParameters(profile), messages: request.messages });
+    ledger.reserve();
+    try {
+      const started = performance.now();
+      let cached = true;
+      let attempts = 0;
+      let response = await cache.get(key);
+      if (!response) {
+        cached = false;
+        const model = this.modelFor(profileName, profile);
+        const result = await this.limit(() =>
+          withRetries(
+            () => model.invoke(toLangChain(request.messages), profile.seed !== undefined ? { seed: profile.seed } : {}),
+            {
+              maxRetries: profile.maxRetries,
+              onRetry: ({ attempt, error, waitMs }) =>
+                this.options.onRetry?.({ agentId: request.agentId, profile: profileName, attempt, error, waitMs }),
+            },
+          ),
+        );
+        attempts = result.attempts;
+        const text = result.value.text;
+        const usage = result.value.usage_metadata;
+        response = {
+          text,
+          tokensIn: usage?.input_tokens ?? estimateTokens(request.messages.map((m) => m.content).join("\n")),
+          tokensOut: usage?.output_tokens ?? estimateTokens(text),
+        };
+        await cache.put(key, response);
+      }
+      const cost = priceOf(profile, response.tokensIn, response.tokensOut);
+      ledger.record({
+        agentId: request.agentId,
+        generation: request.t.generation,
+        tokensIn: response.tokensIn,
+        tokensOut: response.tokensOut,
+        cost,
+        cached,
+        retries: Math.max(0, attempts - 1),
+      });
+      emit({
+        type: "llm-call",
+        t: request.t,
+        agentId: request.agentId,
+        purpose: request.purpose,
+        profile: profileName,
+        model: profile.model,
+        promptHash: key,
+        tokensIn: response.tokensIn,
+        tokensOut: response.tokensOut,
+        cost,
+        cached,
+        latencyMs: Math.round(performance.now() - started),
+        attempts,
+        ...(this.options.transcripts ? { messages: request.messages, response: response.text } : {}),
+      });
+      return response.text;
+    } finally {
+      ledger.release();
+    }
+  }
+
+  private modelFor(name: string, profile: Profile): ChatOpenAI {
+    let model = this.models.get(name);
+    if (!model) {
+      model = new ChatOpenAI({
+        model: profile.model,
+        apiKey: resolveApiKey(name, profile, this.options.env),
+        configuration: profile.baseURL ? { baseURL: profile.baseURL } : {},
+        ...(profile.temperature !== undefined ? { temperature: profile.temperature } : {}),
+        ...(profile.maxTokens !== undefined ? { maxTokens: profile.maxTokens } : {}),
+        timeout: profile.timeoutMs,
+        // Our own retry loop (withRetries) honours Retry-After and reports each retry.
+        maxRetries: 0,
+      });
+      this.models.set(name, model);
+    }
+    return model;
+  }
+}
+
+function toLangChain(messages: ChatMessage[]): BaseMessageLike[] {
+  return messages.map((m) => ({ role: m.role, content: m.content }));
+}
+
+export { BudgetExhaustedError };

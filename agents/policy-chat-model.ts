@@ -1,0 +1,44 @@
+import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
+import { AIMessage, type BaseMessage } from "@langchain/core/messages";
+import type { ChatResult } from "@langchain/core/outputs";
+import type { Rng } from "../sim/rng.js";
+
+/** What a policy decides from: the simulation state the scenario hands over, never the prompt text. */
+export interface PolicyDecisionInput {
+  purpose: string;
+  state: unknown;
+  params: Record<string, unknown>;
+  rng: Rng;
+}
+
+/** A policy answers in the same text form an LLM is asked for, so one parser serves both. */
+export type PolicyDecide = (input: PolicyDecisionInput) => string;
+
+export interface PolicyCallOptions extends BaseChatModelCallOptions {
+  policyState: unknown;
+  params: Record<string, unknown>;
+  purpose: string;
+  rng: Rng;
+}
+
+/**
+ * An offline, deterministic, seeded mind behind LangChain's chat-model interface: the engine calls
+ * it exactly as it calls ChatOpenAI, and it receives the simulation state through call options.
+ */
+export class PolicyChatModel extends BaseChatModel<PolicyCallOptions> {
+  constructor(
+    readonly policyName: string,
+    private readonly decide: PolicyDecide,
+  ) {
+    super({});
+  }
+
+  override _llmType(): string {
+    return "agora-policy";
+  }
+
+  override async _generate(_messages: BaseMessage[], options: this["ParsedCallOptions"]): Promise<ChatResult> {
+    const text = this.decide({ purpose: options.purpose, state: options.policyState, params: options.params, rng: options.rng });
+    return { generations: [{ text, message: new AIMessage(text) }] };
+  }
+}

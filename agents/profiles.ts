@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+/** A named model profile: one OpenAI-compatible endpoint and the parameters sent with each call. */
+export const profileSchema = z
+  .object({
+    model: z.string().min(1),
+    /** OpenAI-compatible base URL, e.g. http://localhost:11434/v1 for Ollama. Default: OpenAI. */
+    baseURL: z.url().optional(),
+    /** Name of the environment variable holding the API key; the key itself never enters a config. */
+    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    maxTokens: z.number().int().positive().optional(),
+    /** Passed through to the endpoint; honoured by OpenAI, vLLM, llama.cpp and others. */
+    seed: z.number().int().optional(),
+    timeoutMs: z.number().int().positive().default(60_000),
+    maxRetries: z.number().int().min(0).max(20).default(6),
+    /** USD per million tokens; without it calls record tokens only. */
+    price: z.object({ input: z.number().min(0), output: z.number().min(0) }).strict().optional(),
+    /** Requests and tokens per minute allowed for this profile (used by the batch limiter). */
+    rpm: z.number().positive().optional(),
+    tpm: z.number().positive().optional(),
+    contextWindow: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export type Profile = z.infer<typeof profileSchema>;
+
+/** The parameters that shape a response: what a cache key and a manifest record (never the key). */
+export function modelParameters(profile: Profile): Record<string, unknown> {
+  return {
+    model: profile.model,
+    temperature: profile.temperature ?? null,
+    maxTokens: profile.maxTokens ?? null,
+    seed: profile.seed ?? null,
+  };
+}
+
+export function resolveApiKey(profileName: string, profile: Profile, env: NodeJS.ProcessEnv = process.env): string {
+  if (!profile.apiKeyEnv) {
+    // Local servers (vLLM, Ollama, llama.cpp) accept any key; the OpenAI client insists on one.
+    return "sk-no-key";
+  }
+  const key = env[profile.apiKeyEnv];
+  if (!key) {
+    throw new Error(
+      `profiles.${profileName}.apiKeyEnv: environment variable ${profile.apiKeyEnv} is not set (it should hold the API key)`,
+    );
+  }
+  return key;
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+/** The `donorGame:` section of a config. Defaults follow Vallinder & Hughes (2024). */
+export const donorGameConfigSchema = z
+  .object({
+    /** Rounds per game; the released code plays one round per agent (12 for 12 agents). */
+    rounds: z.number().int().min(1).default(12),
+    /** Game 2 replays every pairing of game 1 with roles reversed. */
+    games: z.union([z.literal(1), z.literal(2)]).default(2),
+    endowment: z.number().positive().default(10),
+    multiplier: z.number().min(0).default(2),
+    traceDepth: z.number().int().min(1).default(3),
+    /** "code": the released code's rotation; "alternating": the donor half switches every round. */
+    schedule: z.enum(["code", "alternating"]).default("code"),
+    /** "mean-both-games": the paper; "game2x2": the released code (twice the game-2 resources). */
+    selection: z.enum(["mean-both-games", "game2x2"]).default("mean-both-games"),
+    punishment: z.enum(["none", "costly", "partner-choice"]).default("none"),
+    punishmentLoss: z.number().positive().default(2),
+    /** Re-asks after an unreadable answer before the donation defaults to 0. */
+    parseRetries: z.number().int().min(0).default(10),
+    /** What to do with an amount outside [0, holdings]: re-ask ("reject") or clamp it. */
+    outOfRange: z.enum(["reject", "clamp"]).default("reject"),
+    survivorFraction: z.number().gt(0).lt(1).default(0.5),
+    /** Show survivors' scores with their strategies, as the paper's prompt promises. */
+    showScores: z.boolean().default(true),
+    /** Survivors also rewrite their strategy from all survivors' advice. */
+    survivorsRevise: z.boolean().default(false),
+    /** Play the two games side by side (they share nothing); the results are the same either way. */
+    parallelGames: z.boolean().default(true),
+    /** Cultural evolution of policies: a newborn policy agent copies a survivor's parameters, mutated. */
+    policyMutation: z
+      .object({ rate: z.number().min(0).max(1).default(0.2), sd: z.number().min(0).default(0.1) })
+      .strict()
+      .default({ rate: 0.2, sd: 0.1 }),
+  })
+  .strict();
+
+export type DonorGameConfig = z.infer<typeof donorGameConfigSchema>;

@@ -1,0 +1,11 @@
+export const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+/** Gini coefficient: mean absolute difference over twice the mean (0 = equal, 1 = one holds all). */
+export function gini(xs: readonly number[]): number {
+  const mu = mean(xs);
+  if (xs.length === 0 || mu === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  // Sum over pairs of |xi - xj| via the sorted form: sum_i (2i - n + 1) x_i.
+  const weighted = sorted.reduce((acc, x, i) => acc + (2 * i - sorted.length + 1) * x, 0);
+  return weighted / (sorted.length * sorted.length * mu);
+}

@@ -1,0 +1,114 @@
+/**
+ * Parsing rules for Donor Game answers ("Justification: ... Answer: ..."):
+ * 1. The answer part is the text after the LAST "Answer:" label (case-insensitive; markdown such as
+ *    "**Answer:**", "**Answer**:", "### Answer:" and "Answer -" is accepted). No label -> failure.
+ *    The justification is the text before that label, minus a leading "Justification:" label, trimmed.
+ * 2. Partner choice: an answer part containing "refuse" is a refusal.
+ * 3. Costly punishment: the first keyword ("donate"/"give" or "punish") sets the kind and the amount is
+ *    the first number after it; with no keyword, the first number is a donation.
+ * 4. Amount = first number of the answer part (after the keyword, rule 3): "5", "5.5", "**5**", "$5",
+ *    "5.0 units". "1,000" is a thousands separator; "2,5" is a decimal comma only when the answer part
+ *    has no other digit group (otherwise the comma separates items: 2). "1/2" is 0.5 units; "50%",
+ *    "50 %", "50 percent" are 50% of holdings; "-3" is negative (out of range). Number words
+ *    ("five") are not read.
+ * 5. The amount must lie in [0, holdings] (tolerance 1e-9, snapped onto the bound). Outside it:
+ *    failure with outOfRange "reject", or clamped into range with clamped: true with "clamp".
+ * 6. No number -> failure.
+ * Strategies: from the first "My strategy will be" (case-insensitive) to the end is the strategy,
+ * verbatim; the text before it is the justification (rule 1 label removal). Without the phrase the
+ * whole text is the strategy and the justification is "".
+ */
+
+export type Punishment = "none" | "costly" | "partner-choice";
+export type DonorAction =
+  | { kind: "donate"; amount: number }
+  | { kind: "punish"; amount: number }
+  | { kind: "refuse" };
+export type ParseOutcome =
+  | { ok: true; action: DonorAction; justification: string; clamped: boolean }
+  | { ok: false; reason: string };
+
+const TOLERANCE = 1e-9;
+
+/** A label such as "Answer:", "**Answer:**", "### Answer:" or "Answer -", markdown included. */
+function labelPattern(word: string, flags: string): RegExp {
+  return new RegExp(`(?:[#*_]+[ \\t]*)?(?<![a-z0-9])${word}[*_]*[ \\t]*(?::|[-–—](?=\\s))[*_]*`, flags);
+}
+
+const ANSWER_LABEL = labelPattern("answer", "gi");
+const JUSTIFICATION_LABEL = new RegExp(`^\\s*${labelPattern("justification", "i").source}`, "i");
+const STRATEGY_PHRASE = /my strategy will be/i;
+const REFUSE = /\brefus/i;
+const COSTLY_KEYWORD = /\b(donat|giv|punish)[a-z]*/i;
+// sign (only when not glued to a word), number token, optional "/denominator", optional percent.
+const AMOUNT = /((?<!\w)[-−])?(\d+(?:,\d+)*(?:\.\d+)?)(?:\s*\/\s*(\d+(?:\.\d+)?))?(\s*(?:%|percent\b))?/i;
+const THOUSANDS = /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+const DECIMAL_COMMA = /^\d+,\d+$/;
+
+function quote(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return `"${flat.length > 80 ? `${flat.slice(0, 77)}...` : flat}"`;
+}
+
+function stripJustificationLabel(text: string): string {
+  return text.replace(JUSTIFICATION_LABEL, "").trim();
+}
+
+/** First amount in `segment`; `answer` is the whole answer part (for the decimal-comma rule). */
+function readAmount(segment: string, answer: string, holdings: number): number | "none" | "bad fraction" {
+  const m = AMOUNT.exec(segment);
+  if (!m) return "none";
+  const [, sign, token = "", denominator, percent] = m;
+  const sole = (answer.match(/\d+/g) ?? []).length === 2;
+  let value: number;
+  if (!token.includes(",") || THOUSANDS.test(token)) value = Number(token.replaceAll(",", ""));
+  else if (DECIMAL_COMMA.test(token) && sole) value = Number(token.replace(",", "."));
+  else return (sign ? -1 : 1) * Number(token.slice(0, token.indexOf(",")));
+  if (denominator !== undefined) {
+    if (Number(denominator) === 0) return "bad fraction";
+    value /= Number(denominator);
+  }
+  if (percent !== undefined) value = (holdings * value) / 100;
+  return sign ? -value : value;
+}
+
+export function parseDonation(
+  text: string,
+  opts: { punishment: Punishment; holdings: number; outOfRange: "reject" | "clamp" },
+): ParseOutcome {
+  const labels = [...text.matchAll(ANSWER_LABEL)];
+  const last = labels.at(-1);
+  if (!last) return { ok: false, reason: `no 'Answer:' label in response ${quote(text)}` };
+  const justification = stripJustificationLabel(text.slice(0, last.index));
+  const answer = text.slice(last.index + last[0].length).trim();
+
+  if (opts.punishment === "partner-choice" && REFUSE.test(answer)) {
+    return { ok: true, action: { kind: "refuse" }, justification, clamped: false };
+  }
+
+  let kind: "donate" | "punish" = "donate";
+  let segment = answer;
+  const keyword = opts.punishment === "costly" ? COSTLY_KEYWORD.exec(answer) : null;
+  if (keyword) {
+    kind = keyword[1]?.toLowerCase() === "punish" ? "punish" : "donate";
+    segment = answer.slice(keyword.index + keyword[0].length);
+  }
+
+  const raw = readAmount(segment, answer, opts.holdings);
+  if (raw === "none") return { ok: false, reason: `no amount in answer ${quote(answer)}` };
+  if (raw === "bad fraction") return { ok: false, reason: `fraction with zero denominator in answer ${quote(answer)}` };
+
+  const outside = raw < -TOLERANCE || raw > opts.holdings + TOLERANCE;
+  if (outside && opts.outOfRange === "reject") {
+    const problem = raw < 0 ? "is negative" : `exceeds holdings ${opts.holdings}`;
+    return { ok: false, reason: `amount ${raw} ${problem} in answer ${quote(answer)}` };
+  }
+  const amount = Math.min(Math.max(raw, 0), opts.holdings);
+  return { ok: true, action: { kind, amount }, justification, clamped: outside };
+}
+
+export function parseStrategy(text: string): { justification: string; strategy: string } {
+  const m = STRATEGY_PHRASE.exec(text);
+  if (!m) return { justification: "", strategy: text.trim() };
+  return { justification: stripJustificationLabel(text.slice(0, m.index)), strategy: text.slice(m.index).trim() };
+}

@@ -1,0 +1,116 @@
+import { z } from "zod";
+import type { PolicyDefinition, PolicyRegistry } from "../../agents/minds.js";
+import type { PolicyDecisionInput } from "../../agents/policy-chat-model.js";
+import type { Rng } from "../../sim/rng.js";
+import type { TraceEntry } from "./trace.js";
+
+/** What a policy sees when it is a donor: the same facts the donation prompt states. */
+export interface DonationState {
+  holdings: number;
+  recipientHoldings: number;
+  /** The recipient's visible trace, newest first. */
+  trace: readonly TraceEntry[];
+  punishment: "none" | "costly" | "partner-choice";
+}
+
+type Decision = { kind: "donate"; fraction: number } | { kind: "punish"; fraction: number } | { kind: "refuse" };
+
+const unit = z.number().min(0).max(1);
+
+/** The fraction the recipient gave in its latest action, or null when it has not acted yet. */
+function lastFraction(trace: readonly TraceEntry[]): number | null {
+  const latest = trace[0];
+  if (!latest || latest.kind === "none") return null;
+  return latest.kind === "donate" ? (latest.fraction ?? 0) : 0;
+}
+
+/** Policies answer in the form LLMs are asked for, so both go through the same parser. */
+function answer(decision: Decision, state: DonationState, why: string): string {
+  // Fixed notation: the parser reads plain decimals, never exponents.
+  const amount = (decision.kind === "refuse" ? 0 : decision.fraction * state.holdings).toFixed(12);
+  let text: string;
+  if (decision.kind === "refuse") text = "Refuse to play";
+  else if (state.punishment === "costly") text = `${decision.kind === "punish" ? "Punish" : "Donate"}, ${amount}`;
+  else text = amount;
+  return `Justification: ${why}\nAnswer: ${text}`;
+}
+
+/** Wraps a donation rule into a policy: strategy questions get the policy's own description. */
+function policy<P extends Record<string, unknown>>(definition: {
+  paramsSchema: z.ZodType<P>;
+  describe(params: P): string;
+  donate(state: DonationState, params: P, rng: Rng): { decision: Decision; why: string };
+}): PolicyDefinition<P> {
+  return {
+    paramsSchema: definition.paramsSchema,
+    describe: definition.describe,
+    decide: ({ purpose, state, params, rng }: PolicyDecisionInput) => {
+      if (purpose === "strategy") return definition.describe(params as P);
+      const donation = state as DonationState;
+      const { decision, why } = definition.donate(donation, params as P, rng);
+      return answer(decision, donation, why);
+    },
+    mutate: (params, rng, { rate, sd }) => {
+      const out: Record<string, unknown> = { ...params };
+      for (const [key, value] of Object.entries(params)) {
+        if (typeof value === "number" && rng.bool(rate)) out[key] = Math.min(1, Math.max(0, value + sd * rng.normal()));
+      }
+      return definition.paramsSchema.parse(out);
+    },
+  };
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+export const DONOR_POLICIES: PolicyRegistry = {
+  constant: policy({
+    paramsSchema: z.object({ fraction: unit }).strict(),
+    describe: ({ fraction }) => `My strategy will be to give ${pct(fraction)} of my resources to every recipient.`,
+    donate: (_s, { fraction }) => ({ decision: { kind: "donate", fraction }, why: `constant policy: always give ${pct(fraction)}.` }),
+  }),
+  defect: policy({
+    paramsSchema: z.object({}).strict(),
+    describe: () => "My strategy will be to never give anything.",
+    donate: () => ({ decision: { kind: "donate", fraction: 0 }, why: "defect policy: never give." }),
+  }),
+  "tit-for-tat": policy({
+    paramsSchema: z.object({ initial: unit.default(1) }).strict(),
+    describe: ({ initial }) =>
+      `My strategy will be to give the recipient the same share of my resources that they last gave, and ${pct(initial)} to recipients with no history.`,
+    donate: (state, { initial }) => {
+      const last = lastFraction(state.trace);
+      return last === null
+        ? { decision: { kind: "donate", fraction: initial }, why: `tit-for-tat: no history, give ${pct(initial)}.` }
+        : { decision: { kind: "donate", fraction: last }, why: `tit-for-tat: they last gave ${pct(last)}.` };
+    },
+  }),
+  "image-scoring": policy({
+    paramsSchema: z
+      .object({
+        threshold: unit.default(0.3),
+        fraction: unit.default(0.5),
+        /** Share of holdings spent punishing (or, under partner choice, refusing) a recipient below the threshold; 0 only withholds. */
+        punish: unit.default(0),
+      })
+      .strict(),
+    describe: ({ threshold, fraction, punish }) =>
+      `My strategy will be to give ${pct(fraction)} of my resources to recipients whose last action gave at least ${pct(threshold)}, and ${
+        punish > 0 ? "to punish" : "nothing to"
+      } the others.`,
+    donate: (state, { threshold, fraction, punish }) => {
+      const last = lastFraction(state.trace);
+      if (last === null || last >= threshold) return { decision: { kind: "donate", fraction }, why: "image scoring: good standing." };
+      if (punish > 0 && state.punishment === "costly") return { decision: { kind: "punish", fraction: punish }, why: "image scoring: punish a defector." };
+      if (punish > 0 && state.punishment === "partner-choice") return { decision: { kind: "refuse" }, why: "image scoring: refuse a defector." };
+      return { decision: { kind: "donate", fraction: 0 }, why: "image scoring: withhold from a defector." };
+    },
+  }),
+  random: policy({
+    paramsSchema: z.object({ min: unit.default(0), max: unit.default(1) }).strict().refine((p) => p.min <= p.max, "min <= max"),
+    describe: ({ min, max }) => `My strategy will be to give a random share of my resources between ${pct(min)} and ${pct(max)}.`,
+    donate: (_s, { min, max }, rng) => {
+      const fraction = min + (max - min) * rng.float();
+      return { decision: { kind: "donate", fraction }, why: `random policy: drew ${pct(fraction)}.` };
+    },
+  }),
+};

@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Mustache from "mustache";
+import { parse as parseYaml } from "yaml";
+import type { DonorGameConfig } from "./config.js";
+import type { TraceEntry } from "./trace.js";
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), "prompts");
+const read = (name: string) => readFileSync(join(DIR, name), "utf8");
+
+const TEMPLATES = {
+  system: read("system.md"),
+  strategyFirst: read("strategy-first.md"),
+  strategyNext: read("strategy-next.md"),
+  donation: read("donation.md"),
+  reask: read("reask.md"),
+};
+const TRACE = parseYaml(read("trace.yaml")) as Record<TraceEntry["kind"], string>;
+
+// Prompts are plain text: no HTML escaping.
+const render = (template: string, view: object): string => Mustache.render(template, view, {}, { escape: (s: string) => s }).trim();
+
+/** Units as shown to agents: at most two decimals, no trailing zeros. */
+export function formatUnits(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}
+
+function rules(config: DonorGameConfig) {
+  return {
+    endowment: formatUnits(config.endowment),
+    multiplier: config.multiplier,
+    traceDepth: config.traceDepth,
+    punishmentLoss: config.punishmentLoss,
+    punishmentNone: config.punishment === "none",
+    punishmentCostly: config.punishment === "costly",
+    partnerChoice: config.punishment === "partner-choice",
+    survivorPercent: Math.round(config.survivorFraction * 100),
+  };
+}
+
+export function systemPrompt(config: DonorGameConfig): string {
+  return render(TEMPLATES.system, rules(config));
+}
+
+export function strategyPrompt(
+  config: DonorGameConfig,
+  name: string,
+  survivors: readonly { strategy: string; score: number }[] | null,
+): string {
+  if (!survivors) return render(TEMPLATES.strategyFirst, { ...rules(config), name });
+  return render(TEMPLATES.strategyNext, {
+    ...rules(config),
+    name,
+    showScores: config.showScores,
+    survivors: survivors.map((s) => ({ strategy: s.strategy, score: formatUnits(s.score) })),
+  });
+}
+
+export function donationPrompt(
+  config: DonorGameConfig,
+  view: { name: string; strategy: string | undefined; generation: number; round: number; recipient: string; recipientHoldings: number; holdings: number; trace: readonly TraceEntry[] },
+): string {
+  return render(TEMPLATES.donation, {
+    ...rules(config),
+    ...view,
+    strategy: view.strategy ?? "",
+    holdings: formatUnits(view.holdings),
+    recipientHoldings: formatUnits(view.recipientHoldings),
+    trace: view.trace.map(traceLine),
+  });
+}
+
+export function reaskPrompt(config: DonorGameConfig, reason: string, holdings: number): string {
+  return render(TEMPLATES.reask, { ...rules(config), reason, holdings: formatUnits(holdings) });
+}
+
+export function traceLine(entry: TraceEntry): string {
+  if (entry.kind === "none") return render(TRACE.none, entry);
+  return render(TRACE[entry.kind], {
+    ...entry,
+    percent: ((entry.fraction ?? 0) * 100).toFixed(2),
+    amount: formatUnits(entry.amount),
+    taken: formatUnits(entry.taken ?? 0),
+  });
+}

@@ -1,0 +1,301 @@
+import type { MindSpec } from "../../agents/minds.js";
+import { mindInfo } from "../../agents/minds.js";
+import type { ChatMessage } from "../../agents/mind-runtime.js";
+import { ConfigError } from "../../sim/errors.js";
+import { areAdjacent } from "../../sim/graph/index.js";
+import type { Scenario, StepContext, StepDef } from "../../sim/scenario.js";
+import { donorGameConfigSchema, type DonorGameConfig } from "./config.js";
+import { gini, mean } from "./metrics.js";
+import { parseDonation, parseStrategy, type DonorAction } from "./parse.js";
+import { DONOR_POLICIES, type DonationState } from "./policies.js";
+import { donationPrompt, formatUnits, reaskPrompt, strategyPrompt, systemPrompt } from "./prompts.js";
+import { alternatingSchedule, codeSchedule, reversed, type Pairing } from "./schedule.js";
+import { initialTraces, recordAction, visibleTrace, type Traces } from "./trace.js";
+
+export interface DonorAgent {
+  id: string;
+  /** The generation the agent was born into. */
+  generation: number;
+  /** The graph node the agent occupies. */
+  slot: string;
+  parents: string[];
+  mind: MindSpec;
+  strategy?: string;
+  reasoning?: string;
+  /** A survivor asked to rewrite its strategy (survivorsRevise). */
+  revise?: boolean;
+}
+
+export interface DonorPopulation {
+  agents: DonorAgent[];
+  /** The survivors' strategies and scores that newborns and revising survivors learn from. */
+  advice: { id: string; strategy: string; score: number }[] | null;
+}
+
+interface Decision {
+  kind: DonorAction["kind"];
+  fraction: number;
+}
+
+interface GameState {
+  game: number;
+  resources: Map<string, number>;
+  traces: Traces;
+  schedule: Pairing[][];
+  decisions: Decision[];
+}
+
+interface DonorWork {
+  /** This generation's shuffled order: the first half is A, the second B. */
+  order: string[];
+  games: GameState[];
+  parseFailures: number;
+  fallbacks: number;
+  pairsSkipped: number;
+}
+
+type Ctx = StepContext<DonorGameConfig>;
+
+const byId = (population: DonorPopulation) => new Map(population.agents.map((a) => [a.id, a]));
+
+async function writeStrategy(agent: DonorAgent, population: DonorPopulation, ctx: Ctx): Promise<void> {
+  const config = ctx.config;
+  const messages: ChatMessage[] = [
+    { role: "system", content: systemPrompt(config) },
+    { role: "user", content: strategyPrompt(config, agent.id, population.advice) },
+  ];
+  const text = await ctx.ask({ agentId: agent.id, mind: agent.mind, purpose: "strategy", messages, state: {}, rng: ctx.rng("mind", agent.id, ctx.generation, "strategy") });
+  const { strategy, justification } = parseStrategy(text);
+  const revised = agent.revise === true;
+  Object.assign(agent, { strategy, reasoning: justification, revise: false });
+  if (revised) {
+    ctx.emit({ type: "interaction", t: { generation: ctx.generation }, kind: "strategy-revised", from: agent.id, to: null, data: { strategy, reasoning: justification } });
+  } else {
+    ctx.emit({
+      type: "agent-created",
+      t: { generation: ctx.generation },
+      agent: { id: agent.id, generation: agent.generation, parents: agent.parents, mind: mindInfo(agent.mind), strategy, reasoning: justification, slot: agent.slot },
+    });
+  }
+}
+
+async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, game: GameState, [donorId, recipientId]: Pairing, round: number): Promise<void> {
+  const config = ctx.config;
+  const agents = byId(population);
+  const donor = agents.get(donorId)!;
+  const recipient = agents.get(recipientId)!;
+  const t = { generation: ctx.generation, game: game.game, round };
+  if (!areAdjacent(ctx.graph, donor.slot, recipient.slot)) {
+    work.pairsSkipped++;
+    return;
+  }
+  const holdings = game.resources.get(donorId)!;
+  const recipientBefore = game.resources.get(recipientId)!;
+  const trace = visibleTrace(game.traces, recipientId, config.traceDepth);
+  const state: DonationState = { holdings, recipientHoldings: recipientBefore, trace, punishment: config.punishment };
+  const messages: ChatMessage[] = [
+    { role: "system", content: systemPrompt(config) },
+    {
+      role: "user",
+      content: donationPrompt(config, { name: donorId, strategy: donor.strategy, generation: ctx.generation, round, recipient: recipientId, recipientHoldings: recipientBefore, holdings, trace }),
+    },
+  ];
+  const rng = ctx.rng("mind", donorId, ctx.generation, game.game, round);
+  let action: DonorAction = { kind: "donate", amount: 0 };
+  let justification = "";
+  let fallback = true;
+  for (let attempt = 1; attempt <= config.parseRetries + 1; attempt++) {
+    const text = await ctx.ask({ agentId: donorId, mind: donor.mind, purpose: "donation", messages, state, rng, t });
+    // Agents see holdings to two decimals; an answer of exactly that figure means everything.
+    const parsed = parseDonation(text, { punishment: config.punishment, holdings: Number(formatUnits(holdings)), outOfRange: config.outOfRange });
+    if (parsed.ok) {
+      action = parsed.action;
+      justification = parsed.justification;
+      fallback = false;
+      break;
+    }
+    work.parseFailures++;
+    ctx.emit({ type: "parse-failure", t, agentId: donorId, purpose: "donation", attempt, reason: parsed.reason, answer: text });
+    messages.push({ role: "assistant", content: text }, { role: "user", content: reaskPrompt(config, parsed.reason, holdings) });
+  }
+  if (fallback) work.fallbacks++;
+
+  const amount = action.kind === "refuse" ? 0 : Math.min(Math.max(action.amount, 0), holdings);
+  const fraction = holdings > 0 ? amount / holdings : 0;
+  let received = 0;
+  if (action.kind === "donate") {
+    received = config.multiplier * amount;
+    game.resources.set(donorId, holdings - amount);
+    game.resources.set(recipientId, recipientBefore + received);
+  } else if (action.kind === "punish") {
+    game.resources.set(donorId, holdings - amount);
+    game.resources.set(recipientId, Math.max(0, recipientBefore - config.punishmentLoss * amount));
+  }
+  const taken = recipientBefore - game.resources.get(recipientId)!;
+  recordAction(game.traces, {
+    kind: action.kind,
+    round,
+    donor: donorId,
+    recipient: recipientId,
+    amount,
+    fraction: action.kind === "donate" ? fraction : null,
+    ...(action.kind === "punish" ? { taken: Math.max(0, taken) } : {}),
+  });
+  game.decisions.push({ kind: action.kind, fraction: action.kind === "donate" ? fraction : 0 });
+  ctx.emit({
+    type: "interaction",
+    t,
+    kind: action.kind === "donate" ? "donation" : action.kind === "punish" ? "punishment" : "refusal",
+    from: donorId,
+    to: recipientId,
+    data: {
+      amount,
+      fraction: action.kind === "donate" ? fraction : 0,
+      received,
+      donorBefore: holdings,
+      recipientBefore,
+      donorAfter: game.resources.get(donorId)!,
+      recipientAfter: game.resources.get(recipientId)!,
+      justification,
+      fallback,
+    },
+  });
+}
+
+function playRound(ctx: Ctx, population: DonorPopulation, work: DonorWork, games: GameState[], round: number): Promise<void> {
+  const moves = games.flatMap((game) => game.schedule[round - 1]!.map((pairing) => ({ game, pairing })));
+  return ctx
+    .parallel(moves, ({ game, pairing }, branch) => donate(branch, population, work, game, pairing, round))
+    .then(() => {
+      for (const game of games) {
+        const decisions = game.decisions.slice(-game.schedule[round - 1]!.length);
+        ctx.emit({
+          type: "metric",
+          t: { generation: ctx.generation, game: game.game, round },
+          scope: "round",
+          values: { avgDonationFraction: mean(decisions.map((d) => d.fraction)), avgResources: mean([...game.resources.values()]) },
+        });
+      }
+    });
+}
+
+export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = {
+  id: "donor-game",
+  configKey: "donorGame",
+  configSchema: donorGameConfigSchema,
+  policies: DONOR_POLICIES,
+
+  check(config) {
+    if (config.population.size % 2 !== 0) throw new ConfigError("population.size", config.population.size, "an even number (the Donor Game splits agents into two halves)");
+  },
+
+  createPopulation(agents) {
+    return { agents: agents.map((a) => ({ id: a.id, generation: 1, slot: a.id, parents: [], mind: a.mind })), advice: null };
+  },
+
+  beginGeneration(population, ctx) {
+    const config = ctx.config;
+    const order = ctx.rng("pairing", ctx.generation).shuffle(population.agents.map((a) => a.id));
+    const first = config.schedule === "code" ? codeSchedule(order, config.rounds) : alternatingSchedule(order, config.rounds);
+    const games: GameState[] = [first, reversed(first)].slice(0, config.games).map((schedule, i) => ({
+      game: i + 1,
+      resources: new Map(order.map((id) => [id, config.endowment])),
+      traces: initialTraces(order),
+      schedule,
+      decisions: [],
+    }));
+    const steps: StepDef[] = [];
+    if (population.agents.some((a) => a.strategy === undefined || a.revise)) steps.push({ name: "strategies", t: {} });
+    for (const game of config.parallelGames ? [null] : games) {
+      for (let round = 1; round <= config.rounds; round++) steps.push({ name: "round", t: game ? { game: game.game, round } : { round } });
+    }
+    return { work: { order, games, parseFailures: 0, fallbacks: 0, pairsSkipped: 0 }, steps };
+  },
+
+  async runStep(population, work, step, ctx) {
+    if (step.name === "strategies") {
+      const pending = population.agents.filter((a) => a.strategy === undefined || a.revise);
+      await ctx.parallel(pending, (agent, branch) => writeStrategy(agent, population, branch));
+      return;
+    }
+    const games = step.t.game === undefined ? work.games : work.games.filter((g) => g.game === step.t.game);
+    await playRound(ctx, population, work, games, step.t.round!);
+  },
+
+  endGeneration(population, work, ctx, last) {
+    const config = ctx.config;
+    const agents = byId(population);
+    const finals = work.games.map((g) => g.resources);
+    const scoreOf = (id: string): number => {
+      const [g1, g2] = finals.map((r) => r.get(id)!);
+      if (g2 === undefined) return g1!;
+      return config.selection === "game2x2" ? 2 * g2 : (g1! + g2) / 2;
+    };
+    const scores = Object.fromEntries(work.order.map((id) => [id, scoreOf(id)]));
+    // A stable sort over the shuffled order: ties fall to the generation's random order.
+    const ranking = [...work.order].sort((a, b) => scores[b]! - scores[a]!);
+    const keep = Math.max(1, Math.floor(population.agents.length * config.survivorFraction));
+    const survivors = last ? [] : ranking.slice(0, keep);
+    const removed = last ? [] : ranking.slice(keep);
+
+    const decisions = work.games.flatMap((g) => g.decisions);
+    const share = (kind: Decision["kind"]) => (decisions.length === 0 ? 0 : decisions.filter((d) => d.kind === kind).length / decisions.length);
+    const gameAverages = finals.map((r) => mean([...r.values()]));
+    const metrics = {
+      avgFinalResources: mean(gameAverages),
+      game1AvgResources: gameAverages[0] ?? null,
+      game2AvgResources: gameAverages[1] ?? null,
+      avgDonationFraction: mean(decisions.map((d) => d.fraction)),
+      punishmentRate: share("punish"),
+      refusalRate: share("refuse"),
+      giniFinalResources: gini(Object.values(scores)),
+      parseFailures: work.parseFailures,
+      fallbackDecisions: work.fallbacks,
+      pairsSkipped: work.pairsSkipped,
+    };
+
+    const rng = ctx.rng("selection", ctx.generation);
+    const newborns: DonorAgent[] = removed.map((removedId, i) => {
+      const gone = agents.get(removedId)!;
+      const id = `${ctx.generation + 1}_${i + 1}`;
+      if (gone.mind.kind === "llm") return { id, generation: ctx.generation + 1, slot: gone.slot, parents: [...survivors], mind: gone.mind };
+      const candidates = survivors.map((s) => agents.get(s)!).filter((a) => a.mind.kind === "policy");
+      const parent = candidates.length > 0 ? rng.pick(candidates) : gone;
+      const mind = parent.mind as Extract<MindSpec, { kind: "policy" }>;
+      const mutate = DONOR_POLICIES[mind.policy]!.mutate;
+      const params = mutate ? mutate(mind.params, rng, config.policyMutation) : mind.params;
+      return { id, generation: ctx.generation + 1, slot: gone.slot, parents: [parent.id], mind: { kind: "policy", policy: mind.policy, params } };
+    });
+
+    const agentRows = ranking.map((id, rank) => {
+      const agent = agents.get(id)!;
+      return {
+        generation: ctx.generation,
+        agentId: id,
+        slot: agent.slot,
+        born: agent.generation,
+        mindKind: agent.mind.kind,
+        mind: agent.mind.kind === "llm" ? agent.mind.profile : agent.mind.policy,
+        params: agent.mind.kind === "policy" ? agent.mind.params : null,
+        parents: agent.parents,
+        strategy: agent.strategy ?? null,
+        game1: finals[0]!.get(id)!,
+        game2: finals[1]?.get(id) ?? null,
+        score: scores[id]!,
+        rank: rank + 1,
+        survived: last ? null : survivors.includes(id),
+      };
+    });
+
+    const bySlot = new Map<string, DonorAgent>();
+    for (const id of survivors) bySlot.set(agents.get(id)!.slot, { ...agents.get(id)!, ...(config.survivorsRevise ? { revise: true } : {}) });
+    for (const agent of newborns) bySlot.set(agent.slot, agent);
+    const next: DonorPopulation = last
+      ? population
+      : {
+          agents: population.agents.map((a) => bySlot.get(a.slot)!),
+          advice: survivors.map((id) => ({ id, strategy: agents.get(id)!.strategy ?? "", score: scores[id]! })),
+        };
+    return { population: next, metrics, agentRows, survivors, removed, created: newborns.map((a) => a.id), scores };
+  },
+};

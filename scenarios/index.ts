@@ -1,0 +1,7 @@
+import type { AnyScenario } from "../sim/scenario.js";
+import { donorGame } from "./donor-game/scenario.js";
+
+/** Every scenario the CLI can run, by the id a config names in `scenario:`. */
+export const SCENARIOS: Record<string, AnyScenario> = {
+  [donorGame.id]: donorGame,
+};

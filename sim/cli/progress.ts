@@ -1,0 +1,73 @@
+import type { RunHandle } from "../run.js";
+
+const compact = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+/** One status line: generation, step, calls in flight, tokens, cost, ETA. */
+export function statusLine(handle: RunHandle, startedAt: number, generations: number): string {
+  const { progress } = handle.engine;
+  const totals = handle.ledger.run;
+  const step = progress.step ? `${progress.step.name}${progress.step.t.round ? ` ${progress.step.t.round}` : ""}` : "starting";
+  const done = Math.max(0, progress.generation - 1) + (progress.stepsInGeneration ? progress.stepIndex / progress.stepsInGeneration : 0);
+  const elapsed = Date.now() - startedAt;
+  const eta = done > 0 ? duration((elapsed / done) * (generations - done)) : "?";
+  const cost = totals.unpricedCalls > 0 && totals.cost === 0 ? "n/a" : `$${totals.cost.toFixed(4)}`;
+  return `gen ${progress.generation}/${generations} · ${step} · in flight ${handle.minds.inFlight} · calls ${compact(totals.calls)} · tokens ${compact(totals.tokensIn)} in / ${compact(totals.tokensOut)} out · ${cost} · ETA ${eta}`;
+}
+
+/**
+ * A live status line on a terminal; plain lines (one per generation) when stdout is not a TTY,
+ * so logs and CI output stay readable.
+ */
+export class Progress {
+  private timer: NodeJS.Timeout | undefined;
+  private handle: RunHandle | undefined;
+  private readonly startedAt = Date.now();
+  private stopped = false;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly generations: number,
+  ) {}
+
+  get tty(): boolean {
+    return this.stream.isTTY === true;
+  }
+
+  start(handle: RunHandle): void {
+    this.handle = handle;
+    this.stream.write(`run directory: ${handle.dir}\n`);
+    if (this.tty) this.timer = setInterval(() => this.redraw(), 250);
+  }
+
+  generationDone(generation: number, metrics: Record<string, unknown>): void {
+    const headline = Object.entries(metrics)
+      .filter(([key, value]) => key !== "generation" && typeof value === "number")
+      .slice(0, 3)
+      .map(([key, value]) => `${key}=${Number(value).toFixed(3)}`)
+      .join(" ");
+    this.line(`generation ${generation}/${this.generations} done: ${headline}`);
+  }
+
+  line(text: string): void {
+    if (this.tty) this.stream.write("\r\x1b[2K");
+    this.stream.write(`${text}\n`);
+    if (this.tty) this.redraw();
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.tty) this.stream.write("\r\x1b[2K");
+    if (this.handle && !this.tty) this.stream.write(`${statusLine(this.handle, this.startedAt, this.generations)}\n`);
+  }
+
+  private redraw(): void {
+    if (this.handle) this.stream.write(`\r\x1b[2K${statusLine(this.handle, this.startedAt, this.generations)}`);
+  }
+}

@@ -1,0 +1,170 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { stringify } from "safe-stable-stringify";
+import { z } from "zod";
+import type { MindSpec } from "../agents/minds.js";
+import { profileSchema, type Profile } from "../agents/profiles.js";
+import { ConfigError, describeValue } from "./errors.js";
+import { graphConfigSchema } from "./graph/index.js";
+import type { AnyScenario } from "./scenario.js";
+
+const mindEntrySchema = z
+  .object({
+    count: z.number().int().min(1),
+    /** A named profile from `profiles`. */
+    profile: z.string().min(1).optional(),
+    /** An inline model profile. */
+    llm: profileSchema.optional(),
+    /** An offline policy of the scenario, with its parameters beside it. */
+    policy: z.string().min(1).optional(),
+  })
+  .loose();
+
+export const baseConfigSchema = z
+  .object({
+    scenario: z.string(),
+    seed: z.number().int().default(0),
+    generations: z.number().int().min(1).default(10),
+    population: z
+      .object({
+        size: z.number().int().min(2),
+        minds: z.array(mindEntrySchema).min(1),
+      })
+      .strict(),
+    graph: graphConfigSchema.default({ type: "complete" }),
+    profiles: z.record(z.string().regex(/^[A-Za-z0-9_.:-]+$/, "a profile name of letters, digits and _.:-"), profileSchema).default({}),
+    llm: z
+      .object({
+        maxConcurrency: z.number().int().min(1).default(16),
+        /** Keep prompts and answers of LLM calls in events.jsonl. */
+        transcripts: z.boolean().default(true),
+      })
+      .strict()
+      .default({ maxConcurrency: 16, transcripts: true }),
+    cache: z
+      .object({
+        mode: z.enum(["off", "read-write", "replay"]).default("read-write"),
+        dir: z.string().default(".agora/cache"),
+      })
+      .strict()
+      .default({ mode: "read-write", dir: ".agora/cache" }),
+    budget: z
+      .object({ maxCost: z.number().positive().optional(), maxCalls: z.number().int().positive().optional() })
+      .strict()
+      .default({}),
+  })
+  .loose();
+
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** A fully resolved config: defaults filled in, minds expanded per agent slot. */
+export interface ResolvedConfig extends BaseConfig {
+  [scenarioSection: string]: unknown;
+}
+
+export interface LoadedConfig {
+  config: ResolvedConfig;
+  scenario: AnyScenario;
+  /** One mind per agent of the first generation, in population order. */
+  minds: MindSpec[];
+  profiles: Record<string, Profile>;
+  hash: string;
+  baseDir: string;
+}
+
+export interface Overrides {
+  seed?: number;
+  /** Every LLM mind uses this profile. */
+  model?: string;
+  maxCost?: number;
+  maxCalls?: number;
+  cacheMode?: "off" | "read-write" | "replay";
+}
+
+export function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError("(file)", path, `a readable config file (${(error as Error).message})`);
+  }
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new ConfigError("(file)", path, `valid YAML: ${(error as Error).message}`);
+  }
+}
+
+/** Throws the first zod issue as a ConfigError naming the path, the value and what was expected. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix = ""): T {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+  throw new ConfigError(path, issue.input, expectedFrom(issue));
+}
+
+function expectedFrom(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return `no unknown keys (unknown: ${issue.keys.join(", ")})`;
+  if (issue.code === "invalid_value") return `one of ${issue.values.map((v) => describeValue(v)).join(", ")}`;
+  return issue.message.replace(/^Invalid input: /, "");
+}
+
+/** Validates a raw config against the base schema and its scenario's schema, then applies overrides. */
+export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenario>, overrides: Overrides = {}, baseDir = process.cwd()): LoadedConfig {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError("(root)", raw, "a mapping of config keys");
+  const scenarioId = (raw as Record<string, unknown>).scenario;
+  const scenario = typeof scenarioId === "string" ? scenarios[scenarioId] : undefined;
+  if (!scenario) throw new ConfigError("scenario", scenarioId, `one of ${Object.keys(scenarios).join(", ")}`);
+
+  const base = parseOrThrow(baseConfigSchema, raw);
+  const known = new Set([...Object.keys(baseConfigSchema.shape), scenario.configKey]);
+  const unknown = Object.keys(raw).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw new ConfigError(unknown[0]!, (raw as Record<string, unknown>)[unknown[0]!], `a known key (${[...known].join(", ")})`);
+  const section = parseOrThrow(scenario.configSchema, (raw as Record<string, unknown>)[scenario.configKey] ?? {}, scenario.configKey);
+
+  scenario.check?.(base, section);
+
+  if (overrides.seed !== undefined) base.seed = overrides.seed;
+  if (overrides.maxCost !== undefined) base.budget.maxCost = overrides.maxCost;
+  if (overrides.maxCalls !== undefined) base.budget.maxCalls = overrides.maxCalls;
+  if (overrides.cacheMode !== undefined) base.cache.mode = overrides.cacheMode;
+
+  const profiles: Record<string, Profile> = { ...base.profiles };
+  const minds: MindSpec[] = [];
+  base.population.minds.forEach((entry, i) => {
+    const path = `population.minds.${i}`;
+    const kinds = [entry.profile, entry.llm, entry.policy].filter((k) => k !== undefined).length;
+    if (kinds !== 1) throw new ConfigError(path, entry, "exactly one of profile, llm or policy");
+    let spec: MindSpec;
+    if (entry.policy !== undefined) {
+      const definition = scenario.policies[entry.policy];
+      if (!definition) throw new ConfigError(`${path}.policy`, entry.policy, `one of ${Object.keys(scenario.policies).join(", ")}`);
+      const { count: _count, policy: _policy, profile: _profile, llm: _llm, ...params } = entry;
+      spec = { kind: "policy", policy: entry.policy, params: parseOrThrow(definition.paramsSchema, params, path) };
+    } else {
+      let name = entry.profile;
+      if (entry.llm) {
+        name = profiles[entry.llm.model] ? `${entry.llm.model}#${i}` : entry.llm.model;
+        profiles[name] = entry.llm;
+      }
+      if (overrides.model !== undefined) name = overrides.model;
+      if (!profiles[name!]) {
+        throw new ConfigError(overrides.model !== undefined ? "--model" : `${path}.profile`, name, `a profile defined under profiles (${Object.keys(profiles).join(", ") || "none defined"})`);
+      }
+      spec = { kind: "llm", profile: name! };
+    }
+    for (let k = 0; k < entry.count; k++) minds.push(spec);
+  });
+  if (minds.length !== base.population.size) {
+    throw new ConfigError("population.minds", minds.length, `counts that add up to population.size (${base.population.size})`);
+  }
+
+  const config: ResolvedConfig = { ...base, profiles, [scenario.configKey]: section };
+  return { config, scenario, minds, profiles, hash: configHash(config), baseDir };
+}
+
+export function configHash(config: unknown): string {
+  return createHash("sha256").update(stringify(config) ?? "").digest("hex");
+}

@@ -1,0 +1,108 @@
+/**
+ * Typed, versioned events: the one interface between the engine and everything that consumes a
+ * run (recorder, viewer, metrics, analysis). Bump EVENT_VERSION on any incompatible change.
+ */
+export const EVENT_VERSION = 1;
+
+/** Where in simulated time an event happened. */
+export interface TimeCoords {
+  generation: number;
+  game?: number;
+  round?: number;
+}
+
+export interface MindInfo {
+  /** "llm" minds call a model; "policy" minds are offline, deterministic and seeded. */
+  kind: "llm" | "policy";
+  /** Profile name for LLM minds, policy name for policy minds. */
+  name: string;
+  model?: string;
+  params?: Record<string, unknown>;
+}
+
+export interface AgentInfo {
+  id: string;
+  generation: number;
+  parents: string[];
+  mind: MindInfo;
+  strategy?: string;
+  /** The reasoning the agent gave before stating its strategy. */
+  reasoning?: string;
+  /** The graph node (slot) the agent occupies: the id of the agent it replaced, or its own id. */
+  slot: string;
+}
+
+export interface SerializedGraph {
+  attributes?: Record<string, unknown>;
+  options?: Record<string, unknown>;
+  nodes: { key: string; attributes?: Record<string, unknown> }[];
+  edges: { key?: string; source: string; target: string; undirected?: boolean; attributes?: Record<string, unknown> }[];
+}
+
+export type RunStatus = "running" | "completed" | "budget-exhausted" | "failed" | "interrupted";
+
+interface Payloads {
+  "run-started": {
+    runId: string;
+    scenario: string;
+    seed: number;
+    configHash: string;
+    config: unknown;
+    graph: SerializedGraph;
+    graphStats: Record<string, unknown>;
+    agoraVersion: string;
+  };
+  "agent-created": { agent: AgentInfo };
+  /** A scenario's interaction between agents (a donation, a message...): `kind` is scenario-defined. */
+  interaction: { kind: string; from: string; to: string | null; data: Record<string, unknown> };
+  "llm-call": {
+    agentId: string;
+    purpose: string;
+    profile: string;
+    model: string;
+    promptHash: string;
+    tokensIn: number;
+    tokensOut: number;
+    /** Priced cost in USD, null where the profile has no price. */
+    cost: number | null;
+    cached: boolean;
+    latencyMs: number;
+    attempts: number;
+    messages?: { role: string; content: string }[];
+    response?: string;
+  };
+  "parse-failure": { agentId: string; purpose: string; attempt: number; reason: string; answer: string };
+  /** Scenario metrics: scope "generation" rows also go to metrics.jsonl; "round" ones feed live charts. */
+  metric: { scope: "generation" | "round"; values: Record<string, number | null> };
+  "generation-ended": {
+    survivors: string[];
+    removed: string[];
+    created: string[];
+    scores: Record<string, number>;
+  };
+  "run-ended": { status: RunStatus; error?: string };
+  warning: { message: string };
+}
+
+export type EventType = keyof Payloads;
+
+export type AgoraEvent = {
+  [K in EventType]: { v: typeof EVENT_VERSION; seq: number; type: K; t: TimeCoords; at: string } & Payloads[K];
+}[EventType];
+
+export type EventOf<K extends EventType> = Extract<AgoraEvent, { type: K }>;
+
+/** What producers hand to `emit`: the engine stamps v, seq and at. */
+export type EventInput = {
+  [K in EventType]: { type: K; t: TimeCoords } & Payloads[K];
+}[EventType];
+
+/** Fields that legitimately differ between an original run and its replay. */
+export const VOLATILE_FIELDS = ["at", "latencyMs", "cached", "attempts"] as const;
+
+/** An event with wall-clock and cache-dependent fields removed, for replay comparisons. */
+export function stableView(event: AgoraEvent): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...event };
+  for (const key of VOLATILE_FIELDS) delete copy[key];
+  return copy;
+}

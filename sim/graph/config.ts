@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+
+// Messages are phrased as the "expected ..." part of a ConfigError.
+const intAtLeast = (min: number) => {
+  const error = `an integer >= ${min}`;
+  return z.int({ error }).min(min, { error });
+};
+const probability = () => {
+  const error = "a probability in [0, 1]";
+  return z.number({ error }).min(0, { error }).max(1, { error });
+};
+const bool = () => z.boolean({ error: "true or false" });
+
+export const GRAPH_FORMATS = ["json", "gexf", "edgelist"] as const;
+
+const sbmSchema = z
+  .strictObject({
+    type: z.literal("sbm"),
+    sizes: z.array(intAtLeast(1), { error: "a list of block sizes" }).min(1, { error: "at least one block" }),
+    p: z.array(z.array(probability(), { error: "a matrix row" }), { error: "a square matrix of probabilities" }),
+    directed: bool().default(false),
+  })
+  .superRefine((cfg, ctx) => {
+    const k = cfg.sizes.length;
+    const shape = `a ${k}x${k} matrix (one row and column per block)`;
+    if (cfg.p.length !== k) return void ctx.addIssue({ code: "custom", path: ["p"], message: shape });
+    const badRow = cfg.p.findIndex((row) => row.length !== k);
+    if (badRow >= 0) return void ctx.addIssue({ code: "custom", path: ["p", badRow], message: shape });
+    if (cfg.directed) return;
+    for (let i = 0; i < k; i++)
+      for (let j = i + 1; j < k; j++)
+        if (cfg.p[i]![j] !== cfg.p[j]![i])
+          ctx.addIssue({
+            code: "custom",
+            path: ["p", i, j],
+            message: `a symmetric matrix for an undirected graph (p[${j}][${i}] is ${cfg.p[j]![i]})`,
+          });
+  });
+
+export const graphConfigSchema = z
+  .discriminatedUnion(
+    "type",
+    [
+      z.strictObject({ type: z.literal("complete") }),
+      z.strictObject({ type: z.literal("cycle") }),
+      z.strictObject({ type: z.literal("chain"), directed: bool().default(true) }),
+      z.strictObject({ type: z.literal("star"), center: intAtLeast(0).default(0) }),
+      z.strictObject({ type: z.literal("grid"), rows: intAtLeast(1), cols: intAtLeast(1) }),
+      // Below 3 a wrapped dimension would need duplicate edges or self-loops.
+      z.strictObject({ type: z.literal("torus"), rows: intAtLeast(3), cols: intAtLeast(3) }),
+      z.strictObject({ type: z.literal("erdos-renyi"), p: probability(), directed: bool().default(false) }),
+      z.strictObject({
+        type: z.literal("watts-strogatz"),
+        k: intAtLeast(2).refine((k) => k % 2 === 0, { error: "an even integer >= 2" }),
+        beta: probability(),
+      }),
+      z.strictObject({ type: z.literal("barabasi-albert"), m: intAtLeast(1) }),
+      // size >= 3: with 2-node cliques the rewired edge is the clique's only edge and the graph falls apart.
+      z.strictObject({ type: z.literal("connected-caveman"), cliques: intAtLeast(2), size: intAtLeast(3) }),
+      sbmSchema,
+      z.strictObject({
+        type: z.literal("file"),
+        path: z.string({ error: "a file path" }).min(1, { error: "a file path" }),
+        format: z.enum(GRAPH_FORMATS, { error: `one of ${GRAPH_FORMATS.join(", ")}` }).optional(),
+        // Edge lists only; JSON and GEXF files declare their own type.
+        directed: bool().optional(),
+      }),
+    ],
+    {
+      error: "an object whose type is one of complete, cycle, chain, star, grid, torus, erdos-renyi, watts-strogatz, barabasi-albert, connected-caveman, sbm, file",
+    },
+  )
+  .default({ type: "complete" });
+
+export type GraphConfig = z.infer<typeof graphConfigSchema>;
+/** What callers may write: defaults not yet applied. */
+export type GraphConfigInput = z.input<typeof graphConfigSchema>;
+
+/** Validates a graph config, turning the first zod issue into a ConfigError under `prefix`. */
+export function parseGraphConfig(config: unknown, prefix: string): GraphConfig {
+  const result = graphConfigSchema.safeParse(config);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
+  const value = path.reduce<unknown>((v, key) => (v as Record<PropertyKey, unknown> | undefined)?.[key], config);
+  const expected = issue.code === "unrecognized_keys" ? "no such option for this graph type" : issue.message;
+  throw new ConfigError([prefix, ...path.map(String)].join("."), value, expected);
+}

@@ -1,0 +1,148 @@
+import { ConfigError } from "../errors.js";
+import type { Rng } from "../rng.js";
+import type { GraphConfig } from "./config.js";
+import { emptyGraph, link } from "./edges.js";
+import { complete, connectedCaveman, DirectedGraph, erdosRenyi, type Graph, path, UndirectedGraph } from "./graphology.js";
+
+export type GeneratedGraphConfig = Exclude<GraphConfig, { type: "file" }>;
+type Of<T extends GeneratedGraphConfig["type"]> = Extract<GeneratedGraphConfig, { type: T }>;
+
+/** Builds a generated graph on `ids` (generator node i becomes ids[i]). */
+export function generateGraph(config: GeneratedGraphConfig, ids: readonly string[], rng: Rng, prefix: string): Graph {
+  const n = ids.length;
+  const atLeast = (min: number) => {
+    if (n < min)
+      throw new ConfigError(`${prefix}.type`, config.type, `a population of at least ${min} agents for this graph type (it has ${n})`);
+  };
+  switch (config.type) {
+    case "complete":
+      atLeast(1);
+      return relabel(complete(UndirectedGraph, n), ids);
+    case "cycle":
+      atLeast(3);
+      return byIndex(ids, false, (add) => {
+        for (let i = 0; i < n; i++) add(i, (i + 1) % n);
+      });
+    case "chain":
+      atLeast(2);
+      return relabel(path(config.directed ? DirectedGraph : UndirectedGraph, n), ids);
+    case "star":
+      atLeast(2);
+      if (config.center >= n) throw new ConfigError(`${prefix}.center`, config.center, `a node index in [0, ${n - 1}]`);
+      return byIndex(ids, false, (add) => {
+        for (let i = 0; i < n; i++) if (i !== config.center) add(config.center, i);
+      });
+    case "grid":
+    case "torus":
+      return lattice(config, ids, prefix);
+    case "erdos-renyi":
+      atLeast(1);
+      return relabel(
+        erdosRenyi(config.directed ? DirectedGraph : UndirectedGraph, { order: n, probability: config.p, rng: () => rng.float() }),
+        ids,
+      );
+    case "watts-strogatz":
+      if (config.k >= n) throw new ConfigError(`${prefix}.k`, config.k, `an even integer below the population size ${n}`);
+      return wattsStrogatz(config, ids, rng);
+    case "barabasi-albert":
+      if (config.m >= n) throw new ConfigError(`${prefix}.m`, config.m, `an integer below the population size ${n}`);
+      return barabasiAlbert(config, ids, rng);
+    case "connected-caveman": {
+      const { cliques, size } = config;
+      if (cliques * size !== n)
+        throw new ConfigError(`${prefix}.cliques`, cliques, `cliques * size (${cliques} * ${size} = ${cliques * size}) to equal the population size ${n}`);
+      const graph = relabel(connectedCaveman(UndirectedGraph, cliques, size), ids);
+      ids.forEach((id, i) => graph.setNodeAttribute(id, "block", Math.floor(i / size)));
+      return graph;
+    }
+    case "sbm":
+      return stochasticBlockModel(config, ids, rng, prefix);
+  }
+}
+
+/** Copies a generator's graph (nodes "0".."n-1") onto the agent ids with stable edge keys. */
+function relabel(indexed: Graph, ids: readonly string[]): Graph {
+  const graph = emptyGraph(ids, indexed.type === "directed" ? "directed" : "undirected");
+  indexed.forEachEdge((_edge, _attributes, source, target) => link(graph, ids[Number(source)]!, ids[Number(target)]!));
+  return graph;
+}
+
+function byIndex(ids: readonly string[], directed: boolean, fill: (add: (i: number, j: number) => void) => void): Graph {
+  const graph = emptyGraph(ids, directed ? "directed" : "undirected");
+  fill((i, j) => link(graph, ids[i]!, ids[j]!));
+  return graph;
+}
+
+function lattice(config: Of<"grid" | "torus">, ids: readonly string[], prefix: string): Graph {
+  const { rows, cols } = config;
+  if (rows * cols !== ids.length)
+    throw new ConfigError(`${prefix}.rows`, rows, `rows * cols (${rows} * ${cols} = ${rows * cols}) to equal the population size ${ids.length}`);
+  const wrap = config.type === "torus";
+  return byIndex(ids, false, (add) => {
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        const i = r * cols + c;
+        if (c + 1 < cols || wrap) add(i, r * cols + ((c + 1) % cols));
+        if (r + 1 < rows || wrap) add(i, ((r + 1) % rows) * cols + c);
+      }
+  });
+}
+
+/** networkx's watts_strogatz_graph: ring lattice, then each lattice edge (u, u+j) is rewired to a uniform new endpoint with probability beta. */
+function wattsStrogatz(config: Of<"watts-strogatz">, ids: readonly string[], rng: Rng): Graph {
+  const n = ids.length;
+  const half = config.k / 2;
+  const graph = byIndex(ids, false, (add) => {
+    for (let j = 1; j <= half; j++) for (let u = 0; u < n; u++) add(u, (u + j) % n);
+  });
+  for (let j = 1; j <= half; j++)
+    for (let u = 0; u < n; u++) {
+      if (!rng.bool(config.beta)) continue;
+      const from = ids[u]!;
+      // A node already adjacent to everyone has no edge to rewire to; keep the lattice edge.
+      if (graph.degree(from) >= n - 1) continue;
+      let to: string;
+      do to = ids[rng.int(0, n - 1)]!;
+      while (to === from || graph.hasEdge(from, to));
+      graph.dropEdge(from, ids[(u + j) % n]!);
+      link(graph, from, to);
+    }
+  return graph;
+}
+
+/**
+ * Preferential attachment, seeded from a complete core of m+1 nodes (so every core node starts
+ * with degree m, like the nodes added later); each further node links to m distinct earlier
+ * nodes drawn with probability proportional to degree. Edges: m(m+1)/2 + m(n-m-1).
+ */
+function barabasiAlbert(config: Of<"barabasi-albert">, ids: readonly string[], rng: Rng): Graph {
+  const { m } = config;
+  const endpoints: number[] = []; // each node appears once per incident edge
+  return byIndex(ids, false, (add) => {
+    const attach = (i: number, j: number) => {
+      add(i, j);
+      endpoints.push(i, j);
+    };
+    for (let i = 0; i <= m; i++) for (let j = i + 1; j <= m; j++) attach(i, j);
+    for (let t = m + 1; t < ids.length; t++) {
+      const targets = new Set<number>();
+      while (targets.size < m) targets.add(rng.pick(endpoints));
+      for (const target of targets) attach(t, target);
+    }
+  });
+}
+
+/** Blocks are consecutive runs of ids; each pair (ordered when directed) links with its blocks' probability. */
+function stochasticBlockModel(config: Of<"sbm">, ids: readonly string[], rng: Rng, prefix: string): Graph {
+  const total = config.sizes.reduce((a, b) => a + b, 0);
+  if (total !== ids.length)
+    throw new ConfigError(`${prefix}.sizes`, config.sizes, `block sizes summing to the population size ${ids.length} (they sum to ${total})`);
+  const block = config.sizes.flatMap((size, b) => Array<number>(size).fill(b));
+  const graph = byIndex(ids, config.directed, (add) => {
+    for (let i = 0; i < ids.length; i++)
+      for (let j = config.directed ? 0 : i + 1; j < ids.length; j++)
+        if (i !== j && rng.bool(config.p[block[i]!]![block[j]!]!)) add(i, j);
+  });
+  ids.forEach((id, i) => graph.setNodeAttribute(id, "block", block[i]));
+  return graph;
+}

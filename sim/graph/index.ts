@@ -1,0 +1,5 @@
+export { buildGraph, type BuildGraphOptions } from "./build.js";
+export { graphConfigSchema, type GraphConfig, type GraphConfigInput } from "./config.js";
+export { areAdjacent } from "./edges.js";
+export { Graph } from "./graphology.js";
+export { graphStats, type GraphStats } from "./stats.js";

@@ -1,0 +1,220 @@
+import { isAbsolute, dirname, resolve } from "node:path";
+import { Ledger, emptyTotals, type Totals } from "../agents/ledger.js";
+import { MindRuntime } from "../agents/mind-runtime.js";
+import { ResponseCache } from "../agents/response-cache.js";
+import { SCENARIOS } from "../scenarios/index.js";
+import { resolveConfig, readConfigFile, type LoadedConfig, type Overrides } from "./config.js";
+import { Engine, type EngineHooks } from "./engine.js";
+import type { RunStatus, SerializedGraph } from "./events.js";
+import { buildGraph, graphStats } from "./graph/index.js";
+import { readCheckpoint, readManifest, RunRecorder, type Manifest } from "./recorder.js";
+import { Rng } from "./rng.js";
+import type { InitialAgent } from "./scenario.js";
+import { AGORA_VERSION, gitCommit } from "./version.js";
+
+export interface RunOptions {
+  /** The run directory (default runs/<scenario>-<seed>-<time>). */
+  out?: string;
+  overrides?: Overrides;
+  hooks?: EngineHooks;
+  env?: NodeJS.ProcessEnv;
+  /** Aborting stops the run between steps with status "interrupted". */
+  signal?: AbortSignal;
+  onRetry?: ConstructorParameters<typeof MindRuntime>[0]["onRetry"];
+  /** Called once the run is set up, for progress displays. */
+  onStart?: (handle: RunHandle) => void;
+}
+
+export interface RunHandle {
+  dir: string;
+  engine: Engine;
+  ledger: Ledger;
+  minds: MindRuntime;
+  loaded: LoadedConfig;
+}
+
+export interface RunResult {
+  dir: string;
+  status: RunStatus;
+  error?: string;
+  manifest: Manifest;
+}
+
+interface SourceRecord {
+  raw: unknown;
+  overrides: Overrides;
+  configDir: string;
+}
+
+/** Runs a config file from the start into a new run directory. */
+export async function startRun(configPath: string, options: RunOptions = {}): Promise<RunResult> {
+  const raw = readConfigFile(configPath);
+  const configDir = dirname(resolve(configPath));
+  const loaded = resolveConfig(raw, SCENARIOS, options.overrides, configDir);
+  const dir = resolve(options.out ?? `runs/${loaded.scenario.id}-s${loaded.config.seed}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  return execute(loaded, { raw, overrides: options.overrides ?? {}, configDir }, dir, options, null);
+}
+
+/**
+ * Continues an interrupted run from its last completed generation. With the LLM cache holding
+ * the calls already made, the result equals an uninterrupted run's.
+ */
+export async function resumeRun(dir: string, options: RunOptions = {}): Promise<RunResult> {
+  const runDir = resolve(dir);
+  const manifest = readManifest(runDir);
+  if (manifest.status === "completed") return { dir: runDir, status: manifest.status, manifest };
+  const source = (manifest as Manifest & { source: SourceRecord }).source;
+  const loaded = resolveConfig(source.raw, SCENARIOS, source.overrides, source.configDir);
+  if (loaded.hash !== manifest.configHash) {
+    throw new Error(`${runDir}: the config no longer resolves to the recorded one (hash ${manifest.configHash.slice(0, 12)}); was Agora upgraded in between?`);
+  }
+  return execute(loaded, source, runDir, options, manifest);
+}
+
+async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, options: RunOptions, previous: Manifest | null): Promise<RunResult> {
+  const { config, scenario, minds: mindSpecs, profiles } = loaded;
+  const agents: InitialAgent[] = mindSpecs.map((mind, i) => ({ id: `1_${i + 1}`, mind }));
+  const graph = buildGraph(config.graph, agents.map((a) => a.id), new Rng(config.seed).derive("graph"), { baseDir: loaded.baseDir });
+  const stats = graphStats(graph);
+
+  const cacheDir = isAbsolute(config.cache.dir) ? config.cache.dir : resolve(config.cache.dir);
+  const cache = new ResponseCache(cacheDir, config.cache.mode);
+  const ledger = new Ledger(config.budget);
+  const minds = new MindRuntime({
+    profiles,
+    policies: scenario.policies,
+    cache,
+    ledger,
+    maxConcurrency: config.llm.maxConcurrency,
+    transcripts: config.llm.transcripts,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  });
+
+  const checkpoint = previous ? readCheckpoint(dir) : null;
+  const recorder = checkpoint ? RunRecorder.reopen(dir, checkpoint.nextSeq, checkpoint.generation) : RunRecorder.create(dir);
+  if (checkpoint) ledger.restore(checkpoint.totals as unknown as Totals);
+  const priorCache = previous?.cache ?? { hits: 0, misses: 0 };
+
+  const manifest: Manifest & { source: SourceRecord } = {
+    runId: previous?.runId ?? dir.split(/[\\/]/).pop()!,
+    scenario: scenario.id,
+    status: "running",
+    seed: config.seed,
+    configHash: loaded.hash,
+    config,
+    source,
+    agoraVersion: AGORA_VERSION,
+    gitCommit: gitCommit(),
+    node: process.version,
+    minds: summariseMinds(mindSpecs, profiles),
+    graphStats: { ...stats },
+    startedAt: previous?.startedAt ?? new Date().toISOString(),
+    endedAt: null,
+    generationsCompleted: checkpoint?.generation ?? 0,
+    totals: { ...(checkpoint?.totals ?? emptyTotals()) },
+    cache: { mode: cache.mode, dir: cacheDir, hits: priorCache.hits, misses: priorCache.misses },
+    resumes: [...(previous?.resumes ?? []), ...(previous ? [{ at: new Date().toISOString(), fromGeneration: (checkpoint?.generation ?? 0) + 1 }] : [])],
+  };
+  const refreshManifest = (patch: Partial<Manifest> = {}) => {
+    Object.assign(manifest, patch, {
+      totals: { ...ledger.run },
+      cache: { ...manifest.cache, hits: priorCache.hits + cache.hits, misses: priorCache.misses + cache.misses },
+    });
+    recorder.writeManifest(manifest);
+  };
+  refreshManifest();
+
+  const userHooks = options.hooks ?? {};
+  const engine: Engine = new Engine({
+    scenario,
+    config,
+    scenarioConfig: config[scenario.configKey],
+    seed: config.seed,
+    graph,
+    minds,
+    ledger,
+    hooks: {
+      onEvents: (events) => {
+        recorder.appendEvents(events);
+        userHooks.onEvents?.(events);
+      },
+      beforeStep: async (step, generation) => {
+        if (options.signal?.aborted) throw new InterruptedError();
+        await userHooks.beforeStep?.(step, generation);
+      },
+      onGenerationEnd: (info) => {
+        recorder.appendMetrics(info.metrics);
+        recorder.appendAgents(info.agentRows);
+        recorder.writeCheckpoint({ version: 1, generation: info.generation, nextSeq: info.nextSeq, population: info.population, totals: { ...ledger.run } });
+        refreshManifest({ generationsCompleted: info.generation });
+        userHooks.onGenerationEnd?.(info);
+      },
+    },
+  });
+  options.onStart?.({ dir, engine, ledger, minds, loaded });
+
+  if (!checkpoint) {
+    engine.emit({
+      type: "run-started",
+      t: { generation: 1 },
+      runId: manifest.runId,
+      scenario: scenario.id,
+      seed: config.seed,
+      configHash: loaded.hash,
+      config,
+      graph: graph.export() as SerializedGraph,
+      graphStats: { ...stats },
+      agoraVersion: AGORA_VERSION,
+    });
+  }
+  const from = checkpoint
+    ? { generation: checkpoint.generation + 1, nextSeq: checkpoint.nextSeq, population: checkpoint.population }
+    : { generation: 1, nextSeq: engine.seq };
+  let outcome = await engine.run(agents, from);
+  if (outcome.status === "failed" && options.signal?.aborted) outcome = { status: "interrupted" };
+  refreshManifest({ status: outcome.status, endedAt: new Date().toISOString(), ...(outcome.error ? { error: outcome.error } : {}) });
+  recorder.close();
+  return { dir, ...outcome, manifest };
+}
+
+export class InterruptedError extends Error {
+  constructor() {
+    super("interrupted");
+    this.name = "InterruptedError";
+  }
+}
+
+function summariseMinds(specs: LoadedConfig["minds"], profiles: LoadedConfig["profiles"]): Manifest["minds"] {
+  const groups = new Map<string, Manifest["minds"][number]>();
+  for (const spec of specs) {
+    const name = spec.kind === "llm" ? spec.profile : spec.policy;
+    const key = `${spec.kind}:${name}`;
+    const group = groups.get(key);
+    if (group) {
+      group.count++;
+      continue;
+    }
+    if (spec.kind === "llm") {
+      const profile = profiles[spec.profile]!;
+      groups.set(key, {
+        kind: "llm",
+        name,
+        count: 1,
+        model: profile.model,
+        endpoint: publicEndpoint(profile.baseURL),
+        note: "LLM called through an OpenAI-compatible endpoint",
+      });
+    } else {
+      groups.set(key, { kind: "policy", name, count: 1, note: "offline deterministic policy (not an LLM)" });
+    }
+  }
+  return [...groups.values()];
+}
+
+/** The endpoint without credentials or query string, which may carry keys. */
+function publicEndpoint(baseURL: string | undefined): string {
+  if (!baseURL) return "https://api.openai.com/v1";
+  const url = new URL(baseURL);
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}

@@ -1,0 +1,71 @@
+import type { AbstractGraph as Graph } from "graphology-types";
+import type { z } from "zod";
+import type { MindCallRequest } from "../agents/mind-runtime.js";
+import type { MindSpec, PolicyRegistry } from "../agents/minds.js";
+import type { EventInput, TimeCoords } from "./events.js";
+import type { Rng } from "./rng.js";
+
+/**
+ * What a scenario sees of the engine. Emitted events are sequenced by the engine; inside
+ * `parallel`, each branch gets its own context whose events are flushed in branch order.
+ */
+export interface StepContext<Config = unknown> {
+  readonly config: Config;
+  readonly graph: Graph;
+  readonly generation: number;
+  /** A seeded stream for this run, derived from the run seed and the given path. */
+  rng(...path: (string | number)[]): Rng;
+  emit(event: EventInput): void;
+  /** Asks an agent's mind (LLM or policy); events of the call are emitted on this context. */
+  ask(request: Omit<MindCallRequest, "t"> & { t?: Partial<TimeCoords> }): Promise<string>;
+  /** Runs independent actions concurrently; their events keep the order of `items`. */
+  parallel<T, R>(items: readonly T[], fn: (item: T, ctx: StepContext<Config>, index: number) => Promise<R>): Promise<R[]>;
+}
+
+export interface InitialAgent {
+  id: string;
+  mind: MindSpec;
+}
+
+export interface StepDef {
+  name: string;
+  t: Partial<TimeCoords>;
+}
+
+export interface GenerationOutcome<Pop> {
+  population: Pop;
+  metrics: Record<string, number | null>;
+  /** Extra per-agent rows for agents.jsonl (scores, lineage). */
+  agentRows: Record<string, unknown>[];
+  survivors: string[];
+  removed: string[];
+  created: string[];
+  scores: Record<string, number>;
+}
+
+/**
+ * A scenario in Mesa's spirit: the engine knows nothing of donations or debates. `Pop` is the
+ * population carried across generations and must be JSON (it is what a checkpoint saves);
+ * `Work` is a generation's scratch state.
+ */
+export interface Scenario<Config, Pop, Work> {
+  readonly id: string;
+  /** The schema of the scenario's own config section. */
+  readonly configSchema: z.ZodType<Config>;
+  /** The key of that section in the config file. */
+  readonly configKey: string;
+  readonly policies: PolicyRegistry;
+  /** Checks that need the whole config (e.g. population size); throws a ConfigError. */
+  check?(config: { population: { size: number }; generations: number }, section: Config): void;
+  /** The first generation's population from the agents the engine assigned minds to (no calls yet). */
+  createPopulation(agents: readonly InitialAgent[], ctx: StepContext<Config>): Pop;
+  beginGeneration(population: Pop, ctx: StepContext<Config>): { work: Work; steps: StepDef[] };
+  runStep(population: Pop, work: Work, step: StepDef, ctx: StepContext<Config>): Promise<void>;
+  /**
+   * Scores, selection and reproduction; `last` is true after the final generation (no reproduction).
+   * Newborns are named here; whatever they need to ask their minds happens in the next generation's steps.
+   */
+  endGeneration(population: Pop, work: Work, ctx: StepContext<Config>, last: boolean): GenerationOutcome<Pop>;
+}
+
+export type AnyScenario = Scenario<any, any, any>;
