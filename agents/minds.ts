@@ -20,8 +20,6 @@ export interface PolicyDefinition<P extends Record<string, unknown> = Record<str
 
 export type PolicyRegistry = Record<string, PolicyDefinition<any>>;
 
-export function mindInfo(spec: MindSpec, model?: string): MindInfo {
-  return spec.kind === "llm"
-    ? { kind: "llm", name: spec.profile, ...(model ? { model } : {}) }
-    : { kind: "policy", name: spec.policy, params: spec.params };
+export function mindInfo(spec: MindSpec): MindInfo {
+  return spec.kind === "llm" ? { kind: "llm", name: spec.profile } : { kind: "policy", name: spec.policy, params: spec.params };
 }

@@ -57,7 +57,7 @@ export class Engine {
 
   /** Stamps and queues an event; queued events reach hooks at the next flush. */
   emit(event: EventInput): void {
-    this.pending.push({ ...event, v: EVENT_VERSION, seq: this.nextSeq++, at: new Date().toISOString() } as AgoraEvent);
+    this.pending.push({ v: EVENT_VERSION, seq: this.nextSeq++, ...event, at: new Date().toISOString() } as AgoraEvent);
   }
 
   flush(): void {

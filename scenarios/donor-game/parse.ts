@@ -11,7 +11,8 @@
  *    has no other digit group (otherwise the comma separates items: 2). "1/2" is 0.5 units; "50%",
  *    "50 %", "50 percent" are 50% of holdings; "-3" is negative (out of range). Number words
  *    ("five") are not read.
- * 5. The amount must lie in [0, holdings] (tolerance 1e-9, snapped onto the bound). Outside it:
+ * 5. The amount must lie in [0, holdings] (tolerance 1e-9, and up to the rounded figure the prompt
+ *    showed; either way snapped onto holdings). Outside it:
  *    failure with outOfRange "reject", or clamped into range with clamped: true with "clamp".
  * 6. No number -> failure.
  * Strategies: from the first "My strategy will be" (case-insensitive) to the end is the strategy,
@@ -74,7 +75,13 @@ function readAmount(segment: string, answer: string, holdings: number): number |
 
 export function parseDonation(
   text: string,
-  opts: { punishment: Punishment; holdings: number; outOfRange: "reject" | "clamp" },
+  opts: {
+    punishment: Punishment;
+    holdings: number;
+    outOfRange: "reject" | "clamp";
+    /** The holdings as the prompt showed them (rounded): an answer up to that figure means everything. */
+    shownHoldings?: number;
+  },
 ): ParseOutcome {
   const labels = [...text.matchAll(ANSWER_LABEL)];
   const last = labels.at(-1);
@@ -98,7 +105,8 @@ export function parseDonation(
   if (raw === "none") return { ok: false, reason: `no amount in answer ${quote(answer)}` };
   if (raw === "bad fraction") return { ok: false, reason: `fraction with zero denominator in answer ${quote(answer)}` };
 
-  const outside = raw < -TOLERANCE || raw > opts.holdings + TOLERANCE;
+  const ceiling = Math.max(opts.holdings, opts.shownHoldings ?? opts.holdings);
+  const outside = raw < -TOLERANCE || raw > ceiling + TOLERANCE;
   if (outside && opts.outOfRange === "reject") {
     const problem = raw < 0 ? "is negative" : `exceeds holdings ${opts.holdings}`;
     return { ok: false, reason: `amount ${raw} ${problem} in answer ${quote(answer)}` };

@@ -69,7 +69,7 @@ async function writeStrategy(agent: DonorAgent, population: DonorPopulation, ctx
   const revised = agent.revise === true;
   Object.assign(agent, { strategy, reasoning: justification, revise: false });
   if (revised) {
-    ctx.emit({ type: "interaction", t: { generation: ctx.generation }, kind: "strategy-revised", from: agent.id, to: null, data: { strategy, reasoning: justification } });
+    ctx.emit({ type: "interaction", t: { generation: ctx.generation }, kind: "strategy-revised", from: agent.id, to: null, mind: mindInfo(agent.mind), data: { strategy, reasoning: justification } });
   } else {
     ctx.emit({
       type: "agent-created",
@@ -106,8 +106,7 @@ async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, ga
   let fallback = true;
   for (let attempt = 1; attempt <= config.parseRetries + 1; attempt++) {
     const text = await ctx.ask({ agentId: donorId, mind: donor.mind, purpose: "donation", messages, state, rng, t });
-    // Agents see holdings to two decimals; an answer of exactly that figure means everything.
-    const parsed = parseDonation(text, { punishment: config.punishment, holdings: Number(formatUnits(holdings)), outOfRange: config.outOfRange });
+    const parsed = parseDonation(text, { punishment: config.punishment, holdings, shownHoldings: Number(formatUnits(holdings)), outOfRange: config.outOfRange });
     if (parsed.ok) {
       action = parsed.action;
       justification = parsed.justification;
@@ -148,6 +147,7 @@ async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, ga
     kind: action.kind === "donate" ? "donation" : action.kind === "punish" ? "punishment" : "refusal",
     from: donorId,
     to: recipientId,
+    mind: mindInfo(donor.mind),
     data: {
       amount,
       fraction: action.kind === "donate" ? fraction : 0,
