@@ -5,7 +5,13 @@ export const profileSchema = z
   .object({
     model: z.string().min(1),
     /** OpenAI-compatible base URL, e.g. http://localhost:11434/v1 for Ollama. Default: OpenAI. */
-    baseURL: z.url().optional(),
+    baseURL: z
+      .url()
+      .refine((url) => {
+        const parsed = new URL(url);
+        return !parsed.username && !parsed.password && ![...parsed.searchParams.keys()].some((k) => /key|token|secret|auth/i.test(k));
+      }, "a URL without credentials (keys go in the environment variable named by apiKeyEnv)")
+      .optional(),
     /** Name of the environment variable holding the API key; the key itself never enters a config. */
     apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
     temperature: z.number().min(0).max(2).optional(),

@@ -6,6 +6,14 @@ import { EVENT_VERSION, type AgoraEvent, type EventInput, type RunStatus, type T
 import { Rng } from "./rng.js";
 import type { AnyScenario, InitialAgent, StepContext, StepDef } from "./scenario.js";
 
+/** Thrown from `beforeStep` to stop a run cleanly between steps (Ctrl-C); it can be resumed. */
+export class InterruptedError extends Error {
+  constructor() {
+    super("interrupted");
+    this.name = "InterruptedError";
+  }
+}
+
 export interface EngineHooks {
   /** Every batch of sequenced events, in seq order (live viewers, metrics, progress). */
   onEvents?: (events: readonly AgoraEvent[]) => void;
@@ -111,6 +119,7 @@ export class Engine {
       return this.finish("completed");
     } catch (error) {
       if (error instanceof BudgetExhaustedError) return this.finish("budget-exhausted", error.message);
+      if (error instanceof InterruptedError) return this.finish("interrupted");
       return this.finish("failed", error instanceof Error ? error.message : String(error));
     }
   }

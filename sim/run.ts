@@ -4,7 +4,7 @@ import { MindRuntime } from "../agents/mind-runtime.js";
 import { ResponseCache } from "../agents/response-cache.js";
 import { SCENARIOS } from "../scenarios/index.js";
 import { resolveConfig, readConfigFile, type LoadedConfig, type Overrides } from "./config.js";
-import { Engine, type EngineHooks } from "./engine.js";
+import { Engine, InterruptedError, type EngineHooks } from "./engine.js";
 import type { RunStatus, SerializedGraph } from "./events.js";
 import { buildGraph, graphStats } from "./graph/index.js";
 import { readCheckpoint, readManifest, RunRecorder, type Manifest } from "./recorder.js";
@@ -171,18 +171,10 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
   const from = checkpoint
     ? { generation: checkpoint.generation + 1, nextSeq: checkpoint.nextSeq, population: checkpoint.population }
     : { generation: 1, nextSeq: engine.seq };
-  let outcome = await engine.run(agents, from);
-  if (outcome.status === "failed" && options.signal?.aborted) outcome = { status: "interrupted" };
+  const outcome = await engine.run(agents, from);
   refreshManifest({ status: outcome.status, endedAt: new Date().toISOString(), ...(outcome.error ? { error: outcome.error } : {}) });
   recorder.close();
   return { dir, ...outcome, manifest };
-}
-
-export class InterruptedError extends Error {
-  constructor() {
-    super("interrupted");
-    this.name = "InterruptedError";
-  }
 }
 
 function summariseMinds(specs: LoadedConfig["minds"], profiles: LoadedConfig["profiles"]): Manifest["minds"] {
