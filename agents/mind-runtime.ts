@@ -1,7 +1,7 @@
 import { ChatOpenAI } from "@langchain/openai";
 import type { BaseMessageLike } from "@langchain/core/messages";
 import pLimit, { type LimitFunction } from "p-limit";
-import type { EventInput, TimeCoords } from "../sim/events.js";
+import type { EventInput, MindInfo, TimeCoords } from "../sim/events.js";
 import type { Rng } from "../sim/rng.js";
 import { BudgetExhaustedError, type Ledger, priceOf } from "./ledger.js";
 import type { MindSpec, PolicyRegistry } from "./minds.js";
@@ -55,6 +55,12 @@ export class MindRuntime {
 
   constructor(readonly options: MindRuntimeOptions) {
     this.limit = pLimit(options.maxConcurrency);
+  }
+
+  describe(mind: MindSpec): MindInfo {
+    if (mind.kind === "policy") return { kind: "policy", name: mind.policy, params: mind.params };
+    const model = this.options.profiles[mind.profile]?.model;
+    return { kind: "llm", name: mind.profile, ...(model ? { model } : {}) };
   }
 
   get inFlight(): number {

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { MindInfo } from "../sim/events.js";
 import type { PolicyDecide } from "./policy-chat-model.js";
 import type { Rng } from "../sim/rng.js";
 
@@ -19,7 +18,3 @@ export interface PolicyDefinition<P extends Record<string, unknown> = Record<str
 }
 
 export type PolicyRegistry = Record<string, PolicyDefinition<any>>;
-
-export function mindInfo(spec: MindSpec): MindInfo {
-  return spec.kind === "llm" ? { kind: "llm", name: spec.profile } : { kind: "policy", name: spec.policy, params: spec.params };
-}

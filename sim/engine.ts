@@ -138,6 +138,7 @@ export class Engine {
       generation,
       rng: (...path) => this.root.derive(...path),
       emit: sink,
+      mindInfo: (mind) => minds.describe(mind),
       ask: (request) => {
         const t: TimeCoords = { generation, ...request.t };
         return minds.call({ ...request, t }, sink);

@@ -54,7 +54,7 @@ interface Payloads {
   };
   "agent-created": { agent: AgentInfo };
   /** A scenario's interaction between agents (a donation, a message...): `kind` is scenario-defined. */
-  interaction: { kind: string; from: string; to: string | null; mind: Pick<MindInfo, "kind" | "name">; data: Record<string, unknown> };
+  interaction: { kind: string; from: string; to: string | null; mind: MindInfo; data: Record<string, unknown> };
   "llm-call": {
     agentId: string;
     purpose: string;

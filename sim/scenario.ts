@@ -2,7 +2,7 @@ import type { AbstractGraph as Graph } from "graphology-types";
 import type { z } from "zod";
 import type { MindCallRequest } from "../agents/mind-runtime.js";
 import type { MindSpec, PolicyRegistry } from "../agents/minds.js";
-import type { EventInput, TimeCoords } from "./events.js";
+import type { EventInput, MindInfo, TimeCoords } from "./events.js";
 import type { Rng } from "./rng.js";
 
 /**
@@ -18,6 +18,8 @@ export interface StepContext<Config = unknown> {
   emit(event: EventInput): void;
   /** Asks an agent's mind (LLM or policy); events of the call are emitted on this context. */
   ask(request: Omit<MindCallRequest, "t"> & { t?: Partial<TimeCoords> }): Promise<string>;
+  /** How events should name a mind: kind, profile or policy, and the model behind a profile. */
+  mindInfo(mind: MindSpec): MindInfo;
   /** Runs independent actions concurrently; their events keep the order of `items`. */
   parallel<T, R>(items: readonly T[], fn: (item: T, ctx: StepContext<Config>, index: number) => Promise<R>): Promise<R[]>;
 }

@@ -1,5 +1,4 @@
 import type { MindSpec } from "../../agents/minds.js";
-import { mindInfo } from "../../agents/minds.js";
 import type { ChatMessage } from "../../agents/mind-runtime.js";
 import { ConfigError } from "../../sim/errors.js";
 import { areAdjacent } from "../../sim/graph/index.js";
@@ -69,12 +68,12 @@ async function writeStrategy(agent: DonorAgent, population: DonorPopulation, ctx
   const revised = agent.revise === true;
   Object.assign(agent, { strategy, reasoning: justification, revise: false });
   if (revised) {
-    ctx.emit({ type: "interaction", t: { generation: ctx.generation }, kind: "strategy-revised", from: agent.id, to: null, mind: mindInfo(agent.mind), data: { strategy, reasoning: justification } });
+    ctx.emit({ type: "interaction", t: { generation: ctx.generation }, kind: "strategy-revised", from: agent.id, to: null, mind: ctx.mindInfo(agent.mind), data: { strategy, reasoning: justification } });
   } else {
     ctx.emit({
       type: "agent-created",
       t: { generation: ctx.generation },
-      agent: { id: agent.id, generation: agent.generation, parents: agent.parents, mind: mindInfo(agent.mind), strategy, reasoning: justification, slot: agent.slot },
+      agent: { id: agent.id, generation: agent.generation, parents: agent.parents, mind: ctx.mindInfo(agent.mind), strategy, reasoning: justification, slot: agent.slot },
     });
   }
 }
@@ -147,7 +146,7 @@ async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, ga
     kind: action.kind === "donate" ? "donation" : action.kind === "punish" ? "punishment" : "refusal",
     from: donorId,
     to: recipientId,
-    mind: mindInfo(donor.mind),
+    mind: ctx.mindInfo(donor.mind),
     data: {
       amount,
       fraction: action.kind === "donate" ? fraction : 0,
