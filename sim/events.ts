@@ -97,8 +97,8 @@ export type EventInput = {
   [K in EventType]: { type: K; t: TimeCoords } & Payloads[K];
 }[EventType];
 
-/** Fields that legitimately differ between an original run and its replay. */
-export const VOLATILE_FIELDS = ["at", "latencyMs", "cached", "attempts"] as const;
+/** Fields that legitimately differ between an original run and its replay (or a copy in another directory). */
+export const VOLATILE_FIELDS = ["at", "latencyMs", "cached", "attempts", "runId"] as const;
 
 /** An event with wall-clock and cache-dependent fields removed, for replay comparisons. */
 export function stableView(event: AgoraEvent): Record<string, unknown> {
