@@ -30,6 +30,15 @@ export function emptyTotals(): Totals {
   return { calls: 0, tokensIn: 0, tokensOut: 0, cost: 0, spent: 0, unpricedCalls: 0, cacheHits: 0, retries: 0 };
 }
 
+/**
+ * Cost sums are kept on a grid of 1e-9 USD, added as integers: plain float sums depend on the order
+ * concurrent calls complete in, which would make a run and its replay differ in the last digits.
+ */
+const COST_GRID = 1e9;
+function addCost(total: number, cost: number): number {
+  return (Math.round(total * COST_GRID) + Math.round(cost * COST_GRID)) / COST_GRID;
+}
+
 export function priceOf(profile: Profile | undefined, tokensIn: number, tokensOut: number): number | null {
   if (!profile?.price) return null;
   return (tokensIn * profile.price.input + tokensOut * profile.price.output) / 1_000_000;
@@ -71,8 +80,8 @@ export class Ledger {
       totals.retries += entry.retries;
       if (entry.cost === null) totals.unpricedCalls++;
       else {
-        totals.cost += entry.cost;
-        if (!entry.cached) totals.spent += entry.cost;
+        totals.cost = addCost(totals.cost, entry.cost);
+        if (!entry.cached) totals.spent = addCost(totals.spent, entry.cost);
       }
       if (entry.cached) totals.cacheHits++;
     }

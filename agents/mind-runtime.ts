@@ -148,7 +148,8 @@ export class MindRuntime {
         cached,
         latencyMs: Math.round(performance.now() - started),
         attempts,
-        ...(this.options.transcripts ? { messages: request.messages, response: response.text } : {}),
+        // A copy: the caller may extend its conversation (a re-ask) before the event is written.
+        ...(this.options.transcripts ? { messages: request.messages.map((m) => ({ ...m })), response: response.text } : {}),
       });
       return response.text;
     } finally {

@@ -40,6 +40,8 @@ function policy<P extends Record<string, unknown>>(definition: {
   paramsSchema: z.ZodType<P>;
   describe(params: P): string;
   donate(state: DonationState, params: P, rng: Rng): { decision: Decision; why: string };
+  /** Restores a constraint between parameters that independent mutation can break. */
+  repair?(params: P): P;
 }): PolicyDefinition<P> {
   return {
     paramsSchema: definition.paramsSchema,
@@ -55,7 +57,7 @@ function policy<P extends Record<string, unknown>>(definition: {
       for (const [key, value] of Object.entries(params)) {
         if (typeof value === "number" && rng.bool(rate)) out[key] = Math.min(1, Math.max(0, value + sd * rng.normal()));
       }
-      return definition.paramsSchema.parse(out);
+      return definition.paramsSchema.parse(definition.repair ? definition.repair(out as P) : out);
     },
   };
 }
@@ -107,6 +109,7 @@ export const DONOR_POLICIES: PolicyRegistry = {
   }),
   random: policy({
     paramsSchema: z.object({ min: unit.default(0), max: unit.default(1) }).strict().refine((p) => p.min <= p.max, "min <= max"),
+    repair: ({ min, max }) => (min <= max ? { min, max } : { min: max, max: min }),
     describe: ({ min, max }) => `My strategy will be to give a random share of my resources between ${pct(min)} and ${pct(max)}.`,
     donate: (_s, { min, max }, rng) => {
       const fraction = min + (max - min) * rng.float();

@@ -78,7 +78,7 @@ async function writeStrategy(agent: DonorAgent, population: DonorPopulation, ctx
   }
 }
 
-async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, game: GameState, [donorId, recipientId]: Pairing, round: number): Promise<void> {
+async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, game: GameState, [donorId, recipientId]: Pairing, round: number): Promise<Decision | null> {
   const config = ctx.config;
   const agents = byId(population);
   const donor = agents.get(donorId)!;
@@ -86,7 +86,7 @@ async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, ga
   const t = { generation: ctx.generation, game: game.game, round };
   if (!areAdjacent(ctx.graph, donor.slot, recipient.slot)) {
     work.pairsSkipped++;
-    return;
+    return null;
   }
   const holdings = game.resources.get(donorId)!;
   const recipientBefore = game.resources.get(recipientId)!;
@@ -139,7 +139,6 @@ async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, ga
     fraction: action.kind === "donate" ? fraction : null,
     ...(action.kind === "punish" ? { taken: Math.max(0, taken) } : {}),
   });
-  game.decisions.push({ kind: action.kind, fraction: action.kind === "donate" ? fraction : 0 });
   ctx.emit({
     type: "interaction",
     t,
@@ -159,15 +158,19 @@ async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, ga
       fallback,
     },
   });
+  return { kind: action.kind, fraction: action.kind === "donate" ? fraction : 0 };
 }
 
 function playRound(ctx: Ctx, population: DonorPopulation, work: DonorWork, games: GameState[], round: number): Promise<void> {
   const moves = games.flatMap((game) => game.schedule[round - 1]!.map((pairing) => ({ game, pairing })));
   return ctx
     .parallel(moves, ({ game, pairing }, branch) => donate(branch, population, work, game, pairing, round))
-    .then(() => {
+    .then((results) => {
+      // Decisions are kept in schedule order, not in the order the calls completed, so that the
+      // floating-point sums behind the metrics are the same in a run and in its replay.
       for (const game of games) {
-        const decisions = game.decisions.slice(-game.schedule[round - 1]!.length);
+        const decisions = results.filter((d, i): d is Decision => d !== null && moves[i]!.game === game);
+        game.decisions.push(...decisions);
         ctx.emit({
           type: "metric",
           t: { generation: ctx.generation, game: game.game, round },
