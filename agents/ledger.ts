@@ -56,16 +56,25 @@ export class Ledger {
 
   constructor(readonly caps: Caps = {}) {}
 
-  /** Claims a call slot, or throws when a cap has been reached. */
+  /**
+   * Claims a call slot, or throws when a cap has been reached. Called synchronously as a call
+   * starts, so which call meets the max-calls cap does not depend on timing.
+   */
   reserve(): void {
-    const { maxCalls, maxCost } = this.caps;
+    const { maxCalls } = this.caps;
     if (maxCalls !== undefined && this.run.calls + this.inFlight >= maxCalls) {
       throw new BudgetExhaustedError(`max-calls cap of ${maxCalls} reached`);
     }
+    this.checkCost();
+    this.inFlight++;
+  }
+
+  /** Throws once the priced cost has reached the max-cost cap. */
+  checkCost(): void {
+    const { maxCost } = this.caps;
     if (maxCost !== undefined && this.run.cost >= maxCost) {
       throw new BudgetExhaustedError(`max-cost cap of $${maxCost} reached ($${this.run.cost.toFixed(4)} so far)`);
     }
-    this.inFlight++;
   }
 
   release(): void {

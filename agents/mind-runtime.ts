@@ -104,16 +104,18 @@ export class MindRuntime {
       if (!response) {
         cached = false;
         const model = this.modelFor(profileName, profile);
-        const result = await this.limit(() =>
-          withRetries(
+        const result = await this.limit(() => {
+          // Checked again once a slot is free, so a cost cap overshoots by at most the calls in flight.
+          ledger.checkCost();
+          return withRetries(
             () => model.invoke(toLangChain(request.messages), profile.seed !== undefined ? { seed: profile.seed } : {}),
             {
               maxRetries: profile.maxRetries,
               onRetry: ({ attempt, error, waitMs }) =>
                 this.options.onRetry?.({ agentId: request.agentId, profile: profileName, attempt, error, waitMs }),
             },
-          ),
-        );
+          );
+        });
         attempts = result.attempts;
         const text = result.value.text;
         const usage = result.value.usage_metadata;

@@ -165,6 +165,15 @@ export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenari
   return { config, scenario, minds, profiles, hash: configHash(config), baseDir };
 }
 
-export function configHash(config: unknown): string {
-  return createHash("sha256").update(stringify(config) ?? "").digest("hex");
+/**
+ * The experiment a config describes, without where and how responses are cached: a replay from the
+ * cache is the same experiment, so it has the same hash and the same run-started event.
+ */
+export function experimentConfig(config: ResolvedConfig): Omit<ResolvedConfig, "cache"> {
+  const { cache: _cache, ...experiment } = config;
+  return experiment;
+}
+
+export function configHash(config: ResolvedConfig): string {
+  return createHash("sha256").update(stringify(experimentConfig(config)) ?? "").digest("hex");
 }

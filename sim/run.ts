@@ -3,7 +3,7 @@ import { Ledger, emptyTotals, type Totals } from "../agents/ledger.js";
 import { MindRuntime } from "../agents/mind-runtime.js";
 import { ResponseCache } from "../agents/response-cache.js";
 import { SCENARIOS } from "../scenarios/index.js";
-import { resolveConfig, readConfigFile, type LoadedConfig, type Overrides } from "./config.js";
+import { experimentConfig, resolveConfig, readConfigFile, type LoadedConfig, type Overrides } from "./config.js";
 import { Engine, InterruptedError, type EngineHooks } from "./engine.js";
 import type { RunStatus, SerializedGraph } from "./events.js";
 import { buildGraph, graphStats } from "./graph/index.js";
@@ -77,7 +77,9 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
   const graph = buildGraph(config.graph, agents.map((a) => a.id), new Rng(config.seed).derive("graph"), { baseDir: loaded.baseDir });
   const stats = graphStats(graph);
 
-  const cacheDir = isAbsolute(config.cache.dir) ? config.cache.dir : resolve(config.cache.dir);
+  // A relative cache dir is resolved once, against the working directory of the first start; a
+  // resume reuses that absolute path wherever it is started from.
+  const cacheDir = previous?.cache.dir ?? (isAbsolute(config.cache.dir) ? config.cache.dir : resolve(config.cache.dir));
   const cache = new ResponseCache(cacheDir, config.cache.mode);
   const ledger = new Ledger(config.budget);
   const minds = new MindRuntime({
@@ -162,7 +164,7 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
       scenario: scenario.id,
       seed: config.seed,
       configHash: loaded.hash,
-      config,
+      config: experimentConfig(config),
       graph: graph.export() as SerializedGraph,
       graphStats: { ...stats },
       agoraVersion: AGORA_VERSION,
