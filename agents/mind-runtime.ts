@@ -33,6 +33,8 @@ export interface MindRuntimeOptions {
   policies: PolicyRegistry;
   cache: ResponseCache;
   ledger: Ledger;
+  /** Part of every cache key: replicates with other seeds must not share sampled answers. */
+  runSeed: number;
   /** One process-wide limit on LLM calls in flight. */
   maxConcurrency: number;
   /** Record prompts and answers of LLM calls in the event log. */
@@ -40,6 +42,14 @@ export interface MindRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Told of each retry, for progress displays; retries never enter the event log (they are not reproducible). */
   onRetry?: (info: { agentId: string; profile: string; attempt: number; error: unknown; waitMs: number }) => void;
+}
+
+/**
+ * The cache address of an LLM request: model parameters, the run seed (replicates must not share
+ * sampled answers) and the messages. Not the endpoint, so a cache replays wherever the server moved.
+ */
+export function llmCacheKey(profile: Profile, runSeed: number, messages: readonly ChatMessage[]): string {
+  return cacheKey({ params: { ...modelParameters(profile), runSeed }, messages: [...messages] });
 }
 
 const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
@@ -94,7 +104,7 @@ export class MindRuntime {
     const profile = this.options.profiles[profileName];
     if (!profile) throw new Error(`unknown model profile "${profileName}"`);
     const { cache, ledger } = this.options;
-    const key = cacheKey({ params: modelParameters(profile), messages: request.messages });
+    const key = llmCacheKey(profile, this.options.runSeed, request.messages);
     ledger.reserve();
     try {
       const started = performance.now();

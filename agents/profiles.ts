@@ -41,6 +41,13 @@ export function modelParameters(profile: Profile): Record<string, unknown> {
   };
 }
 
+/** The endpoint without credentials or query string, fit for manifests and cache keys. */
+export function publicEndpoint(baseURL: string | undefined): string {
+  if (!baseURL) return "https://api.openai.com/v1";
+  const url = new URL(baseURL);
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
 export function resolveApiKey(profileName: string, profile: Profile, env: NodeJS.ProcessEnv = process.env): string {
   if (!profile.apiKeyEnv) {
     // Local servers (vLLM, Ollama, llama.cpp) accept any key; the OpenAI client insists on one.

@@ -101,14 +101,41 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix = "
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
-  throw new ConfigError(path, issue.input, expectedFrom(issue));
+  const segments = [prefix, ...issue.path.map(String)];
+  let found = issue.input;
+  if (issue.code === "unrecognized_keys") {
+    // Name the unknown key itself, with its value.
+    const key = issue.keys[0]!;
+    segments.push(key);
+    found = (issue.input as Record<string, unknown> | undefined)?.[key];
+  }
+  throw new ConfigError(segments.filter(Boolean).join("."), found, expectedFrom(issue));
 }
 
+/** What a user should have written, in plain words rather than zod's. */
 function expectedFrom(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys") return `no unknown keys (unknown: ${issue.keys.join(", ")})`;
-  if (issue.code === "invalid_value") return `one of ${issue.values.map((v) => describeValue(v)).join(", ")}`;
-  return issue.message.replace(/^Invalid input: /, "");
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return "no such key here (check the spelling against the README's config reference)";
+    case "invalid_value":
+      return `one of ${issue.values.map((v) => describeValue(v)).join(", ")}`;
+    case "invalid_type":
+      return issue.input === undefined ? `a value (${issue.expected}): this key is required` : `a ${issue.expected}`;
+    case "too_small":
+    case "too_big": {
+      const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+      const op = issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
+      if (issue.origin === "array") return `a list with ${issue.code === "too_small" ? "at least" : "at most"} ${bound} item(s)`;
+      if (issue.origin === "string") return `text of ${issue.code === "too_small" ? "at least" : "at most"} ${bound} character(s)`;
+      return `a number ${op} ${bound}`;
+    }
+    case "invalid_format":
+      return `a valid ${issue.format}`;
+    case "invalid_union":
+      return "one of the documented forms";
+    default:
+      return issue.message.replace(/^Invalid input: /, "");
+  }
 }
 
 /** Validates a raw config against the base schema and its scenario's schema, then applies overrides. */
@@ -132,6 +159,9 @@ export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenari
   if (overrides.cacheMode !== undefined) base.cache.mode = overrides.cacheMode;
 
   const profiles: Record<string, Profile> = { ...base.profiles };
+  if (overrides.model !== undefined && !(overrides.model in profiles)) {
+    throw new ConfigError("--model", overrides.model, `a profile defined under profiles (${Object.keys(profiles).join(", ") || "none defined"})`);
+  }
   const minds: MindSpec[] = [];
   base.population.minds.forEach((entry, i) => {
     const path = `population.minds.${i}`;

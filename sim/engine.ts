@@ -89,6 +89,9 @@ export class Engine {
         const { work, steps } = scenario.beginGeneration(population, ctx);
         Object.assign(this.progress, { generation, stepsInGeneration: steps.length, stepIndex: 0 });
         for (const [index, step] of steps.entries()) {
+          // Yield to the event loop between steps: signals, sockets and timers get their turn
+          // even when every mind is an instant policy.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           await hooks?.beforeStep?.(step, generation);
           Object.assign(this.progress, { step, stepIndex: index });
           await scenario.runStep(population, work, step, ctx);

@@ -40,6 +40,8 @@ export interface Checkpoint<Pop = unknown> {
   nextSeq: number;
   population: Pop;
   totals: Record<string, number>;
+  /** Cache lookups up to this checkpoint: a resume redoes the rest, so only these carry over. */
+  cache: { hits: number; misses: number };
 }
 
 /** Writes a file whole or not at all: a crash mid-write leaves the previous version. */

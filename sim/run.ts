@@ -1,6 +1,7 @@
 import { isAbsolute, dirname, resolve } from "node:path";
 import { Ledger, emptyTotals, type Totals } from "../agents/ledger.js";
 import { MindRuntime } from "../agents/mind-runtime.js";
+import { publicEndpoint } from "../agents/profiles.js";
 import { ResponseCache } from "../agents/response-cache.js";
 import { SCENARIOS } from "../scenarios/index.js";
 import { experimentConfig, resolveConfig, readConfigFile, type LoadedConfig, type Overrides } from "./config.js";
@@ -71,10 +72,20 @@ export async function resumeRun(dir: string, options: RunOptions = {}): Promise<
   return execute(loaded, source, runDir, options, manifest);
 }
 
+/** The first generation: ids 1_1..1_n with the minds the config assigns, in population order. */
+export function firstGeneration(loaded: LoadedConfig): InitialAgent[] {
+  return loaded.minds.map((mind, i) => ({ id: `1_${i + 1}`, mind }));
+}
+
+/** The social graph over the first generation's ids (its slots), from the graph's own seeded stream. */
+export function socialGraph(loaded: LoadedConfig, agents: readonly InitialAgent[]) {
+  return buildGraph(loaded.config.graph, agents.map((a) => a.id), new Rng(loaded.config.seed).derive("graph"), { baseDir: loaded.baseDir });
+}
+
 async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, options: RunOptions, previous: Manifest | null): Promise<RunResult> {
   const { config, scenario, minds: mindSpecs, profiles } = loaded;
-  const agents: InitialAgent[] = mindSpecs.map((mind, i) => ({ id: `1_${i + 1}`, mind }));
-  const graph = buildGraph(config.graph, agents.map((a) => a.id), new Rng(config.seed).derive("graph"), { baseDir: loaded.baseDir });
+  const agents = firstGeneration(loaded);
+  const graph = socialGraph(loaded, agents);
   const stats = graphStats(graph);
 
   // A relative cache dir is resolved once, against the working directory of the first start; a
@@ -88,6 +99,7 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
     cache,
     ledger,
     maxConcurrency: config.llm.maxConcurrency,
+    runSeed: config.seed,
     transcripts: config.llm.transcripts,
     ...(options.env ? { env: options.env } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
@@ -96,7 +108,7 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
   const checkpoint = previous ? readCheckpoint(dir) : null;
   const recorder = checkpoint ? RunRecorder.reopen(dir, checkpoint.nextSeq, checkpoint.generation) : RunRecorder.create(dir);
   if (checkpoint) ledger.restore(checkpoint.totals as unknown as Totals);
-  const priorCache = previous?.cache ?? { hits: 0, misses: 0 };
+  const priorCache = checkpoint?.cache ?? { hits: 0, misses: 0 };
 
   const manifest: Manifest & { source: SourceRecord } = {
     runId: previous?.runId ?? dir.split(/[\\/]/).pop()!,
@@ -148,7 +160,7 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
       onGenerationEnd: (info) => {
         recorder.appendMetrics(info.metrics);
         recorder.appendAgents(info.agentRows);
-        recorder.writeCheckpoint({ version: 1, generation: info.generation, nextSeq: info.nextSeq, population: info.population, totals: { ...ledger.run } });
+        recorder.writeCheckpoint({ version: 1, generation: info.generation, nextSeq: info.nextSeq, population: info.population, totals: { ...ledger.run }, cache: { hits: priorCache.hits + cache.hits, misses: priorCache.misses + cache.misses } });
         refreshManifest({ generationsCompleted: info.generation });
         userHooks.onGenerationEnd?.(info);
       },
@@ -204,11 +216,4 @@ function summariseMinds(specs: LoadedConfig["minds"], profiles: LoadedConfig["pr
     }
   }
   return [...groups.values()];
-}
-
-/** The endpoint without credentials or query string, which may carry keys. */
-function publicEndpoint(baseURL: string | undefined): string {
-  if (!baseURL) return "https://api.openai.com/v1";
-  const url = new URL(baseURL);
-  return `${url.protocol}//${url.host}${url.pathname}`;
 }

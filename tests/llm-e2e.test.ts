@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { modelParameters, profileSchema } from "../agents/profiles.js";
-import { cacheKey } from "../agents/response-cache.js";
+import { llmCacheKey, type ChatMessage } from "../agents/mind-runtime.js";
+import { profileSchema } from "../agents/profiles.js";
 import type { AgoraEvent, EventOf } from "../sim/events.js";
 import { resumeRun, startRun, type RunResult } from "../sim/run.js";
 import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply } from "./support/fake-openai.js";
@@ -231,7 +231,8 @@ describe("one LLM generation against the fake endpoint", () => {
     const profile = profileSchema.parse((config.profiles as Record<string, unknown>).fake);
     const calls = llmCalls(events);
     expect(calls).toHaveLength(12 + 144 + 3);
-    const requestKeys = new Set(requests.map((r) => cacheKey({ params: modelParameters(profile), messages: r.messages })));
+    const SEED = (readJson<RunResult["manifest"]>(join(original.dir, "manifest.json")).config as { seed: number }).seed;
+    const requestKeys = new Set(requests.map((r) => llmCacheKey(profile, SEED, r.messages as ChatMessage[])));
     expect(requestKeys.size).toBe(calls.length);
     for (const call of calls) {
       expect(call).toMatchObject({ profile: "fake", model: "test-model", cached: false });
@@ -239,7 +240,7 @@ describe("one LLM generation against the fake endpoint", () => {
       const usage = usageFor({ messages: call.messages! }, call.response!);
       expect([call.tokensIn, call.tokensOut]).toEqual([usage.prompt_tokens, usage.completion_tokens]);
       expect(call.cost).toBe((call.tokensIn * PRICE.input + call.tokensOut * PRICE.output) / 1_000_000);
-      expect(call.promptHash).toBe(cacheKey({ params: modelParameters(profile), messages: call.messages! }));
+      expect(call.promptHash).toBe(llmCacheKey(profile, SEED, call.messages as ChatMessage[]));
       expect(requestKeys.has(call.promptHash)).toBe(true);
       expect(call.latencyMs).toBeGreaterThanOrEqual(0);
     }

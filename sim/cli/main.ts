@@ -1,10 +1,11 @@
+import { dirname, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SCENARIOS } from "../../scenarios/index.js";
 import { readConfigFile, resolveConfig, type Overrides } from "../config.js";
 import { ConfigError } from "../errors.js";
 import type { RunStatus } from "../events.js";
 import { readManifest } from "../recorder.js";
-import { resumeRun, startRun, type RunOptions, type RunResult } from "../run.js";
+import { firstGeneration, resumeRun, socialGraph, startRun, type RunOptions, type RunResult } from "../run.js";
 import { AGORA_VERSION } from "../version.js";
 import { Progress } from "./progress.js";
 
@@ -20,7 +21,7 @@ function number(flag: string, integer: boolean) {
     if (value.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
       throw new InvalidArgumentError(`${flag}: got "${value}", expected ${integer ? "an integer" : "a number"}`);
     }
-    if (n < 0 || (flag !== "--seed" && n === 0)) throw new InvalidArgumentError(`${flag}: got "${value}", expected a positive number`);
+    if (flag !== "--seed" && n <= 0) throw new InvalidArgumentError(`${flag}: got "${value}", expected a positive number`);
     return n;
   };
 }
@@ -110,7 +111,9 @@ export function buildProgram(): Command {
     .description("check a config and print it resolved, with every default filled in")
     .argument("<config>", "YAML config file")
     .action((configPath: string) => {
-      const loaded = resolveConfig(readConfigFile(configPath), SCENARIOS);
+      const loaded = resolveConfig(readConfigFile(configPath), SCENARIOS, {}, dirname(resolve(configPath)));
+      // Building the graph catches what only the population size reveals (a grid that does not fit).
+      socialGraph(loaded, firstGeneration(loaded));
       process.stdout.write(`${JSON.stringify({ configHash: loaded.hash, config: loaded.config }, null, 2)}\n`);
       process.stdout.write(`valid: ${configPath} (${loaded.scenario.id}, ${loaded.minds.length} agents)\n`);
     });
