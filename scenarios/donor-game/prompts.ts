@@ -39,8 +39,15 @@ function rules(config: DonorGameConfig) {
   };
 }
 
+const systemPrompts = new WeakMap<DonorGameConfig, string>();
+
 export function systemPrompt(config: DonorGameConfig): string {
-  return render(TEMPLATES.system, rules(config));
+  let text = systemPrompts.get(config);
+  if (text === undefined) {
+    text = render(TEMPLATES.system, rules(config));
+    systemPrompts.set(config, text);
+  }
+  return text;
 }
 
 export function strategyPrompt(

@@ -47,6 +47,7 @@ interface GameState {
 interface DonorWork {
   /** This generation's shuffled order: the first half is A, the second B. */
   order: string[];
+  agents: Map<string, DonorAgent>;
   games: GameState[];
   parseFailures: number;
   fallbacks: number;
@@ -55,7 +56,6 @@ interface DonorWork {
 
 type Ctx = StepContext<DonorGameConfig>;
 
-const byId = (population: DonorPopulation) => new Map(population.agents.map((a) => [a.id, a]));
 
 async function writeStrategy(agent: DonorAgent, population: DonorPopulation, ctx: Ctx): Promise<void> {
   const config = ctx.config;
@@ -78,11 +78,10 @@ async function writeStrategy(agent: DonorAgent, population: DonorPopulation, ctx
   }
 }
 
-async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, game: GameState, [donorId, recipientId]: Pairing, round: number): Promise<Decision | null> {
+async function donate(ctx: Ctx, work: DonorWork, game: GameState, [donorId, recipientId]: Pairing, round: number): Promise<Decision | null> {
   const config = ctx.config;
-  const agents = byId(population);
-  const donor = agents.get(donorId)!;
-  const recipient = agents.get(recipientId)!;
+  const donor = work.agents.get(donorId)!;
+  const recipient = work.agents.get(recipientId)!;
   const t = { generation: ctx.generation, game: game.game, round };
   if (!areAdjacent(ctx.graph, donor.slot, recipient.slot)) {
     work.pairsSkipped++;
@@ -161,10 +160,10 @@ async function donate(ctx: Ctx, population: DonorPopulation, work: DonorWork, ga
   return { kind: action.kind, fraction: action.kind === "donate" ? fraction : 0 };
 }
 
-function playRound(ctx: Ctx, population: DonorPopulation, work: DonorWork, games: GameState[], round: number): Promise<void> {
+function playRound(ctx: Ctx, work: DonorWork, games: GameState[], round: number): Promise<void> {
   const moves = games.flatMap((game) => game.schedule[round - 1]!.map((pairing) => ({ game, pairing })));
   return ctx
-    .parallel(moves, ({ game, pairing }, branch) => donate(branch, population, work, game, pairing, round))
+    .parallel(moves, ({ game, pairing }, branch) => donate(branch, work, game, pairing, round))
     .then((results) => {
       // Decisions are kept in schedule order, not in the order the calls completed, so that the
       // floating-point sums behind the metrics are the same in a run and in its replay.
@@ -211,7 +210,8 @@ export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = 
     for (const game of config.parallelGames ? [null] : games) {
       for (let round = 1; round <= config.rounds; round++) steps.push({ name: "round", t: game ? { game: game.game, round } : { round } });
     }
-    return { work: { order, games, parseFailures: 0, fallbacks: 0, pairsSkipped: 0 }, steps };
+    const agents = new Map(population.agents.map((a) => [a.id, a]));
+    return { work: { order, agents, games, parseFailures: 0, fallbacks: 0, pairsSkipped: 0 }, steps };
   },
 
   async runStep(population, work, step, ctx) {
@@ -221,12 +221,12 @@ export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = 
       return;
     }
     const games = step.t.game === undefined ? work.games : work.games.filter((g) => g.game === step.t.game);
-    await playRound(ctx, population, work, games, step.t.round!);
+    await playRound(ctx, work, games, step.t.round!);
   },
 
   endGeneration(population, work, ctx, last) {
     const config = ctx.config;
-    const agents = byId(population);
+    const agents = work.agents;
     const finals = work.games.map((g) => g.resources);
     const scoreOf = (id: string): number => {
       const [g1, g2] = finals.map((r) => r.get(id)!);

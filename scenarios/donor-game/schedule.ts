@@ -8,12 +8,13 @@ export type Pairing = readonly [string, string];
  */
 export function codeSchedule(order: readonly string[], rounds: number): Pairing[][] {
   const { a, b } = halves(order);
-  const base: Pairing[][] = a.map((_, i) => {
-    const rotated = rotate(b, i);
-    return a.map((agent, j): Pairing => (i % 2 === 0 ? [agent, rotated[j]!] : [rotated[j]!, agent]));
+  // Only the rounds played are built: with 1,000 agents the whole cycle is 1,000 rounds of 500 pairs.
+  return Array.from({ length: rounds }, (_, r) => {
+    const k = r % (2 * a.length);
+    const rotated = rotate(b, k % a.length);
+    const aDonates = (k % a.length) % 2 === 0 !== k >= a.length;
+    return a.map((agent, j): Pairing => (aDonates ? [agent, rotated[j]!] : [rotated[j]!, agent]));
   });
-  const extended = [...base, ...base.map((round) => round.map(([d, r]): Pairing => [r, d]))];
-  return Array.from({ length: rounds }, (_, r) => extended[r % extended.length]!);
 }
 
 /** Same partner rotation, but the donor half switches every round for the whole game. */

@@ -1,0 +1,76 @@
+/**
+ * The fake OpenAI server in a process of its own, so that its CPU time (HTTP parsing, JSON) does
+ * not share the simulator's event loop, as a real endpoint's would not. Started by
+ * `startFakeServer({ outOfProcess: true })`; talks to its parent over the IPC channel.
+ */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { startFakeOpenAI, type Script } from "../tests/support/fake-openai.js";
+
+export const STRATEGY_MARK = 'beginning with the words "My strategy will be"';
+export const STRATEGY_ANSWER = "My strategy will be to give half.";
+export const DONATION_ANSWER = "Justification: ok.\nAnswer: 50%";
+
+/** Strategy prompts get a strategy, everything else a donation of half the holdings. */
+export const donorScript: Script = (req) => (req.messages.some((m) => m.content.includes(STRATEGY_MARK)) ? STRATEGY_ANSWER : DONATION_ANSWER);
+
+export interface BenchServer {
+  baseURL: string;
+  /** Arrival times (Date.now()) of the chat requests so far. */
+  arrivals(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+type ToChild = { type: "arrivals" } | { type: "close" };
+type FromChild = { type: "ready"; baseURL: string } | { type: "arrivals"; times: number[] } | { type: "closed" };
+
+export async function startFakeServer(options: { latencyMs: number; outOfProcess: boolean }): Promise<BenchServer> {
+  if (!options.outOfProcess) {
+    const server = await startFakeOpenAI({ script: donorScript, latencyMs: options.latencyMs });
+    return { baseURL: server.baseURL, arrivals: async () => server.requests.map((r) => r.receivedAt), close: () => server.close() };
+  }
+  // The child inherits the tsx loader flags this process runs under, not profiling flags.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"));
+  const child = fork(fileURLToPath(import.meta.url), ["--serve", String(options.latencyMs)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const next = (type: FromChild["type"]) =>
+    new Promise<FromChild>((resolve, reject) => {
+      const onMessage = (message: FromChild) => {
+        if (message.type !== type) return;
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(message);
+      };
+      const onExit = (code: number | null) => reject(new Error(`the fake server process exited (${code}) before answering "${type}"`));
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+    });
+  const ready = (await next("ready")) as Extract<FromChild, { type: "ready" }>;
+  const send = (message: ToChild) => child.send(message);
+  return {
+    baseURL: ready.baseURL,
+    async arrivals() {
+      const reply = next("arrivals");
+      send({ type: "arrivals" });
+      return ((await reply) as Extract<FromChild, { type: "arrivals" }>).times;
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      send({ type: "close" });
+      await exited;
+    },
+  };
+}
+
+if (process.argv[2] === "--serve" && process.send) {
+  const server = await startFakeOpenAI({ script: donorScript, latencyMs: Number(process.argv[3] ?? 0) });
+  const reply = (message: FromChild) => process.send!(message);
+  process.on("message", async (message: ToChild) => {
+    if (message.type === "arrivals") reply({ type: "arrivals", times: server.requests.map((r) => r.receivedAt) });
+    if (message.type === "close") {
+      await server.close();
+      process.disconnect();
+    }
+  });
+  reply({ type: "ready", baseURL: server.baseURL });
+}
