@@ -39,6 +39,11 @@ function addCost(total: number, cost: number): number {
   return (Math.round(total * COST_GRID) + Math.round(cost * COST_GRID)) / COST_GRID;
 }
 
+/** The priced cost of some calls, or null when none of them had a price. */
+export function pricedCost(totals: Totals): number | null {
+  return totals.unpricedCalls > 0 && totals.cost === 0 ? null : totals.cost;
+}
+
 export function priceOf(profile: Profile | undefined, tokensIn: number, tokensOut: number): number | null {
   if (!profile?.price) return null;
   return (tokensIn * profile.price.input + tokensOut * profile.price.output) / 1_000_000;
@@ -51,6 +56,7 @@ export function priceOf(profile: Profile | undefined, tokensIn: number, tokensOu
 export class Ledger {
   run: Totals = emptyTotals();
   byGeneration = new Map<number, Totals>();
+  /** Per agent within a generation, keyed `generation|agentId` (agents.jsonl rows carry them). */
   byAgent = new Map<string, Totals>();
   private inFlight = 0;
 
@@ -82,7 +88,7 @@ export class Ledger {
   }
 
   record(entry: { agentId: string; generation: number; tokensIn: number; tokensOut: number; cost: number | null; cached: boolean; retries: number }): void {
-    for (const totals of [this.run, this.totalsFor(this.byGeneration, entry.generation), this.totalsFor(this.byAgent, entry.agentId)]) {
+    for (const totals of [this.run, this.totalsFor(this.byGeneration, entry.generation), this.totalsFor(this.byAgent, `${entry.generation}|${entry.agentId}`)]) {
       totals.calls++;
       totals.tokensIn += entry.tokensIn;
       totals.tokensOut += entry.tokensOut;
@@ -98,6 +104,10 @@ export class Ledger {
 
   generation(generation: number): Totals {
     return this.byGeneration.get(generation) ?? emptyTotals();
+  }
+
+  agent(generation: number, agentId: string): Totals {
+    return this.byAgent.get(`${generation}|${agentId}`) ?? emptyTotals();
   }
 
   /** For checkpoints: run totals survive a resume; per-generation ones restart with the generation. */

@@ -1,6 +1,6 @@
 import type { AbstractGraph as Graph } from "graphology-types";
 import type { Ledger } from "../agents/ledger.js";
-import { BudgetExhaustedError } from "../agents/ledger.js";
+import { BudgetExhaustedError, pricedCost } from "../agents/ledger.js";
 import type { MindRuntime } from "../agents/mind-runtime.js";
 import { EVENT_VERSION, type AgoraEvent, type EventInput, type RunStatus, type TimeCoords } from "./events.js";
 import { Rng } from "./rng.js";
@@ -104,7 +104,7 @@ export class Engine {
           llmCalls: spend.calls,
           tokensIn: spend.tokensIn,
           tokensOut: spend.tokensOut,
-          cost: spend.unpricedCalls > 0 && spend.cost === 0 ? null : spend.cost,
+          cost: pricedCost(spend),
         };
         ctx.emit({ type: "metric", t: { generation }, scope: "generation", values: metrics });
         ctx.emit({
@@ -117,7 +117,11 @@ export class Engine {
         });
         this.flush();
         population = outcome.population;
-        hooks?.onGenerationEnd?.({ generation, nextSeq: this.nextSeq, population, metrics: { generation, ...metrics }, agentRows: outcome.agentRows });
+        const agentRows = outcome.agentRows.map((row) => {
+          const spent = this.options.ledger.agent(generation, String(row.agentId));
+          return { ...row, llmCalls: spent.calls, tokensIn: spent.tokensIn, tokensOut: spent.tokensOut, cost: pricedCost(spent) };
+        });
+        hooks?.onGenerationEnd?.({ generation, nextSeq: this.nextSeq, population, metrics: { generation, ...metrics }, agentRows });
       }
       return this.finish("completed");
     } catch (error) {

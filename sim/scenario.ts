@@ -37,7 +37,7 @@ export interface StepDef {
 export interface GenerationOutcome<Pop> {
   population: Pop;
   metrics: Record<string, number | null>;
-  /** Extra per-agent rows for agents.jsonl (scores, lineage). */
+  /** Per-agent rows for agents.jsonl (scores, lineage), each with an `agentId`; the engine adds the agent's LLM spend. */
   agentRows: Record<string, unknown>[];
   survivors: string[];
   removed: string[];

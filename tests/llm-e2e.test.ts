@@ -269,6 +269,16 @@ describe("one LLM generation against the fake endpoint", () => {
     const [metrics] = readJsonlStrict(join(dir, "metrics.jsonl"));
     expect(metrics).toMatchObject({ llmCalls: calls.length, tokensIn: totals.tokensIn, tokensOut: totals.tokensOut });
     expect(metrics!.cost as number).toBeCloseTo(totals.cost!, 12);
+
+    // Per agent: each agents.jsonl row carries that agent's own calls and tokens.
+    const rows = readJsonlStrict(join(dir, "agents.jsonl")) as { agentId: string; llmCalls: number; tokensIn: number; tokensOut: number; cost: number }[];
+    expect(rows).toHaveLength(12);
+    for (const row of rows) {
+      const own = calls.filter((c) => c.agentId === row.agentId);
+      expect(own.length).toBeGreaterThan(12);
+      expect(row).toMatchObject({ llmCalls: own.length, tokensIn: sum(own.map((c) => c.tokensIn)), tokensOut: sum(own.map((c) => c.tokensOut)) });
+      expect(row.cost).toBeCloseTo(sum(own.map((c) => c.cost!)), 8);
+    }
   });
 
   it("sends the API key to the endpoint and never writes it to the run or cache directory", () => {

@@ -1,3 +1,4 @@
+import { pricedCost } from "../../agents/ledger.js";
 import type { RunHandle } from "../run.js";
 
 const compact = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
@@ -15,8 +16,9 @@ export function statusLine(handle: RunHandle, startedAt: number, generations: nu
   const done = Math.max(0, progress.generation - 1) + (progress.stepsInGeneration ? progress.stepIndex / progress.stepsInGeneration : 0);
   const elapsed = Date.now() - startedAt;
   const eta = done > 0 ? duration((elapsed / done) * (generations - done)) : "?";
-  const cost = totals.unpricedCalls > 0 && totals.cost === 0 ? "n/a" : `$${totals.cost.toFixed(4)}`;
-  return `gen ${progress.generation}/${generations} · ${step} · in flight ${handle.minds.inFlight} · calls ${compact(totals.calls)} · tokens ${compact(totals.tokensIn)} in / ${compact(totals.tokensOut)} out · ${cost} · ETA ${eta}`;
+  const cost = pricedCost(totals);
+  const costText = cost === null ? "cost n/a" : `$${cost.toFixed(4)}`;
+  return `gen ${progress.generation}/${generations} · ${step} · in flight ${handle.minds.inFlight} · calls ${compact(totals.calls)} · tokens ${compact(totals.tokensIn)} in / ${compact(totals.tokensOut)} out · ${costText} · ETA ${eta}`;
 }
 
 /**
