@@ -177,11 +177,6 @@ describe("README stays in step with the code", () => {
     expect(rules).toContain("Parsing rules for Donor Game answers");
     expect(readme).toContain(rules);
   });
-
-  it("keeps the benchmark placeholder", () => {
-    expect(readme).toContain("| benchmark | figure |");
-    expect(readme).toContain("<!-- bench figures -->");
-  });
 });
 
 /** Each case: a config (or a change to the contract config), and what stderr must name. */
