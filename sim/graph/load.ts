@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { extname, resolve } from "node:path";
 import { Graph } from "./graphology.js";
+import { DOMParser } from "@xmldom/xmldom";
 import { parse as parseGexf } from "graphology-gexf";
 import type { Attributes, GraphType } from "graphology-types";
 import { ConfigError } from "../errors.js";
@@ -19,14 +19,8 @@ const FORMAT_BY_EXTENSION: Record<string, GraphFormat> = {
   ".edges": "edgelist",
 };
 
-interface XmlDom {
-  DOMParser: new (options: { errorHandler: Record<"warning" | "error" | "fatalError", (message: string) => void> }) => {
-    parseFromString(source: string, mimeType: string): { getElementsByTagName(name: string): { length: number } };
-  };
-}
-// graphology-gexf only accepts Documents from its own copy of xmldom, whose default parser merely
-// logs malformed XML; a strict parser from that same copy makes bad files fail loudly.
-const xmldom = createRequire(createRequire(import.meta.url).resolve("graphology-gexf"))("@xmldom/xmldom") as XmlDom;
+// graphology-gexf parses with xmldom (pinned to the version it depends on, so npm installs one copy),
+// whose default parser merely logs malformed XML; a strict parser makes bad files fail loudly.
 
 /**
  * Loads a graph file onto `ids`: file nodes map to ids in file order (edge lists: order of first
@@ -61,7 +55,7 @@ function readGexf(text: string): Graph {
     throw new Error(message.replace(/^\[xmldom \w+\]\s*/, "").replace(/\s*@#\[line.*$/s, ""));
   };
   // xmldom 0.8 reports some malformations (e.g. unclosed tags) only as warnings.
-  const doc = new xmldom.DOMParser({ errorHandler: { warning: raise, error: raise, fatalError: raise } }).parseFromString(
+  const doc = new DOMParser({ errorHandler: { warning: raise, error: raise, fatalError: raise } }).parseFromString(
     text,
     "application/xml",
   );
