@@ -47,12 +47,17 @@ interface SourceRecord {
   configDir: string;
 }
 
+/** The run directory used without `out`: runs/<scenario>-s<seed>-<time>, absolute. */
+export function defaultRunDir(loaded: LoadedConfig, now = new Date()): string {
+  return resolve(`runs/${loaded.scenario.id}-s${loaded.config.seed}-${now.toISOString().replace(/[:.]/g, "-")}`);
+}
+
 /** Runs a config file from the start into a new run directory. */
 export async function startRun(configPath: string, options: RunOptions = {}): Promise<RunResult> {
   const raw = readConfigFile(configPath);
   const configDir = dirname(resolve(configPath));
   const loaded = resolveConfig(raw, SCENARIOS, options.overrides, configDir);
-  const dir = resolve(options.out ?? `runs/${loaded.scenario.id}-s${loaded.config.seed}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  const dir = resolve(options.out ?? defaultRunDir(loaded));
   return execute(loaded, { raw, overrides: options.overrides ?? {}, configDir }, dir, options, null);
 }
 

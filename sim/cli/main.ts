@@ -1,13 +1,35 @@
+import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SCENARIOS } from "../../scenarios/index.js";
 import { readConfigFile, resolveConfig, type Overrides } from "../config.js";
+import { StepGate } from "../control.js";
+import type { EngineHooks } from "../engine.js";
 import { ConfigError } from "../errors.js";
 import type { RunStatus } from "../events.js";
 import { readManifest } from "../recorder.js";
-import { firstGeneration, resumeRun, socialGraph, startRun, type RunOptions, type RunResult } from "../run.js";
+import { defaultRunDir, firstGeneration, resumeRun, socialGraph, startRun, type RunHandle, type RunOptions, type RunResult } from "../run.js";
+import { LiveRun, startServer, type AgoraServer } from "../server/index.js";
 import { AGORA_VERSION } from "../version.js";
 import { Progress } from "./progress.js";
+
+/** A bad combination of flags: exit 2, like commander's own usage errors. */
+class UsageError extends Error {}
+
+interface RunFlags {
+  seed?: number;
+  out?: string;
+  model?: string;
+  maxCost?: number;
+  maxCalls?: number;
+  cache?: Overrides["cacheMode"];
+  serve?: boolean;
+  port?: number;
+  host?: string;
+  token?: string;
+  exitWhenDone?: boolean;
+  speed?: number;
+}
 
 /** Documented in the README: scripts and batch runners rely on them. */
 export const EXIT = { completed: 0, failed: 1, usage: 2, "budget-exhausted": 3, interrupted: 130 } as const;
@@ -26,9 +48,66 @@ function number(flag: string, integer: boolean) {
   };
 }
 
-async function execute(go: (options: RunOptions) => Promise<RunResult>, generations: () => number): Promise<number> {
+function port(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port: got "${value}", expected an integer from 0 to 65535 (0 = any free port)`);
+  return n;
+}
+
+function speed(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`--speed: got "${value}", expected a number >= 0 (steps per second; 0 = unlimited)`);
+  return n;
+}
+
+function nonEmpty(flag: string) {
+  return (value: string): string => {
+    if (value.trim() === "") throw new InvalidArgumentError(`${flag}: expected a non-empty value`);
+    return value;
+  };
+}
+
+interface ServeFlags {
+  port?: number;
+  host?: string;
+  token?: string;
+}
+
+/** Resolves at the first SIGINT/SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolveSignal) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolveSignal();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+async function serve(options: ServeFlags & { runsDir: string; live?: LiveRun }): Promise<AgoraServer> {
+  const server = await startServer({
+    runsDir: options.runsDir,
+    ...(options.live ? { live: options.live } : {}),
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  });
+  process.stdout.write(`viewer: ${server.url}\n`);
+  return server;
+}
+
+/** What a caller adds to a run: its own hooks, start callback and abort controller. */
+interface RunExtras {
+  abort?: AbortController;
+  hooks?: EngineHooks;
+  onStart?: (handle: RunHandle) => void;
+}
+
+async function execute(go: (options: RunOptions) => Promise<RunResult>, generations: () => number, extras: RunExtras = {}): Promise<{ code: number; status: RunStatus }> {
   const progress = new Progress(process.stdout, generations());
-  const abort = new AbortController();
+  const abort = extras.abort ?? new AbortController();
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;
@@ -41,8 +120,17 @@ async function execute(go: (options: RunOptions) => Promise<RunResult>, generati
   try {
     const result = await go({
       signal: abort.signal,
-      onStart: (handle) => progress.start(handle),
-      hooks: { onGenerationEnd: ({ generation, metrics }) => progress.generationDone(generation, metrics) },
+      onStart: (handle) => {
+        progress.start(handle);
+        extras.onStart?.(handle);
+      },
+      hooks: {
+        ...extras.hooks,
+        onGenerationEnd: (info) => {
+          progress.generationDone(info.generation, info.metrics);
+          extras.hooks?.onGenerationEnd?.(info);
+        },
+      },
       onRetry: ({ agentId, profile, attempt, error, waitMs }) =>
         progress.line(`retry ${attempt} for ${agentId} (${profile}) in ${Math.round(waitMs)} ms: ${(error as Error).message?.split("\n")[0]}`),
     });
@@ -53,7 +141,7 @@ async function execute(go: (options: RunOptions) => Promise<RunResult>, generati
         (result.error ? `error: ${result.error}\n` : "") +
         `run directory: ${result.dir}\n`,
     );
-    return exitFor(result.status);
+    return { code: exitFor(result.status), status: result.status };
   } finally {
     progress.stop();
     process.off("SIGINT", onSignal);
@@ -78,7 +166,13 @@ export function buildProgram(): Command {
     .option("--max-cost <usd>", "stop cleanly once priced cost reaches this many USD", number("--max-cost", false))
     .option("--max-calls <n>", "stop cleanly after this many LLM calls", number("--max-calls", true))
     .addOption(new Option("--cache <mode>", "response cache mode").choices(["off", "read-write", "replay"]))
-    .action(async (configPath: string, opts: { seed?: number; out?: string; model?: string; maxCost?: number; maxCalls?: number; cache?: Overrides["cacheMode"] }) => {
+    .option("--serve", "stream the run to the browser viewer (and serve the other runs beside it)")
+    .option("--port <n>", "with --serve: port (default 7420; 0 = any free port)", port)
+    .option("--host <host>", "with --serve: address to listen on (default 127.0.0.1)", nonEmpty("--host"))
+    .option("--token <token>", "with --serve: require this token from the viewer and API clients", nonEmpty("--token"))
+    .option("--exit-when-done", "with --serve: stop serving when the run ends")
+    .option("--speed <steps>", "at most this many engine steps per second (0 = unlimited)", speed)
+    .action(async (configPath: string, opts: RunFlags) => {
       const overrides: Overrides = {
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.model !== undefined ? { model: opts.model } : {}),
@@ -86,11 +180,58 @@ export function buildProgram(): Command {
         ...(opts.maxCalls !== undefined ? { maxCalls: opts.maxCalls } : {}),
         ...(opts.cache !== undefined ? { cacheMode: opts.cache } : {}),
       };
+      const misplaced = (["port", "host", "token", "exitWhenDone"] as const).filter((key) => opts[key] !== undefined);
+      if (!opts.serve && misplaced.length > 0) {
+        const flag = { port: "--port", host: "--host", token: "--token", exitWhenDone: "--exit-when-done" }[misplaced[0]!];
+        throw new UsageError(`${flag} needs --serve`);
+      }
       const loaded = resolveConfig(readConfigFile(configPath), SCENARIOS, overrides);
-      process.exitCode = await execute(
-        (options) => startRun(configPath, { ...options, overrides, ...(opts.out ? { out: opts.out } : {}) }),
-        () => loaded.config.generations,
-      );
+      const out = resolve(opts.out ?? defaultRunDir(loaded));
+      const abort = new AbortController();
+      const gate = new StepGate({ speed: opts.speed ?? 0 });
+      const go = (options: RunOptions) => startRun(configPath, { ...options, overrides, out });
+      if (!opts.serve) {
+        const hooks: EngineHooks = opts.speed ? { beforeStep: () => gate.wait(abort.signal) } : {};
+        process.exitCode = (await execute(go, () => loaded.config.generations, { abort, hooks })).code;
+        return;
+      }
+      // The live run and the runs recorded beside it (its parent directory) in the run picker.
+      const live = new LiveRun({ dir: out, scenario: loaded.scenario.id, gate, signal: abort.signal });
+      const server = await serve({ ...opts, runsDir: dirname(out), live });
+      let outcome: { code: number; status: RunStatus };
+      try {
+        outcome = await execute(go, () => loaded.config.generations, { abort, hooks: live.hooks, onStart: live.onStart });
+      } catch (error) {
+        live.fail();
+        await server.close();
+        throw error;
+      }
+      live.finish({ status: outcome.status });
+      process.exitCode = outcome.code;
+      if (opts.exitWhenDone || abort.signal.aborted) {
+        // Let connected viewers receive the end of the run first.
+        await server.settle(2000);
+      } else {
+        process.stdout.write(`run ended (${outcome.status}); still serving ${server.url} (Ctrl-C to stop)\n`);
+        await untilSignal();
+      }
+      await server.close();
+    });
+
+  program
+    .command("serve")
+    .description("serve recorded runs to the browser viewer")
+    .option("--runs <dir>", "directory holding run directories", "runs")
+    .option("--port <n>", "port (default 7420; 0 = any free port)", port)
+    .option("--host <host>", "address to listen on (default 127.0.0.1)", nonEmpty("--host"))
+    .option("--token <token>", "require this token from the viewer and API clients", nonEmpty("--token"))
+    .action(async (opts: ServeFlags & { runs: string }) => {
+      const runsDir = resolve(opts.runs);
+      if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) throw new UsageError(`--runs: ${runsDir} is not a directory`);
+      const server = await serve({ ...opts, runsDir });
+      process.stdout.write(`serving the runs in ${runsDir} (Ctrl-C to stop)\n`);
+      await untilSignal();
+      await server.close();
     });
 
   program
@@ -103,7 +244,7 @@ export function buildProgram(): Command {
         process.stdout.write(`${dir}: already completed, nothing to do\n`);
         return;
       }
-      process.exitCode = await execute((options) => resumeRun(dir, options), () => (manifest.config as { generations: number }).generations);
+      process.exitCode = (await execute((options) => resumeRun(dir, options), () => (manifest.config as { generations: number }).generations)).code;
     });
 
   program
@@ -129,6 +270,10 @@ export async function main(argv: string[]): Promise<number> {
     const e = error as { code?: string; exitCode?: number; message?: string };
     if (e.code?.startsWith("commander.")) {
       return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.usage;
     }
     if (error instanceof ConfigError) {
       process.stderr.write(`config error: ${error.message}\n`);
