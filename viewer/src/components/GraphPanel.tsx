@@ -1,0 +1,397 @@
+/**
+ * The society graph (sigma 3 over a graphology Graph built from run-started's graph). Nodes are
+ * slots, laid out once per run (graph/layout.ts) and never moved: a newborn takes the slot of the
+ * agent it replaces, so it appears exactly where that agent was; it is marked with a halo for the
+ * generation it is born in, with lineage arrows from up to three parents (LLM newborns learn from
+ * every survivor: with more parents only the halo is drawn, the inspector lists them all).
+ * Interactions flash an arrow from actor to target for ~600 ms, coloured by the scenario's view.
+ * Flashes and lineage arrows are drawn on a canvas layer (graph/overlay.ts), not as graph edges:
+ * sigma re-indexes everything whenever an edge is dropped. Node attributes are only written when
+ * they change, so an idle society costs sigma nothing.
+ */
+import Graph from "graphology";
+import { useEffect, useMemo, useRef, useState } from "react";
+import Sigma from "sigma";
+import { CategoryColors, LINEAGE_COLOR, POLICY_GREY, TOPOLOGY_EDGE } from "../colors.js";
+import { describeMind, fmtNumber, truncate } from "../format.js";
+import { layoutGraph } from "../graph/layout.js";
+import { createOverlay, drawOverlay, type OverlayState } from "../graph/overlay.js";
+import { viewFor } from "../scenarios/index.js";
+import type { ScenarioView } from "../scenarios/types.js";
+import { currentResources, latestScore } from "../state/selectors.js";
+import type { AgentState, SerializedGraph, ViewerState } from "../state/types.js";
+import { selectAgent, setOption, useViewer, type ViewOptions } from "../store.js";
+import { MindBadge, Panel } from "./common.js";
+
+const MAX_FLASHES = 300;
+/** A jump larger than this (history loading, scrubbing far) flashes nothing. */
+const MAX_FLASH_JUMP = 2000;
+const EMPTY_SLOT = "#d5d8dd";
+// Opaque: sigma's node program draws translucent colours unreliably; halos sit under their node.
+const HALO_NEWBORN = "#d4c2f7";
+const HALO_SELECTED = "#1f2937";
+
+interface Rig {
+  sigma: Sigma;
+  graph: Graph;
+  source: SerializedGraph;
+  canvas: HTMLCanvasElement;
+  overlay: OverlayState;
+  /** Last attributes written per node key (writes are skipped when nothing changed). */
+  written: Map<string, string>;
+  lastSeq: number;
+  totalFlashes: number;
+  frame: number | null;
+}
+
+const HALO = "halo:";
+const slotOf = (node: string): string => (node.startsWith(HALO) ? node.slice(HALO.length) : node);
+
+/** Writes node attributes unless they are what was written last time. */
+function writeNode(rig: Rig, key: string, attrs: Record<string, unknown>): void {
+  const signature = JSON.stringify(attrs);
+  if (rig.written.get(key) === signature || !rig.graph.hasNode(key)) return;
+  rig.written.set(key, signature);
+  rig.graph.mergeNodeAttributes(key, attrs);
+}
+
+export interface Palettes {
+  policy: CategoryColors;
+  model: CategoryColors;
+  family: CategoryColors;
+}
+
+/** The colour category of an agent in a colouring mode, with its legend label. */
+export function categoryOf(agent: AgentState, mode: ViewOptions["colorBy"], view: ScenarioView): string {
+  const mind = agent.mind;
+  if (!mind) return "unknown";
+  if (mode === "family") return view.strategyFamily(agent);
+  if (mode === "model") return mind.kind === "policy" ? "policy (offline, not an LLM)" : (mind.model ?? mind.name);
+  return mind.kind === "policy" ? `${mind.name} (policy)` : `${mind.name} (LLM profile)`;
+}
+
+function colorOf(palettes: Palettes, mode: ViewOptions["colorBy"], category: string): string {
+  if (mode === "model" && category === "policy (offline, not an LLM)") return POLICY_GREY;
+  return palettes[mode].get(category);
+}
+
+function sizeRange(n: number): [number, number] {
+  if (n <= 50) return [6, 22];
+  if (n <= 300) return [3, 12];
+  return [1.5, 6];
+}
+
+function buildGraph(source: SerializedGraph): Graph {
+  const graph = new Graph({ multi: true, type: "mixed", allowSelfLoops: true });
+  const slots = source.nodes.map((n) => n.key);
+  const pairs: [string, string][] = source.edges.map((e) => [e.source, e.target]);
+  const positions = layoutGraph(slots, pairs);
+  for (const slot of slots) {
+    const p = positions[slot]!;
+    graph.addNode(`${HALO}${slot}`, { x: p.x, y: p.y, size: 1, color: HALO_NEWBORN, hidden: true, zIndex: 0, label: null });
+    graph.addNode(slot, { x: p.x, y: p.y, size: 4, color: EMPTY_SLOT, label: slot, zIndex: 1 });
+  }
+  return graph;
+}
+
+/**
+ * Topology edges ("topo:<i>"). Above EDGE_LIMIT they start hidden: a dense graph is a hairball, and
+ * drawing tens of thousands of edges every frame stalls software-rendered WebGL (headless Chromium).
+ */
+export const EDGE_LIMIT = 2000;
+
+function setTopology(graph: Graph, source: SerializedGraph, show: boolean): void {
+  const present = graph.hasEdge("topo:0");
+  if (show === present) return;
+  if (!show) {
+    // One event for sigma (dropping edges one by one re-indexes the whole graph each time);
+    // topology edges are the graph's only edges.
+    graph.clearEdges();
+    return;
+  }
+  const undirected = source.options?.type === "undirected";
+  const lineWidth = source.edges.length > 1000 ? 0.4 : source.edges.length > 300 ? 0.6 : 1;
+  source.edges.forEach((e, i) => {
+    if (!graph.hasNode(e.source) || !graph.hasNode(e.target)) return;
+    const attrs = { color: TOPOLOGY_EDGE, size: lineWidth, zIndex: 0 };
+    if (undirected || e.undirected) graph.addUndirectedEdgeWithKey(`topo:${i}`, e.source, e.target, attrs);
+    else graph.addDirectedEdgeWithKey(`topo:${i}`, e.source, e.target, { ...attrs, type: "line" });
+  });
+}
+
+export function GraphPanel() {
+  const view = useViewer((s) => s.view);
+  const options = useViewer((s) => s.options);
+  const selectedAgentId = useViewer((s) => s.selectedAgentId);
+  const containerRef = useRef<HTMLDivElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const rigRef = useRef<Rig | null>(null);
+  const viewRef = useRef<ViewerState>(view);
+  viewRef.current = view;
+  const [hover, setHover] = useState<{ slot: string; x: number; y: number } | null>(null);
+  const runId = view.run?.runId ?? null;
+  const scenarioView = viewFor(view.run?.scenario);
+  const palettes = useMemo<Palettes>(
+    () => ({ policy: new CategoryColors(), model: new CategoryColors(), family: new CategoryColors(scenarioView.familyColors) }),
+    // Fresh colour assignments per run (and scenario).
+    [runId, scenarioView],
+  );
+
+  // Build sigma once per run graph.
+  const source = view.graph;
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!source || !container) return;
+    const graph = buildGraph(source);
+    const many = source.nodes.length > 60;
+    const sigma = new Sigma(graph, container, {
+      zIndex: true,
+      allowInvalidContainer: true,
+      renderEdgeLabels: false,
+      labelFont: "system-ui, sans-serif",
+      labelSize: 11,
+      labelWeight: "500",
+      labelColor: { color: "#374151" },
+      labelRenderedSizeThreshold: many ? 8 : 0,
+      defaultEdgeType: "line",
+      minCameraRatio: 0.05,
+      maxCameraRatio: 4,
+      stagePadding: 36,
+    });
+    const canvas = createOverlay(sigma);
+    const rig: Rig = {
+      sigma,
+      graph,
+      source,
+      canvas,
+      overlay: { flashes: [], lineage: [], lineageColor: LINEAGE_COLOR },
+      written: new Map(),
+      lastSeq: viewRef.current.nextSeq,
+      totalFlashes: 0,
+      frame: null,
+    };
+    rigRef.current = rig;
+    // Camera moves and node updates re-render sigma: the overlay follows.
+    sigma.on("afterRender", () => {
+      if (rig.frame === null) drawOverlay(sigma, canvas, rig.overlay, performance.now());
+    });
+    sigma.on("clickNode", ({ node }) => {
+      const slot = slotOf(node);
+      const id = viewRef.current.slotAgent[slot];
+      if (id !== undefined) selectAgent(id);
+    });
+    sigma.on("enterNode", ({ node, event }) => setHover({ slot: slotOf(node), x: event.x, y: event.y }));
+    sigma.on("leaveNode", () => setHover(null));
+    sigma.on("clickStage", () => setHover(null));
+    if (window.__agoraViewer) Object.assign(window.__agoraViewer, { sigma });
+    return () => {
+      if (rig.frame !== null) cancelAnimationFrame(rig.frame);
+      sigma.kill();
+      rigRef.current = null;
+      setHover(null);
+    };
+  }, [source]);
+
+  const showEdges = options.showEdges ?? (source ? source.edges.length <= EDGE_LIMIT : true);
+  useEffect(() => {
+    const rig = rigRef.current;
+    if (rig && source) setTopology(rig.graph, source, showEdges);
+  }, [source, showEdges]);
+
+  // Node attributes, lineage and flashes follow the viewed state.
+  useEffect(() => {
+    const rig = rigRef.current;
+    if (!rig) return;
+    const { graph } = rig;
+    const slots = view.slots;
+    const [minSize, maxSize] = sizeRange(slots.length);
+    const values = new Map<string, number | null>();
+    let vmax = 0;
+    for (const slot of slots) {
+      const id = view.slotAgent[slot];
+      const agent = id !== undefined ? view.agents[id] : undefined;
+      if (!agent) continue;
+      // Either measure falls back on the other where a scenario does not report it.
+      const v = options.sizeBy === "score" ? (latestScore(agent) ?? currentResources(view, agent, scenarioView)) : (currentResources(view, agent, scenarioView) ?? latestScore(agent));
+      values.set(slot, v);
+      if (v !== null && v > vmax) vmax = v;
+    }
+    const forceLabels = slots.length <= 60;
+    for (const slot of slots) {
+      if (!graph.hasNode(slot)) continue;
+      const id = view.slotAgent[slot];
+      const agent = id !== undefined ? view.agents[id] : undefined;
+      if (!agent) {
+        writeNode(rig, slot, { color: EMPTY_SLOT, size: minSize, label: slot, forceLabel: forceLabels, zIndex: 1 });
+        writeNode(rig, `${HALO}${slot}`, { hidden: true });
+        continue;
+      }
+      const v = values.get(slot) ?? null;
+      const size = v === null || vmax <= 0 ? minSize : minSize + (maxSize - minSize) * Math.sqrt(Math.max(0, v) / vmax);
+      const color = colorOf(palettes, options.colorBy, categoryOf(agent, options.colorBy, scenarioView));
+      const newborn = agent.generation > 1 && agent.generation === view.generation;
+      const selected = agent.id === selectedAgentId;
+      // Sizes rounded to a tenth of a pixel: invisible changes cause no re-render.
+      const shown = Math.round(size * 10) / 10;
+      writeNode(rig, slot, { color, size: shown, label: agent.id, forceLabel: forceLabels || selected, zIndex: selected ? 2 : 1 });
+      writeNode(rig, `${HALO}${slot}`, newborn || selected ? { hidden: false, size: shown + (selected ? 5 : 6), color: selected ? HALO_SELECTED : HALO_NEWBORN } : { hidden: true });
+    }
+
+    // Lineage arrows: parent slot -> newborn slot, for newborns of the viewed generation.
+    const lineage: [string, string][] = [];
+    if (options.showLineage) {
+      for (const slot of slots) {
+        const id = view.slotAgent[slot];
+        const agent = id !== undefined ? view.agents[id] : undefined;
+        if (!agent || agent.generation <= 1 || agent.generation !== view.generation || agent.parents.length > 3) continue;
+        for (const parent of agent.parents) {
+          const p = view.agents[parent];
+          if (!p?.slot || view.slotAgent[p.slot] !== parent || p.slot === slot) continue;
+          lineage.push([p.slot, slot]);
+        }
+      }
+    }
+    rig.overlay.lineage = lineage;
+
+    // Flashes for interactions newer than the last drawn state.
+    const jump = view.nextSeq - rig.lastSeq;
+    const now = performance.now();
+    if (jump > 0 && jump <= MAX_FLASH_JUMP) {
+      for (const entry of view.interactions) {
+        if (entry.seq < rig.lastSeq || entry.to === null) continue;
+        const style = scenarioView.interactionStyle(entry);
+        const fromAgent = view.agents[entry.from];
+        const toAgent = view.agents[entry.to];
+        if (!style || !fromAgent?.slot || !toAgent?.slot || fromAgent.slot === toAgent.slot) continue;
+        rig.overlay.flashes.push({ from: fromAgent.slot, to: toAgent.slot, born: now, color: style.color, size: style.size });
+        rig.totalFlashes++;
+      }
+      if (rig.overlay.flashes.length > MAX_FLASHES) rig.overlay.flashes.splice(0, rig.overlay.flashes.length - MAX_FLASHES);
+    }
+    if (rig.frame === null) {
+      if (drawOverlay(rig.sigma, rig.canvas, rig.overlay, now)) rig.frame = requestAnimationFrame(() => animate(rig, wrapRef.current));
+    }
+    rig.lastSeq = view.nextSeq;
+    const wrap = wrapRef.current;
+    if (wrap) {
+      wrap.dataset.flashes = String(rig.overlay.flashes.length);
+      wrap.dataset.totalFlashes = String(rig.totalFlashes);
+      wrap.dataset.lineageEdges = String(rig.overlay.lineage.length);
+    }
+  }, [view, options, selectedAgentId, palettes, scenarioView]);
+
+  const hovered = hover ? view.agents[view.slotAgent[hover.slot] ?? ""] : undefined;
+  const legend = useLegend(view, options, palettes, scenarioView);
+  const occupied = view.slots.filter((s) => view.slotAgent[s] !== undefined).length;
+
+  return (
+    <Panel
+      title="Society"
+      testId="graph-panel"
+      className="graph-panel"
+      actions={
+        <>
+          <label>
+            size
+            <select data-testid="size-by" value={options.sizeBy} onChange={(e) => setOption("sizeBy", e.target.value as ViewOptions["sizeBy"])}>
+              <option value="resources">{scenarioView.resourcesLabel}</option>
+              <option value="score">last score</option>
+            </select>
+          </label>
+          <label>
+            colour
+            <select data-testid="color-by" value={options.colorBy} onChange={(e) => setOption("colorBy", e.target.value as ViewOptions["colorBy"])}>
+              <option value="family">strategy family</option>
+              <option value="policy">policy / profile</option>
+              <option value="model">model</option>
+            </select>
+          </label>
+          <label title={source && source.edges.length > EDGE_LIMIT ? `${source.edges.length.toLocaleString("en-US")} edges: hidden by default` : ""}>
+            <input type="checkbox" data-testid="show-edges" checked={showEdges} onChange={(e) => setOption("showEdges", e.target.checked)} />
+            edges
+          </label>
+          <label>
+            <input type="checkbox" data-testid="show-lineage" checked={options.showLineage} onChange={(e) => setOption("showLineage", e.target.checked)} />
+            lineage
+          </label>
+        </>
+      }
+    >
+      <div className="graph-wrap" ref={wrapRef} data-testid="graph" data-nodes={view.slots.length} data-agents={occupied} data-color-by={options.colorBy} data-size-by={options.sizeBy}>
+        <div className="graph-canvas" ref={containerRef} />
+        {!source ? <div className="graph-empty muted">The graph appears with the run's first event.</div> : null}
+        {hover ? (
+          <div className="graph-tooltip" data-testid="graph-tooltip" style={{ left: hover.x + 14, top: hover.y + 10 }}>
+            {hovered ? (
+              <>
+                <div className="tooltip-title">
+                  <b>{hovered.id}</b> <MindBadge mind={hovered.mind} />
+                </div>
+                <div className="muted">
+                  slot {hover.slot} · {describeMind(hovered.mind)}
+                </div>
+                <div>{hovered.strategy ? truncate(hovered.strategy, 220) : <i>no strategy yet</i>}</div>
+                <div className="muted">
+                  {scenarioView.resourcesLabel}: {fmtNumber(currentResources(view, hovered, scenarioView))} · last score: {fmtNumber(latestScore(hovered))}
+                </div>
+              </>
+            ) : (
+              <div>slot {hover.slot}: no agent yet</div>
+            )}
+          </div>
+        ) : null}
+      </div>
+      <div className="legend" data-testid="graph-legend">
+        <div className="legend-group">
+          <span className="legend-title">{options.colorBy === "family" ? "strategy family" : options.colorBy === "model" ? "model" : "policy / profile"}</span>
+          {legend.map((item) => (
+            <span key={item.label} className="legend-item" data-testid="legend-item">
+              <span className="swatch" style={{ background: item.color }} />
+              {item.label} <span className="muted">({item.count})</span>
+            </span>
+          ))}
+        </div>
+        <div className="legend-group">
+          <span className="legend-title">interactions</span>
+          {scenarioView.interactionLegend.map((item) => (
+            <span key={item.label} className="legend-item">
+              <span className="swatch swatch-line" style={{ background: item.color }} />
+              {item.label}
+            </span>
+          ))}
+          <span className="legend-item">
+            <span className="swatch swatch-line" style={{ background: LINEAGE_COLOR }} />
+            lineage
+          </span>
+          <span className="legend-item">
+            <span className="swatch swatch-halo" />
+            newborn
+          </span>
+          <span className="legend-item muted">size: {options.sizeBy === "score" ? "last score" : scenarioView.resourcesLabel}</span>
+        </div>
+      </div>
+    </Panel>
+  );
+}
+
+function useLegend(view: ViewerState, options: ViewOptions, palettes: Palettes, scenarioView: ScenarioView) {
+  const counts = new Map<string, number>();
+  for (const slot of view.slots) {
+    const id = view.slotAgent[slot];
+    const agent = id !== undefined ? view.agents[id] : undefined;
+    if (!agent) continue;
+    const category = categoryOf(agent, options.colorBy, scenarioView);
+    counts.set(category, (counts.get(category) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([label, count]) => ({ label, count, color: colorOf(palettes, options.colorBy, label) }));
+}
+
+/** Animates the overlay while flashes fade (one canvas redraw per frame). */
+function animate(rig: Rig, wrap: HTMLDivElement | null): void {
+  rig.frame = null;
+  const more = drawOverlay(rig.sigma, rig.canvas, rig.overlay, performance.now());
+  if (wrap) wrap.dataset.flashes = String(rig.overlay.flashes.length);
+  if (more) rig.frame = requestAnimationFrame(() => animate(rig, wrap));
+}

@@ -1,0 +1,299 @@
+/**
+ * The agent inspector: strategy, reasoning, lineage, mind, scores, recent interactions and recent
+ * prompts and answers. Policy minds are labelled as offline policies, and what is shown for them
+ * is their justification lines, never presented as model output. With no agent selected: the
+ * current agents as a clickable table.
+ */
+import { useState } from "react";
+import { describeMind, fmtCompact, fmtNumber, fmtTime, truncate } from "../format.js";
+import { viewFor } from "../scenarios/index.js";
+import type { ScenarioView } from "../scenarios/types.js";
+import { currentAgents, currentResources, latestScore } from "../state/selectors.js";
+import type { AgentState, InteractionEntry, TranscriptEntry, ViewerState } from "../state/types.js";
+import { selectAgent, useViewer } from "../store.js";
+import { MindBadge, Panel, useThrottled } from "./common.js";
+
+export function Inspector() {
+  const liveView = useViewer((s) => s.view);
+  const view = useThrottled(liveView, 150);
+  const selectedId = useViewer((s) => s.selectedAgentId);
+  const scenarioView = viewFor(view.run?.scenario);
+  const agent = selectedId !== null ? view.agents[selectedId] : undefined;
+  return (
+    <Panel
+      title={selectedId === null ? "Agents" : `Agent ${selectedId}`}
+      testId="inspector"
+      className="inspector"
+      actions={
+        selectedId !== null ? (
+          <button type="button" data-testid="inspector-close" onClick={() => selectAgent(null)}>
+            all agents
+          </button>
+        ) : null
+      }
+    >
+      {selectedId === null ? (
+        <AgentTable view={view} scenarioView={scenarioView} />
+      ) : agent ? (
+        <AgentDetails agent={agent} view={view} scenarioView={scenarioView} />
+      ) : (
+        <div className="muted" data-testid="inspector-missing">
+          Agent {selectedId} does not exist at this point of the run (not born yet, or dropped from the viewer's memory).
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+function AgentTable({ view, scenarioView }: { view: ViewerState; scenarioView: ScenarioView }) {
+  const agents = currentAgents(view);
+  if (agents.length === 0) return <div className="muted">No agents yet.</div>;
+  return (
+    <div className="agent-table-wrap">
+      <p className="muted small">Click an agent (here or on the graph) to inspect it.</p>
+      <table className="agent-table" data-testid="agent-table">
+        <thead>
+          <tr>
+            <th>agent</th>
+            <th>mind</th>
+            <th>family</th>
+            <th className="num">resources</th>
+            <th className="num">score</th>
+          </tr>
+        </thead>
+        <tbody>
+          {agents.map((a) => (
+            <tr key={a.id} data-testid={`agent-row-${a.id}`} onClick={() => selectAgent(a.id)} className="clickable">
+              <td>
+                <b>{a.id}</b>
+                {a.generation > 1 && a.generation === view.generation ? <span className="badge badge-new">new</span> : null}
+              </td>
+              <td title={describeMind(a.mind)}>
+                <MindBadge mind={a.mind} /> <span className="muted">{a.mind ? truncate(a.mind.name, 16) : ""}</span>
+              </td>
+              <td>{scenarioView.strategyFamily(a)}</td>
+              <td className="num">{fmtCompact(currentResources(view, a, scenarioView))}</td>
+              <td className="num">{fmtCompact(latestScore(a))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AgentLink({ id, view }: { id: string; view: ViewerState }) {
+  const known = view.agents[id] !== undefined;
+  return (
+    <button type="button" className="link" data-testid={`lineage-link-${id}`} disabled={!known} title={known ? "inspect" : "no longer in the viewer's memory"} onClick={() => selectAgent(id)}>
+      {id}
+    </button>
+  );
+}
+
+function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: ViewerState; scenarioView: ScenarioView }) {
+  const inSlot = agent.slot !== null && view.slotAgent[agent.slot] === agent.id;
+  const policy = agent.mind?.kind === "policy";
+  const scores = Object.entries(agent.scores)
+    .map(([g, s]) => [Number(g), s] as const)
+    .sort((a, b) => a[0] - b[0]);
+  return (
+    <div className="agent-details" data-testid="agent-details" data-agent={agent.id}>
+      <div className="field" data-testid="inspector-mind" data-mind-kind={agent.mind?.kind ?? "unknown"}>
+        <MindBadge mind={agent.mind} /> {describeMind(agent.mind)}
+      </div>
+      <div className="field muted" data-testid="inspector-status">
+        born in generation {agent.generation || "?"} · slot {agent.slot ?? "?"} ·{" "}
+        {inSlot ? (agent.removedAfter !== null ? `removed after generation ${agent.removedAfter} (still in its slot until replaced)` : "alive") : agent.removedAfter !== null ? `removed after generation ${agent.removedAfter}` : "not in a slot"}
+        {agent.revisions > 0 ? ` · revised its strategy ${agent.revisions} time(s)` : ""}
+      </div>
+      <div className="field">
+        <span className="muted">{scenarioView.resourcesLabel}: </span>
+        {fmtNumber(currentResources(view, agent, scenarioView))}
+        {Object.keys(agent.resources).length > 1 && agent.resourcesGeneration === view.generation ? (
+          <span className="muted">
+            {" "}
+            (
+            {Object.entries(agent.resources)
+              .map(([g, v]) => `game ${g}: ${fmtNumber(v)}`)
+              .join(", ")}
+            )
+          </span>
+        ) : null}
+      </div>
+
+      <h3>Strategy</h3>
+      <blockquote data-testid="inspector-strategy">{agent.strategy ?? <i>not written yet</i>}</blockquote>
+      {agent.reasoning ? (
+        <>
+          <h3>Reasoning{policy ? " (policy description)" : ""}</h3>
+          <blockquote className="reasoning" data-testid="inspector-reasoning">
+            {agent.reasoning}
+          </blockquote>
+        </>
+      ) : null}
+
+      <h3>Lineage</h3>
+      <div className="field" data-testid="inspector-lineage">
+        <div>
+          parents:{" "}
+          {agent.parents.length === 0 ? (
+            <span className="muted">none (first generation)</span>
+          ) : (
+            agent.parents.map((p) => <AgentLink key={p} id={p} view={view} />)
+          )}
+        </div>
+        <div>
+          children:{" "}
+          {agent.children.length === 0 ? <span className="muted">none yet</span> : agent.children.map((c) => <AgentLink key={c} id={c} view={view} />)}
+        </div>
+      </div>
+
+      <h3>Scores per generation</h3>
+      {scores.length === 0 ? (
+        <div className="muted">not scored yet</div>
+      ) : (
+        <table className="scores" data-testid="inspector-scores">
+          <tbody>
+            <tr>
+              <th>generation</th>
+              {scores.map(([g]) => (
+                <td key={g}>{g}</td>
+              ))}
+            </tr>
+            <tr>
+              <th>score</th>
+              {scores.map(([g, s]) => (
+                <td key={g}>{fmtNumber(s)}</td>
+              ))}
+            </tr>
+          </tbody>
+        </table>
+      )}
+
+      <div className="two-col">
+        <div>
+          <h3>Recent actions</h3>
+          <InteractionList entries={agent.given} scenarioView={scenarioView} testId="inspector-given" />
+        </div>
+        <div>
+          <h3>Recently received</h3>
+          <InteractionList entries={agent.received} scenarioView={scenarioView} testId="inspector-received" received />
+        </div>
+      </div>
+
+      <h3>{policy ? "Decisions (policy justification lines, not LLM output)" : "Recent prompts and answers"}</h3>
+      {policy ? (
+        <div data-testid="inspector-transcript" data-kind="policy">
+          <p className="muted small">A policy mind is an offline program: it makes no LLM calls. These are the justification lines its decisions came with.</p>
+          <ul className="justifications">
+            {[...agent.given]
+              .reverse()
+              .filter((e) => typeof e.data.justification === "string" && e.data.justification !== "")
+              .map((e) => (
+                <li key={e.seq}>
+                  <span className="muted">
+                    #{e.seq} {fmtTime(e.t)} → {e.to ?? ""}:
+                  </span>{" "}
+                  {String(e.data.justification)}
+                </li>
+              ))}
+          </ul>
+        </div>
+      ) : (
+        <Transcript entries={agent.transcript} />
+      )}
+    </div>
+  );
+}
+
+const SHORT_LIST = 6;
+
+function InteractionList({ entries, scenarioView, testId, received }: { entries: InteractionEntry[]; scenarioView: ScenarioView; testId: string; received?: boolean }) {
+  const [all, setAll] = useState(false);
+  if (entries.length === 0)
+    return (
+      <div className="muted" data-testid={testId}>
+        none yet
+      </div>
+    );
+  const shown = [...entries].reverse().slice(0, all ? entries.length : SHORT_LIST);
+  return (
+    <>
+      <ul className="interactions" data-testid={testId}>
+        {shown.map((e) => (
+          <li key={e.seq}>
+            <span className="muted">{fmtTime(e.t)}</span> {scenarioView.describeInteraction(e, received ? "to" : "from")}
+            {e.data.fallback === true ? (
+              <span className="badge badge-warn" title="No usable answer: the scenario's fallback decision">
+                fallback
+              </span>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {entries.length > SHORT_LIST ? (
+        <button type="button" className="link" onClick={() => setAll(!all)}>
+          {all ? "fewer" : `all ${entries.length} recent`}
+        </button>
+      ) : null}
+    </>
+  );
+}
+
+export function Transcript({ entries }: { entries: TranscriptEntry[] }) {
+  if (entries.length === 0)
+    return (
+      <div className="muted" data-testid="inspector-transcript" data-kind="llm">
+        No LLM calls recorded for this agent yet{" "}
+        <span className="small">(transcripts need llm.transcripts: true in the config)</span>.
+      </div>
+    );
+  return (
+    <div className="transcript" data-testid="inspector-transcript" data-kind="llm">
+      {[...entries].reverse().map((e) => (
+        <TranscriptItem key={e.seq} entry={e} />
+      ))}
+    </div>
+  );
+}
+
+export function TranscriptItem({ entry }: { entry: TranscriptEntry }) {
+  if (entry.type === "parse-failure") {
+    return (
+      <div className="transcript-item parse-failure" data-testid="transcript-item">
+        <div className="muted">
+          #{entry.seq} {fmtTime(entry.t)} · {entry.purpose} · <span className="badge badge-warn">unusable answer</span> {entry.reason}
+        </div>
+        {entry.response ? <pre>{truncate(entry.response, 2000)}</pre> : null}
+      </div>
+    );
+  }
+  const prompt = entry.messages ?? [];
+  return (
+    <div className="transcript-item" data-testid="transcript-item">
+      <div className="muted">
+        #{entry.seq} {fmtTime(entry.t)} · {entry.purpose} · <span className="badge badge-llm">LLM · {entry.model}</span> · {entry.tokensIn}+{entry.tokensOut} tokens
+        {entry.cached ? " · cached" : ""}
+        {entry.cost !== null && entry.cost !== undefined ? ` · $${entry.cost.toFixed(5)}` : ""}
+      </div>
+      {prompt.length > 0 ? (
+        <details>
+          <summary>prompt ({prompt.length} message{prompt.length === 1 ? "" : "s"})</summary>
+          {prompt.map((m, i) => (
+            <div key={i} className={`message role-${m.role}`}>
+              <span className="role">{m.role}</span>
+              <pre>{m.content}</pre>
+            </div>
+          ))}
+        </details>
+      ) : (
+        <div className="muted small">prompt not recorded</div>
+      )}
+      <div className="message role-assistant">
+        <span className="role">answer</span>
+        <pre>{entry.response ?? "(not recorded)"}</pre>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import type { MindInfo } from "../state/types.js";
+
+/** "policy" or "LLM" badge: policy minds are always labelled as such, never as an LLM. */
+export function MindBadge({ mind }: { mind: MindInfo | null }) {
+  if (!mind) return <span className="badge badge-unknown">unknown</span>;
+  if (mind.kind === "policy") {
+    return (
+      <span className="badge badge-policy" data-testid="badge-policy" title="An offline, seeded policy program: not an LLM">
+        policy
+      </span>
+    );
+  }
+  return (
+    <span className="badge badge-llm" data-testid="badge-llm" title={`LLM profile ${mind.name}${mind.model ? `, model ${mind.model}` : ""}`}>
+      LLM{mind.model ? ` · ${mind.model}` : ""}
+    </span>
+  );
+}
+
+export function StatusBadge({ status, live }: { status: string; live?: boolean }) {
+  return (
+    <span className={`badge status-${status}${live ? " status-live" : ""}`} data-testid="status-badge" data-status={status}>
+      {live ? "● live" : status}
+    </span>
+  );
+}
+
+/** A value that follows `value` at most every `ms` milliseconds (charts and lists need no 60 Hz). */
+export function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const latest = useRef(value);
+  latest.current = value;
+  useEffect(() => {
+    const now = performance.now();
+    const wait = last.current + ms - now;
+    if (wait <= 0) {
+      last.current = now;
+      setShown(value);
+      return;
+    }
+    if (timer.current === null) {
+      timer.current = setTimeout(() => {
+        timer.current = null;
+        last.current = performance.now();
+        setShown(latest.current);
+      }, wait);
+    }
+  }, [value, ms]);
+  useEffect(
+    () => () => {
+      if (timer.current !== null) clearTimeout(timer.current);
+    },
+    [],
+  );
+  return shown;
+}
+
+export function Panel({ title, testId, actions, children, className }: { title: string; testId: string; actions?: ReactNode; children: ReactNode; className?: string }) {
+  return (
+    <section className={`panel${className ? ` ${className}` : ""}`} data-testid={testId}>
+      <header className="panel-header">
+        <h2>{title}</h2>
+        {actions ? <div className="panel-actions">{actions}</div> : null}
+      </header>
+      <div className="panel-body">{children}</div>
+    </section>
+  );
+}

@@ -1,0 +1,185 @@
+/**
+ * The viewer's state: everything the panels draw, derived from the run's event stream by the pure
+ * reducer (reducer.ts). DOM-free, so node tests import it. Every container is treated as immutable:
+ * the reducer copies what a batch touches and shares the rest, so any state can be kept as a
+ * snapshot and compared by reference in React.
+ */
+import type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoords } from "../../../sim/events.js";
+
+export type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoords };
+
+/** Ring sizes: how much of each bounded collection the state keeps. */
+export interface Limits {
+  /** Most recent events of any type (the event log panel). */
+  log: number;
+  /** Most recent interactions (edge animation, the transcript view). */
+  interactions: number;
+  /** Per agent: interactions given and received. */
+  agentInteractions: number;
+  /** Per agent: LLM calls and parse failures with their prompts and answers. */
+  transcript: number;
+  /** Agents no longer in any slot kept for the inspector and lineage; older ones are dropped. */
+  deadAgents: number;
+  warnings: number;
+  /** Per-generation rows (metrics, LLM usage, generation ends). */
+  generations: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  log: 5000,
+  interactions: 400,
+  agentInteractions: 20,
+  transcript: 12,
+  deadAgents: 2000,
+  warnings: 50,
+  generations: 100_000,
+};
+
+/** One interaction as the panels use it; `data` is the event's own (shared, never mutated) object. */
+export interface InteractionEntry {
+  seq: number;
+  at: string;
+  kind: string;
+  from: string;
+  to: string | null;
+  mind: MindInfo;
+  t: TimeCoords;
+  data: Record<string, unknown>;
+}
+
+export interface TranscriptEntry {
+  seq: number;
+  t: TimeCoords;
+  /** "llm-call": a model's prompt and answer; "parse-failure": an answer that could not be used. */
+  type: "llm-call" | "parse-failure";
+  purpose: string;
+  model?: string;
+  profile?: string;
+  tokensIn?: number;
+  tokensOut?: number;
+  cost?: number | null;
+  cached?: boolean;
+  messages?: { role: string; content: string }[];
+  response?: string;
+  reason?: string;
+}
+
+export interface AgentState {
+  id: string;
+  /** False while only LLM calls of the agent have been seen (its agent-created event comes after its strategy call). */
+  known: boolean;
+  /** Generation the agent was born into. */
+  generation: number;
+  /** The graph node the agent occupies (the slot of the agent it replaced). */
+  slot: string | null;
+  parents: string[];
+  children: string[];
+  mind: MindInfo | null;
+  strategy: string | null;
+  reasoning: string | null;
+  /** How many times the agent revised its strategy (survivorsRevise). */
+  revisions: number;
+  createdSeq: number;
+  /** The generation at whose end selection removed the agent, if it did. */
+  removedAfter: number | null;
+  /** Final score per generation played (from generation-ended). */
+  scores: Record<number, number>;
+  /** Resources per game in generation `resourcesGeneration` (scenario-defined, e.g. Donor Game holdings). */
+  resources: Record<number, number>;
+  resourcesGeneration: number;
+  given: InteractionEntry[];
+  received: InteractionEntry[];
+  transcript: TranscriptEntry[];
+  llm: { calls: number; tokensIn: number; tokensOut: number; cost: number };
+}
+
+export interface GenerationRow {
+  generation: number;
+  values: Record<string, number | null>;
+}
+
+export interface RoundRow {
+  game: number;
+  round: number;
+  values: Record<string, number | null>;
+}
+
+export interface LlmTotals {
+  calls: number;
+  cachedCalls: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** Sum of priced costs (calls without a price count as 0 and are counted in `unpricedCalls`). */
+  cost: number;
+  unpricedCalls: number;
+  parseFailures: number;
+}
+
+export interface LlmGenerationRow {
+  generation: number;
+  calls: number;
+  tokensIn: number;
+  tokensOut: number;
+  cost: number;
+}
+
+export interface RunInfo {
+  runId: string;
+  scenario: string;
+  seed: number;
+  configHash: string;
+  config: unknown;
+  graphStats: Record<string, unknown>;
+  agoraVersion: string;
+  startedAt: string;
+}
+
+export type RunPhase = "waiting" | "running" | RunStatus;
+
+export interface RejectionInfo {
+  /** The seq the state expected next. */
+  expected: number;
+  /** The first seq of the rejected batch. */
+  got: number;
+  /**
+   * "duplicate": every event was applied already; "straddle": the batch starts before `expected`
+   * and reaches past it; "gap": it starts after `expected`; "out-of-order": its own seqs are not
+   * consecutive.
+   */
+  reason: "duplicate" | "straddle" | "gap" | "out-of-order";
+}
+
+export interface ViewerState {
+  /** The seq of the next event to apply; events 0..nextSeq-1 have been applied. */
+  nextSeq: number;
+  /** Batches rejected as out of order, duplicate or straddling applied seqs (never partially applied). */
+  rejectedBatches: number;
+  lastRejection: RejectionInfo | null;
+  run: RunInfo | null;
+  /** The social graph from run-started: node keys are the first generation's ids (the slots). */
+  graph: SerializedGraph | null;
+  slots: string[];
+  /** slot -> the agent occupying it now. */
+  slotAgent: Record<string, string>;
+  agents: Record<string, AgentState>;
+  /** Agents out of their slots, oldest first, for pruning beyond `limits.deadAgents`. */
+  deadAgents: string[];
+  /** Time of the latest event. */
+  t: TimeCoords;
+  generation: number;
+  /** Generation metrics rows, in order. */
+  generationMetrics: GenerationRow[];
+  /** Round metrics of generation `roundGeneration` only. */
+  roundGeneration: number;
+  roundMetrics: RoundRow[];
+  llm: LlmTotals;
+  llmByGeneration: LlmGenerationRow[];
+  interactionCounts: Record<string, number>;
+  interactions: InteractionEntry[];
+  log: AgoraEvent[];
+  generationEnds: { generation: number; seq: number; survivors: string[]; removed: string[]; created: string[] }[];
+  warnings: { seq: number; message: string }[];
+  phase: RunPhase;
+  error: string | null;
+  limits: Limits;
+}

@@ -1,0 +1,92 @@
+/**
+ * The viewer's one store (zustand/vanilla): connection state, runs list, selected run, the reducer
+ * state (live head and the viewed state, which differs while scrubbing) and view options. The
+ * socket client (net/client.ts) feeds it; React panels read it with `useViewer(selector)`.
+ */
+import { createStore } from "zustand/vanilla";
+import { useStore } from "zustand";
+import type { RunStateMessage, RunSummary } from "./net/protocol.js";
+import { initialState } from "./state/reducer.js";
+import type { LogFilter } from "./state/selectors.js";
+import type { ViewerState } from "./state/types.js";
+
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+export interface ViewOptions {
+  sizeBy: "resources" | "score";
+  colorBy: "policy" | "model" | "family";
+  logScale: boolean;
+  showLineage: boolean;
+  /** Draw the social graph's edges; null: only if there are at most a few thousand. */
+  showEdges: boolean | null;
+}
+
+export interface SubscriptionState {
+  status: "idle" | "subscribing" | "subscribed" | "error";
+  error: string | null;
+  live: boolean;
+}
+
+export interface ViewerStore {
+  connection: ConnectionState;
+  connectionError: string | null;
+  /** How often the connection has been re-established (resumes from the last seq). */
+  reconnects: number;
+  runs: RunSummary[] | null;
+  runsError: string | null;
+  selectedRunId: string | null;
+  subscription: SubscriptionState;
+  runState: RunStateMessage | null;
+  controlError: string | null;
+  /** The live head: every event received so far applied. */
+  head: ViewerState;
+  /** What the panels show: the head, or the state at `scrubSeq`. */
+  view: ViewerState;
+  /** null follows the live head. */
+  scrubSeq: number | null;
+  /** Earliest seq the scrubber can reach (history retained). */
+  minSeq: number;
+  selectedAgentId: string | null;
+  options: ViewOptions;
+  logFilter: LogFilter;
+}
+
+export function initialStore(): ViewerStore {
+  const empty = initialState();
+  return {
+    connection: "connecting",
+    connectionError: null,
+    reconnects: 0,
+    runs: null,
+    runsError: null,
+    selectedRunId: null,
+    subscription: { status: "idle", error: null, live: false },
+    runState: null,
+    controlError: null,
+    head: empty,
+    view: empty,
+    scrubSeq: null,
+    minSeq: 0,
+    selectedAgentId: null,
+    options: { sizeBy: "resources", colorBy: "family", logScale: false, showLineage: true, showEdges: null },
+    logFilter: { agent: "", type: "", generation: "" },
+  };
+}
+
+export const store = createStore<ViewerStore>(() => initialStore());
+
+export function useViewer<T>(selector: (s: ViewerStore) => T): T {
+  return useStore(store, selector);
+}
+
+export function setOption<K extends keyof ViewOptions>(key: K, value: ViewOptions[K]): void {
+  store.setState((s) => ({ options: { ...s.options, [key]: value } }));
+}
+
+export function selectAgent(id: string | null): void {
+  store.setState({ selectedAgentId: id });
+}
+
+export function setLogFilter(patch: Partial<LogFilter>): void {
+  store.setState((s) => ({ logFilter: { ...s.logFilter, ...patch } }));
+}
