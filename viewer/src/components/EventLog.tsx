@@ -10,7 +10,7 @@ import { viewFor } from "../scenarios/index.js";
 import { filterLog, matchesFilter } from "../state/selectors.js";
 import type { AgoraEvent } from "../state/types.js";
 import { selectAgent, setLogFilter, useViewer } from "../store.js";
-import { MindBadge, Panel, useThrottled } from "./common.js";
+import { MindBadge, Panel, PromptMessages, useThrottled } from "./common.js";
 
 const MAX_ROWS = 300;
 const BASE_TYPES = ["run-started", "agent-created", "llm-call", "parse-failure", "metric", "generation-ended", "run-ended", "warning"];
@@ -116,17 +116,7 @@ function TranscriptRow({ event }: { event: AgoraEvent }) {
       <div className="transcript-item" data-testid="transcript-row" data-seq={event.seq} data-kind="llm">
         {head}
         <span className="badge badge-llm">LLM · {event.model}</span> <span className="muted">{event.purpose}</span>
-        {prompt.length > 0 ? (
-          <details>
-            <summary>prompt ({prompt.length} messages)</summary>
-            {prompt.map((m, i) => (
-              <div key={i} className={`message role-${m.role}`}>
-                <span className="role">{m.role}</span>
-                <pre>{m.content}</pre>
-              </div>
-            ))}
-          </details>
-        ) : null}
+        {prompt.length > 0 ? <PromptMessages messages={prompt} /> : null}
         <div className="message role-assistant">
           <span className="role">answer</span>
           <pre>{event.response ?? "(transcripts off: not recorded)"}</pre>

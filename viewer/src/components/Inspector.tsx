@@ -11,7 +11,7 @@ import type { ScenarioView } from "../scenarios/types.js";
 import { currentAgents, currentResources, latestScore } from "../state/selectors.js";
 import type { AgentState, InteractionEntry, TranscriptEntry, ViewerState } from "../state/types.js";
 import { selectAgent, useViewer } from "../store.js";
-import { MindBadge, Panel, useThrottled } from "./common.js";
+import { MindBadge, Panel, PromptMessages, useThrottled } from "./common.js";
 
 export function Inspector() {
   const liveView = useViewer((s) => s.view);
@@ -278,15 +278,7 @@ export function TranscriptItem({ entry }: { entry: TranscriptEntry }) {
         {entry.cost !== null && entry.cost !== undefined ? ` · $${entry.cost.toFixed(5)}` : ""}
       </div>
       {prompt.length > 0 ? (
-        <details>
-          <summary>prompt ({prompt.length} message{prompt.length === 1 ? "" : "s"})</summary>
-          {prompt.map((m, i) => (
-            <div key={i} className={`message role-${m.role}`}>
-              <span className="role">{m.role}</span>
-              <pre>{m.content}</pre>
-            </div>
-          ))}
-        </details>
+        <PromptMessages messages={prompt} />
       ) : (
         <div className="muted small">prompt not recorded</div>
       )}

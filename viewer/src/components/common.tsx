@@ -1,6 +1,23 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { MindInfo } from "../state/types.js";
 
+/** A recorded prompt, folded: one block per message with its role. */
+export function PromptMessages({ messages }: { messages: readonly { role: string; content: string }[] }) {
+  return (
+    <details>
+      <summary>
+        prompt ({messages.length} message{messages.length === 1 ? "" : "s"})
+      </summary>
+      {messages.map((m, i) => (
+        <div key={i} className={`message role-${m.role}`}>
+          <span className="role">{m.role}</span>
+          <pre>{m.content}</pre>
+        </div>
+      ))}
+    </details>
+  );
+}
+
 /** "policy" or "LLM" badge: policy minds are always labelled as such, never as an LLM. */
 export function MindBadge({ mind }: { mind: MindInfo | null }) {
   if (!mind) return <span className="badge badge-unknown">unknown</span>;
