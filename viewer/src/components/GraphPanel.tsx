@@ -10,7 +10,7 @@
  * they change, so an idle society costs sigma nothing.
  */
 import Graph from "graphology";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type CSSProperties } from "react";
 import Sigma from "sigma";
 import { CategoryColors, LINEAGE_COLOR, POLICY_GREY, TOPOLOGY_EDGE } from "../colors.js";
 import { describeMind, fmtNumber, truncate } from "../format.js";
@@ -321,7 +321,7 @@ export function GraphPanel() {
         <div className="graph-canvas" ref={containerRef} />
         {!source ? <div className="graph-empty muted">The graph appears with the run's first event.</div> : null}
         {hover ? (
-          <div className="graph-tooltip" data-testid="graph-tooltip" style={{ left: hover.x + 14, top: hover.y + 10 }}>
+          <div className="graph-tooltip" data-testid="graph-tooltip" style={tooltipPosition(hover, wrapRef.current)}>
             {hovered ? (
               <>
                 <div className="tooltip-title">
@@ -386,6 +386,16 @@ function useLegend(view: ViewerState, options: ViewOptions, palettes: Palettes, 
   return [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([label, count]) => ({ label, count, color: colorOf(palettes, options.colorBy, label) }));
+}
+
+/** Beside the pointer, on the side with more room (drawn rightwards near the right edge it was squeezed and clipped). */
+function tooltipPosition(hover: { x: number; y: number }, wrap: HTMLDivElement | null): CSSProperties {
+  const width = wrap?.clientWidth ?? 0;
+  const height = wrap?.clientHeight ?? 0;
+  return {
+    ...(hover.x > width / 2 ? { right: width - hover.x + 14 } : { left: hover.x + 14 }),
+    ...(hover.y > height / 2 ? { bottom: height - hover.y + 10 } : { top: hover.y + 10 }),
+  };
 }
 
 /** Animates the overlay while flashes fade (one canvas redraw per frame). */

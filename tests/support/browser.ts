@@ -1,0 +1,62 @@
+/**
+ * Helpers for the viewer's end-to-end tests: Debian's Chromium through playwright-core (never a
+ * downloaded browser), screenshots into tests/artifacts/, and the `viewer: URL` line of a serving
+ * CLI process.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { ROOT, sleep, type CliProcess } from "./llm-helpers.js";
+
+declare global {
+  interface Window {
+    /** What the viewer exposes for tests (viewer/src/net/client.ts); only what the tests read. */
+    __agoraViewer?: { store: { getState(): { selectedAgentId: string | null } }; sigma?: unknown };
+  }
+}
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const ARTIFACTS = join(ROOT, "tests", "artifacts");
+
+/** Launches headless Chromium; throws (so the tests fail, never skip) when it is not installed. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the viewer's end-to-end tests need Debian's Chromium (\`.ci/run\` installs it: apt-get install -y chromium)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--enable-unsafe-swiftshader", "--disable-background-networking", "--no-first-run"],
+  });
+}
+
+/** Saves a full-page screenshot as tests/artifacts/viewer-<name>.png. */
+export async function snap(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `viewer-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** The `viewer: URL` a serving CLI prints; fails if the process ends or nothing comes in time. */
+export async function viewerUrlOf(proc: CliProcess, timeoutMs = 20_000): Promise<string> {
+  let out = "";
+  const onData = (chunk: string) => (out += chunk);
+  proc.child.stdout!.on("data", onData);
+  let exited = false;
+  void proc.done.then(() => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const match = /viewer: (http:\/\/\S+)/.exec(out);
+      if (match) return match[1]!;
+      if (exited) throw new Error(`the server exited before printing its URL:\n${out}\n${(await proc.done).stderr}`);
+      if (Date.now() > deadline) throw new Error(`no "viewer: URL" line within ${timeoutMs} ms:\n${out}`);
+      await sleep(20);
+    }
+  } finally {
+    proc.child.stdout!.off("data", onData);
+  }
+}
+
+/** True while the process has neither exited nor been killed by a signal. */
+export const alive = (proc: CliProcess): boolean => proc.child.exitCode === null && proc.child.signalCode === null;
