@@ -152,6 +152,8 @@ describe.sequential("the live viewer in Chromium", () => {
     await expect.poll(seq, { timeout: 5_000, interval: 250 }).toBeGreaterThan(before);
     expect(await page.getByTestId("run-status").getAttribute("data-phase")).toBe("running");
     expect(await page.getByTestId("btn-live").getAttribute("data-following")).toBe("true");
+    // Interactions flash their edges as they happen.
+    await expect.poll(async () => Number(await graph.getAttribute("data-total-flashes")), { timeout: 5_000 }).toBeGreaterThan(0);
     await snap(page, "1-live");
   });
 
@@ -252,6 +254,8 @@ describe.sequential("the live viewer in Chromium", () => {
     expect(await page.getByTestId("scrubber-tick").count()).toBe(10);
     // At the end, later generations hold slots.
     await expect.poll(async () => Object.values(await nodeLabels()).some((l) => l.startsWith("10_")), { timeout: 5_000 }).toBe(true);
+    // A recording's history loads without flashing its interactions.
+    expect(await page.getByTestId("graph").getAttribute("data-flashes")).toBe("0");
 
     // Back to seq 100, inside generation 1 (the range input's value, with input/change events).
     const early = 100;

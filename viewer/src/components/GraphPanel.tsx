@@ -123,6 +123,9 @@ export function GraphPanel() {
   const view = useViewer((s) => s.view);
   const options = useViewer((s) => s.options);
   const selectedAgentId = useViewer((s) => s.selectedAgentId);
+  // Interactions flash only as they happen: at the head of a running live run, never while
+  // scrubbing or replaying a recording (whose history would otherwise flash in bursts).
+  const animating = useViewer((s) => s.scrubSeq === null && s.runState?.live === true && s.runState.status === "running");
   const containerRef = useRef<HTMLDivElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const rigRef = useRef<Rig | null>(null);
@@ -256,7 +259,8 @@ export function GraphPanel() {
     // Flashes for interactions newer than the last drawn state.
     const jump = view.nextSeq - rig.lastSeq;
     const now = performance.now();
-    if (jump > 0 && jump <= MAX_FLASH_JUMP) {
+    if (!animating) rig.overlay.flashes.length = 0;
+    else if (jump > 0 && jump <= MAX_FLASH_JUMP) {
       for (const entry of view.interactions) {
         if (entry.seq < rig.lastSeq || entry.to === null) continue;
         const style = scenarioView.interactionStyle(entry);
@@ -278,7 +282,7 @@ export function GraphPanel() {
       wrap.dataset.totalFlashes = String(rig.totalFlashes);
       wrap.dataset.lineageEdges = String(rig.overlay.lineage.length);
     }
-  }, [view, options, selectedAgentId, palettes, scenarioView]);
+  }, [view, options, selectedAgentId, palettes, scenarioView, animating]);
 
   const hovered = hover ? view.agents[view.slotAgent[hover.slot] ?? ""] : undefined;
   const legend = useLegend(view, options, palettes, scenarioView);
