@@ -182,8 +182,13 @@ describe.sequential("the live viewer in Chromium", () => {
     expect(stepped - held.seq).toBeLessThan(60);
     // ... and moves the run on by exactly one round.
     const roundAfter = await roundOf();
-    const next = roundAfter.generation === roundBefore.generation ? { generation: roundBefore.generation, round: (roundBefore.round ?? 0) + 1 } : { generation: roundBefore.generation + 1, round: 1 };
-    expect(roundAfter).toEqual(next);
+    if (roundAfter.generation === roundBefore.generation) {
+      expect(roundAfter).toEqual({ generation: roundBefore.generation, round: (roundBefore.round ?? 0) + 1 });
+    } else {
+      // Past round 12 the next step opens the next generation: its newborns' strategies (no round yet).
+      expect(roundAfter.generation).toBe(roundBefore.generation + 1);
+      expect(roundAfter.round).toBeUndefined();
+    }
     await page.getByTestId("paused-badge").waitFor();
     await snap(page, "3-stepped");
 
