@@ -12,7 +12,7 @@ import type { AgoraEvent } from "../state/types.js";
 import { selectAgent, setLogFilter, useViewer } from "../store.js";
 import { MindBadge, Panel, PromptMessages, useThrottled } from "./common.js";
 
-const MAX_ROWS = 300;
+const MAX_ROWS = 50;
 const BASE_TYPES = ["run-started", "agent-created", "llm-call", "parse-failure", "metric", "generation-ended", "run-ended", "warning"];
 const TRANSCRIPT_TYPES = new Set(["llm-call", "parse-failure", "interaction"]);
 

@@ -21,7 +21,7 @@ import type { ScenarioView } from "../scenarios/types.js";
 import { currentResources, latestScore } from "../state/selectors.js";
 import type { AgentState, SerializedGraph, ViewerState } from "../state/types.js";
 import { selectAgent, setOption, useViewer, type ViewOptions } from "../store.js";
-import { MindBadge, Panel } from "./common.js";
+import { MindBadge, Panel, useThrottled } from "./common.js";
 
 const MAX_FLASHES = 300;
 /** A jump larger than this (history loading, scrubbing far) flashes nothing. */
@@ -98,7 +98,7 @@ function buildGraph(source: SerializedGraph): Graph {
  * Topology edges ("topo:<i>"). Above EDGE_LIMIT they start hidden: a dense graph is a hairball, and
  * drawing tens of thousands of edges every frame stalls software-rendered WebGL (headless Chromium).
  */
-export const EDGE_LIMIT = 2000;
+export const EDGE_LIMIT = 1000;
 
 function setTopology(graph: Graph, source: SerializedGraph, show: boolean): void {
   const present = graph.hasEdge("topo:0");
@@ -120,7 +120,12 @@ function setTopology(graph: Graph, source: SerializedGraph, show: boolean): void
 }
 
 export function GraphPanel() {
-  const view = useViewer((s) => s.view);
+  // Node attributes follow the state at most 4 times a second (flashes still animate every frame):
+  // every update redraws the whole graph.
+  const view = useThrottled(
+    useViewer((s) => s.view),
+    250,
+  );
   const options = useViewer((s) => s.options);
   const selectedAgentId = useViewer((s) => s.selectedAgentId);
   // Interactions flash only as they happen: at the head of a running live run, never while

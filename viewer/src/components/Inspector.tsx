@@ -45,12 +45,19 @@ export function Inspector() {
   );
 }
 
+/** Rows rendered at most: re-rendering a thousand rows per update starves the graph and charts. */
+const MAX_AGENT_ROWS = 50;
+
 function AgentTable({ view, scenarioView }: { view: ViewerState; scenarioView: ScenarioView }) {
-  const agents = currentAgents(view);
-  if (agents.length === 0) return <div className="muted">No agents yet.</div>;
+  const all = currentAgents(view);
+  if (all.length === 0) return <div className="muted">No agents yet.</div>;
+  const agents = all.slice(0, MAX_AGENT_ROWS);
   return (
     <div className="agent-table-wrap">
-      <p className="muted small">Click an agent (here or on the graph) to inspect it.</p>
+      <p className="muted small">
+        Click an agent (here or on the graph) to inspect it.
+        {all.length > agents.length ? ` Showing the first ${agents.length} of ${all.length}; the graph shows them all.` : ""}
+      </p>
       <table className="agent-table" data-testid="agent-table">
         <thead>
           <tr>
