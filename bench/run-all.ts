@@ -2,11 +2,14 @@
  * Runs every benchmark, each in a process of its own (so peak RSS is its own), prints each one's
  * report and then a markdown table of the figures for the README.
  *
- *   npx tsx bench/run-all.ts [--skip-sequential] [--json]
+ *   npx tsx bench/run-all.ts [--skip-sequential] [--skip-viewer] [--json]
  *
  * Options reach the benchmarks through their environment variables: BENCH_LATENCY_MS,
  * BENCH_CP_GENERATIONS (critical path); BENCH_AGENTS, BENCH_POLICY_GENERATIONS, BENCH_ROUNDS,
- * BENCH_GRAPH (policy throughput).
+ * BENCH_GRAPH (policy throughput); BENCH_VIEWER_AGENTS, BENCH_VIEWER_GENERATIONS,
+ * BENCH_VIEWER_ROUNDS, BENCH_VIEWER_M, BENCH_VIEWER_RATE, BENCH_VIEWER_BASELINES,
+ * BENCH_VIEWER_STATIC, BENCH_CHROMIUM, BENCH_CHROMIUM_ARGS (viewer stream). The viewer stream needs Chromium and the built viewer; when it cannot run, the
+ * other figures are still printed, with a note.
  */
 import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -14,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { hasFlag, mb, seconds } from "./common.js";
 import { report as criticalPathReport, type CriticalPathFigures } from "./critical-path.js";
 import { report as throughputReport, type ThroughputFigures } from "./policy-throughput.js";
+import { markdownRows as viewerStreamRows, report as viewerStreamReport, type ViewerStreamFigures } from "./viewer-stream.js";
 
 /** Runs a benchmark file under the same loader as this process and returns its --json output. */
 function runBench<T>(file: string, args: string[] = []): Promise<T> {
@@ -37,7 +41,7 @@ function runBench<T>(file: string, args: string[] = []): Promise<T> {
   });
 }
 
-export function markdownTable(cp: CriticalPathFigures, tp: ThroughputFigures): string {
+export function markdownTable(cp: CriticalPathFigures, tp: ThroughputFigures, vs?: ViewerStreamFigures): string {
   const p = cp.parallel;
   const rows: [string, string][] = [
     [`Critical path: wall time (12 LLM agents, G = ${cp.generations}, L = ${cp.latencyMs} ms)`, `${seconds(p.wallMs)} s`],
@@ -55,6 +59,7 @@ export function markdownTable(cp: CriticalPathFigures, tp: ThroughputFigures): s
     ["Policy throughput: events", `${tp.events}`],
     ["Policy throughput: events.jsonl", `${mb(tp.eventsBytes)} MB`],
     ["Policy throughput: peak RSS", `${mb(tp.peakRssBytes)} MB`],
+    ...(vs ? viewerStreamRows(vs) : []),
   ];
   const cpu = cpus();
   return [
@@ -72,5 +77,14 @@ if (load > cpus().length * 0.5) console.error(`note: load average ${load.toFixed
 const cp = await runBench<CriticalPathFigures>("./critical-path.ts", hasFlag(argv, "skip-sequential") ? ["--no-sequential"] : []);
 if (!hasFlag(argv, "json")) console.log(`${criticalPathReport(cp)}\n`);
 const tp = await runBench<ThroughputFigures>("./policy-throughput.ts");
-if (hasFlag(argv, "json")) console.log(JSON.stringify({ criticalPath: cp, policyThroughput: tp }));
-else console.log(`${throughputReport(tp)}\n\n${markdownTable(cp, tp)}`);
+if (!hasFlag(argv, "json")) console.log(`${throughputReport(tp)}\n`);
+let vs: ViewerStreamFigures | undefined;
+if (!hasFlag(argv, "skip-viewer")) {
+  vs = await runBench<ViewerStreamFigures>("./viewer-stream.ts").catch((error: Error) => {
+    console.error(`note: the viewer stream benchmark did not run: ${error.message}`);
+    return undefined;
+  });
+  if (vs && !hasFlag(argv, "json")) console.log(`${viewerStreamReport(vs)}\n`);
+}
+if (hasFlag(argv, "json")) console.log(JSON.stringify({ criticalPath: cp, policyThroughput: tp, ...(vs ? { viewerStream: vs } : {}) }));
+else console.log(markdownTable(cp, tp, vs));
