@@ -48,3 +48,16 @@ export const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 
 /** Peak resident set size of this process so far, in bytes (Linux reports maxRSS in KiB). */
 export const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
+
+/** The benchmarks' policy population: equal fifths of the five Donor Game policies. */
+export function policyMix(agents: number) {
+  const fifth = Math.floor(agents / 5);
+  const counts = [fifth, fifth, fifth, fifth, agents - 4 * fifth];
+  return [
+    { count: counts[0]!, policy: "constant", fraction: 0.5 },
+    { count: counts[1]!, policy: "tit-for-tat", initial: 1 },
+    { count: counts[2]!, policy: "image-scoring", threshold: 0.3, fraction: 0.6 },
+    { count: counts[3]!, policy: "defect" },
+    { count: counts[4]!, policy: "random", min: 0, max: 1 },
+  ].filter((entry) => entry.count > 0);
+}

@@ -17,7 +17,7 @@ import { createReadStream, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { startRun } from "../sim/run.js";
-import { hasFlag, isMain, mb, numberOption, peakRss, seconds, stringOption, tempDir, writeConfig } from "./common.js";
+import { hasFlag, isMain, mb, numberOption, peakRss, policyMix, seconds, stringOption, tempDir, writeConfig } from "./common.js";
 
 export interface ThroughputOptions {
   agents: number;
@@ -61,17 +61,6 @@ export interface ThroughputFigures {
   generationsCpuMs: number;
 }
 
-const MIX = (agents: number) => {
-  const fifth = Math.floor(agents / 5);
-  const counts = [fifth, fifth, fifth, fifth, agents - 4 * fifth];
-  return [
-    { count: counts[0]!, policy: "constant", fraction: 0.5 },
-    { count: counts[1]!, policy: "tit-for-tat", initial: 1 },
-    { count: counts[2]!, policy: "image-scoring", threshold: 0.3, fraction: 0.6 },
-    { count: counts[3]!, policy: "defect" },
-    { count: counts[4]!, policy: "random", min: 0, max: 1 },
-  ].filter((entry) => entry.count > 0);
-};
 
 export async function benchPolicyThroughput(options: ThroughputOptions): Promise<ThroughputFigures> {
   const tmp = tempDir("agora-bench-policy-");
@@ -80,7 +69,7 @@ export async function benchPolicyThroughput(options: ThroughputOptions): Promise
       scenario: "donor-game",
       seed: 1,
       generations: options.generations,
-      population: { size: options.agents, minds: MIX(options.agents) },
+      population: { size: options.agents, minds: policyMix(options.agents) },
       graph: { type: options.graph },
       cache: { mode: "off", dir: join(tmp.dir, "cache") },
       donorGame: { rounds: options.rounds },

@@ -45,7 +45,7 @@ import { Socket } from "socket.io";
 import type { AgoraEvent } from "../sim/events.js";
 import { startRun, type RunHandle } from "../sim/run.js";
 import { LiveRun, startServer, VIEWER_DIST } from "../sim/server/index.js";
-import { hasFlag, isMain, numberOption, seconds, stringOption, tempDir, writeConfig } from "./common.js";
+import { hasFlag, isMain, numberOption, policyMix, seconds, stringOption, tempDir, writeConfig } from "./common.js";
 
 export interface ViewerStreamOptions {
   agents: number;
@@ -191,25 +191,13 @@ export function optionsFromArgv(argv: readonly string[]): ViewerStreamOptions {
   };
 }
 
-/** The same mix as the policy-throughput benchmark: equal fifths of the five policies. */
-function mix(agents: number) {
-  const fifth = Math.floor(agents / 5);
-  const counts = [fifth, fifth, fifth, fifth, agents - 4 * fifth];
-  return [
-    { count: counts[0]!, policy: "constant", fraction: 0.5 },
-    { count: counts[1]!, policy: "tit-for-tat", initial: 1 },
-    { count: counts[2]!, policy: "image-scoring", threshold: 0.3, fraction: 0.6 },
-    { count: counts[3]!, policy: "defect" },
-    { count: counts[4]!, policy: "random", min: 0, max: 1 },
-  ].filter((entry) => entry.count > 0);
-}
 
 function benchConfig(dir: string, o: ViewerStreamOptions): string {
   return writeConfig(dir, "viewer-stream.yaml", {
     scenario: "donor-game",
     seed: 1,
     generations: o.generations,
-    population: { size: o.agents, minds: mix(o.agents) },
+    population: { size: o.agents, minds: policyMix(o.agents) },
     graph: { type: "barabasi-albert", m: o.m },
     cache: { mode: "off", dir: join(dir, "cache") },
     donorGame: { rounds: o.rounds },
