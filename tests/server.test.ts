@@ -234,12 +234,7 @@ describe("subscribing to a live run", () => {
   });
 
   it("refuses malformed messages with { ok: false } and changes nothing", async () => {
-    const { live, gate, server } = await startLive({ paused: true });
-    gate.step();
-    await until(() => gate.released === 1 && gate.waiting, "a first step");
-    const viewer = await connect(server);
-    expect((await viewer.subscribe({ runId: live.id })).ok).toBe(true);
-    await until(() => viewer.lastSeq === live.nextSeq - 1, "the history");
+    const { live, gate, server, viewer } = await subscribedAfterOneStep();
 
     const badSubscribes: unknown[] = [
       { runId: 5 },
@@ -299,12 +294,7 @@ describe("subscribing to a live run", () => {
   });
 
   it("a new subscribe replaces the previous one", async () => {
-    const { live, gate, server } = await startLive({ paused: true });
-    gate.step();
-    await until(() => gate.released === 1 && gate.waiting, "a first step");
-    const viewer = await connect(server);
-    expect((await viewer.subscribe({ runId: live.id })).ok).toBe(true);
-    await until(() => viewer.lastSeq === live.nextSeq - 1, "the history");
+    const { live, gate, server, viewer } = await subscribedAfterOneStep();
     expect(await viewer.subscribe({ runId: RECORDED })).toEqual({ ok: true, runId: RECORDED, live: false, status: "completed" });
     const afterAck = viewer.events.length;
     gate.resume();
@@ -547,3 +537,14 @@ describe("the CLI", () => {
     expect(runsExit.stderr).toContain("is not a directory");
   });
 });
+
+/** A live run paused after its first step, with a viewer subscribed and caught up on its history. */
+async function subscribedAfterOneStep() {
+  const { live, gate, server } = await startLive({ paused: true });
+  gate.step();
+  await until(() => gate.released === 1 && gate.waiting, "a first step");
+  const viewer = await connect(server);
+  expect((await viewer.subscribe({ runId: live.id })).ok).toBe(true);
+  await until(() => viewer.lastSeq === live.nextSeq - 1, "the history");
+  return { live, gate, server, viewer };
+}
