@@ -4,13 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Manifest } from "../sim/recorder.js";
 import type { AgoraEvent, EventOf } from "../sim/events.js";
-import { startFakeOpenAI, type FakeOpenAI } from "./support/fake-openai.js";
 import {
-  deterministicScript,
-  llmConfig,
+  llmWorkspace,
   ofType,
   readEvents,
   readJson,
@@ -18,29 +16,13 @@ import {
   runCli,
   stableEvents,
   sum,
-  tempDir,
   writeConfig,
 } from "./support/llm-helpers.js";
 
 const ENV = { FAKE_KEY: "sk-budget-test" };
 
-let fake: FakeOpenAI | undefined;
-let tmp: ReturnType<typeof tempDir> | undefined;
-
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-  tmp?.cleanup();
-  tmp = undefined;
-});
-
-async function setup(generations = 2) {
-  tmp = tempDir("budget");
-  fake = await startFakeOpenAI({ script: deterministicScript() });
-  const cacheDir = join(tmp.path, "cache");
-  const configPath = writeConfig(tmp.path, "llm.yaml", llmConfig({ baseURL: fake.baseURL, cacheDir, generations }));
-  return { work: tmp.path, configPath, fake, cacheDir };
-}
+const workspace = llmWorkspace("budget");
+const setup = (generations = 2) => workspace.setup({ generations });
 
 /** The run's end: the last event is run-ended with the manifest's status, and the log parses line by line. */
 function expectEndedWith(dir: string, status: string): { events: AgoraEvent[]; manifest: Manifest; ended: EventOf<"run-ended"> } {
@@ -96,8 +78,8 @@ describe("--max-calls", () => {
   });
 
   it("never caps policy minds: an offline population makes no LLM calls and completes", async () => {
-    tmp = tempDir("budget-policy");
-    const configPath = writeConfig(tmp.path, "policies.yaml", {
+    const work = workspace.dir();
+    const configPath = writeConfig(work, "policies.yaml", {
       scenario: "donor-game",
       seed: 5,
       generations: 2,
@@ -108,9 +90,9 @@ describe("--max-calls", () => {
           { count: 4, policy: "constant", fraction: 0.5 },
         ],
       },
-      cache: { dir: join(tmp.path, "cache"), mode: "read-write" },
+      cache: { dir: join(work, "cache"), mode: "read-write" },
     });
-    const dir = join(tmp.path, "run");
+    const dir = join(work, "run");
     const out = await runCli(["run", configPath, "--out", dir, "--max-calls", "1", "--max-cost", "0.000001"]);
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);

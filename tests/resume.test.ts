@@ -4,13 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AgoraEvent } from "../sim/events.js";
 import type { Checkpoint, Manifest } from "../sim/recorder.js";
-import { startFakeOpenAI, type FakeOpenAI } from "./support/fake-openai.js";
 import {
-  deterministicScript,
-  llmConfig,
+  llmWorkspace,
   ofType,
   peekEvents,
   readEvents,
@@ -18,32 +16,15 @@ import {
   runCli,
   spawnCli,
   stableEvents,
-  tempDir,
   waitForEvents,
-  writeConfig,
 } from "./support/llm-helpers.js";
 
 const ENV = { FAKE_KEY: "sk-resume-test" };
 /** Per-request latency: a generation takes about 13 x this, long enough to kill one midway. */
 const LATENCY_MS = 60;
 
-let fake: FakeOpenAI | undefined;
-let tmp: ReturnType<typeof tempDir> | undefined;
-
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-  tmp?.cleanup();
-  tmp = undefined;
-});
-
-async function setup(generations: number) {
-  tmp = tempDir("resume");
-  fake = await startFakeOpenAI({ script: deterministicScript(), latencyMs: LATENCY_MS });
-  const cacheDir = join(tmp.path, "cache");
-  const configPath = writeConfig(tmp.path, "llm.yaml", llmConfig({ baseURL: fake.baseURL, cacheDir, generations, timeoutMs: 5_000 }));
-  return { work: tmp.path, configPath, fake };
-}
+const workspace = llmWorkspace("resume", { latencyMs: LATENCY_MS });
+const setup = (generations: number) => workspace.setup({ generations, timeoutMs: 5_000 });
 
 /** Starts a run and SIGKILLs it as soon as its log satisfies `when`. */
 async function runAndKill(configPath: string, dir: string, when: (events: AgoraEvent[]) => boolean): Promise<void> {

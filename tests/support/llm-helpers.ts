@@ -7,9 +7,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 import { stringify as toYaml } from "yaml";
 import { stableView, type AgoraEvent, type EventOf } from "../../sim/events.js";
-import type { ChatRequestRecord, Reply, Script } from "./fake-openai.js";
+import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply, type Script } from "./fake-openai.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const AGORA_BIN = join(ROOT, "bin", "agora.js");
@@ -263,4 +264,33 @@ export async function waitForEvents(dir: string, proc: CliProcess, ready: (event
     if (Date.now() > deadline) throw new Error(`timed out waiting for events (${events.length} so far)`);
     await sleep(10);
   }
+}
+
+/**
+ * Per test: a temp dir and a fake endpoint with the deterministic script, and an LLM config in the
+ * dir pointing at it; both are closed and removed after each test of the calling file.
+ */
+export function llmWorkspace(prefix: string, fakeOptions: { latencyMs?: number } = {}) {
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  let fake: FakeOpenAI | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+    tmp?.cleanup();
+    tmp = undefined;
+  });
+  return {
+    /** A bare temp dir for this test (no endpoint). */
+    dir(): string {
+      tmp ??= tempDir(prefix);
+      return tmp.path;
+    },
+    async setup(config: Omit<LlmConfigOptions, "baseURL" | "cacheDir"> = {}) {
+      tmp ??= tempDir(prefix);
+      fake = await startFakeOpenAI({ script: deterministicScript(), ...fakeOptions });
+      const cacheDir = join(tmp.path, "cache");
+      const configPath = writeConfig(tmp.path, "llm.yaml", llmConfig({ baseURL: fake.baseURL, cacheDir, ...config }));
+      return { work: tmp.path, configPath, fake, cacheDir };
+    },
+  };
 }
