@@ -3,7 +3,7 @@ import type { BaseMessageLike } from "@langchain/core/messages";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { EventInput, MindInfo, TimeCoords } from "../sim/events.js";
 import type { Rng } from "../sim/rng.js";
-import { BudgetExhaustedError, type Ledger, priceOf } from "./ledger.js";
+import { type Ledger, priceOf } from "./ledger.js";
 import type { MindSpec, PolicyRegistry } from "./minds.js";
 import { PolicyChatModel } from "./policy-chat-model.js";
 import { modelParameters, type Profile, resolveApiKey } from "./profiles.js";
@@ -191,5 +191,3 @@ export class MindRuntime {
 function toLangChain(messages: ChatMessage[]): BaseMessageLike[] {
   return messages.map((m) => ({ role: m.role, content: m.content }));
 }
-
-export { BudgetExhaustedError };

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import type { Totals } from "../agents/ledger.js";
 import type { AgoraEvent, RunStatus } from "./events.js";
 
 export const FILES = {
@@ -26,7 +27,7 @@ export interface Manifest {
   startedAt: string;
   endedAt: string | null;
   generationsCompleted: number;
-  totals: Record<string, number>;
+  totals: Totals;
   cache: { mode: string; dir: string; hits: number; misses: number };
   resumes: { at: string; fromGeneration: number }[];
   error?: string;
@@ -39,7 +40,7 @@ export interface Checkpoint<Pop = unknown> {
   /** The seq the next event takes. */
   nextSeq: number;
   population: Pop;
-  totals: Record<string, number>;
+  totals: Totals;
   /** Cache lookups up to this checkpoint: a resume redoes the rest, so only these carry over. */
   cache: { hits: number; misses: number };
 }

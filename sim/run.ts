@@ -1,5 +1,5 @@
 import { isAbsolute, dirname, resolve } from "node:path";
-import { Ledger, emptyTotals, type Totals } from "../agents/ledger.js";
+import { Ledger, emptyTotals } from "../agents/ledger.js";
 import { MindRuntime } from "../agents/mind-runtime.js";
 import { publicEndpoint } from "../agents/profiles.js";
 import { ResponseCache } from "../agents/response-cache.js";
@@ -112,7 +112,7 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
 
   const checkpoint = previous ? readCheckpoint(dir) : null;
   const recorder = checkpoint ? RunRecorder.reopen(dir, checkpoint.nextSeq, checkpoint.generation) : RunRecorder.create(dir);
-  if (checkpoint) ledger.restore(checkpoint.totals as unknown as Totals);
+  if (checkpoint) ledger.restore(checkpoint.totals);
   const priorCache = checkpoint?.cache ?? { hits: 0, misses: 0 };
 
   const manifest: Manifest & { source: SourceRecord } = {

@@ -54,7 +54,7 @@ function expectSameRun(resumed: string, reference: string): void {
   }
   const ma = readJson<Manifest>(join(resumed, "manifest.json"));
   const mb = readJson<Manifest>(join(reference, "manifest.json"));
-  for (const key of ["calls", "tokensIn", "tokensOut", "cost"]) expect(ma.totals[key], `totals.${key}`).toBe(mb.totals[key]);
+  for (const key of ["calls", "tokensIn", "tokensOut", "cost"] as const) expect(ma.totals[key], `totals.${key}`).toBe(mb.totals[key]);
 }
 
 describe("resume after a crash", () => {
