@@ -89,14 +89,12 @@ describe("donation prompts", () => {
     for (const act of round4) {
       const recipient = act.to!;
       const own = donations.find((e) => e.t.round === 3 && e.from === recipient)!;
-      const before = donations.find((e) => e.t.round === 2 && e.from === own.to)!;
       const prompt = requests.map(userText).find((t) => t.includes(`Your name is ${act.from}.`) && t.includes("round 4.") && t.includes(`paired with ${recipient},`))!;
       const first = prompt.indexOf(`In round 3, ${recipient} gave`);
       const second = prompt.indexOf(`In round 2, ${own.to} gave`);
       expect(first).toBeGreaterThan(-1);
       expect(second).toBeGreaterThan(first);
       expect(prompt).not.toContain("In round 1,");
-      expect(before).toBeDefined();
     }
   });
 
