@@ -24,10 +24,14 @@ export interface Totals {
   unpricedCalls: number;
   cacheHits: number;
   retries: number;
+  /** Answers the endpoint cut at maxTokens (finish_reason "length"). */
+  truncated: number;
+  /** Calls with no answer because the prompt did not fit the model's context (refused by the endpoint or before sending). */
+  contextExceeded: number;
 }
 
 export function emptyTotals(): Totals {
-  return { calls: 0, tokensIn: 0, tokensOut: 0, cost: 0, spent: 0, unpricedCalls: 0, cacheHits: 0, retries: 0 };
+  return { calls: 0, tokensIn: 0, tokensOut: 0, cost: 0, spent: 0, unpricedCalls: 0, cacheHits: 0, retries: 0, truncated: 0, contextExceeded: 0 };
 }
 
 /**
@@ -47,6 +51,20 @@ export function pricedCost(totals: Totals): number | null {
 export function priceOf(profile: Profile | undefined, tokensIn: number, tokensOut: number): number | null {
   if (!profile?.price) return null;
   return (tokensIn * profile.price.input + tokensOut * profile.price.output) / 1_000_000;
+}
+
+export interface LedgerEntry {
+  agentId: string;
+  generation: number;
+  tokensIn: number;
+  tokensOut: number;
+  cost: number | null;
+  cached: boolean;
+  retries: number;
+  /** False for a prompt refused before sending (it did not fit the context window). */
+  sent: boolean;
+  truncated: boolean;
+  contextExceeded: boolean;
 }
 
 /**
@@ -87,8 +105,12 @@ export class Ledger {
     this.inFlight--;
   }
 
-  record(entry: { agentId: string; generation: number; tokensIn: number; tokensOut: number; cost: number | null; cached: boolean; retries: number }): void {
+  record(entry: LedgerEntry): void {
     for (const totals of [this.run, this.totalsFor(this.byGeneration, entry.generation), this.totalsFor(this.byAgent, `${entry.generation}|${entry.agentId}`)]) {
+      if (entry.truncated) totals.truncated++;
+      if (entry.contextExceeded) totals.contextExceeded++;
+      // A prompt refused before sending is no call: it costs nothing and counts against no cap.
+      if (!entry.sent) continue;
       totals.calls++;
       totals.tokensIn += entry.tokensIn;
       totals.tokensOut += entry.tokensOut;

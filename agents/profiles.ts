@@ -25,7 +25,13 @@ export const profileSchema = z
     /** Requests and tokens per minute allowed for this profile (used by the batch limiter). */
     rpm: z.number().positive().optional(),
     tpm: z.number().positive().optional(),
+    /** Tokens the model can hold (prompt + answer); prompts that cannot fit are trimmed or fail before sending. */
     contextWindow: z.number().int().positive().optional(),
+    /**
+     * "json_schema" asks for each scenario's answer as JSON through the OpenAI-compatible
+     * response_format (OpenAI, vLLM, llama.cpp server, Ollama); "text" (the papers' way) asks in prose.
+     */
+    responseFormat: z.enum(["text", "json_schema"]).default("text"),
   })
   .strict();
 
@@ -38,6 +44,7 @@ export function modelParameters(profile: Profile): Record<string, unknown> {
     temperature: profile.temperature ?? null,
     maxTokens: profile.maxTokens ?? null,
     seed: profile.seed ?? null,
+    responseFormat: profile.responseFormat,
   };
 }
 

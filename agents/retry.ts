@@ -1,4 +1,6 @@
-/** Retries for transient endpoint failures, with exponential backoff that honours Retry-After. */
+import { contextExceededMessage } from "./context-fit.js";
+
+/** Retries for transient endpoint failures, with jittered exponential backoff that honours Retry-After. */
 
 export interface RetryOptions {
   maxRetries: number;
@@ -6,6 +8,11 @@ export interface RetryOptions {
   maxDelayMs?: number;
   onRetry?: (info: { attempt: number; error: unknown; waitMs: number }) => void;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * A uniform draw in [0, 1) per wait: the backoff becomes half its value plus up to half again
+   * ("equal jitter"), so runs that failed together do not retry in lockstep. Without it, no jitter.
+   */
+  jitter?: () => number;
 }
 
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
@@ -17,6 +24,8 @@ export function errorStatus(error: unknown): number | undefined {
 }
 
 export function isRetryable(error: unknown): boolean {
+  // The same prompt will not fit the next time either.
+  if (contextExceededMessage(error) !== null) return false;
   const status = errorStatus(error);
   if (status !== undefined) return RETRYABLE_STATUS.has(status) || status >= 500;
   const name = (error as { name?: string } | null)?.name ?? "";
@@ -54,7 +63,8 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, option
       return { value: await fn(attempt), attempts: attempt };
     } catch (error) {
       if (attempt > options.maxRetries || !isRetryable(error)) throw error;
-      const backoff = Math.min(cap, base * 2 ** (attempt - 1));
+      const full = Math.min(cap, base * 2 ** (attempt - 1));
+      const backoff = options.jitter ? full / 2 + (full / 2) * options.jitter() : full;
       const waitMs = Math.max(retryAfterMs(error) ?? 0, backoff);
       options.onRetry?.({ attempt, error, waitMs });
       await sleep(waitMs);

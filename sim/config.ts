@@ -39,9 +39,14 @@ export const baseConfigSchema = z
         maxConcurrency: z.number().int().min(1).default(16),
         /** Keep prompts and answers of LLM calls in events.jsonl. */
         transcripts: z.boolean().default(true),
+        /**
+         * Calls with identical messages share one answer, whoever asks (cost-saving pilots only):
+         * by default every agent's call is its own sample.
+         */
+        sampleSharing: z.boolean().default(false),
       })
       .strict()
-      .default({ maxConcurrency: 16, transcripts: true }),
+      .default({ maxConcurrency: 16, transcripts: true, sampleSharing: false }),
     cache: z
       .object({
         mode: z.enum(["off", "read-write", "replay"]).default("read-write"),
@@ -197,6 +202,11 @@ export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenari
     }
     for (let k = 0; k < entry.count; k++) minds.push(spec);
   });
+  // No call is unbounded: a profile without maxTokens gets the scenario's default (recorded in the
+  // resolved config, so the manifest and the cache key show what was sent).
+  for (const [name, profile] of Object.entries(profiles)) {
+    if (profile.maxTokens === undefined) profiles[name] = { ...profile, maxTokens: scenario.defaultMaxTokens };
+  }
   if (minds.length !== base.population.size) {
     throw new ConfigError("population.minds", minds.length, `counts that add up to population.size (${base.population.size})`);
   }

@@ -107,6 +107,8 @@ export class Engine {
           tokensIn: spend.tokensIn,
           tokensOut: spend.tokensOut,
           cost: pricedCost(spend),
+          llmTruncated: spend.truncated,
+          llmContextExceeded: spend.contextExceeded,
         };
         ctx.emit({ type: "metric", t: { generation }, scope: "generation", values: metrics });
         ctx.emit({

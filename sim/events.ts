@@ -25,7 +25,10 @@ export interface AgentInfo {
   generation: number;
   parents: string[];
   mind: MindInfo;
-  strategy?: string;
+  /** The agent's stated strategy; null when it stated none that could be used (see strategyUnusable). */
+  strategy?: string | null;
+  /** Why the agent has no strategy: its answers could not be read as one. */
+  strategyUnusable?: string;
   /** The reasoning the agent gave before stating its strategy. */
   reasoning?: string;
   /** The graph node (slot) the agent occupies: the id of the agent it replaced, or its own id. */
@@ -70,6 +73,18 @@ interface Payloads {
     cached: boolean;
     latencyMs: number;
     attempts: number;
+    /** The endpoint's finish_reason: "length" means the answer was cut at maxTokens; null where none was sent. */
+    finishReason: string | null;
+    /** Which re-ask of an unusable answer this is (absent for the first ask). */
+    reask?: number;
+    /** The seed sent (derived from the profile's seed and the call's identity). */
+    seed?: number;
+    /** Present when the answer was asked for as JSON (profile responseFormat). */
+    responseFormat?: "json_schema";
+    /** Items (turns, texts) the scenario's fit rule dropped so the prompt fits the profile's contextWindow. */
+    trimmed?: number;
+    /** The call gave no usable answer: the prompt did not fit (refused by the endpoint, or before sending when sent is false). */
+    failure?: { kind: "context-exceeded"; message: string; sent: boolean };
     messages?: { role: string; content: string }[];
     response?: string;
   };

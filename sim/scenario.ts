@@ -24,8 +24,11 @@ export interface StepContext<Config = unknown> {
   /** A seeded stream for this run, derived from the run seed and the given path. */
   rng(...path: (string | number)[]): Rng;
   emit(event: EventInput): void;
-  /** Asks an agent's mind (LLM or policy); events of the call are emitted on this context. */
-  ask(request: Omit<MindCallRequest, "t"> & { t?: Partial<TimeCoords> }): Promise<string>;
+  /**
+   * Asks an agent's mind (LLM or policy); events of the call are emitted on this context. Null when
+   * an LLM gave no answer that can be data (the prompt did not fit its context): count it as unusable.
+   */
+  ask(request: Omit<MindCallRequest, "t"> & { t?: Partial<TimeCoords> }): Promise<string | null>;
   /** How events should name a mind: kind, profile or policy, and the model behind a profile. */
   mindInfo(mind: MindSpec): MindInfo;
   /** A resolved model profile by name (context window, embeddings endpoint...); it holds no secrets. */
@@ -69,6 +72,16 @@ export interface Scenario<Config, Pop, Work> {
   /** The key of that section in the config file. */
   readonly configKey: string;
   readonly policies: PolicyRegistry;
+  /**
+   * The answer length a profile without `maxTokens` gets in this scenario: no call is unbounded,
+   * since a model that never stops would otherwise run to the end of its context on every call.
+   */
+  readonly defaultMaxTokens: number;
+  /**
+   * Generation metrics that count unusable answers and fallbacks: the progress line and the
+   * end-of-run summary name each one that is not zero.
+   */
+  readonly unusableCounts: readonly string[];
   /** Checks that need the whole config (e.g. population size); throws a ConfigError. */
   check?(config: { population: { size: number }; generations: number; profiles?: Record<string, unknown>; graph: GraphConfig }, section: Config): void;
   /** The first generation's population from the agents the engine assigned minds to (no calls yet). */

@@ -167,36 +167,52 @@ describe("normalizeAnswer: text answers", () => {
 });
 
 describe("extractAnswer", () => {
+  // [reply, read by default ("marked": only marked answers), read "lenient" (also the last number)]
   it.each([
-    ["So the round trip takes 4 hours, and the answer is 1.5 m/s.", "1.5 m/s"],
-    ["Answer: 14\nWait, I forgot the borrowed pit.\nFinal answer: 15", "15"],
-    ["**Answer:** 42", "42"],
-    ["**Answer**: 42", "42"],
-    ["Answer - 42", "42"],
-    ["Answer:\n\n  42\n", "42"],
-    ["The other agent says the answer is 14. I computed 3 + 4 = 7 steps.", "14"],
-    ["We get \\boxed{42}, not 7.", "42"],
-    ["Answer: \\boxed{\\frac{3}{2}}", "\\boxed{\\frac{3}{2}}"],
-    ["First 2 * 3 = 6, then 6 + 1 = 7.", "7"],
-    ["Answer: let me think again.\nIt comes to x = 5.", "5"],
-    ["The final answer is $1,500.", "$1,500"],
-    ["She makes 9 * 2 = 18.\n#### 18", "18"],
-    ['{"Whether there is a preference": "Yes", "Supported Side": "Negative", "Reason": "r", "debate_answer": "0.5"}', "0.5"],
-    ['{"answer": 12}', "12"],
-    ["The answer isn't 5, it is 6.", "6"],
-    ["The answer is: 1.5", "1.5"],
-    ["I cannot tell.", null],
-  ])("%j -> %j", (text, raw) => {
-    expect(extractAnswer(text, speed)).toBe(raw);
+    ["So the round trip takes 4 hours, and the answer is 1.5 m/s.", "1.5 m/s", "1.5 m/s"],
+    ["Answer: 14\nWait, I forgot the borrowed pit.\nFinal answer: 15", "15", "15"],
+    ["**Answer:** 42", "42", "42"],
+    ["**Answer**: 42", "42", "42"],
+    ["Answer - 42", "42", "42"],
+    ["Answer:\n\n  42\n", "42", "42"],
+    ["The other agent says the answer is 14. I computed 3 + 4 = 7 steps.", "14", "14"],
+    ["We get \\boxed{42}, not 7.", "42", "42"],
+    ["Answer: \\boxed{\\frac{3}{2}}", "\\boxed{\\frac{3}{2}}", "\\boxed{\\frac{3}{2}}"],
+    ["First 2 * 3 = 6, then 6 + 1 = 7.", null, "7"],
+    ["Answer: let me think again.\nIt comes to x = 5.", null, "5"],
+    ["The final answer is $1,500.", "$1,500", "$1,500"],
+    ["She makes 9 * 2 = 18.\n#### 18", "18", "18"],
+    ['{"Whether there is a preference": "Yes", "Supported Side": "Negative", "Reason": "r", "debate_answer": "0.5"}', "0.5", "0.5"],
+    ['{"answer": 12}', "12", "12"],
+    ["The answer isn't 5, it is 6.", null, "6"],
+    ["The answer is: 1.5", "1.5", "1.5"],
+    ["blah 42 blah", null, "42"],
+    ["I cannot tell.", null, null],
+  ])("%j -> %j (lenient: %j)", (text, marked, lenient) => {
+    expect(extractAnswer(text, speed)).toBe(marked);
+    expect(extractAnswer(text, speed, "marked")).toBe(marked);
+    expect(extractAnswer(text, speed, "lenient")).toBe(lenient);
   });
 
-  it("reads multiple choice: explicit letter, last (X), or the last option named", () => {
+  it("reads a structured (JSON) answer from its answer field alone, not from its reasoning", () => {
+    const reply = JSON.stringify({ reasoning: "The other agent says the answer is 14, but 3/2 is right.", answer: "1.5" });
+    expect(extractAnswer(reply, speed)).toBe("1.5");
+    expect(extractAnswer('```json\n{"reasoning": "4 hours", "answer": 1.5}\n```', speed)).toBe("1.5");
+    // A field with no answer in it is no answer, whatever the reasoning says (leniently, the text is read on).
+    const empty = JSON.stringify({ reasoning: "Maybe the answer is 14. Or not.", answer: "unsure" });
+    expect(extractAnswer(empty, speed)).toBeNull();
+    expect(extractAnswer(empty, speed, "lenient")).toBe("14");
+  });
+
+  it("reads multiple choice: explicit letter; leniently also the last (X) or the last option named", () => {
     expect(extractAnswer("I considered (A) Venus, but the answer is (B).", planets)).toBe("(B)");
-    expect(extractAnswer("(A) is too far and (C) is further still, so (B)", planets)).toBe("(B)");
-    expect(extractAnswer("Venus is close, but Mercury is closest.", planets)).toBe("Mercury");
-    expect(extractAnswer("Mars, then Venus.", planets)).toBe("Venus");
-    expect(extractAnswer("(E) is not an option.", planets)).toBeNull();
-    expect(extractAnswer("Answer: let me weigh them.\nVenus is hot; (B) is closest.", planets)).toBe("(B)");
+    expect(extractAnswer("Answer: let me weigh them.\nVenus is hot; (B) is closest.", planets)).toBeNull();
+    expect(extractAnswer("Venus is close, but Mercury is closest.", planets)).toBeNull();
+    expect(extractAnswer("(A) is too far and (C) is further still, so (B)", planets, "lenient")).toBe("(B)");
+    expect(extractAnswer("Venus is close, but Mercury is closest.", planets, "lenient")).toBe("Mercury");
+    expect(extractAnswer("Mars, then Venus.", planets, "lenient")).toBe("Venus");
+    expect(extractAnswer("(E) is not an option.", planets, "lenient")).toBeNull();
+    expect(extractAnswer("Answer: let me weigh them.\nVenus is hot; (B) is closest.", planets, "lenient")).toBe("(B)");
   });
 
   it("cuts a text answer at its clause", () => {

@@ -3,10 +3,9 @@
  * ChatOpenAI against the local fake OpenAI server, with scripted replies: what each agent's prompt
  * contained (read from the requests the server received), votes and ties, and private surveys.
  */
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type DebatePlan, FAKE_ENV, QUESTIONS, answerRequests, debateWorkspace, interactionsOf, readRequest, roundMetrics, runDebate } from "./support/debate-helpers.js";
-import { readEvents, runCli, stableEvents } from "./support/llm-helpers.js";
+import { type DebatePlan, QUESTIONS, answerRequests, debateWorkspace, interactionsOf, readRequest, replayDebate, roundMetrics, runDebate } from "./support/debate-helpers.js";
+import { stableEvents } from "./support/llm-helpers.js";
 
 const workspace = debateWorkspace();
 
@@ -40,10 +39,9 @@ describe("N-agent debate", () => {
 
     // A replay from the cache, with no key and no call made, records the same debate.
     const asked = requests().length;
-    const replay = await runCli(["run", join(work, "run", "config.yaml"), "--cache", "replay", "--out", join(work, "replay")], { ...FAKE_ENV, FAKE_KEY: "" });
-    expect(replay.code, replay.stderr).toBe(0);
+    const replay = await replayDebate(work, "run");
     expect(requests()).toHaveLength(asked);
-    expect(stableEvents(readEvents(join(work, "replay")))).toEqual(stableEvents(run.events));
+    expect(stableEvents(replay)).toEqual(stableEvents(run.events));
   }, 30_000);
 
   it("with a summariser, each agent sees the summary of its neighbours' answers instead of their texts", async () => {

@@ -194,6 +194,7 @@ describe("parseStrategy", () => {
   it("splits at the first 'My strategy will be'", () => {
     const text = "Cooperation paid off.\n\nMy strategy will be to donate 50%. My strategy will be fair.\n";
     expect(parseStrategy(text)).toEqual({
+      ok: true,
       justification: "Cooperation paid off.",
       strategy: "My strategy will be to donate 50%. My strategy will be fair.",
     });
@@ -201,12 +202,54 @@ describe("parseStrategy", () => {
 
   it("matches the phrase case-insensitively and keeps it verbatim", () => {
     expect(parseStrategy("Justification: reasons\nMY STRATEGY WILL BE generous.")).toEqual({
+      ok: true,
       justification: "reasons",
       strategy: "MY STRATEGY WILL BE generous.",
     });
   });
 
-  it("uses the whole text when the phrase is absent", () => {
-    expect(parseStrategy("  Donate half to everyone.\n")).toEqual({ justification: "", strategy: "Donate half to everyone." });
+  it("an answer without the phrase is unusable, never a strategy", () => {
+    expect(parseStrategy("  Donate half to everyone.\n")).toEqual({ ok: false, reason: `no 'My strategy will be' in response "Donate half to everyone."` });
+  });
+});
+
+describe("structured (JSON) answers", () => {
+  const json = (value: unknown) => JSON.stringify(value);
+
+  it("reads a donation's amount and justification from a JSON object", () => {
+    expect(parseDonation(json({ justification: "x", amount: 3 }), opts())).toEqual({ ok: true, action: { kind: "donate", amount: 3 }, justification: "x", clamped: false });
+    expect(parseDonation(`  ${json({ justification: " why ", amount: 0 })}\n`, opts())).toEqual({ ok: true, action: { kind: "donate", amount: 0 }, justification: "why", clamped: false });
+  });
+
+  it("applies the text's range rules to the amount", () => {
+    expect(parseDonation(json({ justification: "", amount: 11 }), opts())).toEqual({ ok: false, reason: `amount 11 exceeds holdings 10 in answer "{"justification":"","amount":11}"` });
+    expect(parseDonation(json({ justification: "", amount: -1 }), opts())).toMatchObject({ ok: false, reason: expect.stringMatching(/^amount -1 is negative/) });
+    expect(parseDonation(json({ justification: "", amount: 11 }), opts("none", 10, "clamp"))).toEqual({ ok: true, action: { kind: "donate", amount: 10 }, justification: "", clamped: true });
+    // Up to the rounded figure the prompt showed means everything, as in text.
+    expect(parseDonation(json({ justification: "", amount: 3.34 }), { ...opts("none", 3.335), shownHoldings: 3.34 })).toMatchObject({ ok: true, action: { amount: 3.335 } });
+  });
+
+  it("an amount that is not a JSON number is unusable (no reading of strings)", () => {
+    expect(parseDonation(json({ justification: "", amount: "3" }), opts())).toEqual({ ok: false, reason: `amount "3" is not a number in answer "{"justification":"","amount":"3"}"` });
+    expect(parseDonation(json({ justification: "", amount: null }), opts())).toMatchObject({ ok: false, reason: expect.stringMatching(/^amount null is not a number/) });
+  });
+
+  it("reads the action under costly punishment and partner choice", () => {
+    expect(parseDonation(json({ justification: "", action: "punish", amount: 2 }), opts("costly"))).toEqual(punish(2));
+    expect(parseDonation(json({ justification: "", action: "donate", amount: 2 }), opts("costly"))).toEqual(donate(2));
+    expect(parseDonation(json({ justification: "", action: "refuse", amount: 99 }), opts("partner-choice"))).toEqual({ ok: true, action: { kind: "refuse" }, justification: "", clamped: false });
+    expect(parseDonation(json({ justification: "", action: "refuse", amount: 2 }), opts("costly"))).toMatchObject({ ok: false, reason: expect.stringMatching(/^action "refuse" is not "donate" or "punish"/) });
+    expect(parseDonation(json({ justification: "", amount: 2 }), opts("partner-choice"))).toMatchObject({ ok: false, reason: expect.stringMatching(/^action missing is not "donate" or "refuse"/) });
+  });
+
+  it("anything that is not a JSON object with the answer's field keeps the free-text rules", () => {
+    expect(parseDonation(json({ answer: 3 }), opts())).toMatchObject({ ok: false, reason: expect.stringMatching(/^no 'Answer:' label/) });
+    expect(parseDonation(`${json({ amount: 3 })} Answer: 4`, opts())).toMatchObject({ ok: true, action: { kind: "donate", amount: 4 } });
+    expect(parseDonation("{not json}\nAnswer: 4", opts())).toMatchObject({ ok: true, action: { kind: "donate", amount: 4 } });
+  });
+
+  it("reads a strategy from its field, and an empty one is unusable", () => {
+    expect(parseStrategy(json({ justification: "j", strategy: " give half " }))).toEqual({ ok: true, justification: "j", strategy: "give half" });
+    expect(parseStrategy(json({ justification: "j", strategy: "" }))).toEqual({ ok: false, reason: `no strategy in answer "{"justification":"j","strategy":""}"` });
   });
 });

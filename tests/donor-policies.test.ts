@@ -138,7 +138,7 @@ describe("strategy purpose", () => {
     const text = DONOR_POLICIES[name]!.decide({ purpose: "strategy", state: {}, params: policyParams(name, params), rng: new Rng(1) });
     expect(text.startsWith("My strategy will be")).toBe(true);
     expect(text).toMatch(detail);
-    expect(parseStrategy(text)).toEqual({ justification: "", strategy: text });
+    expect(parseStrategy(text)).toEqual({ ok: true, justification: "", strategy: text });
   });
 });
 

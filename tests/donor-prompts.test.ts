@@ -106,9 +106,14 @@ describe("donation prompts", () => {
     );
     expect(requests.length).toBeGreaterThan(0);
     for (const r of requests) {
-      expect(r.body).toMatchObject({ model: "test-model", temperature: 0.3, seed: 42 });
+      expect(r.body).toMatchObject({ model: "test-model", temperature: 0.3, seed: expect.any(Number) });
       expect(r.body.max_tokens ?? r.body.max_completion_tokens).toBe(77);
     }
+    // The profile's seed is not sent as is: each call sends one derived from it and the call's
+    // identity, so agents sample apart (and the llm-call event records the seed sent).
+    const sent = requests.map((r) => r.body.seed as number);
+    expect(new Set(sent).size).toBe(requests.length);
+    expect(ofType(events, "llm-call").map((c) => c.seed).sort()).toEqual([...sent].sort());
     const policyAgents = new Set(ofType(events, "agent-created").filter((e) => e.agent.mind.kind === "policy").map((e) => e.agent.id));
     expect(policyAgents.size).toBe(6);
     for (const r of requests) for (const id of policyAgents) expect(userText(r)).not.toContain(`Your name is ${id}.`);

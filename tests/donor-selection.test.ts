@@ -248,13 +248,14 @@ describe("interaction graph", () => {
     expect(acts.length + skipped).toBe(2 * 12 * 6);
     // Generation 1: an agent's slot is its own id.
     for (const a of acts) expect(edges.has(`${a.from}|${a.to}`)).toBe(true);
-    // Round metrics average only the donations that took place in that round and game.
+    // Round metrics average only the donations that took place in that round and game (none: null).
     const rounds = ofType(run.events, "metric").filter((e) => e.scope === "round");
     expect(rounds).toHaveLength(2 * 12);
     for (const m of rounds) {
       const fractions = acts.filter((a) => a.game === m.t.game && a.round === m.t.round).map((a) => a.data.fraction);
-      const want = fractions.length === 0 ? 0 : fractions.reduce((x, y) => x + y, 0) / fractions.length;
-      expect(m.values.avgDonationFraction).toBeCloseTo(want, 12);
+      if (fractions.length === 0) expect(m.values.avgDonationFraction).toBeNull();
+      else expect(m.values.avgDonationFraction).toBeCloseTo(fractions.reduce((x, y) => x + y, 0) / fractions.length, 12);
+      expect(m.values.fallbackDecisions).toBe(0);
     }
     expect(rounds.some((m) => !acts.some((a) => a.game === m.t.game && a.round === m.t.round))).toBe(true);
     // The complete graph, same seed, skips nothing.

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { llmCacheKey, type ChatMessage } from "../agents/mind-runtime.js";
 import { profileSchema } from "../agents/profiles.js";
+import { donorGame } from "../scenarios/donor-game/scenario.js";
 import type { AgoraEvent, EventOf } from "../sim/events.js";
 import { resumeRun, startRun, type RunResult } from "../sim/run.js";
 import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply } from "./support/fake-openai.js";
@@ -41,6 +42,7 @@ const WORDS = "Justification: hmm, let me see.\nAnswer: five";
 const WORDS_AGAIN = "Justification: fine.\nAnswer: about half of it";
 
 const assistantTurns = (req: ChatRequestRecord) => req.messages.filter((m) => m.role === "assistant").length;
+const lastAnswer = (req: ChatRequestRecord) => req.messages.findLast((m) => m.role === "assistant")?.content;
 
 /**
  * Failure injections, keyed by what is asked and how often that exact request has been seen,
@@ -58,7 +60,7 @@ function inject(req: ChatRequestRecord, seen: number): Reply | undefined {
   // Unreadable answers (each its own request content, so they reach the cache like good ones).
   if (view.name === "1_3" && view.round === 2 && turn === 0) return { content: NO_LABEL, usage: usageFor(req, NO_LABEL) };
   if (view.name === "1_5" && view.round === 4 && turn === 0) return { content: WORDS, usage: usageFor(req, WORDS) };
-  if (view.name === "1_5" && view.round === 4 && turn === 1) return { content: WORDS_AGAIN, usage: usageFor(req, WORDS_AGAIN) };
+  if (view.name === "1_5" && view.round === 4 && lastAnswer(req) === WORDS) return { content: WORDS_AGAIN, usage: usageFor(req, WORDS_AGAIN) };
   // Transport failures, all in round 3 so their waits overlap.
   if (view.round === 3 && turn === 0) {
     if (view.name === "1_2" && seen === 1) return { status: 429, headers: { "Retry-After": "1" } };
@@ -177,13 +179,16 @@ describe("one LLM generation against the fake endpoint", () => {
     expect(reask1!.messages[3]!.content.startsWith(`Your answer could not be used: ${failures[0]!.reason}.`)).toBe(true);
     expect(reask1!.messages.slice(0, 2)).toEqual(requestsFor("1_3", 2, 0)[0]!.messages);
 
-    // A second re-ask carries both bad answers and both reasons, in order.
-    const [reask2] = requestsFor("1_5", 4, 2);
-    expect(reask2!.messages.slice(2).map((m) => m.role)).toEqual(["assistant", "user", "assistant", "user"]);
-    expect(reask2!.messages[2]!.content).toBe(WORDS);
-    expect(reask2!.messages[3]!.content.startsWith(`Your answer could not be used: ${failures[1]!.reason}.`)).toBe(true);
-    expect(reask2!.messages[4]!.content).toBe(WORDS_AGAIN);
-    expect(reask2!.messages[5]!.content.startsWith(`Your answer could not be used: ${failures[2]!.reason}.`)).toBe(true);
+    // A second re-ask carries the original prompt, the LAST bad answer and its reason only: never the
+    // history of every failed attempt, which grows towards the context limit.
+    const reasks = requestsFor("1_5", 4, 1);
+    expect(reasks.map(lastAnswer)).toEqual([WORDS, WORDS_AGAIN]);
+    const reask2 = reasks[1]!;
+    expect(reask2.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(reask2.messages.slice(0, 2)).toEqual(requestsFor("1_5", 4, 0)[0]!.messages);
+    expect(reask2.messages[3]!.content.startsWith(`Your answer could not be used: ${failures[2]!.reason}.`)).toBe(true);
+    expect(reask2.messages[3]!.content).not.toContain(failures[1]!.reason);
+    expect(ofType(events, "llm-call").filter((c) => c.agentId === "1_5" && c.t.round === 4 && c.t.generation === 1).map((c) => c.reask)).toEqual([undefined, 1, 2]);
 
     // After the re-asks the donors acted on their readable answers, not the fallback.
     const acted = ofType(events, "interaction").filter((e) => e.t.generation === 1 && ((e.from === "1_3" && e.t.round === 2) || (e.from === "1_5" && e.t.round === 4)));
@@ -228,20 +233,26 @@ describe("one LLM generation against the fake endpoint", () => {
   it("llm-call events carry the server's token usage, the priced cost, the prompt hash, profile and model", () => {
     const { events, requests } = original;
     const config = llmConfig({ baseURL: "http://127.0.0.1:1/v1", cacheDir: "unused", timeoutMs: TIMEOUT_MS, price: PRICE });
-    const profile = profileSchema.parse((config.profiles as Record<string, unknown>).fake);
+    // The config sets no maxTokens: the profile gets the scenario's default.
+    const profile = { ...profileSchema.parse((config.profiles as Record<string, unknown>).fake), maxTokens: donorGame.defaultMaxTokens };
     const calls = llmCalls(events);
     expect(calls).toHaveLength(12 + 144 + 3);
     const SEED = (readJson<RunResult["manifest"]>(join(original.dir, "manifest.json")).config as { seed: number }).seed;
-    const requestKeys = new Set(requests.map((r) => llmCacheKey(profile, SEED, r.messages as ChatMessage[])));
-    expect(requestKeys.size).toBe(calls.length);
+    // Every request the endpoint saw (retries aside) is one recorded call.
+    const contents = (list: readonly { messages?: { role: string; content: string }[] }[]) => new Set(list.map((r) => JSON.stringify(r.messages)));
+    expect(contents(requests)).toEqual(contents(calls));
+    expect(contents(requests).size).toBe(calls.length);
+    for (const req of requests) expect(req.body.max_tokens ?? req.body.max_completion_tokens).toBe(512);
     for (const call of calls) {
       expect(call).toMatchObject({ profile: "fake", model: "test-model", cached: false });
       expect(call.messages, "transcripts are on by default").toBeDefined();
       const usage = usageFor({ messages: call.messages! }, call.response!);
       expect([call.tokensIn, call.tokensOut]).toEqual([usage.prompt_tokens, usage.completion_tokens]);
       expect(call.cost).toBe((call.tokensIn * PRICE.input + call.tokensOut * PRICE.output) / 1_000_000);
-      expect(call.promptHash).toBe(llmCacheKey(profile, SEED, call.messages as ChatMessage[]));
-      expect(requestKeys.has(call.promptHash)).toBe(true);
+      // The cache address: parameters, who asks where (each agent's call its own sample), messages.
+      const identity = { runSeed: SEED, agentId: call.agentId, purpose: call.purpose, t: call.t, attempt: (call.reask ?? 0) + 1 };
+      expect(call.promptHash).toBe(llmCacheKey(profile, identity, call.messages as ChatMessage[]));
+      expect(call.finishReason).toBe("stop");
       expect(call.latencyMs).toBeGreaterThanOrEqual(0);
     }
     // The estimate (chars / 4) would differ: these are the server's numbers.

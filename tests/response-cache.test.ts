@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { llmCacheKey, type ChatMessage } from "../agents/mind-runtime.js";
+
+const seed = (runSeed: number) => ({ runSeed });
 import { profileSchema } from "../agents/profiles.js";
 import { CacheMissError, ResponseCache } from "../agents/response-cache.js";
 
@@ -31,23 +33,23 @@ function filesUnder(dir: string): string[] {
 
 describe("cache keys", () => {
   it("are stable for the same model parameters, seed and messages", () => {
-    expect(llmCacheKey(profile, 1, messages)).toBe(llmCacheKey({ ...profile }, 1, messages.map((m) => ({ ...m }))));
+    expect(llmCacheKey(profile, seed(1), messages)).toBe(llmCacheKey({ ...profile }, seed(1), messages.map((m) => ({ ...m }))));
   });
 
   it("differ by run seed, so replicates do not share sampled answers", () => {
-    expect(llmCacheKey(profile, 1, messages)).not.toBe(llmCacheKey(profile, 2, messages));
+    expect(llmCacheKey(profile, seed(1), messages)).not.toBe(llmCacheKey(profile, seed(2), messages));
   });
 
   it("differ by temperature and by message content, but not by endpoint or key variable", () => {
-    const key = llmCacheKey(profile, 1, messages);
-    expect(llmCacheKey({ ...profile, temperature: 0 }, 1, messages)).not.toBe(key);
-    expect(llmCacheKey(profile, 1, [messages[0]!, { role: "user", content: "how much now?" }])).not.toBe(key);
-    expect(llmCacheKey({ ...profile, baseURL: "http://elsewhere:8000/v1", apiKeyEnv: "OTHER" }, 1, messages)).toBe(key);
+    const key = llmCacheKey(profile, seed(1), messages);
+    expect(llmCacheKey({ ...profile, temperature: 0 }, seed(1), messages)).not.toBe(key);
+    expect(llmCacheKey(profile, seed(1), [messages[0]!, { role: "user", content: "how much now?" }])).not.toBe(key);
+    expect(llmCacheKey({ ...profile, baseURL: "http://elsewhere:8000/v1", apiKeyEnv: "OTHER" }, seed(1), messages)).toBe(key);
   });
 });
 
 describe("ResponseCache modes", () => {
-  const entry = { text: "Answer: 5", tokensIn: 10, tokensOut: 2 };
+  const entry = { text: "Answer: 5", tokensIn: 10, tokensOut: 2, finishReason: "stop" };
 
   it("read-write stores and then hits, counting both", async () => {
     const cache = new ResponseCache(tempCache(), "read-write");
@@ -79,7 +81,7 @@ describe("ResponseCache modes", () => {
 
   it("stores only response text and token counts", async () => {
     const dir = tempCache();
-    await new ResponseCache(dir, "read-write").put(llmCacheKey(profile, 1, messages), entry);
+    await new ResponseCache(dir, "read-write").put(llmCacheKey(profile, seed(1), messages), entry);
     const stored = filesUnder(dir).map((f) => readFileSync(f, "utf8")).join("\n");
     expect(stored).toContain("Answer: 5");
     expect(stored).not.toContain("SECRET_KEY_VAR");

@@ -28,7 +28,7 @@ function heardVersusExpected(events: AgoraEvent[], prompts: Map<string, string>,
     .filter((w) => w.generation >= 2)
     .map((w) => ({
       who: `${w.generation}:${w.agentId}`,
-      heard: receivedTexts(prompts.get(w.text)!).map((r) => r.text),
+      heard: receivedTexts(prompts.get(w.text!)!).map((r) => r.text),
       expected: expectedAuthors(w.agentId, w.generation).map((author) => written.get(`${w.generation - 1}:${author}`)!.text),
     }));
 }
@@ -59,7 +59,7 @@ describe("network mode through ChatOpenAI", () => {
     for (const c of checks) expect(c.heard, c.who).toEqual(c.expected);
     // Generation 1 wrote from the initial prompt alone; the events name the inputs in prompt order.
     for (const w of textsWritten(events).values()) {
-      if (w.generation === 1) expect(receivedTexts(prompts.get(w.text)!)).toEqual([]);
+      if (w.generation === 1) expect(receivedTexts(prompts.get(w.text!)!)).toEqual([]);
       else expect(w.inputs).toEqual(inSlotOrder[w.agentId]!.map(id));
     }
     // Each later text names a likely parent among the texts it received.
@@ -100,23 +100,28 @@ describe("network mode through ChatOpenAI", () => {
       // Under memory, stayers see their own previous text first; newcomers have none to see.
       for (const w of textsWritten(events).values()) {
         if (w.generation !== generation) continue;
-        const labels = receivedTexts(prompts.get(w.text)!).map((r) => r.label);
+        const labels = receivedTexts(prompts.get(w.text!)!).map((r) => r.label);
         expect(labels[0] === "Your previous text", w.agentId).toBe(!newcomers.some((a) => a.id === w.agentId));
       }
     }
   });
 
   it("warns when a prompt of many neighbours' texts approaches the profile's context window", async () => {
-    const { events } = await run({
+    // The window holds the longest prompt (about 143 tokens by the fit's estimate) and 20 tokens of
+    // answer, so nothing is trimmed (see transmission-messy.test.ts for prompts that do not fit).
+    const { events, requests } = await run({
       size: 5,
       generations: 2,
-      contextWindow: 60,
-      transmission: { personaList: distinctPersonas(5), contextWarning: 0.75 },
+      contextWindow: 200,
+      profile: { maxTokens: 20 },
+      transmission: { personaList: distinctPersonas(5), contextWarning: 0.5 },
     });
     const warnings = ofType(events, "warning");
-    // Generation 1's prompts (persona + instruction, ~25 tokens) stay clear; generation 2's hold four texts each.
+    // Generation 1's prompts (persona + instruction, ~32 tokens) stay clear; generation 2's hold four texts each.
     expect(warnings.map((w) => w.t.generation)).toEqual([2, 2, 2, 2, 2]);
-    expect(warnings[0]!.message).toMatch(/1_1's prompt \(4 text\(s\)\) is about \d+ tokens.*contextWindow of 60/);
+    expect(warnings[0]!.message).toMatch(/1_1's prompt \(4 text\(s\)\) is about \d+ tokens \(characters \/ 3 \+ 4\), \d+% of profile "fake"'s contextWindow of 200/);
+    // A warning only: the calls are made with every text.
+    expect(requests.slice(5).map((r) => receivedTexts(r.messages[0]!.content).length)).toEqual([4, 4, 4, 4, 4]);
   });
 });
 
@@ -135,7 +140,7 @@ describe("chain mode through ChatOpenAI", () => {
     ]);
     for (const w of written) {
       const predecessor = written.find((p) => p.chain === w.chain && p.generation === w.generation - 1);
-      const heard = receivedTexts(prompts.get(w.text)!).map((r) => r.text);
+      const heard = receivedTexts(prompts.get(w.text!)!).map((r) => r.text);
       expect(heard, w.agentId).toEqual([predecessor ? predecessor.text : seeds[w.chain!]!]);
       expect(w.inputs).toEqual(predecessor ? [predecessor.agentId] : []);
     }

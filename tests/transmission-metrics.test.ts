@@ -215,7 +215,7 @@ describe("embeddings", () => {
     const fake = await startFakeOpenAI();
     const dir = tempDir("embed");
     try {
-      const profile = { model: "embed-test", baseURL: fake.baseURL, apiKeyEnv: "EMBED_KEY", timeoutMs: 10_000, maxRetries: 0 };
+      const profile = { model: "embed-test", baseURL: fake.baseURL, apiKeyEnv: "EMBED_KEY", timeoutMs: 10_000, maxRetries: 0, responseFormat: "text" as const };
       const cache = new ResponseCache(dir.path, "read-write");
       const embedder = embedderFor("emb", { emb: profile }, { env: { EMBED_KEY: "sk-embed-secret" }, cache })!;
       const texts = authored(["abc", "abd", "xyz"]);

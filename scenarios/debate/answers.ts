@@ -265,35 +265,74 @@ const EXPLICIT_PATTERNS = [
   /"(?:debate_)?answer"\s*:\s*(-?[\d.]+)/gi,
 ];
 
+/**
+ * How replies are read. "marked" (the default): only an answer the reply marks as its answer counts
+ * (an answer label or phrase, "####", a JSON answer field, \boxed{}); "lenient" also takes, failing
+ * those, the last option mentioned (multiple choice) or the last number in the text, which reads
+ * answers into any text with a number in it, random text included.
+ */
+export type AnswerReading = "marked" | "lenient";
+
 /** The explicit answer's text, cut at the end of its sentence (for text answers also at a clause). */
 function trimSentence(text: string, kind: Kind): string {
   const end = (kind === "text" ? /[;!?](?:\s|$)|\.(?:\s|$)|,\s|\sbecause\s/i : /[;!?](?:\s|$)|\.(?:\s|$)/).exec(text);
   return (end ? text.slice(0, end.index) : text).replace(/\*+$/, "").trim();
 }
 
+/** Can `value` be this question's answer: for numeric questions it has a number, for multiple choice it names an option. */
+function answerLike(value: string, question: Question, kind: Kind): boolean {
+  if (kind === "number") return firstNumber(clean(value)) !== null;
+  if (kind === "choice") return normalizeChoice(clean(value), question) !== null;
+  return true;
+}
+
 /**
- * The final answer in a free-form reply, as written (normalise it with `normalizeAnswer`).
- * In order: the last explicit answer ("Answer: ...", "the final answer is ...", "#### ...", a JSON
- * "answer" field; for numeric questions only one with a number, for multiple choice only one naming
- * an option), else the last \boxed{...},
- * else for multiple choice the last "(X)" letter or option text mentioned, else the last number; null if none.
+ * The JSON object in a reply (from its first "{" to its last "}"), as structured answers and MAD's
+ * judge write it, code fences and chatter around it allowed; null when there is none or it is not valid JSON.
  */
-export function extractAnswer(text: string, question: Question): string | null {
+export function jsonObject(text: string): Record<string, unknown> | null {
+  const start = text.indexOf("{");
+  const end = text.lastIndexOf("}");
+  if (start < 0 || end <= start) return null;
+  try {
+    const value: unknown = JSON.parse(text.slice(start, end + 1));
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The final answer in a reply, as written (normalise it with `normalizeAnswer`); null if none.
+ * A reply holding a JSON object with an "answer" (or "debate_answer") field is read from that field
+ * alone (a structured answer: its reasoning is not searched; lenient reading goes on when the field
+ * holds no answer). Otherwise, in order: the last explicit answer ("Answer: ...", "the final answer
+ * is ...", "#### ...", a JSON "answer" field; for numeric questions only one with a number, for
+ * multiple choice only one naming an option), else the last \boxed{...}; and only when reading
+ * "lenient", else for multiple choice the last "(X)" letter or option text mentioned, else the last number.
+ */
+export function extractAnswer(text: string, question: Question, reading: AnswerReading = "marked"): string | null {
   const kind = kindOf(question);
+  const json = jsonObject(text);
+  const field = json === null ? undefined : ["answer", "debate_answer"].find((key) => key in json);
+  if (json !== null && field !== undefined) {
+    const value = json[field];
+    const written = typeof value === "string" ? trimSentence(value, kind) : typeof value === "number" ? String(value) : "";
+    if (written !== "" && answerLike(written, question, kind)) return written;
+    if (reading === "marked") return null;
+  }
   const explicit: { index: number; value: string }[] = [];
   for (const pattern of EXPLICIT_PATTERNS) {
     for (const match of text.matchAll(pattern)) {
       const value = trimSentence(match[1]!, kind);
-      if (value === "") continue;
-      if (kind === "number" && firstNumber(clean(value)) === null) continue;
-      if (kind === "choice" && normalizeChoice(clean(value), question) === null) continue;
-      explicit.push({ index: match.index, value });
+      if (value !== "" && answerLike(value, question, kind)) explicit.push({ index: match.index, value });
     }
   }
   if (explicit.length > 0) return explicit.reduce((a, b) => (b.index >= a.index ? b : a)).value;
 
   const boxed = unwrapLast(text, "\\boxed");
   if (boxed !== null && boxed.trim() !== "") return boxed.trim();
+  if (reading === "marked") return null;
 
   if (kind === "choice") {
     const mention = lastChoiceMention(text, question);
@@ -324,7 +363,7 @@ function lastChoiceMention(text: string, question: Question): string | null {
 }
 
 /** Extracts and normalises in one step: what an agent's reply answers, or null. */
-export function readAnswer(text: string, question: Question): string | null {
-  const raw = extractAnswer(text, question);
+export function readAnswer(text: string, question: Question, reading: AnswerReading = "marked"): string | null {
+  const raw = extractAnswer(text, question, reading);
   return raw === null ? null : normalizeAnswer(raw, question);
 }

@@ -73,6 +73,12 @@ export const debateConfigSchema = z
     adaptiveBreak: z.boolean().default(true),
     /** MAD's "tit for tat" level: how strongly the negative side is told to disagree. */
     disagreement: z.enum(["low", "medium", "high"]).default("medium"),
+    /**
+     * How replies are read: "marked" takes only answers a reply marks as such ("Answer: ...", a JSON
+     * field, \boxed{}, "Attitude: N", "My advice: ..."); "lenient" also falls back to the last option
+     * or number in the text (the last 0-10 number for surveys, the whole reply for advice).
+     */
+    answerReading: z.enum(["marked", "lenient"]).default("marked"),
     judge: roleMindSchema.optional(),
     summariser: roleMindSchema.optional(),
     /** Private 0-10 attitude survey after every round (persona debates). */

@@ -2,7 +2,8 @@ import type { MindSpec } from "../../agents/minds.js";
 import { DEBATE_POLICIES } from "./policies.js";
 import { advicePrompt, systemPrompt } from "./prompts.js";
 import { parseAdvice } from "./replies.js";
-import type { Ctx, DebatePopulation, Debater, QuestionRun } from "./work.js";
+import { ADVICE_SCHEMA } from "./schemas.js";
+import { type Ctx, type DebatePopulation, type Debater, type QuestionRun, keepWhole } from "./work.js";
 
 /**
  * Generations of debaters (the Donor Game's mechanism): after a block of questions the best
@@ -11,34 +12,46 @@ import type { Ctx, DebatePopulation, Debater, QuestionRun } from "./work.js";
  * (an LLM mind), or copies a surviving policy debater's parameters, mutated (a policy mind).
  */
 
-/** Each debater's share of scorable questions it ended (its last reply) answering correctly; null with none scorable. */
-export function debaterAccuracy(questions: readonly QuestionRun[], id: string): { correct: number; scored: number; accuracy: number | null } {
+/**
+ * Each debater's share of scorable questions it ended (its last reply) answering correctly; null
+ * with none scorable. This is the selection score: a last reply with no readable answer is not a
+ * correct one (`unreadable` says how many there were), so selection never favours unreadable debaters.
+ */
+export function debaterAccuracy(questions: readonly QuestionRun[], id: string): { correct: number; scored: number; unreadable: number; accuracy: number | null } {
   let correct = 0;
   let scored = 0;
+  let unreadable = 0;
   for (const qr of questions) {
     const reply = qr.latest.get(id);
     if (!reply || reply.correct === null) continue;
     scored++;
     if (reply.correct) correct++;
+    if (reply.answer === null) unreadable++;
   }
-  return { correct, scored, accuracy: scored === 0 ? null : correct / scored };
+  return { correct, scored, unreadable, accuracy: scored === 0 ? null : correct / scored };
 }
 
-/** Advice for debaters that have none yet (newcomers; everyone in generation 1), when generations are on. */
-export async function writeAdvice(ctx: Ctx, population: DebatePopulation, debater: Debater): Promise<void> {
+/**
+ * Advice for a debater that has none yet (newcomers; everyone in generation 1), when generations
+ * are on. False when the reply held no usable advice (or none came): the debater then has none ("").
+ */
+export async function writeAdvice(ctx: Ctx, population: DebatePopulation, debater: Debater): Promise<boolean> {
   const text = await ctx.ask({
     agentId: debater.id,
     mind: debater.mind,
     purpose: "advice",
-    // The system prompt names the agent (and its persona), so agents asked the same question are not served one cached answer.
     messages: [
       { role: "system", content: systemPrompt(debater.id, population.debaters.length, { ...debater, advice: undefined }) },
       { role: "user", content: advicePrompt(population.survivors?.map((s) => ({ advice: s.advice, accuracy: s.accuracy ?? 0 })) ?? null) },
     ],
     state: {},
     rng: ctx.rng("mind", debater.id, ctx.generation, "advice"),
+    fit: keepWhole,
+    schema: ADVICE_SCHEMA,
   });
-  debater.advice = parseAdvice(text);
+  const advice = text === null ? null : parseAdvice(text, ctx.config.answerReading);
+  debater.advice = advice ?? "";
+  return advice !== null;
 }
 
 export interface Selection {

@@ -1,3 +1,4 @@
+import type { FitRule } from "../../agents/context-fit.js";
 import type { ChatMessage } from "../../agents/mind-runtime.js";
 import type { JudgeState } from "./policies.js";
 import { judgeFinalPrompt, judgeRoundPrompt, judgeSystemPrompt, madSystemPrompt, madTurnPrompt } from "./prompts.js";
@@ -60,12 +61,19 @@ export async function madRound(ctx: Ctx, population: DebatePopulation, qr: Quest
   }
   if (round < config.rounds) return;
   const all = qr.rounds.flatMap(({ round: r, replies: rs }) => rs.map((reply, i) => ({ round: r, side: sides[i]!, text: reply.text })));
-  await judgeTurn(ctx, judge, qr, {
-    round,
-    final: true,
-    sides,
-    messages: [system, { role: "user", content: judgeFinalPrompt(round, sides, all) }],
-    state: state(true),
-  });
+  const finalMessages = (from: number): ChatMessage[] => [
+    system,
+    { role: "user", content: judgeFinalPrompt(round, sides, all.filter((a) => a.round >= from), from > 1 ? from : undefined) },
+  ];
+  // The prompt that grows with the debate: when it does not fit the judge's context, the oldest
+  // rounds' arguments are left out first (the last round's always stay).
+  const fit: FitRule = (_messages, fits) => {
+    for (let from = 2; from <= round; from++) {
+      const candidate = finalMessages(from);
+      if (fits(candidate)) return { messages: candidate, dropped: all.filter((a) => a.round < from).length };
+    }
+    return null;
+  };
+  await judgeTurn(ctx, judge, qr, { round, final: true, sides, messages: finalMessages(1), state: state(true), fit });
   qr.done = true;
 }

@@ -21,19 +21,28 @@ export function vote(answers: readonly (string | null)[]): { answer: string | nu
 
 const rate = (flags: readonly boolean[]): number | null => mean(flags.map((f) => (f ? 1 : 0)));
 
-/** Accuracy, agreement, distinct answers and the vote of one round's replies. */
+const readable = (replies: readonly Reply[]): Reply[] => replies.filter((r) => r.answer !== null);
+
+/**
+ * Accuracy, agreement, distinct answers and the vote of one round's replies. Unreadable answers are
+ * left out of all of them (a round with none readable has no accuracy, agreement or majority) and
+ * counted in `answersUnreadable`.
+ */
 export function roundValues(
   replies: readonly Reply[],
   scorable: boolean,
-): { accuracy: number | null; agreement: number | null; distinctAnswers: number; majorityCorrect: number | null; tie: number } {
-  const v = vote(replies.map((r) => r.answer));
-  const majority = v.answer === null ? null : replies.find((r) => r.answer === v.answer)!;
+): { accuracy: number | null; agreement: number | null; distinctAnswers: number; majorityCorrect: number | null; tie: number; answersUnreadable: number } {
+  const read = readable(replies);
+  const v = vote(read.map((r) => r.answer));
+  const majority = v.answer === null ? null : read.find((r) => r.answer === v.answer)!;
+  const scored = scorable && read.length > 0;
   return {
-    accuracy: scorable ? rate(replies.map((r) => r.correct === true)) : null,
-    agreement: replies.length === 0 ? null : v.count / replies.length,
+    accuracy: scored ? rate(read.map((r) => r.correct === true)) : null,
+    agreement: read.length === 0 ? null : v.count / read.length,
     distinctAnswers: v.distinct,
-    majorityCorrect: scorable ? (majority?.correct ? 1 : 0) : null,
+    majorityCorrect: scored ? (majority?.correct ? 1 : 0) : null,
     tie: v.tie ? 1 : 0,
+    answersUnreadable: replies.length - read.length,
   };
 }
 
@@ -46,7 +55,8 @@ export function finalValues(qr: QuestionRun, hasJudge: boolean): Values {
   return {
     final: 1,
     roundsUsed: qr.rounds.at(-1)!.round,
-    judgeCorrect: hasJudge && verdict?.correct != null ? (verdict.correct ? 1 : 0) : null,
+    // Null, like judgeAccuracy's exclusion, when the final ruling gave no readable answer.
+    judgeCorrect: hasJudge && verdict?.answer != null && verdict.correct !== null ? (verdict.correct ? 1 : 0) : null,
   };
 }
 
@@ -70,33 +80,44 @@ function transitions(qr: QuestionRun): Transition[] {
   return out;
 }
 
+/** Counts of what could not be used, besides the debaters' answers (which the replies themselves tell). */
+export interface UnusableCounts {
+  /** Advice replies of the generation with no usable advice. */
+  advice: number;
+}
+
 /** The generation's metrics over its questions (see README.md for each key). */
-export function generationValues(questions: readonly QuestionRun[], opts: { hasJudge: boolean; mad: boolean; survey: boolean; spend: Totals }): Values {
+export function generationValues(questions: readonly QuestionRun[], opts: { hasJudge: boolean; mad: boolean; survey: boolean; spend: Totals; unusable: UnusableCounts }): Values {
   const played = questions.filter((qr) => qr.rounds.length > 0);
   const scorable = played.filter((qr) => qr.q.answers.length > 0);
-  // Each question's last-round values, worked out once for the five keys below that read them.
+  // Each question's last-round values, worked out once for the keys below that read them.
   const lastRounds = new Map(played.map((qr) => [qr, roundValues(qr.rounds.at(-1)!.replies, qr.q.answers.length > 0)]));
   const finals = (qr: QuestionRun) => lastRounds.get(qr)!;
   const avg = (qs: readonly QuestionRun[], f: (qr: QuestionRun) => number | null) => mean(present(qs.map(f)));
+  const sum = (qs: readonly QuestionRun[], f: (qr: QuestionRun) => number) => qs.reduce((n, qr) => n + f(qr), 0);
 
   const accuracy = avg(scorable, (qr) => finals(qr).accuracy);
   const majorityAccuracy = avg(scorable, (qr) => finals(qr).majorityCorrect);
-  const verdicts = played.map((qr) => qr.verdicts.find((v) => v.final)).filter((v) => v !== undefined);
-  const judgeAccuracy = opts.hasJudge ? avg(scorable, (qr) => { const v = qr.verdicts.find((x) => x.final); return v ? (v.correct ? 1 : 0) : null; }) : null;
+  const finalVerdict = (qr: QuestionRun) => qr.verdicts.find((v) => v.final);
+  const verdicts = played.map(finalVerdict).filter((v) => v !== undefined);
+  // A final ruling with no readable answer is left out of judgeAccuracy (judgeExcluded), not scored wrong.
+  const judged = (qr: QuestionRun) => finalVerdict(qr)?.answer != null;
+  const judgeAccuracy = opts.hasJudge ? avg(scorable.filter(judged), (qr) => (finalVerdict(qr)!.correct ? 1 : 0)) : null;
   // The single-agent baseline inside the run: independent first answers (MAD: the affirmative's opening).
-  const baselineAccuracy = avg(scorable, (qr) => {
-    const first = qr.rounds[0]!.replies;
-    return rate((opts.mad ? first.slice(0, 1) : first).map((r) => r.correct === true));
-  });
+  const firstAnswers = (qr: QuestionRun) => (opts.mad ? qr.rounds[0]!.replies.slice(0, 1) : qr.rounds[0]!.replies);
+  const baselineAccuracy = avg(scorable, (qr) => rate(readable(firstAnswers(qr)).map((r) => r.correct === true)));
   const headline = opts.hasJudge ? judgeAccuracy : majorityAccuracy;
 
+  // Moves from one round to the next; those to or from an unreadable answer are left out.
   const moves = played.flatMap(transitions);
-  const scoredMoves = moves.filter((m) => m.before.correct !== null);
-  const chances = moves.filter((m) => m.majorityBefore !== null && m.before.answer !== m.majorityBefore);
+  const readableMoves = moves.filter((m) => m.before.answer !== null && m.after.answer !== null);
+  const scoredMoves = readableMoves.filter((m) => m.before.correct !== null);
+  const chances = readableMoves.filter((m) => m.majorityBefore !== null && m.before.answer !== m.majorityBefore);
 
   const drift = played.flatMap((qr) => [...qr.attitudes.values()].flatMap((a) => (a.length > 0 && a[0] != null && a.at(-1) != null ? [a.at(-1)! - a[0]] : [])));
   const cost = pricedCost(opts.spend);
   const perQuestion = (x: number | null) => (opts.spend.calls === 0 || x === null || played.length === 0 ? null : x / played.length);
+  const replies = played.flatMap((qr) => qr.rounds.flatMap((r) => r.replies));
 
   return {
     accuracy,
@@ -118,5 +139,20 @@ export function generationValues(questions: readonly QuestionRun[], opts: { hasJ
     tokensPerQuestion: perQuestion(opts.spend.tokensIn + opts.spend.tokensOut),
     costPerQuestion: perQuestion(cost),
     questions: played.length,
+    // What each measure above left out, then every count of unusable replies (Scenario.unusableCounts);
+    // all plain counts, 0 where the setup makes no such call.
+    accuracyExcluded: sum(scorable, (qr) => finals(qr).answersUnreadable),
+    baselineExcluded: sum(scorable, (qr) => firstAnswers(qr).length - readable(firstAnswers(qr)).length),
+    agreementExcluded: sum(played, (qr) => finals(qr).answersUnreadable),
+    conformityExcluded: moves.length - readableMoves.length,
+    judgeExcluded: opts.hasJudge ? scorable.filter((qr) => !judged(qr)).length : 0,
+    answersUnreadable: replies.filter((r) => r.answer === null).length,
+    judgeUnusable: sum(played, (qr) => qr.verdicts.filter((v) => !v.usable).length),
+    surveysUnusable: sum(played, (qr) => [...qr.attitudes.values()].flat().filter((a) => a === null).length),
+    summariesUnusable: sum(played, (qr) => qr.summariesUnusable),
+    adviceUnusable: opts.unusable.advice,
   };
 }
+
+/** The generation metrics that count unusable replies: the progress line and the run summary name each one not zero. */
+export const UNUSABLE_COUNTS = ["answersUnreadable", "judgeUnusable", "surveysUnusable", "summariesUnusable", "adviceUnusable"] as const;

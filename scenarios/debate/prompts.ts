@@ -55,7 +55,8 @@ export const questionPrompt = (q: Question): string => render("question", questi
 
 export const debatePrompt = (q: Question, others: { name: string; text: string }[]): string => render("debate", { ...questionView(q), others });
 
-export const debateSummaryPrompt = (q: Question, summary: string): string => render("debate-summary", { ...questionView(q), summary });
+/** `summary` null: the summariser gave none that could be used, and the prompt says so. */
+export const debateSummaryPrompt = (q: Question, summary: string | null): string => render("debate-summary", { ...questionView(q), summary });
 
 export const reflectionPrompt = (q: Question): string => render("reflection", questionView(q));
 
@@ -79,10 +80,13 @@ export const judgeSystemPrompt = (q: Question, sides: string[]): string =>
 export const judgeRoundPrompt = (round: number, sides: string[], args: { side: string; text: string }[]): string =>
   render("judge-round", { round, sideChoices: sides.map(capitalise).join(" or "), arguments: args.map((a) => ({ ...a, Side: capitalise(a.side) })) });
 
-export const judgeFinalPrompt = (rounds: number, sides: string[], args: { round: number; side: string; text: string }[]): string =>
-  render("judge-final", { rounds, sideChoices: sides.map(capitalise).join(" or "), arguments: args });
+/** `from`: the first round whose arguments are shown, when earlier ones were left out to fit the model's context. */
+export const judgeFinalPrompt = (rounds: number, sides: string[], args: { round: number; side: string; text: string }[], from?: number): string =>
+  render("judge-final", { rounds, from, sideChoices: sides.map(capitalise).join(" or "), arguments: args });
 
+/** The advice prompt: first advice, or advice building on the survivors' (those whose advice was unusable, "", pass none on). */
 export function advicePrompt(survivors: { advice: string; accuracy: number }[] | null): string {
-  if (!survivors) return render("advice-first", {});
-  return render("advice-next", { survivors: survivors.map((s) => ({ advice: s.advice, accuracy: `${Math.round(s.accuracy * 100)}%` })) });
+  const passed = survivors?.filter((s) => s.advice !== "") ?? [];
+  if (passed.length === 0) return render("advice-first", {});
+  return render("advice-next", { survivors: passed.map((s) => ({ advice: s.advice, accuracy: `${Math.round(s.accuracy * 100)}%` })) });
 }

@@ -3,7 +3,7 @@ import type { Scenario, StepDef } from "../../sim/scenario.js";
 import { checkDebateConfig, debateConfigSchema, type DebateConfig, type RoleMind } from "./config.js";
 import { debaterAccuracy, nextPopulation, select, writeAdvice } from "./evolution.js";
 import { madRound } from "./mad.js";
-import { attitudeNow, finalValues, generationValues, roundValues } from "./metrics.js";
+import { attitudeNow, finalValues, generationValues, roundValues, UNUSABLE_COUNTS } from "./metrics.js";
 import { DEBATE_POLICIES } from "./policies.js";
 import { loadQuestions, type Question } from "./questions.js";
 import { societyRound } from "./society.js";
@@ -84,6 +84,9 @@ export const debate: Scenario<DebateConfig, DebatePopulation, DebateWork> = {
   configKey: "debate",
   configSchema: debateConfigSchema,
   policies: DEBATE_POLICIES,
+  // Room for step-by-step reasoning before the "Answer:" line; a cut answer is counted (llmTruncated).
+  defaultMaxTokens: 1024,
+  unusableCounts: UNUSABLE_COUNTS,
 
   check: checkDebateConfig,
 
@@ -100,7 +103,7 @@ export const debate: Scenario<DebateConfig, DebatePopulation, DebateWork> = {
 
   beginGeneration(population, ctx) {
     const config = ctx.config;
-    const questions: QuestionRun[] = questionBlock(ctx).map((q, index) => ({ index, q, rounds: [], latest: new Map(), verdicts: [], conversations: new Map(), attitudes: new Map(), done: false }));
+    const questions: QuestionRun[] = questionBlock(ctx).map((q, index) => ({ index, q, rounds: [], latest: new Map(), verdicts: [], conversations: new Map(), attitudes: new Map(), summariesUnusable: 0, done: false }));
     const first = config.setup === "mad" ? 1 : 0;
     const steps: StepDef[] = [];
     if (population.debaters.some((d) => !d.announced) || population.roles.some((r) => !r.announced)) steps.push({ name: "agents", t: {} });
@@ -108,7 +111,7 @@ export const debate: Scenario<DebateConfig, DebatePopulation, DebateWork> = {
     for (let start = 0; start < questions.length; start += config.parallelQuestions) {
       for (let round = first; round <= config.rounds; round++) steps.push({ name: "round", t: { game: start, round } });
     }
-    return { work: { questions }, steps };
+    return { work: { questions, adviceUnusable: 0 }, steps };
   },
 
   async runStep(population, work, step, ctx) {
@@ -116,7 +119,8 @@ export const debate: Scenario<DebateConfig, DebatePopulation, DebateWork> = {
     if (step.name === "agents") {
       if (config.evolution.enabled) {
         const pending = population.debaters.filter((d) => d.advice === undefined);
-        await ctx.parallel(pending, (d, branch) => writeAdvice(branch, population, d));
+        const usable = await ctx.parallel(pending, (d, branch) => writeAdvice(branch, population, d));
+        work.adviceUnusable += usable.filter((ok) => !ok).length;
       }
       announce(ctx, population);
       return;
@@ -128,7 +132,13 @@ export const debate: Scenario<DebateConfig, DebatePopulation, DebateWork> = {
   endGeneration(population, work, ctx, last) {
     const config = ctx.config;
     const selection = select(ctx, population, work.questions, last);
-    const metrics = generationValues(work.questions, { hasJudge: roleOf(population, "judge") !== undefined, mad: config.setup === "mad", survey: config.survey, spend: ctx.spend() });
+    const metrics = generationValues(work.questions, {
+      hasJudge: roleOf(population, "judge") !== undefined,
+      mad: config.setup === "mad",
+      survey: config.survey,
+      spend: ctx.spend(),
+      unusable: { advice: work.adviceUnusable },
+    });
     const scores = Object.fromEntries(population.debaters.map((d) => [d.id, debaterAccuracy(work.questions, d.id).accuracy ?? 0]));
     const debaterRows = selection.ranking.map((id, rank) => {
       const d = population.debaters.find((x) => x.id === id)!;
@@ -147,6 +157,7 @@ export const debate: Scenario<DebateConfig, DebatePopulation, DebateWork> = {
         advice: d.advice ?? null,
         scored: own.scored,
         correct: own.correct,
+        unreadable: own.unreadable,
         accuracy: own.accuracy,
         rank: rank + 1,
         survived: config.evolution.enabled && !last ? selection.survivors.includes(id) : null,

@@ -1,3 +1,4 @@
+import type { FitRule } from "../../agents/context-fit.js";
 import type { ChatMessage } from "../../agents/mind-runtime.js";
 import type { JudgeState, SummaryState } from "./policies.js";
 import {
@@ -10,7 +11,9 @@ import {
   summarisePrompt,
   systemPrompt,
 } from "./prompts.js";
-import { type AnswerPattern, type Ctx, type DebatePopulation, type Debater, type QuestionRun, type Reply, judgeTurn, roleOf, speak } from "./work.js";
+import { parseSummary } from "./replies.js";
+import { SUMMARY_SCHEMA } from "./schemas.js";
+import { type AnswerPattern, type Ctx, type DebatePopulation, type Debater, type QuestionRun, type Reply, judgeTurn, keepWhole, roleOf, speak } from "./work.js";
 
 /**
  * The round-based setups (Du et al.'s N-agent debate, MachineSoM's societies, Taubenfeld et al.'s
@@ -25,7 +28,8 @@ function neighbours(ctx: Ctx, population: DebatePopulation, debater: Debater): D
   return population.debaters.filter((d) => d !== debater && slots.has(d.slot));
 }
 
-async function summarise(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number, debater: Debater, shown: Reply[]): Promise<string> {
+/** The summariser's digest of `shown` for `debater`, or null when it gave none that can be used (counted). */
+async function summarise(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number, debater: Debater, shown: Reply[]): Promise<string | null> {
   const summariser = roleOf(population, "summariser")!;
   const state: SummaryState = { others: shown.map((r) => ({ id: r.agentId, answer: r.answer })) };
   const text = await ctx.ask({
@@ -36,7 +40,13 @@ async function summarise(ctx: Ctx, population: DebatePopulation, qr: QuestionRun
     state,
     rng: ctx.rng("mind", summariser.id, ctx.generation, qr.index, round, debater.id),
     t: { game: qr.index, round },
+    // One summary per debater in the same round, even of identical replies: each its own sample.
+    item: debater.id,
+    fit: keepWhole,
+    schema: SUMMARY_SCHEMA,
   });
+  const summary = text === null ? null : parseSummary(text);
+  if (summary === null) qr.summariesUnusable++;
   ctx.emit({
     type: "interaction",
     t: { generation: ctx.generation, game: qr.index, round },
@@ -44,10 +54,28 @@ async function summarise(ctx: Ctx, population: DebatePopulation, qr: QuestionRun
     from: summariser.id,
     to: debater.id,
     mind: ctx.mindInfo(summariser.mind),
-    data: { questionId: qr.q.id, round, text, of: shown.map((r) => r.agentId) },
+    data: { questionId: qr.q.id, round, text, summary, of: shown.map((r) => r.agentId) },
   });
-  return text;
+  return summary;
 }
+
+/**
+ * The fit rule of `memory: full` conversations ([system, question, (reply, prompt)..., latest reply,
+ * this round's prompt]): drop whole rounds from the oldest, each a reply and the prompt after it, so
+ * user and assistant turns still alternate (chat templates such as Mistral's reject anything else).
+ * The system prompt, the question, the debater's latest reply and this round's prompt always stay:
+ * at the least, the `memory: latest` prompt.
+ */
+export const dropOldestRounds: FitRule = (messages, fits) => {
+  const head = messages.slice(0, 2);
+  const rounds = messages.slice(2, -2);
+  const tail = messages.slice(-2);
+  for (let dropped = 1; 2 * dropped <= rounds.length; dropped++) {
+    const candidate = [...head, ...rounds.slice(2 * dropped), ...tail];
+    if (fits(candidate)) return { messages: candidate, dropped };
+  }
+  return null;
+};
 
 async function turn(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number, debater: Debater, view: ReadonlyMap<string, Reply>): Promise<Reply> {
   const config = ctx.config;
@@ -72,14 +100,16 @@ async function turn(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, rou
     messages.push({ role: "user", content: reflectionPrompt(qr.q) });
   } else if (roleOf(population, "summariser")) {
     const summary = await summarise(ctx, population, qr, round, debater, shown);
+    // Without a usable summary the prompt says so, and the debater saw nobody's answer.
     messages.push({ role: "user", content: debateSummaryPrompt(qr.q, summary) });
-    [seen, sawFrom] = [shown.map((r) => r.answer), [roleOf(population, "summariser")!.id]];
+    if (summary !== null) [seen, sawFrom] = [shown.map((r) => r.answer), [roleOf(population, "summariser")!.id]];
   } else {
     messages.push({ role: "user", content: debatePrompt(qr.q, shown.map((r) => ({ name: r.agentId, text: r.text }))) });
     [seen, sawFrom] = [shown.map((r) => r.answer), shown.map((r) => r.agentId)];
   }
   const saw = [...new Set([...past.sawFrom, ...sawFrom])];
-  return remember(qr, debater, messages, saw, await speak(ctx, debater, qr, { round, pattern, messages, sawFrom: saw, own, seen }));
+  const fit = config.memory === "full" ? dropOldestRounds : keepWhole;
+  return remember(qr, debater, messages, saw, await speak(ctx, debater, qr, { round, pattern, messages, sawFrom: saw, own, seen, fit }));
 }
 
 /** Keeps the debater's conversation (prompt and reply) for `memory: full`. */

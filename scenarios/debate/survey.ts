@@ -1,12 +1,14 @@
 import type { SurveyState } from "./policies.js";
 import { questionPrompt, surveyPrompt, systemPrompt } from "./prompts.js";
 import { parseAttitude } from "./replies.js";
-import { type Ctx, type DebatePopulation, type QuestionRun, lastAttitude } from "./work.js";
+import { SURVEY_SCHEMA } from "./schemas.js";
+import { type Ctx, type DebatePopulation, type QuestionRun, keepWhole, lastAttitude } from "./work.js";
 
 /**
  * Taubenfeld et al.'s private attitude survey after a round: each debater, in a conversation of its
  * own (its persona, the topic and its own latest reply), rates its attitude 0-10. Survey texts are
- * kept out of every debate prompt, its own included.
+ * kept out of every debate prompt, its own included. A reply with no readable attitude (or none, the
+ * prompt not fitting the model's context) is recorded as null and counted (surveysUnusable).
  */
 export async function surveyRound(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number): Promise<void> {
   const attitudes = await ctx.parallel(population.debaters, async (debater, branch) => {
@@ -25,8 +27,10 @@ export async function surveyRound(ctx: Ctx, population: DebatePopulation, qr: Qu
       state,
       rng: branch.rng("mind", debater.id, ctx.generation, qr.index, round, "survey"),
       t: { game: qr.index, round },
+      fit: keepWhole,
+      schema: SURVEY_SCHEMA,
     });
-    const attitude = parseAttitude(text);
+    const attitude = text === null ? null : parseAttitude(text, ctx.config.answerReading);
     branch.emit({
       type: "interaction",
       t: { generation: ctx.generation, game: qr.index, round },

@@ -1,3 +1,4 @@
+import type { FitRule } from "../../agents/context-fit.js";
 import type { ChatMessage } from "../../agents/mind-runtime.js";
 import type { MindSpec } from "../../agents/minds.js";
 import type { StepContext } from "../../sim/scenario.js";
@@ -6,6 +7,7 @@ import type { DebateConfig } from "./config.js";
 import type { AnswerState, JudgeState } from "./policies.js";
 import type { Question } from "./questions.js";
 import { parseJudge } from "./replies.js";
+import { ANSWER_SCHEMA, JUDGE_FINAL_SCHEMA, JUDGE_ROUND_SCHEMA } from "./schemas.js";
 
 /** Population and per-generation state of the debate scenario, shared by its setups. */
 
@@ -48,8 +50,9 @@ export interface Reply {
   round: number;
   pattern: AnswerPattern;
   side?: string;
+  /** What later prompts show of this turn: the reply, or NO_REPLY when there was no text. */
   text: string;
-  /** Normalised answer (the vote key), null when none could be read. */
+  /** Normalised answer (the vote key), null when none could be read (counted as answersUnreadable). */
   answer: string | null;
   correct: boolean | null;
   sawFrom: string[];
@@ -64,6 +67,8 @@ export interface Verdict {
   side: string | null;
   answer: string | null;
   correct: boolean | null;
+  /** False for a ruling that could not be used (no reply, or nothing readable; see parseJudge): counted as judgeUnusable. */
+  usable: boolean;
 }
 
 export interface QuestionRun {
@@ -75,13 +80,17 @@ export interface QuestionRun {
   verdicts: Verdict[];
   /** Each debater's conversation so far (its last prompt and reply) and whose texts it held, for `memory: full`. */
   conversations: Map<string, { messages: ChatMessage[]; sawFrom: string[] }>;
-  /** Attitudes per debater, one per survey. */
+  /** Attitudes per debater, one per survey (null: unusable reply). */
   attitudes: Map<string, (number | null)[]>;
+  /** Summaries that could not be used (no reply, or an empty one). */
+  summariesUnusable: number;
   done: boolean;
 }
 
 export interface DebateWork {
   questions: QuestionRun[];
+  /** Advice replies of this generation that could not be used (see parseAdvice). */
+  adviceUnusable: number;
 }
 
 export type Ctx = StepContext<DebateConfig>;
@@ -90,12 +99,26 @@ export const scoreOf = (answer: string | null, q: Question): boolean | null => (
 
 export const lastAttitude = (qr: QuestionRun, id: string): number | null => qr.attitudes.get(id)?.at(-1) ?? null;
 
+/**
+ * What prompts show for a turn that produced no text (no reply came, the prompt not fitting the
+ * model's context, or the reply was empty), so that no message of a later prompt is ever empty.
+ */
+const NO_REPLY = "(no reply)";
+
+const shownText = (text: string | null): string => (text === null || text.trim() === "" ? NO_REPLY : text);
+
+/**
+ * The fit rule of prompts that hold only the latest turns (nothing older to drop): a prompt that
+ * does not fit the profile's contextWindow is not sent, and the call counts as unusable.
+ */
+export const keepWhole: FitRule = () => null;
+
 /** One debater's turn: ask its mind, read the answer, record the `answer` interaction. */
 export async function speak(
   ctx: Ctx,
   debater: Debater,
   qr: QuestionRun,
-  turn: { round: number; pattern: AnswerPattern; side?: string; messages: ChatMessage[]; sawFrom: string[]; own: Reply | undefined; seen: (string | null)[] },
+  turn: { round: number; pattern: AnswerPattern; side?: string; messages: ChatMessage[]; sawFrom: string[]; own: Reply | undefined; seen: (string | null)[]; fit?: FitRule },
 ): Promise<Reply> {
   const state: AnswerState = { question: qr.q, own: turn.own?.answer ?? null, seen: turn.seen, attitude: lastAttitude(qr, debater.id) };
   const text = await ctx.ask({
@@ -106,9 +129,12 @@ export async function speak(
     state,
     rng: ctx.rng("mind", debater.id, ctx.generation, qr.index, turn.round, "answer"),
     t: { game: qr.index, round: turn.round },
+    fit: turn.fit ?? keepWhole,
+    schema: ANSWER_SCHEMA,
   });
-  const answer = readAnswer(text, qr.q);
-  const reply: Reply = { agentId: debater.id, round: turn.round, pattern: turn.pattern, ...(turn.side ? { side: turn.side } : {}), text, answer, correct: scoreOf(answer, qr.q), sawFrom: turn.sawFrom, seen: turn.seen };
+  // No reply (null) is read like a reply without an answer: unreadable, never re-asked.
+  const answer = text === null ? null : readAnswer(text, qr.q, ctx.config.answerReading);
+  const reply: Reply = { agentId: debater.id, round: turn.round, pattern: turn.pattern, ...(turn.side ? { side: turn.side } : {}), text: shownText(text), answer, correct: scoreOf(answer, qr.q), sawFrom: turn.sawFrom, seen: turn.seen };
   ctx.emit({
     type: "interaction",
     t: { generation: ctx.generation, game: qr.index, round: turn.round },
@@ -126,6 +152,7 @@ export async function speak(
       correct: reply.correct,
       // The key travels with every answer (not only the first) so a viewer joining mid-question can show it.
       accepted: qr.q.answers,
+      // As received: null when no reply came.
       text,
       sawFrom: turn.sawFrom,
     },
@@ -138,7 +165,7 @@ export async function judgeTurn(
   ctx: Ctx,
   judge: RoleAgent,
   qr: QuestionRun,
-  turn: { round: number; final: boolean; sides: string[]; messages: ChatMessage[]; state: JudgeState; closesOnDecision?: boolean },
+  turn: { round: number; final: boolean; sides: string[]; messages: ChatMessage[]; state: JudgeState; closesOnDecision?: boolean; fit?: FitRule },
 ): Promise<Verdict> {
   const text = await ctx.ask({
     agentId: judge.id,
@@ -148,8 +175,12 @@ export async function judgeTurn(
     state: turn.state,
     rng: ctx.rng("mind", judge.id, ctx.generation, qr.index, turn.round, turn.final ? "final" : "round"),
     t: { game: qr.index, round: turn.round },
+    // MAD's round ruling and final judgement come in the same round: two calls, two samples.
+    item: turn.final ? "final" : "round",
+    fit: turn.fit ?? keepWhole,
+    schema: turn.final ? JUDGE_FINAL_SCHEMA : JUDGE_ROUND_SCHEMA,
   });
-  const parsed = parseJudge(text, turn.sides, qr.q, turn.final);
+  const parsed = text === null ? { decided: false, side: null, answer: null, usable: false } : parseJudge(text, turn.sides, qr.q, turn.final);
   // A ruling that names a side but no answer takes that side's answer.
   const reading = parsed.decided && parsed.answer === null && parsed.side !== null ? { ...parsed, answer: turn.state.sides.find((x) => x.side === parsed.side)?.answer ?? null } : parsed;
   // A round's decision under the adaptive break is the debate's final one.
@@ -163,7 +194,7 @@ export async function judgeTurn(
     from: judge.id,
     to: null,
     mind: ctx.mindInfo(judge.mind),
-    data: { questionId: qr.q.id, round: turn.round, final, decided: verdict.decided, side: verdict.side, answer: verdict.answer, correct: verdict.correct, text },
+    data: { questionId: qr.q.id, round: turn.round, final, decided: verdict.decided, side: verdict.side, answer: verdict.answer, correct: verdict.correct, usable: verdict.usable, text },
   });
   return verdict;
 }

@@ -1,6 +1,6 @@
 import { mean as meanOrNull } from "../../sim/report/stats.js";
 
-/** The Donor Game reports 0 for an empty set (no decisions in a round on a sparse graph). */
+/** Mean that reads 0 for an empty set (resources; decision metrics use the null-for-none mean). */
 export const mean = (xs: readonly number[]): number => meanOrNull(xs) ?? 0;
 
 /** Gini coefficient: mean absolute difference over twice the mean (0 = equal, 1 = one holds all). */

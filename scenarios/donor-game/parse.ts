@@ -15,9 +15,16 @@
  *    showed; either way snapped onto holdings). Outside it:
  *    failure with outOfRange "reject", or clamped into range with clamped: true with "clamp".
  * 6. No number -> failure.
+ * 7. Structured answers (profile responseFormat "json_schema"): a reply that is, whole, a JSON object
+ *    with an "amount" field is read from its fields instead of rules 1-4 and 6: "amount" must be a
+ *    JSON number (then rule 5); "action" must be "donate" or "punish" with costly punishment, and
+ *    "donate" or "refuse" with partner choice (a refusal's amount is not read); "justification"
+ *    (a string) is the justification. Any other reply is read by rules 1-6.
  * Strategies: from the first "My strategy will be" (case-insensitive) to the end is the strategy,
  * verbatim; the text before it is the justification (rule 1 label removal). Without the phrase the
- * whole text is the strategy and the justification is "".
+ * answer is unusable (re-asked like a donation). A reply that is a JSON object with a "strategy"
+ * field: its "strategy" string, trimmed and not empty, is the strategy (no phrase needed), its
+ * "justification" the justification.
  */
 
 export type Punishment = "none" | "costly" | "partner-choice";
@@ -73,16 +80,17 @@ function readAmount(segment: string, answer: string, holdings: number): number |
   return sign ? -value : value;
 }
 
-export function parseDonation(
-  text: string,
-  opts: {
-    punishment: Punishment;
-    holdings: number;
-    outOfRange: "reject" | "clamp";
-    /** The holdings as the prompt showed them (rounded): an answer up to that figure means everything. */
-    shownHoldings?: number;
-  },
-): ParseOutcome {
+export interface DonationOptions {
+  punishment: Punishment;
+  holdings: number;
+  outOfRange: "reject" | "clamp";
+  /** The holdings as the prompt showed them (rounded): an answer up to that figure means everything. */
+  shownHoldings?: number;
+}
+
+export function parseDonation(text: string, opts: DonationOptions): ParseOutcome {
+  const structured = structuredReply(text, "amount");
+  if (structured) return readStructuredDonation(structured, text, opts);
   const labels = [...text.matchAll(ANSWER_LABEL)];
   const last = labels.at(-1);
   if (!last) return { ok: false, reason: `no 'Answer:' label in response ${quote(text)}` };
@@ -104,7 +112,11 @@ export function parseDonation(
   const raw = readAmount(segment, answer, opts.holdings);
   if (raw === "none") return { ok: false, reason: `no amount in answer ${quote(answer)}` };
   if (raw === "bad fraction") return { ok: false, reason: `fraction with zero denominator in answer ${quote(answer)}` };
+  return withinHoldings(raw, { kind, justification }, answer, opts);
+}
 
+/** Rule 5: the amount read must lie in [0, holdings]; `answer` is what failure reasons quote. */
+function withinHoldings(raw: number, read: { kind: "donate" | "punish"; justification: string }, answer: string, opts: DonationOptions): ParseOutcome {
   const ceiling = Math.max(opts.holdings, opts.shownHoldings ?? opts.holdings);
   const outside = raw < -TOLERANCE || raw > ceiling + TOLERANCE;
   if (outside && opts.outOfRange === "reject") {
@@ -112,11 +124,58 @@ export function parseDonation(
     return { ok: false, reason: `amount ${raw} ${problem} in answer ${quote(answer)}` };
   }
   const amount = Math.min(Math.max(raw, 0), opts.holdings);
-  return { ok: true, action: { kind, amount }, justification, clamped: outside };
+  return { ok: true, action: { kind: read.kind, amount }, justification: read.justification, clamped: outside };
 }
 
-export function parseStrategy(text: string): { justification: string; strategy: string } {
+/**
+ * The reply as a structured answer: the whole text is a JSON object holding `field` (what a
+ * json_schema response format returns). Anything else is undefined and read as free text.
+ */
+function structuredReply(text: string, field: string): Record<string, unknown> | undefined {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("{")) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+  return value !== null && typeof value === "object" && !Array.isArray(value) && field in value ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The actions a structured answer names, by punishment condition (none: every answer donates). */
+export const STRUCTURED_ACTIONS: Record<Punishment, readonly string[]> = { none: [], costly: ["donate", "punish"], "partner-choice": ["donate", "refuse"] };
+
+const justificationOf = (reply: Record<string, unknown>): string => (typeof reply.justification === "string" ? reply.justification.trim() : "");
+
+/** Rule 7: a JSON answer's action and amount, under the same range rule as text. */
+function readStructuredDonation(reply: Record<string, unknown>, text: string, opts: DonationOptions): ParseOutcome {
+  const justification = justificationOf(reply);
+  const actions = STRUCTURED_ACTIONS[opts.punishment];
+  let kind: "donate" | "punish" = "donate";
+  if (actions.length > 0) {
+    if (typeof reply.action !== "string" || !actions.includes(reply.action)) {
+      return { ok: false, reason: `action ${JSON.stringify(reply.action) ?? "missing"} is not ${actions.map((a) => `"${a}"`).join(" or ")} in answer ${quote(text)}` };
+    }
+    if (reply.action === "refuse") return { ok: true, action: { kind: "refuse" }, justification, clamped: false };
+    kind = reply.action === "punish" ? "punish" : "donate";
+  }
+  if (typeof reply.amount !== "number" || !Number.isFinite(reply.amount)) {
+    return { ok: false, reason: `amount ${JSON.stringify(reply.amount)} is not a number in answer ${quote(text)}` };
+  }
+  return withinHoldings(reply.amount, { kind, justification }, text, opts);
+}
+
+export type StrategyOutcome = { ok: true; strategy: string; justification: string } | { ok: false; reason: string };
+
+export function parseStrategy(text: string): StrategyOutcome {
+  const structured = structuredReply(text, "strategy");
+  if (structured) {
+    const strategy = typeof structured.strategy === "string" ? structured.strategy.trim() : "";
+    if (strategy === "") return { ok: false, reason: `no strategy in answer ${quote(text)}` };
+    return { ok: true, strategy, justification: justificationOf(structured) };
+  }
   const m = STRATEGY_PHRASE.exec(text);
-  if (!m) return { justification: "", strategy: text.trim() };
-  return { justification: stripJustificationLabel(text.slice(0, m.index)), strategy: text.slice(m.index).trim() };
+  if (!m) return { ok: false, reason: `no 'My strategy will be' in response ${quote(text)}` };
+  return { ok: true, justification: stripJustificationLabel(text.slice(0, m.index)), strategy: text.slice(m.index).trim() };
 }

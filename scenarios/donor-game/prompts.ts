@@ -15,6 +15,7 @@ const TEMPLATES = {
   strategyNext: read("strategy-next.md"),
   donation: read("donation.md"),
   reask: read("reask.md"),
+  reaskStrategy: read("reask-strategy.md"),
 };
 const TRACE = parseYaml(read("trace.yaml")) as Record<TraceEntry["kind"], string>;
 
@@ -49,12 +50,13 @@ export function systemPrompt(config: DonorGameConfig): string {
   return text;
 }
 
+/** With no usable advice (generation 1, or no survivor stated a usable strategy): the first prompt. */
 export function strategyPrompt(
   config: DonorGameConfig,
   name: string,
   survivors: readonly { strategy: string; score: number }[] | null,
 ): string {
-  if (!survivors) return render(TEMPLATES.strategyFirst, { ...rules(config), name });
+  if (!survivors || survivors.length === 0) return render(TEMPLATES.strategyFirst, { ...rules(config), name });
   return render(TEMPLATES.strategyNext, {
     ...rules(config),
     name,
@@ -63,18 +65,25 @@ export function strategyPrompt(
   });
 }
 
+/** `strategy` null: the agent stated no usable strategy, and the prompt says so. */
 export function donationPrompt(
   config: DonorGameConfig,
-  view: { name: string; strategy: string | undefined; generation: number; round: number; recipient: string; recipientHoldings: number; holdings: number; trace: readonly TraceEntry[] },
+  view: { name: string; strategy: string | null | undefined; generation: number; round: number; recipient: string; recipientHoldings: number; holdings: number; trace: readonly TraceEntry[] },
 ): string {
   return render(TEMPLATES.donation, {
     ...rules(config),
     ...view,
     strategy: view.strategy ?? "",
+    noStrategy: view.strategy === null,
     holdings: formatUnits(view.holdings),
     recipientHoldings: formatUnits(view.recipientHoldings),
     trace: view.trace.map(traceLine),
   });
+}
+
+/** The re-ask after an unusable strategy (no "My strategy will be"), with the reason. */
+export function strategyReaskPrompt(config: DonorGameConfig, reason: string): string {
+  return render(TEMPLATES.reaskStrategy, { ...rules(config), reason });
 }
 
 export function reaskPrompt(config: DonorGameConfig, reason: string, holdings: number): string {

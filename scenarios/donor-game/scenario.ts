@@ -1,13 +1,16 @@
 import type { MindSpec } from "../../agents/minds.js";
 import type { ChatMessage } from "../../agents/mind-runtime.js";
 import { ConfigError } from "../../sim/errors.js";
+import type { AgentInfo } from "../../sim/events.js";
 import { areAdjacent } from "../../sim/graph/index.js";
+import { mean as meanOrNull } from "../../sim/report/stats.js";
 import type { Scenario, StepContext, StepDef } from "../../sim/scenario.js";
 import { donorGameConfigSchema, type DonorGameConfig } from "./config.js";
 import { gini, mean } from "./metrics.js";
 import { parseDonation, parseStrategy, type DonorAction } from "./parse.js";
 import { DONOR_POLICIES, type DonationState } from "./policies.js";
-import { donationPrompt, formatUnits, reaskPrompt, strategyPrompt, systemPrompt } from "./prompts.js";
+import { donationPrompt, formatUnits, reaskPrompt, strategyPrompt, strategyReaskPrompt, systemPrompt } from "./prompts.js";
+import { donationSchema, STRATEGY_SCHEMA } from "./schemas.js";
 import { alternatingSchedule, codeSchedule, reversed, type Pairing } from "./schedule.js";
 import { initialTraces, recordAction, visibleTrace, type Traces } from "./trace.js";
 
@@ -19,7 +22,10 @@ export interface DonorAgent {
   slot: string;
   parents: string[];
   mind: MindSpec;
-  strategy?: string;
+  /** Null when the agent stated no usable strategy, even after the re-asks (see strategyUnusable). */
+  strategy?: string | null;
+  /** Why the strategy is null: the reason its last answer could not be used. */
+  strategyUnusable?: string;
   reasoning?: string;
   /** A survivor asked to rewrite its strategy (survivorsRevise). */
   revise?: boolean;
@@ -27,13 +33,15 @@ export interface DonorAgent {
 
 export interface DonorPopulation {
   agents: DonorAgent[];
-  /** The survivors' strategies and scores that newborns and revising survivors learn from. */
+  /** The survivors' usable strategies and scores that newborns and revising survivors learn from. */
   advice: { id: string; strategy: string; score: number }[] | null;
 }
 
 interface Decision {
   kind: DonorAction["kind"];
   fraction: number;
+  /** No usable answer: a donation of 0 by the game's rules, but no data on what the model chose. */
+  fallback: boolean;
 }
 
 interface GameState {
@@ -49,32 +57,74 @@ interface DonorWork {
   order: string[];
   agents: Map<string, DonorAgent>;
   games: GameState[];
+  /** Unusable donation answers (each re-asked or, after the last attempt, a fallback). */
   parseFailures: number;
   fallbacks: number;
+  strategyParseFailures: number;
+  /** Agents left with no strategy this generation. */
+  strategyFallbacks: number;
   pairsSkipped: number;
 }
 
 type Ctx = StepContext<DonorGameConfig>;
+type AskRequest = Parameters<Ctx["ask"]>[0];
 
+/** The parse-failure reason of an answer that did not fit the model's context (the mind's null). */
+const CONTEXT_EXCEEDED = "context exceeded";
 
-async function writeStrategy(agent: DonorAgent, population: DonorPopulation, ctx: Ctx): Promise<void> {
+type Unusable = { ok: false; reason: string };
+
+/**
+ * Asks until the answer reads, re-asking up to parseRetries times. A re-ask sends the original
+ * prompt, the last unusable answer and the reason: never the history of every failed attempt,
+ * which grows towards the context limit. An answer that did not fit the context (null) is not
+ * re-asked, since the same prompt would not fit again. Each unusable answer is a parse-failure
+ * event and counted in `failures`; an outcome that is not ok means: fall back.
+ */
+async function askUntilUsable<R extends { ok: true } | Unusable>(
+  ctx: Ctx,
+  request: AskRequest & { t: { generation: number } },
+  read: (text: string) => R,
+  reask: (reason: string) => string,
+): Promise<{ outcome: R | Unusable; failures: number }> {
+  let messages = request.messages;
+  let outcome: R | Unusable = { ok: false, reason: "not asked" };
+  let failures = 0;
+  for (let attempt = 1; attempt <= ctx.config.parseRetries + 1; attempt++) {
+    const text = await ctx.ask({ ...request, messages, attempt });
+    outcome = text === null ? { ok: false, reason: CONTEXT_EXCEEDED } : read(text);
+    if (outcome.ok) break;
+    failures++;
+    ctx.emit({ type: "parse-failure", t: request.t, agentId: request.agentId, purpose: request.purpose, attempt, reason: outcome.reason, answer: text ?? "" });
+    if (text === null) break;
+    messages = [...request.messages, { role: "assistant", content: text }, { role: "user", content: reask(outcome.reason) }];
+  }
+  return { outcome, failures };
+}
+
+async function writeStrategy(agent: DonorAgent, population: DonorPopulation, work: DonorWork, ctx: Ctx): Promise<void> {
   const config = ctx.config;
   const messages: ChatMessage[] = [
     { role: "system", content: systemPrompt(config) },
     { role: "user", content: strategyPrompt(config, agent.id, population.advice) },
   ];
-  const text = await ctx.ask({ agentId: agent.id, mind: agent.mind, purpose: "strategy", messages, state: {}, rng: ctx.rng("mind", agent.id, ctx.generation, "strategy") });
-  const { strategy, justification } = parseStrategy(text);
+  const { outcome, failures } = await askUntilUsable(
+    ctx,
+    { agentId: agent.id, mind: agent.mind, purpose: "strategy", messages, state: {}, rng: ctx.rng("mind", agent.id, ctx.generation, "strategy"), t: { generation: ctx.generation }, schema: STRATEGY_SCHEMA },
+    parseStrategy,
+    (reason) => strategyReaskPrompt(config, reason),
+  );
+  work.strategyParseFailures += failures;
+  if (!outcome.ok) work.strategyFallbacks++;
   const revised = agent.revise === true;
-  Object.assign(agent, { strategy, reasoning: justification, revise: false });
+  const written = outcome.ok ? { strategy: outcome.strategy, reasoning: outcome.justification } : { strategy: null, reasoning: "", strategyUnusable: outcome.reason };
+  delete agent.strategyUnusable;
+  Object.assign(agent, written, { revise: false });
   if (revised) {
-    ctx.emit({ type: "interaction", t: { generation: ctx.generation }, kind: "strategy-revised", from: agent.id, to: null, mind: ctx.mindInfo(agent.mind), data: { strategy, reasoning: justification } });
+    ctx.emit({ type: "interaction", t: { generation: ctx.generation }, kind: "strategy-revised", from: agent.id, to: null, mind: ctx.mindInfo(agent.mind), data: written });
   } else {
-    ctx.emit({
-      type: "agent-created",
-      t: { generation: ctx.generation },
-      agent: { id: agent.id, generation: agent.generation, parents: agent.parents, mind: ctx.mindInfo(agent.mind), strategy, reasoning: justification, slot: agent.slot },
-    });
+    const info: AgentInfo = { id: agent.id, generation: agent.generation, parents: agent.parents, mind: ctx.mindInfo(agent.mind), ...written, slot: agent.slot };
+    ctx.emit({ type: "agent-created", t: { generation: ctx.generation }, agent: info });
   }
 }
 
@@ -88,6 +138,7 @@ async function donate(ctx: Ctx, work: DonorWork, game: GameState, [donorId, reci
     return null;
   }
   const holdings = game.resources.get(donorId)!;
+  const shownHoldings = Number(formatUnits(holdings));
   const recipientBefore = game.resources.get(recipientId)!;
   const trace = visibleTrace(game.traces, recipientId, config.traceDepth);
   const state: DonationState = { holdings, recipientHoldings: recipientBefore, trace, punishment: config.punishment };
@@ -99,23 +150,18 @@ async function donate(ctx: Ctx, work: DonorWork, game: GameState, [donorId, reci
     },
   ];
   const rng = ctx.rng("mind", donorId, ctx.generation, game.game, round);
-  let action: DonorAction = { kind: "donate", amount: 0 };
-  let justification = "";
-  let fallback = true;
-  for (let attempt = 1; attempt <= config.parseRetries + 1; attempt++) {
-    const text = await ctx.ask({ agentId: donorId, mind: donor.mind, purpose: "donation", messages, state, rng, t });
-    const parsed = parseDonation(text, { punishment: config.punishment, holdings, shownHoldings: Number(formatUnits(holdings)), outOfRange: config.outOfRange });
-    if (parsed.ok) {
-      action = parsed.action;
-      justification = parsed.justification;
-      fallback = false;
-      break;
-    }
-    work.parseFailures++;
-    ctx.emit({ type: "parse-failure", t, agentId: donorId, purpose: "donation", attempt, reason: parsed.reason, answer: text });
-    messages.push({ role: "assistant", content: text }, { role: "user", content: reaskPrompt(config, parsed.reason, holdings) });
-  }
+  const { outcome, failures } = await askUntilUsable(
+    ctx,
+    { agentId: donorId, mind: donor.mind, purpose: "donation", messages, state, rng, t, schema: donationSchema(config.punishment, shownHoldings) },
+    (text) => parseDonation(text, { punishment: config.punishment, holdings, shownHoldings, outOfRange: config.outOfRange }),
+    (reason) => reaskPrompt(config, reason, holdings),
+  );
+  work.parseFailures += failures;
+  const fallback = !outcome.ok;
   if (fallback) work.fallbacks++;
+  // A fallback gives 0, as in the released code; the decision is marked so no metric reads it as a choice.
+  const action = outcome.ok ? outcome.action : ({ kind: "donate", amount: 0 } as const);
+  const justification = outcome.ok ? outcome.justification : "";
 
   const amount = action.kind === "refuse" ? 0 : Math.min(Math.max(action.amount, 0), holdings);
   const fraction = holdings > 0 ? amount / holdings : 0;
@@ -157,8 +203,11 @@ async function donate(ctx: Ctx, work: DonorWork, game: GameState, [donorId, reci
       fallback,
     },
   });
-  return { kind: action.kind, fraction: action.kind === "donate" ? fraction : 0 };
+  return { kind: action.kind, fraction: action.kind === "donate" ? fraction : 0, fallback };
 }
+
+/** Decisions the model actually made (no fallbacks): what the decision metrics average over. */
+const answered = (decisions: readonly Decision[]): Decision[] => decisions.filter((d) => !d.fallback);
 
 function playRound(ctx: Ctx, work: DonorWork, games: GameState[], round: number): Promise<void> {
   const moves = games.flatMap((game) => game.schedule[round - 1]!.map((pairing) => ({ game, pairing })));
@@ -170,11 +219,16 @@ function playRound(ctx: Ctx, work: DonorWork, games: GameState[], round: number)
       for (const game of games) {
         const decisions = results.filter((d, i): d is Decision => d !== null && moves[i]!.game === game);
         game.decisions.push(...decisions);
+        const chosen = answered(decisions);
         ctx.emit({
           type: "metric",
           t: { generation: ctx.generation, game: game.game, round },
           scope: "round",
-          values: { avgDonationFraction: mean(decisions.map((d) => d.fraction)), avgResources: mean([...game.resources.values()]) },
+          values: {
+            avgDonationFraction: meanOrNull(chosen.map((d) => d.fraction)),
+            fallbackDecisions: decisions.length - chosen.length,
+            avgResources: mean([...game.resources.values()]),
+          },
         });
       }
     });
@@ -185,6 +239,9 @@ export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = 
   configKey: "donorGame",
   configSchema: donorGameConfigSchema,
   policies: DONOR_POLICIES,
+  // Enough for "think very briefly" and an answer; a bound so a model that never stops costs little.
+  defaultMaxTokens: 512,
+  unusableCounts: ["parseFailures", "fallbackDecisions", "strategyParseFailures", "strategyFallbacks"],
 
   check(config) {
     if (config.population.size % 2 !== 0) throw new ConfigError("population.size", config.population.size, "an even number (the Donor Game splits agents into two halves)");
@@ -211,13 +268,13 @@ export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = 
       for (let round = 1; round <= config.rounds; round++) steps.push({ name: "round", t: game ? { game: game.game, round } : { round } });
     }
     const agents = new Map(population.agents.map((a) => [a.id, a]));
-    return { work: { order, agents, games, parseFailures: 0, fallbacks: 0, pairsSkipped: 0 }, steps };
+    return { work: { order, agents, games, parseFailures: 0, fallbacks: 0, strategyParseFailures: 0, strategyFallbacks: 0, pairsSkipped: 0 }, steps };
   },
 
   async runStep(population, work, step, ctx) {
     if (step.name === "strategies") {
       const pending = population.agents.filter((a) => a.strategy === undefined || a.revise);
-      await ctx.parallel(pending, (agent, branch) => writeStrategy(agent, population, branch));
+      await ctx.parallel(pending, (agent, branch) => writeStrategy(agent, population, work, branch));
       return;
     }
     const games = step.t.game === undefined ? work.games : work.games.filter((g) => g.game === step.t.game);
@@ -240,19 +297,22 @@ export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = 
     const survivors = last ? [] : ranking.slice(0, keep);
     const removed = last ? [] : ranking.slice(keep);
 
-    const decisions = work.games.flatMap((g) => g.decisions);
-    const share = (kind: Decision["kind"]) => (decisions.length === 0 ? 0 : decisions.filter((d) => d.kind === kind).length / decisions.length);
+    // Decision metrics read only what models chose; fallbackDecisions says how many they leave out.
+    const decisions = answered(work.games.flatMap((g) => g.decisions));
+    const share = (kind: Decision["kind"]) => (decisions.length === 0 ? null : decisions.filter((d) => d.kind === kind).length / decisions.length);
     const gameAverages = finals.map((r) => mean([...r.values()]));
     const metrics = {
       avgFinalResources: mean(gameAverages),
       game1AvgResources: gameAverages[0] ?? null,
       game2AvgResources: gameAverages[1] ?? null,
-      avgDonationFraction: mean(decisions.map((d) => d.fraction)),
+      avgDonationFraction: meanOrNull(decisions.map((d) => d.fraction)),
       punishmentRate: share("punish"),
       refusalRate: share("refuse"),
       giniFinalResources: gini(Object.values(scores)),
       parseFailures: work.parseFailures,
       fallbackDecisions: work.fallbacks,
+      strategyParseFailures: work.strategyParseFailures,
+      strategyFallbacks: work.strategyFallbacks,
       pairsSkipped: work.pairsSkipped,
     };
 
@@ -281,6 +341,7 @@ export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = 
         params: agent.mind.kind === "policy" ? agent.mind.params : null,
         parents: agent.parents,
         strategy: agent.strategy ?? null,
+        strategyUnusable: agent.strategyUnusable ?? null,
         game1: finals[0]!.get(id)!,
         game2: finals[1]?.get(id) ?? null,
         score: scores[id]!,
@@ -296,7 +357,10 @@ export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = 
       ? population
       : {
           agents: population.agents.map((a) => bySlot.get(a.slot)!),
-          advice: survivors.map((id) => ({ id, strategy: agents.get(id)!.strategy ?? "", score: scores[id]! })),
+          advice: survivors.flatMap((id) => {
+            const strategy = agents.get(id)!.strategy;
+            return typeof strategy === "string" ? [{ id, strategy, score: scores[id]! }] : [];
+          }),
         };
     return { population: next, metrics, agentRows, survivors, removed, created: newborns.map((a) => a.id), scores };
   },

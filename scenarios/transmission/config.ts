@@ -68,7 +68,7 @@ export const transmissionConfigSchema = z
     /** Order of received texts in a prompt: slot (population order), weight (heaviest edge first, ties by slot), graph (the graph's neighbour order: networkx's for llm-culture graphs). */
     inputOrder: z.enum(["slot", "weight", "graph"]).default("slot"),
     socialLearning: socialLearningSchema.default({ conformity: false, memory: false, turnover: 0 }),
-    /** Warn when a prompt's estimated tokens (characters / 4) reach this share of the profile's contextWindow. */
+    /** Warn when a prompt's estimated tokens (characters / 3 + 4, the estimate the runtime fits prompts by) reach this share of the profile's contextWindow. */
     contextWarning: z.number().gt(0).max(1).default(0.8),
     metrics: textMetricsOptionsSchema.default(textMetricsOptionsSchema.parse({})),
   })

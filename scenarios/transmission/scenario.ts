@@ -1,6 +1,8 @@
+import { estimatePromptTokens } from "../../agents/context-fit.js";
 import type { MindSpec } from "../../agents/minds.js";
 import { ConfigError } from "../../sim/errors.js";
 import type { Scenario, StepContext } from "../../sim/scenario.js";
+import { dropTexts, readText, TEXT_SCHEMA, type ReadText } from "./answers.js";
 import { chainLayout, checkChainGraph, checkChainLength, writerIndex, type ChainLayout } from "./chains.js";
 import { transmissionConfigSchema, type TransmissionConfig } from "./config.js";
 import { createEmbedder, generationTextMetrics, likelyParents, type AuthoredText } from "./metrics/index.js";
@@ -24,11 +26,23 @@ export interface TransmissionAgent {
 export interface TransmissionPopulation {
   /** In slot (population) order. */
   agents: TransmissionAgent[];
-  /** Every generation's texts so far, index 0 = generation 1; in slot order (network) or chain order (chains). */
-  history: { agentId: string; slot: string; text: string; chain?: number }[][];
+  /**
+   * Every generation's usable texts so far, index 0 = generation 1; in slot order (network) or
+   * chain order (chains). Unusable texts are left out: they are never passed on nor measured.
+   */
+  history: HistoryText[][];
   /** Per slot: how many texts of the last generation had the slot's previous text as likely parent. */
   influence: Record<string, number>;
 }
+
+interface HistoryText {
+  agentId: string;
+  slot: string;
+  text: string;
+  chain?: number;
+}
+
+type Input = { agentId: string | null; text: string; own: boolean };
 
 /** One agent's writing job of a generation, built before any reply is used. */
 interface Plan {
@@ -36,13 +50,26 @@ interface Plan {
   setup: SlotSetup;
   chain: number | undefined;
   template: string;
-  inputs: { agentId: string | null; text: string; own: boolean }[];
+  inputs: Input[];
+  /** The generation the received texts were written in (chain mode: the chain's last usable text's; 0 for a seed text). */
+  inputGeneration: number;
   prompt: string;
 }
 
+/** What came of a plan: the text (null when unusable, with the reason) and the texts its prompt held as sent. */
+type Written = ReadText & {
+  agentId: string;
+  slot: string;
+  chain?: number;
+  /** The received texts of the prompt as sent: the plan's, less those the fit rule dropped. */
+  heard: Input[];
+  dropped: Input[];
+};
+
 interface Work {
   plans: Plan[];
-  written: { agentId: string; slot: string; text: string; chain?: number }[];
+  /** Index-aligned with plans. */
+  written: Written[];
   metrics: Record<string, number | null>;
   lineage: Map<string, { parent: string; similarity: number }>;
 }
@@ -61,6 +88,17 @@ function derive(section: TransmissionConfig, size: number) {
 }
 
 const previousTexts = (population: TransmissionPopulation, generation: number) => population.history[generation - 2] ?? [];
+
+/** Chain mode: the chain's last usable text before `generation` and the generation it was written in (an unusable text passes on its predecessor's). */
+function lastUsable(population: TransmissionPopulation, chain: number, generation: number): { text: HistoryText; generation: number } | undefined {
+  for (let g = generation - 1; g >= 1; g--) {
+    const text = population.history[g - 1]?.find((t) => t.chain === chain);
+    if (text) return { text, generation: g };
+  }
+  return undefined;
+}
+
+const authorIds = (inputs: readonly Input[]): string[] => inputs.flatMap((input) => (input.agentId === null ? [] : [input.agentId]));
 
 /** The network-mode inputs of one agent: chosen in-neighbour texts (`previous`: last generation's, by slot), its own previous text first under memory. */
 function networkInputs(
@@ -91,46 +129,60 @@ function networkInputs(
   return inputs;
 }
 
-function plan(agent: TransmissionAgent, setup: SlotSetup, chain: number | undefined, inputs: Plan["inputs"]): Plan {
+/** The user message of a slot's prompt holding `inputs` (none: the initial prompt). */
+function promptFor(setup: SlotSetup, inputs: readonly Input[]): string {
   const template = inputs.length === 0 ? setup.initial : setup.transformation;
-  const prompt = buildPrompt(setup.layout.template, {
+  return buildPrompt(setup.layout.template, {
     persona: setup.persona.text,
     instruction: template.template,
     texts: inputs.map((input, i) => ({ number: i + 1, text: input.text, own: input.own })),
   });
-  return { agent, setup, chain, template: template.name, inputs, prompt };
 }
 
-/** Warns (once per prompt) when a prompt's estimated size reaches the share `contextWarning` of its profile's context window. */
+function plan(agent: TransmissionAgent, setup: SlotSetup, chain: number | undefined, inputs: Input[], inputGeneration: number): Plan {
+  const template = inputs.length === 0 ? setup.initial : setup.transformation;
+  return { agent, setup, chain, template: template.name, inputs, inputGeneration, prompt: promptFor(setup, inputs) };
+}
+
+/**
+ * Warns (once per prompt) when a prompt's estimated size reaches the share `contextWarning` of its
+ * profile's context window. The estimate is the one the runtime fits prompts with, so the warning
+ * comes before any trimming does.
+ */
 function warnIfLong(ctx: Ctx, p: Plan): void {
   if (p.agent.mind.kind !== "llm") return;
   const window = ctx.profile(p.agent.mind.profile)?.contextWindow;
   if (window === undefined) return;
-  const tokens = Math.ceil(p.prompt.length / 4);
+  const tokens = estimatePromptTokens([{ role: "user", content: p.prompt }]);
   if (tokens < ctx.config.contextWarning * window) return;
   ctx.emit({
     type: "warning",
     t: { generation: ctx.generation, ...(p.chain !== undefined ? { game: p.chain } : {}) },
     message:
-      `transmission: ${p.agent.id}'s prompt (${p.inputs.length} text(s)) is about ${tokens} tokens (characters / 4), ` +
+      `transmission: ${p.agent.id}'s prompt (${p.inputs.length} text(s)) is about ${tokens} tokens (characters / 3 + 4), ` +
       `${Math.round((100 * tokens) / window)}% of profile "${p.agent.mind.profile}"'s contextWindow of ${window}`,
   });
 }
 
-async function write(ctx: Ctx, p: Plan): Promise<string> {
+async function write(ctx: Ctx, p: Plan): Promise<Written> {
   const t = p.chain !== undefined ? { game: p.chain } : {};
   const state: TextState = { inputs: p.inputs };
-  const text = (
-    await ctx.ask({
-      agentId: p.agent.id,
-      mind: p.agent.mind,
-      purpose: "text",
-      messages: [{ role: "user", content: p.prompt }],
-      state,
-      rng: ctx.rng("mind", p.agent.id, ctx.generation),
-      t,
-    })
-  ).trim();
+  const profile = p.agent.mind.kind === "llm" ? ctx.profile(p.agent.mind.profile) : undefined;
+  // Set by the fit rule when the runtime had to shrink the prompt to fit the profile's contextWindow.
+  let heard: readonly Input[] = p.inputs;
+  const answer = await ctx.ask({
+    agentId: p.agent.id,
+    mind: p.agent.mind,
+    purpose: "text",
+    messages: [{ role: "user", content: p.prompt }],
+    state,
+    rng: ctx.rng("mind", p.agent.id, ctx.generation),
+    t,
+    fit: dropTexts(p.inputs, (kept) => promptFor(p.setup, kept), (kept) => (heard = kept)),
+    schema: TEXT_SCHEMA,
+  });
+  const read = readText(answer, profile?.responseFormat === "json_schema");
+  const dropped = p.inputs.filter((input) => !heard.includes(input));
   ctx.emit({
     type: "interaction",
     t: { generation: ctx.generation, ...t },
@@ -139,16 +191,23 @@ async function write(ctx: Ctx, p: Plan): Promise<string> {
     to: null,
     mind: ctx.mindInfo(p.agent.mind),
     data: {
-      text,
+      text: read.text,
+      ...(read.unusable ? { unusable: read.unusable } : {}),
       transformation: p.template,
       persona: p.setup.persona.text === "" ? null : personaLabel(p.setup.persona),
-      inputs: p.inputs.flatMap((input) => (input.agentId === null ? [] : [input.agentId])),
+      inputs: authorIds(heard),
+      ...(dropped.length > 0 ? { dropped: authorIds(dropped) } : {}),
       ...(p.chain !== undefined ? { chain: p.chain } : {}),
       ...(p.setup.group !== null ? { group: p.setup.group } : {}),
-      ...(p.inputs.some((input) => input.agentId === null) ? { seeded: true } : {}),
+      ...(heard.some((input) => input.agentId === null) ? { seeded: true } : {}),
     },
   });
-  return text;
+  return { ...read, agentId: p.agent.id, slot: p.agent.slot, ...(p.chain !== undefined ? { chain: p.chain } : {}), heard: [...heard], dropped };
+}
+
+/** The usable texts of a generation, as the history keeps them. */
+function usableTexts(written: readonly Written[]): HistoryText[] {
+  return written.flatMap((w) => (w.text === null ? [] : [{ agentId: w.agentId, slot: w.slot, text: w.text, ...(w.chain !== undefined ? { chain: w.chain } : {}) }]));
 }
 
 export const transmission: Scenario<TransmissionConfig, TransmissionPopulation, Work> = {
@@ -156,6 +215,9 @@ export const transmission: Scenario<TransmissionConfig, TransmissionPopulation, 
   configKey: "transmission",
   configSchema: transmissionConfigSchema,
   policies: TRANSMISSION_POLICIES,
+  // A story of a few hundred words with room to spare; LLM-Culture's llama.cpp backend asked for 512.
+  defaultMaxTokens: 1024,
+  unusableCounts: ["textsUnusable"],
 
   check(config, section) {
     slotSetups(section, config.population.size);
@@ -201,30 +263,32 @@ export const transmission: Scenario<TransmissionConfig, TransmissionPopulation, 
       });
       // Every prompt of the generation is built from the previous generation's texts before any call is made.
       if (chains) {
-        const previous = previousTexts(population, ctx.generation);
         for (let c = 0; c < chains.count; c++) {
           const index = writerIndex(chains, c, ctx.generation);
-          const before = previous.find((t) => t.chain === c);
+          const before = lastUsable(population, c, ctx.generation);
           const seed = section.seeds[c];
-          const inputs = before ? [{ agentId: before.agentId, text: before.text, own: false }] : seed !== undefined ? [{ agentId: null, text: seed, own: false }] : [];
-          work.plans.push(plan(population.agents[index]!, setups[index]!, c, inputs));
+          const inputs = before ? [{ agentId: before.text.agentId, text: before.text.text, own: false }] : seed !== undefined ? [{ agentId: null, text: seed, own: false }] : [];
+          work.plans.push(plan(population.agents[index]!, setups[index]!, c, inputs, before?.generation ?? 0));
         }
       } else {
         const slotIndex = new Map(population.agents.map((a, i) => [a.slot, i]));
+        // Slots whose last text was unusable are not in the history: their neighbours receive nothing from them.
         const previous = new Map(previousTexts(population, ctx.generation).map((t) => [t.slot, t]));
-        population.agents.forEach((agent, i) => work.plans.push(plan(agent, setups[i]!, undefined, networkInputs(ctx, population, agent, slotIndex, previous))));
+        population.agents.forEach((agent, i) => work.plans.push(plan(agent, setups[i]!, undefined, networkInputs(ctx, population, agent, slotIndex, previous), ctx.generation - 1)));
       }
       for (const p of work.plans) warnIfLong(ctx, p);
-      const texts = await ctx.parallel(work.plans, (p, branch) => write(branch, p));
-      work.written = work.plans.map((p, i) => ({ agentId: p.agent.id, slot: p.agent.slot, text: texts[i]!, ...(p.chain !== undefined ? { chain: p.chain } : {}) }));
+      work.written = await ctx.parallel(work.plans, (p, branch) => write(branch, p));
       return;
     }
     const authored = (ts: readonly { agentId: string; text: string; chain?: number }[]): AuthoredText[] =>
       ts.map((t) => ({ agentId: t.agentId, text: t.text, ...(t.chain !== undefined ? { chain: t.chain } : {}) }));
-    // A text's likely parent: the received text (from the previous generation) it is most similar to.
+    const usable = usableTexts(work.written);
+    // A usable text's likely parent: the received text (of those sent) it is most similar to.
     work.plans.forEach((p, i) => {
-      const heard = p.inputs.flatMap((input) => (input.agentId === null ? [] : [{ agentId: input.agentId, text: input.text }]));
-      const [parent] = likelyParents(authored([work.written[i]!]), heard, section.metrics);
+      const written = work.written[i]!;
+      if (written.text === null) return;
+      const heard = written.heard.flatMap((input) => (input.agentId === null ? [] : [{ agentId: input.agentId, text: input.text }]));
+      const [parent] = likelyParents(authored([{ ...written, text: written.text }]), heard, section.metrics);
       if (!parent) return;
       work.lineage.set(parent.agentId, { parent: parent.parent, similarity: parent.similarity });
       ctx.emit({
@@ -234,7 +298,7 @@ export const transmission: Scenario<TransmissionConfig, TransmissionPopulation, 
         from: parent.agentId,
         to: parent.parent,
         mind: ctx.mindInfo(p.agent.mind),
-        data: { similarity: parent.similarity, parentGeneration: ctx.generation - 1 },
+        data: { similarity: parent.similarity, parentGeneration: p.inputGeneration },
       });
     });
     const embeddingsProfile = section.metrics.embeddings;
@@ -242,14 +306,15 @@ export const transmission: Scenario<TransmissionConfig, TransmissionPopulation, 
     work.metrics = {
       ...(await generationTextMetrics({
         generation: ctx.generation,
-        texts: authored(work.written),
+        texts: authored(usable),
         history: population.history.map(authored),
         options: section.metrics,
         ...(chains && section.seeds.length > 0 ? { initial: section.seeds.map((text, chain) => ({ agentId: `seed-${chain}`, text, chain })) } : {}),
         rng: ctx.rng("metrics", ctx.generation),
         ...(profile ? { embedder: createEmbedder({ profileName: embeddingsProfile!, profile, cache: ctx.cache }) } : {}),
       })),
-      meanInputs: work.plans.length === 0 ? null : work.plans.reduce((s, p) => s + p.inputs.length, 0) / work.plans.length,
+      meanInputs: work.written.length === 0 ? null : work.written.reduce((s, w) => s + w.heard.length, 0) / work.written.length,
+      textsUnusable: work.written.length - usable.length,
     };
   },
 
@@ -289,15 +354,17 @@ export const transmission: Scenario<TransmissionConfig, TransmissionPopulation, 
         group: p.setup.group,
         chain: w.chain ?? null,
         transformation: p.template,
-        inputs: p.inputs.flatMap((input) => (input.agentId === null ? [] : [input.agentId])),
+        inputs: authorIds(w.heard),
+        dropped: authorIds(w.dropped),
         text: w.text,
+        unusable: w.unusable ?? null,
         likelyParent: lineage?.parent ?? null,
         parentSimilarity: lineage?.similarity ?? null,
         replaced: newcomers.has(w.slot),
       };
     });
     return {
-      population: { agents, history: [...population.history, work.written], influence },
+      population: { agents, history: [...population.history, usableTexts(work.written)], influence },
       metrics: work.metrics,
       agentRows,
       survivors: population.agents.filter((a) => !newcomers.has(a.slot)).map((a) => a.id),

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SCENARIOS } from "../../scenarios/index.js";
 import { readConfigFile, resolveConfig, type Overrides } from "../config.js";
@@ -7,11 +7,11 @@ import { StepGate } from "../control.js";
 import type { EngineHooks } from "../engine.js";
 import { ConfigError } from "../errors.js";
 import type { RunStatus } from "../events.js";
-import { readManifest } from "../recorder.js";
+import { FILES, readJsonLines, readManifest } from "../recorder.js";
 import { defaultRunDir, firstGeneration, resumeRun, socialGraph, startRun, type RunHandle, type RunOptions, type RunResult } from "../run.js";
 import { LiveRun, startServer, type AgoraServer } from "../server/index.js";
 import { AGORA_VERSION } from "../version.js";
-import { Progress } from "./progress.js";
+import { Progress, unusableText } from "./progress.js";
 import { registerReport } from "./report.js";
 import { registerBatch } from "./batch.js";
 import { registerImportExport } from "./import-export.js";
@@ -100,8 +100,10 @@ async function execute(go: (options: RunOptions) => Promise<RunResult>, generati
     });
     progress.stop();
     const m = result.manifest;
+    const unusable = unusableText(readJsonLines<Record<string, unknown>>(join(result.dir, FILES.metrics)), SCENARIOS[m.scenario]?.unusableCounts ?? []);
     process.stdout.write(
       `${result.status}: ${m.generationsCompleted} generation(s), ${m.totals.calls ?? 0} LLM call(s), cache ${m.cache.hits} hit(s) / ${m.cache.misses} miss(es)\n` +
+        (unusable ? `${unusable} (over all generations; see metrics.jsonl)\n` : "") +
         (result.error ? `error: ${result.error}\n` : "") +
         `run directory: ${result.dir}\n`,
     );

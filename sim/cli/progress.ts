@@ -18,7 +18,24 @@ export function statusLine(handle: RunHandle, startedAt: number, generations: nu
   const eta = done > 0 ? duration((elapsed / done) * (generations - done)) : "?";
   const cost = pricedCost(totals);
   const costText = cost === null ? "cost n/a" : `$${cost.toFixed(4)}`;
-  return `gen ${progress.generation}/${generations} · ${step} · in flight ${handle.minds.inFlight} · calls ${compact(totals.calls)} · tokens ${compact(totals.tokensIn)} in / ${compact(totals.tokensOut)} out · ${costText} · ETA ${eta}`;
+  const cut = totals.truncated > 0 ? ` · ${compact(totals.truncated)} cut at maxTokens` : "";
+  const over = totals.contextExceeded > 0 ? ` · ${compact(totals.contextExceeded)} over context` : "";
+  return `gen ${progress.generation}/${generations} · ${step} · in flight ${handle.minds.inFlight} · calls ${compact(totals.calls)}${cut}${over} · tokens ${compact(totals.tokensIn)} in / ${compact(totals.tokensOut)} out · ${costText} · ETA ${eta}`;
+}
+
+/** Counts of unusable answers and truncated or refused calls, named whenever not zero. */
+const CALL_COUNTS = ["llmTruncated", "llmContextExceeded"] as const;
+
+/**
+ * "unusable: parseFailures=3 fallbackDecisions=1 llmTruncated=8" for the counts among `keys` (and
+ * the engine's call counts) that are not zero in `rows`, summed; "" when all are zero.
+ */
+export function unusableText(rows: readonly Record<string, unknown>[], keys: readonly string[]): string {
+  const named = [...keys, ...CALL_COUNTS].flatMap((key) => {
+    const total = rows.reduce((n, row) => n + (typeof row[key] === "number" ? (row[key] as number) : 0), 0);
+    return total > 0 ? [`${key}=${total}`] : [];
+  });
+  return named.length > 0 ? `unusable: ${named.join(" ")}` : "";
 }
 
 /**
@@ -52,7 +69,8 @@ export class Progress {
       .slice(0, 3)
       .map(([key, value]) => `${key}=${Number(value).toFixed(3)}`)
       .join(" ");
-    this.line(`generation ${generation}/${this.generations} done: ${headline}`);
+    const unusable = unusableText([metrics], this.handle?.loaded.scenario.unusableCounts ?? []);
+    this.line(`generation ${generation}/${this.generations} done: ${headline}${unusable ? ` · ${unusable}` : ""}`);
   }
 
   line(text: string): void {

@@ -4,7 +4,7 @@
  * speaker and round in every reply so tests can see which texts reached which prompts; config
  * writing and CLI runs of debate configs.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
 import type { AgoraEvent, EventOf } from "../../sim/events.js";
@@ -107,6 +107,8 @@ export interface DebateConfigOptions {
   /** Mind entries; default: every agent on the `fake` profile. */
   minds?: Record<string, unknown>[];
   graph?: Record<string, unknown>;
+  /** Further settings of the `fake` profile (maxTokens, seed, responseFormat, contextWindow...). */
+  profile?: Record<string, unknown>;
   debate: Record<string, unknown>;
 }
 
@@ -116,7 +118,7 @@ export function debateConfig(o: DebateConfigOptions): Record<string, unknown> {
     seed: o.seed ?? 1,
     generations: o.generations ?? 1,
     ...(o.baseURL
-      ? { profiles: { fake: { model: "test-model", baseURL: o.baseURL, apiKeyEnv: "FAKE_KEY", price: { input: 1, output: 2 }, timeoutMs: 5_000, maxRetries: 2 } } }
+      ? { profiles: { fake: { model: "test-model", baseURL: o.baseURL, apiKeyEnv: "FAKE_KEY", price: { input: 1, output: 2 }, timeoutMs: 5_000, maxRetries: 2, ...o.profile } } }
       : {}),
     population: { size: o.size, minds: o.minds ?? [{ count: o.size, profile: "fake" }] },
     ...(o.graph ? { graph: o.graph } : {}),
@@ -158,6 +160,17 @@ export async function runDebate(work: string, name: string, config: Record<strin
   };
 }
 
+/**
+ * Runs `work/<name>/config.yaml` again with `--cache replay` into `work/<name>/replay`, with no key
+ * (so every call must come from the cache), and reads its events back.
+ */
+export async function replayDebate(work: string, name: string): Promise<AgoraEvent[]> {
+  const dir = join(work, name, "replay");
+  const out = await runCli(["run", join(work, name, "config.yaml"), "--cache", "replay", "--out", dir], { ...FAKE_ENV, FAKE_KEY: "" });
+  if (out.code !== 0) throw new Error(`replay of ${name} exited ${out.code}: ${out.stderr}${out.stdout.slice(-500)}`);
+  return readEvents(dir);
+}
+
 export const interactionsOf = (events: readonly AgoraEvent[], kind: string): EventOf<"interaction">[] => ofType(events, "interaction").filter((e) => e.kind === kind);
 
 export const roundMetrics = (events: readonly AgoraEvent[]): EventOf<"metric">[] => ofType(events, "metric").filter((e) => e.scope === "round");
@@ -172,21 +185,22 @@ export const QUESTIONS = [
 ];
 
 /**
- * Opens, for the calling test, a temp dir with a question file where `runDebate(work, "run", ...)`
- * puts its config, and a fake endpoint answering by a plan; both are closed and removed when the test ends.
+ * Opens, for the calling test, a temp dir `work` holding a question file (which every config of
+ * `config()` reads, whatever name `runDebate(work, name, ...)` runs it under), and a fake endpoint
+ * answering by a plan (or any script, e.g. a messy model); both are closed and removed when the test ends.
  */
 export function debateWorkspace() {
-  return async (plan: DebatePlan, items: readonly object[] = QUESTIONS, fakeOptions: { latencyMs?: number } = {}) => {
+  return async (model: DebatePlan | Script, items: readonly object[] = QUESTIONS, fakeOptions: { latencyMs?: number } = {}) => {
     const tmp = tempDir("debate");
     onTestFinished(() => tmp.cleanup());
-    const server = await startFakeOpenAI({ script: debateModel(plan), ...fakeOptions });
+    const server = await startFakeOpenAI({ script: typeof model === "function" ? model : debateModel(model), ...fakeOptions });
     onTestFinished(() => server.close());
-    mkdirSync(join(tmp.path, "run"), { recursive: true });
-    writeFileSync(join(tmp.path, "run", "questions.jsonl"), items.map((q) => JSON.stringify(q)).join("\n") + "\n");
+    const questions = join(tmp.path, "questions.jsonl");
+    writeFileSync(questions, items.map((q) => JSON.stringify(q)).join("\n") + "\n");
     const cacheDir = join(tmp.path, "cache");
-    const config = (size: number, debate: Record<string, unknown>, extra: { graph?: Record<string, unknown>; generations?: number } = {}) =>
-      debateConfig({ baseURL: server.baseURL, cacheDir, size, ...extra, debate: { questions: { file: "questions.jsonl" }, questionsPerGeneration: items.length, ...debate } });
-    return { work: tmp.path, config, requests: () => server.requests };
+    const config = (size: number, debate: Record<string, unknown>, extra: { graph?: Record<string, unknown>; generations?: number; profile?: Record<string, unknown> } = {}) =>
+      debateConfig({ baseURL: server.baseURL, cacheDir, size, ...extra, debate: { questions: { file: questions }, questionsPerGeneration: items.length, ...debate } });
+    return { work: tmp.path, config, requests: () => server.requests, server };
   };
 }
 

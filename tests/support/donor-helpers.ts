@@ -39,6 +39,8 @@ export interface AgentRow {
   params: Record<string, unknown> | null;
   parents: string[];
   strategy: string | null;
+  /** Why strategy is null when the agent stated none that could be used. */
+  strategyUnusable: string | null;
   game1: number;
   game2: number | null;
   score: number;

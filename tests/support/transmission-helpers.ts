@@ -34,13 +34,22 @@ export function receivedTexts(prompt: string): { label: string; text: string }[]
   return out;
 }
 
+/** What a `text` interaction's data holds (text null when unusable, with the reason). */
+export interface TextData {
+  text: string | null;
+  unusable?: string;
+  inputs: string[];
+  dropped?: string[];
+  chain?: number;
+}
+
 /** Each `text` interaction's data, keyed by "generation:agentId". */
-export function textsWritten(events: readonly AgoraEvent[]): Map<string, { text: string; inputs: string[]; chain?: number; generation: number; agentId: string }> {
+export function textsWritten(events: readonly AgoraEvent[]): Map<string, TextData & { generation: number; agentId: string }> {
   return new Map(
     ofType(events, "interaction")
       .filter((e) => e.kind === "text")
       .map((e) => {
-        const data = e.data as { text: string; inputs: string[]; chain?: number };
+        const data = e.data as unknown as TextData;
         return [`${e.t.generation}:${e.from}`, { ...data, generation: e.t.generation, agentId: e.from }];
       }),
   );
@@ -55,7 +64,10 @@ export function transmissionLlmConfig(o: {
   transmission: Record<string, unknown>;
   graph?: Record<string, unknown>;
   contextWindow?: number;
+  /** The run's seed (default 5). */
   seed?: number;
+  /** More settings of profile "fake" (maxTokens, seed, responseFormat...). */
+  profile?: Record<string, unknown>;
   /** More profiles beside "fake" (e.g. an embeddings profile). */
   profiles?: Record<string, Record<string, unknown>>;
 }): Record<string, unknown> {
@@ -63,7 +75,7 @@ export function transmissionLlmConfig(o: {
     scenario: "transmission",
     seed: o.seed ?? 5,
     generations: o.generations,
-    profiles: { fake: { model: "test-model", baseURL: o.baseURL, timeoutMs: 2000, maxRetries: 1, ...(o.contextWindow ? { contextWindow: o.contextWindow } : {}) }, ...o.profiles },
+    profiles: { fake: { model: "test-model", baseURL: o.baseURL, timeoutMs: 2000, maxRetries: 1, ...(o.contextWindow ? { contextWindow: o.contextWindow } : {}), ...o.profile }, ...o.profiles },
     population: { size: o.size, minds: [{ count: o.size, profile: "fake" }] },
     ...(o.graph ? { graph: o.graph } : {}),
     cache: { dir: o.cacheDir },

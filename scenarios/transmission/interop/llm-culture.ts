@@ -249,7 +249,9 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
           chain: text.chain ?? null,
           transformation: inputs.length === 0 ? "prompt_init" : "prompt_update",
           inputs,
+          dropped: [],
           text: text.text,
+          unusable: null,
           likelyParent: parents.get(text.agentId)?.parent ?? null,
           parentSimilarity: parents.get(text.agentId)?.similarity ?? null,
           replaced: false,
@@ -261,7 +263,7 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
       }),
     );
     const fitCorpus = fit === "run" ? { fitCorpus: output.stories.flat() } : {};
-    const values = { ...(await generationTextMetrics({ generation: g, texts, history, options, rng: new Rng(0).derive("metrics", g), ...fitCorpus })), llmCalls: null, tokensIn: null, tokensOut: null, cost: null };
+    const values = { ...(await generationTextMetrics({ generation: g, texts, history, options, rng: new Rng(0).derive("metrics", g), ...fitCorpus })), textsUnusable: null, llmCalls: null, tokensIn: null, tokensOut: null, cost: null };
     emit([
       { type: "metric", t: { generation: g }, scope: "generation", values },
       { type: "generation-ended", t: { generation: g }, survivors: [...ids], removed: [], created: [], scores: {} },
@@ -315,7 +317,7 @@ export function exportLlmCulture(runDir: string, options: { chain?: number } = {
     for (let g = 1; g <= generations; g++) {
       const text = texts.find((e) => e.t.generation === g && Number(e.data.chain ?? 0) === chain);
       if (!text) throw new Error(`${runDir}: chain ${chain} has no text in generation ${g}`);
-      stories.push([String(text.data.text)]);
+      stories.push([storyOf(runDir, text)]);
     }
     return {
       adjacency_matrix: members.map((_, i) => members.map((_, j) => (j === i + 1 ? 1 : 0))),
@@ -337,12 +339,25 @@ export function exportLlmCulture(runDir: string, options: { chain?: number } = {
   const stories: string[][] = [];
   for (let g = 1; g <= generations; g++) {
     const row: (string | undefined)[] = slots.map(() => undefined);
-    for (const e of texts) if (e.t.generation === g) row[index.get(slotOf.get(e.from) ?? e.from)!] = String(e.data.text);
+    for (const e of texts) if (e.t.generation === g) row[index.get(slotOf.get(e.from) ?? e.from)!] = storyOf(runDir, e);
     const missing = row.findIndex((s) => s === undefined);
     if (missing >= 0) throw new Error(`${runDir}: generation ${g} has no text from slot ${slots[missing]} (LLM-Culture's layout needs one story per agent and timestep)`);
     stories.push(row as string[]);
   }
   return { adjacency_matrix: matrix, ...prompts, personality_list: slots.map((_, i) => personaText(section, i)), stories };
+}
+
+/**
+ * A text event's story. An unusable text (`text: null`) has no place in a format with one story
+ * per agent and timestep, and writing a placeholder would pass it off as a story: export fails.
+ */
+function storyOf(runDir: string, e: Extract<AgoraEvent, { type: "interaction" }>): string {
+  if (typeof e.data.text === "string") return e.data.text;
+  const chain = e.data.chain === undefined ? "" : `, chain ${String(e.data.chain)}`;
+  throw new Error(
+    `${runDir}: ${e.from}'s text of generation ${e.t.generation}${chain} is unusable (${String(e.data.unusable ?? "no text")}); ` +
+      "LLM-Culture's layout needs a story for every agent and timestep",
+  );
 }
 
 /** The persona text of the agent in slot `i`: personaList, else its group's persona, else the section's. */

@@ -37,7 +37,7 @@ export function createEmbedder(options: { profileName: string; profile: Profile;
         const hit = found[i];
         if (hit) return JSON.parse(hit.text) as number[];
         const vector = fetched[next++]!;
-        await cache.put(keys[i]!, { text: JSON.stringify(vector), tokensIn: 0, tokensOut: 0 });
+        await cache.put(keys[i]!, { text: JSON.stringify(vector), tokensIn: 0, tokensOut: 0, finishReason: null });
         return vector;
       }),
     );
