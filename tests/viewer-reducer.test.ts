@@ -257,16 +257,16 @@ describe("viewer state: agents, lineage, metrics", () => {
     expect(rows[0]!.seq).toBeGreaterThan(rows.at(-1)!.seq);
   });
 
-  it("keeps strategy revisions, LLM calls, transcripts, parse failures and the run's end", () => {
+  it("keeps strategy revisions, LLM calls (truncated and failed ones counted), transcripts, parse failures and the run's end", () => {
     const t = { generation: 1 };
     const at = "2026-01-01T00:00:00.000Z";
     const mind = { kind: "llm" as const, name: "gpt", model: "gpt-x" };
     const synthetic: AgoraEvent[] = [
       { v: 1, seq: 0, type: "run-started", t, at, runId: "r", scenario: "donor-game", seed: 1, configHash: "h", config: {}, graph: { nodes: [{ key: "1_1" }, { key: "1_2" }], edges: [{ source: "1_1", target: "1_2" }] }, graphStats: {}, agoraVersion: "0" },
-      { v: 1, seq: 1, type: "llm-call", t, at, agentId: "1_1", purpose: "strategy", profile: "gpt", model: "gpt-x", promptHash: "p", tokensIn: 100, tokensOut: 20, cost: 0.5, cached: false, latencyMs: 3, attempts: 1, messages: [{ role: "user", content: "hi" }], response: "My strategy will be to give." },
+      { v: 1, seq: 1, type: "llm-call", t, at, agentId: "1_1", purpose: "strategy", profile: "gpt", model: "gpt-x", promptHash: "p", tokensIn: 100, tokensOut: 20, cost: 0.5, cached: false, latencyMs: 3, attempts: 1, finishReason: "length", messages: [{ role: "user", content: "hi" }], response: "My strategy will be to give." },
       { v: 1, seq: 2, type: "agent-created", t, at, agent: { id: "1_1", generation: 1, parents: [], mind, strategy: "give", reasoning: "why", slot: "1_1" } },
       { v: 1, seq: 3, type: "parse-failure", t, at, agentId: "1_1", purpose: "donation", attempt: 1, reason: "no number", answer: "hmm" },
-      { v: 1, seq: 4, type: "llm-call", t: { generation: 2 }, at, agentId: "1_1", purpose: "strategy", profile: "gpt", model: "gpt-x", promptHash: "q", tokensIn: 10, tokensOut: 2, cost: null, cached: true, latencyMs: 0, attempts: 1 },
+      { v: 1, seq: 4, type: "llm-call", t: { generation: 2 }, at, agentId: "1_1", purpose: "strategy", profile: "gpt", model: "gpt-x", promptHash: "q", tokensIn: 10, tokensOut: 2, cost: null, cached: true, latencyMs: 0, attempts: 1, finishReason: null, failure: { kind: "context-exceeded", message: "too long", sent: true } },
       { v: 1, seq: 5, type: "interaction", t: { generation: 2 }, at, kind: "strategy-revised", from: "1_1", to: null, mind, data: { strategy: "give more", reasoning: "it paid" } },
       { v: 1, seq: 6, type: "warning", t: { generation: 2 }, at, message: "careful" },
       { v: 1, seq: 7, type: "run-ended", t: { generation: 2 }, at, status: "failed", error: "boom" },
@@ -280,7 +280,8 @@ describe("viewer state: agents, lineage, metrics", () => {
     expect(agent.transcript.map((e) => e.type)).toEqual(["llm-call", "parse-failure", "llm-call"]);
     expect(agent.transcript[0]!.response).toBe("My strategy will be to give.");
     expect(agent.llm).toEqual({ calls: 2, tokensIn: 110, tokensOut: 22, cost: 0.5 });
-    expect(state.llm).toEqual({ calls: 2, cachedCalls: 1, tokensIn: 110, tokensOut: 22, cost: 0.5, unpricedCalls: 1, parseFailures: 1 });
+    expect(state.llm).toEqual({ calls: 2, cachedCalls: 1, tokensIn: 110, tokensOut: 22, cost: 0.5, unpricedCalls: 1, parseFailures: 1, truncated: 1, contextExceeded: 1 });
+    expect(agent.transcript.map((e) => [e.finishReason, e.failure])).toEqual([["length", undefined], [undefined, undefined], [null, "too long"]]);
     expect(state.llmByGeneration).toEqual([
       { generation: 1, calls: 1, tokensIn: 100, tokensOut: 20, cost: 0.5 },
       { generation: 2, calls: 1, tokensIn: 10, tokensOut: 2, cost: 0 },
@@ -309,7 +310,7 @@ describe("viewer state: bounded memory", () => {
       const from = occupant.get(slots[i]!)!;
       const to = occupant.get(slots[(i + 1) % 50]!)!;
       if (seq % 3 === 0) {
-        yield { v: 1, seq: seq++, type: "llm-call", t, at, agentId: from, purpose: "donation", profile: "m", model: "m", promptHash: "x", tokensIn: 5, tokensOut: 1, cost: 0.001, cached: false, latencyMs: 1, attempts: 1, messages: [{ role: "user", content: "q" }], response: "a" };
+        yield { v: 1, seq: seq++, type: "llm-call", t, at, agentId: from, purpose: "donation", profile: "m", model: "m", promptHash: "x", tokensIn: 5, tokensOut: 1, cost: 0.001, cached: false, latencyMs: 1, attempts: 1, finishReason: "stop", messages: [{ role: "user", content: "q" }], response: "a" };
       } else if (seq % 500 === 499) {
         const removed = slots.filter((_, k) => k % 2 === 0).map((s) => occupant.get(s)!);
         const survivors = slots.filter((_, k) => k % 2 === 1).map((s) => occupant.get(s)!);

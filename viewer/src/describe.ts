@@ -18,7 +18,7 @@ export function describeEvent(event: AgoraEvent, view: ScenarioView): string {
       return `${event.from} ${view.describeInteraction(entry)}`;
     }
     case "llm-call":
-      return `${event.agentId} ${event.purpose} · ${event.model} · ${event.tokensIn}+${event.tokensOut} tokens${event.cost !== null ? ` · $${event.cost.toFixed(5)}` : ""}${event.cached ? " · cached" : ""} · ${event.latencyMs} ms`;
+      return `${event.agentId} ${event.purpose} · ${event.model} · ${event.tokensIn}+${event.tokensOut} tokens${event.cost !== null ? ` · $${event.cost.toFixed(5)}` : ""}${event.cached ? " · cached" : ""}${event.finishReason === "length" ? " · cut at maxTokens" : ""}${event.failure ? " · no answer: context exceeded" : ""} · ${event.latencyMs} ms`;
     case "parse-failure":
       return `${event.agentId} ${event.purpose} attempt ${event.attempt}: ${event.reason}`;
     case "metric":

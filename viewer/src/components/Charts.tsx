@@ -82,6 +82,14 @@ export function Charts() {
             <span>
               <b>{fmtInt(llm.parseFailures)}</b> unusable answers
             </span>
+            <span data-testid="llm-truncated" data-count={llm.truncated}>
+              <b>{fmtInt(llm.truncated)}</b> cut at maxTokens
+            </span>
+            {llm.contextExceeded > 0 ? (
+              <span data-testid="llm-context-exceeded">
+                <b>{fmtInt(llm.contextExceeded)}</b> over the context window
+              </span>
+            ) : null}
           </div>
           {llm.calls === 0 ? (
             <div className="muted chart-empty" data-testid="usage-none">

@@ -131,7 +131,7 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
       </div>
 
       <h3>Strategy</h3>
-      <blockquote data-testid="inspector-strategy">{agent.strategy ?? <i>not written yet</i>}</blockquote>
+      <blockquote data-testid="inspector-strategy">{agent.strategy ?? <i>{agent.strategyUnusable ? `no usable strategy: ${agent.strategyUnusable}` : "not written yet"}</i>}</blockquote>
       {agent.reasoning ? (
         <>
           <h3>Reasoning{policy ? " (policy description)" : ""}</h3>
@@ -284,6 +284,8 @@ export function TranscriptItem({ entry }: { entry: TranscriptEntry }) {
         #{entry.seq} {fmtTime(entry.t)} · {entry.purpose} · <span className="badge badge-llm">LLM · {entry.model}</span> · {entry.tokensIn}+{entry.tokensOut} tokens
         {entry.cached ? " · cached" : ""}
         {entry.cost !== null && entry.cost !== undefined ? ` · $${entry.cost.toFixed(5)}` : ""}
+        {entry.finishReason === "length" ? <span className="badge badge-warn"> cut at maxTokens</span> : null}
+        {entry.failure ? <span className="badge badge-warn"> no answer: {entry.failure}</span> : null}
       </div>
       {prompt.length > 0 ? (
         <PromptMessages messages={prompt} />

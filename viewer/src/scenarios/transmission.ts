@@ -88,7 +88,8 @@ export function textEntry(e: InteractionEntry): TextEntry {
     generation: e.t.generation,
     chain: chainOf(d, e.t),
     group: str(d.group),
-    text: str(d.text) ?? "",
+    // An unusable answer is recorded with text null and the reason (scenarios/transmission/README.md).
+    text: d.text === null ? `(no usable text: ${str(d.unusable) ?? "unknown reason"})` : (str(d.text) ?? ""),
     transformation: str(d.transformation),
     persona: str(d.persona),
     inputs: Array.isArray(d.inputs) ? d.inputs.filter((x): x is string => typeof x === "string") : [],

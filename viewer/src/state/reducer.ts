@@ -48,7 +48,7 @@ export function initialState(limits: Partial<Limits> = {}): ViewerState {
     generationMetrics: [],
     roundGeneration: 0,
     roundMetrics: [],
-    llm: { calls: 0, cachedCalls: 0, tokensIn: 0, tokensOut: 0, cost: 0, unpricedCalls: 0, parseFailures: 0 },
+    llm: { calls: 0, cachedCalls: 0, tokensIn: 0, tokensOut: 0, cost: 0, unpricedCalls: 0, parseFailures: 0, truncated: 0, contextExceeded: 0 },
     llmByGeneration: [],
     interactionCounts: {},
     interactions: [],
@@ -248,6 +248,7 @@ class Draft {
       mind: info.mind,
       role: info.role ?? null,
       strategy: info.strategy ?? null,
+      ...(info.strategyUnusable ? { strategyUnusable: info.strategyUnusable } : {}),
       reasoning: info.reasoning ?? null,
       createdSeq: e.seq,
     });
@@ -286,7 +287,9 @@ class Draft {
     counts[e.kind] = (counts[e.kind] ?? 0) + 1;
     const from = this.agent(e.from);
     if (e.kind === "strategy-revised") {
-      if (typeof e.data.strategy === "string") from.strategy = e.data.strategy;
+      if (typeof e.data.strategy === "string" || e.data.strategy === null) from.strategy = e.data.strategy;
+      if (typeof e.data.strategyUnusable === "string") from.strategyUnusable = e.data.strategyUnusable;
+      else delete from.strategyUnusable;
       if (typeof e.data.reasoning === "string") from.reasoning = e.data.reasoning;
       from.revisions++;
     } else {
@@ -314,6 +317,8 @@ class Draft {
     llm.tokensOut += num(e.tokensOut);
     llm.cost += num(cost);
     if (e.cost === null) llm.unpricedCalls++;
+    if (e.finishReason === "length") llm.truncated++;
+    if (e.failure) llm.contextExceeded++;
 
     const rows = this.own("llmByGeneration");
     const generation = e.t.generation;
@@ -348,6 +353,8 @@ class Draft {
       tokensOut: e.tokensOut,
       cost: e.cost,
       cached: e.cached,
+      finishReason: e.finishReason ?? null,
+      ...(e.failure ? { failure: e.failure.message } : {}),
       ...(e.messages ? { messages: e.messages } : {}),
       ...(e.response !== undefined ? { response: e.response } : {}),
     };

@@ -59,6 +59,10 @@ export interface TranscriptEntry {
   tokensOut?: number;
   cost?: number | null;
   cached?: boolean;
+  /** The endpoint's finish_reason: "length" = cut at maxTokens. */
+  finishReason?: string | null;
+  /** Why the call gave no answer (the prompt did not fit the context window). */
+  failure?: string;
   messages?: { role: string; content: string }[];
   response?: string;
   reason?: string;
@@ -78,6 +82,8 @@ export interface AgentState {
   /** A scenario-defined role off the graph ("judge", "summariser"...), null for ordinary agents. */
   role: string | null;
   strategy: string | null;
+  /** Why the agent stated no usable strategy (its answers could not be read as one). */
+  strategyUnusable?: string;
   reasoning: string | null;
   /** How many times the agent revised its strategy (survivorsRevise). */
   revisions: number;
@@ -115,6 +121,10 @@ export interface LlmTotals {
   cost: number;
   unpricedCalls: number;
   parseFailures: number;
+  /** Answers cut at maxTokens (finish_reason "length"). */
+  truncated: number;
+  /** Calls with no answer: the prompt did not fit the model's context. */
+  contextExceeded: number;
 }
 
 export interface LlmGenerationRow {
