@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import type { BaseMessageLike } from "@langchain/core/messages";
 import pLimit, { type LimitFunction } from "p-limit";
 import { stringify } from "safe-stable-stringify";
-import type { EventInput, MindInfo, TimeCoords } from "../sim/events.js";
-import { Rng } from "../sim/rng.js";
+import type { EventInput, MindInfo, TimeCoords } from "../sim/core/events.js";
+import { Rng } from "../sim/core/rng.js";
 import { TextChatCompletions } from "./chat-completions.js";
 import { wrappingErrorBodies } from "./error-body.js";
 import { contextExceededMessage, fitPrompt, type FitRule } from "./context-fit.js";
@@ -64,7 +64,7 @@ export interface MindRuntimeOptions {
   sampleSharing?: boolean;
   /** This run's limit on LLM calls in flight. */
   maxConcurrency: number;
-  /** What a batch shares between its runs (see sim/batch/shared.ts); absent for a single run. */
+  /** What a batch shares between its runs (see sim/app/batch/shared.ts); absent for a single run. */
   shared?: SharedCallResources;
   /** Dry runs only: every LLM mind answered by this policy, calls counted as if made (see standInAnswer). */
   standIn?: StandIn;

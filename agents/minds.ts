@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { PolicyDecide } from "./policy-chat-model.js";
-import type { Rng } from "../sim/rng.js";
+import type { Rng } from "../sim/core/rng.js";
 
 /** What drives an agent: a model profile, or an offline policy with its parameters. */
 export type MindSpec =

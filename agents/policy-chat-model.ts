@@ -1,7 +1,7 @@
 import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
-import type { Rng } from "../sim/rng.js";
+import type { Rng } from "../sim/core/rng.js";
 
 /** What a policy decides from: the simulation state the scenario hands over, never the prompt text. */
 export interface PolicyDecisionInput {

@@ -1,6 +1,6 @@
 /**
  * A rate limit per model profile that holds across every process sharing one Redis: batch workers
- * on many machines draw from the same per-profile allowance. See sim/batch/queue/README.md.
+ * on many machines draw from the same per-profile allowance. See sim/app/batch/queue/README.md.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";

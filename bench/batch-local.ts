@@ -10,9 +10,9 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { prepareBatch, runBatch, type BatchPlan, type BatchResult } from "../sim/batch/runner.js";
-import { readManifest } from "../sim/recorder.js";
-import { startRun } from "../sim/run.js";
+import { prepareBatch, runBatch, type BatchPlan, type BatchResult } from "../sim/app/batch/runner.js";
+import { readManifest } from "../sim/core/recorder.js";
+import { startRun } from "../sim/app/run.js";
 import { hasFlag, isMain, numberOption, seconds, tempDir, writeConfig } from "./common.js";
 import { startFakeServer, type BenchServer } from "./fake-server-process.js";
 

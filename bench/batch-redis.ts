@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { runQueuedBatch } from "../sim/batch/queue/coordinator.js";
+import { runQueuedBatch } from "../sim/app/batch/queue/coordinator.js";
 import { startRedis } from "../tests/support/redis.js";
 import { measureBatch, optionsFromArgv, report, type BatchBenchOptions, type BatchFigures } from "./batch-local.js";
 import { hasFlag, isMain, tempDir } from "./common.js";

@@ -14,7 +14,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startRun } from "../sim/run.js";
+import { startRun } from "../sim/app/run.js";
 import { hasFlag, isMain, numberOption, seconds, tempDir, writeConfig } from "./common.js";
 import { startFakeServer } from "./fake-server-process.js";
 

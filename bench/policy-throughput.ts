@@ -16,7 +16,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { startRun } from "../sim/run.js";
+import { startRun } from "../sim/app/run.js";
 import { hasFlag, isMain, mb, numberOption, peakRss, policyMix, seconds, stringOption, tempDir, writeConfig } from "./common.js";
 
 export interface ThroughputOptions {

@@ -42,9 +42,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { Socket } from "socket.io";
-import type { AgoraEvent } from "../sim/events.js";
-import { startRun, type RunHandle } from "../sim/run.js";
-import { LiveRun, startServer, VIEWER_DIST } from "../sim/server/index.js";
+import type { AgoraEvent } from "../sim/core/events.js";
+import { startRun, type RunHandle } from "../sim/app/run.js";
+import { LiveRun, startServer, VIEWER_DIST } from "../sim/app/server/index.js";
 import { hasFlag, isMain, numberOption, policyMix, seconds, stringOption, tempDir, writeConfig } from "./common.js";
 
 export interface ViewerStreamOptions {

@@ -3,4 +3,4 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("../sim/cli/main.ts");
+await import("../sim/app/cli/main.ts");

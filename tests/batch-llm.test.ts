@@ -6,11 +6,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { BatchFile } from "../sim/batch/batch-file.js";
-import type { Manifest } from "../sim/recorder.js";
+import type { BatchFile } from "../sim/app/batch/batch-file.js";
+import type { Manifest } from "../sim/core/recorder.js";
 import { startFakeOpenAI, type FakeOpenAI } from "./support/fake-openai.js";
-import { estimateBatch, formatEstimate } from "../sim/batch/dry-run.js";
-import { prepareBatch, runBatch } from "../sim/batch/runner.js";
+import { estimateBatch, formatEstimate } from "../sim/app/batch/dry-run.js";
+import { prepareBatch, runBatch } from "../sim/app/batch/runner.js";
 import { deterministicScript, listFiles, llmConfig, llmWorkspace, readJson, runCli, sleep, sum, writeConfig } from "./support/llm-helpers.js";
 
 const ENV = { FAKE_KEY: "sk-batch-test" };

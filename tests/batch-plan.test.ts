@@ -3,12 +3,14 @@
  * and validation of every condition before anything runs.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { SCENARIOS } from "../scenarios/index.js";
-import { resolveConfig } from "../sim/config.js";
-import { ConfigError } from "../sim/errors.js";
-import { conditionSlug, mergeGrid, parseGridFlag, parseSeeds, planBatch, runId, setPath, validatePlan } from "../sim/batch/plan.js";
-import { prepareBatch } from "../sim/batch/runner.js";
+import { builtinScenarios } from "../sim/app/scenarios.js";
+import { resolveConfig } from "../sim/core/config.js";
+import { ConfigError } from "../sim/core/errors.js";
+import { conditionSlug, mergeGrid, parseGridFlag, parseSeeds, planBatch, runId, setPath, validatePlan } from "../sim/app/batch/plan.js";
+import { prepareBatch } from "../sim/app/batch/runner.js";
 import { tempDir, writeConfig } from "./support/llm-helpers.js";
+
+const SCENARIOS = await builtinScenarios();
 
 const tmp = tempDir("batch-plan");
 afterAll(tmp.cleanup);

@@ -5,8 +5,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LocalRateLimiter, type Clock } from "../agents/rate-limit.js";
-import { prepareBatch, runBatch } from "../sim/batch/runner.js";
-import { profileLimits } from "../sim/batch/shared.js";
+import { prepareBatch, runBatch } from "../sim/app/batch/runner.js";
+import { profileLimits } from "../sim/app/batch/shared.js";
 import { deterministicScript, llmConfig, llmWorkspace, sleep, writeConfig } from "./support/llm-helpers.js";
 
 /** Time moves only when the test says so; sleepers wake when it passes their deadline. */

@@ -12,12 +12,12 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { prepareBatch } from "../sim/batch/runner.js";
-import { QUEUE_NAME } from "../sim/batch/queue/connection.js";
-import { runQueuedBatch } from "../sim/batch/queue/coordinator.js";
-import type { AgoraEvent } from "../sim/events.js";
-import type { Checkpoint, Manifest } from "../sim/recorder.js";
-import { startRun } from "../sim/run.js";
+import { prepareBatch } from "../sim/app/batch/runner.js";
+import { QUEUE_NAME } from "../sim/app/batch/queue/connection.js";
+import { runQueuedBatch } from "../sim/app/batch/queue/coordinator.js";
+import type { AgoraEvent } from "../sim/core/events.js";
+import type { Checkpoint, Manifest } from "../sim/core/recorder.js";
+import { startRun } from "../sim/app/run.js";
 import { startFakeOpenAI, type FakeOpenAI } from "./support/fake-openai.js";
 import {
   deterministicScript,

@@ -4,8 +4,8 @@
  * there is no difference and small for a clear one. All draws are seeded.
  */
 import { describe, expect, it } from "vitest";
-import { Rng } from "../sim/rng.js";
-import { bootstrapMeanCI, compareMeans, mean, quantile, sd, summarise } from "../sim/report/stats.js";
+import { Rng } from "../sim/core/rng.js";
+import { bootstrapMeanCI, compareMeans, mean, quantile, sd, summarise } from "../sim/app/report/stats.js";
 
 const normals = (rng: Rng, n: number, mu: number, sigma: number): number[] => Array.from({ length: n }, () => mu + sigma * rng.normal());
 

@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Rng } from "../sim/rng.js";
-import { buildReport, type ReportResult } from "../sim/report/index.js";
-import { bootstrapMeanCI, compareMeans } from "../sim/report/stats.js";
-import { loadTables } from "../sim/report/tables.js";
+import { Rng } from "../sim/core/rng.js";
+import { buildReport, type ReportResult } from "../sim/app/report/index.js";
+import { bootstrapMeanCI, compareMeans } from "../sim/app/report/stats.js";
+import { loadTables } from "../sim/app/report/tables.js";
 import { FIXTURE_CONDITIONS, FIXTURE_GENERATIONS, FIXTURE_SECRET, writeBatchFixture, type FixtureRun } from "./support/batch-fixture.js";
 import { runCli, tempDir, writeConfig } from "./support/llm-helpers.js";
 

@@ -7,9 +7,9 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BatchFile } from "../sim/batch/batch-file.js";
-import { prepareBatch, runBatch, type BatchResult } from "../sim/batch/runner.js";
-import { readCheckpoint, type Manifest } from "../sim/recorder.js";
+import type { BatchFile } from "../sim/app/batch/batch-file.js";
+import { prepareBatch, runBatch, type BatchResult } from "../sim/app/batch/runner.js";
+import { readCheckpoint, type Manifest } from "../sim/core/recorder.js";
 import { readJson, runCli, sleep, spawnCli, tempDir, writeConfig } from "./support/llm-helpers.js";
 
 const tmp = tempDir("batch-resume");

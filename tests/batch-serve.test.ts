@@ -8,9 +8,9 @@
 import { join } from "node:path";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { BatchFile } from "../sim/batch/batch-file.js";
-import type { AgoraEvent } from "../sim/events.js";
-import type { BatchState, ControlAck, RunState, RunSummary, SubscribeAck } from "../sim/server/index.js";
+import type { BatchFile } from "../sim/app/batch/batch-file.js";
+import type { AgoraEvent } from "../sim/core/events.js";
+import type { BatchState, ControlAck, RunState, RunSummary, SubscribeAck } from "../sim/app/server/index.js";
 import { alive, viewerUrlOf } from "./support/browser.js";
 import { readJson, spawnCli, tempDir, writeConfig, type CliProcess } from "./support/llm-helpers.js";
 

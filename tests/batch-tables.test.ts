@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emptyTotals } from "../agents/ledger.js";
-import { newBatchFile, writeBatchFile } from "../sim/batch/batch-file.js";
-import { planBatch } from "../sim/batch/plan.js";
-import { prepareBatch, runBatch, type BatchResult } from "../sim/batch/runner.js";
-import { writeTables } from "../sim/batch/tables.js";
-import type { Manifest } from "../sim/recorder.js";
+import { newBatchFile, writeBatchFile } from "../sim/app/batch/batch-file.js";
+import { planBatch } from "../sim/app/batch/plan.js";
+import { prepareBatch, runBatch, type BatchResult } from "../sim/app/batch/runner.js";
+import { writeTables } from "../sim/app/batch/tables.js";
+import type { Manifest } from "../sim/core/recorder.js";
 import { readJson, readJsonlStrict, runCli, tempDir, writeConfig } from "./support/llm-helpers.js";
 
 const tmp = tempDir("batch-tables");

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Manifest } from "../sim/recorder.js";
-import type { AgoraEvent, EventOf } from "../sim/events.js";
+import type { Manifest } from "../sim/core/recorder.js";
+import type { AgoraEvent, EventOf } from "../sim/core/events.js";
 import {
   llmWorkspace,
   ofType,

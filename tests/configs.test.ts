@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { SCENARIOS } from "../scenarios/index.js";
-import { readConfigFile, resolveConfig } from "../sim/config.js";
+import { builtinScenarios } from "../sim/app/scenarios.js";
+import { readConfigFile, resolveConfig } from "../sim/core/config.js";
+
+const SCENARIOS = await builtinScenarios();
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const TMP = mkdtempSync(join(tmpdir(), "agora-configs-"));

@@ -2,8 +2,8 @@
  * The step gate the engine's beforeStep awaits: pause, single steps, speed and Ctrl-C while paused.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { StepGate } from "../sim/control.js";
-import { InterruptedError } from "../sim/engine.js";
+import { StepGate } from "../sim/app/control.js";
+import { InterruptedError } from "../sim/core/engine.js";
 
 /** Lets pending promise callbacks and immediate timers run. */
 const settle = async () => {

@@ -6,10 +6,12 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SCENARIOS } from "../scenarios/index.js";
-import { readConfigFile, resolveConfig } from "../sim/config.js";
-import { startRun } from "../sim/run.js";
+import { builtinScenarios } from "../sim/app/scenarios.js";
+import { readConfigFile, resolveConfig } from "../sim/core/config.js";
+import { startRun } from "../sim/app/run.js";
 import { ROOT, runCli, tempDir, writeConfig } from "./support/llm-helpers.js";
+
+const SCENARIOS = await builtinScenarios();
 
 const tmp = tempDir("debate-config");
 afterAll(() => tmp.cleanup());

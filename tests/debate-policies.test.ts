@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { stableView } from "../sim/events.js";
+import { stableView } from "../sim/core/events.js";
 import { type DebateRun, debateConfig, interactionsOf, runDebate } from "./support/debate-helpers.js";
 import { tempDir } from "./support/llm-helpers.js";
 

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { isCorrect, normalizeAnswer, readAnswer } from "../scenarios/debate/answers.js";
 import { generateArithmetic } from "../scenarios/debate/arithmetic.js";
 import { loadQuestions, questionSourceSchema, type Question, type QuestionSource } from "../scenarios/debate/questions.js";
-import { ConfigError } from "../sim/errors.js";
-import { Rng } from "../sim/rng.js";
+import { ConfigError } from "../sim/core/errors.js";
+import { Rng } from "../sim/core/rng.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = join(ROOT, "tests/fixtures/debate");

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AgoraEvent } from "../sim/events.js";
-import type { Manifest } from "../sim/recorder.js";
+import type { AgoraEvent } from "../sim/core/events.js";
+import type { Manifest } from "../sim/core/recorder.js";
 import { FAKE_ENV, debateWorkspace, interactionsOf, runDebate } from "./support/debate-helpers.js";
 import { peekEvents, readEvents, readJson, runCli, spawnCli, stableEvents, waitForEvents, writeConfig } from "./support/llm-helpers.js";
 

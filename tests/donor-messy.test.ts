@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgoraEvent } from "../sim/events.js";
+import type { AgoraEvent } from "../sim/core/events.js";
 import { interactions, type AgentRow } from "./support/donor-helpers.js";
 import { contextExceeded, messyScript, startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Script } from "./support/fake-openai.js";
 import {

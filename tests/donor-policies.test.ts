@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseDonation, parseStrategy, type Punishment } from "../scenarios/donor-game/parse.js";
 import { DONOR_POLICIES, type DonationState } from "../scenarios/donor-game/policies.js";
 import type { TraceEntry } from "../scenarios/donor-game/trace.js";
-import { Rng } from "../sim/rng.js";
+import { Rng } from "../sim/core/rng.js";
 import { interactions, runDonor, scratch } from "./support/donor-helpers.js";
 
 type Params = Record<string, unknown>;

@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EventOf } from "../sim/events.js";
-import { startRun } from "../sim/run.js";
+import type { EventOf } from "../sim/core/events.js";
+import { startRun } from "../sim/app/run.js";
 import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI } from "./support/fake-openai.js";
 import { deterministicScript, isStrategyRequest, llmConfig, ofType, readEvents, readJsonlStrict, strategyName, tempDir, writeConfig } from "./support/llm-helpers.js";
 

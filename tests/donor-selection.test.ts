@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gini } from "../scenarios/donor-game/metrics.js";
 import { codeSchedule } from "../scenarios/donor-game/schedule.js";
-import type { AgoraEvent } from "../sim/events.js";
+import type { AgoraEvent } from "../sim/core/events.js";
 import { interactions, ofType, runDonor, scratch, type AgentRow, type DonorRun, type Interaction } from "./support/donor-helpers.js";
 
 const dir = scratch();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../sim/errors.js";
-import { buildGraph, type Graph, type GraphConfigInput } from "../sim/graph/index.js";
-import { Rng } from "../sim/rng.js";
+import { ConfigError } from "../sim/core/errors.js";
+import { buildGraph, type Graph, type GraphConfigInput } from "../sim/core/graph/index.js";
+import { Rng } from "../sim/core/rng.js";
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `a${i}`);
 const build = (config: GraphConfigInput, n: number) => buildGraph(config, ids(n), new Rng(1));

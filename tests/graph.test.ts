@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../sim/errors.js";
-import { areAdjacent, buildGraph, Graph, graphConfigSchema, graphStats, type GraphConfigInput } from "../sim/graph/index.js";
-import { Rng } from "../sim/rng.js";
+import { ConfigError } from "../sim/core/errors.js";
+import { areAdjacent, buildGraph, Graph, graphConfigSchema, graphStats, type GraphConfigInput } from "../sim/core/graph/index.js";
+import { Rng } from "../sim/core/rng.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/graphs/", import.meta.url));
 const agents = (n: number) => Array.from({ length: n }, (_, i) => `agent-${i}`);

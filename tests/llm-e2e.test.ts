@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { llmCacheKey, type ChatMessage } from "../agents/mind-runtime.js";
 import { profileSchema } from "../agents/profiles.js";
 import { donorGame } from "../scenarios/donor-game/scenario.js";
-import type { AgoraEvent, EventOf } from "../sim/events.js";
-import { resumeRun, startRun, type RunResult } from "../sim/run.js";
+import type { AgoraEvent, EventOf } from "../sim/core/events.js";
+import { resumeRun, startRun, type RunResult } from "../sim/app/run.js";
 import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply } from "./support/fake-openai.js";
 import {
   deterministicScript,

@@ -15,9 +15,9 @@ import { callIdentity, callSeed, llmCacheKey, MindRuntime, type ChatMessage, typ
 import { profileSchema, type Profile } from "../agents/profiles.js";
 import { ResponseCache } from "../agents/response-cache.js";
 import { withRetries } from "../agents/retry.js";
-import { unusableText } from "../sim/cli/progress.js";
-import type { EventInput } from "../sim/events.js";
-import { Rng } from "../sim/rng.js";
+import { unusableText } from "../sim/app/cli/progress.js";
+import type { EventInput } from "../sim/core/events.js";
+import { Rng } from "../sim/core/rng.js";
 import { contextExceeded, messyScript, startFakeOpenAI, type FakeOpenAI, type InferenceServer, type Script } from "./support/fake-openai.js";
 import { ROOT, tempDir } from "./support/llm-helpers.js";
 
@@ -207,8 +207,8 @@ describe("bounded calls and visible truncation", () => {
   });
 
   it("gives profiles without maxTokens the scenario's default, in every shipped LLM config too", async () => {
-    const { resolveConfig } = await import("../sim/config.js");
-    const { SCENARIOS } = await import("../scenarios/index.js");
+    const { resolveConfig } = await import("../sim/core/config.js");
+    const SCENARIOS = await (await import("../sim/app/scenarios.js")).builtinScenarios();
     const loaded = resolveConfig({ scenario: "donor-game", profiles: { p: { model: "m" } }, population: { size: 2, minds: [{ count: 2, profile: "p" }] } }, SCENARIOS);
     expect(loaded.profiles.p!.maxTokens).toBe(SCENARIOS["donor-game"]!.defaultMaxTokens);
 

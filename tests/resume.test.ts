@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AgoraEvent } from "../sim/events.js";
-import type { Checkpoint, Manifest } from "../sim/recorder.js";
+import type { AgoraEvent } from "../sim/core/events.js";
+import type { Checkpoint, Manifest } from "../sim/core/recorder.js";
 import {
   llmWorkspace,
   ofType,

@@ -8,11 +8,11 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { io, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { StepGate } from "../sim/control.js";
-import type { AgoraEvent } from "../sim/events.js";
-import { startRun, type RunResult } from "../sim/run.js";
-import { readHistoryChunk } from "../sim/server/history.js";
-import { LiveRun, startServer, type AgoraServer, type ControlAck, type RunState, type RunSummary, type ServerOptions, type SubscribeAck } from "../sim/server/index.js";
+import { StepGate } from "../sim/app/control.js";
+import type { AgoraEvent } from "../sim/core/events.js";
+import { startRun, type RunResult } from "../sim/app/run.js";
+import { readHistoryChunk } from "../sim/app/server/history.js";
+import { LiveRun, startServer, type AgoraServer, type ControlAck, type RunState, type RunSummary, type ServerOptions, type SubscribeAck } from "../sim/app/server/index.js";
 import { readEvents, sleep, spawnCli, tempDir, writeConfig, type CliProcess } from "./support/llm-helpers.js";
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { SCENARIOS } from "../scenarios/index.js";
+import { builtinScenarios } from "../sim/app/scenarios.js";
 import { slotSetups } from "../scenarios/transmission/setup.js";
 import { transmissionConfigSchema } from "../scenarios/transmission/config.js";
 import { TRANSMISSION_POLICIES, type TextState } from "../scenarios/transmission/policies.js";
-import { resolveConfig } from "../sim/config.js";
-import { Rng } from "../sim/rng.js";
+import { resolveConfig } from "../sim/core/config.js";
+import { Rng } from "../sim/core/rng.js";
+
+const SCENARIOS = await builtinScenarios();
 
 const config = (transmission: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   scenario: "transmission",

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AgoraEvent } from "../sim/events.js";
+import type { AgoraEvent } from "../sim/core/events.js";
 import { ofType, readEvents, runCli, writeConfig } from "./support/llm-helpers.js";
 import { distinctPersonas, promptsByStory, receivedTexts, storyWorkspace, textsWritten, transmissionLlmConfig } from "./support/transmission-helpers.js";
 

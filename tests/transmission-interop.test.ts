@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgoraEvent } from "../sim/events.js";
-import { startRun } from "../sim/run.js";
-import { startServer } from "../sim/server/index.js";
+import type { AgoraEvent } from "../sim/core/events.js";
+import { startRun } from "../sim/app/run.js";
+import { startServer } from "../sim/app/server/index.js";
 import {
   exportLlmCulture,
   importLlmCulture,

@@ -15,7 +15,7 @@ import { gunningFog, sentences, words } from "../scenarios/transmission/metrics/
 import { positivity } from "../scenarios/transmission/metrics/sentiment.js";
 import { ENGLISH_STOP_WORDS } from "../scenarios/transmission/metrics/stop-words.js";
 import { cosine, TfidfModel, tfidfVectors, tokenize } from "../scenarios/transmission/metrics/tfidf.js";
-import { Rng } from "../sim/rng.js";
+import { Rng } from "../sim/core/rng.js";
 import { fakeEmbedding, startFakeOpenAI } from "./support/fake-openai.js";
 import { tempDir } from "./support/llm-helpers.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { transmissionConfigSchema } from "../scenarios/transmission/config.js";
 import { chooseInputs, inNeighbours, turnoverSlots, type Candidate } from "../scenarios/transmission/social-learning.js";
-import { buildGraph } from "../sim/graph/index.js";
-import { Rng } from "../sim/rng.js";
+import { buildGraph } from "../sim/core/graph/index.js";
+import { Rng } from "../sim/core/rng.js";
 
 const ids = ["a", "b", "c", "d", "e", "f"];
 const slotIndex = new Map(ids.map((id, i) => [id, i]));

@@ -5,7 +5,7 @@
  * pure and batching-independent like the reducer it hooks into.
  */
 import { describe, expect, it } from "vitest";
-import type { AgoraEvent } from "../sim/events.js";
+import type { AgoraEvent } from "../sim/core/events.js";
 import {
   ANSWER_COLORS,
   MAX_ENTRIES,

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgoraEvent, EventOf } from "../sim/events.js";
+import type { AgoraEvent, EventOf } from "../sim/core/events.js";
 import { initialState, reduce, reduceAll, type ViewerState } from "../viewer/src/state/reducer.js";
 import { currentAgents, currentResources, filterLog, generationSeries, roundSeries, usageSeries } from "../viewer/src/state/selectors.js";
 import { Timeline } from "../viewer/src/state/timeline.js";

@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import type { AgoraEvent } from "../sim/events.js";
+import type { AgoraEvent } from "../sim/core/events.js";
 import { ANSWER_COLORS, DEBATE_KINDS, verdictOf } from "../viewer/src/scenarios/debate.js";
 import { alive, chromiumSuite, nodeAttributes, nodePoint, snap, viewerUrlOf } from "./support/browser.js";
 import { readEvents, runCli, spawnCli, tempDir, type CliProcess } from "./support/llm-helpers.js";

@@ -5,7 +5,7 @@
  * the fold's purity, batching independence and bounds.
  */
 import { describe, expect, it } from "vitest";
-import type { AgoraEvent } from "../sim/events.js";
+import type { AgoraEvent } from "../sim/core/events.js";
 import { viewFor } from "../viewer/src/scenarios/index.js";
 import {
   MAX_GENERATIONS,

@@ -3,7 +3,7 @@
  * Game's colouring and descriptions, the fixed graph layout, event summaries and mind labels.
  */
 import { describe, expect, it } from "vitest";
-import type { AgoraEvent } from "../sim/events.js";
+import type { AgoraEvent } from "../sim/core/events.js";
 import { CategoryColors, fractionColor } from "../viewer/src/colors.js";
 import { describeEvent } from "../viewer/src/describe.js";
 import { describeMind } from "../viewer/src/format.js";

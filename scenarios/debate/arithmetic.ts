@@ -1,4 +1,4 @@
-import type { Rng } from "../../sim/rng.js";
+import type { Rng } from "../../sim/core/rng.js";
 import type { Question } from "./questions.js";
 
 /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ConfigError } from "../../sim/errors.js";
-import { parseOrThrow } from "../../sim/config.js";
+import { ConfigError } from "../../sim/core/errors.js";
+import { parseOrThrow } from "../../sim/core/config.js";
 import { DEBATE_POLICIES } from "./policies.js";
 import { questionSourceSchema } from "./questions.js";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
-import { ConfigError } from "../../sim/errors.js";
+import { ConfigError } from "../../sim/core/errors.js";
 import { isCorrect, normalizeAnswer } from "./answers.js";
 import type { Question } from "./questions.js";
 

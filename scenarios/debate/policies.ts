@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { PolicyDefinition, PolicyRegistry } from "../../agents/minds.js";
-import type { Rng } from "../../sim/rng.js";
+import type { Rng } from "../../sim/core/rng.js";
 import { normalizeAnswer } from "./answers.js";
 import { vote } from "./metrics.js";
 import type { Question } from "./questions.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { renderTemplate } from "../../sim/prompt-template.js";
+import { renderTemplate } from "../../sim/core/prompt-template.js";
 import type { Question } from "./questions.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "prompts");

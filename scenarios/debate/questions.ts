@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import type { Rng } from "../../sim/rng.js";
+import type { Rng } from "../../sim/core/rng.js";
 import { generateArithmetic } from "./arithmetic.js";
 import { QUESTION_FORMATS, type QuestionFormat, readQuestionFile } from "./loaders.js";
 

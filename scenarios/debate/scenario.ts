@@ -1,5 +1,5 @@
 import type { MindSpec } from "../../agents/minds.js";
-import type { Scenario, StepDef } from "../../sim/scenario.js";
+import { defineScenario, type StepDef } from "../../sim/core/scenario.js";
 import { checkDebateConfig, debateConfigSchema, type DebateConfig, type RoleMind } from "./config.js";
 import { debaterAccuracy, nextPopulation, select, writeAdvice } from "./evolution.js";
 import { madRound } from "./mad.js";
@@ -79,7 +79,7 @@ async function playRound(ctx: Ctx, population: DebatePopulation, qr: QuestionRun
   });
 }
 
-export const debate: Scenario<DebateConfig, DebatePopulation, DebateWork> = {
+export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>({
   id: "debate",
   configKey: "debate",
   configSchema: debateConfigSchema,
@@ -180,4 +180,4 @@ export const debate: Scenario<DebateConfig, DebatePopulation, DebateWork> = {
       scores,
     };
   },
-};
+});

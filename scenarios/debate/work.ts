@@ -1,7 +1,7 @@
 import type { FitRule } from "../../agents/context-fit.js";
 import type { ChatMessage } from "../../agents/mind-runtime.js";
 import type { MindSpec } from "../../agents/minds.js";
-import type { StepContext } from "../../sim/scenario.js";
+import type { StepContext } from "../../sim/core/scenario.js";
 import { isCorrect, readAnswer } from "./answers.js";
 import type { DebateConfig } from "./config.js";
 import type { AnswerState, JudgeState } from "./policies.js";

@@ -1,4 +1,4 @@
-import { mean as meanOrNull } from "../../sim/report/stats.js";
+import { mean as meanOrNull } from "../../sim/app/report/stats.js";
 
 /** Mean that reads 0 for an empty set (resources; decision metrics use the null-for-none mean). */
 export const mean = (xs: readonly number[]): number => meanOrNull(xs) ?? 0;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { PolicyDefinition, PolicyRegistry } from "../../agents/minds.js";
 import type { PolicyDecisionInput } from "../../agents/policy-chat-model.js";
-import type { Rng } from "../../sim/rng.js";
+import type { Rng } from "../../sim/core/rng.js";
 import type { TraceEntry } from "./trace.js";
 
 /** What a policy sees when it is a donor: the same facts the donation prompt states. */

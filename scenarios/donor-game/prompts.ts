@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { renderTemplate } from "../../sim/prompt-template.js";
+import { renderTemplate } from "../../sim/core/prompt-template.js";
 import { parse as parseYaml } from "yaml";
 import type { DonorGameConfig } from "./config.js";
 import type { TraceEntry } from "./trace.js";

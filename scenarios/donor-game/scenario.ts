@@ -1,10 +1,10 @@
 import type { MindSpec } from "../../agents/minds.js";
 import type { ChatMessage } from "../../agents/mind-runtime.js";
-import { ConfigError } from "../../sim/errors.js";
-import type { AgentInfo } from "../../sim/events.js";
-import { areAdjacent } from "../../sim/graph/index.js";
-import { mean as meanOrNull } from "../../sim/report/stats.js";
-import type { Scenario, StepContext, StepDef } from "../../sim/scenario.js";
+import { ConfigError } from "../../sim/core/errors.js";
+import type { AgentInfo } from "../../sim/core/events.js";
+import { areAdjacent } from "../../sim/core/graph/index.js";
+import { mean as meanOrNull } from "../../sim/app/report/stats.js";
+import { defineScenario, type StepContext, type StepDef } from "../../sim/core/scenario.js";
 import { donorGameConfigSchema, type DonorGameConfig } from "./config.js";
 import { gini, mean } from "./metrics.js";
 import { parseDonation, parseStrategy, type DonorAction } from "./parse.js";
@@ -234,7 +234,7 @@ function playRound(ctx: Ctx, work: DonorWork, games: GameState[], round: number)
     });
 }
 
-export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = {
+export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorWork>({
   id: "donor-game",
   configKey: "donorGame",
   configSchema: donorGameConfigSchema,
@@ -364,4 +364,4 @@ export const donorGame: Scenario<DonorGameConfig, DonorPopulation, DonorWork> = 
         };
     return { population: next, metrics, agentRows, survivors, removed, created: newborns.map((a) => a.id), scores };
   },
-};
+});

@@ -1,5 +1,5 @@
-import { ConfigError } from "../../sim/errors.js";
-import type { GraphConfig } from "../../sim/graph/index.js";
+import { ConfigError } from "../../sim/core/errors.js";
+import type { GraphConfig } from "../../sim/core/graph/index.js";
 import type { TransmissionConfig } from "./config.js";
 
 /**

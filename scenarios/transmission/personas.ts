@@ -1,4 +1,4 @@
-import { ConfigError } from "../../sim/errors.js";
+import { ConfigError } from "../../sim/core/errors.js";
 
 /**
  * Persona texts put before an agent's instruction. The non-neutral ones are LLM-Culture's

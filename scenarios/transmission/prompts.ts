@@ -1,4 +1,4 @@
-import { renderTemplate } from "../../sim/prompt-template.js";
+import { renderTemplate } from "../../sim/core/prompt-template.js";
 
 /** One received text as a layout sees it. */
 export interface PromptText {

@@ -1,7 +1,8 @@
+import { llmCultureCommands } from "./interop/cli.js";
 import { estimatePromptTokens } from "../../agents/context-fit.js";
 import type { MindSpec } from "../../agents/minds.js";
-import { ConfigError } from "../../sim/errors.js";
-import type { Scenario, StepContext } from "../../sim/scenario.js";
+import { ConfigError } from "../../sim/core/errors.js";
+import { defineScenario, type StepContext } from "../../sim/core/scenario.js";
 import { dropTexts, readText, TEXT_SCHEMA, type ReadText } from "./answers.js";
 import { chainLayout, checkChainGraph, checkChainLength, writerIndex, type ChainLayout } from "./chains.js";
 import { transmissionConfigSchema, type TransmissionConfig } from "./config.js";
@@ -210,11 +211,12 @@ function usableTexts(written: readonly Written[]): HistoryText[] {
   return written.flatMap((w) => (w.text === null ? [] : [{ agentId: w.agentId, slot: w.slot, text: w.text, ...(w.chain !== undefined ? { chain: w.chain } : {}) }]));
 }
 
-export const transmission: Scenario<TransmissionConfig, TransmissionPopulation, Work> = {
+export const transmission = defineScenario<TransmissionConfig, TransmissionPopulation, Work>({
   id: "transmission",
   configKey: "transmission",
   configSchema: transmissionConfigSchema,
   policies: TRANSMISSION_POLICIES,
+  commands: llmCultureCommands,
   // A story of a few hundred words with room to spare; LLM-Culture's llama.cpp backend asked for 512.
   defaultMaxTokens: 1024,
   unusableCounts: ["textsUnusable"],
@@ -373,4 +375,4 @@ export const transmission: Scenario<TransmissionConfig, TransmissionPopulation, 
       scores: {},
     };
   },
-};
+});

@@ -1,4 +1,4 @@
-import { ConfigError } from "../../sim/errors.js";
+import { ConfigError } from "../../sim/core/errors.js";
 import type { TransmissionConfig } from "./config.js";
 import { resolvePersona, type Persona } from "./personas.js";
 import { INITIAL_PROMPTS, LAYOUTS, resolveTemplate, TRANSFORMATIONS, type Template } from "./transformations.js";

@@ -1,5 +1,5 @@
 import type { AbstractGraph as Graph } from "graphology-types";
-import type { Rng } from "../../sim/rng.js";
+import type { Rng } from "../../sim/core/rng.js";
 import type { TransmissionConfig } from "./config.js";
 import { cosine, tfidfVectors } from "./metrics/tfidf.js";
 

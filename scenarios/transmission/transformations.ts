@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "../../sim/errors.js";
+import { ConfigError } from "../../sim/core/errors.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "prompts");
 // Files end with a newline that is not part of the prompt.

@@ -7,9 +7,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { emptyTotals } from "../../agents/ledger.js";
-import { countRuns, type BatchFile } from "../../sim/batch/batch-file.js";
-import type { BatchRunStatus } from "../../sim/batch/rows.js";
-import { Rng } from "../../sim/rng.js";
+import { countRuns, type BatchFile } from "../../sim/app/batch/batch-file.js";
+import type { BatchRunStatus } from "../../sim/app/batch/rows.js";
+import { Rng } from "../../sim/core/rng.js";
 
 export const FIXTURE_SECRET = "sk-fixture-SECRET-0123456789";
 export const FIXTURE_CONDITIONS = ["donorGame.punishment=none", "donorGame.punishment=costly"] as const;

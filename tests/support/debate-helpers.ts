@@ -7,8 +7,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
-import type { AgoraEvent, EventOf } from "../../sim/events.js";
-import { startRun } from "../../sim/run.js";
+import type { AgoraEvent, EventOf } from "../../sim/core/events.js";
+import { startRun } from "../../sim/app/run.js";
 import { type ChatRequestRecord, type Script, startFakeOpenAI } from "./fake-openai.js";
 import { type CliResult, ofType, readEvents, readJsonlStrict, runCli, tempDir, writeConfig } from "./llm-helpers.js";
 

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import type { AgoraEvent, EventOf } from "../../sim/events.js";
-import { startRun, type RunResult } from "../../sim/run.js";
+import type { AgoraEvent, EventOf } from "../../sim/core/events.js";
+import { startRun, type RunResult } from "../../sim/app/run.js";
 
 /** A scratch directory for one test file; `cleanup` removes it. */
 export function scratch(prefix = "agora-donor-"): { root: string; cleanup: () => void } {

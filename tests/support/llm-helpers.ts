@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { stringify as toYaml } from "yaml";
-import { stableView, type AgoraEvent } from "../../sim/events.js";
+import { stableView, type AgoraEvent } from "../../sim/core/events.js";
 import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply, type Script } from "./fake-openai.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { afterEach } from "vitest";
-import type { AgoraEvent } from "../../sim/events.js";
+import type { AgoraEvent } from "../../sim/core/events.js";
 import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply } from "./fake-openai.js";
 import { ofType, tempDir, usageFor } from "./llm-helpers.js";
 

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AgoraEvent, EventInput, MindInfo, TimeCoords } from "../../sim/events.js";
+import type { AgoraEvent, EventInput, MindInfo, TimeCoords } from "../../sim/core/events.js";
 
 const AT = "2026-01-01T00:00:00.000Z";
 const POLICY: MindInfo = { kind: "policy", name: "solver", params: { p: 0.6 } };

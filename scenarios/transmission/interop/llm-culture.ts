@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { emptyTotals } from "../../../agents/ledger.js";
-import { configHash, type ResolvedConfig } from "../../../sim/config.js";
-import { describeValue } from "../../../sim/errors.js";
-import { EVENT_VERSION, type AgoraEvent, type EventInput, type MindInfo, type SerializedGraph } from "../../../sim/events.js";
-import { buildGraph, graphStats } from "../../../sim/graph/index.js";
-import { FILES, readJsonLines, RunRecorder, type Manifest } from "../../../sim/recorder.js";
-import { Rng } from "../../../sim/rng.js";
-import { AGORA_VERSION, gitCommit } from "../../../sim/version.js";
+import { configHash, type ResolvedConfig } from "../../../sim/core/config.js";
+import { describeValue, UsageError } from "../../../sim/core/errors.js";
+import { EVENT_VERSION, type AgoraEvent, type EventInput, type MindInfo, type SerializedGraph } from "../../../sim/core/events.js";
+import { buildGraph, graphStats } from "../../../sim/core/graph/index.js";
+import { FILES, readJsonLines, RunRecorder, type Manifest } from "../../../sim/core/recorder.js";
+import { Rng } from "../../../sim/core/rng.js";
+import { AGORA_VERSION, gitCommit } from "../../../sim/core/version.js";
 import { chainCount } from "../chains.js";
 import { transmissionConfigSchema, type TransmissionConfig } from "../config.js";
 import { resolvePersona } from "../personas.js";
@@ -31,7 +31,7 @@ export interface LlmCultureOutput {
 }
 
 /** A malformed LLM-Culture file, or a run that does not fit its layout: the message names the field (or flag) and the value found. */
-export class LlmCultureInputError extends Error {
+export class LlmCultureInputError extends UsageError {
   constructor(source: string, field: string, value: unknown, expected: string) {
     super(`${source}: ${field}: got ${describeValue(value)}, expected ${expected}`);
     this.name = "LlmCultureInputError";

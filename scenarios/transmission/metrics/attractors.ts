@@ -1,5 +1,5 @@
-import { quantile } from "../../../sim/report/stats.js";
-import type { Rng } from "../../../sim/rng.js";
+import { quantile } from "../../../sim/app/report/stats.js";
+import type { Rng } from "../../../sim/core/rng.js";
 
 export interface LinearFit {
   intercept: number;

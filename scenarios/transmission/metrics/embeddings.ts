@@ -1,7 +1,7 @@
 import { OpenAIEmbeddings } from "@langchain/openai";
 import { modelParameters, resolveApiKey, type Profile } from "../../../agents/profiles.js";
 import { cacheKey, type ResponseCache } from "../../../agents/response-cache.js";
-import { ConfigError } from "../../../sim/errors.js";
+import { ConfigError } from "../../../sim/core/errors.js";
 
 /** Texts in, one vector per text out (same order). */
 export type Embedder = (texts: readonly string[]) => Promise<number[][]>;

@@ -1,4 +1,4 @@
-/** The server protocol: the types are the server's own (sim/server/protocol.ts), shared, never copied. */
+/** The server protocol: the types are the server's own (sim/app/server/protocol.ts), shared, never copied. */
 export type {
   ControlAck,
   ControlAction,
@@ -7,7 +7,7 @@ export type {
   RunSummary,
   SubscribeAck,
   SubscribeRequest,
-} from "../../../sim/server/protocol.js";
+} from "../../../sim/app/server/protocol.js";
 
 export const SPEEDS: { value: number; label: string }[] = [
   { value: 1, label: "1 step/s" },

@@ -4,7 +4,7 @@
  * the reducer copies what a batch touches and shares the rest, so any state can be kept as a
  * snapshot and compared by reference in React.
  */
-import type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoords } from "../../../sim/events.js";
+import type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoords } from "../../../sim/core/events.js";
 
 export type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoords };
 

@@ -4,7 +4,7 @@
  * generation gets a gap there).
  */
 import type uPlot from "uplot";
-import type { BatchSeries } from "../../../../sim/server/batch-protocol.js";
+import type { BatchSeries } from "../../../../sim/app/server/batch-protocol.js";
 import { PALETTE } from "../../colors.js";
 import type { Aligned } from "../../state/selectors.js";
 

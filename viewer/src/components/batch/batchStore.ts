@@ -6,7 +6,7 @@
  */
 import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
-import type { BatchState } from "../../../../sim/server/batch-protocol.js";
+import type { BatchState } from "../../../../sim/app/server/batch-protocol.js";
 import { selectRun } from "../../net/client.js";
 
 export interface BatchStore {

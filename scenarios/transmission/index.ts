@@ -1,0 +1,2 @@
+/** The scenario this folder defines: its default export is what the CLI and viewer load. */
+export { transmission as default } from "./scenario.js";

@@ -1,0 +1,177 @@
+/**
+ * `agora batch ... --queue redis://HOST:PORT`: enqueues one job per run of the plan, follows the
+ * workers' progress through QueueEvents, collects each job's summary row into batch.json, and
+ * writes the same tables as a local batch.
+ */
+import { basename, resolve } from "node:path";
+import { Job, Queue, QueueEvents } from "bullmq";
+import { emptyTotals, type Totals } from "../../../../agents/ledger.js";
+import { ConfigError } from "../../../core/errors.js";
+import { applyRow, batchOutcome, newBatchFile, readBatchFile, writeBatchFile, type BatchFile } from "../batch-file.js";
+import type { RunSpec } from "../plan.js";
+import { runRow, type SummaryRow } from "../rows.js";
+import type { BatchObserver, BatchPlan, BatchResult } from "../runner.js";
+import { writeTables } from "../tables.js";
+import { connectAll, disconnectAll, JOB_ATTEMPTS, JOB_BACKOFF_MS, jobId, QUEUE_NAME, type RunJobData, type RunJobResult } from "./connection.js";
+
+export interface QueuedBatchOptions {
+  queue: URL;
+  /** The batch directory: batch.json and the tables. Workers write the runs to <their --out>/<its name>/runs. */
+  out: string;
+  retryFailed?: boolean;
+  /** Batch-wide caps need one budget in one process: refused with --queue. */
+  maxCost?: number;
+  maxCalls?: number;
+  signal?: AbortSignal;
+  observer?: BatchObserver;
+  /** Told once batch.json exists (the progress display reads the file and the totals). */
+  onFile?: (file: BatchFile, totals: () => Totals) => void;
+  /** Tries per run (default JOB_ATTEMPTS) and the first retry's delay (default JOB_BACKOFF_MS, doubling after). */
+  attempts?: number;
+  backoffMs?: number;
+  /** How often job states are read back, besides the events (events may be missed across a reconnect). */
+  pollMs?: number;
+}
+
+export interface QueuedBatchResult extends BatchResult {
+  /** Jobs this call added to the queue (the others existed already: the batch was enqueued before). */
+  added: number;
+}
+
+const FINAL = new Set(["completed", "failed"]);
+
+/** Whether a queued job is this run (not a run of an earlier batch that had the same name and another config). */
+const sameConfig = (job: Job<RunJobData>, spec: RunSpec): boolean => JSON.stringify(job.data.spec.raw) === JSON.stringify(spec.raw);
+
+/** The LLM use of the collected rows (what batch.json's totals and the progress line show). */
+function rowTotals(rows: Iterable<SummaryRow>): Totals {
+  const totals = emptyTotals();
+  for (const row of rows) {
+    totals.calls += row.llm_calls;
+    totals.tokensIn += row.tokens_in;
+    totals.tokensOut += row.tokens_out;
+    totals.cost += row.cost ?? 0;
+  }
+  totals.cost = Math.round(totals.cost * 1e9) / 1e9;
+  return totals;
+}
+
+export async function runQueuedBatch(plan: BatchPlan, options: QueuedBatchOptions): Promise<QueuedBatchResult> {
+  if (options.maxCost !== undefined || options.maxCalls !== undefined) {
+    throw new ConfigError(options.maxCost !== undefined ? "--max-cost" : "--max-calls", options.maxCost ?? options.maxCalls, "no batch-wide cap with --queue (each worker has its own budget; set budget.maxCost or budget.maxCalls in the config for a per-run cap)");
+  }
+  const dir = resolve(options.out);
+  const previous = readBatchFile(dir);
+  const batchId = previous?.batchId ?? basename(dir);
+  const file = newBatchFile({ batchId, config: plan.configPath, grid: plan.grid, seeds: plan.seeds, specs: plan.specs, caps: {}, totals: emptyTotals() });
+  if (previous) file.createdAt = previous.createdAt;
+  const rows = new Map<string, SummaryRow>();
+  const byJob = new Map<string, RunSpec>(plan.specs.map((spec) => [jobId(batchId, spec), spec]));
+  const save = () => {
+    file.totals = rowTotals(rows.values());
+    writeBatchFile(dir, file);
+  };
+  options.onFile?.(file, () => file.totals);
+
+  const connections = await connectAll(options.queue, 2);
+  const queue = new Queue<RunJobData, RunJobResult>(QUEUE_NAME, { connection: connections[0]! });
+  const events = new QueueEvents(QUEUE_NAME, { connection: connections[1]! });
+  // Connection trouble shows in the commands that fail; the emitters' own reports would only repeat it.
+  queue.on("error", () => undefined);
+  events.on("error", () => undefined);
+  let settle: () => void = () => undefined;
+  const allDone = new Promise<void>((r) => (settle = r));
+  const { observer } = options;
+
+  const finish = (spec: RunSpec, row: SummaryRow) => {
+    if (rows.has(spec.id)) return;
+    rows.set(spec.id, row);
+    applyRow(file, row);
+    save();
+    observer?.onRunEnd?.(spec, row);
+    if (rows.size === plan.specs.length) settle();
+  };
+  /** Reads a job back; a finished one gives its row (a job that failed for good: a failed row with its reason). */
+  const check = async (id: string): Promise<void> => {
+    const spec = byJob.get(id);
+    if (!spec || rows.has(spec.id)) return;
+    const job = await Job.fromId<RunJobData, RunJobResult>(queue, id);
+    if (!job) return;
+    if (!sameConfig(job, spec)) {
+      // The id was taken by an earlier batch of the same name with another config: never mix its result in.
+      const error = `the queue already holds job ${id} for another config (an earlier batch with the same --out name); use another --out`;
+      return finish(spec, runRow(spec, batchId, dir, { status: "failed", error }));
+    }
+    const state = await job.getState();
+    if (!FINAL.has(state)) return;
+    if (state === "completed" && job.returnvalue) finish(spec, job.returnvalue);
+    else finish(spec, runRow(spec, batchId, dir, { status: "failed", error: job.failedReason || "the job failed" }));
+  };
+
+  try {
+    events.on("active", ({ jobId: id }) => {
+      const spec = byJob.get(id);
+      const entry = spec && file.runs.find((r) => r.id === spec.id);
+      if (!spec || !entry || rows.has(spec.id)) return;
+      entry.status = "running";
+      save();
+      observer?.onRunBegin?.(spec, entry.generationsCompleted > 0 ? "resume" : "start");
+    });
+    events.on("progress", ({ jobId: id, data }) => {
+      const spec = byJob.get(id);
+      const entry = spec && file.runs.find((r) => r.id === spec.id);
+      const generation = (data as { generation?: unknown } | undefined)?.generation;
+      if (!spec || !entry || typeof generation !== "number") return;
+      entry.generationsCompleted = generation;
+      save();
+      observer?.onGeneration?.(spec, generation);
+    });
+    events.on("completed", ({ jobId: id }) => void check(id));
+    events.on("failed", ({ jobId: id }) => void check(id));
+    // Subscribed before the jobs are added, so no event of theirs is missed.
+    await events.waitUntilReady();
+    save();
+
+    const before = await queue.getJobCounts();
+    const jobs = await queue.addBulk(
+      plan.specs.map((spec) => ({
+        name: spec.id,
+        data: { batchId, spec, retryFailed: options.retryFailed ?? false },
+        opts: { jobId: jobId(batchId, spec), attempts: options.attempts ?? JOB_ATTEMPTS, backoff: { type: "exponential", delay: options.backoffMs ?? JOB_BACKOFF_MS } },
+      })),
+    );
+    const after = await queue.getJobCounts();
+    const added = Object.values(after).reduce((a, b) => a + b, 0) - Object.values(before).reduce((a, b) => a + b, 0);
+    if (options.retryFailed) {
+      // A job whose last try failed finished "completed" with a failed row (or "failed", if it stalled too often).
+      for (const added of jobs) {
+        const job = await Job.fromId<RunJobData, RunJobResult>(queue, added.id!);
+        const state = await job?.getState();
+        if (!job || !sameConfig(job, byJob.get(job.id!)!) || !(state === "failed" || (state === "completed" && job.returnvalue?.status === "failed"))) continue;
+        await job.updateData({ ...job.data, retryFailed: true });
+        await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+      }
+    }
+    for (const job of jobs) await check(job.id!);
+
+    const poll = setInterval(() => {
+      for (const id of byJob.keys()) void check(id).catch(() => undefined);
+    }, options.pollMs ?? 2_000);
+    const aborted = new Promise<void>((r) => options.signal?.addEventListener("abort", () => r(), { once: true }));
+    try {
+      await Promise.race([allDone, aborted]);
+    } finally {
+      clearInterval(poll);
+    }
+
+    const status = batchOutcome(file.runs, rows.size < plan.specs.length);
+    file.status = status;
+    save();
+    await writeTables(dir);
+    return { dir, file, rows: plan.specs.map((s) => rows.get(s.id) ?? runRow(s, batchId, dir)), status, added };
+  } finally {
+    await events.close().catch(() => undefined);
+    await queue.close().catch(() => undefined);
+    disconnectAll(connections);
+  }
+}

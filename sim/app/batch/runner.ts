@@ -1,0 +1,253 @@
+import { basename, dirname, extname, resolve } from "node:path";
+import pLimit from "p-limit";
+import type { Ledger } from "../../../agents/ledger.js";
+import type { RateLimiter } from "../../../agents/rate-limit.js";
+import { scenarioLookup } from "../scenarios.js";
+import { baseConfigSchema, parseOrThrow, readConfigFile, resolveConfig } from "../../core/config.js";
+import { ConfigError } from "../../core/errors.js";
+import type { RunHandle, RunOptions } from "../run.js";
+import type { LiveBatch } from "../server/batch-live.js";
+import { applyRow, batchOutcome, newBatchFile, readBatchFile, writeBatchFile, type BatchFile, type BatchStatus } from "./batch-file.js";
+import { mergeGrid, parseSeeds, planBatch, setPath, validatePlan, type GridAxis, type RunSpec } from "./plan.js";
+import { runOne } from "./run-one.js";
+import { readRunManifest, runDirOf, runRow, type SummaryRow } from "./rows.js";
+import { createSharedResources, priorSpend, profileLimits, type SharedResources } from "./shared.js";
+import { writeTables } from "./tables.js";
+
+/** What `agora batch` is asked: the config and the flags that shape the plan. */
+export interface BatchRequest {
+  configPath: string;
+  /** Seeds from --seeds (text or list); default: the config's batch.seeds, else its seed. */
+  seeds?: string | number[];
+  /** Axes from --grid; they add to (or replace, key by key) the config's batch.grid. */
+  grid?: GridAxis[];
+  cacheMode?: "off" | "read-write" | "replay";
+  /** Every LLM mind uses this profile (like `agora run --model`). */
+  model?: string;
+}
+
+export interface BatchPlan {
+  configPath: string;
+  raw: Record<string, unknown>;
+  grid: GridAxis[];
+  seeds: number[];
+  specs: RunSpec[];
+}
+
+/** Reads the config, expands grid x seeds and checks every condition's config: nothing runs if one is bad. */
+export function prepareBatch(request: BatchRequest): BatchPlan {
+  const configPath = resolve(request.configPath);
+  let raw = readConfigFile(configPath) as Record<string, unknown>;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) raw = {};
+  const section = parseOrThrow(baseConfigSchema.shape.batch, raw.batch, "batch");
+  const seeds =
+    request.seeds !== undefined
+      ? parseSeeds(request.seeds)
+      : section?.seeds !== undefined
+        ? parseSeeds(section.seeds, "batch.seeds")
+        : parseSeeds(typeof raw.seed === "number" ? raw.seed : 0, "seed");
+  const grid = mergeGrid(section?.grid, request.grid ?? []);
+  if (request.cacheMode) raw = setPath(raw, "cache.mode", request.cacheMode) as Record<string, unknown>;
+  if (request.model) raw = withModel(raw, request.model);
+  const specs = planBatch({ raw, configDir: dirname(configPath), grid, seeds });
+  validatePlan(specs);
+  return { configPath, raw, grid, seeds, specs };
+}
+
+/** --model: every LLM mind entry (profile or inline llm) on the named profile; policy entries unchanged. */
+function withModel(raw: Record<string, unknown>, profile: string): Record<string, unknown> {
+  const copy = structuredClone(raw);
+  const minds = (copy.population as { minds?: unknown } | undefined)?.minds;
+  if (Array.isArray(minds)) {
+    for (const entry of minds as Record<string, unknown>[]) {
+      if (entry && typeof entry === "object" && entry.policy === undefined) {
+        delete entry.llm;
+        entry.profile = profile;
+      }
+    }
+  }
+  return copy;
+}
+
+/** Default DIR: runs/<config name>-batch, so re-running the same command finds the same batch. */
+export const defaultBatchDir = (configPath: string): string => resolve("runs", `${basename(configPath, extname(configPath))}-batch`);
+
+/** Progress callbacks (the CLI's display; tests). */
+export interface BatchObserver {
+  onRunBegin?(spec: RunSpec, mode: "start" | "resume"): void;
+  onRunStart?(spec: RunSpec, handle: RunHandle): void;
+  onGeneration?(spec: RunSpec, generation: number): void;
+  onRunEnd?(spec: RunSpec, row: SummaryRow): void;
+  onRetry?(spec: RunSpec, info: Parameters<NonNullable<RunOptions["onRetry"]>>[0]): void;
+}
+
+export interface BatchOptions {
+  out: string;
+  /** Runs in progress at once. */
+  concurrency: number;
+  /** LLM calls in flight at once across all runs. */
+  llmConcurrency: number;
+  retryFailed?: boolean;
+  maxCost?: number;
+  maxCalls?: number;
+  signal?: AbortSignal;
+  observer?: BatchObserver;
+  env?: NodeJS.ProcessEnv;
+  /** Default: the in-process limiter over the profiles' rpm/tpm. */
+  rateLimiter?: RateLimiter;
+  /** Told once the shared resources exist (the progress display reads the batch budget's totals). */
+  onShared?: (shared: SharedResources, file: BatchFile) => void;
+  /** `agora batch --serve`: every run that starts or resumes is served live (streamed, pausable). */
+  live?: Pick<LiveBatch, "track">;
+}
+
+export interface BatchResult {
+  dir: string;
+  file: BatchFile;
+  rows: SummaryRow[];
+  status: Exclude<BatchStatus, "running">;
+}
+
+/** Documented in sim/app/batch/README.md. */
+export const BATCH_EXIT: Record<Exclude<BatchStatus, "running">, number> = { completed: 0, failed: 1, "budget-exhausted": 3, interrupted: 130 };
+
+/** True once the batch budget's caps are reached: the runs still to start would stop at their first call. */
+export function budgetReached(budget: Ledger | undefined): boolean {
+  if (!budget) return false;
+  const { maxCalls, maxCost } = budget.caps;
+  return (maxCalls !== undefined && budget.run.calls >= maxCalls) || (maxCost !== undefined && budget.run.cost >= maxCost);
+}
+
+/**
+ * Refuses a batch directory holding runs of another config (edited since, or another batch):
+ * skipping them as finished would mix two experiments in one table.
+ */
+function checkRunDirs(specs: readonly RunSpec[], dir: string): void {
+  const foreign = specs.filter((spec) => {
+    const manifest = readRunManifest(runDirOf(dir, spec.id));
+    return manifest !== null && manifest.configHash !== resolveConfig(spec.raw, scenarioLookup(spec.configDir), {}, spec.configDir).hash;
+  });
+  if (foreign.length > 0) {
+    throw new ConfigError("--out", dir, `a batch directory whose runs were made with this config, but ${foreign.length} run(s) there hold another config (e.g. runs/${foreign[0]!.id}); use another --out, or move them away`);
+  }
+}
+
+/**
+ * Runs a batch in this process: every run of the plan not yet completed (nor failed, unless
+ * retryFailed) is started or resumed, `concurrency` at a time, all sharing one LLM limit, rate
+ * limiter, budget and cache. batch.json and the tables are rewritten as runs progress and end.
+ */
+export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<BatchResult> {
+  const dir = resolve(options.out);
+  checkRunDirs(plan.specs, dir);
+  const previous = readBatchFile(dir);
+  const caps = { ...(options.maxCost !== undefined ? { maxCost: options.maxCost } : {}), ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}) };
+  const spentBefore = priorSpend(dir, plan.specs, options.retryFailed ?? false);
+  const file = newBatchFile({
+    batchId: previous?.batchId ?? basename(dir),
+    config: plan.configPath,
+    grid: plan.grid,
+    seeds: plan.seeds,
+    specs: plan.specs,
+    caps,
+    totals: spentBefore,
+  });
+  if (previous) file.createdAt = previous.createdAt;
+  const shared = createSharedResources({
+    llmConcurrency: options.llmConcurrency,
+    limits: profileLimits(plan.specs),
+    caps,
+    spentBefore,
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+  });
+  options.onShared?.(shared, file);
+
+  // Where each run stands according to its directory (and what a previous batch process recorded).
+  const rows = new Map<string, SummaryRow>();
+  for (const [i, spec] of plan.specs.entries()) {
+    const before = previous?.runs.find((r) => r.id === spec.id);
+    const row = runRow(spec, file.batchId, dir, before ? { status: before.status === "running" ? "pending" : before.status, error: before.error } : undefined);
+    rows.set(spec.id, row);
+    applyRow(file, row);
+    file.runs[i]!.status = row.status === "running" ? "interrupted" : row.status;
+  }
+  const save = () => {
+    file.totals = { ...shared.budget!.run };
+    file.budget.exhausted = budgetReached(shared.budget);
+    writeBatchFile(dir, file);
+  };
+  // Table refreshes coalesce: while one is being written, later requests make one more pass.
+  let tablesError: unknown;
+  let writing: Promise<void> | null = null;
+  let again = false;
+  const refreshTables = (): Promise<void> => {
+    if (writing) {
+      again = true;
+      return writing;
+    }
+    writing = (async () => {
+      do {
+        again = false;
+        await writeTables(dir).catch((error: unknown) => (tablesError = error));
+      } while (again);
+      writing = null;
+    })();
+    return writing;
+  };
+  save();
+  await refreshTables();
+
+  const todo = plan.specs.filter((spec) => {
+    const status = rows.get(spec.id)!.status;
+    return status !== "completed" && !(status === "failed" && !options.retryFailed);
+  });
+  const pool = pLimit(options.concurrency);
+  const { observer } = options;
+  await Promise.all(
+    todo.map((spec) =>
+      pool(async () => {
+        if (options.signal?.aborted) return;
+        const entry = file.runs.find((r) => r.id === spec.id)!;
+        entry.status = "running";
+        entry.error = null;
+        save();
+        const own: Pick<RunOptions, "onStart" | "hooks"> = {
+          onStart: (handle) => observer?.onRunStart?.(spec, handle),
+          hooks: {
+            onGenerationEnd: (info) => {
+              entry.generationsCompleted = info.generation;
+              save();
+              observer?.onGeneration?.(spec, info.generation);
+            },
+          },
+        };
+        const tracked = options.live?.track(spec.id, String((spec.raw as { scenario?: unknown }).scenario), dir, {
+          ...own,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        const row = await runOne(spec, dir, shared, {
+          batch: file.batchId,
+          retryFailed: options.retryFailed ?? false,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.env ? { env: options.env } : {}),
+          onBegin: (mode) => observer?.onRunBegin?.(spec, mode),
+          onRetry: (info) => observer?.onRetry?.(spec, info),
+          ...(tracked ? tracked.options : own),
+        });
+        tracked?.finish(row.status);
+        rows.set(spec.id, row);
+        applyRow(file, row);
+        save();
+        observer?.onRunEnd?.(spec, row);
+        void refreshTables();
+      }),
+    ),
+  );
+
+  const status = batchOutcome(file.runs, options.signal?.aborted ?? false);
+  file.status = status;
+  save();
+  await refreshTables();
+  if (tablesError) throw tablesError;
+  return { dir, file, rows: plan.specs.map((s) => rows.get(s.id)!), status };
+}

@@ -1,0 +1,142 @@
+import { dirname, resolve } from "node:path";
+import { type Command, Option } from "commander";
+import { baseConfigSchema, parseOrThrow, readConfigFile } from "../../core/config.js";
+import { ConfigError } from "../../core/errors.js";
+import { readBatchFile } from "../batch/batch-file.js";
+import { estimateBatch, formatEstimate } from "../batch/dry-run.js";
+import { parseGridFlag, type GridAxis } from "../batch/plan.js";
+import { BATCH_EXIT, defaultBatchDir, prepareBatch, runBatch } from "../batch/runner.js";
+import { writeTables } from "../batch/tables.js";
+import { preloadScenario } from "../scenarios.js";
+import { followQueuedBatch } from "../batch/queue/follow.js";
+import { watchBatch } from "../batch/watch.js";
+import { serveBatch, type LiveBatch } from "../server/batch-live.js";
+import { positive, requireServe, speed, untilSignal, UsageError, withServerFlags, type ServeFlags } from "./server-flags.js";
+
+export interface BatchFlags extends ServeFlags {
+  seeds?: string;
+  grid?: GridAxis[];
+  concurrency: number;
+  llmConcurrency?: number;
+  out?: string;
+  retryFailed?: boolean;
+  dryRun?: boolean;
+  tablesOnly?: boolean;
+  maxCost?: number;
+  maxCalls?: number;
+  cache?: "off" | "read-write" | "replay";
+  model?: string;
+  queue?: string;
+  serve?: boolean;
+  exitWhenDone?: boolean;
+  speed?: number;
+}
+
+const collectGrid = (value: string, previous: GridAxis[] = []): GridAxis[] => [...previous, parseGridFlag(value)];
+
+/** `agora batch CONFIG ...`: grid x seeds, resumable, with shared limits, budget and tables (sim/app/batch/README.md). */
+export function registerBatch(program: Command): Command {
+  const batch = program
+    .command("batch")
+    .description("run a grid of conditions x seeds (resumable), then write DIR/runs.* and DIR/metrics.* tables")
+    .argument("<config>", "YAML config file (may declare the batch in a batch: section)")
+    .option("--seeds <list>", "seeds: A..B (inclusive), 1,5,9, or both (default: batch.seeds, else the config's seed)")
+    .option("--grid <key=values>", "a condition axis: a config key path and comma-separated values (repeatable)", collectGrid)
+    .option("--concurrency <n>", "runs in progress at once", positive("--concurrency", true), 4)
+    .option("--llm-concurrency <n>", "LLM calls in flight at once across all runs (default: concurrency x llm.maxConcurrency)", positive("--llm-concurrency", true))
+    .option("--out <dir>", "batch directory (default runs/<config name>-batch)")
+    .option("--retry-failed", "run the failed runs again (resuming from their last checkpoint)")
+    .option("--dry-run", "estimate calls, tokens and cost from one run per condition on policy minds or the cache (replay); run nothing")
+    .option("--tables-only", "rebuild DIR's tables from batch.json and the run directories; run nothing")
+    .option("--max-cost <usd>", "batch-wide cap: stop runs cleanly once the batch's priced cost reaches this", positive("--max-cost", false))
+    .option("--max-calls <n>", "batch-wide cap on LLM calls across all runs", positive("--max-calls", true))
+    .addOption(new Option("--cache <mode>", "response cache mode for every run").choices(["off", "read-write", "replay"]))
+    .option("--model <profile>", "every LLM mind uses this profile")
+    .option("--queue <url>", "enqueue the runs on Redis (redis://HOST:PORT) for `agora worker`s and follow them, instead of running them here")
+    .option("--serve", "serve the batch page to the browser viewer while the batch runs, every active run live (until Ctrl-C unless --exit-when-done)");
+  return withServerFlags(batch, "batch")
+    .option("--speed <steps>", "with --serve: at most this many engine steps per second in each run (0 = unlimited; the viewer can change it)", speed)
+    .action(async (configPath: string, opts: BatchFlags) => {
+      requireServe(opts);
+      if (opts.speed !== undefined && !opts.serve) throw new UsageError("--speed needs --serve");
+      const runsNothing = opts.queue !== undefined ? "--queue" : opts.dryRun ? "--dry-run" : opts.tablesOnly ? "--tables-only" : undefined;
+      if (opts.serve && runsNothing) {
+        throw new UsageError(`--serve shows the runs this process executes, and with ${runsNothing} it executes none; watch the batch directory with \`agora serve --runs DIR\` instead`);
+      }
+      const out = resolve(opts.out ?? defaultBatchDir(configPath));
+      if (opts.tablesOnly) {
+        if (!readBatchFile(out)) throw new ConfigError("--out", out, "a batch directory holding batch.json (for --tables-only)");
+        const counts = await writeTables(out);
+        process.stdout.write(`tables: ${counts.runs} run row(s), ${counts.metrics} metrics row(s) in ${out}/{runs,metrics}.{parquet,csv}\n`);
+        return;
+      }
+      await preloadScenario(readConfigFile(configPath), dirname(resolve(configPath)));
+      const plan = prepareBatch({
+        configPath,
+        ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
+        ...(opts.grid ? { grid: opts.grid } : {}),
+        ...(opts.cache ? { cacheMode: opts.cache } : {}),
+        ...(opts.model ? { model: opts.model } : {}),
+      });
+      if (opts.dryRun) {
+        process.stdout.write(`${formatEstimate(await estimateBatch(plan, out), plan)}\n`);
+        return;
+      }
+      if (opts.queue !== undefined) {
+        process.exitCode = await followQueuedBatch(plan, out, { ...opts, queue: opts.queue });
+        return;
+      }
+      const perRun = parseOrThrow(baseConfigSchema.shape.llm, (readConfigFile(configPath) as { llm?: unknown }).llm, "llm").maxConcurrency;
+      const llmConcurrency = opts.llmConcurrency ?? opts.concurrency * perRun;
+      if (!opts.serve) {
+        process.exitCode = await execute(plan, out, opts, llmConcurrency);
+        return;
+      }
+      const live = await serveBatch(out, {
+        ...(opts.host !== undefined ? { host: opts.host } : {}),
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        ...(opts.token !== undefined ? { token: opts.token } : {}),
+      });
+      process.stdout.write(`viewer: ${live.server.url}\n`);
+      try {
+        const pace = opts.speed;
+        const paced: Pick<LiveBatch, "track"> = pace
+          ? {
+              track: (...args) => {
+                const tracked = live.track(...args);
+                tracked.live.gate.setSpeed(pace);
+                return tracked;
+              },
+            }
+          : live;
+        process.exitCode = await execute(plan, out, opts, llmConcurrency, paced);
+        if (opts.exitWhenDone || process.exitCode === BATCH_EXIT.interrupted) {
+          // Let connected viewers receive the end of the runs first.
+          await live.server.settle(2000);
+        } else {
+          process.stdout.write(`batch ended; still serving ${live.server.url} (Ctrl-C to stop)\n`);
+          await untilSignal();
+        }
+      } finally {
+        await live.server.close();
+      }
+    });
+}
+
+async function execute(plan: ReturnType<typeof prepareBatch>, out: string, opts: BatchFlags, llmConcurrency: number, live?: Pick<LiveBatch, "track">): Promise<number> {
+  const onInterrupt = "stopping every run after its current step (Ctrl-C again to quit at once; the same command resumes)";
+  return watchBatch(plan, out, { onInterrupt }, (progress, signal) =>
+    runBatch(plan, {
+      out,
+      concurrency: opts.concurrency,
+      llmConcurrency,
+      retryFailed: opts.retryFailed ?? false,
+      ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}),
+      ...(opts.maxCalls !== undefined ? { maxCalls: opts.maxCalls } : {}),
+      signal,
+      observer: progress,
+      onShared: (shared, file) => progress.attach(file, () => shared.budget!.run),
+      ...(live ? { live } : {}),
+    }),
+  );
+}

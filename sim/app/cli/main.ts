@@ -1,0 +1,266 @@
+import { existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { builtinScenarios, preloadScenario, scenarioLookup } from "../scenarios.js";
+import { readConfigFile, resolveConfig, type Overrides } from "../../core/config.js";
+import { StepGate } from "../control.js";
+import type { EngineHooks } from "../../core/engine.js";
+import { ConfigError } from "../../core/errors.js";
+import type { RunStatus } from "../../core/events.js";
+import type { AnyScenario } from "../../core/scenario.js";
+import { FILES, readJsonLines, readManifest } from "../../core/recorder.js";
+import { defaultRunDir, firstGeneration, resumeRun, socialGraph, startRun, type RunHandle, type RunOptions, type RunResult } from "../run.js";
+import { LiveRun, startServer, type AgoraServer } from "../server/index.js";
+import { AGORA_VERSION } from "../../core/version.js";
+import { Progress, unusableText } from "./progress.js";
+import { registerReport } from "./report.js";
+import { registerBatch } from "./batch.js";
+import { registerImportExport } from "./import-export.js";
+import { registerWorker } from "./worker.js";
+import { nonEmpty, port, requireServe, speed, untilSignal, UsageError, withServerFlags, type ServeFlags } from "./server-flags.js";
+
+interface RunFlags {
+  seed?: number;
+  out?: string;
+  model?: string;
+  maxCost?: number;
+  maxCalls?: number;
+  cache?: Overrides["cacheMode"];
+  serve?: boolean;
+  port?: number;
+  host?: string;
+  token?: string;
+  exitWhenDone?: boolean;
+  speed?: number;
+}
+
+/** Documented in the README: scripts and batch runners rely on them. */
+export const EXIT = { completed: 0, failed: 1, usage: 2, "budget-exhausted": 3, interrupted: 130 } as const;
+
+const exitFor = (status: RunStatus): number =>
+  status === "completed" ? EXIT.completed : status === "budget-exhausted" ? EXIT["budget-exhausted"] : status === "interrupted" ? EXIT.interrupted : EXIT.failed;
+
+function number(flag: string, integer: boolean) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`${flag}: got "${value}", expected ${integer ? "an integer" : "a number"}`);
+    }
+    if (flag !== "--seed" && n <= 0) throw new InvalidArgumentError(`${flag}: got "${value}", expected a positive number`);
+    return n;
+  };
+}
+
+async function serve(options: ServeFlags & { runsDir: string; live?: LiveRun }): Promise<AgoraServer> {
+  const server = await startServer({
+    runsDir: options.runsDir,
+    ...(options.live ? { live: options.live } : {}),
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  });
+  process.stdout.write(`viewer: ${server.url}\n`);
+  return server;
+}
+
+/** What a caller adds to a run: its own hooks, start callback and abort controller. */
+interface RunExtras {
+  abort?: AbortController;
+  hooks?: EngineHooks;
+  onStart?: (handle: RunHandle) => void;
+}
+
+async function execute(go: (options: RunOptions) => Promise<RunResult>, generations: () => number, extras: RunExtras = {}): Promise<{ code: number; status: RunStatus }> {
+  const progress = new Progress(process.stdout, generations());
+  let unusableCounts: readonly string[] = [];
+  const abort = extras.abort ?? new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    progress.line("interrupt: stopping after the current step (Ctrl-C again to quit at once; `agora resume` continues later)");
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await go({
+      signal: abort.signal,
+      onStart: (handle) => {
+        unusableCounts = handle.loaded.scenario.unusableCounts;
+        progress.start(handle);
+        extras.onStart?.(handle);
+      },
+      hooks: {
+        ...extras.hooks,
+        onGenerationEnd: (info) => {
+          progress.generationDone(info.generation, info.metrics);
+          extras.hooks?.onGenerationEnd?.(info);
+        },
+      },
+      onRetry: ({ agentId, profile, attempt, error, waitMs }) =>
+        progress.line(`retry ${attempt} for ${agentId} (${profile}) in ${Math.round(waitMs)} ms: ${(error as Error).message?.split("\n")[0]}`),
+    });
+    progress.stop();
+    const m = result.manifest;
+    const unusable = unusableText(readJsonLines<Record<string, unknown>>(join(result.dir, FILES.metrics)), unusableCounts);
+    process.stdout.write(
+      `${result.status}: ${m.generationsCompleted} generation(s), ${m.totals.calls ?? 0} LLM call(s), cache ${m.cache.hits} hit(s) / ${m.cache.misses} miss(es)\n` +
+        (unusable ? `${unusable} (over all generations; see metrics.jsonl)\n` : "") +
+        (result.error ? `error: ${result.error}\n` : "") +
+        `run directory: ${result.dir}\n`,
+    );
+    return { code: exitFor(result.status), status: result.status };
+  } finally {
+    progress.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
+  const program = new Command("agora")
+    .description("Agora: cultural-evolution experiments with societies of LLM agents")
+    .version(AGORA_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+
+  const run = program
+    .command("run")
+    .description("run a config and record it to a run directory")
+    .argument("<config>", "YAML config file")
+    .option("--seed <n>", "override the config's seed", number("--seed", true))
+    .option("--out <dir>", "run directory (default runs/<scenario>-s<seed>-<time>)")
+    .option("--model <profile>", "use this profile for every LLM mind")
+    .option("--max-cost <usd>", "stop cleanly once priced cost reaches this many USD", number("--max-cost", false))
+    .option("--max-calls <n>", "stop cleanly after this many LLM calls", number("--max-calls", true))
+    .addOption(new Option("--cache <mode>", "response cache mode").choices(["off", "read-write", "replay"]))
+    .option("--serve", "stream the run to the browser viewer (and serve the other runs beside it)");
+  withServerFlags(run, "run")
+    .option("--speed <steps>", "at most this many engine steps per second (0 = unlimited)", speed)
+    .action(async (configPath: string, opts: RunFlags) => {
+      const overrides: Overrides = {
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        ...(opts.model !== undefined ? { model: opts.model } : {}),
+        ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}),
+        ...(opts.maxCalls !== undefined ? { maxCalls: opts.maxCalls } : {}),
+        ...(opts.cache !== undefined ? { cacheMode: opts.cache } : {}),
+      };
+      requireServe(opts);
+      const raw = readConfigFile(configPath);
+      const configDir = dirname(resolve(configPath));
+      await preloadScenario(raw, configDir);
+      const loaded = resolveConfig(raw, scenarioLookup(configDir), overrides, configDir);
+      const out = resolve(opts.out ?? defaultRunDir(loaded));
+      const abort = new AbortController();
+      const gate = new StepGate({ speed: opts.speed ?? 0 });
+      const go = (options: RunOptions) => startRun(configPath, { ...options, overrides, out });
+      if (!opts.serve) {
+        const hooks: EngineHooks = opts.speed ? { beforeStep: () => gate.wait(abort.signal) } : {};
+        process.exitCode = (await execute(go, () => loaded.config.generations, { abort, hooks })).code;
+        return;
+      }
+      // The live run and the runs recorded beside it (its parent directory) in the run picker.
+      const live = new LiveRun({ dir: out, scenario: loaded.scenario.id, gate, signal: abort.signal });
+      const server = await serve({ ...opts, runsDir: dirname(out), live });
+      let outcome: { code: number; status: RunStatus };
+      try {
+        outcome = await execute(go, () => loaded.config.generations, { abort, hooks: live.hooks, onStart: live.onStart });
+      } catch (error) {
+        live.fail();
+        await server.close();
+        throw error;
+      }
+      live.finish({ status: outcome.status });
+      process.exitCode = outcome.code;
+      if (opts.exitWhenDone || abort.signal.aborted) {
+        // Let connected viewers receive the end of the run first.
+        await server.settle(2000);
+      } else {
+        process.stdout.write(`run ended (${outcome.status}); still serving ${server.url} (Ctrl-C to stop)\n`);
+        await untilSignal();
+      }
+      await server.close();
+    });
+
+  program
+    .command("serve")
+    .description("serve recorded runs to the browser viewer")
+    .option("--runs <dir>", "directory holding run directories", "runs")
+    .option("--port <n>", "port (default 7420; 0 = any free port)", port)
+    .option("--host <host>", "address to listen on (default 127.0.0.1)", nonEmpty("--host"))
+    .option("--token <token>", "require this token from the viewer and API clients", nonEmpty("--token"))
+    .action(async (opts: ServeFlags & { runs: string }) => {
+      const runsDir = resolve(opts.runs);
+      if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) throw new UsageError(`--runs: ${runsDir} is not a directory`);
+      const server = await serve({ ...opts, runsDir });
+      process.stdout.write(`serving the runs in ${runsDir} (Ctrl-C to stop)\n`);
+      await untilSignal();
+      await server.close();
+    });
+
+  program
+    .command("resume")
+    .description("continue an interrupted run from its last completed generation")
+    .argument("<run-dir>", "run directory")
+    .action(async (dir: string) => {
+      const manifest = readManifest(dir);
+      if (manifest.status === "completed") {
+        process.stdout.write(`${dir}: already completed, nothing to do\n`);
+        return;
+      }
+      process.exitCode = (await execute((options) => resumeRun(dir, options), () => (manifest.config as { generations: number }).generations)).code;
+    });
+
+  program
+    .command("validate")
+    .description("check a config and print it resolved, with every default filled in")
+    .argument("<config>", "YAML config file")
+    .action(async (configPath: string) => {
+      const raw = readConfigFile(configPath);
+      const configDir = dirname(resolve(configPath));
+      await preloadScenario(raw, configDir);
+      const loaded = resolveConfig(raw, scenarioLookup(configDir), {}, configDir);
+      // Building the graph catches what only the population size reveals (a grid that does not fit).
+      socialGraph(loaded, firstGeneration(loaded));
+      process.stdout.write(`${JSON.stringify({ configHash: loaded.hash, config: loaded.config }, null, 2)}\n`);
+      process.stdout.write(`valid: ${configPath} (${loaded.scenario.id}, ${loaded.minds.length} agents)\n`);
+    });
+
+  registerReport(program);
+  registerBatch(program);
+  registerImportExport(program, scenarios);
+  registerWorker(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    // Scenarios add the import/export formats; loaded only for those commands (and help).
+    const needsScenarios = argv.length === 0 || ["import", "export", "help", "--help", "-h"].includes(argv[0]!);
+    const scenarios = needsScenarios ? Object.values(await builtinScenarios()) : [];
+    await buildProgram(scenarios).parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    const e = error as { code?: string; exitCode?: number; message?: string };
+    if (e.code?.startsWith("commander.")) {
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`config error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      process.stderr.write(`error: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`error: ${e.message ?? String(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

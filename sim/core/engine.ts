@@ -1,0 +1,174 @@
+import type { AbstractGraph as Graph } from "graphology-types";
+import type { Ledger } from "../../agents/ledger.js";
+import { BudgetExhaustedError, pricedCost } from "../../agents/ledger.js";
+import type { MindRuntime } from "../../agents/mind-runtime.js";
+import { EVENT_VERSION, type AgoraEvent, type EventInput, type RunStatus, type TimeCoords } from "./events.js";
+import { Rng } from "./rng.js";
+import type { AnyScenario, InitialAgent, StepContext, StepDef } from "./scenario.js";
+
+/** Thrown from `beforeStep` to stop a run cleanly between steps (Ctrl-C); it can be resumed. */
+export class InterruptedError extends Error {
+  constructor() {
+    super("interrupted");
+    this.name = "InterruptedError";
+  }
+}
+
+export interface EngineHooks {
+  /** Every batch of sequenced events, in seq order (live viewers, metrics, progress). */
+  onEvents?: (events: readonly AgoraEvent[]) => void;
+  /** Awaited before each step: where pause and single-step control hold the engine. */
+  beforeStep?: (step: StepDef, generation: number) => Promise<void>;
+  /** After each generation: its metrics and the population to checkpoint. */
+  onGenerationEnd?: (info: { generation: number; nextSeq: number; population: unknown; metrics: Record<string, unknown>; agentRows: Record<string, unknown>[] }) => void;
+}
+
+export interface EngineOptions {
+  scenario: AnyScenario;
+  config: Record<string, unknown> & { generations: number };
+  scenarioConfig: unknown;
+  seed: number;
+  graph: Graph;
+  /** Where relative paths of the config resolve (default: the working directory). */
+  baseDir?: string;
+  minds: MindRuntime;
+  ledger: Ledger;
+  hooks?: EngineHooks;
+}
+
+export interface StartFrom {
+  /** First generation to run (1 for a new run). */
+  generation: number;
+  nextSeq: number;
+  population?: unknown;
+}
+
+export interface EngineProgress {
+  generation: number;
+  step: StepDef | null;
+  stepsInGeneration: number;
+  stepIndex: number;
+}
+
+/**
+ * The discrete-time loop: generations of steps, driving a scenario through its small interface.
+ * It owns sequencing (seq numbers), the deterministic order of concurrent actions' events and
+ * the per-subsystem random streams, and knows nothing scenario-specific.
+ */
+export class Engine {
+  private nextSeq = 0;
+  private pending: AgoraEvent[] = [];
+  readonly progress: EngineProgress = { generation: 0, step: null, stepsInGeneration: 0, stepIndex: 0 };
+  private readonly root: Rng;
+
+  constructor(private readonly options: EngineOptions) {
+    this.root = new Rng(options.seed);
+  }
+
+  /** Stamps and queues an event; queued events reach hooks at the next flush. */
+  emit(event: EventInput): void {
+    this.pending.push({ v: EVENT_VERSION, seq: this.nextSeq++, ...event, at: new Date().toISOString() } as AgoraEvent);
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.options.hooks?.onEvents?.(batch);
+  }
+
+  get seq(): number {
+    return this.nextSeq;
+  }
+
+  async run(initialAgents: readonly InitialAgent[], from: StartFrom): Promise<{ status: RunStatus; error?: string }> {
+    const { scenario, config, hooks } = this.options;
+    this.nextSeq = from.nextSeq;
+    let population = from.population ?? scenario.createPopulation(initialAgents, this.context(from.generation, (e) => this.emit(e)));
+    try {
+      for (let generation = from.generation; generation <= config.generations; generation++) {
+        const ctx = this.context(generation, (e) => this.emit(e));
+        const { work, steps } = scenario.beginGeneration(population, ctx);
+        Object.assign(this.progress, { generation, stepsInGeneration: steps.length, stepIndex: 0 });
+        for (const [index, step] of steps.entries()) {
+          // Yield to the event loop between steps: signals, sockets and timers get their turn
+          // even when every mind is an instant policy.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          await hooks?.beforeStep?.(step, generation);
+          Object.assign(this.progress, { step, stepIndex: index });
+          await scenario.runStep(population, work, step, ctx);
+          this.flush();
+        }
+        const outcome = scenario.endGeneration(population, work, ctx, generation === config.generations);
+        const spend = this.options.ledger.generation(generation);
+        const metrics = {
+          ...outcome.metrics,
+          llmCalls: spend.calls,
+          tokensIn: spend.tokensIn,
+          tokensOut: spend.tokensOut,
+          cost: pricedCost(spend),
+          llmTruncated: spend.truncated,
+          llmContextExceeded: spend.contextExceeded,
+        };
+        ctx.emit({ type: "metric", t: { generation }, scope: "generation", values: metrics });
+        ctx.emit({
+          type: "generation-ended",
+          t: { generation },
+          survivors: outcome.survivors,
+          removed: outcome.removed,
+          created: outcome.created,
+          scores: outcome.scores,
+        });
+        this.flush();
+        population = outcome.population;
+        const agentRows = outcome.agentRows.map((row) => {
+          const spent = this.options.ledger.agent(generation, String(row.agentId));
+          return { ...row, llmCalls: spent.calls, tokensIn: spent.tokensIn, tokensOut: spent.tokensOut, cost: pricedCost(spent) };
+        });
+        hooks?.onGenerationEnd?.({ generation, nextSeq: this.nextSeq, population, metrics: { generation, ...metrics }, agentRows });
+      }
+      return this.finish("completed");
+    } catch (error) {
+      if (error instanceof BudgetExhaustedError) return this.finish("budget-exhausted", error.message);
+      if (error instanceof InterruptedError) return this.finish("interrupted");
+      return this.finish("failed", error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private finish(status: RunStatus, error?: string): { status: RunStatus; error?: string } {
+    this.emit({ type: "run-ended", t: { generation: this.progress.generation }, status, ...(error ? { error } : {}) });
+    this.flush();
+    return { status, ...(error ? { error } : {}) };
+  }
+
+  private context(generation: number, sink: (event: EventInput) => void): StepContext {
+    const { minds, scenarioConfig, graph } = this.options;
+    const ctx: StepContext = {
+      config: scenarioConfig,
+      graph,
+      generation,
+      baseDir: this.options.baseDir ?? process.cwd(),
+      spend: () => this.options.ledger.generation(generation),
+      rng: (...path) => this.root.derive(...path),
+      emit: sink,
+      mindInfo: (mind) => minds.describe(mind),
+      profile: (name) => minds.options.profiles[name],
+      cache: minds.options.cache,
+      ask: (request) => {
+        const t: TimeCoords = { generation, ...request.t };
+        return minds.call({ ...request, t }, sink);
+      },
+      parallel: async (items, fn) => {
+        const buffers: EventInput[][] = items.map(() => []);
+        const settled = await Promise.allSettled(items.map((item, i) => fn(item, this.context(generation, (e) => buffers[i]!.push(e)), i)));
+        // Branch events enter the log in item order, however the branches interleaved; a failed
+        // branch's events are kept too, so nothing already done is lost.
+        for (const buffer of buffers) for (const event of buffer) sink(event);
+        const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+        if (failure) throw failure.reason;
+        return settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof fn>>>).value);
+      },
+    };
+    return ctx;
+  }
+}

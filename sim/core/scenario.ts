@@ -1,0 +1,137 @@
+import type { Command } from "commander";
+import type { AbstractGraph as Graph } from "graphology-types";
+import type { z } from "zod";
+import type { MindCallRequest } from "../../agents/mind-runtime.js";
+import type { MindSpec, PolicyRegistry } from "../../agents/minds.js";
+import type { EventInput, MindInfo, TimeCoords } from "./events.js";
+import type { Totals } from "../../agents/ledger.js";
+import type { Rng } from "./rng.js";
+import type { Profile } from "../../agents/profiles.js";
+import type { ResponseCache } from "../../agents/response-cache.js";
+import type { GraphConfig } from "./graph/config.js";
+
+/**
+ * What a scenario sees of the engine. Emitted events are sequenced by the engine; inside
+ * `parallel`, each branch gets its own context whose events are flushed in branch order.
+ */
+export interface StepContext<Config = unknown> {
+  readonly config: Config;
+  readonly graph: Graph;
+  readonly generation: number;
+  /** The directory relative paths in the config resolve against (the config file's). */
+  readonly baseDir: string;
+  /** LLM use of this generation so far (calls, tokens, priced cost), for per-item cost metrics. */
+  spend(): Totals;
+  /** A seeded stream for this run, derived from the run seed and the given path. */
+  rng(...path: (string | number)[]): Rng;
+  emit(event: EventInput): void;
+  /**
+   * Asks an agent's mind (LLM or policy); events of the call are emitted on this context. Null when
+   * an LLM gave no answer that can be data (the prompt did not fit its context): count it as unusable.
+   */
+  ask(request: Omit<MindCallRequest, "t"> & { t?: Partial<TimeCoords> }): Promise<string | null>;
+  /** How events should name a mind: kind, profile or policy, and the model behind a profile. */
+  mindInfo(mind: MindSpec): MindInfo;
+  /** A resolved model profile by name (context window, embeddings endpoint...); it holds no secrets. */
+  profile(name: string): Profile | undefined;
+  /** The run's response cache, for model calls a scenario makes outside minds (embeddings), so replays stay offline. */
+  readonly cache: ResponseCache;
+  /** Runs independent actions concurrently; their events keep the order of `items`. */
+  parallel<T, R>(items: readonly T[], fn: (item: T, ctx: StepContext<Config>, index: number) => Promise<R>): Promise<R[]>;
+}
+
+export interface InitialAgent {
+  id: string;
+  mind: MindSpec;
+}
+
+export interface StepDef {
+  name: string;
+  t: Partial<TimeCoords>;
+}
+
+export interface GenerationOutcome<Pop> {
+  population: Pop;
+  metrics: Record<string, number | null>;
+  /** Per-agent rows for agents.jsonl (scores, lineage), each with an `agentId`; the engine adds the agent's LLM spend. */
+  agentRows: Record<string, unknown>[];
+  survivors: string[];
+  removed: string[];
+  created: string[];
+  scores: Record<string, number>;
+}
+
+/**
+ * A scenario in Mesa's spirit: the engine knows nothing of donations or debates. `Pop` is the
+ * population carried across generations and must be JSON (it is what a checkpoint saves);
+ * `Work` is a generation's scratch state.
+ */
+export interface Scenario<Config, Pop, Work> {
+  readonly id: string;
+  /** The schema of the scenario's own config section. */
+  readonly configSchema: z.ZodType<Config>;
+  /** The key of that section in the config file. */
+  readonly configKey: string;
+  readonly policies: PolicyRegistry;
+  /**
+   * The answer length a profile without `maxTokens` gets in this scenario: no call is unbounded,
+   * since a model that never stops would otherwise run to the end of its context on every call.
+   */
+  readonly defaultMaxTokens: number;
+  /**
+   * Generation metrics that count unusable answers and fallbacks: the progress line and the
+   * end-of-run summary name each one that is not zero.
+   */
+  readonly unusableCounts: readonly string[];
+  /** CLI subcommands the scenario adds under `agora import` and `agora export` (other tools' formats). */
+  readonly commands?: ScenarioCommands;
+  /** Checks that need the whole config (e.g. population size); throws a ConfigError. */
+  check?(config: { population: { size: number }; generations: number; profiles?: Record<string, unknown>; graph: GraphConfig }, section: Config): void;
+  /** The first generation's population from the agents the engine assigned minds to (no calls yet). */
+  createPopulation(agents: readonly InitialAgent[], ctx: StepContext<Config>): Pop;
+  beginGeneration(population: Pop, ctx: StepContext<Config>): { work: Work; steps: StepDef[] };
+  runStep(population: Pop, work: Work, step: StepDef, ctx: StepContext<Config>): Promise<void>;
+  /**
+   * Scores, selection and reproduction; `last` is true after the final generation (no reproduction).
+   * Newborns are named here; whatever they need to ask their minds happens in the next generation's steps.
+   */
+  endGeneration(population: Pop, work: Work, ctx: StepContext<Config>, last: boolean): GenerationOutcome<Pop>;
+}
+
+export type AnyScenario = Scenario<any, any, any>;
+
+/** Adds a scenario's subcommands to the CLI's `import` and `export` commands. */
+export type ScenarioCommands = (cli: { importCommand: Command; exportCommand: Command }) => void;
+
+/** What a scenario author writes: a Scenario whose LLM defaults may be left out. */
+export type ScenarioDefinition<Config, Pop, Work> = Omit<Scenario<Config, Pop, Work>, "defaultMaxTokens" | "unusableCounts"> &
+  Partial<Pick<Scenario<Config, Pop, Work>, "defaultMaxTokens" | "unusableCounts">>;
+
+const SCENARIO_ID = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * Declares a scenario: the module's default export, found by the CLI, batch, workers and viewer
+ * from a config's `scenario:` (a built-in id, a module path or a package name). Checks the
+ * definition's shape at once, so a plugin's mistake is reported where it is made.
+ */
+export function defineScenario<Config, Pop, Work>(definition: ScenarioDefinition<Config, Pop, Work>): Scenario<Config, Pop, Work> {
+  const problem = scenarioProblem(definition);
+  if (problem) throw new Error(`defineScenario: ${problem}`);
+  return { defaultMaxTokens: 1024, unusableCounts: [], ...definition };
+}
+
+/** Why `value` is not a scenario definition, or null when it is one. */
+export function scenarioProblem(value: unknown): string | null {
+  const s = value as Partial<Record<keyof AnyScenario, unknown>> | null;
+  if (s === null || typeof s !== "object") return "not an object";
+  if (typeof s.id !== "string" || !SCENARIO_ID.test(s.id)) return `id ${JSON.stringify(s.id)} is not lowercase letters, digits and dashes`;
+  if (typeof s.configKey !== "string" || s.configKey === "") return `${s.id}: configKey must name the config section`;
+  if (typeof (s.configSchema as { safeParse?: unknown } | undefined)?.safeParse !== "function") return `${s.id}: configSchema must be a zod schema`;
+  if (s.policies === null || typeof s.policies !== "object") return `${s.id}: policies must be an object (may be empty)`;
+  for (const fn of ["createPopulation", "beginGeneration", "runStep", "endGeneration"] as const) {
+    if (typeof s[fn] !== "function") return `${s.id}: ${fn} must be a function`;
+  }
+  if (s.defaultMaxTokens !== undefined && !(Number.isInteger(s.defaultMaxTokens) && (s.defaultMaxTokens as number) > 0)) return `${s.id}: defaultMaxTokens must be a positive integer`;
+  if (s.unusableCounts !== undefined && !Array.isArray(s.unusableCounts)) return `${s.id}: unusableCounts must be a list of metric names`;
+  return null;
+}
