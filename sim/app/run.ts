@@ -178,8 +178,6 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
         await userHooks.beforeStep?.(step, generation);
       },
       onGenerationEnd: (info) => {
-        recorder.appendMetrics(info.metrics);
-        recorder.appendAgents(info.agentRows);
         recorder.writeCheckpoint({ version: 1, generation: info.generation, nextSeq: info.nextSeq, population: info.population, totals: { ...ledger.run }, cache: { hits: priorCache.hits + cache.hits, misses: priorCache.misses + cache.misses } });
         refreshManifest({ generationsCompleted: info.generation });
         userHooks.onGenerationEnd?.(info);

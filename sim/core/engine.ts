@@ -110,6 +110,11 @@ export class Engine {
           llmTruncated: spend.truncated,
           llmContextExceeded: spend.contextExceeded,
         };
+        const agentRows = outcome.agentRows.map((row) => {
+          const spent = this.options.ledger.agent(generation, String(row.agentId));
+          return { ...row, llmCalls: spent.calls, tokensIn: spent.tokensIn, tokensOut: spent.tokensOut, cost: pricedCost(spent) };
+        });
+        // The recorder writes metrics.jsonl and agents.jsonl from these two events: one channel.
         ctx.emit({ type: "metric", t: { generation }, scope: "generation", values: metrics });
         ctx.emit({
           type: "generation-ended",
@@ -118,13 +123,10 @@ export class Engine {
           removed: outcome.removed,
           created: outcome.created,
           scores: outcome.scores,
+          agents: agentRows,
         });
         this.flush();
         population = outcome.population;
-        const agentRows = outcome.agentRows.map((row) => {
-          const spent = this.options.ledger.agent(generation, String(row.agentId));
-          return { ...row, llmCalls: spent.calls, tokensIn: spent.tokensIn, tokensOut: spent.tokensOut, cost: pricedCost(spent) };
-        });
         hooks?.onGenerationEnd?.({ generation, nextSeq: this.nextSeq, population, metrics: { generation, ...metrics }, agentRows });
       }
       return this.finish("completed");

@@ -96,6 +96,12 @@ interface Payloads {
     removed: string[];
     created: string[];
     scores: Record<string, number>;
+    /**
+     * The generation's agents.jsonl rows (scores, lineage, the scenario's columns, LLM spend): the
+     * recorder writes agents.jsonl from these, so a run directory can be rebuilt from events.jsonl.
+     * Absent in logs written before Agora 0.2.
+     */
+    agents?: Record<string, unknown>[];
   };
   "run-ended": { status: RunStatus; error?: string };
   warning: { message: string };

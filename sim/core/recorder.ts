@@ -103,16 +103,13 @@ export class RunRecorder {
     return new RunRecorder(dir);
   }
 
+  /** Appends events, and the metrics and agent rows they carry (see tableRows). */
   appendEvents(events: readonly AgoraEvent[]): void {
-    if (events.length > 0) writeLines(this.fds.events, events);
-  }
-
-  appendMetrics(row: Record<string, unknown>): void {
-    writeLines(this.fds.metrics, [row]);
-  }
-
-  appendAgents(rows: readonly Record<string, unknown>[]): void {
-    if (rows.length > 0) writeLines(this.fds.agents, rows);
+    if (events.length === 0) return;
+    writeLines(this.fds.events, events);
+    const { metrics, agents } = tableRows(events);
+    if (metrics.length > 0) writeLines(this.fds.metrics, metrics);
+    if (agents.length > 0) writeLines(this.fds.agents, agents);
   }
 
   writeManifest(manifest: Manifest): void {
@@ -128,6 +125,28 @@ export class RunRecorder {
   close(): void {
     for (const fd of Object.values(this.fds)) closeSync(fd);
   }
+}
+
+/**
+ * The rows of metrics.jsonl and agents.jsonl that events carry: a generation metric event is a
+ * metrics row (its generation, then its values), a generation-ended event's `agents` are agent rows.
+ */
+export function tableRows(events: readonly AgoraEvent[]): { metrics: Record<string, unknown>[]; agents: Record<string, unknown>[] } {
+  const metrics: Record<string, unknown>[] = [];
+  const agents: Record<string, unknown>[] = [];
+  for (const event of events) {
+    if (event.type === "metric" && event.scope === "generation") metrics.push({ generation: event.t.generation, ...event.values });
+    else if (event.type === "generation-ended" && event.agents) agents.push(...event.agents);
+  }
+  return { metrics, agents };
+}
+
+/** Rewrites a run directory's metrics.jsonl and agents.jsonl from its events.jsonl alone. */
+export function rebuildTables(dir: string): { metrics: number; agents: number } {
+  const { metrics, agents } = tableRows(readJsonLines<AgoraEvent>(join(dir, FILES.events)));
+  rewriteLines(join(dir, FILES.metrics), metrics);
+  rewriteLines(join(dir, FILES.agents), agents);
+  return { metrics: metrics.length, agents: agents.length };
 }
 
 export function readManifest(dir: string): Manifest {

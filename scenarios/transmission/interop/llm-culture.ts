@@ -231,8 +231,7 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
       [...parents.values()].map((p): EventInput => ({ type: "interaction", kind: "lineage", t, from: p.agentId, to: p.parent, mind: IMPORTED_MIND, data: { similarity: p.similarity, parentGeneration: g - 1 } })),
     );
     // The scenario's agents.jsonl columns, so imported and Agora runs load the same way.
-    recorder.appendAgents(
-      texts.map((text) => {
+    const agentRows = texts.map((text) => {
         const persona = output.personality_list[ids.indexOf(text.agentId)]!;
         const inputs = inputsOf(text.agentId);
         return {
@@ -260,17 +259,14 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
           tokensOut: null,
           cost: null,
         };
-      }),
-    );
+      });
     const fitCorpus = fit === "run" ? { fitCorpus: output.stories.flat() } : {};
     const values = { ...(await generationTextMetrics({ generation: g, texts, history, options, rng: new Rng(0).derive("metrics", g), ...fitCorpus })), textsUnusable: null, llmCalls: null, tokensIn: null, tokensOut: null, cost: null };
     emit([
       { type: "metric", t: { generation: g }, scope: "generation", values },
-      { type: "generation-ended", t: { generation: g }, survivors: [...ids], removed: [], created: [], scores: {} },
+      { type: "generation-ended", t: { generation: g }, survivors: [...ids], removed: [], created: [], scores: {}, agents: agentRows },
     ]);
-    const row = { generation: g, ...values };
-    recorder.appendMetrics(row);
-    rows.push(row);
+    rows.push({ generation: g, ...values });
     history.push(texts);
   }
   emit([{ type: "run-ended", t: { generation: generations }, status: "completed" }]);
