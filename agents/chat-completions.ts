@@ -1,4 +1,6 @@
+import type { BaseMessageLike } from "@langchain/core/messages";
 import { ChatOpenAICompletions, wrapOpenAIClientError } from "@langchain/openai";
+import type { ChatMessage } from "../sim/core/minds.js";
 
 type Request = Parameters<ChatOpenAICompletions["completionWithRetry"]>[0];
 type Options = Parameters<ChatOpenAICompletions["completionWithRetry"]>[1];
@@ -24,4 +26,8 @@ export class TextChatCompletions extends ChatOpenAICompletions {
       }
     });
   }
+}
+
+export function langChainMessages(messages: readonly ChatMessage[]): BaseMessageLike[] {
+  return messages.map((m) => ({ role: m.role, content: m.content }));
 }

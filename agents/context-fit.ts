@@ -1,9 +1,11 @@
-import type { ChatMessage } from "./mind-runtime.js";
+import type { ChatMessage, FitRule } from "../sim/core/minds.js";
 
 /**
  * Context windows: recognising an endpoint's "context exceeded" refusal, and fitting a prompt into
  * a profile's `contextWindow` before anything is sent.
  */
+
+// Scenarios import it from here today.
 
 /**
  * The wordings of OpenAI, vLLM, llama.cpp server, Ollama and LangChain's own ContextOverflowError.
@@ -43,13 +45,6 @@ export function contextExceededMessage(error: unknown): string | null {
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   return messages.reduce((n, m) => n + Math.ceil(m.content.length / 3) + 4, 0);
 }
-
-/**
- * A scenario's rule for shrinking a prompt that does not fit: called with a test of fit, it returns
- * the shrunk messages and how many items (turns, texts) it dropped, or null when nothing it may
- * drop makes the prompt fit.
- */
-export type FitRule = (messages: readonly ChatMessage[], fits: (messages: readonly ChatMessage[]) => boolean) => { messages: ChatMessage[]; dropped: number } | null;
 
 /**
  * The default rule, for conversations: drop the oldest turns between the opening (system messages

@@ -1,37 +1,12 @@
-import type { Profile } from "./profiles.js";
+import { BudgetExhaustedError } from "../sim/core/errors.js";
+import type { Profile } from "../sim/core/profile.js";
+import { emptyTotals, type Totals } from "../sim/core/spend.js";
 
-/** Raised before a call that would pass a cap; the engine ends the run with status budget-exhausted. */
-export class BudgetExhaustedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BudgetExhaustedError";
-  }
-}
+// Where the application and scenarios import them from today.
 
 export interface Caps {
   maxCost?: number;
   maxCalls?: number;
-}
-
-export interface Totals {
-  calls: number;
-  tokensIn: number;
-  tokensOut: number;
-  /** Priced cost of every call, cached or not (what the run would cost from scratch). */
-  cost: number;
-  /** Cost of the calls that actually reached an endpoint in this process. */
-  spent: number;
-  unpricedCalls: number;
-  cacheHits: number;
-  retries: number;
-  /** Answers the endpoint cut at maxTokens (finish_reason "length"). */
-  truncated: number;
-  /** Calls with no answer because the prompt did not fit the model's context (refused by the endpoint or before sending). */
-  contextExceeded: number;
-}
-
-export function emptyTotals(): Totals {
-  return { calls: 0, tokensIn: 0, tokensOut: 0, cost: 0, spent: 0, unpricedCalls: 0, cacheHits: 0, retries: 0, truncated: 0, contextExceeded: 0 };
 }
 
 /**
@@ -41,11 +16,6 @@ export function emptyTotals(): Totals {
 const COST_GRID = 1e9;
 function addCost(total: number, cost: number): number {
   return (Math.round(total * COST_GRID) + Math.round(cost * COST_GRID)) / COST_GRID;
-}
-
-/** The priced cost of some calls, or null when none of them had a price. */
-export function pricedCost(totals: Totals): number | null {
-  return totals.unpricedCalls > 0 && totals.cost === 0 ? null : totals.cost;
 }
 
 export function priceOf(profile: Profile | undefined, tokensIn: number, tokensOut: number): number | null {

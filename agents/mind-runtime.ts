@@ -1,54 +1,30 @@
 import { createHash } from "node:crypto";
-import type { BaseMessageLike } from "@langchain/core/messages";
 import pLimit, { type LimitFunction } from "p-limit";
 import { stringify } from "safe-stable-stringify";
-import type { EventInput, MindInfo, TimeCoords } from "../sim/core/events.js";
+import type { EventInput, MindInfo } from "../sim/core/events.js";
+import type { AnswerSchema, CachedResponse, ChatMessage, MindCallRequest, Minds, MindSpec, PolicyRegistry } from "../sim/core/minds.js";
+import type { Profile } from "../sim/core/profile.js";
 import { Rng } from "../sim/core/rng.js";
-import { TextChatCompletions } from "./chat-completions.js";
-import { wrappingErrorBodies } from "./error-body.js";
-import { contextExceededMessage, fitPrompt, type FitRule } from "./context-fit.js";
+import type { Totals } from "../sim/core/spend.js";
+import { langChainMessages } from "./chat-completions.js";
+import { budgeted, withinCostCap } from "./chat/budgeted.js";
+import { cached } from "./chat/cached.js";
+import { concurrencyLimited } from "./chat/concurrency-limited.js";
+import { ChatCompletionsEndpoint } from "./chat/endpoint.js";
+import { endpointFailure } from "./chat/endpoint-error.js";
+import { lazily, type ChatModel } from "./chat/model.js";
+import { rateLimited } from "./chat/rate-limited.js";
+import { retrying } from "./chat/retrying.js";
+import { standIn } from "./chat/stand-in.js";
+import { refusingUnfit } from "./chat/unfit.js";
+import { fitPrompt } from "./context-fit.js";
 import { type Ledger, priceOf } from "./ledger.js";
-import type { MindSpec, PolicyRegistry } from "./minds.js";
 import { PolicyChatModel } from "./policy-chat-model.js";
-import { modelParameters, type Profile, publicEndpoint, resolveApiKey } from "./profiles.js";
+import { modelParameters } from "./profiles.js";
 import type { RateLimiter } from "./rate-limit.js";
-import { cacheKey, type CachedResponse, type ResponseCache } from "./response-cache.js";
-import { withRetries } from "./retry.js";
+import { cacheKey, type ResponseCache } from "./response-cache.js";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-export interface MindCallRequest {
-  agentId: string;
-  mind: MindSpec;
-  /** What the call is for ("strategy", "donation"...), recorded on its events. */
-  purpose: string;
-  messages: ChatMessage[];
-  /** The simulation state a policy decides from. */
-  state: unknown;
-  /** The policy's own stream for this call. */
-  rng: Rng;
-  t: TimeCoords;
-  /**
-   * What else tells this call apart from the agent's other calls at the same coordinates (a
-   * question id, a sample number): part of the call's identity, so each is its own sample.
-   */
-  item?: string | number;
-  /** 1 for the first ask, 2 for the first re-ask of an unusable answer...; part of the identity. */
-  attempt?: number;
-  /** How the scenario shrinks this prompt when it does not fit the profile's contextWindow (default: drop the oldest turns). */
-  fit?: FitRule;
-  /** The answer's JSON schema, sent as response_format when the profile's responseFormat is "json_schema". */
-  schema?: AnswerSchema;
-}
-
-/** A scenario's answer format for structured answers (OpenAI's json_schema response format). */
-export interface AnswerSchema {
-  name: string;
-  schema: Record<string, unknown>;
-}
+// Scenarios import these from here today.
 
 export interface MindRuntimeOptions {
   profiles: Record<string, Profile>;
@@ -66,7 +42,7 @@ export interface MindRuntimeOptions {
   maxConcurrency: number;
   /** What a batch shares between its runs (see sim/app/batch/shared.ts); absent for a single run. */
   shared?: SharedCallResources;
-  /** Dry runs only: every LLM mind answered by this policy, calls counted as if made (see standInAnswer). */
+  /** Dry runs only: every LLM mind answered by this policy, calls counted as if made (see chat/stand-in.ts). */
   standIn?: StandIn;
   /** Record prompts and answers of LLM calls in the event log. */
   transcripts: boolean;
@@ -100,14 +76,6 @@ export function callSeed(profileSeed: number, identity: CallIdentity | { runSeed
   return parseInt(createHash("sha256").update(stringify({ profileSeed, identity }) ?? "").digest("hex").slice(0, 8), 16) & 0x7fffffff;
 }
 
-/** An endpoint that failed for good (after retries, or at once on a 4xx): names the profile, host and path, never credentials. */
-export class EndpointError extends Error {
-  constructor(message: string, readonly status: number | undefined) {
-    super(message);
-    this.name = "EndpointError";
-  }
-}
-
 /** Resources every run of a batch process shares: concurrency, rate limits, budget, in-flight answers. */
 export interface SharedCallResources {
   /** One limit on LLM calls in flight across all runs (inside each run's own limit). */
@@ -126,20 +94,19 @@ export interface StandIn {
   params: Record<string, unknown>;
 }
 
-const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
-
 /**
- * The one path every mind call takes. LLM minds: cache, concurrency limit, retries, accounting and
- * an `llm-call` event. Policy minds: the same chat-model interface, offline and instant.
+ * The one path every mind call takes. LLM minds: a stack of chat-model wrappers per profile (see
+ * `stackFor`), and an `llm-call` event per call. Policy minds: LangChain's chat-model interface,
+ * offline and instant.
  */
-export class MindRuntime {
+export class MindRuntime implements Minds {
   private readonly limit: LimitFunction;
-  private readonly models = new Map<string, TextChatCompletions>();
+  private readonly stacks = new Map<string, ChatModel>();
   private readonly policyModels = new Map<string, PolicyChatModel>();
   /** Retry back-off jitter: timing only (never in events), still from a seeded stream. */
   private readonly jitter: Rng;
 
-  constructor(readonly options: MindRuntimeOptions) {
+  constructor(private readonly options: MindRuntimeOptions) {
     this.limit = pLimit(options.maxConcurrency);
     this.jitter = new Rng(options.runSeed).derive("retry-jitter");
   }
@@ -150,14 +117,24 @@ export class MindRuntime {
     return { kind: "llm", name: mind.profile, ...(model ? { model } : {}) };
   }
 
+  /** LLM calls holding one of this run's slots, for progress displays. */
   get inFlight(): number {
     return this.limit.activeCount;
   }
 
-  /**
-   * The mind's answer, or null when an LLM call gave none that could be used as data (the prompt
-   * did not fit the model's context): the caller counts it and falls back as for an unreadable answer.
-   */
+  profile(name: string): Profile | undefined {
+    return this.options.profiles[name];
+  }
+
+  get cache(): ResponseCache {
+    return this.options.cache;
+  }
+
+  spend(generation: number, agentId?: string): Totals {
+    const { ledger } = this.options;
+    return agentId === undefined ? ledger.generation(generation) : ledger.agent(generation, agentId);
+  }
+
   async call(request: MindCallRequest, emit: (event: EventInput) => void): Promise<string | null> {
     return request.mind.kind === "policy"
       ? this.callPolicy(request, request.mind)
@@ -172,7 +149,7 @@ export class MindRuntime {
       model = new PolicyChatModel(mind.policy, definition.decide);
       this.policyModels.set(mind.policy, model);
     }
-    const reply = await model.invoke(toLangChain(request.messages), {
+    const reply = await model.invoke(langChainMessages(request.messages), {
       policyState: request.state,
       params: mind.params,
       purpose: request.purpose,
@@ -181,207 +158,82 @@ export class MindRuntime {
     return reply.text;
   }
 
+  /** The call as a chat request (identity, fitted prompt, cache key, seed), sent through the profile's stack. */
   private async callLlm(request: MindCallRequest, profileName: string, emit: (event: EventInput) => void): Promise<string | null> {
     const profile = this.options.profiles[profileName];
     if (!profile) throw new Error(`unknown model profile "${profileName}"`);
-    const { ledger, shared } = this.options;
-    const identity = this.options.sampleSharing ? { runSeed: this.options.runSeed } : callIdentity(request, this.options.runSeed);
+    const { runSeed, sampleSharing } = this.options;
+    const identity = sampleSharing ? { runSeed } : callIdentity(request, runSeed);
     const format = profile.responseFormat === "json_schema" && request.schema ? request.schema : "text";
     const fitted = this.options.standIn ? { ok: true as const, messages: request.messages, dropped: 0 } : fitPrompt(request.messages, { contextWindow: profile.contextWindow, maxTokens: profile.maxTokens, profile: profileName }, request.fit);
     const messages = fitted.ok ? fitted.messages : request.messages;
     const key = llmCacheKey(profile, identity, messages, format);
-    const seed = profile.seed === undefined ? undefined : this.options.sampleSharing ? profile.seed : callSeed(profile.seed, identity);
-    const budget = shared?.budget;
-    ledger.reserve();
-    try {
-      budget?.reserve();
-    } catch (error) {
-      ledger.release();
-      throw error;
-    }
-    try {
-      const started = performance.now();
-      const { response, cached, attempts } = !fitted.ok
-        ? { response: { text: "", tokensIn: 0, tokensOut: 0, finishReason: null, failure: { kind: "context-exceeded" as const, message: fitted.message } }, cached: false, attempts: 0 }
-        : this.options.standIn
-          ? await this.standInAnswer(request, profile, this.options.standIn)
-          : await this.answer({ ...request, messages: [...messages] }, profileName, profile, key, { seed, format });
-      const cost = priceOf(profile, response.tokensIn, response.tokensOut);
-      const truncated = response.finishReason === "length";
-      const entry = {
-        agentId: request.agentId,
-        generation: request.t.generation,
-        tokensIn: response.tokensIn,
-        tokensOut: response.tokensOut,
-        cost,
-        cached,
-        retries: Math.max(0, attempts - 1),
-        sent: fitted.ok,
-        truncated,
-        contextExceeded: response.failure?.kind === "context-exceeded",
-      };
-      ledger.record(entry);
-      budget?.record(entry);
-      emit({
-        type: "llm-call",
-        t: request.t,
-        agentId: request.agentId,
-        purpose: request.purpose,
-        profile: profileName,
-        model: profile.model,
-        promptHash: key,
-        tokensIn: response.tokensIn,
-        tokensOut: response.tokensOut,
-        cost,
-        cached,
-        latencyMs: Math.round(performance.now() - started),
-        attempts,
-        finishReason: response.finishReason,
-        ...(request.attempt !== undefined && request.attempt > 1 ? { reask: request.attempt - 1 } : {}),
-        ...(seed !== undefined ? { seed } : {}),
-        ...(format !== "text" ? { responseFormat: "json_schema" } : {}),
-        ...(fitted.ok && fitted.dropped > 0 ? { trimmed: fitted.dropped } : {}),
-        ...(response.failure ? { failure: { ...response.failure, sent: fitted.ok } } : {}),
-        // A copy: the caller may build its re-ask from these messages before the event is written.
-        ...(this.options.transcripts ? { messages: messages.map((m) => ({ ...m })), response: response.text } : {}),
-      });
-      return response.failure ? null : response.text;
-    } finally {
-      ledger.release();
-      budget?.release();
-    }
-  }
-
-  /** From the cache, from another run's identical request in flight, or from the endpoint (then cached). */
-  private async answer(request: MindCallRequest, profileName: string, profile: Profile, key: string, send: SendOptions): Promise<{ response: CachedResponse; cached: boolean; attempts: number }> {
-    const { cache, shared } = this.options;
-    const hit = await cache.get(key);
-    if (hit) return { response: hit, cached: true, attempts: 0 };
-    // Another run of the batch asking the same thing right now: wait for its answer (as a cache
-    // hit) rather than pay twice; if its call fails, make our own.
-    const waited = cache.mode === "read-write" ? await shared?.inflight.get(key)?.catch(() => undefined) : undefined;
-    if (waited) return { response: waited, cached: true, attempts: 0 };
-    const fetching = this.fetch(request, profileName, profile, send);
-    const answer = fetching.then((f) => f.response);
-    // Waiters handle a failure themselves; this only keeps it from surfacing as unhandled.
-    answer.catch(() => undefined);
-    if (cache.mode === "read-write") shared?.inflight.set(key, answer);
-    try {
-      const { response, attempts } = await fetching;
-      await cache.put(key, response);
-      return { response, cached: false, attempts };
-    } finally {
-      if (shared?.inflight.get(key) === answer) shared.inflight.delete(key);
-    }
+    const seed = profile.seed === undefined ? undefined : sampleSharing ? profile.seed : callSeed(profile.seed, identity);
+    const started = performance.now();
+    const completion = await this.stackFor(profileName, profile).complete({
+      call: request,
+      messages,
+      key,
+      format,
+      ...(seed !== undefined ? { seed } : {}),
+      ...(fitted.ok ? {} : { unfit: fitted.message }),
+    });
+    emit({
+      type: "llm-call",
+      t: request.t,
+      agentId: request.agentId,
+      purpose: request.purpose,
+      profile: profileName,
+      model: profile.model,
+      promptHash: key,
+      tokensIn: completion.tokensIn,
+      tokensOut: completion.tokensOut,
+      cost: priceOf(profile, completion.tokensIn, completion.tokensOut),
+      cached: completion.cached,
+      latencyMs: Math.round(performance.now() - started),
+      attempts: completion.attempts,
+      finishReason: completion.finishReason,
+      ...(request.attempt !== undefined && request.attempt > 1 ? { reask: request.attempt - 1 } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(format !== "text" ? { responseFormat: "json_schema" } : {}),
+      ...(fitted.ok && fitted.dropped > 0 ? { trimmed: fitted.dropped } : {}),
+      ...(completion.failure ? { failure: { ...completion.failure, sent: fitted.ok } } : {}),
+      // A copy: the caller may build its re-ask from these messages before the event is written.
+      ...(this.options.transcripts ? { messages: messages.map((m) => ({ ...m })), response: completion.text } : {}),
+    });
+    return completion.failure ? null : completion.text;
   }
 
   /**
-   * A dry run's answer: the stand-in policy's, with no endpoint and no cache. Tokens in are the
-   * prompt's characters / 4; tokens out the profile's maxTokens (an upper bound), else the
-   * stand-in's reply length (a lower bound: models write more than policies).
+   * A profile's wrappers, outermost first: budget and ledger, refusal of prompts that cannot fit,
+   * cache (and in-flight sharing), then, built at the first cache miss: the run's and the batch's
+   * concurrency limits, the cost cap, retries, rate limit, the endpoint. In a dry run a stand-in
+   * policy answers inside the budget instead.
    */
-  private async standInAnswer(request: MindCallRequest, profile: Profile, standIn: StandIn): Promise<{ response: CachedResponse; cached: boolean; attempts: number }> {
-    const text = await this.callPolicy(request, { kind: "policy", ...standIn });
-    const tokensIn = estimateTokens(request.messages.map((m) => m.content).join("\n"));
-    return { response: { text, tokensIn, tokensOut: profile.maxTokens ?? estimateTokens(text), finishReason: "stop" }, cached: false, attempts: 0 };
+  private stackFor(name: string, profile: Profile): ChatModel {
+    let stack = this.stacks.get(name);
+    if (stack) return stack;
+    const { ledger, shared, cache } = this.options;
+    const ledgers = shared?.budget ? [ledger, shared.budget] : [ledger];
+    const dryRun = this.options.standIn;
+    const answering = dryRun
+      ? standIn((call) => this.callPolicy(call, { kind: "policy", ...dryRun }), profile.maxTokens)
+      : refusingUnfit(cached(lazily(() => this.sender(name, profile, ledgers)), cache, shared?.inflight));
+    stack = budgeted(answering, ledgers, (tokensIn, tokensOut) => priceOf(profile, tokensIn, tokensOut));
+    this.stacks.set(name, stack);
+    return stack;
   }
 
-  /**
-   * One uncached call: this run's and the batch's concurrency limits, rate limit, retries. A
-   * context-exceeded refusal is an answer (cached, so a replay refuses alike); any other failure
-   * after the retries ends the call with an EndpointError.
-   */
-  private async fetch(request: MindCallRequest, profileName: string, profile: Profile, send: SendOptions): Promise<{ response: CachedResponse; attempts: number }> {
-    const { ledger, shared } = this.options;
-    const model = this.modelFor(profileName, profile);
-    const prompt = request.messages.map((m) => m.content).join("\n");
-    // The limiter needs a size before the call: the prompt, plus the longest answer allowed.
-    const estimate = estimateTokens(prompt) + (profile.maxTokens ?? 0);
-    const options = {
-      ...(send.seed !== undefined ? { seed: send.seed } : {}),
-      ...(send.format !== "text" ? { response_format: { type: "json_schema" as const, json_schema: { name: send.format.name, schema: send.format.schema, strict: true } } } : {}),
-    };
-    let tried = 0;
-    const call = () => {
-      // Checked again once a slot is free, so a cost cap overshoots by at most the calls in flight.
-      ledger.checkCost();
-      shared?.budget?.checkCost();
-      return withRetries(
-        async () => {
-          tried++;
-          await shared?.rateLimiter?.acquire(profileName, estimate);
-          return model.invoke(toLangChain(request.messages), options);
-        },
-        {
-          maxRetries: profile.maxRetries,
-          jitter: () => this.jitter.float(),
-          onRetry: ({ attempt, error, waitMs }) => this.options.onRetry?.({ agentId: request.agentId, profile: profileName, attempt, error, waitMs }),
-        },
-      );
-    };
-    try {
-      const result = await this.limit(() => (shared ? shared.limit(call) : call()));
-      const text = result.value.text;
-      const usage = result.value.usage_metadata;
-      const finish = (result.value.response_metadata as { finish_reason?: unknown } | undefined)?.finish_reason;
-      const response = {
-        text,
-        tokensIn: usage?.input_tokens ?? estimateTokens(prompt),
-        tokensOut: usage?.output_tokens ?? estimateTokens(text),
-        finishReason: typeof finish === "string" ? finish : null,
-      };
-      shared?.rateLimiter?.settle?.(profileName, estimate, response.tokensIn + response.tokensOut);
-      return { response, attempts: result.attempts };
-    } catch (error) {
-      const overflow = contextExceededMessage(error);
-      if (overflow !== null) {
-        shared?.rateLimiter?.settle?.(profileName, estimate, 0);
-        return { response: { text: "", tokensIn: 0, tokensOut: 0, finishReason: null, failure: { kind: "context-exceeded", message: this.redact(profileName, profile, overflow) } }, attempts: tried };
-      }
-      throw this.endpointError(profileName, profile, error, tried);
-    }
+  private sender(name: string, profile: Profile, ledgers: readonly Ledger[]): ChatModel {
+    const { shared, env } = this.options;
+    const endpoint = new ChatCompletionsEndpoint(name, profile, env);
+    const paced = shared?.rateLimiter ? rateLimited(endpoint, shared.rateLimiter, name, profile.maxTokens) : endpoint;
+    const retried = retrying(paced, {
+      maxRetries: profile.maxRetries,
+      jitter: () => this.jitter.float(),
+      onRetry: ({ request, attempt, error, waitMs }) => this.options.onRetry?.({ agentId: request.call.agentId, profile: name, attempt, error, waitMs }),
+      giveUp: endpointFailure(name, profile, env),
+    });
+    return concurrencyLimited(withinCostCap(retried, ledgers), shared ? [this.limit, shared.limit] : [this.limit]);
   }
-
-  private endpointError(profileName: string, profile: Profile, error: unknown, attempts: number): Error {
-    if (!(error instanceof Error) || error.name === "BudgetExhaustedError") return error as Error;
-    const status = (error as { status?: unknown }).status;
-    const where = `${publicEndpoint(profile.baseURL)}/chat/completions`;
-    const tries = `${attempts} attempt${attempts === 1 ? "" : "s"}`;
-    const cause = this.redact(profileName, profile, error.message);
-    return new EndpointError(`profile "${profileName}" (model ${profile.model}): POST ${where} failed after ${tries}: ${cause}`, typeof status === "number" ? status : undefined);
-  }
-
-  /** An endpoint may echo the key it was sent; it goes nowhere from here. */
-  private redact(profileName: string, profile: Profile, text: string): string {
-    if (!profile.apiKeyEnv) return text;
-    const secret = this.options.env?.[profile.apiKeyEnv] ?? process.env[profile.apiKeyEnv];
-    return secret && secret.length >= 4 ? text.split(secret).join(`[${profileName} key]`) : text;
-  }
-
-  private modelFor(name: string, profile: Profile): TextChatCompletions {
-    let model = this.models.get(name);
-    if (!model) {
-      model = new TextChatCompletions({
-        model: profile.model,
-        apiKey: resolveApiKey(name, profile, this.options.env),
-        configuration: { ...(profile.baseURL ? { baseURL: profile.baseURL } : {}), fetch: wrappingErrorBodies() },
-        ...(profile.temperature !== undefined ? { temperature: profile.temperature } : {}),
-        ...(profile.maxTokens !== undefined ? { maxTokens: profile.maxTokens } : {}),
-        timeout: profile.timeoutMs,
-        // Our own retry loop (withRetries) honours Retry-After and reports each retry.
-        maxRetries: 0,
-      });
-      this.models.set(name, model);
-    }
-    return model;
-  }
-}
-
-interface SendOptions {
-  seed: number | undefined;
-  format: AnswerSchema | "text";
-}
-
-function toLangChain(messages: ChatMessage[]): BaseMessageLike[] {
-  return messages.map((m) => ({ role: m.role, content: m.content }));
 }

@@ -1,18 +1,10 @@
 import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
+import type { PolicyDecide } from "../sim/core/minds.js";
 import type { Rng } from "../sim/core/rng.js";
 
-/** What a policy decides from: the simulation state the scenario hands over, never the prompt text. */
-export interface PolicyDecisionInput {
-  purpose: string;
-  state: unknown;
-  params: Record<string, unknown>;
-  rng: Rng;
-}
-
-/** A policy answers in the same text form an LLM is asked for, so one parser serves both. */
-export type PolicyDecide = (input: PolicyDecisionInput) => string;
+// Scenarios import it from here today.
 
 export interface PolicyCallOptions extends BaseChatModelCallOptions {
   policyState: unknown;

@@ -1,41 +1,6 @@
-import { z } from "zod";
+import type { Profile } from "../sim/core/profile.js";
 
-/** A named model profile: one OpenAI-compatible endpoint and the parameters sent with each call. */
-export const profileSchema = z
-  .object({
-    model: z.string().min(1),
-    /** OpenAI-compatible base URL, e.g. http://localhost:11434/v1 for Ollama. Default: OpenAI. */
-    baseURL: z
-      .url()
-      .refine((url) => {
-        const parsed = new URL(url);
-        return !parsed.username && !parsed.password && ![...parsed.searchParams.keys()].some((k) => /key|token|secret|auth/i.test(k));
-      }, "a URL without credentials (keys go in the environment variable named by apiKeyEnv)")
-      .optional(),
-    /** Name of the environment variable holding the API key; the key itself never enters a config. */
-    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    maxTokens: z.number().int().positive().optional(),
-    /** Passed through to the endpoint; honoured by OpenAI, vLLM, llama.cpp and others. */
-    seed: z.number().int().optional(),
-    timeoutMs: z.number().int().positive().default(60_000),
-    maxRetries: z.number().int().min(0).max(20).default(6),
-    /** USD per million tokens; without it calls record tokens only. */
-    price: z.object({ input: z.number().min(0), output: z.number().min(0) }).strict().optional(),
-    /** Requests and tokens per minute allowed for this profile (used by the batch limiter). */
-    rpm: z.number().positive().optional(),
-    tpm: z.number().positive().optional(),
-    /** Tokens the model can hold (prompt + answer); prompts that cannot fit are trimmed or fail before sending. */
-    contextWindow: z.number().int().positive().optional(),
-    /**
-     * "json_schema" asks for each scenario's answer as JSON through the OpenAI-compatible
-     * response_format (OpenAI, vLLM, llama.cpp server, Ollama); "text" (the papers' way) asks in prose.
-     */
-    responseFormat: z.enum(["text", "json_schema"]).default("text"),
-  })
-  .strict();
-
-export type Profile = z.infer<typeof profileSchema>;
+// Scenarios and tests import these from here today.
 
 /** The parameters that shape a response: what a cache key and a manifest record (never the key). */
 export function modelParameters(profile: Profile): Record<string, unknown> {

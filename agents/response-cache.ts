@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import cacache from "cacache";
 import { stringify } from "safe-stable-stringify";
+import type { CachedResponse, ResponseStore } from "../sim/core/minds.js";
 
 export type CacheMode = "off" | "read-write" | "replay";
 
@@ -9,23 +10,6 @@ export type CacheMode = "off" | "read-write" | "replay";
  * Agora (format 1 keyed requests by their messages alone, shared between agents) are never read.
  */
 export const CACHE_FORMAT = 2;
-
-/** Why a call gave no answer although the endpoint was reached: the answer's failure, not the run's. */
-export interface CallFailure {
-  kind: "context-exceeded";
-  /** The endpoint's words (or ours, for a prompt refused before sending); never credentials. */
-  message: string;
-}
-
-export interface CachedResponse {
-  text: string;
-  tokensIn: number;
-  tokensOut: number;
-  /** The endpoint's finish_reason ("stop", "length"...), null where it sent none. */
-  finishReason: string | null;
-  /** Set when the endpoint refused the request as the answer's failure (context exceeded). */
-  failure?: CallFailure;
-}
 
 export interface CacheRequest {
   /** Model parameters that shape the answer (model, temperature, seed...), never credentials. */
@@ -74,7 +58,7 @@ function isEntry(value: unknown): value is CachedResponse & { v: number } {
  * under concurrent writers and crashes). Entries hold the response text, token counts, finish
  * reason and failure only: never prompts or credentials.
  */
-export class ResponseCache {
+export class ResponseCache implements ResponseStore {
   hits = 0;
   misses = 0;
 

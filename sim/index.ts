@@ -7,14 +7,17 @@
 // Writing a scenario
 export { defineScenario, type AnyScenario, type GenerationOutcome, type InitialAgent, type Scenario, type ScenarioCommands, type ScenarioDefinition, type StepContext, type StepDef } from "./core/scenario.js";
 export type { AgentInfo, AgoraEvent, EventInput, EventOf, EventType, MindInfo, RunStatus, TimeCoords } from "./core/events.js";
+// Testing a scenario: an event without its wall-clock and cache fields, for same-seed comparisons
+export { stableView } from "./core/events.js";
 export { ConfigError, UsageError } from "./core/errors.js";
 export { Rng } from "./core/rng.js";
 export { renderTemplate } from "./core/prompt-template.js";
 export { areAdjacent, type GraphConfig } from "./core/graph/index.js";
-export type { MindSpec, PolicyDefinition, PolicyRegistry } from "../agents/minds.js";
-export type { PolicyDecide, PolicyDecisionInput } from "../agents/policy-chat-model.js";
-export type { AnswerSchema, ChatMessage, MindCallRequest } from "../agents/mind-runtime.js";
-export { dropOldestTurns, type FitRule } from "../agents/context-fit.js";
+export type { AnswerSchema, ChatMessage, FitRule, MindCallRequest, MindSpec, PolicyDecide, PolicyDecisionInput, PolicyDefinition, PolicyRegistry } from "./core/minds.js";
+export { dropOldestTurns } from "../agents/context-fit.js";
+
+// The scenario toolkit: selection, answer reading, small statistics
+export * from "./toolkit/index.js";
 
 // Running from a script
 export { resumeRun, startRun, startRunFrom, type RunOptions, type RunResult } from "./app/run.js";

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emptyTotals } from "../agents/ledger.js";
+import { emptyTotals } from "../sim/core/spend.js";
 import { newBatchFile, writeBatchFile } from "../sim/app/batch/batch-file.js";
 import { planBatch } from "../sim/app/batch/plan.js";
 import { prepareBatch, runBatch, type BatchResult } from "../sim/app/batch/runner.js";

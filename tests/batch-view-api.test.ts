@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { emptyTotals } from "../agents/ledger.js";
+import { emptyTotals } from "../sim/core/spend.js";
 import { newBatchFile, writeBatchFile } from "../sim/app/batch/batch-file.js";
 import { prepareBatch } from "../sim/app/batch/runner.js";
 import { runOne } from "../sim/app/batch/run-one.js";

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { emptyTotals } from "../agents/ledger.js";
+import { emptyTotals } from "../sim/core/spend.js";
 import { newBatchFile, writeBatchFile } from "../sim/app/batch/batch-file.js";
 import { prepareBatch, type BatchPlan } from "../sim/app/batch/runner.js";
 import { runOne } from "../sim/app/batch/run-one.js";

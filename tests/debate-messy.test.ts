@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { estimatePromptTokens } from "../agents/context-fit.js";
-import type { ChatMessage } from "../agents/mind-runtime.js";
+import type { ChatMessage } from "../sim/core/minds.js";
 import { dropOldestRounds } from "../scenarios/debate/society.js";
 import { type ChatRequestRecord, type Script, messyScript } from "./support/fake-openai.js";
 import { debateWorkspace, interactionsOf, readRequest, replayDebate, roundMetrics, runDebate } from "./support/debate-helpers.js";

@@ -6,8 +6,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { llmCacheKey, type ChatMessage } from "../agents/mind-runtime.js";
-import { profileSchema } from "../agents/profiles.js";
+import { llmCacheKey } from "../agents/mind-runtime.js";
+import { type ChatMessage } from "../sim/core/minds.js";
+import { profileSchema } from "../sim/core/profile.js";
 import { donorGame } from "../scenarios/donor-game/scenario.js";
 import type { AgoraEvent, EventOf } from "../sim/core/events.js";
 import { resumeRun, startRun, type RunResult } from "../sim/app/run.js";

@@ -2,11 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { llmCacheKey, type ChatMessage } from "../agents/mind-runtime.js";
+import { llmCacheKey } from "../agents/mind-runtime.js";
+import { CacheMissError, ResponseCache } from "../agents/response-cache.js";
+import type { ChatMessage } from "../sim/core/minds.js";
+import { profileSchema } from "../sim/core/profile.js";
 
 const seed = (runSeed: number) => ({ runSeed });
-import { profileSchema } from "../agents/profiles.js";
-import { CacheMissError, ResponseCache } from "../agents/response-cache.js";
 
 const profile = profileSchema.parse({ model: "m", baseURL: "http://127.0.0.1:1/v1", apiKeyEnv: "SECRET_KEY_VAR", temperature: 0.8 });
 const messages: ChatMessage[] = [

@@ -11,7 +11,7 @@ import { estimatePromptTokens } from "../agents/context-fit.js";
 import { exportLlmCulture } from "../scenarios/transmission/interop/llm-culture.js";
 import { DEFAULT_TEXT_METRICS_OPTIONS, generationTextMetrics } from "../scenarios/transmission/metrics/index.js";
 import type { AgoraEvent } from "../sim/core/events.js";
-import { deriveTransmission, textOf } from "../viewer/src/scenarios/transmission.js";
+import { deriveTransmission, textOf } from "../scenarios/transmission/view.js";
 import { contextExceeded, messyScript, type ChatRequestRecord, type Reply, type Script } from "./support/fake-openai.js";
 import { ofType, readEvents, readJsonlStrict, runCli, stableEvents, writeConfig } from "./support/llm-helpers.js";
 import { distinctPersonas, receivedTexts, storyWorkspace, textsWritten, transmissionLlmConfig } from "./support/transmission-helpers.js";

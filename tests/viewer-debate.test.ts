@@ -20,7 +20,7 @@ import {
   questionRounds,
   readableText,
   verdictOf,
-} from "../viewer/src/scenarios/debate.js";
+} from "../scenarios/debate/view.js";
 import { viewFor } from "../viewer/src/scenarios/index.js";
 import { initialState, reduce, reduceAll } from "../viewer/src/state/reducer.js";
 import { Timeline } from "../viewer/src/state/timeline.js";

@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alive, launchChromium, nodeAttributes, nodePoint, snap, viewerUrlOf } from "./support/browser.js";
+import { alive, launchChromium, nodeAttributes, nodePoint, sizeOptions, snap, tableColumns, viewerUrlOf } from "./support/browser.js";
 import { readEvents, runCli, spawnCli, tempDir, type CliProcess } from "./support/llm-helpers.js";
 
 const DEMO = "scenarios/donor-game/offline-demo.yaml";
@@ -161,6 +161,17 @@ describe.sequential("the live viewer in Chromium", () => {
     await expect.poll(async () => Number(await page.getByTestId("plot-resources").getAttribute("data-points")), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     await expect.poll(async () => Number(await page.getByTestId("plot-cooperation").getAttribute("data-points"))).toBeGreaterThanOrEqual(1);
     expect(await page.getByTestId("usage-none").textContent()).toContain("policy minds");
+    // The Donor Game's own words come from its view: resources and last score as sizes and columns, games as round series.
+    expect(await sizeOptions(page)).toEqual(["resources", "score"]);
+    expect(await page.getByTestId("size-by").locator("option").allTextContents()).toEqual(["resources", "last score"]);
+    expect(await graph.getAttribute("data-size-by")).toBe("resources");
+    expect(await tableColumns(page)).toEqual(["agent", "mind", "family", "resources", "score"]);
+    await page.getByTestId("size-by").selectOption("score");
+    await expect.poll(() => graph.getAttribute("data-size-by")).toBe("score");
+    expect(await page.getByTestId("graph-legend").textContent()).toContain("size: last score");
+    await page.getByTestId("size-by").selectOption("resources");
+    await expect.poll(() => graph.getAttribute("data-size-by")).toBe("resources");
+    await expect.poll(async () => (await page.getByTestId("chart-rounds").textContent()) ?? "", { timeout: 10_000 }).toContain("game 1");
 
     // The counters advance while the run plays.
     const before = await seq();
@@ -191,7 +202,11 @@ describe.sequential("the live viewer in Chromium", () => {
     expect(stepped - held.seq).toBeLessThan(60);
     // ... and moves the run on by exactly one round.
     const roundAfter = await roundOf();
-    if (roundAfter.generation === roundBefore.generation) {
+    if (roundAfter.generation === roundBefore.generation && roundAfter.round === undefined) {
+      // The generation's last round: its end (a generation-ended event, with no round) follows in the same step.
+      expect(roundBefore.round).toBeDefined();
+      await expect.poll(() => page.locator(`[data-testid="scrubber-tick"][data-generation="${roundBefore.generation}"]`).count()).toBe(1);
+    } else if (roundAfter.generation === roundBefore.generation) {
       expect(roundAfter).toEqual({ generation: roundBefore.generation, round: (roundBefore.round ?? 0) + 1 });
     } else {
       // Past round 12 the next step opens the next generation: its newborns' strategies (no round yet).
@@ -224,6 +239,9 @@ describe.sequential("the live viewer in Chromium", () => {
     expect(await mind.getByTestId("badge-policy").textContent()).toBe("policy");
     expect(await mind.textContent()).toContain("not an LLM");
     expect(await page.getByTestId("inspector-transcript").getAttribute("data-kind")).toBe("policy");
+    // The Donor Game's inspector lines: resources (per game once both games have been played), scores per generation.
+    expect(await page.getByTestId("inspector-field-resources").textContent()).toMatch(/^resources: [\d.,]+( \(game 1: [\d.,]+, game 2: [\d.,]+\))?$/);
+    expect(await details.textContent()).toContain("Scores per generation");
 
     // The pointer rests on the node: its tooltip names the agent and fits inside the graph (the
     // slot is on the right of the circle, where a tooltip drawn rightwards would be clipped).
@@ -231,6 +249,7 @@ describe.sequential("the live viewer in Chromium", () => {
     await tooltip.waitFor({ timeout: 5_000 });
     // (By slot: the agent in it may be replaced at a generation end while the run plays.)
     expect(await tooltip.textContent()).toContain(`slot ${CLICK_SLOT}`);
+    expect(await page.getByTestId("graph-tooltip-measures").textContent()).toMatch(/^resources: [\d.,]+ · last score: ([\d.,]+|–)$/);
     const [tip, box] = await Promise.all([tooltip.boundingBox(), page.getByTestId("graph").boundingBox()]);
     expect(tip!.width).toBeGreaterThan(150);
     expect(tip!.x).toBeGreaterThanOrEqual(box!.x);

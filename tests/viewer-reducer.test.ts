@@ -9,9 +9,10 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgoraEvent, EventOf } from "../sim/core/events.js";
 import { initialState, reduce, reduceAll, type ViewerState } from "../viewer/src/state/reducer.js";
-import { currentAgents, currentResources, filterLog, generationSeries, roundSeries, usageSeries } from "../viewer/src/state/selectors.js";
+import { currentAgents, filterLog, generationSeries, roundSeries, usageSeries } from "../viewer/src/state/selectors.js";
 import { Timeline } from "../viewer/src/state/timeline.js";
 import { viewFor } from "../viewer/src/scenarios/index.js";
+import { currentResources, donorState, resourceLevels } from "../scenarios/donor-game/view.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 let dir: string;
@@ -204,15 +205,26 @@ describe("viewer state: agents, lineage, metrics", () => {
     expect(policyAgent.strategy).toMatch(/^My strategy will be/);
   });
 
-  it("tracks resources per game from interactions and falls back to the endowment", () => {
+  it("tracks resources per game from interactions (the Donor Game view's derived state) and falls back to the endowment", () => {
     const view = viewFor("donor-game");
     const firstDonation = events.find((e): e is EventOf<"interaction"> => e.type === "interaction" && e.kind === "donation")!;
     const state = reduceAll(events.slice(0, firstDonation.seq + 1));
     const donor = state.agents[firstDonation.from]!;
-    expect(donor.resources[firstDonation.t.game!]).toBe(firstDonation.data.donorAfter);
-    expect(state.agents[firstDonation.to!]!.resources[firstDonation.t.game!]).toBe(firstDonation.data.recipientAfter);
+    expect(resourceLevels(state, donor.id)[firstDonation.t.game!]).toBe(firstDonation.data.donorAfter);
+    expect(resourceLevels(state, firstDonation.to!)[firstDonation.t.game!]).toBe(firstDonation.data.recipientAfter);
     const idle = currentAgents(state).find((a) => a.given.length === 0 && a.received.length === 0)!;
-    expect(currentResources(state, idle, view)).toBe(10);
+    expect(currentResources(state, idle)).toBe(10);
+    // The same through the view's measures (the agents table and the graph's default size).
+    expect(view.agentMeasures!(state).map((m) => [m.id, m.value(idle, state)])).toEqual([
+      ["resources", 10],
+      ["score", null],
+    ]);
+    // A new generation starts everyone from the endowment again; the levels hold one generation only.
+    const end = reduceAll(events);
+    expect(donorState(end).generation).toBe(10);
+    const playing = new Set(Object.values(end.slotAgent));
+    expect(Object.keys(donorState(end).levels).length).toBe(playing.size);
+    expect(Object.keys(donorState(end).levels).every((id) => playing.has(id))).toBe(true);
     expect(donor.given.at(-1)?.seq).toBe(firstDonation.seq);
     expect(view.describeInteraction(donor.given.at(-1)!)).toMatch(/^gave 5\.00 \(50%\) to 1_11/);
   });

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import type { AgoraEvent } from "../sim/core/events.js";
-import { ANSWER_COLORS, DEBATE_KINDS, verdictOf } from "../viewer/src/scenarios/debate.js";
-import { alive, chromiumSuite, nodeAttributes, nodePoint, snap, viewerUrlOf } from "./support/browser.js";
+import { ANSWER_COLORS, DEBATE_KINDS, verdictOf } from "../scenarios/debate/view.js";
+import { alive, chromiumSuite, nodeAttributes, nodePoint, sizeOptions, snap, tableColumns, viewerUrlOf } from "./support/browser.js";
 import { readEvents, runCli, spawnCli, tempDir, type CliProcess } from "./support/llm-helpers.js";
 import { debateEvents, transmissionChainEvents, transmissionNetworkEvents, writeRunDir } from "./support/viewer-fixtures.js";
 
@@ -100,6 +100,14 @@ describe.sequential("debate and transmission views in Chromium", () => {
       await expect.poll(() => page.getByTestId("graph").getAttribute("data-nodes")).toBe("3");
       expect(await page.getByTestId("debate-roles").textContent()).toContain("judge (judge)");
       expect(await page.getByTestId("debate-question-key").textContent()).toBe("no key (open topic)");
+      // No Donor Game words: the debate's one measure is accuracy (its scores); no resources, no score column, no game series.
+      expect(await sizeOptions(page)).toEqual(["accuracy"]);
+      expect(await page.getByTestId("graph").getAttribute("data-size-by")).toBe("accuracy");
+      expect(await tableColumns(page)).toEqual(["agent", "mind", "family", "accuracy"]);
+      expect(await page.getByTestId("agent-row-1_1").locator("td").last().textContent()).toBe("100%");
+      expect(await page.getByTestId("inspector").textContent()).not.toMatch(/resources/);
+      expect(await page.getByTestId("graph-legend").textContent()).toContain("size: accuracy");
+      expect(await page.getByTestId("chart-rounds").count()).toBe(0);
       await page.getByTestId("debate-panel").scrollIntoViewIfNeeded();
       await snap(page, "scenario-debate-topic");
 
@@ -145,6 +153,17 @@ describe.sequential("debate and transmission views in Chromium", () => {
       await page.getByTestId("debate-role-judge").click();
       await expect.poll(() => page.getByTestId("agent-details").getAttribute("data-agent")).toBe("judge");
       expect(await page.getByTestId("inspector-role").textContent()).toContain("judge (off the graph)");
+      // A debater in the inspector: its accuracy per generation, no resources.
+      await page.getByTestId("agent-details").waitFor();
+      await page.getByTestId("inspector-close").click();
+      await page.getByTestId("agent-row-1_2").click();
+      await expect.poll(() => page.getByTestId("agent-details").getAttribute("data-agent")).toBe("1_2");
+      const details = page.getByTestId("agent-details");
+      expect(await details.textContent()).toContain("Accuracy per generation");
+      expect(await page.getByTestId("inspector-scores").textContent()).toContain("50%");
+      expect(await details.textContent()).not.toMatch(/resources|Scores per generation/);
+      expect(await page.locator('[data-testid^="inspector-field-"]').count()).toBe(0);
+      await snap(page, "scenario-debate-inspector");
     } finally {
       await ctx.close();
     }
@@ -159,11 +178,19 @@ describe.sequential("debate and transmission views in Chromium", () => {
       expect(await page.locator('[data-testid="tx-heatmap-cell"][data-row="4"][data-col="1"]').getAttribute("data-value")).toBe("0.350");
       for (const id of ["plot-tx-similarity", "plot-tx-diversity", "plot-tx-fog", "plot-tx-words"]) await expect.poll(() => page.getByTestId(id).getAttribute("data-points"), { timeout: 5_000 }).toBe("6");
       expect(await page.getByTestId("chart-rounds").count()).toBe(0);
+      // No Donor Game controls or columns: no size menu (every node one size), no resources or score column.
+      expect(await sizeOptions(page)).toEqual([]);
+      expect(await page.getByTestId("graph").getAttribute("data-size-by")).toBe("none");
+      expect(await tableColumns(page)).toEqual(["agent", "mind", "family"]);
+      expect(await page.getByTestId("graph-legend").textContent()).not.toContain("size:");
+      expect(await page.getByTestId("inspector").textContent()).not.toMatch(/resources|score/);
 
       await hoverNode(page, "1_3");
       const tip = page.getByTestId("graph-tooltip-text");
       await tip.waitFor({ timeout: 5_000 });
       await expect.poll(() => tip.textContent()).toMatch(/^generation 6: /);
+      expect(await page.getByTestId("graph-tooltip").textContent()).not.toMatch(/resources|last score/);
+      expect(await page.getByTestId("graph-tooltip-measures").count()).toBe(0);
       await snap(page, "scenario-tx-hover");
 
       // Clicking the node inspects its text against its likely parent (its left neighbour).
@@ -177,6 +204,12 @@ describe.sequential("debate and transmission views in Chromium", () => {
       expect(Number(await diff.getAttribute("data-added"))).toBeGreaterThan(0);
       expect(Number(await diff.getAttribute("data-removed"))).toBeGreaterThan(0);
       expect(await page.getByTestId("tx-diff-added").count()).toBeGreaterThan(0);
+      // The agent inspector has no resources, no scores table, no strategy revisions.
+      const details = page.getByTestId("agent-details");
+      expect(await details.getAttribute("data-agent")).toBe("1_3");
+      expect(await details.textContent()).not.toMatch(/resources|Scores per generation|not scored|revised its strategy/);
+      expect(await page.locator('[data-testid^="inspector-field-"]').count()).toBe(0);
+      expect(await page.getByTestId("inspector-scores").count()).toBe(0);
       // An earlier generation of the same agent; generation 1 has no parent.
       await page.getByTestId("tx-generation-select").selectOption("1:");
       await expect.poll(() => inspector.getAttribute("data-generation")).toBe("1");

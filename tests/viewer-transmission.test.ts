@@ -20,7 +20,7 @@ import {
   transmissionState,
   transmissionView,
   wordDiff,
-} from "../viewer/src/scenarios/transmission.js";
+} from "../scenarios/transmission/view.js";
 import { initialState, reduce, reduceAll } from "../viewer/src/state/reducer.js";
 import { Timeline } from "../viewer/src/state/timeline.js";
 import type { InteractionEntry } from "../viewer/src/state/types.js";

@@ -1,16 +1,24 @@
 /**
- * The viewer's other pure modules: scenario view registry and its generic fallback, the Donor
- * Game's colouring and descriptions, the fixed graph layout, event summaries and mind labels.
+ * The viewer's other pure modules: scenario view discovery (scenarios/<id>/view.ts) and its generic
+ * fallback, the neutral core's extension points (agent measures, inspector fields, scores, strategy
+ * revisions) per scenario, the Donor Game's colouring, descriptions and derived resources, the
+ * fixed graph layout, event summaries and mind labels.
  */
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AgoraEvent } from "../sim/core/events.js";
 import { CategoryColors, fractionColor } from "../viewer/src/colors.js";
 import { describeEvent } from "../viewer/src/describe.js";
 import { describeMind } from "../viewer/src/format.js";
 import { layoutGraph } from "../viewer/src/graph/layout.js";
-import { classifyStrategy, donorGameView } from "../viewer/src/scenarios/donor-game.js";
-import { genericView, viewFor } from "../viewer/src/scenarios/index.js";
-import { reduceAll } from "../viewer/src/state/reducer.js";
+import debateDefault, { debateView } from "../scenarios/debate/view.js";
+import donorDefault, { classifyStrategy, deriveDonor, donorGameView, donorState, initialResources, resourceUpdates } from "../scenarios/donor-game/view.js";
+import transmissionDefault, { transmissionView } from "../scenarios/transmission/view.js";
+import { SCENARIO_VIEWS, VIEWS_BY_FOLDER, folderOf, genericView, viewFor } from "../viewer/src/scenarios/index.js";
+import { chosenSize, columnMeasures, measuresOf, sizeMeasures, sizeValue } from "../viewer/src/scenarios/measures.js";
+import { reduce, reduceAll } from "../viewer/src/state/reducer.js";
+import { debateEvents, transmissionNetworkEvents } from "./support/viewer-fixtures.js";
 import type { InteractionEntry } from "../viewer/src/state/types.js";
 
 const at = "2026-01-01T00:00:00.000Z";
@@ -28,13 +36,33 @@ function donation(fraction: number, kind = "donation"): InteractionEntry {
   };
 }
 
+const ROOT = resolve(import.meta.dirname, "..");
+
 describe("scenario views", () => {
-  it("registers the Donor Game and falls back to the generic view for unknown scenarios", () => {
+  it("discovers every scenario folder's view.ts (nothing registered by hand), keyed by its scenario id", () => {
+    const folders = readdirSync(join(ROOT, "scenarios")).filter((f) => existsSync(join(ROOT, "scenarios", f, "view.ts")));
+    expect(folders).toEqual(expect.arrayContaining(["debate", "donor-game", "transmission"]));
+    expect(Object.keys(VIEWS_BY_FOLDER).sort()).toEqual(folders.sort());
+    // A built-in scenario's view has the folder's name as its id (the id run-started carries).
+    for (const folder of folders) expect(VIEWS_BY_FOLDER[folder]!.id, folder).toBe(folder);
+    expect(Object.keys(SCENARIO_VIEWS).sort()).toEqual(folders.sort());
+    // The registry holds the modules' own default exports.
+    expect(viewFor("donor-game")).toBe(donorDefault);
+    expect(viewFor("debate")).toBe(debateDefault);
+    expect(viewFor("transmission")).toBe(transmissionDefault);
+    expect(donorDefault).toBe(donorGameView);
+    expect(debateDefault).toBe(debateView);
+    expect(transmissionDefault).toBe(transmissionView);
+    expect(folderOf("../../../scenarios/public-goods/view.ts")).toBe("public-goods");
+    expect(folderOf("../../../scenarios/debate/view/panel.tsx")).toBe("debate");
+  });
+
+  it("registers the Donor Game and falls back to the generic view for unknown scenarios (plugins)", () => {
     expect(viewFor("donor-game")).toBe(donorGameView);
     expect(viewFor("no-such-scenario")).toBe(genericView);
     expect(viewFor(undefined)).toBe(genericView);
     // Generic: one chart per numeric generation metric, LLM usage grouped elsewhere.
-    const charts = genericView.generationCharts(["score", "diversity", "llmCalls", "cost"]);
+    const charts = genericView.generationCharts(["score", "diversity", "llmCalls", "cost", "llmTruncated", "llmContextExceeded"]);
     expect(charts.map((c) => c.series.map((s) => s.key))).toEqual([["score"], ["diversity"]]);
     expect(genericView.roundChart(["x", "y"])?.metric).toBe("x");
     expect(genericView.roundChart([])).toBeNull();
@@ -63,12 +91,12 @@ describe("scenario views", () => {
     expect(donorGameView.describeInteraction(entry)).toBe("gave 5.00 (50%) to 1_2; they received 10.00");
     expect(donorGameView.describeInteraction(entry, "to")).toBe("received 10.00 from 1_1 (who gave 5.00, 50%)");
     const event = { v: 1, type: "interaction", ...entry } as AgoraEvent & { type: "interaction" };
-    expect(donorGameView.resourceUpdates(event)).toEqual([
+    expect(resourceUpdates(event)).toEqual([
       ["1_1", 5],
       ["1_2", 20],
     ]);
-    expect(donorGameView.initialResources({ donorGame: { endowment: 10 } })).toBe(10);
-    expect(donorGameView.initialResources(null)).toBeNull();
+    expect(initialResources({ donorGame: { endowment: 10 } })).toBe(10);
+    expect(initialResources(null)).toBeNull();
   });
 
   it("groups strategies into families", () => {
@@ -105,6 +133,120 @@ describe("scenario views", () => {
     expect(describeEvent(failed, genericView)).toBe("run ended: failed — boom");
   });
 });
+
+describe("a neutral core: each scenario's words come from its view", () => {
+  const debate = reduceAll(debateEvents());
+  const network = reduceAll(transmissionNetworkEvents(3));
+  const ids = (view: Parameters<typeof measuresOf>[0], state: Parameters<typeof measuresOf>[1]) => ({
+    columns: columnMeasures(measuresOf(view, state)).map((c) => c.header),
+    sizes: sizeMeasures(measuresOf(view, state)).map((m) => m.label),
+  });
+
+  it("Donor Game: resources and last score as columns and sizes, resources per game in the inspector, scores, strategy revisions", () => {
+    // Generation 1 after both games' donations.
+    const state = reduceAll(donorEvents().slice(0, 5));
+    expect(ids(donorGameView, state)).toEqual({ columns: ["resources", "score"], sizes: ["resources", "last score"] });
+    const sizes = sizeMeasures(measuresOf(donorGameView, state));
+    expect(chosenSize(sizes, null)?.id).toBe("resources");
+    expect(chosenSize(sizes, "score")?.id).toBe("score");
+    // An id another scenario's view offered (a stale option) falls back on the first size.
+    expect(chosenSize(sizes, "accuracy")?.id).toBe("resources");
+    const a = state.agents["1_1"]!;
+    // No score yet: sizing by score falls back on resources (mean over both games: (5 + 14) / 2).
+    expect(sizeValue(a, state, chosenSize(sizes, "score"), sizes)).toBe(9.5);
+    expect(donorGameView.inspectorFields(a, state)).toEqual([{ id: "resources", label: "resources", value: "9.50", detail: "(game 1: 5, game 2: 14)" }]);
+    expect(donorGameView.scores.label).toBe("score");
+    expect(donorGameView.roundChart([])?.seriesLabel?.(2)).toBe("game 2");
+    expect(donorGameView.strategyRevision(donation(0.5))).toBeNull();
+  });
+
+  it("debate: accuracy (its scores) as the one column and size, no resources, no strategy revisions", () => {
+    expect(ids(debateView, debate)).toEqual({ columns: ["accuracy"], sizes: ["accuracy"] });
+    const accuracy = measuresOf(debateView, debate)[0]!;
+    expect(accuracy.format).toBe("percent");
+    expect(accuracy.value(debate.agents["1_1"]!, debate)).toBe(1);
+    expect(debateView.scores.label).toBe("accuracy");
+    expect(debateView.inspectorFields).toBeUndefined();
+    expect(debateView.strategyRevision).toBeUndefined();
+  });
+
+  it("transmission: no measures (no size menu, no extra columns), no scores, no inspector fields, no round chart", () => {
+    expect(ids(transmissionView, network)).toEqual({ columns: [], sizes: [] });
+    expect(chosenSize(sizeMeasures(measuresOf(transmissionView, network)), null)).toBeNull();
+    expect(transmissionView.scores).toBeUndefined();
+    expect(transmissionView.inspectorFields).toBeUndefined();
+    expect(transmissionView.roundChart([])).toBeNull();
+  });
+
+  it("generic: a score column and size only once the run has scored agents; round series labelled by t.game", () => {
+    const started = reduceAll(donorEvents().slice(0, 3));
+    expect(ids(genericView, started)).toEqual({ columns: [], sizes: [] });
+    const scored = reduceAll([...donorEvents().slice(0, 3), { v: 1, seq: 3, type: "generation-ended", t: { generation: 1 }, at, survivors: ["1_1"], removed: [], created: [], scores: { "1_1": 4 } }]);
+    expect(ids(genericView, scored)).toEqual({ columns: ["score"], sizes: ["last score"] });
+    expect(genericView.roundChart(["x"])?.seriesLabel).toBeUndefined();
+  });
+
+  it("a strategy-revised interaction is the Donor Game's: elsewhere it is an ordinary interaction", () => {
+    const revise = (scenario: string) =>
+      reduceAll([
+        { v: 1, seq: 0, type: "run-started", t: { generation: 1 }, at, runId: "r", scenario, seed: 1, configHash: "h", config: {}, graph: { nodes: [{ key: "1_1" }], edges: [] }, graphStats: {}, agoraVersion: "0" },
+        { v: 1, seq: 1, type: "agent-created", t: { generation: 1 }, at, agent: { id: "1_1", generation: 1, parents: [], mind: { kind: "policy", name: "p" }, slot: "1_1", strategy: "old" } },
+        { v: 1, seq: 2, type: "interaction", t: { generation: 1 }, at, kind: "strategy-revised", from: "1_1", to: null, mind: { kind: "policy", name: "p" }, data: { strategy: "new", reasoning: "why" } },
+      ]).agents["1_1"]!;
+    const donor = revise("donor-game");
+    expect([donor.strategy, donor.reasoning, donor.revisions, donor.given.length]).toEqual(["new", "why", 1, 0]);
+    const other = revise("transmission");
+    expect([other.strategy, other.reasoning, other.revisions, other.given.length]).toEqual(["old", null, 0, 1]);
+  });
+
+  it("Donor Game resources: the fold is pure, batching-independent and holds one generation", () => {
+    const events = donorEvents();
+    const entries = events.flatMap((e) => (e.type === "interaction" ? [{ seq: e.seq, at: e.at, kind: e.kind, from: e.from, to: e.to, mind: e.mind, t: e.t, data: e.data }] : []));
+    const whole = deriveDonor(undefined, entries);
+    let stepwise: unknown = undefined;
+    for (const entry of entries) {
+      const before = JSON.stringify(stepwise ?? null);
+      const next = deriveDonor(stepwise, [entry]);
+      // The previous value is never mutated.
+      expect(JSON.stringify(stepwise ?? null)).toBe(before);
+      stepwise = next;
+    }
+    expect(stepwise).toEqual(whole);
+    expect(whole).toEqual({ kind: "donor-game", generation: 2, levels: { "1_1": { 1: 7 }, "1_2": { 1: 7 } } });
+    expect(deriveDonor(undefined, entries.slice(0, 2))).toEqual({ kind: "donor-game", generation: 1, levels: { "1_1": { 1: 5, 2: 14 }, "1_2": { 1: 20, 2: 8 } } });
+    // Through the reducer, in any batching.
+    const one = reduceAll(events);
+    let two = reduceAll([]);
+    for (let i = 0; i < events.length; i += 2) two = reduce(two, events.slice(i, i + 2));
+    expect(donorState(two)).toEqual(donorState(one));
+    expect(donorState(one)).toEqual(whole);
+  });
+});
+
+/** Two agents, two games of generation 1, then a donation in generation 2. */
+function donorEvents(): AgoraEvent[] {
+  const mind = { kind: "policy" as const, name: "constant" };
+  const give = (seq: number, t: { generation: number; game: number; round: number }, from: string, to: string, donorAfter: number, recipientAfter: number): AgoraEvent => ({
+    v: 1,
+    seq,
+    type: "interaction",
+    t,
+    at,
+    kind: "donation",
+    from,
+    to,
+    mind,
+    data: { amount: 1, fraction: 0.1, received: 2, donorAfter, recipientAfter },
+  });
+  return [
+    { v: 1, seq: 0, type: "run-started", t: { generation: 1 }, at, runId: "r", scenario: "donor-game", seed: 1, configHash: "h", config: { donorGame: { endowment: 10 } }, graph: { nodes: [{ key: "1_1" }, { key: "1_2" }], edges: [] }, graphStats: {}, agoraVersion: "0" },
+    { v: 1, seq: 1, type: "agent-created", t: { generation: 1 }, at, agent: { id: "1_1", generation: 1, parents: [], mind, slot: "1_1" } },
+    { v: 1, seq: 2, type: "agent-created", t: { generation: 1 }, at, agent: { id: "1_2", generation: 1, parents: [], mind, slot: "1_2" } },
+    give(3, { generation: 1, game: 1, round: 1 }, "1_1", "1_2", 5, 20),
+    give(4, { generation: 1, game: 2, round: 1 }, "1_2", "1_1", 8, 14),
+    give(5, { generation: 2, game: 1, round: 1 }, "1_1", "1_2", 7, 7),
+  ];
+}
 
 describe("graph layout", () => {
   const ring = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`);

@@ -1,3 +1,4 @@
+import { jsonObject, labelSource } from "../../sim/toolkit/answers.js";
 import type { Question } from "./questions.js";
 
 /**
@@ -255,7 +256,7 @@ export function isCorrect(answer: string | null, question: Question): boolean {
 
 const EXPLICIT_PATTERNS = [
   // "Answer: 42", "Final answer: 42", "**Answer:** 42", "**Answer**: 42", "Answer - 42"
-  /\b(?:final\s+)?answer[*_]*\s*(?:[:\uff1a]|[-\u2013\u2014](?=\s))[*_]*\s*(.+)/gi,
+  new RegExp(String.raw`\b(?:final\s+)?${labelSource("answer", { acrossLines: true, fullwidthColon: true })}\s*(.+)`, "gi"),
   // "the answer is 42", "my final answer would be 42"
   /\b(?:final\s+)?answer\s+(?:(?:is|would be|will be)\b|=)\s*:?\s*(.+)/gi,
   // GSM8K's own marker
@@ -284,22 +285,6 @@ function answerLike(value: string, question: Question, kind: Kind): boolean {
   if (kind === "number") return firstNumber(clean(value)) !== null;
   if (kind === "choice") return normalizeChoice(clean(value), question) !== null;
   return true;
-}
-
-/**
- * The JSON object in a reply (from its first "{" to its last "}"), as structured answers and MAD's
- * judge write it, code fences and chatter around it allowed; null when there is none or it is not valid JSON.
- */
-export function jsonObject(text: string): Record<string, unknown> | null {
-  const start = text.indexOf("{");
-  const end = text.lastIndexOf("}");
-  if (start < 0 || end <= start) return null;
-  try {
-    const value: unknown = JSON.parse(text.slice(start, end + 1));
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

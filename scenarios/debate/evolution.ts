@@ -1,4 +1,5 @@
-import type { MindSpec } from "../../agents/minds.js";
+import type { MindSpec } from "../../sim/core/minds.js";
+import { select as selectBy } from "../../sim/toolkit/selection.js";
 import { DEBATE_POLICIES } from "./policies.js";
 import { advicePrompt, systemPrompt } from "./prompts.js";
 import { parseAdvice } from "./replies.js";
@@ -65,21 +66,19 @@ export function select(ctx: Ctx, population: DebatePopulation, questions: readon
   const rng = ctx.rng("selection", ctx.generation);
   // Worked out once per debater, not on every comparison of the sort.
   const scores = new Map(population.debaters.map((d) => [d.id, debaterAccuracy(questions, d.id).accuracy ?? 0]));
-  const accuracy = (id: string) => scores.get(id)!;
-  // A stable sort over a shuffled order: ties fall to chance, reproducibly.
-  const ranking = rng.shuffle(population.debaters.map((d) => d.id)).sort((a, b) => accuracy(b) - accuracy(a));
   const { enabled, survivorFraction, mutation } = ctx.config.evolution;
+  // Ranked over a shuffled order: ties fall to chance, reproducibly.
+  const order = rng.shuffle(population.debaters.map((d) => d.id));
+  const { ranking, survivors, removed, parentsOf } = selectBy({ kind: "truncation", survivorFraction }, { order, score: (id) => scores.get(id)!, rng });
   if (!enabled || last) return { ranking, survivors: [], removed: [], newcomers: [] };
-  const keep = Math.max(1, Math.floor(population.debaters.length * survivorFraction));
-  const survivors = ranking.slice(0, keep);
-  const removed = ranking.slice(keep);
   const byId = new Map(population.debaters.map((d) => [d.id, d]));
   const newcomers = removed.map((goneId, i): Debater => {
     const gone = byId.get(goneId)!;
     const place = { slot: gone.slot, ...(gone.label ? { label: gone.label } : {}), ...(gone.persona ? { persona: gone.persona } : {}), ...(gone.trait ? { trait: gone.trait } : {}) };
     const id = `${ctx.generation + 1}_${i + 1}`;
-    if (gone.mind.kind === "llm") return { id, generation: ctx.generation + 1, parents: [...survivors], mind: gone.mind, announced: false, ...place };
-    const candidates = survivors.map((s) => byId.get(s)!).filter((d) => d.mind.kind === "policy");
+    const parents = parentsOf.get(goneId)!;
+    if (gone.mind.kind === "llm") return { id, generation: ctx.generation + 1, parents, mind: gone.mind, announced: false, ...place };
+    const candidates = parents.map((s) => byId.get(s)!).filter((d) => d.mind.kind === "policy");
     const parent = candidates.length > 0 ? rng.pick(candidates) : gone;
     const mind = parent.mind as Extract<MindSpec, { kind: "policy" }>;
     const mutate = DEBATE_POLICIES[mind.policy]!.mutate;

@@ -1,5 +1,5 @@
-import type { FitRule } from "../../agents/context-fit.js";
-import type { ChatMessage } from "../../agents/mind-runtime.js";
+import type { FitRule } from "../../sim/core/minds.js";
+import type { ChatMessage } from "../../sim/core/minds.js";
 import type { JudgeState } from "./policies.js";
 import { judgeFinalPrompt, judgeRoundPrompt, judgeSystemPrompt, madSystemPrompt, madTurnPrompt } from "./prompts.js";
 import { type Ctx, type DebatePopulation, type QuestionRun, type Reply, judgeTurn, roleOf, speak } from "./work.js";

@@ -1,5 +1,5 @@
-import { pricedCost, type Totals } from "../../agents/ledger.js";
-import { mean } from "../../sim/app/report/stats.js";
+import { pricedCost, type Totals } from "../../sim/core/spend.js";
+import { mean } from "../../sim/toolkit/stats.js";
 import type { QuestionRun, Reply } from "./work.js";
 
 /** Round and generation metrics of the debate scenario; every key is documented in README.md ("Metrics"). */

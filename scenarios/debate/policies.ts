@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { PolicyDefinition, PolicyRegistry } from "../../agents/minds.js";
+import type { PolicyDefinition, PolicyRegistry } from "../../sim/core/minds.js";
 import type { Rng } from "../../sim/core/rng.js";
+import { mean } from "../../sim/toolkit/stats.js";
 import { normalizeAnswer } from "./answers.js";
 import { vote } from "./metrics.js";
 import type { Question } from "./questions.js";
@@ -151,7 +152,7 @@ const partisan: PolicyDefinition<PartisanParams> = {
       const s = state as SurveyState;
       if (s.attitude === null) return `Attitude: ${Math.round(p.attitude)}`;
       const heard = s.seen.flatMap((a) => (a !== null && a in STANCE_VALUE ? [STANCE_VALUE[a]!] : []));
-      const target = heard.length === 0 ? s.attitude : heard.reduce((x, y) => x + y, 0) / heard.length;
+      const target = mean(heard) ?? s.attitude;
       const next = s.attitude + p.persuadability * (target - s.attitude) + p.noise * rng.normal();
       return `Attitude: ${Math.min(10, Math.max(0, Math.round(next)))}`;
     }

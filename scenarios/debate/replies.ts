@@ -1,4 +1,5 @@
-import { type AnswerReading, jsonObject, normalizeAnswer } from "./answers.js";
+import { jsonObject } from "../../sim/toolkit/answers.js";
+import { type AnswerReading, normalizeAnswer } from "./answers.js";
 import type { Question } from "./questions.js";
 
 /**

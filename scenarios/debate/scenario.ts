@@ -1,4 +1,4 @@
-import type { MindSpec } from "../../agents/minds.js";
+import type { MindSpec } from "../../sim/core/minds.js";
 import { defineScenario, type StepDef } from "../../sim/core/scenario.js";
 import { checkDebateConfig, debateConfigSchema, type DebateConfig, type RoleMind } from "./config.js";
 import { debaterAccuracy, nextPopulation, select, writeAdvice } from "./evolution.js";

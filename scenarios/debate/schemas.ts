@@ -1,4 +1,4 @@
-import type { AnswerSchema } from "../../agents/mind-runtime.js";
+import type { AnswerSchema } from "../../sim/core/minds.js";
 
 /**
  * The debate's answer formats for structured answers (a profile with `responseFormat: json_schema`

@@ -1,5 +1,5 @@
-import type { FitRule } from "../../agents/context-fit.js";
-import type { ChatMessage } from "../../agents/mind-runtime.js";
+import type { FitRule } from "../../sim/core/minds.js";
+import type { ChatMessage } from "../../sim/core/minds.js";
 import type { JudgeState, SummaryState } from "./policies.js";
 import {
   debatePrompt,

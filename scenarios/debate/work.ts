@@ -1,6 +1,6 @@
-import type { FitRule } from "../../agents/context-fit.js";
-import type { ChatMessage } from "../../agents/mind-runtime.js";
-import type { MindSpec } from "../../agents/minds.js";
+import type { FitRule } from "../../sim/core/minds.js";
+import type { ChatMessage } from "../../sim/core/minds.js";
+import type { MindSpec } from "../../sim/core/minds.js";
 import type { StepContext } from "../../sim/core/scenario.js";
 import { isCorrect, readAnswer } from "./answers.js";
 import type { DebateConfig } from "./config.js";

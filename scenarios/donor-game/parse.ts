@@ -27,6 +27,8 @@
  * "justification" the justification.
  */
 
+import { quoteReply as quote, readAmount, splitAtLastLabel, stripLeadingLabel, wholeJsonObject } from "../../sim/toolkit/answers.js";
+
 export type Punishment = "none" | "costly" | "partner-choice";
 export type DonorAction =
   | { kind: "donate"; amount: number }
@@ -37,48 +39,11 @@ export type ParseOutcome =
   | { ok: false; reason: string };
 
 const TOLERANCE = 1e-9;
-
-/** A label such as "Answer:", "**Answer:**", "### Answer:" or "Answer -", markdown included. */
-function labelPattern(word: string, flags: string): RegExp {
-  return new RegExp(`(?:[#*_]+[ \\t]*)?(?<![a-z0-9])${word}[*_]*[ \\t]*(?::|[-–—](?=\\s))[*_]*`, flags);
-}
-
-const ANSWER_LABEL = labelPattern("answer", "gi");
-const JUSTIFICATION_LABEL = new RegExp(`^\\s*${labelPattern("justification", "i").source}`, "i");
 const STRATEGY_PHRASE = /my strategy will be/i;
 const REFUSE = /\brefus/i;
 const COSTLY_KEYWORD = /\b(donat|giv|punish)[a-z]*/i;
-// sign (only when not glued to a word), number token, optional "/denominator", optional percent.
-const AMOUNT = /((?<!\w)[-−])?(\d+(?:,\d+)*(?:\.\d+)?)(?:\s*\/\s*(\d+(?:\.\d+)?))?(\s*(?:%|percent\b))?/i;
-const THOUSANDS = /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
-const DECIMAL_COMMA = /^\d+,\d+$/;
 
-function quote(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return `"${flat.length > 80 ? `${flat.slice(0, 77)}...` : flat}"`;
-}
-
-function stripJustificationLabel(text: string): string {
-  return text.replace(JUSTIFICATION_LABEL, "").trim();
-}
-
-/** First amount in `segment`; `answer` is the whole answer part (for the decimal-comma rule). */
-function readAmount(segment: string, answer: string, holdings: number): number | "none" | "bad fraction" {
-  const m = AMOUNT.exec(segment);
-  if (!m) return "none";
-  const [, sign, token = "", denominator, percent] = m;
-  const sole = (answer.match(/\d+/g) ?? []).length === 2;
-  let value: number;
-  if (!token.includes(",") || THOUSANDS.test(token)) value = Number(token.replaceAll(",", ""));
-  else if (DECIMAL_COMMA.test(token) && sole) value = Number(token.replace(",", "."));
-  else return (sign ? -1 : 1) * Number(token.slice(0, token.indexOf(",")));
-  if (denominator !== undefined) {
-    if (Number(denominator) === 0) return "bad fraction";
-    value /= Number(denominator);
-  }
-  if (percent !== undefined) value = (holdings * value) / 100;
-  return sign ? -value : value;
-}
+const stripJustificationLabel = (text: string): string => stripLeadingLabel(text, "justification");
 
 export interface DonationOptions {
   punishment: Punishment;
@@ -91,11 +56,10 @@ export interface DonationOptions {
 export function parseDonation(text: string, opts: DonationOptions): ParseOutcome {
   const structured = structuredReply(text, "amount");
   if (structured) return readStructuredDonation(structured, text, opts);
-  const labels = [...text.matchAll(ANSWER_LABEL)];
-  const last = labels.at(-1);
-  if (!last) return { ok: false, reason: `no 'Answer:' label in response ${quote(text)}` };
-  const justification = stripJustificationLabel(text.slice(0, last.index));
-  const answer = text.slice(last.index + last[0].length).trim();
+  const labelled = splitAtLastLabel(text, "answer");
+  if (!labelled) return { ok: false, reason: `no 'Answer:' label in response ${quote(text)}` };
+  const justification = stripJustificationLabel(labelled.before);
+  const answer = labelled.after;
 
   if (opts.punishment === "partner-choice" && REFUSE.test(answer)) {
     return { ok: true, action: { kind: "refuse" }, justification, clamped: false };
@@ -109,10 +73,10 @@ export function parseDonation(text: string, opts: DonationOptions): ParseOutcome
     segment = answer.slice(keyword.index + keyword[0].length);
   }
 
-  const raw = readAmount(segment, answer, opts.holdings);
-  if (raw === "none") return { ok: false, reason: `no amount in answer ${quote(answer)}` };
-  if (raw === "bad fraction") return { ok: false, reason: `fraction with zero denominator in answer ${quote(answer)}` };
-  return withinHoldings(raw, { kind, justification }, answer, opts);
+  const read = readAmount(segment, { percentOf: opts.holdings, context: answer });
+  if (!read.ok && read.problem === "no number") return { ok: false, reason: `no amount in answer ${quote(answer)}` };
+  if (!read.ok) return { ok: false, reason: `fraction with zero denominator in answer ${quote(answer)}` };
+  return withinHoldings(read.value, { kind, justification }, answer, opts);
 }
 
 /** Rule 5: the amount read must lie in [0, holdings]; `answer` is what failure reasons quote. */
@@ -127,20 +91,10 @@ function withinHoldings(raw: number, read: { kind: "donate" | "punish"; justific
   return { ok: true, action: { kind: read.kind, amount }, justification: read.justification, clamped: outside };
 }
 
-/**
- * The reply as a structured answer: the whole text is a JSON object holding `field` (what a
- * json_schema response format returns). Anything else is undefined and read as free text.
- */
+/** The reply as a structured answer: the whole text is a JSON object holding `field`; anything else is read as free text. */
 function structuredReply(text: string, field: string): Record<string, unknown> | undefined {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith("{")) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(trimmed);
-  } catch {
-    return undefined;
-  }
-  return value !== null && typeof value === "object" && !Array.isArray(value) && field in value ? (value as Record<string, unknown>) : undefined;
+  const reply = wholeJsonObject(text);
+  return reply !== null && field in reply ? reply : undefined;
 }
 
 /** The actions a structured answer names, by punishment condition (none: every answer donates). */

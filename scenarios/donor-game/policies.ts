@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { PolicyDefinition, PolicyRegistry } from "../../agents/minds.js";
-import type { PolicyDecisionInput } from "../../agents/policy-chat-model.js";
+import type { PolicyDefinition, PolicyRegistry } from "../../sim/core/minds.js";
+import type { PolicyDecisionInput } from "../../sim/core/minds.js";
 import type { Rng } from "../../sim/core/rng.js";
 import type { TraceEntry } from "./trace.js";
 

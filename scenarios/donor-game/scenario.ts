@@ -1,10 +1,11 @@
-import type { MindSpec } from "../../agents/minds.js";
-import type { ChatMessage } from "../../agents/mind-runtime.js";
+import type { MindSpec } from "../../sim/core/minds.js";
+import type { ChatMessage } from "../../sim/core/minds.js";
 import { ConfigError } from "../../sim/core/errors.js";
 import type { AgentInfo } from "../../sim/core/events.js";
 import { areAdjacent } from "../../sim/core/graph/index.js";
-import { mean as meanOrNull } from "../../sim/app/report/stats.js";
 import { defineScenario, type StepContext, type StepDef } from "../../sim/core/scenario.js";
+import { select } from "../../sim/toolkit/selection.js";
+import { mean as meanOrNull } from "../../sim/toolkit/stats.js";
 import { donorGameConfigSchema, type DonorGameConfig } from "./config.js";
 import { gini, mean } from "./metrics.js";
 import { parseDonation, parseStrategy, type DonorAction } from "./parse.js";
@@ -291,11 +292,12 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       return config.selection === "game2x2" ? 2 * g2 : (g1! + g2) / 2;
     };
     const scores = Object.fromEntries(work.order.map((id) => [id, scoreOf(id)]));
-    // A stable sort over the shuffled order: ties fall to the generation's random order.
-    const ranking = [...work.order].sort((a, b) => scores[b]! - scores[a]!);
-    const keep = Math.max(1, Math.floor(population.agents.length * config.survivorFraction));
-    const survivors = last ? [] : ranking.slice(0, keep);
-    const removed = last ? [] : ranking.slice(keep);
+    const rng = ctx.rng("selection", ctx.generation);
+    // Ties fall to the generation's shuffled order.
+    const selection = select({ kind: "truncation", survivorFraction: config.survivorFraction }, { order: work.order, score: (id) => scores[id]!, rng });
+    const ranking = selection.ranking;
+    const survivors = last ? [] : selection.survivors;
+    const removed = last ? [] : selection.removed;
 
     // Decision metrics read only what models chose; fallbackDecisions says how many they leave out.
     const decisions = answered(work.games.flatMap((g) => g.decisions));
@@ -316,12 +318,12 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       pairsSkipped: work.pairsSkipped,
     };
 
-    const rng = ctx.rng("selection", ctx.generation);
     const newborns: DonorAgent[] = removed.map((removedId, i) => {
       const gone = agents.get(removedId)!;
       const id = `${ctx.generation + 1}_${i + 1}`;
-      if (gone.mind.kind === "llm") return { id, generation: ctx.generation + 1, slot: gone.slot, parents: [...survivors], mind: gone.mind };
-      const candidates = survivors.map((s) => agents.get(s)!).filter((a) => a.mind.kind === "policy");
+      const parents = selection.parentsOf.get(removedId)!;
+      if (gone.mind.kind === "llm") return { id, generation: ctx.generation + 1, slot: gone.slot, parents, mind: gone.mind };
+      const candidates = parents.map((s) => agents.get(s)!).filter((a) => a.mind.kind === "policy");
       const parent = candidates.length > 0 ? rng.pick(candidates) : gone;
       const mind = parent.mind as Extract<MindSpec, { kind: "policy" }>;
       const mutate = DONOR_POLICIES[mind.policy]!.mutate;

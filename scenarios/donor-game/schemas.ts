@@ -1,4 +1,4 @@
-import type { AnswerSchema } from "../../agents/mind-runtime.js";
+import type { AnswerSchema } from "../../sim/core/minds.js";
 import { STRUCTURED_ACTIONS, type Punishment } from "./parse.js";
 
 /**

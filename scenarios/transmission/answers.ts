@@ -1,5 +1,5 @@
-import type { FitRule } from "../../agents/context-fit.js";
-import type { AnswerSchema, ChatMessage } from "../../agents/mind-runtime.js";
+import type { FitRule } from "../../sim/core/minds.js";
+import type { AnswerSchema, ChatMessage } from "../../sim/core/minds.js";
 
 /**
  * What becomes of a model's answer: the agent's text, or the reason it is unusable. An unusable

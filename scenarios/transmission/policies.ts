@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { PolicyRegistry } from "../../agents/minds.js";
+import type { PolicyRegistry } from "../../sim/core/minds.js";
 import type { Rng } from "../../sim/core/rng.js";
 
 /** What a text policy decides from: the texts the prompt would contain, never the prompt itself. */

@@ -1,8 +1,9 @@
 import { llmCultureCommands } from "./interop/cli.js";
 import { estimatePromptTokens } from "../../agents/context-fit.js";
-import type { MindSpec } from "../../agents/minds.js";
+import type { MindSpec } from "../../sim/core/minds.js";
 import { ConfigError } from "../../sim/core/errors.js";
 import { defineScenario, type StepContext } from "../../sim/core/scenario.js";
+import { mean } from "../../sim/toolkit/stats.js";
 import { dropTexts, readText, TEXT_SCHEMA, type ReadText } from "./answers.js";
 import { chainLayout, checkChainGraph, checkChainLength, writerIndex, type ChainLayout } from "./chains.js";
 import { transmissionConfigSchema, type TransmissionConfig } from "./config.js";
@@ -315,7 +316,7 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
         rng: ctx.rng("metrics", ctx.generation),
         ...(profile ? { embedder: createEmbedder({ profileName: embeddingsProfile!, profile, cache: ctx.cache }) } : {}),
       })),
-      meanInputs: work.written.length === 0 ? null : work.written.reduce((s, w) => s + w.heard.length, 0) / work.written.length,
+      meanInputs: mean(work.written.map((w) => w.heard.length)),
       textsUnusable: work.written.length - usable.length,
     };
   },

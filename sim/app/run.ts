@@ -1,6 +1,6 @@
 import { isAbsolute, dirname, resolve } from "node:path";
 import pLimit from "p-limit";
-import { Ledger, emptyTotals } from "../../agents/ledger.js";
+import { Ledger } from "../../agents/ledger.js";
 import { MindRuntime, type SharedCallResources, type StandIn } from "../../agents/mind-runtime.js";
 import { publicEndpoint } from "../../agents/profiles.js";
 import { LocalRateLimiter, rateLimitsOf } from "../../agents/rate-limit.js";
@@ -9,11 +9,11 @@ import { preloadScenario, scenarioLookup } from "./scenarios.js";
 import { experimentConfig, resolveConfig, readConfigFile, type LoadedConfig, type Overrides } from "../core/config.js";
 import { Engine, InterruptedError, type EngineHooks } from "../core/engine.js";
 import type { RunStatus, SerializedGraph } from "../core/events.js";
-import { buildGraph, graphStats } from "../core/graph/index.js";
+import { graphStats } from "../core/graph/index.js";
 import { readCheckpoint, readManifest, RunRecorder, type Manifest } from "../core/recorder.js";
-import { Rng } from "../core/rng.js";
-import type { InitialAgent } from "../core/scenario.js";
+import { emptyTotals } from "../core/spend.js";
 import { AGORA_VERSION, gitCommit } from "../core/version.js";
+import { firstGeneration, socialGraph } from "./population.js";
 
 export interface RunOptions {
   /** The run directory (default runs/<scenario>-<seed>-<time>). */
@@ -88,16 +88,6 @@ export async function resumeRun(dir: string, options: RunOptions = {}): Promise<
   return execute(loaded, source, runDir, options, manifest);
 }
 
-/** The first generation: ids 1_1..1_n with the minds the config assigns, in population order. */
-export function firstGeneration(loaded: LoadedConfig): InitialAgent[] {
-  return loaded.minds.map((mind, i) => ({ id: `1_${i + 1}`, mind }));
-}
-
-/** The social graph over the first generation's ids (its slots), from the graph's own seeded stream. */
-export function socialGraph(loaded: LoadedConfig, agents: readonly InitialAgent[]) {
-  return buildGraph(loaded.config.graph, agents.map((a) => a.id), new Rng(loaded.config.seed).derive("graph"), { baseDir: loaded.baseDir });
-}
-
 async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, options: RunOptions, previous: Manifest | null): Promise<RunResult> {
   const { config, scenario, minds: mindSpecs, profiles } = loaded;
   const agents = firstGeneration(loaded);
@@ -167,7 +157,6 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
     graph,
     baseDir: loaded.baseDir,
     minds,
-    ledger,
     hooks: {
       onEvents: (events) => {
         recorder.appendEvents(events);

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { stringify } from "safe-stable-stringify";
 import { z } from "zod";
-import type { MindSpec } from "../../agents/minds.js";
-import { profileSchema, type Profile } from "../../agents/profiles.js";
+import type { MindSpec } from "./minds.js";
+import { profileSchema, type Profile } from "./profile.js";
 import { ConfigError, describeValue } from "./errors.js";
 import { graphConfigSchema } from "./graph/index.js";
 import type { AnyScenario } from "./scenario.js";
@@ -129,7 +129,7 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix = "
 function expectedFrom(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "unrecognized_keys":
-      return "no such key here (check the spelling against the README's config reference)";
+      return "no such key here (check the spelling against docs/config.md)";
     case "invalid_value":
       return `one of ${issue.values.map((v) => describeValue(v)).join(", ")}`;
     case "invalid_type":

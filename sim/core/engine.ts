@@ -1,10 +1,10 @@
 import type { AbstractGraph as Graph } from "graphology-types";
-import type { Ledger } from "../../agents/ledger.js";
-import { BudgetExhaustedError, pricedCost } from "../../agents/ledger.js";
-import type { MindRuntime } from "../../agents/mind-runtime.js";
+import { BudgetExhaustedError } from "./errors.js";
 import { EVENT_VERSION, type AgoraEvent, type EventInput, type RunStatus, type TimeCoords } from "./events.js";
+import type { Minds } from "./minds.js";
 import { Rng } from "./rng.js";
 import type { AnyScenario, InitialAgent, StepContext, StepDef } from "./scenario.js";
+import { pricedCost } from "./spend.js";
 
 /** Thrown from `beforeStep` to stop a run cleanly between steps (Ctrl-C); it can be resumed. */
 export class InterruptedError extends Error {
@@ -31,8 +31,7 @@ export interface EngineOptions {
   graph: Graph;
   /** Where relative paths of the config resolve (default: the working directory). */
   baseDir?: string;
-  minds: MindRuntime;
-  ledger: Ledger;
+  minds: Minds;
   hooks?: EngineHooks;
 }
 
@@ -100,7 +99,7 @@ export class Engine {
           this.flush();
         }
         const outcome = scenario.endGeneration(population, work, ctx, generation === config.generations);
-        const spend = this.options.ledger.generation(generation);
+        const spend = this.options.minds.spend(generation);
         const metrics = {
           ...outcome.metrics,
           llmCalls: spend.calls,
@@ -111,7 +110,7 @@ export class Engine {
           llmContextExceeded: spend.contextExceeded,
         };
         const agentRows = outcome.agentRows.map((row) => {
-          const spent = this.options.ledger.agent(generation, String(row.agentId));
+          const spent = this.options.minds.spend(generation, String(row.agentId));
           return { ...row, llmCalls: spent.calls, tokensIn: spent.tokensIn, tokensOut: spent.tokensOut, cost: pricedCost(spent) };
         });
         // The recorder writes metrics.jsonl and agents.jsonl from these two events: one channel.
@@ -150,12 +149,12 @@ export class Engine {
       graph,
       generation,
       baseDir: this.options.baseDir ?? process.cwd(),
-      spend: () => this.options.ledger.generation(generation),
+      spend: () => minds.spend(generation),
       rng: (...path) => this.root.derive(...path),
       emit: sink,
       mindInfo: (mind) => minds.describe(mind),
-      profile: (name) => minds.options.profiles[name],
-      cache: minds.options.cache,
+      profile: (name) => minds.profile(name),
+      cache: minds.cache,
       ask: (request) => {
         const t: TimeCoords = { generation, ...request.t };
         return minds.call({ ...request, t }, sink);

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { Totals } from "../../agents/ledger.js";
+import type { Totals } from "./spend.js";
 import type { AgoraEvent, RunStatus } from "./events.js";
 
 export const FILES = {

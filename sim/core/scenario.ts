@@ -1,14 +1,12 @@
 import type { Command } from "commander";
 import type { AbstractGraph as Graph } from "graphology-types";
 import type { z } from "zod";
-import type { MindCallRequest } from "../../agents/mind-runtime.js";
-import type { MindSpec, PolicyRegistry } from "../../agents/minds.js";
 import type { EventInput, MindInfo, TimeCoords } from "./events.js";
-import type { Totals } from "../../agents/ledger.js";
-import type { Rng } from "./rng.js";
-import type { Profile } from "../../agents/profiles.js";
-import type { ResponseCache } from "../../agents/response-cache.js";
 import type { GraphConfig } from "./graph/config.js";
+import type { MindCallRequest, MindSpec, PolicyRegistry, ResponseStore } from "./minds.js";
+import type { Profile } from "./profile.js";
+import type { Rng } from "./rng.js";
+import type { Totals } from "./spend.js";
 
 /**
  * What a scenario sees of the engine. Emitted events are sequenced by the engine; inside
@@ -35,7 +33,7 @@ export interface StepContext<Config = unknown> {
   /** A resolved model profile by name (context window, embeddings endpoint...); it holds no secrets. */
   profile(name: string): Profile | undefined;
   /** The run's response cache, for model calls a scenario makes outside minds (embeddings), so replays stay offline. */
-  readonly cache: ResponseCache;
+  readonly cache: ResponseStore;
   /** Runs independent actions concurrently; their events keep the order of `items`. */
   parallel<T, R>(items: readonly T[], fn: (item: T, ctx: StepContext<Config>, index: number) => Promise<R>): Promise<R[]>;
 }

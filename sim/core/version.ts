@@ -1,9 +1,18 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The folder of Agora's package.json: two levels up from sim/core, three from dist/sim/core. */
+function packageRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return join(here, "..", "..");
+  }
+}
+
+export const PACKAGE_ROOT = packageRoot();
 
 export const AGORA_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
 

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { emptyTotals } from "../../agents/ledger.js";
+import { emptyTotals } from "../../sim/core/spend.js";
 import { countRuns, type BatchFile } from "../../sim/app/batch/batch-file.js";
 import type { BatchRunStatus } from "../../sim/app/batch/rows.js";
 import { Rng } from "../../sim/core/rng.js";

@@ -114,3 +114,18 @@ export async function viewerUrlOf(proc: CliProcess, timeoutMs = 20_000): Promise
 
 /** True while the process has neither exited nor been killed by a signal. */
 export const alive = (proc: CliProcess): boolean => proc.child.exitCode === null && proc.child.signalCode === null;
+
+/** The agents table's columns (`data-column` of its headers; the table shows while no agent is selected). */
+export function tableColumns(page: Page): Promise<string[]> {
+  return page
+    .getByTestId("agent-table")
+    .locator("th")
+    .evaluateAll((ths) => ths.map((th) => th.getAttribute("data-column") ?? ""));
+}
+
+/** The graph's size menu options (values), [] when the scenario's view offers no sizes (no menu). */
+export async function sizeOptions(page: Page): Promise<string[]> {
+  const menu = page.getByTestId("size-by");
+  if ((await menu.count()) === 0) return [];
+  return menu.locator("option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+}

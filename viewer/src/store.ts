@@ -13,7 +13,8 @@ import type { ViewerState } from "./state/types.js";
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
 export interface ViewOptions {
-  sizeBy: "resources" | "score";
+  /** The node size: an agent measure's id of the run's view (ScenarioView.agentMeasures); null: its first. */
+  sizeBy: string | null;
   colorBy: "policy" | "model" | "family";
   logScale: boolean;
   showLineage: boolean;
@@ -68,7 +69,7 @@ export function initialStore(): ViewerStore {
     scrubSeq: null,
     minSeq: 0,
     selectedAgentId: null,
-    options: { sizeBy: "resources", colorBy: "family", logScale: false, showLineage: true, showEdges: null },
+    options: { sizeBy: null, colorBy: "family", logScale: false, showLineage: true, showEdges: null },
     logFilter: { agent: "", type: "", generation: "" },
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { emptyTotals } from "../../../agents/ledger.js";
+import { emptyTotals } from "../../../sim/core/spend.js";
 import { configHash, type ResolvedConfig } from "../../../sim/core/config.js";
 import { describeValue, UsageError } from "../../../sim/core/errors.js";
 import { EVENT_VERSION, type AgoraEvent, type EventInput, type MindInfo, type SerializedGraph } from "../../../sim/core/events.js";

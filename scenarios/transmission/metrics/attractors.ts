@@ -1,5 +1,5 @@
-import { quantile } from "../../../sim/app/report/stats.js";
 import type { Rng } from "../../../sim/core/rng.js";
+import { mean, quantile } from "../../../sim/toolkit/stats.js";
 
 export interface LinearFit {
   intercept: number;
@@ -10,8 +10,8 @@ export interface LinearFit {
 export function linearFit(xs: readonly number[], ys: readonly number[]): LinearFit | null {
   const n = xs.length;
   if (n < 2) return null;
-  const mx = xs.reduce((s, x) => s + x, 0) / n;
-  const my = ys.reduce((s, y) => s + y, 0) / n;
+  const mx = mean(xs)!;
+  const my = mean(ys)!;
   let sxx = 0;
   let sxy = 0;
   for (let i = 0; i < n; i++) {

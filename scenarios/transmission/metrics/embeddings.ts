@@ -1,7 +1,9 @@
 import { OpenAIEmbeddings } from "@langchain/openai";
-import { modelParameters, resolveApiKey, type Profile } from "../../../agents/profiles.js";
-import { cacheKey, type ResponseCache } from "../../../agents/response-cache.js";
+import { modelParameters, resolveApiKey } from "../../../agents/profiles.js";
+import { type Profile } from "../../../sim/core/profile.js";
+import { cacheKey } from "../../../agents/response-cache.js";
 import { ConfigError } from "../../../sim/core/errors.js";
+import type { ResponseStore } from "../../../sim/core/minds.js";
 
 /** Texts in, one vector per text out (same order). */
 export type Embedder = (texts: readonly string[]) => Promise<number[][]>;
@@ -12,7 +14,7 @@ export type Embedder = (texts: readonly string[]) => Promise<number[][]>;
  * call and goes nowhere else. With a cache, vectors are stored like chat responses (keyed by the
  * model and the text), so a replay needs no endpoint.
  */
-export function createEmbedder(options: { profileName: string; profile: Profile; env?: NodeJS.ProcessEnv; cache?: ResponseCache }): Embedder {
+export function createEmbedder(options: { profileName: string; profile: Profile; env?: NodeJS.ProcessEnv; cache?: ResponseStore }): Embedder {
   const { profileName, profile, cache } = options;
   let client: OpenAIEmbeddings | undefined;
   const remote = (texts: string[]): Promise<number[][]> => {
@@ -45,7 +47,7 @@ export function createEmbedder(options: { profileName: string; profile: Profile;
 }
 
 /** The embedder `transmission.metrics.embeddings` asks for, or undefined when it names no profile. */
-export function embedderFor(profileName: string | undefined, profiles: Readonly<Record<string, Profile>>, extra: { env?: NodeJS.ProcessEnv; cache?: ResponseCache } = {}): Embedder | undefined {
+export function embedderFor(profileName: string | undefined, profiles: Readonly<Record<string, Profile>>, extra: { env?: NodeJS.ProcessEnv; cache?: ResponseStore } = {}): Embedder | undefined {
   if (profileName === undefined) return undefined;
   const profile = profiles[profileName];
   if (!profile) {

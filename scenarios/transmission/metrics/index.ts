@@ -1,5 +1,5 @@
-import { mean as meanOf } from "../../../sim/app/report/stats.js";
 import { Rng } from "../../../sim/core/rng.js";
+import { mean as meanOf } from "../../../sim/toolkit/stats.js";
 import { attractor, bootstrapAttractor } from "./attractors.js";
 import { clusterCount } from "./diversity.js";
 import { meanDensePairwise, type Embedder } from "./embeddings.js";

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Totals } from "../../../agents/ledger.js";
+import type { Totals } from "../../core/spend.js";
 import { writeJsonAtomic } from "../../core/recorder.js";
 import type { GridAxis, RunSpec } from "./plan.js";
 import type { BatchRunStatus, SummaryRow } from "./rows.js";

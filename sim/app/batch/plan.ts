@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { scenarioLookup } from "../scenarios.js";
 import { resolveConfig } from "../../core/config.js";
 import { ConfigError, describeValue } from "../../core/errors.js";
-import { firstGeneration, socialGraph } from "../run.js";
+import { firstGeneration, socialGraph } from "../population.js";
 
 /** One run of a batch: an ordinary run directory DIR/runs/<id>. */
 export interface RunSpec {

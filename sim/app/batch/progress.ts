@@ -1,4 +1,4 @@
-import { pricedCost, type Totals } from "../../../agents/ledger.js";
+import { pricedCost, type Totals } from "../../core/spend.js";
 import { statusLine } from "../cli/progress.js";
 import type { RunHandle } from "../run.js";
 import { countRuns, type BatchFile } from "./batch-file.js";

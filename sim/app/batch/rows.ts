@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { pricedCost } from "../../../agents/ledger.js";
+import { pricedCost } from "../../core/spend.js";
 import type { RunStatus } from "../../core/events.js";
 import { FILES, readJsonLines, readManifest, type Manifest } from "../../core/recorder.js";
 import type { RunSpec } from "./plan.js";

@@ -1,10 +1,11 @@
 import pLimit from "p-limit";
-import { emptyTotals, Ledger, type Caps, type Totals } from "../../../agents/ledger.js";
+import { Ledger, type Caps } from "../../../agents/ledger.js";
 import type { SharedCallResources } from "../../../agents/mind-runtime.js";
 import { LocalRateLimiter, rateLimitsOf, type RateLimiter, type RateLimits } from "../../../agents/rate-limit.js";
 import { scenarioLookup } from "../scenarios.js";
 import { resolveConfig } from "../../core/config.js";
 import { readCheckpoint } from "../../core/recorder.js";
+import { emptyTotals, type Totals } from "../../core/spend.js";
 import type { RunSpec } from "./plan.js";
 import { readRunManifest, runDirOf } from "./rows.js";
 

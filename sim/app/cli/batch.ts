@@ -1,21 +1,14 @@
 import { dirname, resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { baseConfigSchema, parseOrThrow, readConfigFile } from "../../core/config.js";
 import { ConfigError } from "../../core/errors.js";
-import { readBatchFile } from "../batch/batch-file.js";
-import { estimateBatch, formatEstimate } from "../batch/dry-run.js";
-import { parseGridFlag, type GridAxis } from "../batch/plan.js";
-import { BATCH_EXIT, defaultBatchDir, prepareBatch, runBatch } from "../batch/runner.js";
-import { writeTables } from "../batch/tables.js";
-import { preloadScenario } from "../scenarios.js";
-import { followQueuedBatch } from "../batch/queue/follow.js";
-import { watchBatch } from "../batch/watch.js";
-import { serveBatch, type LiveBatch } from "../server/batch-live.js";
+import type { prepareBatch } from "../batch/runner.js";
+import type { LiveBatch } from "../server/batch-live.js";
 import { positive, requireServe, speed, untilSignal, UsageError, withServerFlags, type ServeFlags } from "./server-flags.js";
 
 export interface BatchFlags extends ServeFlags {
   seeds?: string;
-  grid?: GridAxis[];
+  /** The --grid flags as given (KEY=V1,V2,...), parsed in the action. */
+  grid?: string[];
   concurrency: number;
   llmConcurrency?: number;
   out?: string;
@@ -32,7 +25,7 @@ export interface BatchFlags extends ServeFlags {
   speed?: number;
 }
 
-const collectGrid = (value: string, previous: GridAxis[] = []): GridAxis[] => [...previous, parseGridFlag(value)];
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** `agora batch CONFIG ...`: grid x seeds, resumable, with shared limits, budget and tables (sim/app/batch/README.md). */
 export function registerBatch(program: Command): Command {
@@ -41,7 +34,7 @@ export function registerBatch(program: Command): Command {
     .description("run a grid of conditions x seeds (resumable), then write DIR/runs.* and DIR/metrics.* tables")
     .argument("<config>", "YAML config file (may declare the batch in a batch: section)")
     .option("--seeds <list>", "seeds: A..B (inclusive), 1,5,9, or both (default: batch.seeds, else the config's seed)")
-    .option("--grid <key=values>", "a condition axis: a config key path and comma-separated values (repeatable)", collectGrid)
+    .option("--grid <key=values>", "a condition axis: a config key path and comma-separated values (repeatable)", collect)
     .option("--concurrency <n>", "runs in progress at once", positive("--concurrency", true), 4)
     .option("--llm-concurrency <n>", "LLM calls in flight at once across all runs (default: concurrency x llm.maxConcurrency)", positive("--llm-concurrency", true))
     .option("--out <dir>", "batch directory (default runs/<config name>-batch)")
@@ -63,26 +56,40 @@ export function registerBatch(program: Command): Command {
       if (opts.serve && runsNothing) {
         throw new UsageError(`--serve shows the runs this process executes, and with ${runsNothing} it executes none; watch the batch directory with \`agora serve --runs DIR\` instead`);
       }
+      const { BATCH_EXIT, defaultBatchDir, prepareBatch } = await import("../batch/runner.js");
       const out = resolve(opts.out ?? defaultBatchDir(configPath));
       if (opts.tablesOnly) {
+        const [{ readBatchFile }, { writeTables }] = await Promise.all([
+          import("../batch/batch-file.js"),
+          import("../batch/tables.js"),
+        ]);
         if (!readBatchFile(out)) throw new ConfigError("--out", out, "a batch directory holding batch.json (for --tables-only)");
         const counts = await writeTables(out);
         process.stdout.write(`tables: ${counts.runs} run row(s), ${counts.metrics} metrics row(s) in ${out}/{runs,metrics}.{parquet,csv}\n`);
         return;
       }
+      const [config, { preloadScenario }, { parseGridFlag }] = await Promise.all([
+        import("../../core/config.js"),
+        import("../scenarios.js"),
+        import("../batch/plan.js"),
+      ]);
+      const { baseConfigSchema, parseOrThrow, readConfigFile } = config;
+      const grid = opts.grid?.map(parseGridFlag);
       await preloadScenario(readConfigFile(configPath), dirname(resolve(configPath)));
       const plan = prepareBatch({
         configPath,
         ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
-        ...(opts.grid ? { grid: opts.grid } : {}),
+        ...(grid ? { grid } : {}),
         ...(opts.cache ? { cacheMode: opts.cache } : {}),
         ...(opts.model ? { model: opts.model } : {}),
       });
       if (opts.dryRun) {
+        const { estimateBatch, formatEstimate } = await import("../batch/dry-run.js");
         process.stdout.write(`${formatEstimate(await estimateBatch(plan, out), plan)}\n`);
         return;
       }
       if (opts.queue !== undefined) {
+        const { followQueuedBatch } = await import("../batch/queue/follow.js");
         process.exitCode = await followQueuedBatch(plan, out, { ...opts, queue: opts.queue });
         return;
       }
@@ -92,6 +99,7 @@ export function registerBatch(program: Command): Command {
         process.exitCode = await execute(plan, out, opts, llmConcurrency);
         return;
       }
+      const { serveBatch } = await import("../server/batch-live.js");
       const live = await serveBatch(out, {
         ...(opts.host !== undefined ? { host: opts.host } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}),
@@ -124,6 +132,10 @@ export function registerBatch(program: Command): Command {
 }
 
 async function execute(plan: ReturnType<typeof prepareBatch>, out: string, opts: BatchFlags, llmConcurrency: number, live?: Pick<LiveBatch, "track">): Promise<number> {
+  const [{ runBatch }, { watchBatch }] = await Promise.all([
+    import("../batch/runner.js"),
+    import("../batch/watch.js"),
+  ]);
   const onInterrupt = "stopping every run after its current step (Ctrl-C again to quit at once; the same command resumes)";
   return watchBatch(plan, out, { onInterrupt }, (progress, signal) =>
     runBatch(plan, {

@@ -1,18 +1,19 @@
+/**
+ * The `agora` command line. Only commander and the flag parsers load up front: every command
+ * imports what it needs inside its action, so `agora --version` and `agora validate` start without
+ * the server (socket.io), the LLM runtime (LangChain), DuckDB or BullMQ.
+ */
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { builtinScenarios, preloadScenario, scenarioLookup } from "../scenarios.js";
-import { readConfigFile, resolveConfig, type Overrides } from "../../core/config.js";
-import { StepGate } from "../control.js";
+import type { Overrides } from "../../core/config.js";
 import type { EngineHooks } from "../../core/engine.js";
 import { ConfigError } from "../../core/errors.js";
 import type { RunStatus } from "../../core/events.js";
 import type { AnyScenario } from "../../core/scenario.js";
-import { FILES, readJsonLines, readManifest } from "../../core/recorder.js";
-import { defaultRunDir, firstGeneration, resumeRun, socialGraph, startRun, type RunHandle, type RunOptions, type RunResult } from "../run.js";
-import { LiveRun, startServer, type AgoraServer } from "../server/index.js";
+import type { RunHandle, RunOptions, RunResult } from "../run.js";
+import type { AgoraServer, LiveRun } from "../server/index.js";
 import { AGORA_VERSION } from "../../core/version.js";
-import { Progress, unusableText } from "./progress.js";
 import { registerReport } from "./report.js";
 import { registerBatch } from "./batch.js";
 import { registerImportExport } from "./import-export.js";
@@ -52,6 +53,7 @@ function number(flag: string, integer: boolean) {
 }
 
 async function serve(options: ServeFlags & { runsDir: string; live?: LiveRun }): Promise<AgoraServer> {
+  const { startServer } = await import("../server/index.js");
   const server = await startServer({
     runsDir: options.runsDir,
     ...(options.live ? { live: options.live } : {}),
@@ -71,6 +73,10 @@ interface RunExtras {
 }
 
 async function execute(go: (options: RunOptions) => Promise<RunResult>, generations: () => number, extras: RunExtras = {}): Promise<{ code: number; status: RunStatus }> {
+  const [{ Progress, unusableText }, { FILES, readJsonLines }] = await Promise.all([
+    import("./progress.js"),
+    import("../../core/recorder.js"),
+  ]);
   const progress = new Progress(process.stdout, generations());
   let unusableCounts: readonly string[] = [];
   const abort = extras.abort ?? new AbortController();
@@ -147,6 +153,14 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
         ...(opts.cache !== undefined ? { cacheMode: opts.cache } : {}),
       };
       requireServe(opts);
+      const [config, scenarios, { StepGate }, { defaultRunDir, startRun }] = await Promise.all([
+        import("../../core/config.js"),
+        import("../scenarios.js"),
+        import("../control.js"),
+        import("../run.js"),
+      ]);
+      const { readConfigFile, resolveConfig } = config;
+      const { preloadScenario, scenarioLookup } = scenarios;
       const raw = readConfigFile(configPath);
       const configDir = dirname(resolve(configPath));
       await preloadScenario(raw, configDir);
@@ -161,6 +175,7 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
         return;
       }
       // The live run and the runs recorded beside it (its parent directory) in the run picker.
+      const { LiveRun } = await import("../server/index.js");
       const live = new LiveRun({ dir: out, scenario: loaded.scenario.id, gate, signal: abort.signal });
       const server = await serve({ ...opts, runsDir: dirname(out), live });
       let outcome: { code: number; status: RunStatus };
@@ -204,6 +219,10 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
     .description("continue an interrupted run from its last completed generation")
     .argument("<run-dir>", "run directory")
     .action(async (dir: string) => {
+      const [{ readManifest }, { resumeRun }] = await Promise.all([
+        import("../../core/recorder.js"),
+        import("../run.js"),
+      ]);
       const manifest = readManifest(dir);
       if (manifest.status === "completed") {
         process.stdout.write(`${dir}: already completed, nothing to do\n`);
@@ -217,6 +236,13 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
     .description("check a config and print it resolved, with every default filled in")
     .argument("<config>", "YAML config file")
     .action(async (configPath: string) => {
+      const [config, scenarios, { firstGeneration, socialGraph }] = await Promise.all([
+        import("../../core/config.js"),
+        import("../scenarios.js"),
+        import("../population.js"),
+      ]);
+      const { readConfigFile, resolveConfig } = config;
+      const { preloadScenario, scenarioLookup } = scenarios;
       const raw = readConfigFile(configPath);
       const configDir = dirname(resolve(configPath));
       await preloadScenario(raw, configDir);
@@ -238,7 +264,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // Scenarios add the import/export formats; loaded only for those commands (and help).
     const needsScenarios = argv.length === 0 || ["import", "export", "help", "--help", "-h"].includes(argv[0]!);
-    const scenarios = needsScenarios ? Object.values(await builtinScenarios()) : [];
+    const { builtinScenarios } = needsScenarios ? await import("../scenarios.js") : {};
+    const scenarios = builtinScenarios ? Object.values(await builtinScenarios()) : [];
     await buildProgram(scenarios).parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {

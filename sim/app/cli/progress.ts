@@ -1,4 +1,4 @@
-import { pricedCost } from "../../../agents/ledger.js";
+import { pricedCost } from "../../core/spend.js";
 import type { RunHandle } from "../run.js";
 
 const compact = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));

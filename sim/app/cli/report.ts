@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { buildReport } from "../report/index.js";
 
 /** `agora report DIR [--metric m ...] [--out FILE]`: statistics, plots and report.html of a batch. */
 export function registerReport(program: Command): void {
@@ -11,6 +10,7 @@ export function registerReport(program: Command): void {
     .option("--reference <condition>", "the condition the others are compared with (default: the first)")
     .option("--out <file>", "report.html path (default DIR/report/report.html); the CSVs and SVGs go beside it")
     .action(async (dir: string, opts: { metric?: string[]; reference?: string; out?: string }) => {
+      const { buildReport } = await import("../report/index.js");
       const result = await buildReport(dir, {
         ...(opts.metric ? { metrics: opts.metric } : {}),
         ...(opts.reference !== undefined ? { reference: opts.reference } : {}),

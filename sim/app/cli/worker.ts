@@ -1,7 +1,5 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { parseQueueUrl } from "../batch/queue/connection.js";
-import { startWorker } from "../batch/queue/worker.js";
 import { positive, untilSignal } from "./server-flags.js";
 
 interface WorkerFlags {
@@ -25,6 +23,10 @@ export function registerWorker(program: Command): Command {
     .option("--lock-ms <ms>", "how long a dead worker's jobs wait before another worker resumes them", positive("--lock-ms", true), 30_000)
     .option("--rate-window-ms <ms>", "the window the profiles' rpm and tpm count over (default 60000: per minute; shorter for tests)", positive("--rate-window-ms", true))
     .action(async (opts: WorkerFlags) => {
+      const [{ parseQueueUrl }, { startWorker }] = await Promise.all([
+        import("../batch/queue/connection.js"),
+        import("../batch/queue/worker.js"),
+      ]);
       const queue = parseQueueUrl(opts.queue);
       const out = resolve(opts.out);
       const log = (line: string) => process.stdout.write(`${line}\n`);

@@ -1,22 +1,20 @@
 /**
- * Statistics for batch reports: mean, standard deviation, a seeded percentile-bootstrap confidence
- * interval of the mean, and the difference between two conditions with its bootstrap interval and
- * a two-sided permutation-test p-value. Pure functions; all randomness comes from the Rng passed
- * in (sim/core/rng.ts), so the same data and seed give the same intervals and p-values.
+ * Statistics for batch reports: each condition's summary (mean, standard deviation, bootstrap
+ * interval of the mean) and the difference between two conditions with its bootstrap interval and
+ * a two-sided permutation-test p-value. The small statistics themselves are the scenario toolkit's
+ * (sim/toolkit/stats.ts), re-exported here for the report's users. All randomness comes from the
+ * Rng passed in, so the same data and seed give the same intervals and p-values.
  */
 import type { Rng } from "../../core/rng.js";
+import { BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrapMeanCI, mean, percentileInterval, resampledMean, sd, type BootstrapOptions } from "../../toolkit/stats.js";
 
-/** Bootstrap resamples per interval (percentile method). */
-export const BOOTSTRAP_RESAMPLES = 2000;
+export { BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrapMeanCI, mean, quantile, sd } from "../../toolkit/stats.js";
+
 /** Random relabellings per permutation test. */
 export const PERMUTATIONS = 9999;
-export const CONFIDENCE = 0.95;
 
-export interface StatOptions {
-  resamples?: number;
+export interface StatOptions extends BootstrapOptions {
   permutations?: number;
-  /** Confidence level of the intervals; default 0.95. */
-  level?: number;
 }
 
 export interface Summary {
@@ -39,50 +37,6 @@ export interface Comparison {
   /** Two-sided permutation p-value, (extreme + 1) / (permutations + 1); null when a group has no value. */
   p: number | null;
   permutations: number;
-}
-
-export function mean(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  let sum = 0;
-  for (const x of xs) sum += x;
-  return sum / xs.length;
-}
-
-export function sd(xs: readonly number[]): number | null {
-  if (xs.length < 2) return null;
-  const m = mean(xs)!;
-  let ss = 0;
-  for (const x of xs) ss += (x - m) ** 2;
-  return Math.sqrt(ss / (xs.length - 1));
-}
-
-/** The q-quantile of sorted values, linear interpolation between order statistics (R's type 7). */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) throw new Error("quantile of no values");
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
-
-function resampledMean(xs: readonly number[], rng: Rng): number {
-  let sum = 0;
-  for (let i = 0; i < xs.length; i++) sum += xs[rng.int(0, xs.length - 1)]!;
-  return sum / xs.length;
-}
-
-function percentileInterval(draws: number[], level: number): [number, number] {
-  draws.sort((a, b) => a - b);
-  const alpha = (1 - level) / 2;
-  return [quantile(draws, alpha), quantile(draws, 1 - alpha)];
-}
-
-/** Percentile-bootstrap interval of the mean: `resamples` means of n draws with replacement. */
-export function bootstrapMeanCI(xs: readonly number[], rng: Rng, options: StatOptions = {}): [number, number] | null {
-  if (xs.length < 2) return null;
-  const draws: number[] = [];
-  for (let b = 0; b < (options.resamples ?? BOOTSTRAP_RESAMPLES); b++) draws.push(resampledMean(xs, rng));
-  return percentileInterval(draws, options.level ?? CONFIDENCE);
 }
 
 export function summarise(xs: readonly number[], rng: Rng, options: StatOptions = {}): Summary {

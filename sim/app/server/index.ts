@@ -6,8 +6,8 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Server } from "socket.io";
+import { PACKAGE_ROOT } from "../../core/version.js";
 import { BATCH_FILE } from "../batch/batch-file.js";
 import { browserRequestAllowed, isLoopbackHost } from "./auth.js";
 import { BatchSource } from "./batch-state.js";
@@ -25,8 +25,8 @@ export type * from "./batch-protocol.js";
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 7420;
 export const DEFAULT_LIMITS: StreamLimits = { batchIntervalMs: 50, maxBufferedEvents: 10_000, historyChunkBytes: 512 * 1024 };
-/** viewer/dist, relative to this file. */
-export const VIEWER_DIST = fileURLToPath(new URL("../../../viewer/dist", import.meta.url));
+/** The built viewer: viewer/dist at the package root, from the sources and from the build alike. */
+export const VIEWER_DIST = join(PACKAGE_ROOT, "viewer", "dist");
 
 export interface ServerOptions extends Partial<StreamLimits> {
   /** Recorded runs: the directories directly under this one. A batch directory (with batch.json) serves its batch. */

@@ -1,6 +1,7 @@
 /**
  * Live charts: the scenario's per-generation metrics (or one chart per numeric metric for an
- * unknown scenario), the viewed generation's round series (one line per game), and LLM usage.
+ * unknown scenario), the viewed generation's round series (one line per `t.game`, labelled by the
+ * scenario's view), and LLM usage.
  */
 import { useMemo } from "react";
 import { PALETTE } from "../colors.js";
@@ -11,7 +12,7 @@ import { setOption, useViewer } from "../store.js";
 import { Panel, useThrottled } from "./common.js";
 import { UPlotChart } from "./UPlotChart.js";
 
-const GAME_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"];
+const ROUND_SERIES_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"];
 
 export function Charts() {
   const liveView = useViewer((s) => s.view);
@@ -61,7 +62,7 @@ export function Charts() {
               testId="plot-rounds"
               xLabel="round"
               data={rounds.data}
-              series={rounds.games.map((g, i) => ({ label: `game ${g}`, color: GAME_COLORS[i % GAME_COLORS.length]!, ...(roundChart.format ? { format: roundChart.format } : {}) }))}
+              series={rounds.games.map((g, i) => ({ label: roundChart.seriesLabel?.(g) ?? `G${g}`, color: ROUND_SERIES_COLORS[i % ROUND_SERIES_COLORS.length]!, ...(roundChart.format ? { format: roundChart.format } : {}) }))}
               {...(roundChart.format === "percent" ? { yRange: [0, 1] as [number, number] } : {})}
             />
           </div>

@@ -7,6 +7,7 @@ import { useMemo, useState } from "react";
 import { describeEvent, eventTypeLabel } from "../describe.js";
 import { fmtTime, truncate } from "../format.js";
 import { viewFor } from "../scenarios/index.js";
+import type { ScenarioView } from "../scenarios/types.js";
 import { filterLog, matchesFilter } from "../state/selectors.js";
 import type { AgoraEvent } from "../state/types.js";
 import { selectAgent, setLogFilter, useViewer } from "../store.js";
@@ -29,11 +30,11 @@ export function EventLog() {
     for (let i = view.log.length - 1; i >= 0 && out.length < MAX_ROWS; i--) {
       const e = view.log[i]!;
       if (!TRANSCRIPT_TYPES.has(e.type)) continue;
-      if (e.type === "interaction" && typeof e.data.justification !== "string" && e.kind !== "strategy-revised") continue;
+      if (e.type === "interaction" && typeof e.data.justification !== "string" && !scenarioView.strategyRevision?.(e)) continue;
       if (matchesFilter(e, filter)) out.push(e);
     }
     return out;
-  }, [view.log, filter, tab]);
+  }, [view.log, filter, tab, scenarioView]);
 
   return (
     <Panel
@@ -93,13 +94,13 @@ export function EventLog() {
                 <span className="summary">{describeEvent(e, scenarioView)}</span>
               </div>
             ))
-          : rows.map((e) => <TranscriptRow key={e.seq} event={e} />)}
+          : rows.map((e) => <TranscriptRow key={e.seq} event={e} scenarioView={scenarioView} />)}
       </div>
     </Panel>
   );
 }
 
-function TranscriptRow({ event }: { event: AgoraEvent }) {
+function TranscriptRow({ event, scenarioView }: { event: AgoraEvent; scenarioView: ScenarioView }) {
   const agentId = event.type === "interaction" ? event.from : event.type === "llm-call" || event.type === "parse-failure" ? event.agentId : "";
   const head = (
     <div className="muted">
@@ -134,7 +135,9 @@ function TranscriptRow({ event }: { event: AgoraEvent }) {
     );
   }
   if (event.type === "interaction") {
-    const text = event.kind === "strategy-revised" ? String(event.data.strategy ?? "") : String(event.data.justification ?? "");
+    // A strategy revision (the view says which interactions are) shows the new strategy.
+    const revision = scenarioView.strategyRevision?.(event);
+    const text = revision ? (revision.strategy ?? "") : String(event.data.justification ?? "");
     return (
       <div className="transcript-item" data-testid="transcript-row" data-seq={event.seq} data-kind={event.mind.kind}>
         {head}

@@ -4,7 +4,8 @@
  * agent it replaces, so it appears exactly where that agent was; it is marked with a halo for the
  * generation it is born in, with lineage arrows from up to three parents (LLM newborns learn from
  * every survivor: with more parents only the halo is drawn, the inspector lists them all).
- * Interactions flash an arrow from actor to target for ~600 ms, coloured by the scenario's view.
+ * Interactions flash an arrow from actor to target for ~600 ms, coloured by the scenario's view;
+ * node sizes are the view's agent measures (none: every node one size).
  * Flashes and lineage arrows are drawn on a canvas layer (graph/overlay.ts), not as graph edges:
  * sigma re-indexes everything whenever an edge is dropped. Node attributes are only written when
  * they change, so an idle society costs sigma nothing.
@@ -13,12 +14,12 @@ import Graph from "graphology";
 import { useEffect, useMemo, useRef, useState, type CSSProperties } from "react";
 import Sigma from "sigma";
 import { CategoryColors, LINEAGE_COLOR, POLICY_GREY, TOPOLOGY_EDGE } from "../colors.js";
-import { describeMind, fmtNumber, truncate } from "../format.js";
+import { describeMind, truncate } from "../format.js";
 import { layoutGraph } from "../graph/layout.js";
 import { createOverlay, drawOverlay, type OverlayState } from "../graph/overlay.js";
 import { viewFor } from "../scenarios/index.js";
+import { chosenSize, fmtMeasure, measuresOf, sizeMeasures, sizeValue } from "../scenarios/measures.js";
 import type { ScenarioView } from "../scenarios/types.js";
-import { currentResources, latestScore } from "../state/selectors.js";
 import type { AgentState, SerializedGraph, ViewerState } from "../state/types.js";
 import { selectAgent, setOption, useViewer, type ViewOptions } from "../store.js";
 import { MindBadge, Panel, useThrottled } from "./common.js";
@@ -215,14 +216,16 @@ export function GraphPanel() {
     const { graph } = rig;
     const slots = view.slots;
     const [minSize, maxSize] = sizeRange(slots.length);
+    const sizes = sizeMeasures(measuresOf(scenarioView, view));
+    const chosen = chosenSize(sizes, options.sizeBy);
     const values = new Map<string, number | null>();
     let vmax = 0;
     for (const slot of slots) {
       const id = view.slotAgent[slot];
       const agent = id !== undefined ? view.agents[id] : undefined;
-      if (!agent) continue;
-      // Either measure falls back on the other where a scenario does not report it.
-      const v = options.sizeBy === "score" ? (latestScore(agent) ?? currentResources(view, agent, scenarioView)) : (currentResources(view, agent, scenarioView) ?? latestScore(agent));
+      if (!agent || !chosen) continue;
+      // The chosen measure falls back on the view's other size measures where a scenario does not report it.
+      const v = sizeValue(agent, view, chosen, sizes);
       values.set(slot, v);
       if (v !== null && v > vmax) vmax = v;
     }
@@ -294,6 +297,9 @@ export function GraphPanel() {
   const hovered = hover ? view.agents[view.slotAgent[hover.slot] ?? ""] : undefined;
   const hoverText = hovered && scenarioView.nodeTooltip ? scenarioView.nodeTooltip(hovered, view) : null;
   const legend = useLegend(view, options, palettes, scenarioView);
+  const measures = measuresOf(scenarioView, view);
+  const sizes = sizeMeasures(measures);
+  const size = chosenSize(sizes, options.sizeBy);
   const occupied = view.slots.filter((s) => view.slotAgent[s] !== undefined).length;
 
   return (
@@ -303,13 +309,18 @@ export function GraphPanel() {
       className="graph-panel"
       actions={
         <>
-          <label>
-            size
-            <select data-testid="size-by" value={options.sizeBy} onChange={(e) => setOption("sizeBy", e.target.value as ViewOptions["sizeBy"])}>
-              <option value="resources">{scenarioView.resourcesLabel}</option>
-              <option value="score">last score</option>
-            </select>
-          </label>
+          {size ? (
+            <label>
+              size
+              <select data-testid="size-by" value={size.id} onChange={(e) => setOption("sizeBy", e.target.value)}>
+                {sizes.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
           <label>
             colour
             <select data-testid="color-by" value={options.colorBy} onChange={(e) => setOption("colorBy", e.target.value as ViewOptions["colorBy"])}>
@@ -329,7 +340,7 @@ export function GraphPanel() {
         </>
       }
     >
-      <div className="graph-wrap" ref={wrapRef} data-testid="graph" data-nodes={view.slots.length} data-agents={occupied} data-color-by={options.colorBy} data-size-by={options.sizeBy}>
+      <div className="graph-wrap" ref={wrapRef} data-testid="graph" data-nodes={view.slots.length} data-agents={occupied} data-color-by={options.colorBy} data-size-by={size?.id ?? "none"}>
         <div className="graph-canvas" ref={containerRef} />
         {!source ? <div className="graph-empty muted">The graph appears with the run's first event.</div> : null}
         {hover ? (
@@ -348,9 +359,11 @@ export function GraphPanel() {
                     {truncate(hoverText, 600)}
                   </div>
                 ) : null}
-                <div className="muted">
-                  {scenarioView.resourcesLabel}: {fmtNumber(currentResources(view, hovered, scenarioView))} · last score: {fmtNumber(latestScore(hovered))}
-                </div>
+                {measures.length > 0 ? (
+                  <div className="muted" data-testid="graph-tooltip-measures">
+                    {measures.map((m) => `${m.label}: ${fmtMeasure(m, m.value(hovered, view))}`).join(" · ")}
+                  </div>
+                ) : null}
               </>
             ) : (
               <div>slot {hover.slot}: no agent yet</div>
@@ -384,7 +397,7 @@ export function GraphPanel() {
             <span className="swatch swatch-halo" />
             newborn
           </span>
-          <span className="legend-item muted">size: {options.sizeBy === "score" ? "last score" : scenarioView.resourcesLabel}</span>
+          {size ? <span className="legend-item muted">size: {size.label}</span> : null}
         </div>
       </div>
     </Panel>

@@ -1,14 +1,16 @@
 /**
- * The agent inspector: strategy, reasoning, lineage, mind, scores, recent interactions and recent
- * prompts and answers. Policy minds are labelled as offline policies, and what is shown for them
- * is their justification lines, never presented as model output. With no agent selected: the
- * current agents as a clickable table.
+ * The agent inspector: strategy, reasoning, lineage, mind, the scenario's fields and scores,
+ * recent interactions and recent prompts and answers. Policy minds are labelled as offline
+ * policies, and what is shown for them is their justification lines, never presented as model
+ * output. With no agent selected: the current agents as a clickable table (agent, mind, family and
+ * the scenario's agent measures as columns).
  */
 import { useState } from "react";
-import { describeMind, fmtCompact, fmtNumber, fmtTime, truncate } from "../format.js";
+import { describeMind, fmtNumber, fmtPct, fmtTime, truncate } from "../format.js";
 import { viewFor } from "../scenarios/index.js";
+import { columnMeasures, fmtMeasure, measuresOf } from "../scenarios/measures.js";
 import type { ScenarioView } from "../scenarios/types.js";
-import { currentAgents, currentResources, latestScore } from "../state/selectors.js";
+import { currentAgents } from "../state/selectors.js";
 import type { AgentState, InteractionEntry, TranscriptEntry, ViewerState } from "../state/types.js";
 import { selectAgent, useViewer } from "../store.js";
 import { MindBadge, Panel, PromptMessages, useThrottled } from "./common.js";
@@ -52,6 +54,7 @@ function AgentTable({ view, scenarioView }: { view: ViewerState; scenarioView: S
   const all = currentAgents(view);
   if (all.length === 0) return <div className="muted">No agents yet.</div>;
   const agents = all.slice(0, MAX_AGENT_ROWS);
+  const columns = columnMeasures(measuresOf(scenarioView, view));
   return (
     <div className="agent-table-wrap">
       <p className="muted small">
@@ -61,11 +64,14 @@ function AgentTable({ view, scenarioView }: { view: ViewerState; scenarioView: S
       <table className="agent-table" data-testid="agent-table">
         <thead>
           <tr>
-            <th>agent</th>
-            <th>mind</th>
-            <th>family</th>
-            <th className="num">resources</th>
-            <th className="num">score</th>
+            <th data-column="agent">agent</th>
+            <th data-column="mind">mind</th>
+            <th data-column="family">family</th>
+            {columns.map(({ measure, header }) => (
+              <th key={measure.id} className="num" data-column={measure.id}>
+                {header}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
@@ -79,8 +85,11 @@ function AgentTable({ view, scenarioView }: { view: ViewerState; scenarioView: S
                 <MindBadge mind={a.mind} /> <span className="muted">{a.mind ? truncate(a.mind.name, 16) : ""}</span>
               </td>
               <td>{scenarioView.strategyFamily(a)}</td>
-              <td className="num">{fmtCompact(currentResources(view, a, scenarioView))}</td>
-              <td className="num">{fmtCompact(latestScore(a))}</td>
+              {columns.map(({ measure }) => (
+                <td key={measure.id} className="num">
+                  {fmtMeasure(measure, measure.value(a, view), true)}
+                </td>
+              ))}
             </tr>
           ))}
         </tbody>
@@ -104,6 +113,9 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
   const scores = Object.entries(agent.scores)
     .map(([g, s]) => [Number(g), s] as const)
     .sort((a, b) => a[0] - b[0]);
+  const fields = scenarioView.inspectorFields?.(agent, view) ?? [];
+  const scoring = scenarioView.scores;
+  const fmtScore = scoring?.format === "percent" ? fmtPct : fmtNumber;
   return (
     <div className="agent-details" data-testid="agent-details" data-agent={agent.id}>
       <div className="field" data-testid="inspector-mind" data-mind-kind={agent.mind?.kind ?? "unknown"}>
@@ -115,20 +127,13 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
         {inSlot ? (agent.removedAfter !== null ? `removed after generation ${agent.removedAfter} (still in its slot until replaced)` : "alive") : agent.removedAfter !== null ? `removed after generation ${agent.removedAfter}` : "not in a slot"}
         {agent.revisions > 0 ? ` · revised its strategy ${agent.revisions} time(s)` : ""}
       </div>
-      <div className="field">
-        <span className="muted">{scenarioView.resourcesLabel}: </span>
-        {fmtNumber(currentResources(view, agent, scenarioView))}
-        {Object.keys(agent.resources).length > 1 && agent.resourcesGeneration === view.generation ? (
-          <span className="muted">
-            {" "}
-            (
-            {Object.entries(agent.resources)
-              .map(([g, v]) => `game ${g}: ${fmtNumber(v)}`)
-              .join(", ")}
-            )
-          </span>
-        ) : null}
-      </div>
+      {fields.map((f) => (
+        <div key={f.id} className="field" data-testid={`inspector-field-${f.id}`}>
+          <span className="muted">{f.label}: </span>
+          {f.value}
+          {f.detail ? <span className="muted"> {f.detail}</span> : null}
+        </div>
+      ))}
 
       <h3>Strategy</h3>
       <blockquote data-testid="inspector-strategy">{agent.strategy ?? <i>{agent.strategyUnusable ? `no usable strategy: ${agent.strategyUnusable}` : "not written yet"}</i>}</blockquote>
@@ -157,27 +162,31 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
         </div>
       </div>
 
-      <h3>Scores per generation</h3>
-      {scores.length === 0 ? (
-        <div className="muted">not scored yet</div>
-      ) : (
-        <table className="scores" data-testid="inspector-scores">
-          <tbody>
-            <tr>
-              <th>generation</th>
-              {scores.map(([g]) => (
-                <td key={g}>{g}</td>
-              ))}
-            </tr>
-            <tr>
-              <th>score</th>
-              {scores.map(([g, s]) => (
-                <td key={g}>{fmtNumber(s)}</td>
-              ))}
-            </tr>
-          </tbody>
-        </table>
-      )}
+      {scoring ? (
+        <>
+          <h3>{scoring.title}</h3>
+          {scores.length === 0 ? (
+            <div className="muted">not scored yet</div>
+          ) : (
+            <table className="scores" data-testid="inspector-scores">
+              <tbody>
+                <tr>
+                  <th>generation</th>
+                  {scores.map(([g]) => (
+                    <td key={g}>{g}</td>
+                  ))}
+                </tr>
+                <tr>
+                  <th>{scoring.label}</th>
+                  {scores.map(([g, s]) => (
+                    <td key={g}>{fmtScore(s)}</td>
+                  ))}
+                </tr>
+              </tbody>
+            </table>
+          )}
+        </>
+      ) : null}
 
       <div className="two-col">
         <div>

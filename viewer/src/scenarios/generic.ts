@@ -1,13 +1,27 @@
 /**
- * The fallback view for scenarios without a module of their own: one chart per numeric generation
- * metric, every round metric per game, interactions drawn in one neutral colour, agents grouped by
- * mind. Scenarios such as debate or transmission add a module and register it in index.ts.
+ * The fallback view for scenarios without a view module of their own (plugins from outside the
+ * repository among them): one chart per numeric generation metric, the first round metric per
+ * `t.game`, interactions drawn in one neutral colour, agents grouped by mind, and the agents'
+ * last score (generation-ended's `scores`) as a column and node size once the run has scored any.
  */
 import { PALETTE } from "../colors.js";
-import type { ScenarioView } from "./types.js";
+import { latestScore } from "../state/selectors.js";
+import type { ViewerState } from "../state/types.js";
+import type { AgentMeasure, ScenarioView } from "./types.js";
 
-/** Engine-level metrics every scenario reports; grouped into the LLM usage chart, not plotted one by one. */
-export const USAGE_METRICS = new Set(["llmCalls", "tokensIn", "tokensOut", "cost"]);
+/**
+ * Engine-level metrics every scenario reports: the LLM usage chart and counters show them, so they
+ * are not plotted one by one (a policy run would otherwise get empty "llmTruncated" charts).
+ */
+export const USAGE_METRICS = new Set(["llmCalls", "tokensIn", "tokensOut", "cost", "llmTruncated", "llmContextExceeded"]);
+
+/** The agents' last score (generation-ended's `scores`), the measure the generic view offers. */
+export const LAST_SCORE: AgentMeasure = { id: "score", label: "last score", column: "score", value: (agent) => latestScore(agent) };
+
+/** Whether any agent of the state has been scored (a generic run that scores no one shows no score column). */
+function anyScored(state: ViewerState): boolean {
+  return Object.values(state.agents).some((agent) => Object.keys(agent.scores).length > 0);
+}
 
 export const genericView: ScenarioView = {
   id: "generic",
@@ -32,11 +46,8 @@ export const genericView: ScenarioView = {
     return agent.mind ? agent.mind.name : "unknown";
   },
   familyColors: {},
-  resourcesLabel: "resources",
-  initialResources() {
-    return null;
+  agentMeasures(state) {
+    return anyScored(state) ? [LAST_SCORE] : [];
   },
-  resourceUpdates() {
-    return [];
-  },
+  scores: { title: "Scores per generation", label: "score" },
 };

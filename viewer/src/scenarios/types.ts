@@ -1,10 +1,16 @@
 /**
- * A scenario's view module: what differs between scenarios in the viewer (which metrics to chart,
- * how to colour agents, what an interaction looks like, which interaction fields are resources).
- * Pure data and functions, no DOM: the reducer uses `resourceUpdates`, the panels the rest. A
- * scenario without a module gets the generic view (generic.ts).
+ * A scenario's view module: everything in the viewer that differs between scenarios (which metrics
+ * to chart, how to colour and size agents, which numbers the agents table and the inspector show,
+ * what an interaction looks like and means). The viewer core (graph, inspector, charts, log) knows
+ * no scenario: it asks the run's view. Pure data and functions, no DOM: the reducer uses the
+ * hooks marked as such, the panels the rest, and node tests import view modules directly.
+ *
+ * A scenario's view lives in its own folder, `scenarios/<id>/view.ts` (default export, made with
+ * `defineView`), and is discovered by the registry (index.ts); panels of its own go in
+ * `scenarios/<id>/view/panel.tsx` (panels.tsx). A scenario without a view gets the generic one
+ * (generic.ts).
  */
-import type { AgentState, EventOf, InteractionEntry, ViewerState } from "../state/types.js";
+import type { AgentState, InteractionEntry, ViewerState } from "../state/types.js";
 
 export interface SeriesSpec {
   key: string;
@@ -24,6 +30,15 @@ export interface ChartSpec {
   format?: "number" | "percent" | "usd";
 }
 
+/** The viewed generation's round metric chart: x = rounds, one series per `t.game` value. */
+export interface RoundChartSpec {
+  title: string;
+  metric: string;
+  format?: ChartSpec["format"];
+  /** A series' legend label from its `t.game` value (Donor Game: "game 2"); default "G2". */
+  seriesLabel?(game: number): string;
+}
+
 export interface LegendItem {
   label: string;
   color: string;
@@ -35,13 +50,54 @@ export interface InteractionStyle {
   size: number;
 }
 
+/**
+ * A number per agent at the viewed time (Donor Game: resources, last score; debate: accuracy): a
+ * column of the agents table, a node size of the graph, a line of the node tooltip. A scenario
+ * without measures gets none of these (no size menu, no extra columns).
+ */
+export interface AgentMeasure {
+  /** Stable id: the size menu's option value and `data-size-by`, the column's `data-column`. */
+  id: string;
+  /** Its name in the size menu, the size legend and the node tooltip ("last score"). */
+  label: string;
+  /** The agents-table column header ("score"); default `label`; null: not a table column. */
+  column?: string | null;
+  /** Offered as a node size on the graph; default true. */
+  size?: boolean;
+  /** How to print it: a number (default) or a fraction as a percentage. */
+  format?: "number" | "percent";
+  /** The agent's value at the viewed state; null: unknown (the size falls back on the next size measure). */
+  value(agent: AgentState, state: ViewerState): number | null;
+}
+
+/** A line in the agent inspector ("resources: 9.50 (game 1: 9.00, game 2: 10.00)"). */
+export interface InspectorField {
+  /** Stable id: `data-testid="inspector-field-<id>"`. */
+  id: string;
+  label: string;
+  value: string;
+  /** Printed muted after the value. */
+  detail?: string;
+}
+
+/** What an interaction that revises its actor's own strategy sets (reducer hook). */
+export interface StrategyRevision {
+  /** The new strategy text; null: the agent states none (with `strategyUnusable` saying why); absent: unchanged. */
+  strategy?: string | null;
+  /** Why the agent states no usable strategy; absent: it does (a previous reason is cleared). */
+  strategyUnusable?: string;
+  /** The reasoning behind it; absent: unchanged. */
+  reasoning?: string;
+}
+
 export interface ScenarioView {
+  /** The scenario id (run-started's `scenario`) this view is for. */
   id: string;
   title: string;
   /** Charts over generation metrics, given the metric keys seen so far. */
   generationCharts(metricKeys: readonly string[]): ChartSpec[];
-  /** A chart over the viewed generation's round metrics, one series per game. */
-  roundChart(metricKeys: readonly string[]): { title: string; metric: string; format?: ChartSpec["format"] } | null;
+  /** A chart over the viewed generation's round metrics, one series per `t.game`; null: none. */
+  roundChart(metricKeys: readonly string[]): RoundChartSpec | null;
   /** How an interaction flashes on the graph; null draws nothing. */
   interactionStyle(entry: InteractionEntry): InteractionStyle | null;
   interactionLegend: LegendItem[];
@@ -54,26 +110,53 @@ export interface ScenarioView {
   strategyFamily(agent: AgentState): string;
   /** Fixed colours for known families (others get palette colours). */
   familyColors: Record<string, string>;
-  /** What the "resources" size mode means for this scenario. */
-  resourcesLabel: string;
-  /** Resources every agent starts a generation with, from the run config; null if unknown. */
-  initialResources(config: unknown): number | null;
-  /**
-   * Resource levels an interaction reveals, as [agentId, value] pairs, for the game in `event.t.game`
-   * (reducer hook: must be pure).
-   */
-  resourceUpdates(event: EventOf<"interaction">): [string, number][];
-  /**
-   * Optional scenario state derived from interactions (reducer hook, must be pure): folds a batch's
-   * interactions into the previous derived value (undefined at first) and returns a new value
-   * without mutating the old one; kept in `ViewerState.scenario`. Folding [a, b] must equal folding
-   * [a] then [b], and the value must stay bounded (it is part of every scrubbing snapshot).
-   */
-  derive?(previous: unknown, entries: readonly InteractionEntry[]): unknown;
   /** The "family" colouring's name when `nodeCategory` replaces strategy families (e.g. "current answer"). */
   familyLabel?: string;
   /** Colour category of an agent from the viewed state (e.g. its current answer); default `strategyFamily`. */
   nodeCategory?(agent: AgentState, state: ViewerState): string;
   /** Extra text for the node tooltip at the viewed time (e.g. the agent's latest text); null: none. */
   nodeTooltip?(agent: AgentState, state: ViewerState): string | null;
+  /**
+   * The agent measures of this view at the viewed state (agents-table columns, graph sizes, tooltip
+   * lines), in order; the first size measure is the default node size. None: no size menu (every
+   * node one size) and no columns beyond agent, mind and family.
+   */
+  agentMeasures?(state: ViewerState): readonly AgentMeasure[];
+  /** Scenario lines in the agent inspector, under the agent's status. */
+  inspectorFields?(agent: AgentState, state: ViewerState): InspectorField[];
+  /**
+   * What generation-ended's per-agent `scores` mean, for the inspector's per-generation table
+   * (Donor Game: "score"; debate: accuracy). Absent: the scenario scores no agents (no table).
+   */
+  scores?: { title: string; label: string; format?: "number" | "percent" };
+  /**
+   * Reducer hook (pure): the strategy an interaction revises its actor to (Donor Game:
+   * `strategy-revised`), or null for any other interaction. A revision updates the agent's
+   * strategy and reasoning, counts in `revisions`, shows in the transcript tab, and is not one of
+   * the agent's actions towards others.
+   */
+  strategyRevision?(entry: InteractionEntry): StrategyRevision | null;
+  /**
+   * Reducer hook (pure): scenario state derived from interactions, kept in `ViewerState.scenario`
+   * (so it follows scrubbing and snapshots like the rest). Folds a batch's interactions into the
+   * previous value (undefined at first) and returns a new value without mutating the old one.
+   * Folding [a, b] must equal folding [a] then [b], and the value must stay bounded (it is part of
+   * every scrubbing snapshot).
+   */
+  derive?(previous: unknown, entries: readonly InteractionEntry[]): unknown;
+}
+
+/** A view as `defineView` returns it: the contract's signatures, with the optional members it defines required. */
+export type DefinedView<V extends ScenarioView> = ScenarioView & Required<Pick<ScenarioView, Extract<keyof V, keyof ScenarioView>>>;
+
+/** Declares a scenario's view (the default export of `scenarios/<id>/view.ts`); checks its type, returns it. */
+export function defineView<V extends ScenarioView>(view: V): DefinedView<V> {
+  return view as unknown as DefinedView<V>;
+}
+
+/** Whether a module's export is a scenario view (what discovery accepts). */
+export function isScenarioView(value: unknown): value is ScenarioView {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Partial<ScenarioView>;
+  return typeof v.id === "string" && typeof v.generationCharts === "function" && typeof v.describeInteraction === "function" && typeof v.strategyFamily === "function";
 }

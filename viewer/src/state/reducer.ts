@@ -106,8 +106,6 @@ function emptyAgent(id: string): AgentState {
     createdSeq: -1,
     removedAfter: null,
     scores: {},
-    resources: {},
-    resourcesGeneration: 0,
     given: [],
     received: [],
     transcript: [],
@@ -121,7 +119,6 @@ function cloneAgent(a: AgentState): AgentState {
     parents: a.parents,
     children: [...a.children],
     scores: { ...a.scores },
-    resources: { ...a.resources },
     given: [...a.given],
     received: [...a.received],
     transcript: [...a.transcript],
@@ -286,25 +283,18 @@ class Draft {
     const counts = this.own("interactionCounts");
     counts[e.kind] = (counts[e.kind] ?? 0) + 1;
     const from = this.agent(e.from);
-    if (e.kind === "strategy-revised") {
-      if (typeof e.data.strategy === "string" || e.data.strategy === null) from.strategy = e.data.strategy;
-      if (typeof e.data.strategyUnusable === "string") from.strategyUnusable = e.data.strategyUnusable;
+    // A scenario's strategy revision (the Donor Game's strategy-revised) is not an action towards others.
+    const revision = viewFor(s.run?.scenario).strategyRevision?.(entry) ?? null;
+    if (revision) {
+      if (revision.strategy !== undefined) from.strategy = revision.strategy;
+      if (revision.strategyUnusable !== undefined) from.strategyUnusable = revision.strategyUnusable;
       else delete from.strategyUnusable;
-      if (typeof e.data.reasoning === "string") from.reasoning = e.data.reasoning;
+      if (revision.reasoning !== undefined) from.reasoning = revision.reasoning;
       from.revisions++;
     } else {
       pushBounded(from.given, entry, s.limits.agentInteractions);
     }
     if (e.to !== null) pushBounded(this.agent(e.to).received, entry, s.limits.agentInteractions);
-    const game = e.t.game ?? 1;
-    for (const [id, value] of viewFor(s.run?.scenario).resourceUpdates(e)) {
-      const a = this.agent(id);
-      if (a.resourcesGeneration !== e.t.generation) {
-        a.resources = {};
-        a.resourcesGeneration = e.t.generation;
-      }
-      a.resources[game] = value;
-    }
   }
 
   private llmCall(e: EventOf<"llm-call">): void {

@@ -1,8 +1,7 @@
 /**
- * Pure derivations from a ViewerState for the panels: chart series, agents' current resources,
- * event filters. DOM-free (node tests import it).
+ * Pure derivations from a ViewerState for the panels: chart series, agents' latest scores, event
+ * filters. DOM-free (node tests import it).
  */
-import type { ScenarioView } from "../scenarios/types.js";
 import type { AgentState, AgoraEvent, ViewerState } from "./types.js";
 
 /** uPlot's aligned data: x values first, then one array per series (null = gap). */
@@ -59,15 +58,6 @@ export function usageSeries(state: ViewerState): Aligned {
 
 function finite(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
-
-/** An agent's resources now: the mean over games of its latest levels this generation, else the endowment. */
-export function currentResources(state: ViewerState, agent: AgentState, view: ScenarioView): number | null {
-  if (agent.resourcesGeneration === state.generation) {
-    const values = Object.values(agent.resources);
-    if (values.length > 0) return values.reduce((a, b) => a + b, 0) / values.length;
-  }
-  return view.initialResources(state.run?.config ?? null);
 }
 
 /** The agent's latest score (the most recent generation it was scored in). */

@@ -85,16 +85,13 @@ export interface AgentState {
   /** Why the agent stated no usable strategy (its answers could not be read as one). */
   strategyUnusable?: string;
   reasoning: string | null;
-  /** How many times the agent revised its strategy (survivorsRevise). */
+  /** How many times the agent revised its strategy (interactions the view reads as revisions: ScenarioView.strategyRevision). */
   revisions: number;
   createdSeq: number;
   /** The generation at whose end selection removed the agent, if it did. */
   removedAfter: number | null;
-  /** Final score per generation played (from generation-ended). */
+  /** Score per generation played (generation-ended's scores; what they mean is the scenario's: ScenarioView.scores). */
   scores: Record<number, number>;
-  /** Resources per game in generation `resourcesGeneration` (scenario-defined, e.g. Donor Game holdings). */
-  resources: Record<number, number>;
-  resourcesGeneration: number;
   given: InteractionEntry[];
   received: InteractionEntry[];
   transcript: TranscriptEntry[];

@@ -5,7 +5,7 @@
  */
 import { basename, resolve } from "node:path";
 import { Job, Queue, QueueEvents } from "bullmq";
-import { emptyTotals, type Totals } from "../../../../agents/ledger.js";
+import { emptyTotals, type Totals } from "../../../core/spend.js";
 import { ConfigError } from "../../../core/errors.js";
 import { applyRow, batchOutcome, newBatchFile, readBatchFile, writeBatchFile, type BatchFile } from "../batch-file.js";
 import type { RunSpec } from "../plan.js";

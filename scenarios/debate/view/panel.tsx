@@ -1,11 +1,13 @@
 /**
- * The debate panel: one question's transcript as a chat (rounds in order; answers with the
+ * The debate panel (discovered by the viewer: scenarios/<id>/view/panel.tsx, drawn below the graph
+ * row of debate runs): one question's transcript as a chat (rounds in order; answers with the
  * debater's role, side and an answer chip; summaries; judge verdicts; surveys marked private), the
  * question's accuracy and agreement by round, the viewed generation's accuracy per question, and
  * attitude lines for persona debates. Follows the question being debated unless one is picked.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
-import { truncate } from "../../format.js";
+import { PALETTE, truncate, type AgentState, type ViewerState } from "../../../viewer/src/scenarios/api.js";
+import { ExpandableText, Panel, UPlotChart, selectAgent, useThrottled, useViewer } from "../../../viewer/src/scenarios/ui.js";
 import {
   answerCategory,
   attitudeSeries,
@@ -17,13 +19,8 @@ import {
   type AnswerVerdict,
   type ChatItem,
   type DebateQuestion,
-} from "../../scenarios/debate.js";
-import type { AgentState, ViewerState } from "../../state/types.js";
-import { PALETTE } from "../../colors.js";
-import { selectAgent, useViewer } from "../../store.js";
-import { Panel, useThrottled } from "../common.js";
-import { UPlotChart } from "../UPlotChart.js";
-import { ExpandableText } from "./ExpandableText.js";
+} from "../view.js";
+import "./debate.css";
 
 /** Bubbles rendered at most per view (a long debate keeps its first ones; filter by agent for the rest). */
 export const MAX_BUBBLES = 150;
@@ -306,3 +303,5 @@ function QuestionCharts({ question, view }: { question: DebateQuestion; view: Vi
     </>
   );
 }
+
+export default DebatePanel;

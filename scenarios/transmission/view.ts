@@ -1,5 +1,6 @@
 /**
- * The transmission view: agents' texts on hover, a text inspector with a word diff against the
+ * The transmission view (discovered by the viewer: scenarios/<id>/view.ts; its panel is
+ * view/panel.tsx): agents' texts on hover, a text inspector with a word diff against the
  * likely parent (the `lineage` interaction), the between-generation similarity heatmap from the
  * `similarityToGen<k>` metrics, metric charts, and for chains one lane per chain.
  *
@@ -8,11 +9,18 @@
  * MAX_TEXTS_PER_GENERATION texts each, holding the event's own strings (never copied).
  */
 import { diffWords } from "diff";
-import { PALETTE } from "../colors.js";
-import { truncate } from "../format.js";
-import type { AgentState, GenerationRow, InteractionEntry, TimeCoords, ViewerState } from "../state/types.js";
-import { USAGE_METRICS } from "./generic.js";
-import type { ChartSpec, ScenarioView } from "./types.js";
+import {
+  PALETTE,
+  USAGE_METRICS,
+  defineView,
+  truncate,
+  type AgentState,
+  type ChartSpec,
+  type GenerationRow,
+  type InteractionEntry,
+  type TimeCoords,
+  type ViewerState,
+} from "../../viewer/src/scenarios/api.js";
 
 export const MAX_GENERATIONS = 200;
 export const MAX_TEXTS_PER_GENERATION = 2000;
@@ -330,7 +338,7 @@ export function attractorCharts(keys: readonly string[]): ChartSpec[] {
   return charts;
 }
 
-export const transmissionView: ScenarioView = {
+export const transmissionView = defineView({
   id: "transmission",
   title: "Transmission",
   generationCharts(keys) {
@@ -372,12 +380,8 @@ export const transmissionView: ScenarioView = {
     const t = transmissionState(state).latest[agent.id];
     return t ? `generation ${t.generation}${t.chain !== null ? `, chain ${t.chain}` : ""}: ${t.text}` : null;
   },
-  resourcesLabel: "resources",
-  initialResources() {
-    return null;
-  },
-  resourceUpdates() {
-    return [];
-  },
+  // No agent measures and no scores: agents are texts, not players (no size menu, no score columns).
   derive: deriveTransmission,
-};
+});
+
+export default transmissionView;

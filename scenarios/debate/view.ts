@@ -1,5 +1,6 @@
 /**
- * The debate's view: the transcript as a chat per question, round and agent (answers, summaries,
+ * The debate's view (discovered by the viewer: scenarios/<id>/view.ts; its panel is view/panel.tsx):
+ * the transcript as a chat per question, round and agent (answers, summaries,
  * judge verdicts, private surveys), debaters coloured by their current answer (right, wrong,
  * undecided) at the viewed time, accuracy and agreement charts, attitude lines for persona debates.
  *
@@ -9,9 +10,18 @@
  * each debater's latest answer. Judge and summariser are roles off the graph (their slot is their
  * own id): they appear in the chat and the inspector, never as nodes.
  */
-import { truncate } from "../format.js";
-import type { AgentState, InteractionEntry, RoundRow, TimeCoords, ViewerState } from "../state/types.js";
-import type { ChartSpec, ScenarioView } from "./types.js";
+import {
+  defineView,
+  latestScore,
+  truncate,
+  type AgentMeasure,
+  type AgentState,
+  type ChartSpec,
+  type InteractionEntry,
+  type RoundRow,
+  type TimeCoords,
+  type ViewerState,
+} from "../../viewer/src/scenarios/api.js";
 
 /** Questions kept for the chat (older ones are dropped; their metrics stay in the charts). */
 export const MAX_QUESTIONS = 200;
@@ -334,7 +344,10 @@ const CHARTS: ChartSpec[] = [
   },
 ];
 
-export const debateView: ScenarioView = {
+/** A debater's accuracy in its last scored generation (generation-ended's scores): a column and the node size. */
+const MEASURES: readonly AgentMeasure[] = [{ id: "accuracy", label: "accuracy", format: "percent", value: (agent) => latestScore(agent) }];
+
+export const debateView = defineView({
   id: "debate",
   title: "Debate",
   generationCharts(keys) {
@@ -383,12 +396,12 @@ export const debateView: ScenarioView = {
     const stale = cur.key !== d.latestKey ? " (an earlier question)" : "";
     return `round ${cur.round}${stale}: ${cur.answer === null ? "no clear answer" : `“${cur.answer}”`} (${verdictOf(cur.answer, cur.correct)}) — ${cur.text}`;
   },
-  resourcesLabel: "resources",
-  initialResources() {
-    return null;
+  agentMeasures() {
+    return MEASURES;
   },
-  resourceUpdates() {
-    return [];
-  },
+  // generation-ended's scores are each debater's accuracy over the generation's questions.
+  scores: { title: "Accuracy per generation", label: "accuracy", format: "percent" },
   derive: deriveDebate,
-};
+});
+
+export default debateView;

@@ -1,6 +1,6 @@
 /** A long text cut to `limit` characters with a "more" toggle (expanded text is capped too: huge texts would freeze the page). */
 import { useState } from "react";
-import { truncate } from "../../format.js";
+import { truncate } from "../format.js";
 
 const EXPANDED_CAP = 20_000;
 

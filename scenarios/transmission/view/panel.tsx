@@ -1,10 +1,12 @@
 /**
- * The transmission panel: the between-generation similarity heatmap, a text inspector (an agent's
+ * The transmission panel (discovered by the viewer: scenarios/<id>/view/panel.tsx, drawn below the
+ * graph row of transmission runs): the between-generation similarity heatmap, a text inspector (an agent's
  * text in a generation and a word diff against its likely parent), and for chains one lane per
  * chain. The inspected agent follows the graph selection; lane steps pick agent and generation.
  */
 import { useMemo, useState } from "react";
-import { truncate } from "../../format.js";
+import { truncate, type ViewerState } from "../../../viewer/src/scenarios/api.js";
+import { ExpandableText, Panel, selectAgent, useThrottled, useViewer } from "../../../viewer/src/scenarios/ui.js";
 import {
   chainLanes,
   parentOf,
@@ -16,11 +18,8 @@ import {
   wordDiff,
   type TextEntry,
   type TransmissionDerived,
-} from "../../scenarios/transmission.js";
-import type { ViewerState } from "../../state/types.js";
-import { selectAgent, useViewer } from "../../store.js";
-import { Panel, useThrottled } from "../common.js";
-import { ExpandableText } from "./ExpandableText.js";
+} from "../view.js";
+import "./transmission.css";
 
 /** Diff pieces rendered at most (the rest is summarised). */
 const MAX_DIFF_PARTS = 1500;
@@ -252,3 +251,5 @@ function Lanes({ lanes, current, onPick }: { lanes: ReturnType<typeof chainLanes
     </div>
   );
 }
+
+export default TransmissionPanel;

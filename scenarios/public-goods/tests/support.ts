@@ -1,0 +1,45 @@
+/** Helpers for the scenario's tests (not part of the scenario): temp dirs, configs, run directories. */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startRunFrom, type AgoraEvent, type EventOf, type RunResult } from "../../../sim/index.js";
+
+/** The scenario folder: configs name the scenario by module path from here (`scenario: ./index.ts`). */
+export const HERE = dirname(dirname(fileURLToPath(import.meta.url)));
+
+export function tempDir(prefix: string): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `agora-pg-${prefix}-`));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A config for this scenario with policy minds (override any key); the cache is off. */
+export function offlineConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    scenario: "public-goods",
+    seed: 1,
+    generations: 1,
+    graph: { type: "cycle" },
+    population: { size: 4, minds: [{ count: 4, policy: "always", fraction: 0.5 }] },
+    cache: { mode: "off" },
+    publicGoods: { rounds: 2 },
+    ...overrides,
+  };
+}
+
+export async function run(config: Record<string, unknown>, out: string): Promise<RunResult & { events: AgoraEvent[] }> {
+  const result = await startRunFrom(config, HERE, { out });
+  return { ...result, events: readJsonl<AgoraEvent>(join(out, "events.jsonl")) };
+}
+
+export function readJsonl<T = Record<string, unknown>>(path: string): T[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as T);
+}
+
+export const ofType = <K extends AgoraEvent["type"]>(events: readonly AgoraEvent[], type: K): EventOf<K>[] => events.filter((e): e is EventOf<K> => e.type === type);
+
+/** Generation metrics of a run, in order. */
+export const generationMetrics = (events: readonly AgoraEvent[]) => ofType(events, "metric").filter((e) => e.scope === "generation").map((e) => e.values);
