@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, UsageError } from "../core/errors.js";
 import { scenarioProblem, type AnyScenario } from "../core/scenario.js";
 
 /**
@@ -27,7 +27,8 @@ export function builtinIds(): string[] {
     .sort();
 }
 
-export class ScenarioLoadError extends Error {
+/** A scenario module that cannot be loaded or is no scenario: bad input, exit 2. */
+export class ScenarioLoadError extends UsageError {
   constructor(ref: string, problem: string) {
     super(`scenario "${ref}": ${problem}`);
     this.name = "ScenarioLoadError";
@@ -71,12 +72,22 @@ export async function loadScenario(ref: string, baseDir: string): Promise<AnySce
   const known = loaded.get(path);
   if (known) return known;
   if (TYPESCRIPT.test(path) && !import.meta.url.endsWith(".ts")) await loadTypeScript();
-  const module = (await import(pathToFileURL(path).href)) as { default?: unknown; scenario?: unknown };
+  const module = (await import(pathToFileURL(path).href).catch((error: unknown) => {
+    throw new ScenarioLoadError(ref, `${path} could not be loaded: ${(error as Error).message}${moduleHint(error)}`);
+  })) as { default?: unknown; scenario?: unknown };
   const scenario = module.default ?? module.scenario;
   const problem = scenario === undefined ? "the module has no default export" : scenarioProblem(scenario);
   if (problem) throw new ScenarioLoadError(ref, `${path} does not export a scenario made with defineScenario: ${problem}`);
   loaded.set(path, scenario as AnyScenario);
   return scenario as AnyScenario;
+}
+
+/** What usually fixes a module that Node read as CommonJS. */
+function moduleHint(error: unknown): string {
+  const message = (error as Error).message ?? "";
+  return /require\(\) ES Module|ERR_REQUIRE|Cannot use import statement|exports is not defined/.test(message)
+    ? ' (an ES module scenario needs a package.json beside it, or above it, with "type": "module")'
+    : "";
 }
 
 /**
