@@ -139,6 +139,20 @@ describe("independent samples", () => {
   });
 });
 
+describe("invalid UTF-8", () => {
+  it("arrives as replacement characters, is recorded as sent, and replays the same", async () => {
+    const server = await serve(() => ({ content: "Answer: 5", rawContent: Buffer.from([0x41, 0x6e, 0x73, 0xff, 0xfe, 0x3a, 0x20, 0x35]) }));
+    const dir = cacheDir();
+    const live = runtime({ baseURL: server.baseURL }, { cache: new ResponseCache(dir, "read-write") });
+    const text = await live.ask("1_1", SAME);
+    expect(text).toBe("Ans\uFFFD\uFFFD: 5");
+    expect(live.events[0]!.response).toBe(text);
+    await server.close();
+    const replay = runtime({ baseURL: server.baseURL }, { cache: new ResponseCache(dir, "replay") });
+    expect(await replay.ask("1_1", SAME)).toBe(text);
+  });
+});
+
 describe("context overflow is a failed answer", () => {
   const wordings: InferenceServer[] = ["openai", "vllm", "llama.cpp", "ollama"];
   for (const wording of wordings) {
