@@ -6,7 +6,7 @@
 
 // Writing a scenario
 export { defineScenario, type AnyScenario, type GenerationOutcome, type InitialAgent, type Scenario, type ScenarioCommands, type ScenarioDefinition, type StepContext, type StepDef } from "./core/scenario.js";
-export type { AgentInfo, AgoraEvent, EventInput, EventOf, EventType, MindInfo, RunStatus, TimeCoords } from "./core/events.js";
+export type { AgentInfo, AgoraEvent, EventInput, EventOf, EventType, MindInfo, RunStatus, TimeCoordinate, TimeCoords } from "./core/events.js";
 // Testing a scenario: an event without its wall-clock and cache fields, for same-seed comparisons
 export { stableView } from "./core/events.js";
 export { ConfigError, UsageError } from "./core/errors.js";

@@ -156,7 +156,7 @@ describe("contract for outside checks", () => {
     }
 
     const events = readJsonLines(join(out, "events.jsonl"));
-    expect(events[0]).toMatchObject({ type: "run-started", seq: 0, v: 1 });
+    expect(events[0]).toMatchObject({ type: "run-started", seq: 0, v: 2 });
     expect(events.at(-1)).toMatchObject({ type: "run-ended", status: "completed" });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
   });

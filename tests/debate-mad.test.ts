@@ -67,7 +67,7 @@ describe("MAD", () => {
       ["ten", 3, "negative", "9", false],
     ]);
     const lastRounds = roundMetrics(run.events).filter((e) => e.values.final === 1);
-    expect(lastRounds.map((e) => [e.t.game, e.t.round, e.values.roundsUsed, e.values.judgeCorrect])).toEqual([
+    expect(lastRounds.map((e) => [e.t.question, e.t.round, e.values.roundsUsed, e.values.judgeCorrect])).toEqual([
       [0, 3, 3, 1],
       [1, 1, 1, 1],
       [2, 3, 3, 0],

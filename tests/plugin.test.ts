@@ -15,6 +15,7 @@ import { genericView, viewFor } from "../viewer/src/scenarios/index.js";
 import { measuresOf } from "../viewer/src/scenarios/measures.js";
 import { generationMetricKeys, roundMetricKeys, roundSeries } from "../viewer/src/state/selectors.js";
 import { reduceAll } from "../viewer/src/state/reducer.js";
+import { fmtTime } from "../viewer/src/format.js";
 import { readJsonlStrict, ROOT, runCli } from "./support/llm-helpers.js";
 
 const SOURCE = join(ROOT, "scenarios", "public-goods");
@@ -140,6 +141,14 @@ describe("a scenario outside scenarios/", () => {
     const series = roundSeries(state, round!.metric);
     expect(series.data[0]).toEqual([1, 2, 3]);
     expect(series.data[1]!.every((v) => typeof v === "number")).toBe(true);
+    // The plugin's declared coordinates (one: round) reach run-started, the round rows and fmtTime.
+    expect(events[0]).toMatchObject({ type: "run-started", time: [{ key: "round", label: "round" }], interactions: { contribution: expect.any(String) } });
+    expect(state.run?.time).toEqual([{ key: "round", label: "round" }]);
+    expect(series.series).toEqual([1]);
+    expect(series.xLabel).toBe("round");
+    expect(state.roundMetrics.map((r) => [r.series, r.x])).toEqual([[1, 1], [1, 2], [1, 3]]);
+    const contribution = state.interactions.find((e) => e.t.round === 2)!;
+    expect(fmtTime(contribution.t, state.run?.time)).toBe(`g${contribution.t.generation}·round 2`);
 
     for (const entry of state.interactions) {
       expect(view.interactionStyle(entry)).not.toBeNull();

@@ -145,7 +145,7 @@ describe("chain mode through ChatOpenAI", () => {
       expect(w.inputs).toEqual(predecessor ? [predecessor.agentId] : []);
     }
     const textEvents = ofType(events, "interaction").filter((e) => e.kind === "text");
-    expect(textEvents.map((e) => e.t.game)).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(textEvents.map((e) => e.t.chain)).toEqual([0, 1, 0, 1, 0, 1]);
     // The recorded graph is exactly the links the agents heard along: predecessor -> writer, nothing else.
     const heardLinks = written.flatMap((w) => w.inputs.map((from) => `${from}>${w.agentId}`)).sort();
     expect(heardLinks).toEqual(["1_1>1_2", "1_2>1_3", "1_4>1_5", "1_5>1_6"]);

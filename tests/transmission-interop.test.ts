@@ -110,10 +110,10 @@ describe("import llm-culture", () => {
     expect((started!.config as { transmission: { mode: string } }).transmission.mode).toBe("chain");
     const written = texts(events);
     expect(written.map((e) => [e.t, e.from, e.data.inputs, e.data.chain])).toEqual([
-      [{ generation: 1, game: 0 }, "1_1", [], 0],
-      [{ generation: 2, game: 0 }, "1_2", ["1_1"], 0],
-      [{ generation: 3, game: 0 }, "1_3", ["1_2"], 0],
-      [{ generation: 4, game: 0 }, "1_4", ["1_3"], 0],
+      [{ generation: 1, chain: 0 }, "1_1", [], 0],
+      [{ generation: 2, chain: 0 }, "1_2", ["1_1"], 0],
+      [{ generation: 3, chain: 0 }, "1_3", ["1_2"], 0],
+      [{ generation: 4, chain: 0 }, "1_4", ["1_3"], 0],
     ]);
     const rows = readJsonlStrict<Record<string, unknown>>(join(dir, "metrics.jsonl"));
     expect(rows[0]!.similarityWithin).toBeNull(); // one text per generation

@@ -37,7 +37,7 @@ function stateAfter(pred: (e: AgoraEvent) => boolean): ReturnType<typeof reduceA
   return reduceAll(events.slice(0, i + 1));
 }
 
-const isRoundMetric = (game: number, round: number) => (e: AgoraEvent) => e.type === "metric" && e.scope === "round" && e.t.game === game && e.t.round === round;
+const isRoundMetric = (question: number, round: number) => (e: AgoraEvent) => e.type === "metric" && e.scope === "round" && e.t.question === question && e.t.round === round;
 
 describe("debate view: derived chat state", () => {
   it("is the registered view for scenario debate and keeps both questions", () => {
@@ -121,7 +121,7 @@ describe("debate view: derived chat state", () => {
     expect(colour(stateAfter(isRoundMetric(0, 1)))).toEqual(["right", "right", "wrong"]);
     expect(colour(stateAfter(isRoundMetric(0, 2)))).toEqual(["right", "right", "right"]);
     // The first answer to the next question: the others have not answered it yet.
-    const firstTopicAnswer = stateAfter((e) => e.type === "interaction" && e.kind === "answer" && e.t.game === 1);
+    const firstTopicAnswer = stateAfter((e) => e.type === "interaction" && e.kind === "answer" && e.t.question === 1);
     expect(colour(firstTopicAnswer)).toEqual(["answer for", "undecided", "undecided"]);
     expect(answerCategory("nobody", debateState(final))).toBe("undecided");
     expect(colour(final)).toEqual(["answer for", "answer for", "answer for"]);
@@ -189,7 +189,7 @@ describe("debate view: the fold is pure, bounded and batching-independent", () =
   });
 
   it("keeps the last MAX_QUESTIONS questions and MAX_ENTRIES entries per question", () => {
-    const entry = (seq: number, game: number): InteractionEntry => ({ seq, at: "", kind: "answer", from: "a", to: null, mind: { kind: "policy", name: "p" }, t: { generation: 1, game, round: 0 }, data: { questionId: `q${game}`, answer: "1", correct: true, text: "t", round: 0 } });
+    const entry = (seq: number, question: number): InteractionEntry => ({ seq, at: "", kind: "answer", from: "a", to: null, mind: { kind: "policy", name: "p" }, t: { generation: 1, question, round: 0 }, data: { questionId: `q${question}`, answer: "1", correct: true, text: "t", round: 0 } });
     const many = Array.from({ length: MAX_QUESTIONS + 50 }, (_, i) => entry(i, i));
     const d = deriveDebate(undefined, many);
     expect(d.questions).toHaveLength(MAX_QUESTIONS);

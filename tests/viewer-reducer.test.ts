@@ -240,8 +240,9 @@ describe("viewer state: agents, lineage, metrics", () => {
     // Round metrics hold the latest generation only: 12 rounds x 2 games.
     expect(state.roundGeneration).toBe(10);
     expect(state.roundMetrics).toHaveLength(24);
-    const { games, data } = roundSeries(state, "avgDonationFraction");
-    expect(games).toEqual([1, 2]);
+    const { series, data, xLabel, seriesLabel } = roundSeries(state, "avgDonationFraction");
+    expect(series).toEqual([1, 2]);
+    expect([xLabel, seriesLabel(2)]).toEqual(["round", "game 2"]);
     expect(data[0]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     const lastRound = events.filter((e): e is EventOf<"metric"> => e.type === "metric" && e.scope === "round" && e.t.generation === 10 && e.t.game === 2).at(-1)!;
     expect(data[2]![11]).toBe(lastRound.values.avgDonationFraction);
@@ -250,7 +251,7 @@ describe("viewer state: agents, lineage, metrics", () => {
     const midGen3 = events.find((e) => e.t.generation === 3 && e.type === "metric" && e.t.round === 5)!;
     const mid = reduceAll(events.slice(0, midGen3.seq + 1));
     expect(mid.roundGeneration).toBe(3);
-    expect(mid.roundMetrics.every((r) => r.round <= 5)).toBe(true);
+    expect(mid.roundMetrics.every((r) => r.x <= 5 && r.t.round === r.x)).toBe(true);
 
     expect(state.phase).toBe("completed");
     expect(state.interactionCounts).toEqual({ donation: 1440 });

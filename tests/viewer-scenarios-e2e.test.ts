@@ -133,7 +133,7 @@ describe.sequential("debate and transmission views in Chromium", () => {
       await snap(page, "scenario-debate-question");
 
       // Scrubbed to the end of round 0: nodes coloured right / wrong / unreadable (counted wrong by the metrics, drawn apart).
-      const round0End = seqAfter(debate, (e) => e.type === "metric" && e.scope === "round" && e.t.game === 0 && e.t.round === 0);
+      const round0End = seqAfter(debate, (e) => e.type === "metric" && e.scope === "round" && e.t.question === 0 && e.t.round === 0);
       await page.getByTestId("scrubber").fill(String(round0End));
       await expect.poll(() => nodeColors(page), { timeout: 5_000 }).toEqual({ "1_1": ANSWER_COLORS.right, "1_2": ANSWER_COLORS.wrong, "1_3": ANSWER_COLORS.unreadable });
       await expect.poll(() => page.getByTestId("debate-answer-counts").getAttribute("data-wrong")).toBe("1");
@@ -244,25 +244,25 @@ describe.sequential("debate and transmission views in Chromium", () => {
     const events = recorded("mad");
     const answers = events.filter((e): e is Extract<AgoraEvent, { type: "interaction" }> => e.type === "interaction" && e.kind === "answer");
     const last = answers.at(-1)!.t;
-    const ofLast = events.filter((e) => e.type === "interaction" && DEBATE_KINDS.has(e.kind) && e.t.generation === last.generation && e.t.game === last.game);
+    const ofLast = events.filter((e) => e.type === "interaction" && DEBATE_KINDS.has(e.kind) && e.t.generation === last.generation && e.t.question === last.question);
     const { page, ctx } = await open("mad");
     try {
       const chat = page.getByTestId("debate-chat");
-      await expect.poll(() => chat.getAttribute("data-question"), { timeout: 10_000 }).toBe(`${last.generation}:${last.game}`);
+      await expect.poll(() => chat.getAttribute("data-question"), { timeout: 10_000 }).toBe(`${last.generation}:${last.question}`);
       expect(await page.getByTestId("chat-bubble").count()).toBe(ofLast.length);
       expect(await page.locator('[data-testid="chat-bubble"][data-kind="judge"]').count()).toBe(ofLast.filter((e) => e.type === "interaction" && e.kind === "judge").length);
       // Each debater's node has the colour of its last answer to that question.
       const expected: Record<string, string> = {};
-      for (const a of answers) if (a.t.game === last.game && a.t.generation === last.generation) expected[a.from] = ANSWER_COLORS[verdictOf(a.data.answer as string | null, a.data.correct as boolean | null)]!;
+      for (const a of answers) if (a.t.question === last.question && a.t.generation === last.generation) expected[a.from] = ANSWER_COLORS[verdictOf(a.data.answer as string | null, a.data.correct as boolean | null)]!;
       await expect.poll(() => nodeColors(page), { timeout: 5_000 }).toEqual(expected);
       expect(await page.getByTestId("debate-roles").textContent()).toContain("judge (judge)");
       // All 40 questions are listed; an early one opens its own chat.
-      expect(await page.getByTestId("debate-question-select").locator("option").count()).toBe(1 + new Set(answers.map((a) => `${a.t.generation}:${a.t.game}`)).size);
+      expect(await page.getByTestId("debate-question-select").locator("option").count()).toBe(1 + new Set(answers.map((a) => `${a.t.generation}:${a.t.question}`)).size);
       await page.getByTestId("debate-question-select").selectOption(`${last.generation}:0`);
-      const first = events.filter((e) => e.type === "interaction" && DEBATE_KINDS.has(e.kind) && e.t.generation === last.generation && e.t.game === 0);
+      const first = events.filter((e) => e.type === "interaction" && DEBATE_KINDS.has(e.kind) && e.t.generation === last.generation && e.t.question === 0);
       await expect.poll(() => page.getByTestId("chat-bubble").count()).toBe(first.length);
       // The question header shows the key the recorded answers carry.
-      const accepted = answers.find((e) => e.t.generation === last.generation && e.t.game === 0)!.data.accepted as string[];
+      const accepted = answers.find((e) => e.t.generation === last.generation && e.t.question === 0)!.data.accepted as string[];
       expect(accepted.length).toBeGreaterThan(0);
       expect(await page.getByTestId("debate-question-key").textContent()).toBe(`key: ${accepted.join(" / ")}`);
       await page.getByTestId("debate-panel").scrollIntoViewIfNeeded();
@@ -276,7 +276,7 @@ describe.sequential("debate and transmission views in Chromium", () => {
     const events = recorded("persona");
     const surveys = events.filter((e) => e.type === "interaction" && e.kind === "survey");
     const last = surveys.at(-1)!.t;
-    const mine = surveys.filter((e) => e.t.generation === last.generation && e.t.game === last.game);
+    const mine = surveys.filter((e) => e.t.generation === last.generation && e.t.question === last.question);
     const { page, ctx } = await open("persona");
     try {
       await expect.poll(() => page.getByTestId("private-badge").count(), { timeout: 10_000 }).toBe(mine.length);

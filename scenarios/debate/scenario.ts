@@ -69,7 +69,7 @@ async function playRound(ctx: Ctx, population: DebatePopulation, qr: QuestionRun
   const played = qr.rounds.at(-1)!;
   ctx.emit({
     type: "metric",
-    t: { generation: ctx.generation, game: qr.index, round },
+    t: { generation: ctx.generation, question: qr.index, round },
     scope: "round",
     values: {
       ...roundValues(played.replies, qr.q.answers.length > 0),
@@ -87,6 +87,16 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
   // Room for step-by-step reasoning before the "Answer:" line; a cut answer is counted (llmTruncated).
   defaultMaxTokens: 1024,
   unusableCounts: UNUSABLE_COUNTS,
+  time: [
+    { key: "question", label: "question" },
+    { key: "round", label: "round" },
+  ],
+  interactions: {
+    answer: "a debater's answer to the question",
+    judge: "a judge's verdict on the debate",
+    summary: "a summariser's summary of the round",
+    survey: "an agent's survey answer (attitude)",
+  },
 
   check: checkDebateConfig,
 
@@ -107,9 +117,9 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
     const first = config.setup === "mad" ? 1 : 0;
     const steps: StepDef[] = [];
     if (population.debaters.some((d) => !d.announced) || population.roles.some((r) => !r.announced)) steps.push({ name: "agents", t: {} });
-    // One step per round of a batch of `parallelQuestions` questions (t.game: the batch's first question).
+    // One step per round of a batch of `parallelQuestions` questions (t.question: the batch's first question).
     for (let start = 0; start < questions.length; start += config.parallelQuestions) {
-      for (let round = first; round <= config.rounds; round++) steps.push({ name: "round", t: { game: start, round } });
+      for (let round = first; round <= config.rounds; round++) steps.push({ name: "round", t: { question: start, round } });
     }
     return { work: { questions, adviceUnusable: 0 }, steps };
   },
@@ -125,7 +135,7 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
       announce(ctx, population);
       return;
     }
-    const batch = work.questions.slice(step.t.game!, step.t.game! + config.parallelQuestions).filter((qr) => !qr.done);
+    const batch = work.questions.slice(step.t.question!, step.t.question! + config.parallelQuestions).filter((qr) => !qr.done);
     await ctx.parallel(batch, (qr, branch) => playRound(branch, population, qr, step.t.round!));
   },
 

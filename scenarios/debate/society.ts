@@ -39,7 +39,7 @@ async function summarise(ctx: Ctx, population: DebatePopulation, qr: QuestionRun
     messages: [{ role: "user", content: summarisePrompt(qr.q, shown.map((r) => ({ name: r.agentId, text: r.text }))) }],
     state,
     rng: ctx.rng("mind", summariser.id, ctx.generation, qr.index, round, debater.id),
-    t: { game: qr.index, round },
+    t: { question: qr.index, round },
     // One summary per debater in the same round, even of identical replies: each its own sample.
     item: debater.id,
     fit: keepWhole,
@@ -49,7 +49,7 @@ async function summarise(ctx: Ctx, population: DebatePopulation, qr: QuestionRun
   if (summary === null) qr.summariesUnusable++;
   ctx.emit({
     type: "interaction",
-    t: { generation: ctx.generation, game: qr.index, round },
+    t: { generation: ctx.generation, question: qr.index, round },
     kind: "summary",
     from: summariser.id,
     to: debater.id,

@@ -26,14 +26,14 @@ export async function surveyRound(ctx: Ctx, population: DebatePopulation, qr: Qu
       ],
       state,
       rng: branch.rng("mind", debater.id, ctx.generation, qr.index, round, "survey"),
-      t: { game: qr.index, round },
+      t: { question: qr.index, round },
       fit: keepWhole,
       schema: SURVEY_SCHEMA,
     });
     const attitude = text === null ? null : parseAttitude(text, ctx.config.answerReading);
     branch.emit({
       type: "interaction",
-      t: { generation: ctx.generation, game: qr.index, round },
+      t: { generation: ctx.generation, question: qr.index, round },
       kind: "survey",
       from: debater.id,
       to: null,

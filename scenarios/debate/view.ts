@@ -46,7 +46,7 @@ export interface DebateQuestion {
   /** `${generation}:${questionIndex}`. */
   key: string;
   generation: number;
-  /** 0-based within the generation (t.game). */
+  /** 0-based within the generation (t.question). */
   index: number;
   questionId: string;
   /** The question's text, or the topic of a persona debate. */
@@ -84,7 +84,7 @@ const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 const bool = (v: unknown): boolean | null => (typeof v === "boolean" ? v : null);
 
-export const questionKey = (t: TimeCoords): string => `${t.generation}:${t.game ?? 0}`;
+export const questionKey = (t: TimeCoords): string => `${t.generation}:${t.question ?? 0}`;
 export const roundOf = (e: InteractionEntry): number => num(e.data.round) ?? e.t.round ?? 0;
 
 export function isDebateDerived(v: unknown): v is DebateDerived {
@@ -111,7 +111,7 @@ export function deriveDebate(previous: unknown, entries: readonly InteractionEnt
       const old = findQuestion(base, key);
       q = old
         ? { ...old, entries: [...old.entries] }
-        : { key, generation: e.t.generation, index: e.t.game ?? 0, questionId: str(e.data.questionId) ?? key, text: "", accepted: null, entries: [], dropped: 0 };
+        : { key, generation: e.t.generation, index: e.t.question ?? 0, questionId: str(e.data.questionId) ?? key, text: "", accepted: null, entries: [], dropped: 0 };
       touched.set(key, q);
       if (!old) added.push(q);
     }
@@ -258,24 +258,27 @@ export function attitudeSeries(q: DebateQuestion): { agents: string[]; rounds: n
   return { agents, rounds, values: agents.map((a) => rounds.map((r) => at.get(`${a}@${r}`) ?? null)) };
 }
 
-/** Round metrics of one question (game) of the state's round generation, by round. */
-export function questionRounds(rows: readonly RoundRow[], game: number): { rounds: number[]; accuracy: (number | null)[]; agreement: (number | null)[] } {
-  const mine = rows.filter((r) => r.game === game).sort((a, b) => a.round - b.round);
-  return { rounds: mine.map((r) => r.round), accuracy: mine.map((r) => num(r.values.accuracy)), agreement: mine.map((r) => num(r.values.agreement)) };
+const questionOf = (r: RoundRow): number => r.t.question ?? 0;
+const roundOf_ = (r: RoundRow): number => r.t.round ?? 0;
+
+/** Round metrics of one question (t.question) of the state's round generation, by round. */
+export function questionRounds(rows: readonly RoundRow[], question: number): { rounds: number[]; accuracy: (number | null)[]; agreement: (number | null)[] } {
+  const mine = rows.filter((r) => questionOf(r) === question).sort((a, b) => roundOf_(a) - roundOf_(b));
+  return { rounds: mine.map(roundOf_), accuracy: mine.map((r) => num(r.values.accuracy)), agreement: mine.map((r) => num(r.values.agreement)) };
 }
 
 /** Per question of the round generation: accuracy of the first and of the last round seen, final agreement. */
 export function perQuestion(rows: readonly RoundRow[]): { questions: number[]; first: (number | null)[]; last: (number | null)[]; agreement: (number | null)[] } {
   const byGame = new Map<number, RoundRow[]>();
   for (const r of rows) {
-    let list = byGame.get(r.game);
-    if (!list) byGame.set(r.game, (list = []));
+    let list = byGame.get(questionOf(r));
+    if (!list) byGame.set(questionOf(r), (list = []));
     list.push(r);
   }
   const games = [...byGame.keys()].sort((a, b) => a - b);
   const out = { questions: [] as number[], first: [] as (number | null)[], last: [] as (number | null)[], agreement: [] as (number | null)[] };
   for (const g of games) {
-    const list = byGame.get(g)!.slice().sort((a, b) => a.round - b.round);
+    const list = byGame.get(g)!.slice().sort((a, b) => roundOf_(a) - roundOf_(b));
     out.questions.push(g + 1);
     out.first.push(num(list[0]!.values.accuracy));
     out.last.push(num(list[list.length - 1]!.values.accuracy));

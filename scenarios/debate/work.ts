@@ -128,7 +128,7 @@ export async function speak(
     messages: turn.messages,
     state,
     rng: ctx.rng("mind", debater.id, ctx.generation, qr.index, turn.round, "answer"),
-    t: { game: qr.index, round: turn.round },
+    t: { question: qr.index, round: turn.round },
     fit: turn.fit ?? keepWhole,
     schema: ANSWER_SCHEMA,
   });
@@ -137,7 +137,7 @@ export async function speak(
   const reply: Reply = { agentId: debater.id, round: turn.round, pattern: turn.pattern, ...(turn.side ? { side: turn.side } : {}), text: shownText(text), answer, correct: scoreOf(answer, qr.q), sawFrom: turn.sawFrom, seen: turn.seen };
   ctx.emit({
     type: "interaction",
-    t: { generation: ctx.generation, game: qr.index, round: turn.round },
+    t: { generation: ctx.generation, question: qr.index, round: turn.round },
     kind: "answer",
     from: debater.id,
     to: null,
@@ -174,7 +174,7 @@ export async function judgeTurn(
     messages: turn.messages,
     state: turn.state,
     rng: ctx.rng("mind", judge.id, ctx.generation, qr.index, turn.round, turn.final ? "final" : "round"),
-    t: { game: qr.index, round: turn.round },
+    t: { question: qr.index, round: turn.round },
     // MAD's round ruling and final judgement come in the same round: two calls, two samples.
     item: turn.final ? "final" : "round",
     fit: turn.fit ?? keepWhole,
@@ -189,7 +189,7 @@ export async function judgeTurn(
   qr.verdicts.push(verdict);
   ctx.emit({
     type: "interaction",
-    t: { generation: ctx.generation, game: qr.index, round: turn.round },
+    t: { generation: ctx.generation, question: qr.index, round: turn.round },
     kind: "judge",
     from: judge.id,
     to: null,

@@ -243,6 +243,16 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
   // Enough for "think very briefly" and an answer; a bound so a model that never stops costs little.
   defaultMaxTokens: 512,
   unusableCounts: ["parseFailures", "fallbackDecisions", "strategyParseFailures", "strategyFallbacks"],
+  time: [
+    { key: "game", label: "game" },
+    { key: "round", label: "round" },
+  ],
+  interactions: {
+    donation: "a donation to the recipient",
+    punishment: "a costly punishment of the recipient",
+    refusal: "a refusal to give",
+    "strategy-revised": "an agent stated (or revised) its strategy",
+  },
 
   check(config) {
     if (config.population.size % 2 !== 0) throw new ConfigError("population.size", config.population.size, "an even number (the Donor Game splits agents into two halves)");

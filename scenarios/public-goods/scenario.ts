@@ -148,6 +148,8 @@ export const publicGoods = defineScenario<PublicGoodsConfig, PublicGoodsPopulati
   // "Think briefly" and a one-number answer; a bound so a model that never stops costs little.
   defaultMaxTokens: 512,
   unusableCounts: ["parseFailures", "fallbackDecisions"],
+  time: [{ key: "round", label: "round" }],
+  interactions: { contribution: "a contribution to the public pot" },
 
   createPopulation(agents) {
     return { agents: agents.map((a) => ({ id: a.id, generation: 1, slot: a.id, parents: [], mind: a.mind, advice: null })) };

@@ -11,6 +11,7 @@ import { createEmbedder, generationTextMetrics, likelyParents, type AuthoredText
 import { personaLabel } from "./personas.js";
 import { TRANSMISSION_POLICIES, type TextState } from "./policies.js";
 import { buildPrompt } from "./prompts.js";
+import { INTERACTIONS, TIME } from "./declarations.js";
 import { slotSetups, type SlotSetup } from "./setup.js";
 import { chooseInputs, inNeighbours, turnoverSlots, type Candidate } from "./social-learning.js";
 
@@ -159,7 +160,7 @@ function warnIfLong(ctx: Ctx, p: Plan): void {
   if (tokens < ctx.config.contextWarning * window) return;
   ctx.emit({
     type: "warning",
-    t: { generation: ctx.generation, ...(p.chain !== undefined ? { game: p.chain } : {}) },
+    t: { generation: ctx.generation, ...(p.chain !== undefined ? { chain: p.chain } : {}) },
     message:
       `transmission: ${p.agent.id}'s prompt (${p.inputs.length} text(s)) is about ${tokens} tokens (characters / 3 + 4), ` +
       `${Math.round((100 * tokens) / window)}% of profile "${p.agent.mind.profile}"'s contextWindow of ${window}`,
@@ -167,7 +168,7 @@ function warnIfLong(ctx: Ctx, p: Plan): void {
 }
 
 async function write(ctx: Ctx, p: Plan): Promise<Written> {
-  const t = p.chain !== undefined ? { game: p.chain } : {};
+  const t = p.chain !== undefined ? { chain: p.chain } : {};
   const state: TextState = { inputs: p.inputs };
   const profile = p.agent.mind.kind === "llm" ? ctx.profile(p.agent.mind.profile) : undefined;
   // Set by the fit rule when the runtime had to shrink the prompt to fit the profile's contextWindow.
@@ -221,6 +222,8 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
   // A story of a few hundred words with room to spare; LLM-Culture's llama.cpp backend asked for 512.
   defaultMaxTokens: 1024,
   unusableCounts: ["textsUnusable"],
+  time: TIME,
+  interactions: INTERACTIONS,
 
   check(config, section) {
     slotSetups(section, config.population.size);
@@ -296,7 +299,7 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
       work.lineage.set(parent.agentId, { parent: parent.parent, similarity: parent.similarity });
       ctx.emit({
         type: "interaction",
-        t: { generation: ctx.generation, ...(p.chain !== undefined ? { game: p.chain } : {}) },
+        t: { generation: ctx.generation, ...(p.chain !== undefined ? { chain: p.chain } : {}) },
         kind: "lineage",
         from: parent.agentId,
         to: parent.parent,

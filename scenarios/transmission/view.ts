@@ -77,7 +77,7 @@ const num = (v: unknown): number | null => (typeof v === "number" && Number.isFi
 export const textKey = (agentId: string, chain: number | null): string => (chain === null ? agentId : `${agentId}@${chain}`);
 
 function chainOf(data: Record<string, unknown>, t: TimeCoords): number | null {
-  return num(data.chain) ?? (typeof t.game === "number" ? t.game : null);
+  return num(data.chain) ?? (typeof t.chain === "number" ? t.chain : null);
 }
 
 export function isTransmissionDerived(v: unknown): v is TransmissionDerived {

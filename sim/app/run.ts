@@ -187,6 +187,8 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
       graph: graph.export() as SerializedGraph,
       graphStats: { ...stats },
       agoraVersion: AGORA_VERSION,
+      time: scenario.time.map((c) => ({ ...c })),
+      interactions: { ...scenario.interactions },
     });
   }
   const from = checkpoint

@@ -2,13 +2,20 @@
  * Typed, versioned events: the one interface between the engine and everything that consumes a
  * run (recorder, viewer, metrics, analysis). Bump EVENT_VERSION on any incompatible change.
  */
-export const EVENT_VERSION = 1;
+export const EVENT_VERSION = 2;
 
-/** Where in simulated time an event happened. */
-export interface TimeCoords {
-  generation: number;
-  game?: number;
-  round?: number;
+/**
+ * Where in simulated time an event happened: the generation, and below it the coordinates the
+ * scenario declares in `time` (Donor Game: game and round; debate: question and round;
+ * transmission: chain). A coordinate is absent where it does not apply. (Version 1 logs had a
+ * fixed `game` and `round`, `game` standing for whatever the scenario's first coordinate was.)
+ */
+export type TimeCoords = { generation: number } & { [coordinate: string]: number | undefined };
+
+/** A time coordinate a scenario declares below the generation: its key in `t` and a short label. */
+export interface TimeCoordinate {
+  key: string;
+  label: string;
 }
 
 export interface MindInfo {
@@ -56,6 +63,10 @@ interface Payloads {
     graph: SerializedGraph;
     graphStats: Record<string, unknown>;
     agoraVersion: string;
+    /** The scenario's time coordinates below the generation, outermost first (absent in version 1 logs). */
+    time?: TimeCoordinate[];
+    /** The scenario's interaction kinds, each with a short description (absent in version 1 logs). */
+    interactions?: Record<string, string>;
   };
   "agent-created": { agent: AgentInfo };
   /** A scenario's interaction between agents (a donation, a message...): `kind` is scenario-defined. */
@@ -110,7 +121,8 @@ interface Payloads {
 export type EventType = keyof Payloads;
 
 export type AgoraEvent = {
-  [K in EventType]: { v: typeof EVENT_VERSION; seq: number; type: K; t: TimeCoords; at: string } & Payloads[K];
+  /** `v` is EVENT_VERSION when written; a reader may meet older logs (see TimeCoords). */
+  [K in EventType]: { v: number; seq: number; type: K; t: TimeCoords; at: string } & Payloads[K];
 }[EventType];
 
 export type EventOf<K extends EventType> = Extract<AgoraEvent, { type: K }>;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { AbstractGraph as Graph } from "graphology-types";
 import type { z } from "zod";
-import type { EventInput, MindInfo, TimeCoords } from "./events.js";
+import type { EventInput, MindInfo, TimeCoordinate, TimeCoords } from "./events.js";
 import type { GraphConfig } from "./graph/config.js";
 import type { MindCallRequest, MindSpec, PolicyRegistry, ResponseStore } from "./minds.js";
 import type { Profile } from "./profile.js";
@@ -81,6 +81,13 @@ export interface Scenario<Config, Pop, Work> {
    * end-of-run summary name each one that is not zero.
    */
   readonly unusableCounts: readonly string[];
+  /**
+   * The time coordinates below the generation the scenario's events carry in `t`, outermost first
+   * (Donor Game: game, then round). Readers (viewer, analysis) learn them from run-started.
+   */
+  readonly time: readonly TimeCoordinate[];
+  /** The interaction kinds the scenario emits, each with a short description. */
+  readonly interactions: Readonly<Record<string, string>>;
   /** CLI subcommands the scenario adds under `agora import` and `agora export` (other tools' formats). */
   readonly commands?: ScenarioCommands;
   /** Checks that need the whole config (e.g. population size); throws a ConfigError. */
@@ -102,10 +109,11 @@ export type AnyScenario = Scenario<any, any, any>;
 export type ScenarioCommands = (cli: { importCommand: Command; exportCommand: Command }) => void;
 
 /** What a scenario author writes: a Scenario whose LLM defaults may be left out. */
-export type ScenarioDefinition<Config, Pop, Work> = Omit<Scenario<Config, Pop, Work>, "defaultMaxTokens" | "unusableCounts"> &
-  Partial<Pick<Scenario<Config, Pop, Work>, "defaultMaxTokens" | "unusableCounts">>;
+export type ScenarioDefinition<Config, Pop, Work> = Omit<Scenario<Config, Pop, Work>, "defaultMaxTokens" | "unusableCounts" | "time" | "interactions"> &
+  Partial<Pick<Scenario<Config, Pop, Work>, "defaultMaxTokens" | "unusableCounts" | "time" | "interactions">>;
 
 const SCENARIO_ID = /^[a-z][a-z0-9-]*$/;
+const COORDINATE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Declares a scenario: the module's default export, found by the CLI, batch, workers and viewer
@@ -115,7 +123,7 @@ const SCENARIO_ID = /^[a-z][a-z0-9-]*$/;
 export function defineScenario<Config, Pop, Work>(definition: ScenarioDefinition<Config, Pop, Work>): Scenario<Config, Pop, Work> {
   const problem = scenarioProblem(definition);
   if (problem) throw new Error(`defineScenario: ${problem}`);
-  return { defaultMaxTokens: 1024, unusableCounts: [], ...definition };
+  return { defaultMaxTokens: 1024, unusableCounts: [], time: [], interactions: {}, ...definition };
 }
 
 /** Why `value` is not a scenario definition, or null when it is one. */
@@ -131,5 +139,23 @@ export function scenarioProblem(value: unknown): string | null {
   }
   if (s.defaultMaxTokens !== undefined && !(Number.isInteger(s.defaultMaxTokens) && (s.defaultMaxTokens as number) > 0)) return `${s.id}: defaultMaxTokens must be a positive integer`;
   if (s.unusableCounts !== undefined && !Array.isArray(s.unusableCounts)) return `${s.id}: unusableCounts must be a list of metric names`;
+  if (s.time !== undefined) {
+    if (!Array.isArray(s.time)) return `${s.id}: time must be a list of { key, label } coordinates`;
+    const seen = new Set<string>();
+    for (const c of s.time as unknown[]) {
+      const { key, label } = (c ?? {}) as { key?: unknown; label?: unknown };
+      if (typeof key !== "string" || !COORDINATE_KEY.test(key)) return `${s.id}: time coordinate key ${JSON.stringify(key)} is not an identifier`;
+      if (key === "generation") return `${s.id}: time coordinate "generation" is the engine's; declare only the coordinates below it`;
+      if (seen.has(key)) return `${s.id}: time coordinate "${key}" is declared twice`;
+      if (typeof label !== "string" || label === "") return `${s.id}: time coordinate "${key}" needs a label`;
+      seen.add(key);
+    }
+  }
+  if (s.interactions !== undefined) {
+    if (s.interactions === null || typeof s.interactions !== "object" || Array.isArray(s.interactions)) return `${s.id}: interactions must be a record of kind -> description`;
+    for (const [kind, description] of Object.entries(s.interactions)) {
+      if (kind === "" || typeof description !== "string") return `${s.id}: interaction kind ${JSON.stringify(kind)} needs a description (a string)`;
+    }
+  }
   return null;
 }

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AgoraEvent, EventInput, MindInfo, TimeCoords } from "../../sim/core/events.js";
+import { EVENT_VERSION, type AgoraEvent, type EventInput, type MindInfo, type TimeCoords } from "../../sim/core/events.js";
 
 const AT = "2026-01-01T00:00:00.000Z";
 const POLICY: MindInfo = { kind: "policy", name: "solver", params: { p: 0.6 } };
@@ -14,7 +14,7 @@ const POLICY: MindInfo = { kind: "policy", name: "solver", params: { p: 0.6 } };
 class Log {
   readonly events: AgoraEvent[] = [];
   push(e: EventInput): void {
-    this.events.push({ ...e, v: 1, seq: this.events.length, at: AT } as AgoraEvent);
+    this.events.push({ ...e, v: EVENT_VERSION, seq: this.events.length, at: AT } as AgoraEvent);
   }
   interaction(t: TimeCoords, kind: string, from: string, to: string | null, data: Record<string, unknown>, mind: MindInfo = POLICY): void {
     this.push({ type: "interaction", t, kind, from, to, mind, data });
@@ -37,7 +37,7 @@ export const DEBATERS = ["1_1", "1_2", "1_3"];
  */
 export function debateEvents(): AgoraEvent[] {
   const log = new Log();
-  log.push({ type: "run-started", t: { generation: 1 }, runId: "debate-fixture", scenario: "debate", seed: 1, configHash: "h", config: { debate: { setup: "mad" } }, graph: complete(DEBATERS), graphStats: { nodes: 3 }, agoraVersion: "0" });
+  log.push({ type: "run-started", t: { generation: 1 }, runId: "debate-fixture", scenario: "debate", seed: 1, configHash: "h", config: { debate: { setup: "mad" } }, graph: complete(DEBATERS), graphStats: { nodes: 3 }, agoraVersion: "0", time: [{ key: "question", label: "question" }, { key: "round", label: "round" }], interactions: { answer: "answer", judge: "verdict", summary: "summary", survey: "survey" } });
   const personas = ["a careful mathematician", "an overconfident guesser", "an easy-going generalist"];
   DEBATERS.forEach((id, i) => log.push({ type: "agent-created", t: { generation: 1 }, agent: { id, generation: 1, parents: [], mind: POLICY, slot: id, role: "debater", strategy: personas[i]! } }));
   for (const id of ["judge", "summariser"]) {
@@ -45,7 +45,7 @@ export function debateEvents(): AgoraEvent[] {
   }
   const q0 = { questionId: "q-apples", questionText: "A farmer has 17 sheep and all but 9 run away; then 33 arrive. How many sheep are there?", accepted: ["42"] };
   const answer = (round: number, from: string, value: string | null, correct: boolean | null, side: string, others: string[], q = q0) =>
-    log.interaction({ generation: 1, game: q === q0 ? 0 : 1, round }, "answer", from, null, {
+    log.interaction({ generation: 1, question: q === q0 ? 0 : 1, round }, "answer", from, null, {
       ...q,
       round,
       pattern: round === 0 ? "initial" : "debate",
@@ -55,23 +55,23 @@ export function debateEvents(): AgoraEvent[] {
       text: `${from} says ${value ?? "it is unclear"} in round ${round}. ${"Because the arithmetic works out that way. ".repeat(round === 2 && from === "1_1" ? 20 : 1)}`,
       sawFrom: others,
     });
-  const roundMetric = (game: number, round: number, values: Record<string, number | null>) => log.push({ type: "metric", t: { generation: 1, game, round }, scope: "round", values });
+  const roundMetric = (question: number, round: number, values: Record<string, number | null>) => log.push({ type: "metric", t: { generation: 1, question, round }, scope: "round", values });
 
   answer(0, "1_1", "42", true, "affirmative", []);
   answer(0, "1_2", "41", false, "negative", []);
   // Unreadable: the scenario scores a keyed question's unreadable answer false (the metrics count it wrong).
   answer(0, "1_3", null, false, "negative", []);
   roundMetric(0, 0, { accuracy: 1 / 3, agreement: 1 / 3, distinctAnswers: 2, majorityCorrect: 0, tie: 1 });
-  for (const id of DEBATERS) log.interaction({ generation: 1, game: 0, round: 1 }, "summary", "summariser", id, { questionId: q0.questionId, round: 1, text: `Summary for ${id}: one says 42, one says 41.`, of: DEBATERS.filter((x) => x !== id) });
+  for (const id of DEBATERS) log.interaction({ generation: 1, question: 0, round: 1 }, "summary", "summariser", id, { questionId: q0.questionId, round: 1, text: `Summary for ${id}: one says 42, one says 41.`, of: DEBATERS.filter((x) => x !== id) });
   answer(1, "1_1", "42", true, "affirmative", ["1_2", "1_3"]);
   answer(1, "1_2", "42", true, "negative", ["1_1", "1_3"]);
   answer(1, "1_3", "41", false, "negative", ["1_1", "1_2"]);
-  log.interaction({ generation: 1, game: 0, round: 1 }, "judge", "judge", null, { questionId: q0.questionId, round: 1, final: false, decided: false, side: null, answer: null, correct: null, text: "Not yet convinced either way." });
+  log.interaction({ generation: 1, question: 0, round: 1 }, "judge", "judge", null, { questionId: q0.questionId, round: 1, final: false, decided: false, side: null, answer: null, correct: null, text: "Not yet convinced either way." });
   roundMetric(0, 1, { accuracy: 2 / 3, agreement: 2 / 3, distinctAnswers: 2, majorityCorrect: 1, tie: 0 });
   answer(2, "1_1", "42", true, "affirmative", ["1_2", "1_3"]);
   answer(2, "1_2", "42", true, "negative", ["1_1", "1_3"]);
   answer(2, "1_3", "42", true, "negative", ["1_1", "1_2"]);
-  log.interaction({ generation: 1, game: 0, round: 2 }, "judge", "judge", null, { questionId: q0.questionId, round: 2, final: true, decided: true, side: "affirmative", answer: "42", correct: true, text: "The affirmative side is right: 42." });
+  log.interaction({ generation: 1, question: 0, round: 2 }, "judge", "judge", null, { questionId: q0.questionId, round: 2, final: true, decided: true, side: "affirmative", answer: "42", correct: true, text: "The affirmative side is right: 42." });
   roundMetric(0, 2, { accuracy: 1, agreement: 1, distinctAnswers: 1, majorityCorrect: 1, tie: 0, final: 1, roundsUsed: 2, judgeCorrect: 1 });
 
   // Question 1: a persona debate on a topic, with private surveys.
@@ -81,7 +81,7 @@ export function debateEvents(): AgoraEvent[] {
     for (const id of DEBATERS) {
       const a = attitudes[id]![round]!;
       answer(round, id, a >= 5 ? "for" : "against", null, "", round === 0 ? [] : DEBATERS.filter((x) => x !== id), q1);
-      log.interaction({ generation: 1, game: 1, round }, "survey", id, null, { questionId: q1.questionId, topic: q1.questionText, round, attitude: a, text: `Privately: ${a}/10.` });
+      log.interaction({ generation: 1, question: 1, round }, "survey", id, null, { questionId: q1.questionId, topic: q1.questionText, round, attitude: a, text: `Privately: ${a}/10.` });
     }
     roundMetric(1, round, { accuracy: null, agreement: round === 2 ? 1 : 2 / 3, distinctAnswers: round === 2 ? 1 : 2, majorityCorrect: null, tie: 0, attitudeMean: (attitudes["1_1"]![round]! + attitudes["1_2"]![round]! + attitudes["1_3"]![round]!) / 3, ...(round === 2 ? { final: 1, roundsUsed: 2, judgeCorrect: null } : {}) });
   }
@@ -120,7 +120,7 @@ export function transmissionNetworkEvents(generations = 4): AgoraEvent[] {
   const log = new Log();
   const n = TX_AGENTS.length;
   const graph = { options: { type: "directed" }, nodes: TX_AGENTS.map((key) => ({ key })), edges: TX_AGENTS.map((a, i) => ({ source: TX_AGENTS[(i + n - 1) % n]!, target: a })) };
-  log.push({ type: "run-started", t: { generation: 1 }, runId: "tx-network", scenario: "transmission", seed: 1, configHash: "h", config: { transmission: { mode: "network" } }, graph, graphStats: { nodes: n }, agoraVersion: "0" });
+  log.push({ type: "run-started", t: { generation: 1 }, runId: "tx-network", scenario: "transmission", seed: 1, configHash: "h", config: { transmission: { mode: "network" } }, graph, graphStats: { nodes: n }, agoraVersion: "0", time: [{ key: "chain", label: "chain" }], interactions: { text: "text", lineage: "lineage" } });
   TX_AGENTS.forEach((id, i) => log.push({ type: "agent-created", t: { generation: 1 }, agent: { id, generation: 1, parents: [], mind: { kind: "policy", name: "text-operator" }, slot: id, strategy: i % 2 === 0 ? "creative" : "not creative" } }));
   for (let g = 1; g <= generations; g++) {
     TX_AGENTS.forEach((id, i) => {
@@ -144,14 +144,14 @@ export function transmissionNetworkEvents(generations = 4): AgoraEvent[] {
 export function transmissionChainEvents(chains = 3, generations = 5): AgoraEvent[] {
   const log = new Log();
   const heads = Array.from({ length: chains }, (_, c) => `1_c${c}`);
-  log.push({ type: "run-started", t: { generation: 1 }, runId: "tx-chains", scenario: "transmission", seed: 1, configHash: "h", config: { transmission: { mode: "chain" } }, graph: { nodes: heads.map((key) => ({ key })), edges: [] }, graphStats: { nodes: chains }, agoraVersion: "0" });
+  log.push({ type: "run-started", t: { generation: 1 }, runId: "tx-chains", scenario: "transmission", seed: 1, configHash: "h", config: { transmission: { mode: "chain" } }, graph: { nodes: heads.map((key) => ({ key })), edges: [] }, graphStats: { nodes: chains }, agoraVersion: "0", time: [{ key: "chain", label: "chain" }], interactions: { text: "text", lineage: "lineage" } });
   for (let g = 1; g <= generations; g++) {
     for (let c = 0; c < chains; c++) {
       const id = `${g}_c${c}`;
       const prev = `${g - 1}_c${c}`;
-      log.push({ type: "agent-created", t: { generation: g, game: c }, agent: { id, generation: g, parents: g === 1 ? [] : [prev], mind: { kind: "policy", name: "text-operator" }, slot: heads[c]!, strategy: "neutral" } });
-      log.interaction({ generation: g, game: c }, "text", id, null, { text: text(c * 4, g), transformation: "repeat", persona: null, inputs: g === 1 ? [] : [prev], chain: c }, { kind: "policy", name: "text-operator" });
-      if (g > 1) log.interaction({ generation: g, game: c }, "lineage", id, prev, { similarity: 0.9, parentGeneration: g - 1 }, { kind: "policy", name: "text-operator" });
+      log.push({ type: "agent-created", t: { generation: g, chain: c }, agent: { id, generation: g, parents: g === 1 ? [] : [prev], mind: { kind: "policy", name: "text-operator" }, slot: heads[c]!, strategy: "neutral" } });
+      log.interaction({ generation: g, chain: c }, "text", id, null, { text: text(c * 4, g), transformation: "repeat", persona: null, inputs: g === 1 ? [] : [prev], chain: c }, { kind: "policy", name: "text-operator" });
+      if (g > 1) log.interaction({ generation: g, chain: c }, "lineage", id, prev, { similarity: 0.9, parentGeneration: g - 1 }, { kind: "policy", name: "text-operator" });
     }
     const values: Record<string, number | null> = { similarityWithin: 0.2, similarityPrevious: g === 1 ? null : 0.9, words: 18, chars: 100 };
     for (let k = 1; k <= g; k++) values[`similarityToGen${k}`] = simBetween(g, k);

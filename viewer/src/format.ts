@@ -1,5 +1,5 @@
 /** Display helpers (pure). */
-import type { MindInfo, TimeCoords } from "./state/types.js";
+import type { MindInfo, TimeCoordinate, TimeCoords } from "./state/types.js";
 
 export function fmtNumber(v: number | null | undefined, digits = 2): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "–";
@@ -29,8 +29,16 @@ export function fmtPct(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? "–" : `${Math.round(v * 100)}%`;
 }
 
-export function fmtTime(t: TimeCoords): string {
-  return `g${t.generation}${t.game !== undefined ? `·G${t.game}` : ""}${t.round !== undefined ? `·r${t.round}` : ""}`;
+/**
+ * "g3·game 2·round 5": the generation, then the scenario's declared coordinates in order (labelled
+ * by their labels), then any coordinate the declaration does not name (labelled by its key).
+ */
+export function fmtTime(t: TimeCoords, time: readonly TimeCoordinate[] = []): string {
+  const parts = [`g${t.generation}`];
+  const declared = new Set(time.map((c) => c.key));
+  for (const c of time) if (t[c.key] !== undefined) parts.push(`${c.label} ${t[c.key]}`);
+  for (const [key, value] of Object.entries(t)) if (key !== "generation" && !declared.has(key) && value !== undefined) parts.push(`${key} ${value}`);
+  return parts.join("·");
 }
 
 function fmtParam(v: unknown): string {

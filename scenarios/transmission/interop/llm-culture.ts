@@ -8,6 +8,7 @@ import { EVENT_VERSION, type AgoraEvent, type EventInput, type MindInfo, type Se
 import { buildGraph, graphStats } from "../../../sim/core/graph/index.js";
 import { FILES, readJsonLines, RunRecorder, type Manifest } from "../../../sim/core/recorder.js";
 import { Rng } from "../../../sim/core/rng.js";
+import { INTERACTIONS, TIME } from "../declarations.js";
 import { AGORA_VERSION, gitCommit } from "../../../sim/core/version.js";
 import { chainCount } from "../chains.js";
 import { transmissionConfigSchema, type TransmissionConfig } from "../config.js";
@@ -187,7 +188,7 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
   recorder.writeManifest(manifest);
 
   emit([
-    { type: "run-started", t: { generation: 1 }, runId, scenario: "transmission", seed: 0, configHash: hash, config, graph: graph.export() as SerializedGraph, graphStats: { ...stats }, agoraVersion: AGORA_VERSION },
+    { type: "run-started", t: { generation: 1 }, runId, scenario: "transmission", seed: 0, configHash: hash, config, graph: graph.export() as SerializedGraph, graphStats: { ...stats }, agoraVersion: AGORA_VERSION, time: TIME.map((c) => ({ ...c })), interactions: { ...INTERACTIONS } },
     ...output.personality_list.map((persona, k): EventInput => ({
       type: "agent-created",
       t: { generation: 1 },
@@ -200,7 +201,7 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
   const history: AuthoredText[][] = [];
   const rows: Record<string, unknown>[] = [];
   for (let g = 1; g <= generations; g++) {
-    const t = mode === "chain" ? { generation: g, game: 0 } : { generation: g };
+    const t = mode === "chain" ? { generation: g, chain: 0 } : { generation: g };
     const texts: AuthoredText[] = output.stories[g - 1]!.map((text, k) => ({ agentId: ids[mode === "chain" ? g - 1 : k]!, text, ...(mode === "chain" ? { chain: 0 } : {}) }));
     const previous = new Map((history[g - 2] ?? []).map((p) => [p.agentId, p]));
     const inputsOf = (agentId: string) => (g === 1 ? [] : inNeighbours[ids.indexOf(agentId)]!.filter((id) => previous.has(id)));

@@ -1,7 +1,7 @@
 /**
  * Live charts: the scenario's per-generation metrics (or one chart per numeric metric for an
- * unknown scenario), the viewed generation's round series (one line per `t.game`, labelled by the
- * scenario's view), and LLM usage.
+ * unknown scenario), the viewed generation's round series (x and lines by the time coordinates
+ * run-started declares, labelled by the scenario's view or the declared labels), and LLM usage.
  */
 import { useMemo } from "react";
 import { PALETTE } from "../colors.js";
@@ -60,9 +60,9 @@ export function Charts() {
             </div>
             <UPlotChart
               testId="plot-rounds"
-              xLabel="round"
+              xLabel={rounds.xLabel}
               data={rounds.data}
-              series={rounds.games.map((g, i) => ({ label: roundChart.seriesLabel?.(g) ?? `G${g}`, color: ROUND_SERIES_COLORS[i % ROUND_SERIES_COLORS.length]!, ...(roundChart.format ? { format: roundChart.format } : {}) }))}
+              series={rounds.series.map((g, i) => ({ label: roundChart.seriesLabel?.(g) ?? rounds.seriesLabel(g), color: ROUND_SERIES_COLORS[i % ROUND_SERIES_COLORS.length]!, ...(roundChart.format ? { format: roundChart.format } : {}) }))}
               {...(roundChart.format === "percent" ? { yRange: [0, 1] as [number, number] } : {})}
             />
           </div>

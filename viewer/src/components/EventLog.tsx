@@ -88,7 +88,7 @@ export function EventLog() {
           ? rows.map((e) => (
               <div key={e.seq} className={`log-row type-${e.type}`} data-testid="log-row" data-seq={e.seq} data-type={e.type}>
                 <span className="seq">#{e.seq}</span>
-                <span className="when">{fmtTime(e.t)}</span>
+                <span className="when">{fmtTime(e.t, view.run?.time)}</span>
                 <span className={`etype etype-${e.type}`}>{eventTypeLabel(e)}</span>
                 {e.type === "interaction" ? <MindBadge mind={e.mind} /> : null}
                 <span className="summary">{describeEvent(e, scenarioView)}</span>
@@ -101,10 +101,11 @@ export function EventLog() {
 }
 
 function TranscriptRow({ event, scenarioView }: { event: AgoraEvent; scenarioView: ScenarioView }) {
+  const time = useViewer((s) => s.view.run?.time);
   const agentId = event.type === "interaction" ? event.from : event.type === "llm-call" || event.type === "parse-failure" ? event.agentId : "";
   const head = (
     <div className="muted">
-      #{event.seq} {fmtTime(event.t)} ·{" "}
+      #{event.seq} {fmtTime(event.t, time)} ·{" "}
       <button type="button" className="link" onClick={() => selectAgent(agentId)}>
         {agentId}
       </button>{" "}

@@ -210,7 +210,7 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
               .map((e) => (
                 <li key={e.seq}>
                   <span className="muted">
-                    #{e.seq} {fmtTime(e.t)} → {e.to ?? ""}:
+                    #{e.seq} {fmtTime(e.t, view.run?.time)} → {e.to ?? ""}:
                   </span>{" "}
                   {String(e.data.justification)}
                 </li>
@@ -227,6 +227,7 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
 const SHORT_LIST = 6;
 
 function InteractionList({ entries, scenarioView, testId, received }: { entries: InteractionEntry[]; scenarioView: ScenarioView; testId: string; received?: boolean }) {
+  const time = useViewer((s) => s.view.run?.time);
   const [all, setAll] = useState(false);
   if (entries.length === 0)
     return (
@@ -240,7 +241,7 @@ function InteractionList({ entries, scenarioView, testId, received }: { entries:
       <ul className="interactions" data-testid={testId}>
         {shown.map((e) => (
           <li key={e.seq}>
-            <span className="muted">{fmtTime(e.t)}</span> {scenarioView.describeInteraction(e, received ? "to" : "from")}
+            <span className="muted">{fmtTime(e.t, time)}</span> {scenarioView.describeInteraction(e, received ? "to" : "from")}
             {e.data.fallback === true ? (
               <span className="badge badge-warn" title="No usable answer: the scenario's fallback decision">
                 fallback
@@ -276,11 +277,12 @@ export function Transcript({ entries }: { entries: TranscriptEntry[] }) {
 }
 
 export function TranscriptItem({ entry }: { entry: TranscriptEntry }) {
+  const time = useViewer((s) => s.view.run?.time);
   if (entry.type === "parse-failure") {
     return (
       <div className="transcript-item parse-failure" data-testid="transcript-item">
         <div className="muted">
-          #{entry.seq} {fmtTime(entry.t)} · {entry.purpose} · <span className="badge badge-warn">unusable answer</span> {entry.reason}
+          #{entry.seq} {fmtTime(entry.t, time)} · {entry.purpose} · <span className="badge badge-warn">unusable answer</span> {entry.reason}
         </div>
         {entry.response ? <pre>{truncate(entry.response, 2000)}</pre> : null}
       </div>
@@ -290,7 +292,7 @@ export function TranscriptItem({ entry }: { entry: TranscriptEntry }) {
   return (
     <div className="transcript-item" data-testid="transcript-item">
       <div className="muted">
-        #{entry.seq} {fmtTime(entry.t)} · {entry.purpose} · <span className="badge badge-llm">LLM · {entry.model}</span> · {entry.tokensIn}+{entry.tokensOut} tokens
+        #{entry.seq} {fmtTime(entry.t, time)} · {entry.purpose} · <span className="badge badge-llm">LLM · {entry.model}</span> · {entry.tokensIn}+{entry.tokensOut} tokens
         {entry.cached ? " · cached" : ""}
         {entry.cost !== null && entry.cost !== undefined ? ` · $${entry.cost.toFixed(5)}` : ""}
         {entry.finishReason === "length" ? <span className="badge badge-warn"> cut at maxTokens</span> : null}

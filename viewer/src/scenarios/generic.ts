@@ -1,8 +1,9 @@
 /**
  * The fallback view for scenarios without a view module of their own (plugins from outside the
  * repository among them): one chart per numeric generation metric, the first round metric per
- * `t.game`, interactions drawn in one neutral colour, agents grouped by mind, and the agents'
- * last score (generation-ended's `scores`) as a column and node size once the run has scored any.
+ * value of the outermost declared time coordinate, interactions drawn in one neutral colour,
+ * agents grouped by mind, and the agents' last score (generation-ended's `scores`) as a column and
+ * node size once the run has scored any.
  */
 import { PALETTE } from "../colors.js";
 import { latestScore } from "../state/selectors.js";

@@ -30,13 +30,16 @@ export interface ChartSpec {
   format?: "number" | "percent" | "usd";
 }
 
-/** The viewed generation's round metric chart: x = rounds, one series per `t.game` value. */
+/**
+ * The viewed generation's round metric chart, on the scenario's declared coordinates (run-started's
+ * `time`): x = the innermost (rounds), one series per value of the outermost when there are two.
+ */
 export interface RoundChartSpec {
   title: string;
   metric: string;
   format?: ChartSpec["format"];
-  /** A series' legend label from its `t.game` value (Donor Game: "game 2"); default "G2". */
-  seriesLabel?(game: number): string;
+  /** A series' legend label from its coordinate value (Donor Game: "game 2"); default: the coordinate's label and value. */
+  seriesLabel?(value: number): string;
 }
 
 export interface LegendItem {
@@ -96,7 +99,7 @@ export interface ScenarioView {
   title: string;
   /** Charts over generation metrics, given the metric keys seen so far. */
   generationCharts(metricKeys: readonly string[]): ChartSpec[];
-  /** A chart over the viewed generation's round metrics, one series per `t.game`; null: none. */
+  /** A chart over the viewed generation's round metrics, one series per value of the outermost declared coordinate; null: none. */
   roundChart(metricKeys: readonly string[]): RoundChartSpec | null;
   /** How an interaction flashes on the graph; null draws nothing. */
   interactionStyle(entry: InteractionEntry): InteractionStyle | null;

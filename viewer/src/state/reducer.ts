@@ -17,6 +17,7 @@
  * Inputs (states and events) are never mutated.
  */
 import { viewFor } from "../scenarios/index.js";
+import { declaredTime, roundAxes, upgradeEvent } from "./time.js";
 import {
   DEFAULT_LIMITS,
   type AgentState,
@@ -174,8 +175,10 @@ class Draft {
     return a!;
   }
 
-  apply(event: AgoraEvent): void {
+  apply(original: AgoraEvent): void {
     const s = this.s;
+    // Version 1 logs: t.game stood for the scenario's first coordinate.
+    const event = original.type === "run-started" ? original : upgradeEvent(original, s.run?.time ?? []);
     s.nextSeq = event.seq + 1;
     s.t = event.t;
     if (event.t.generation > s.generation) s.generation = event.t.generation;
@@ -223,6 +226,8 @@ class Draft {
       graphStats: e.graphStats,
       agoraVersion: e.agoraVersion,
       startedAt: e.at,
+      time: declaredTime(e),
+      interactions: { ...(e.interactions ?? {}) },
     };
     s.graph = e.graph;
     s.slots = e.graph.nodes.map((n) => n.key);
@@ -369,7 +374,10 @@ class Draft {
       this.cloned.add("roundMetrics");
     }
     const rows = this.own("roundMetrics");
-    rows.push({ game: e.t.game ?? 1, round: e.t.round ?? rows.length + 1, values: e.values });
+    const axes = roundAxes(s.run?.time ?? []);
+    const x = axes.x ? e.t[axes.x.key] : undefined;
+    const series = axes.series ? e.t[axes.series.key] : undefined;
+    rows.push({ t: e.t, series: series ?? 1, x: x ?? rows.length + 1, values: e.values });
   }
 
   private generationEnded(e: EventOf<"generation-ended">): void {

@@ -3,6 +3,7 @@
  * filters. DOM-free (node tests import it).
  */
 import type { AgentState, AgoraEvent, ViewerState } from "./types.js";
+import { roundAxes } from "./time.js";
 
 /** uPlot's aligned data: x values first, then one array per series (null = gap). */
 export type Aligned = [number[], ...(number | null)[][]];
@@ -28,17 +29,26 @@ export function roundMetricKeys(state: Pick<ViewerState, "roundMetrics">): strin
   return [...keys];
 }
 
-/** A round metric of the state's round generation: x = rounds, one series per game. */
-export function roundSeries(state: ViewerState, metric: string): { games: number[]; data: Aligned } {
-  const games = [...new Set(state.roundMetrics.map((r) => r.game))].sort((a, b) => a - b);
-  const rounds = [...new Set(state.roundMetrics.map((r) => r.round))].sort((a, b) => a - b);
-  const ys = games.map((game) =>
-    rounds.map((round) => {
-      const row = state.roundMetrics.find((r) => r.game === game && r.round === round);
+/**
+ * A round metric of the state's round generation, on the scenario's declared coordinates: x = the
+ * innermost coordinate (rounds), one series per value of the outermost (Donor Game: per game).
+ * `xLabel` and `seriesLabel` name them by their declared labels.
+ */
+export function roundSeries(
+  state: Pick<ViewerState, "roundMetrics" | "run">,
+  metric: string,
+): { series: number[]; data: Aligned; xLabel: string; seriesLabel: (value: number) => string } {
+  const axes = roundAxes(state.run?.time ?? []);
+  const series = [...new Set(state.roundMetrics.map((r) => r.series))].sort((a, b) => a - b);
+  const xs = [...new Set(state.roundMetrics.map((r) => r.x))].sort((a, b) => a - b);
+  const ys = series.map((value) =>
+    xs.map((x) => {
+      const row = state.roundMetrics.find((r) => r.series === value && r.x === x);
       return row ? finite(row.values[metric]) : null;
     }),
   );
-  return { games, data: [rounds, ...ys] };
+  const seriesLabel = (value: number): string => (axes.series ? `${axes.series.label} ${value}` : metric);
+  return { series, data: [xs, ...ys], xLabel: axes.x?.label ?? "round", seriesLabel };
 }
 
 /** LLM usage per generation: calls, tokens (in + out), cost, and cumulative cost. */

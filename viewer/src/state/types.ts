@@ -4,9 +4,9 @@
  * the reducer copies what a batch touches and shares the rest, so any state can be kept as a
  * snapshot and compared by reference in React.
  */
-import type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoords } from "../../../sim/core/events.js";
+import type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoordinate, TimeCoords } from "../../../sim/core/events.js";
 
-export type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoords };
+export type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoordinate, TimeCoords };
 
 /** Ring sizes: how much of each bounded collection the state keeps. */
 export interface Limits {
@@ -103,9 +103,15 @@ export interface GenerationRow {
   values: Record<string, number | null>;
 }
 
+/**
+ * A round metric of the round generation, placed by the scenario's declared coordinates: `x` is
+ * the innermost one (the round), `series` the outermost when there are two or more (the Donor
+ * Game's game, the debate's question), else 1.
+ */
 export interface RoundRow {
-  game: number;
-  round: number;
+  t: TimeCoords;
+  series: number;
+  x: number;
   values: Record<string, number | null>;
 }
 
@@ -141,6 +147,10 @@ export interface RunInfo {
   graphStats: Record<string, unknown>;
   agoraVersion: string;
   startedAt: string;
+  /** The scenario's time coordinates below the generation (run-started's, or what a version 1 log used). */
+  time: TimeCoordinate[];
+  /** The scenario's interaction kinds and their descriptions (empty for version 1 logs). */
+  interactions: Record<string, string>;
 }
 
 export type RunPhase = "waiting" | "running" | RunStatus;
