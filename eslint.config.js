@@ -9,6 +9,18 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
+    // The plain-JavaScript scripts run on Node.
+    files: ["bin/**/*.js"],
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        URL: "readonly",
+        setTimeout: "readonly",
+        console: "readonly",
+      },
+    },
+  },
+  {
     rules: {
       // Zod schemas and plugin boundaries type some values as any on purpose.
       "@typescript-eslint/no-explicit-any": "off",
@@ -19,7 +31,13 @@ export default tseslint.config(
       // Prettier wraps code at 100; this holds comments to it too (long strings and URLs may pass).
       "max-len": [
         "error",
-        { code: 100, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true },
+        {
+          code: 100,
+          ignoreUrls: true,
+          ignoreStrings: true,
+          ignoreTemplateLiterals: true,
+          ignoreRegExpLiterals: true,
+        },
       ],
     },
   },

@@ -15,7 +15,8 @@ export class TextChatCompletions extends ChatOpenAICompletions {
   // @ts-expect-error one implementation for both of the base method's overloads (streaming or not)
   override async completionWithRetry(request: Request, requestOptions?: Options) {
     const format = (request as { response_format?: { type?: string } }).response_format;
-    if (request.stream || format?.type !== "json_schema") return super.completionWithRetry(request as never, requestOptions);
+    if (request.stream || format?.type !== "json_schema")
+      return super.completionWithRetry(request as never, requestOptions);
     const { maxRetries, ...sdkOptions } = requestOptions ?? {};
     const clientOptions = this._getClientOptions(sdkOptions);
     return this.caller.callWithOptions({ maxRetries }, async () => {

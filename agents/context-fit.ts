@@ -26,14 +26,28 @@ const OVERFLOW_WORDING = new RegExp(
   "i",
 );
 
-/** The endpoint's message when `error` says the request did not fit the model's context; else null. */
+/**
+ * The endpoint's message when `error` says the request did not fit the model's context; else null.
+ */
 export function contextExceededMessage(error: unknown): string | null {
   if (error === null || typeof error !== "object") return null;
-  const e = error as { name?: unknown; status?: unknown; message?: unknown; cause?: unknown; error?: unknown };
-  if (e.status !== undefined && e.status !== 400 && e.status !== 413 && e.status !== 422) return null;
+  const e = error as {
+    name?: unknown;
+    status?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    error?: unknown;
+  };
+  if (e.status !== undefined && e.status !== 400 && e.status !== 413 && e.status !== 422)
+    return null;
   const message = typeof e.message === "string" ? e.message : "";
   const body = e.error === undefined ? "" : JSON.stringify(e.error);
-  if (e.name === "ContextOverflowError" || OVERFLOW_WORDING.test(message) || OVERFLOW_WORDING.test(body)) return message || body;
+  if (
+    e.name === "ContextOverflowError" ||
+    OVERFLOW_WORDING.test(message) ||
+    OVERFLOW_WORDING.test(body)
+  )
+    return message || body;
   return e.cause !== undefined && e.cause !== error ? contextExceededMessage(e.cause) : null;
 }
 
@@ -63,13 +77,18 @@ export const dropOldestTurns: FitRule = (messages, fits) => {
   return null;
 };
 
-export type Fitted = { ok: true; messages: readonly ChatMessage[]; dropped: number } | { ok: false; message: string };
+export type Fitted =
+  { ok: true; messages: readonly ChatMessage[]; dropped: number } | { ok: false; message: string };
 
 /**
  * Fits a prompt into `contextWindow` tokens with room for `maxTokens` of answer: unchanged when it
  * fits (or no window is known), shrunk by `rule`, or refused with a message naming the sizes.
  */
-export function fitPrompt(messages: readonly ChatMessage[], budget: { contextWindow?: number; maxTokens?: number; profile: string }, rule: FitRule = dropOldestTurns): Fitted {
+export function fitPrompt(
+  messages: readonly ChatMessage[],
+  budget: { contextWindow?: number; maxTokens?: number; profile: string },
+  rule: FitRule = dropOldestTurns,
+): Fitted {
   const { contextWindow } = budget;
   if (contextWindow === undefined) return { ok: true, messages, dropped: 0 };
   const room = contextWindow - (budget.maxTokens ?? 0);

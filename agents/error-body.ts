@@ -6,7 +6,8 @@
 export function wrappingErrorBodies(base: typeof fetch = fetch): typeof fetch {
   return async (input, init) => {
     const response = await base(input, init);
-    if (response.ok || !(response.headers.get("content-type") ?? "").includes("json")) return response;
+    if (response.ok || !(response.headers.get("content-type") ?? "").includes("json"))
+      return response;
     const text = await response.text();
     let body: unknown;
     try {
@@ -14,10 +15,27 @@ export function wrappingErrorBodies(base: typeof fetch = fetch): typeof fetch {
     } catch {
       return new Response(text, response);
     }
-    const flat = body as { error?: unknown; message?: unknown; type?: unknown; code?: unknown } | null;
-    const rewrapped = flat && typeof flat === "object" && flat.error === undefined && typeof flat.message === "string" ? JSON.stringify({ error: { message: flat.message, type: flat.type ?? null, code: flat.code ?? null } }) : text;
+    const flat = body as {
+      error?: unknown;
+      message?: unknown;
+      type?: unknown;
+      code?: unknown;
+    } | null;
+    const rewrapped =
+      flat &&
+      typeof flat === "object" &&
+      flat.error === undefined &&
+      typeof flat.message === "string"
+        ? JSON.stringify({
+            error: { message: flat.message, type: flat.type ?? null, code: flat.code ?? null },
+          })
+        : text;
     const headers = new Headers(response.headers);
     headers.delete("content-length");
-    return new Response(rewrapped, { status: response.status, statusText: response.statusText, headers });
+    return new Response(rewrapped, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
   };
 }

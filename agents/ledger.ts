@@ -18,7 +18,11 @@ function addCost(total: number, cost: number): number {
   return (Math.round(total * COST_GRID) + Math.round(cost * COST_GRID)) / COST_GRID;
 }
 
-export function priceOf(profile: Profile | undefined, tokensIn: number, tokensOut: number): number | null {
+export function priceOf(
+  profile: Profile | undefined,
+  tokensIn: number,
+  tokensOut: number,
+): number | null {
   if (!profile?.price) return null;
   return (tokensIn * profile.price.input + tokensOut * profile.price.output) / 1_000_000;
 }
@@ -39,7 +43,8 @@ export interface LedgerEntry {
 
 /**
  * Token and cost accounting per run, per generation and per agent, with budget caps. Caps count
- * every LLM call, cached or not, so a replay from the cache stops at the same point as the original.
+ * every LLM call, cached or not, so a replay from the cache stops at the same point as the
+ * original.
  */
 export class Ledger {
   run: Totals = emptyTotals();
@@ -67,7 +72,9 @@ export class Ledger {
   checkCost(): void {
     const { maxCost } = this.caps;
     if (maxCost !== undefined && this.run.cost >= maxCost) {
-      throw new BudgetExhaustedError(`max-cost cap of $${maxCost} reached ($${this.run.cost.toFixed(4)} so far)`);
+      throw new BudgetExhaustedError(
+        `max-cost cap of $${maxCost} reached ($${this.run.cost.toFixed(4)} so far)`,
+      );
     }
   }
 
@@ -76,7 +83,11 @@ export class Ledger {
   }
 
   record(entry: LedgerEntry): void {
-    for (const totals of [this.run, this.totalsFor(this.byGeneration, entry.generation), this.totalsFor(this.byAgent, `${entry.generation}|${entry.agentId}`)]) {
+    for (const totals of [
+      this.run,
+      this.totalsFor(this.byGeneration, entry.generation),
+      this.totalsFor(this.byAgent, `${entry.generation}|${entry.agentId}`),
+    ]) {
       if (entry.truncated) totals.truncated++;
       if (entry.contextExceeded) totals.contextExceeded++;
       // A prompt refused before sending is no call: it costs nothing and counts against no cap.
@@ -102,7 +113,9 @@ export class Ledger {
     return this.byAgent.get(`${generation}|${agentId}`) ?? emptyTotals();
   }
 
-  /** For checkpoints: run totals survive a resume; per-generation ones restart with the generation. */
+  /**
+   * For checkpoints: run totals survive a resume; per-generation ones restart with the generation.
+   */
   restore(run: Totals): void {
     this.run = { ...emptyTotals(), ...run };
   }

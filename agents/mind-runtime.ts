@@ -2,7 +2,15 @@ import { createHash } from "node:crypto";
 import pLimit, { type LimitFunction } from "p-limit";
 import { stringify } from "safe-stable-stringify";
 import type { EventInput, MindInfo } from "../sim/core/events.js";
-import type { AnswerSchema, CachedResponse, ChatMessage, MindCallRequest, Minds, MindSpec, PolicyRegistry } from "../sim/core/minds.js";
+import type {
+  AnswerSchema,
+  CachedResponse,
+  ChatMessage,
+  MindCallRequest,
+  Minds,
+  MindSpec,
+  PolicyRegistry,
+} from "../sim/core/minds.js";
 import type { Profile } from "../sim/core/profile.js";
 import { Rng } from "../sim/core/rng.js";
 import type { Totals } from "../sim/core/spend.js";
@@ -40,22 +48,46 @@ export interface MindRuntimeOptions {
   sampleSharing?: boolean;
   /** This run's limit on LLM calls in flight. */
   maxConcurrency: number;
-  /** What a batch shares between its runs (see sim/app/batch/shared.ts); absent for a single run. */
+  /**
+   * What a batch shares between its runs (see sim/app/batch/shared.ts); absent for a single run.
+   */
   shared?: SharedCallResources;
-  /** Dry runs only: every LLM mind answered by this policy, calls counted as if made (see chat/stand-in.ts). */
+  /**
+   * Dry runs only: every LLM mind answered by this policy, calls counted as if made (see
+   * chat/stand-in.ts).
+   */
   standIn?: StandIn;
   /** Record prompts and answers of LLM calls in the event log. */
   transcripts: boolean;
   env?: NodeJS.ProcessEnv;
-  /** Told of each retry, for progress displays; retries never enter the event log (they are not reproducible). */
-  onRetry?: (info: { agentId: string; profile: string; attempt: number; error: unknown; waitMs: number }) => void;
+  /**
+   * Told of each retry, for progress displays; retries never enter the event log (they are not
+   * reproducible).
+   */
+  onRetry?: (info: {
+    agentId: string;
+    profile: string;
+    attempt: number;
+    error: unknown;
+    waitMs: number;
+  }) => void;
 }
 
 /** Who asks and where: what makes one agent's call its own sample, however alike the prompts. */
-export type CallIdentity = Pick<MindCallRequest, "agentId" | "purpose" | "t" | "item"> & { runSeed: number; attempt: number };
+export type CallIdentity = Pick<MindCallRequest, "agentId" | "purpose" | "t" | "item"> & {
+  runSeed: number;
+  attempt: number;
+};
 
 export function callIdentity(request: MindCallRequest, runSeed: number): CallIdentity {
-  return { runSeed, agentId: request.agentId, purpose: request.purpose, t: request.t, attempt: request.attempt ?? 1, ...(request.item !== undefined ? { item: request.item } : {}) };
+  return {
+    runSeed,
+    agentId: request.agentId,
+    purpose: request.purpose,
+    t: request.t,
+    attempt: request.attempt ?? 1,
+    ...(request.item !== undefined ? { item: request.item } : {}),
+  };
 }
 
 /**
@@ -63,8 +95,18 @@ export function callIdentity(request: MindCallRequest, runSeed: number): CallIde
  * are shared: then the run seed alone), the answer format and the messages. Not the endpoint, so a
  * cache replays wherever the server moved.
  */
-export function llmCacheKey(profile: Profile, identity: CallIdentity | { runSeed: number }, messages: readonly ChatMessage[], responseFormat: AnswerSchema | "text" = "text"): string {
-  return cacheKey({ params: modelParameters(profile), identity, responseFormat, messages: [...messages] });
+export function llmCacheKey(
+  profile: Profile,
+  identity: CallIdentity | { runSeed: number },
+  messages: readonly ChatMessage[],
+  responseFormat: AnswerSchema | "text" = "text",
+): string {
+  return cacheKey({
+    params: modelParameters(profile),
+    identity,
+    responseFormat,
+    messages: [...messages],
+  });
 }
 
 /**
@@ -72,11 +114,25 @@ export function llmCacheKey(profile: Profile, identity: CallIdentity | { runSeed
  * agents asking alike still sample apart, and a replay or resume sends the same seed. A
  * non-negative 31-bit integer, which OpenAI, vLLM, llama.cpp and Ollama all accept.
  */
-export function callSeed(profileSeed: number, identity: CallIdentity | { runSeed: number }): number {
-  return parseInt(createHash("sha256").update(stringify({ profileSeed, identity }) ?? "").digest("hex").slice(0, 8), 16) & 0x7fffffff;
+export function callSeed(
+  profileSeed: number,
+  identity: CallIdentity | { runSeed: number },
+): number {
+  return (
+    parseInt(
+      createHash("sha256")
+        .update(stringify({ profileSeed, identity }) ?? "")
+        .digest("hex")
+        .slice(0, 8),
+      16,
+    ) & 0x7fffffff
+  );
 }
 
-/** Resources every run of a batch process shares: concurrency, rate limits, budget, in-flight answers. */
+/**
+ * Resources every run of a batch process shares: concurrency, rate limits, budget, in-flight
+ * answers.
+ */
 export interface SharedCallResources {
   /** One limit on LLM calls in flight across all runs (inside each run's own limit). */
   limit: LimitFunction;
@@ -132,7 +188,9 @@ export class MindRuntime implements Minds {
 
   spend(generation: number, agentId?: string): Totals {
     const { ledger } = this.options;
-    return agentId === undefined ? ledger.generation(generation) : ledger.agent(generation, agentId);
+    return agentId === undefined
+      ? ledger.generation(generation)
+      : ledger.agent(generation, agentId);
   }
 
   async call(request: MindCallRequest, emit: (event: EventInput) => void): Promise<string | null> {
@@ -141,7 +199,10 @@ export class MindRuntime implements Minds {
       : this.callLlm(request, request.mind.profile, emit);
   }
 
-  private async callPolicy(request: MindCallRequest, mind: Extract<MindSpec, { kind: "policy" }>): Promise<string> {
+  private async callPolicy(
+    request: MindCallRequest,
+    mind: Extract<MindSpec, { kind: "policy" }>,
+  ): Promise<string> {
     let model = this.policyModels.get(mind.policy);
     if (!model) {
       const definition = this.options.policies[mind.policy];
@@ -158,17 +219,40 @@ export class MindRuntime implements Minds {
     return reply.text;
   }
 
-  /** The call as a chat request (identity, fitted prompt, cache key, seed), sent through the profile's stack. */
-  private async callLlm(request: MindCallRequest, profileName: string, emit: (event: EventInput) => void): Promise<string | null> {
+  /**
+   * The call as a chat request (identity, fitted prompt, cache key, seed), sent through the
+   * profile's stack.
+   */
+  private async callLlm(
+    request: MindCallRequest,
+    profileName: string,
+    emit: (event: EventInput) => void,
+  ): Promise<string | null> {
     const profile = this.options.profiles[profileName];
     if (!profile) throw new Error(`unknown model profile "${profileName}"`);
     const { runSeed, sampleSharing } = this.options;
     const identity = sampleSharing ? { runSeed } : callIdentity(request, runSeed);
-    const format = profile.responseFormat === "json_schema" && request.schema ? request.schema : "text";
-    const fitted = this.options.standIn ? { ok: true as const, messages: request.messages, dropped: 0 } : fitPrompt(request.messages, { contextWindow: profile.contextWindow, maxTokens: profile.maxTokens, profile: profileName }, request.fit);
+    const format =
+      profile.responseFormat === "json_schema" && request.schema ? request.schema : "text";
+    const fitted = this.options.standIn
+      ? { ok: true as const, messages: request.messages, dropped: 0 }
+      : fitPrompt(
+          request.messages,
+          {
+            contextWindow: profile.contextWindow,
+            maxTokens: profile.maxTokens,
+            profile: profileName,
+          },
+          request.fit,
+        );
     const messages = fitted.ok ? fitted.messages : request.messages;
     const key = llmCacheKey(profile, identity, messages, format);
-    const seed = profile.seed === undefined ? undefined : sampleSharing ? profile.seed : callSeed(profile.seed, identity);
+    const seed =
+      profile.seed === undefined
+        ? undefined
+        : sampleSharing
+          ? profile.seed
+          : callSeed(profile.seed, identity);
     const started = performance.now();
     const completion = await this.stackFor(profileName, profile).complete({
       call: request,
@@ -193,13 +277,17 @@ export class MindRuntime implements Minds {
       latencyMs: Math.round(performance.now() - started),
       attempts: completion.attempts,
       finishReason: completion.finishReason,
-      ...(request.attempt !== undefined && request.attempt > 1 ? { reask: request.attempt - 1 } : {}),
+      ...(request.attempt !== undefined && request.attempt > 1
+        ? { reask: request.attempt - 1 }
+        : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(format !== "text" ? { responseFormat: "json_schema" } : {}),
       ...(fitted.ok && fitted.dropped > 0 ? { trimmed: fitted.dropped } : {}),
       ...(completion.failure ? { failure: { ...completion.failure, sent: fitted.ok } } : {}),
       // A copy: the caller may build its re-ask from these messages before the event is written.
-      ...(this.options.transcripts ? { messages: messages.map((m) => ({ ...m })), response: completion.text } : {}),
+      ...(this.options.transcripts
+        ? { messages: messages.map((m) => ({ ...m })), response: completion.text }
+        : {}),
     });
     return completion.failure ? null : completion.text;
   }
@@ -218,8 +306,16 @@ export class MindRuntime implements Minds {
     const dryRun = this.options.standIn;
     const answering = dryRun
       ? standIn((call) => this.callPolicy(call, { kind: "policy", ...dryRun }), profile.maxTokens)
-      : refusingUnfit(cached(lazily(() => this.sender(name, profile, ledgers)), cache, shared?.inflight));
-    stack = budgeted(answering, ledgers, (tokensIn, tokensOut) => priceOf(profile, tokensIn, tokensOut));
+      : refusingUnfit(
+          cached(
+            lazily(() => this.sender(name, profile, ledgers)),
+            cache,
+            shared?.inflight,
+          ),
+        );
+    stack = budgeted(answering, ledgers, (tokensIn, tokensOut) =>
+      priceOf(profile, tokensIn, tokensOut),
+    );
     this.stacks.set(name, stack);
     return stack;
   }
@@ -227,13 +323,25 @@ export class MindRuntime implements Minds {
   private sender(name: string, profile: Profile, ledgers: readonly Ledger[]): ChatModel {
     const { shared, env } = this.options;
     const endpoint = new ChatCompletionsEndpoint(name, profile, env);
-    const paced = shared?.rateLimiter ? rateLimited(endpoint, shared.rateLimiter, name, profile.maxTokens) : endpoint;
+    const paced = shared?.rateLimiter
+      ? rateLimited(endpoint, shared.rateLimiter, name, profile.maxTokens)
+      : endpoint;
     const retried = retrying(paced, {
       maxRetries: profile.maxRetries,
       jitter: () => this.jitter.float(),
-      onRetry: ({ request, attempt, error, waitMs }) => this.options.onRetry?.({ agentId: request.call.agentId, profile: name, attempt, error, waitMs }),
+      onRetry: ({ request, attempt, error, waitMs }) =>
+        this.options.onRetry?.({
+          agentId: request.call.agentId,
+          profile: name,
+          attempt,
+          error,
+          waitMs,
+        }),
       giveUp: endpointFailure(name, profile, env),
     });
-    return concurrencyLimited(withinCostCap(retried, ledgers), shared ? [this.limit, shared.limit] : [this.limit]);
+    return concurrencyLimited(
+      withinCostCap(retried, ledgers),
+      shared ? [this.limit, shared.limit] : [this.limit],
+    );
   }
 }

@@ -1,4 +1,7 @@
-import { BaseChatModel, type BaseChatModelCallOptions } from "@langchain/core/language_models/chat_models";
+import {
+  BaseChatModel,
+  type BaseChatModelCallOptions,
+} from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import type { PolicyDecide } from "../sim/core/minds.js";
@@ -29,8 +32,16 @@ export class PolicyChatModel extends BaseChatModel<PolicyCallOptions> {
     return "agora-policy";
   }
 
-  override async _generate(_messages: BaseMessage[], options: this["ParsedCallOptions"]): Promise<ChatResult> {
-    const text = this.decide({ purpose: options.purpose, state: options.policyState, params: options.params, rng: options.rng });
+  override async _generate(
+    _messages: BaseMessage[],
+    options: this["ParsedCallOptions"],
+  ): Promise<ChatResult> {
+    const text = this.decide({
+      purpose: options.purpose,
+      state: options.policyState,
+      params: options.params,
+      rng: options.rng,
+    });
     return { generations: [{ text, message: new AIMessage(text) }] };
   }
 }

@@ -20,7 +20,11 @@ export function publicEndpoint(baseURL: string | undefined): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-export function resolveApiKey(profileName: string, profile: Profile, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveApiKey(
+  profileName: string,
+  profile: Profile,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (!profile.apiKeyEnv) {
     // Local servers (vLLM, Ollama, llama.cpp) accept any key; the OpenAI client insists on one.
     return "sk-no-key";

@@ -96,7 +96,8 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(private readonly options: RedisRateLimiterOptions) {
     this.windowMs = options.windowMs ?? MINUTE_MS;
     this.prefix = options.prefix ?? "agora:rate";
-    if (!Number.isInteger(this.windowMs) || this.windowMs <= 0) throw new Error(`windowMs: got ${this.windowMs}, expected a positive integer (milliseconds)`);
+    if (!Number.isInteger(this.windowMs) || this.windowMs <= 0)
+      throw new Error(`windowMs: got ${this.windowMs}, expected a positive integer (milliseconds)`);
   }
 
   /** The same Redis state under other limits (a job of another batch may set other rpm/tpm). */
@@ -115,11 +116,22 @@ export class RedisRateLimiter implements RateLimiter {
     const amount = Math.max(0, Math.ceil(tokens));
     for (;;) {
       const wait = Number(
-        await this.options.redis.eval(ACQUIRE, 2, ...this.keys(profile), limits.rpm ?? 0, limits.tpm ?? 0, amount, this.windowMs, id),
+        await this.options.redis.eval(
+          ACQUIRE,
+          2,
+          ...this.keys(profile),
+          limits.rpm ?? 0,
+          limits.tpm ?? 0,
+          amount,
+          this.windowMs,
+          id,
+        ),
       );
       if (wait <= 0) return;
       // A little jitter spreads waiters that were refused together.
-      await new Promise((resolve) => setTimeout(resolve, wait + Math.random() * Math.min(50, wait)));
+      await new Promise((resolve) =>
+        setTimeout(resolve, wait + Math.random() * Math.min(50, wait)),
+      );
     }
   }
 
@@ -128,6 +140,8 @@ export class RedisRateLimiter implements RateLimiter {
     const delta = Math.ceil(actual) - Math.ceil(estimated);
     if (limits?.tpm === undefined || delta === 0) return;
     // Fire and forget (the interface is synchronous); a lost correction only loosens one estimate.
-    this.options.redis.eval(SETTLE, 1, this.keys(profile)[1], randomUUID(), delta, this.windowMs).catch(() => undefined);
+    this.options.redis
+      .eval(SETTLE, 1, this.keys(profile)[1], randomUUID(), delta, this.windowMs)
+      .catch(() => undefined);
   }
 }

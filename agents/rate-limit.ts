@@ -3,7 +3,9 @@
  * The Redis helper implements the same interface across machines.
  */
 export interface RateLimiter {
-  /** Waits until `profile` may send one request of about `tokens` tokens (prompt + expected answer). */
+  /**
+   * Waits until `profile` may send one request of about `tokens` tokens (prompt + expected answer).
+   */
   acquire(profile: string, tokens: number): Promise<void>;
   /**
    * Corrects an earlier estimate once the endpoint reported the real usage: the difference is
@@ -23,7 +25,11 @@ export interface RateLimits {
 export function rateLimitsOf(profiles: Record<string, RateLimits>): Record<string, RateLimits> {
   const limits: Record<string, RateLimits> = {};
   for (const [name, { rpm, tpm }] of Object.entries(profiles)) {
-    if (rpm !== undefined || tpm !== undefined) limits[name] = { ...(rpm !== undefined ? { rpm } : {}), ...(tpm !== undefined ? { tpm } : {}) };
+    if (rpm !== undefined || tpm !== undefined)
+      limits[name] = {
+        ...(rpm !== undefined ? { rpm } : {}),
+        ...(tpm !== undefined ? { tpm } : {}),
+      };
   }
   return limits;
 }
@@ -83,7 +89,13 @@ export class LocalRateLimiter implements RateLimiter {
   private bucket(profile: string, limits: RateLimits): Bucket {
     let bucket = this.buckets.get(profile);
     if (!bucket) {
-      bucket = { limits, requests: limits.rpm ?? 0, tokens: limits.tpm ?? 0, at: this.clock.now(), queue: Promise.resolve() };
+      bucket = {
+        limits,
+        requests: limits.rpm ?? 0,
+        tokens: limits.tpm ?? 0,
+        at: this.clock.now(),
+        queue: Promise.resolve(),
+      };
       this.buckets.set(profile, bucket);
     }
     return bucket;
@@ -94,8 +106,10 @@ export class LocalRateLimiter implements RateLimiter {
     const elapsed = Math.max(0, now - bucket.at);
     bucket.at = now;
     const { rpm, tpm } = bucket.limits;
-    if (rpm !== undefined) bucket.requests = Math.min(rpm, bucket.requests + (elapsed * rpm) / MINUTE_MS);
-    if (tpm !== undefined) bucket.tokens = Math.min(tpm, bucket.tokens + (elapsed * tpm) / MINUTE_MS);
+    if (rpm !== undefined)
+      bucket.requests = Math.min(rpm, bucket.requests + (elapsed * rpm) / MINUTE_MS);
+    if (tpm !== undefined)
+      bucket.tokens = Math.min(tpm, bucket.tokens + (elapsed * tpm) / MINUTE_MS);
   }
 
   private async take(bucket: Bucket, tokens: number): Promise<void> {
@@ -103,8 +117,12 @@ export class LocalRateLimiter implements RateLimiter {
     const wanted = tpm === undefined ? 0 : Math.min(Math.max(0, tokens), tpm);
     for (;;) {
       this.refill(bucket);
-      const waitRequests = rpm === undefined || bucket.requests >= 1 ? 0 : ((1 - bucket.requests) * MINUTE_MS) / rpm;
-      const waitTokens = tpm === undefined || bucket.tokens >= wanted ? 0 : ((wanted - bucket.tokens) * MINUTE_MS) / tpm;
+      const waitRequests =
+        rpm === undefined || bucket.requests >= 1 ? 0 : ((1 - bucket.requests) * MINUTE_MS) / rpm;
+      const waitTokens =
+        tpm === undefined || bucket.tokens >= wanted
+          ? 0
+          : ((wanted - bucket.tokens) * MINUTE_MS) / tpm;
       const wait = Math.max(waitRequests, waitTokens);
       if (wait <= 0) break;
       await this.clock.sleep(Math.ceil(wait));

@@ -14,7 +14,10 @@ export const CACHE_FORMAT = 2;
 export interface CacheRequest {
   /** Model parameters that shape the answer (model, temperature, seed...), never credentials. */
   params: Record<string, unknown>;
-  /** Who asks and where (run seed, agent, step coordinates, attempt): each agent's call is its own sample. */
+  /**
+   * Who asks and where (run seed, agent, step coordinates, attempt): each agent's call is its own
+   * sample.
+   */
   identity?: Record<string, unknown> | null;
   /** The requested answer format ("text", or the JSON schema sent as response_format). */
   responseFormat?: unknown;
@@ -28,7 +31,10 @@ export class CacheMissError extends Error {
   }
 }
 
-/** Content address of a request: the same format, parameters, identity and messages give the same key. */
+/**
+ * Content address of a request: the same format, parameters, identity and messages give the same
+ * key.
+ */
 export function cacheKey(request: CacheRequest): string {
   const text = stringify({
     format: CACHE_FORMAT,
@@ -37,7 +43,9 @@ export function cacheKey(request: CacheRequest): string {
     responseFormat: request.responseFormat ?? "text",
     messages: request.messages,
   });
-  return createHash("sha256").update(text ?? "").digest("hex");
+  return createHash("sha256")
+    .update(text ?? "")
+    .digest("hex");
 }
 
 function isEntry(value: unknown): value is CachedResponse & { v: number } {
@@ -94,7 +102,10 @@ export class ResponseCache implements ResponseStore {
     } catch {
       // fall through: unreadable entries are misses too
     }
-    if (this.mode === "replay") throw new Error(`response cache ${this.dir}: entry ${key.slice(0, 16)} is not a format-${CACHE_FORMAT} entry`);
+    if (this.mode === "replay")
+      throw new Error(
+        `response cache ${this.dir}: entry ${key.slice(0, 16)} is not a format-${CACHE_FORMAT} entry`,
+      );
     return undefined;
   }
 }

@@ -1,6 +1,9 @@
 import { contextExceededMessage } from "./context-fit.js";
 
-/** Retries for transient endpoint failures, with jittered exponential backoff that honours Retry-After. */
+/**
+ * Retries for transient endpoint failures, with jittered exponential backoff that honours
+ * Retry-After.
+ */
 
 export interface RetryOptions {
   maxRetries: number;
@@ -34,13 +37,18 @@ export function isRetryable(error: unknown): boolean {
   return true;
 }
 
-/** Milliseconds the server asked us to wait, from `retry-after-ms` or `retry-after` (seconds or a date). */
+/**
+ * Milliseconds the server asked us to wait, from `retry-after-ms` or `retry-after` (seconds or a
+ * date).
+ */
 export function retryAfterMs(error: unknown, now = Date.now()): number | undefined {
-  const headers = (error as { headers?: unknown; response?: { headers?: unknown } } | null)?.headers
-    ?? (error as { response?: { headers?: unknown } } | null)?.response?.headers;
+  const headers =
+    (error as { headers?: unknown; response?: { headers?: unknown } } | null)?.headers ??
+    (error as { response?: { headers?: unknown } } | null)?.response?.headers;
   const get = (name: string): string | undefined => {
     if (!headers) return undefined;
-    if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
+    if (typeof (headers as Headers).get === "function")
+      return (headers as Headers).get(name) ?? undefined;
     const value = (headers as Record<string, unknown>)[name];
     return typeof value === "string" ? value : undefined;
   };
@@ -54,10 +62,14 @@ export function retryAfterMs(error: unknown, now = Date.now()): number | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-export async function withRetries<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<{ value: T; attempts: number }> {
+export async function withRetries<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<{ value: T; attempts: number }> {
   const base = options.baseDelayMs ?? 500;
   const cap = options.maxDelayMs ?? 60_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 1; ; attempt++) {
     try {
       return { value: await fn(attempt), attempts: attempt };

@@ -10,7 +10,12 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { prepareBatch, runBatch, type BatchPlan, type BatchResult } from "../sim/app/batch/runner.js";
+import {
+  prepareBatch,
+  runBatch,
+  type BatchPlan,
+  type BatchResult,
+} from "../sim/app/batch/runner.js";
 import { readManifest } from "../sim/core/recorder.js";
 import { startRun } from "../sim/app/run.js";
 import { hasFlag, isMain, numberOption, seconds, tempDir, writeConfig } from "./common.js";
@@ -40,23 +45,41 @@ export interface BatchFigures extends BatchBenchOptions {
   meanRunMs: number;
 }
 
-/** When the runs of a batch directory started (relative to `t0`, epoch ms) and how long each took. */
-export function runTimes(batchDir: string, t0: number): Pick<BatchFigures, "firstStartMs" | "lastStartMs" | "meanRunMs"> {
-  const manifests = readdirSync(join(batchDir, "runs")).map((id) => readManifest(join(batchDir, "runs", id)));
+/**
+ * When the runs of a batch directory started (relative to `t0`, epoch ms) and how long each took.
+ */
+export function runTimes(
+  batchDir: string,
+  t0: number,
+): Pick<BatchFigures, "firstStartMs" | "lastStartMs" | "meanRunMs"> {
+  const manifests = readdirSync(join(batchDir, "runs")).map((id) =>
+    readManifest(join(batchDir, "runs", id)),
+  );
   const starts = manifests.map((m) => Date.parse(m.startedAt) - t0);
-  const walls = manifests.map((m) => Date.parse(m.endedAt ?? m.startedAt) - Date.parse(m.startedAt));
-  return { firstStartMs: Math.min(...starts), lastStartMs: Math.max(...starts), meanRunMs: walls.reduce((a, b) => a + b, 0) / walls.length };
+  const walls = manifests.map(
+    (m) => Date.parse(m.endedAt ?? m.startedAt) - Date.parse(m.startedAt),
+  );
+  return {
+    firstStartMs: Math.min(...starts),
+    lastStartMs: Math.max(...starts),
+    meanRunMs: walls.reduce((a, b) => a + b, 0) / walls.length,
+  };
 }
 
 export function optionsFromArgv(argv: readonly string[]): BatchBenchOptions {
   return {
     seeds: Math.max(1, Math.round(numberOption(argv, "seeds", "BENCH_BATCH_SEEDS", 32))),
     latencyMs: numberOption(argv, "latency", "BENCH_BATCH_LATENCY_MS", 500),
-    generations: Math.max(1, Math.round(numberOption(argv, "generations", "BENCH_BATCH_GENERATIONS", 3))),
+    generations: Math.max(
+      1,
+      Math.round(numberOption(argv, "generations", "BENCH_BATCH_GENERATIONS", 3)),
+    ),
   };
 }
 
-/** The default Donor Game with every agent on the fake server, as in the critical-path benchmark. */
+/**
+ * The default Donor Game with every agent on the fake server, as in the critical-path benchmark.
+ */
 export function writeBenchConfig(dir: string, baseURL: string, generations: number): string {
   return writeConfig(dir, "batch-bench.yaml", {
     scenario: "donor-game",
@@ -70,16 +93,24 @@ export function writeBenchConfig(dir: string, baseURL: string, generations: numb
 }
 
 /** One run of the config alone: its wall time and the requests it made. */
-export async function singleRun(server: BenchServer, configPath: string, out: string): Promise<{ ms: number; requests: number }> {
+export async function singleRun(
+  server: BenchServer,
+  configPath: string,
+  out: string,
+): Promise<{ ms: number; requests: number }> {
   const before = (await server.arrivals()).length;
   const t0 = performance.now();
   const result = await startRun(configPath, { out });
   const ms = performance.now() - t0;
-  if (result.status !== "completed") throw new Error(`the single run ended "${result.status}": ${result.error ?? ""}`);
+  if (result.status !== "completed")
+    throw new Error(`the single run ended "${result.status}": ${result.error ?? ""}`);
   return { ms, requests: (await server.arrivals()).length - before };
 }
 
-/** How a benchmark runs its batch: set-up after the single run (workers), then the batch itself into `out`. */
+/**
+ * How a benchmark runs its batch: set-up after the single run (workers), then the batch itself into
+ * `out`.
+ */
 export interface BatchExecution {
   mode: string;
   workers: number;
@@ -88,14 +119,22 @@ export interface BatchExecution {
 }
 
 /** One run alone, then the batch of `options.seeds` seeds, timed from the plan to the tables. */
-export async function measureBatch(server: BenchServer, options: BatchBenchOptions, dir: string, execution: BatchExecution): Promise<BatchFigures> {
+export async function measureBatch(
+  server: BenchServer,
+  options: BatchBenchOptions,
+  dir: string,
+  execution: BatchExecution,
+): Promise<BatchFigures> {
   const configPath = writeBenchConfig(dir, server.baseURL, options.generations);
   const single = await singleRun(server, configPath, join(dir, "single"));
   await execution.beforeBatch?.(dir);
   const before = (await server.arrivals()).length;
   const started = Date.now();
   const t0 = performance.now();
-  const result = await execution.run(prepareBatch({ configPath, seeds: `0..${options.seeds - 1}` }), join(dir, "batch"));
+  const result = await execution.run(
+    prepareBatch({ configPath, seeds: `0..${options.seeds - 1}` }),
+    join(dir, "batch"),
+  );
   const batchMs = performance.now() - t0;
   return {
     ...options,
@@ -118,7 +157,8 @@ export async function benchBatchLocal(options: BatchBenchOptions): Promise<Batch
     return await measureBatch(server, options, tmp.dir, {
       mode: "local",
       workers: 1,
-      run: (plan, out) => runBatch(plan, { out, concurrency: options.seeds, llmConcurrency: options.seeds * 64 }),
+      run: (plan, out) =>
+        runBatch(plan, { out, concurrency: options.seeds, llmConcurrency: options.seeds * 64 }),
     });
   } finally {
     await server.close();

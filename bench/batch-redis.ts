@@ -13,7 +13,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { runQueuedBatch } from "../sim/app/batch/queue/coordinator.js";
 import { startRedis } from "../tests/support/redis.js";
-import { measureBatch, optionsFromArgv, report, type BatchBenchOptions, type BatchFigures } from "./batch-local.js";
+import {
+  measureBatch,
+  optionsFromArgv,
+  report,
+  type BatchBenchOptions,
+  type BatchFigures,
+} from "./batch-local.js";
 import { hasFlag, isMain, tempDir } from "./common.js";
 import { startFakeServer } from "./fake-server-process.js";
 
@@ -22,16 +28,33 @@ const WORKERS = 2;
 
 /** Starts `agora worker` and resolves once it says it is connected. */
 function startWorker(queue: string, out: string, concurrency: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [AGORA_BIN, "worker", "--queue", queue, "--out", out, "--concurrency", String(concurrency), "--llm-concurrency", String(concurrency * 64)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      AGORA_BIN,
+      "worker",
+      "--queue",
+      queue,
+      "--out",
+      out,
+      "--concurrency",
+      String(concurrency),
+      "--llm-concurrency",
+      String(concurrency * 64),
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       out += chunk;
       if (out.includes("worker: queue")) resolve(child);
     });
-    child.once("exit", (code) => reject(new Error(`agora worker exited (${code}) before it connected:\n${out}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`agora worker exited (${code}) before it connected:\n${out}`)),
+    );
   });
 }
 
@@ -46,13 +69,16 @@ export async function benchBatchRedis(options: BatchBenchOptions): Promise<Batch
       workers: WORKERS,
       // Workers write to <their --out>/<batch name>/runs: the parent of the coordinator's --out.
       beforeBatch: async (dir) => {
-        for (let i = 0; i < WORKERS; i++) workers.push(await startWorker(redis.url, dir, Math.ceil(options.seeds / WORKERS)));
+        for (let i = 0; i < WORKERS; i++)
+          workers.push(await startWorker(redis.url, dir, Math.ceil(options.seeds / WORKERS)));
       },
       run: (plan, out) => runQueuedBatch(plan, { queue: new URL(redis.url), out, pollMs: 500 }),
     });
   } finally {
     for (const worker of workers) worker.kill("SIGTERM");
-    await Promise.all(workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once("exit", r)) : undefined)));
+    await Promise.all(
+      workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once("exit", r)) : undefined)),
+    );
     await server.close();
     await redis.stop();
     tmp.remove();

@@ -5,11 +5,17 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /** `--name value` or `--name=value` from argv, else the environment variable, else the default. */
-export function numberOption(argv: readonly string[], name: string, envName: string, fallback: number): number {
+export function numberOption(
+  argv: readonly string[],
+  name: string,
+  envName: string,
+  fallback: number,
+): number {
   const raw = stringOption(argv, name) ?? process.env[envName];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} / ${envName}: expected a non-negative number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`--${name} / ${envName}: expected a non-negative number, got "${raw}"`);
   return value;
 }
 
@@ -22,9 +28,13 @@ export function stringOption(argv: readonly string[], name: string): string | un
   return undefined;
 }
 
-export const hasFlag = (argv: readonly string[], name: string): boolean => argv.includes(`--${name}`);
+export const hasFlag = (argv: readonly string[], name: string): boolean =>
+  argv.includes(`--${name}`);
 
-/** A fresh temp directory removed by the returned function (also on failure, by the caller's finally). */
+/**
+ * A fresh temp directory removed by the returned function (also on failure, by the caller's
+ * finally).
+ */
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -1,14 +1,18 @@
 /**
- * Critical-path benchmark: a default Donor Game (12 agents, 2 games x 12 rounds) with every agent on
+ * Critical-path benchmark: a default Donor Game (12 agents, 2 games x 12 rounds) with every agent
+ * on
  * an LLM profile pointing at the local fake OpenAI server, which answers each request after a fixed
  * latency L. Within a generation the two games share nothing and run side by side, and the 12
- * decisions of a round are independent, so the critical path is one strategy step plus 12 rounds per
+ * decisions of a round are independent, so the critical path is one strategy step plus 12 rounds
+ * per
  * generation: 13 * G * L. The figure of merit is wall time / critical path (target <= 1.1).
  *
- *   npx tsx bench/critical-path.ts [--latency MS] [--generations G] [--no-sequential] [--in-process] [--json]
+ * npx tsx bench/critical-path.ts [--latency MS] [--generations G] [--no-sequential] [--in-process]
+ * [--json]
  *   env: BENCH_LATENCY_MS (200), BENCH_CP_GENERATIONS (3)
  *
- * --no-sequential skips the reference run with `parallelGames: false` (the released code's schedule,
+ * --no-sequential skips the reference run with `parallelGames: false` (the released code's
+ * schedule,
  * 1 + 24 steps per generation); its expected time is printed either way. The fake server runs in a
  * child process (a real endpoint's CPU is not ours); --in-process serves from this event loop.
  */
@@ -23,7 +27,10 @@ export interface CriticalPathOptions {
   generations: number;
   /** Also measure the sequential-games schedule (parallelGames: false). */
   sequential: boolean;
-  /** Serve from this process's event loop instead of a child process (adds the server's CPU to the path). */
+  /**
+   * Serve from this process's event loop instead of a child process (adds the server's CPU to the
+   * path).
+   */
   inProcess: boolean;
 }
 
@@ -36,7 +43,9 @@ export interface ScheduleFigures {
   criticalPathMs: number;
   ratio: number;
   requests: number;
-  /** Groups of requests the server saw arrive together (one per engine step when nothing queues). */
+  /**
+   * Groups of requests the server saw arrive together (one per engine step when nothing queues).
+   */
   waves: number;
   largestWave: number;
   /** From startRun to the first request: config, graph, recorder, client set-up. */
@@ -45,13 +54,22 @@ export interface ScheduleFigures {
   teardownMs: number;
   /** Mean time from the first to the last request of a wave: dispatch skew inside a step. */
   meanWaveSpreadMs: number;
-  /** Mean time from a wave's last response to the next wave's first request: engine work between steps. */
+  /**
+   * Mean time from a wave's last response to the next wave's first request: engine work between
+   * steps.
+   */
   meanGapMs: number;
   maxGapMs: number;
-  /** The same, inside a generation and at generation boundaries (selection, checkpoint with fsync, manifest). */
+  /**
+   * The same, inside a generation and at generation boundaries (selection, checkpoint with fsync,
+   * manifest).
+   */
   meanRoundGapMs: number;
   meanGenerationGapMs: number;
-  /** Mean and largest latencyMs of llm-call events minus L: what one call adds to the server's latency. */
+  /**
+   * Mean and largest latencyMs of llm-call events minus L: what one call adds to the server's
+   * latency.
+   */
   meanCallOverheadMs: number;
   maxCallOverheadMs: number;
 }
@@ -66,7 +84,10 @@ export interface CriticalPathFigures {
   sequential?: ScheduleFigures;
 }
 
-async function runOnce(options: CriticalPathOptions, parallelGames: boolean): Promise<ScheduleFigures> {
+async function runOnce(
+  options: CriticalPathOptions,
+  parallelGames: boolean,
+): Promise<ScheduleFigures> {
   const { latencyMs: L, generations: G } = options;
   const server = await startFakeServer({ latencyMs: L, outOfProcess: !options.inProcess });
   const tmp = tempDir("agora-bench-cp-");
@@ -86,7 +107,8 @@ async function runOnce(options: CriticalPathOptions, parallelGames: boolean): Pr
     const result = await startRun(configPath, { out: `${tmp.dir}/run` });
     const wallMs = performance.now() - t0;
     const ended = started + wallMs;
-    if (result.status !== "completed") throw new Error(`the benchmark run ended "${result.status}": ${result.error ?? ""}`);
+    if (result.status !== "completed")
+      throw new Error(`the benchmark run ended "${result.status}": ${result.error ?? ""}`);
 
     const arrivals = await server.arrivals();
     const stepsPerGeneration = 1 + (parallelGames ? 12 : 24);
@@ -110,9 +132,16 @@ async function runOnce(options: CriticalPathOptions, parallelGames: boolean): Pr
 
 /**
  * Splits the requests into waves by arrival time (a new wave when the next request comes more than
- * L/2 after the previous one) and times what lies between them. receivedAt has millisecond resolution.
+ * L/2 after the previous one) and times what lies between them. receivedAt has millisecond
+ * resolution.
  */
-function waveStats(arrivals: readonly number[], L: number, started: number, ended: number, stepsPerGeneration: number) {
+function waveStats(
+  arrivals: readonly number[],
+  L: number,
+  started: number,
+  ended: number,
+  stepsPerGeneration: number,
+) {
   const times = [...arrivals].sort((a, b) => a - b);
   const waves: number[][] = [];
   for (const t of times) {
@@ -123,8 +152,10 @@ function waveStats(arrivals: readonly number[], L: number, started: number, ende
   const spreads = waves.map((w) => w.at(-1)! - w[0]!);
   const gaps = waves.slice(1).map((w, i) => w[0]! - (waves[i]!.at(-1)! + L));
   const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
-  // Gap i follows wave i; a generation's last wave is followed by selection, the checkpoint and the next strategies.
-  const boundary = (i: number) => waves.length === gaps.length + 1 && (i + 1) % stepsPerGeneration === 0;
+  // Gap i follows wave i; a generation's last wave is followed by selection, the checkpoint and the
+  // next strategies.
+  const boundary = (i: number) =>
+    waves.length === gaps.length + 1 && (i + 1) % stepsPerGeneration === 0;
   return {
     waves: waves.length,
     largestWave: Math.max(0, ...waves.map((w) => w.length)),
@@ -144,7 +175,8 @@ function callOverhead(eventsPath: string, L: number) {
   for (const line of readFileSync(eventsPath, "utf8").split("\n")) {
     if (!line.includes('"llm-call"')) continue;
     const event = JSON.parse(line) as { type: string; latencyMs?: number };
-    if (event.type === "llm-call" && event.latencyMs !== undefined) excess.push(event.latencyMs - L);
+    if (event.type === "llm-call" && event.latencyMs !== undefined)
+      excess.push(event.latencyMs - L);
   }
   return {
     meanCallOverheadMs: excess.length === 0 ? 0 : excess.reduce((a, b) => a + b, 0) / excess.length,
@@ -152,7 +184,9 @@ function callOverhead(eventsPath: string, L: number) {
   };
 }
 
-export async function benchCriticalPath(options: CriticalPathOptions): Promise<CriticalPathFigures> {
+export async function benchCriticalPath(
+  options: CriticalPathOptions,
+): Promise<CriticalPathFigures> {
   const parallel = await runOnce(options, true);
   const figures: CriticalPathFigures = {
     latencyMs: options.latencyMs,
@@ -168,7 +202,10 @@ export async function benchCriticalPath(options: CriticalPathOptions): Promise<C
 export function optionsFromArgv(argv: readonly string[]): CriticalPathOptions {
   return {
     latencyMs: numberOption(argv, "latency", "BENCH_LATENCY_MS", 200),
-    generations: Math.max(1, Math.round(numberOption(argv, "generations", "BENCH_CP_GENERATIONS", 3))),
+    generations: Math.max(
+      1,
+      Math.round(numberOption(argv, "generations", "BENCH_CP_GENERATIONS", 3)),
+    ),
     sequential: !hasFlag(argv, "no-sequential"),
     inProcess: hasFlag(argv, "in-process"),
   };
@@ -193,7 +230,9 @@ export function report(f: CriticalPathFigures): string {
   ];
   if (f.sequential) {
     const s = f.sequential;
-    lines.push(`                       ${seconds(s.wallMs)} s measured with parallelGames: false (ratio ${s.ratio.toFixed(3)} to its own 25-step path, ${s.requests} requests)`);
+    lines.push(
+      `                       ${seconds(s.wallMs)} s measured with parallelGames: false (ratio ${s.ratio.toFixed(3)} to its own 25-step path, ${s.requests} requests)`,
+    );
     lines.push(`  speed-up             ${(s.wallMs / p.wallMs).toFixed(2)}x over sequential games`);
   }
   return lines.join("\n");

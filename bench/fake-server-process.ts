@@ -12,7 +12,8 @@ export const STRATEGY_ANSWER = "My strategy will be to give half.";
 export const DONATION_ANSWER = "Justification: ok.\nAnswer: 50%";
 
 /** Strategy prompts get a strategy, everything else a donation of half the holdings. */
-export const donorScript: Script = (req) => (req.messages.some((m) => m.content.includes(STRATEGY_MARK)) ? STRATEGY_ANSWER : DONATION_ANSWER);
+export const donorScript: Script = (req) =>
+  req.messages.some((m) => m.content.includes(STRATEGY_MARK)) ? STRATEGY_ANSWER : DONATION_ANSWER;
 
 export interface BenchServer {
   baseURL: string;
@@ -22,16 +23,29 @@ export interface BenchServer {
 }
 
 type ToChild = { type: "arrivals" } | { type: "close" };
-type FromChild = { type: "ready"; baseURL: string } | { type: "arrivals"; times: number[] } | { type: "closed" };
+type FromChild =
+  { type: "ready"; baseURL: string } | { type: "arrivals"; times: number[] } | { type: "closed" };
 
-export async function startFakeServer(options: { latencyMs: number; outOfProcess: boolean }): Promise<BenchServer> {
+export async function startFakeServer(options: {
+  latencyMs: number;
+  outOfProcess: boolean;
+}): Promise<BenchServer> {
   if (!options.outOfProcess) {
     const server = await startFakeOpenAI({ script: donorScript, latencyMs: options.latencyMs });
-    return { baseURL: server.baseURL, arrivals: async () => server.requests.map((r) => r.receivedAt), close: () => server.close() };
+    return {
+      baseURL: server.baseURL,
+      arrivals: async () => server.requests.map((r) => r.receivedAt),
+      close: () => server.close(),
+    };
   }
   // The child inherits the tsx loader flags this process runs under, not profiling flags.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"));
-  const child = fork(fileURLToPath(import.meta.url), ["--serve", String(options.latencyMs)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const execArgv = process.execArgv.filter(
+    (a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"),
+  );
+  const child = fork(fileURLToPath(import.meta.url), ["--serve", String(options.latencyMs)], {
+    execArgv,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const next = (type: FromChild["type"]) =>
     new Promise<FromChild>((resolve, reject) => {
       const onMessage = (message: FromChild) => {
@@ -40,7 +54,8 @@ export async function startFakeServer(options: { latencyMs: number; outOfProcess
         child.off("exit", onExit);
         resolve(message);
       };
-      const onExit = (code: number | null) => reject(new Error(`the fake server process exited (${code}) before answering "${type}"`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`the fake server process exited (${code}) before answering "${type}"`));
       child.on("message", onMessage);
       child.once("exit", onExit);
     });
@@ -63,10 +78,14 @@ export async function startFakeServer(options: { latencyMs: number; outOfProcess
 }
 
 if (process.argv[2] === "--serve" && process.send) {
-  const server = await startFakeOpenAI({ script: donorScript, latencyMs: Number(process.argv[3] ?? 0) });
+  const server = await startFakeOpenAI({
+    script: donorScript,
+    latencyMs: Number(process.argv[3] ?? 0),
+  });
   const reply = (message: FromChild) => process.send!(message);
   process.on("message", async (message: ToChild) => {
-    if (message.type === "arrivals") reply({ type: "arrivals", times: server.requests.map((r) => r.receivedAt) });
+    if (message.type === "arrivals")
+      reply({ type: "arrivals", times: server.requests.map((r) => r.receivedAt) });
     if (message.type === "close") {
       await server.close();
       process.disconnect();

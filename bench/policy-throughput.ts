@@ -2,12 +2,17 @@
  * Policy-mind throughput: a large Donor Game on offline policy minds (no network), to measure what
  * the engine, the scenario, the mind runtime and the recorder cost per decision.
  *
- *   npx tsx bench/policy-throughput.ts [--agents N] [--generations G] [--rounds R] [--graph TYPE] [--json]
- *   env: BENCH_AGENTS (1000), BENCH_POLICY_GENERATIONS (10), BENCH_ROUNDS (12), BENCH_GRAPH (complete)
+ * npx tsx bench/policy-throughput.ts [--agents N] [--generations G] [--rounds R] [--graph TYPE]
+ * [--json]
+ * env: BENCH_AGENTS (1000), BENCH_POLICY_GENERATIONS (10), BENCH_ROUNDS (12), BENCH_GRAPH
+ * (complete)
  *
- * Defaults: 1,000 agents in equal fifths of constant / tit-for-tat / image-scoring / defect / random,
- * 10 generations of 2 games x 12 rounds: each round is 500 decisions per game, so 12,000 decisions per
- * generation. The run directory goes to a temp dir, deleted afterwards. Set-up (config, graph and its
+ * Defaults: 1,000 agents in equal fifths of constant / tit-for-tat / image-scoring / defect /
+ * random,
+ * 10 generations of 2 games x 12 rounds: each round is 500 decisions per game, so 12,000 decisions
+ * per
+ * generation. The run directory goes to a temp dir, deleted afterwards. Set-up (config, graph and
+ * its
  * statistics, recorder) is timed apart from the generations, since the graph statistics of a large
  * complete graph dominate it.
  *
@@ -17,7 +22,18 @@ import { createReadStream, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { startRun } from "../sim/app/run.js";
-import { hasFlag, isMain, mb, numberOption, peakRss, policyMix, seconds, stringOption, tempDir, writeConfig } from "./common.js";
+import {
+  hasFlag,
+  isMain,
+  mb,
+  numberOption,
+  peakRss,
+  policyMix,
+  seconds,
+  stringOption,
+  tempDir,
+  writeConfig,
+} from "./common.js";
 
 export interface ThroughputOptions {
   agents: number;
@@ -57,12 +73,15 @@ export interface ThroughputFigures {
   heapUsedBytes: number;
   cpuUserMs: number;
   cpuSystemMs: number;
-  /** User + system CPU over the generations only (less sensitive than wall time to a busy machine). */
+  /**
+   * User + system CPU over the generations only (less sensitive than wall time to a busy machine).
+   */
   generationsCpuMs: number;
 }
 
-
-export async function benchPolicyThroughput(options: ThroughputOptions): Promise<ThroughputFigures> {
+export async function benchPolicyThroughput(
+  options: ThroughputOptions,
+): Promise<ThroughputFigures> {
   const tmp = tempDir("agora-bench-policy-");
   try {
     const configPath = writeConfig(tmp.dir, "policy-throughput.yaml", {
@@ -97,12 +116,15 @@ export async function benchPolicyThroughput(options: ThroughputOptions): Promise
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const heapUsedBytes = process.memoryUsage().heapUsed;
-    if (result.status !== "completed") throw new Error(`the benchmark run ended "${result.status}": ${result.error ?? ""}`);
+    if (result.status !== "completed")
+      throw new Error(`the benchmark run ended "${result.status}": ${result.error ?? ""}`);
 
     const eventsPath = join(out, "events.jsonl");
     const eventsBytes = statSync(eventsPath).size;
     const { eventsByType, bytesByType, decisions, mindCalls } = await countEvents(eventsPath);
-    const generationMs = generationEnds.map((end, i) => end - (i === 0 ? setUp : generationEnds[i - 1]!));
+    const generationMs = generationEnds.map(
+      (end, i) => end - (i === 0 ? setUp : generationEnds[i - 1]!),
+    );
     const generationsMs = (generationEnds.at(-1) ?? setUp) - setUp;
     return {
       ...options,
@@ -130,7 +152,10 @@ export async function benchPolicyThroughput(options: ThroughputOptions): Promise
   }
 }
 
-/** Streams events.jsonl: events by type, decisions (donation / punishment / refusal interactions), mind calls. */
+/**
+ * Streams events.jsonl: events by type, decisions (donation / punishment / refusal interactions),
+ * mind calls.
+ */
 async function countEvents(path: string) {
   const eventsByType: Record<string, number> = {};
   const bytesByType: Record<string, number> = {};
@@ -139,7 +164,8 @@ async function countEvents(path: string) {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line) continue;
-    // The type and the interaction kind are near the start of a line; no need to parse the whole event.
+    // The type and the interaction kind are near the start of a line; no need to parse the whole
+    // event.
     const type = /"type":"([^"]+)"/.exec(line)?.[1] ?? "?";
     eventsByType[type] = (eventsByType[type] ?? 0) + 1;
     bytesByType[type] = (bytesByType[type] ?? 0) + Buffer.byteLength(line) + 1;
@@ -153,7 +179,8 @@ async function countEvents(path: string) {
 }
 
 export function optionsFromArgv(argv: readonly string[]): ThroughputOptions {
-  const int = (name: string, env: string, fallback: number) => Math.max(1, Math.round(numberOption(argv, name, env, fallback)));
+  const int = (name: string, env: string, fallback: number) =>
+    Math.max(1, Math.round(numberOption(argv, name, env, fallback)));
   return {
     agents: int("agents", "BENCH_AGENTS", 1000),
     generations: int("generations", "BENCH_POLICY_GENERATIONS", 10),
@@ -178,7 +205,9 @@ export function report(f: ThroughputFigures): string {
       .sort((a, b) => b[1] - a[1])
       .slice(0, 3)
       .map(([type, bytes]) => `${type} ${mb(bytes)} MB`)
-      .join(", ")}; ${Math.round((f.bytesByType.interaction ?? 0) / Math.max(1, f.eventsByType.interaction ?? 0))} bytes per interaction)`,
+      .join(
+        ", ",
+      )}; ${Math.round((f.bytesByType.interaction ?? 0) / Math.max(1, f.eventsByType.interaction ?? 0))} bytes per interaction)`,
     `  peak RSS             ${mb(f.peakRssBytes)} MB  (heap used at the end ${mb(f.heapUsedBytes)} MB)`,
     `  CPU                  user ${seconds(f.cpuUserMs)} s, system ${seconds(f.cpuSystemMs)} s  (generations ${seconds(f.generationsCpuMs)} s)`,
   ].join("\n");

@@ -9,7 +9,8 @@
  * BENCH_GRAPH (policy throughput); BENCH_VIEWER_AGENTS, BENCH_VIEWER_GENERATIONS,
  * BENCH_VIEWER_ROUNDS, BENCH_VIEWER_M, BENCH_VIEWER_RATE, BENCH_VIEWER_BASELINES,
  * BENCH_VIEWER_STATIC, BENCH_CHROMIUM, BENCH_CHROMIUM_ARGS (viewer stream); BENCH_BATCH_SEEDS,
- * BENCH_BATCH_LATENCY_MS, BENCH_BATCH_GENERATIONS (batches, local and over Redis; --skip-batch leaves them out). The viewer stream needs Chromium and the built viewer; when it cannot run, the
+ * BENCH_BATCH_LATENCY_MS, BENCH_BATCH_GENERATIONS (batches, local and over Redis; --skip-batch
+ * leaves them out). The viewer stream needs Chromium and the built viewer; when it cannot run, the
  * other figures are still printed, with a note.
  */
 import { spawn } from "node:child_process";
@@ -19,15 +20,23 @@ import { hasFlag, mb, seconds } from "./common.js";
 import { report as criticalPathReport, type CriticalPathFigures } from "./critical-path.js";
 import { report as throughputReport, type ThroughputFigures } from "./policy-throughput.js";
 import { report as batchReport, type BatchFigures } from "./batch-local.js";
-import { markdownRows as viewerStreamRows, report as viewerStreamReport, type ViewerStreamFigures } from "./viewer-stream.js";
+import {
+  markdownRows as viewerStreamRows,
+  report as viewerStreamReport,
+  type ViewerStreamFigures,
+} from "./viewer-stream.js";
 
 /** Runs a benchmark file under the same loader as this process and returns its --json output. */
 function runBench<T>(file: string, args: string[] = []): Promise<T> {
   const path = fileURLToPath(new URL(file, import.meta.url));
   // The tsx loader flags this process runs under, not profiling flags.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"));
+  const execArgv = process.execArgv.filter(
+    (a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"),
+  );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...execArgv, path, "--json", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...execArgv, path, "--json", ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     child.on("error", reject);
@@ -43,21 +52,37 @@ function runBench<T>(file: string, args: string[] = []): Promise<T> {
   });
 }
 
-export function markdownTable(cp: CriticalPathFigures, tp: ThroughputFigures, vs?: ViewerStreamFigures, batches: BatchFigures[] = []): string {
+export function markdownTable(
+  cp: CriticalPathFigures,
+  tp: ThroughputFigures,
+  vs?: ViewerStreamFigures,
+  batches: BatchFigures[] = [],
+): string {
   const p = cp.parallel;
   const rows: [string, string][] = [
-    [`Critical path: wall time (12 LLM agents, G = ${cp.generations}, L = ${cp.latencyMs} ms)`, `${seconds(p.wallMs)} s`],
+    [
+      `Critical path: wall time (12 LLM agents, G = ${cp.generations}, L = ${cp.latencyMs} ms)`,
+      `${seconds(p.wallMs)} s`,
+    ],
     ["Critical path: 13 steps x G x L", `${seconds(p.criticalPathMs)} s`],
     ["Critical path: wall / critical path (target <= 1.1)", p.ratio.toFixed(3)],
     ["Critical path: requests served", `${p.requests}`],
     ["Critical path: engine time between steps (mean)", `${p.meanGapMs.toFixed(1)} ms`],
     [
       "Sequential games (released schedule, 25 steps x G x L)",
-      cp.sequential ? `${seconds(cp.sequential.wallMs)} s measured (${seconds(cp.sequentialExpectedMs)} s ideal)` : `${seconds(cp.sequentialExpectedMs)} s ideal`,
+      cp.sequential
+        ? `${seconds(cp.sequential.wallMs)} s measured (${seconds(cp.sequentialExpectedMs)} s ideal)`
+        : `${seconds(cp.sequentialExpectedMs)} s ideal`,
     ],
-    [`Policy throughput: decisions/s (${tp.agents} agents, ${tp.generations} generations, ${tp.graph} graph)`, `${Math.round(tp.decisionsPerSecond)}`],
+    [
+      `Policy throughput: decisions/s (${tp.agents} agents, ${tp.generations} generations, ${tp.graph} graph)`,
+      `${Math.round(tp.decisionsPerSecond)}`,
+    ],
     ["Policy throughput: decisions", `${tp.decisions}`],
-    ["Policy throughput: wall time (set-up + generations)", `${seconds(tp.wallMs)} s (${seconds(tp.setupMs)} + ${seconds(tp.generationsMs)} s)`],
+    [
+      "Policy throughput: wall time (set-up + generations)",
+      `${seconds(tp.wallMs)} s (${seconds(tp.setupMs)} + ${seconds(tp.generationsMs)} s)`,
+    ],
     ["Policy throughput: events", `${tp.events}`],
     ["Policy throughput: events.jsonl", `${mb(tp.eventsBytes)} MB`],
     ["Policy throughput: peak RSS", `${mb(tp.peakRssBytes)} MB`],
@@ -81,8 +106,14 @@ export function markdownTable(cp: CriticalPathFigures, tp: ThroughputFigures, vs
 
 const argv = process.argv.slice(2);
 const load = loadavg()[0]!;
-if (load > cpus().length * 0.5) console.error(`note: load average ${load.toFixed(1)} on ${cpus().length} cores; figures from a busy machine run slow.`);
-const cp = await runBench<CriticalPathFigures>("./critical-path.ts", hasFlag(argv, "skip-sequential") ? ["--no-sequential"] : []);
+if (load > cpus().length * 0.5)
+  console.error(
+    `note: load average ${load.toFixed(1)} on ${cpus().length} cores; figures from a busy machine run slow.`,
+  );
+const cp = await runBench<CriticalPathFigures>(
+  "./critical-path.ts",
+  hasFlag(argv, "skip-sequential") ? ["--no-sequential"] : [],
+);
 if (!hasFlag(argv, "json")) console.log(`${criticalPathReport(cp)}\n`);
 const tp = await runBench<ThroughputFigures>("./policy-throughput.ts");
 if (!hasFlag(argv, "json")) console.log(`${throughputReport(tp)}\n`);
@@ -100,5 +131,13 @@ if (!hasFlag(argv, "skip-batch")) {
   batches.push(await runBench<BatchFigures>("./batch-redis.ts"));
   if (!hasFlag(argv, "json")) for (const b of batches) console.log(`${batchReport(b)}\n`);
 }
-if (hasFlag(argv, "json")) console.log(JSON.stringify({ criticalPath: cp, policyThroughput: tp, ...(vs ? { viewerStream: vs } : {}), ...(batches.length > 0 ? { batches } : {}) }));
+if (hasFlag(argv, "json"))
+  console.log(
+    JSON.stringify({
+      criticalPath: cp,
+      policyThroughput: tp,
+      ...(vs ? { viewerStream: vs } : {}),
+      ...(batches.length > 0 ? { batches } : {}),
+    }),
+  );
 else console.log(markdownTable(cp, tp, vs, batches));

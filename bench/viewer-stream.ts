@@ -4,27 +4,31 @@
  * sees (frames per second, lag from emit to the store) and what the viewer costs the engine
  * (throughput with the viewer attached over throughput without it).
  *
- *   npx tsx bench/viewer-stream.ts [--agents N] [--generations G] [--rounds R] [--m M] [--rate EVENTS_PER_S]
+ * npx tsx bench/viewer-stream.ts [--agents N] [--generations G] [--rounds R] [--m M] [--rate
+ * EVENTS_PER_S]
  *                                  [--baseline-runs N] [--static DIR] [--profile DIR] [--json]
  *   env: BENCH_VIEWER_AGENTS (1000), BENCH_VIEWER_GENERATIONS (100), BENCH_VIEWER_ROUNDS (12),
- *        BENCH_VIEWER_M (2), BENCH_VIEWER_RATE (6000; 0 = no paced stream), BENCH_VIEWER_BASELINES (2),
+ * BENCH_VIEWER_M (2), BENCH_VIEWER_RATE (6000; 0 = no paced stream), BENCH_VIEWER_BASELINES (2),
  *        BENCH_VIEWER_STATIC (viewer/dist: a viewer build to serve, to measure a change),
  *        BENCH_CHROMIUM (/usr/bin/chromium), BENCH_CHROMIUM_ARGS (extra Chromium flags)
  *
- * Needs the built viewer (`npm run build:viewer`) and Chromium. Every engine runs in a child process
+ * Needs the built viewer (`npm run build:viewer`) and Chromium. Every engine runs in a child
+ * process
  * of this script (the same file with `--child MODE`), one process per phase, so all phases have the
  * same process set-up; the browser is driven from this process and is only running during the
  * phases that use it:
  *
  *   none     the engine alone (as `agora run` without --serve)
- *   server   the engine with the server and its live run, no client (as `agora run --serve`, nobody looking)
+ * server   the engine with the server and its live run, no client (as `agora run --serve`, nobody
+ * looking)
  *   viewer   the same with the viewer open in Chromium, subscribed before the run starts
- *   paced    the events of a `none` run re-emitted (fresh `at`, written to events.jsonl first, as the
+ * paced    the events of a `none` run re-emitted (fresh `at`, written to events.jsonl first, as the
  *            recorder does) through a live run at a fixed rate, into the viewer: the engine alone
  *            does not reach 5,000 events/s on a sparse graph (see bench/README.md), the viewer's
  *            figures at that rate come from here.
  *
- * Baselines alternate around the viewer phases (none, server, ..., viewer, paced, ..., server, none)
+ * Baselines alternate around the viewer phases (none, server, ..., viewer, paced, ..., server,
+ * none)
  * and are averaged. In the page an init script counts animation frames, times each WebSocket
  * `events` message, each Timeline.append (the reducer) and each store update, and samples
  * `stats.lastApplyLagMs` every frame; lags are now minus the `at` of the batch's last event (one
@@ -35,7 +39,14 @@
  * trace of the page (layout, paint, GPU) as page-MODE.trace.json.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -45,7 +56,16 @@ import { Socket } from "socket.io";
 import type { AgoraEvent } from "../sim/core/events.js";
 import { startRun, type RunHandle } from "../sim/app/run.js";
 import { LiveRun, startServer, VIEWER_DIST } from "../sim/app/server/index.js";
-import { hasFlag, isMain, numberOption, policyMix, seconds, stringOption, tempDir, writeConfig } from "./common.js";
+import {
+  hasFlag,
+  isMain,
+  numberOption,
+  policyMix,
+  seconds,
+  stringOption,
+  tempDir,
+  writeConfig,
+} from "./common.js";
 
 export interface ViewerStreamOptions {
   agents: number;
@@ -88,9 +108,14 @@ export interface EngineFigures {
   emits: number;
   emitMs: number;
   emitMaxMs: number;
-  /** now - at of the last event of each `events` emit: how long events wait in the engine process. */
+  /**
+   * now - at of the last event of each `events` emit: how long events wait in the engine process.
+   */
   emitLag: Distribution;
-  /** Times a client fell more than maxBufferedEvents behind and was switched to catch-up from the log. */
+  /**
+   * Times a client fell more than maxBufferedEvents behind and was switched to catch-up from the
+   * log.
+   */
   overflows: number;
 }
 
@@ -161,10 +186,16 @@ export interface ViewerStreamFigures {
   noneEventsPerSecond: number;
   serverEventsPerSecond: number;
   viewer: StreamPhase;
-  /** Engine events/s with the viewer over events/s without a server, and over a server without a client. */
+  /**
+   * Engine events/s with the viewer over events/s without a server, and over a server without a
+   * client.
+   */
   ratioVsNone: number;
   ratioVsServer: number;
-  /** Engine CPU per event without a server over the same with the viewer: below 1 by the work the server adds. */
+  /**
+   * Engine CPU per event without a server over the same with the viewer: below 1 by the work the
+   * server adds.
+   */
   cpuRatio: number;
   paced: StreamPhase | null;
   cores: number;
@@ -174,7 +205,8 @@ export interface ViewerStreamFigures {
 // Options and config
 
 export function optionsFromArgv(argv: readonly string[]): ViewerStreamOptions {
-  const int = (name: string, env: string, fallback: number, min = 1) => Math.max(min, Math.round(numberOption(argv, name, env, fallback)));
+  const int = (name: string, env: string, fallback: number, min = 1) =>
+    Math.max(min, Math.round(numberOption(argv, name, env, fallback)));
   const profileDir = stringOption(argv, "profile");
   const staticDir = stringOption(argv, "static") ?? process.env.BENCH_VIEWER_STATIC;
   return {
@@ -191,7 +223,6 @@ export function optionsFromArgv(argv: readonly string[]): ViewerStreamOptions {
   };
 }
 
-
 function benchConfig(dir: string, o: ViewerStreamOptions): string {
   return writeConfig(dir, "viewer-stream.yaml", {
     scenario: "donor-game",
@@ -207,15 +238,23 @@ function benchConfig(dir: string, o: ViewerStreamOptions): string {
 // ---------------------------------------------------------------------------------------------
 // Engine child (`--child MODE`): one run, figures as JSON lines on stdout
 
-type ChildMessage = { kind: "ready"; url: string } | { kind: "started"; at: number } | { kind: "done"; figures: EngineFigures };
+type ChildMessage =
+  | { kind: "ready"; url: string }
+  | { kind: "started"; at: number }
+  | { kind: "done"; figures: EngineFigures };
 
-const say = (message: ChildMessage): void => void process.stdout.write(`${JSON.stringify(message)}\n`);
+const say = (message: ChildMessage): void =>
+  void process.stdout.write(`${JSON.stringify(message)}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Times socket.io `events` emits: encoding (JSON) and the write to the connection happen inside. */
+/**
+ * Times socket.io `events` emits: encoding (JSON) and the write to the connection happen inside.
+ */
 function timeEmits() {
   const acc = { emits: 0, emitMs: 0, emitMaxMs: 0, lags: [] as number[] };
-  const proto = Socket.prototype as unknown as { emit: (this: unknown, ...args: unknown[]) => boolean };
+  const proto = Socket.prototype as unknown as {
+    emit: (this: unknown, ...args: unknown[]) => boolean;
+  };
   const emit = proto.emit;
   proto.emit = function (this: unknown, ...args: unknown[]) {
     if (args[0] !== "events") return emit.apply(this, args);
@@ -250,7 +289,9 @@ async function runChild(argv: readonly string[]): Promise<void> {
   const emits = timeEmits();
   const live = mode === "none" ? undefined : new LiveRun({ dir: out, scenario: "donor-game" });
   const staticDir = stringOption(argv, "static");
-  const server = live ? await startServer({ live, port: 0, ...(staticDir ? { staticDir } : {}) }) : undefined;
+  const server = live
+    ? await startServer({ live, port: 0, ...(staticDir ? { staticDir } : {}) })
+    : undefined;
   if (server && (mode === "viewer" || mode === "paced")) {
     say({ kind: "ready", url: server.url });
     const deadline = Date.now() + 60_000;
@@ -266,7 +307,8 @@ async function runChild(argv: readonly string[]): Promise<void> {
   let lastEventAt = 0;
   const count = (batch: readonly AgoraEvent[]) => {
     events += batch.length;
-    for (const e of batch) if (e.type === "interaction" && e.kind !== "strategy-revised") decisions++;
+    for (const e of batch)
+      if (e.type === "interaction" && e.kind !== "strategy-revised") decisions++;
     lastEventAt = performance.now();
   };
   let startedAt = 0;
@@ -282,7 +324,13 @@ async function runChild(argv: readonly string[]): Promise<void> {
   const t0 = performance.now();
   let status: string;
   if (mode === "paced") {
-    status = await pacedStream(live!, stringOption(argv, "events")!, numberOption(argv, "rate", "", 6000), onStart, count);
+    status = await pacedStream(
+      live!,
+      stringOption(argv, "events")!,
+      numberOption(argv, "rate", "", 6000),
+      onStart,
+      count,
+    );
   } else {
     const result = await startRun(configPath, {
       out,
@@ -301,7 +349,8 @@ async function runChild(argv: readonly string[]): Promise<void> {
         : { onEvents: count },
     });
     status = result.status;
-    if (result.status !== "completed") throw new Error(`the ${mode} run ended "${result.status}": ${result.error ?? ""}`);
+    if (result.status !== "completed")
+      throw new Error(`the ${mode} run ended "${result.status}": ${result.error ?? ""}`);
     live?.finish({ status: result.status });
   }
   const endEpochMs = startEpochMs + (lastEventAt - startedAt);
@@ -339,7 +388,13 @@ async function runChild(argv: readonly string[]): Promise<void> {
  * Re-emits a recorded run's events through the live run at `rate` events/s: each batch gets a fresh
  * `at` and is appended to events.jsonl before it is published, as the engine and recorder do.
  */
-async function pacedStream(live: LiveRun, eventsPath: string, rate: number, onStart: () => void, count: (batch: readonly AgoraEvent[]) => void): Promise<string> {
+async function pacedStream(
+  live: LiveRun,
+  eventsPath: string,
+  rate: number,
+  onStart: () => void,
+  count: (batch: readonly AgoraEvent[]) => void,
+): Promise<string> {
   const events = readFileSync(eventsPath, "utf8")
     .split("\n")
     .filter((line) => line !== "")
@@ -358,7 +413,8 @@ async function pacedStream(live: LiveRun, eventsPath: string, rate: number, onSt
       const at = new Date().toISOString();
       const batch = events.slice(sent, due).map((e) => ({ ...e, at }));
       appendFileSync(log, `${batch.map((e) => JSON.stringify(e)).join("\n")}\n`);
-      for (const e of batch) if (e.type === "generation-ended") progress.generation = e.t.generation + 1;
+      for (const e of batch)
+        if (e.type === "generation-ended") progress.generation = e.t.generation + 1;
       count(batch);
       live.hooks.onEvents(batch);
       sent = due;
@@ -384,9 +440,22 @@ class Child {
   readonly closed: Promise<number>;
 
   constructor(mode: Mode, args: string[], profileDir?: string) {
-    const execArgv = process.execArgv.filter((a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"));
-    const profiling = profileDir && (mode === "viewer" || mode === "paced") ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=engine-${mode}.cpuprofile`] : [];
-    this.proc = spawn(process.execPath, [...execArgv, ...profiling, THIS_FILE, "--child", mode, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+    const execArgv = process.execArgv.filter(
+      (a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"),
+    );
+    const profiling =
+      profileDir && (mode === "viewer" || mode === "paced")
+        ? [
+            "--cpu-prof",
+            `--cpu-prof-dir=${profileDir}`,
+            `--cpu-prof-name=engine-${mode}.cpuprofile`,
+          ]
+        : [];
+    this.proc = spawn(
+      process.execPath,
+      [...execArgv, ...profiling, THIS_FILE, "--child", mode, ...args],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    );
     createInterface({ input: this.proc.stdout! }).on("line", (line) => {
       try {
         this.messages.push(JSON.parse(line) as ChildMessage);
@@ -408,13 +477,18 @@ class Child {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  async next<K extends ChildMessage["kind"]>(kind: K, timeoutMs = 600_000): Promise<Extract<ChildMessage, { kind: K }>> {
+  async next<K extends ChildMessage["kind"]>(
+    kind: K,
+    timeoutMs = 600_000,
+  ): Promise<Extract<ChildMessage, { kind: K }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.messages.findIndex((m) => m.kind === kind);
       if (i >= 0) return this.messages.splice(i, 1)[0] as Extract<ChildMessage, { kind: K }>;
-      if (this.exited !== null) throw new Error(`the engine process exited (code ${this.exited}) before "${kind}"`);
-      if (Date.now() > deadline) throw new Error(`no "${kind}" from the engine process within ${timeoutMs} ms`);
+      if (this.exited !== null)
+        throw new Error(`the engine process exited (code ${this.exited}) before "${kind}"`);
+      if (Date.now() > deadline)
+        throw new Error(`no "${kind}" from the engine process within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 1000);
@@ -436,7 +510,11 @@ class Child {
 }
 
 /** Runs the engine with no browser (modes none and server). */
-async function baseline(mode: "none" | "server", configPath: string, out: string): Promise<EngineFigures> {
+async function baseline(
+  mode: "none" | "server",
+  configPath: string,
+  out: string,
+): Promise<EngineFigures> {
   const child = new Child(mode, ["--config", configPath, "--out", out]);
   const { figures } = await child.next("done");
   await child.finish();
@@ -525,11 +603,14 @@ interface PageRaw {
 
 function distribution(values: number[]): Distribution {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+  const at = (q: number) =>
+    sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return { n: sorted.length, median: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? NaN };
 }
 
-/** CPU seconds (user + system) of the Chromium processes under this one, per Chromium process type. */
+/**
+ * CPU seconds (user + system) of the Chromium processes under this one, per Chromium process type.
+ */
 function chromiumCpu(rootPid = process.pid): Record<string, number> {
   const parent = new Map<number, number>();
   const ticks = new Map<number, number>();
@@ -545,7 +626,12 @@ function chromiumCpu(rootPid = process.pid): Record<string, number> {
     }
   }
   const inTree = (pid: number): boolean => {
-    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = parent.get(p), hops++) if (p === rootPid) return true;
+    for (
+      let p: number | undefined = pid, hops = 0;
+      p !== undefined && p > 1 && hops < 64;
+      p = parent.get(p), hops++
+    )
+      if (p === rootPid) return true;
     return false;
   };
   const out: Record<string, number> = {};
@@ -564,13 +650,33 @@ function chromiumCpu(rootPid = process.pid): Record<string, number> {
   return out;
 }
 
-/** With --profile: a Chrome trace of the page (open in chrome://tracing or Perfetto) to see layout, paint and GPU time. */
-const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.frame", "v8.execute", "blink", "cc", "gpu", "toplevel"];
+/**
+ * With --profile: a Chrome trace of the page (open in chrome://tracing or Perfetto) to see layout,
+ * paint and GPU time.
+ */
+const TRACE_CATEGORIES = [
+  "devtools.timeline",
+  "disabled-by-default-devtools.timeline",
+  "disabled-by-default-devtools.timeline.frame",
+  "v8.execute",
+  "blink",
+  "cc",
+  "gpu",
+  "toplevel",
+];
 
-const cpuDelta = (after: Record<string, number>, before: Record<string, number>): Record<string, number> =>
+const cpuDelta = (
+  after: Record<string, number>,
+  before: Record<string, number>,
+): Record<string, number> =>
   Object.fromEntries(Object.entries(after).map(([k, v]) => [k, Math.max(0, v - (before[k] ?? 0))]));
 
-async function streamPhase(browser: Browser, mode: "viewer" | "paced", args: string[], profileDir?: string): Promise<StreamPhase> {
+async function streamPhase(
+  browser: Browser,
+  mode: "viewer" | "paced",
+  args: string[],
+  profileDir?: string,
+): Promise<StreamPhase> {
   const child = new Child(mode, args, profileDir);
   const pageErrors: string[] = [];
   let webglWarnings = 0;
@@ -580,9 +686,11 @@ async function streamPhase(browser: Browser, mode: "viewer" | "paced", args: str
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (msg) => {
-      // Chromium's "GL Driver Message ... GPU stall due to ReadPixels" (software WebGL) is counted, not listed.
+      // Chromium's "GL Driver Message ... GPU stall due to ReadPixels" (software WebGL) is counted,
+      // not listed.
       if (msg.text().includes("GL Driver Message")) webglWarnings++;
-      else if (msg.type() === "error" || msg.type() === "warning") pageErrors.push(`console.${msg.type()}: ${msg.text()}`);
+      else if (msg.type() === "error" || msg.type() === "warning")
+        pageErrors.push(`console.${msg.type()}: ${msg.text()}`);
     });
     await page.addInitScript({ content: PAGE_SCRIPT });
     const loadedAt = Date.now();
@@ -598,8 +706,13 @@ async function streamPhase(browser: Browser, mode: "viewer" | "paced", args: str
     const { figures: engine } = await child.next("done");
     const cpuAfter = chromiumCpu();
     const deadline = Date.now() + 120_000;
-    while (((await page.evaluate("window.__agoraViewer ? window.__agoraViewer.stats.eventsApplied : 0")) as number) < engine.events) {
-      if (Date.now() > deadline) throw new Error(`the viewer applied too few events within 120 s of the run's end`);
+    while (
+      ((await page.evaluate(
+        "window.__agoraViewer ? window.__agoraViewer.stats.eventsApplied : 0",
+      )) as number) < engine.events
+    ) {
+      if (Date.now() > deadline)
+        throw new Error(`the viewer applied too few events within 120 s of the run's end`);
       await sleep(100);
     }
     await sleep(300);
@@ -608,8 +721,21 @@ async function streamPhase(browser: Browser, mode: "viewer" | "paced", args: str
       const { profile } = (await cdp.send("Profiler.stop")) as { profile: unknown };
       writeFileSync(join(profileDir, `page-${mode}.cpuprofile`), JSON.stringify(profile));
     }
-    const raw = (await page.evaluate("({ ...window.__bench, stats: { ...window.__agoraViewer.stats } })")) as PageRaw;
-    const figures = { engine, page: pageFigures(raw, engine, loadedAt, startEpochMs, cpuDelta(cpuAfter, cpuBefore), pageErrors, webglWarnings) };
+    const raw = (await page.evaluate(
+      "({ ...window.__bench, stats: { ...window.__agoraViewer.stats } })",
+    )) as PageRaw;
+    const figures = {
+      engine,
+      page: pageFigures(
+        raw,
+        engine,
+        loadedAt,
+        startEpochMs,
+        cpuDelta(cpuAfter, cpuBefore),
+        pageErrors,
+        webglWarnings,
+      ),
+    };
     await page.close();
     await child.finish();
     return figures;
@@ -620,7 +746,15 @@ async function streamPhase(browser: Browser, mode: "viewer" | "paced", args: str
   }
 }
 
-function pageFigures(raw: PageRaw, engine: EngineFigures, loadedAt: number, start: number, browserCpuS: Record<string, number>, pageErrors: string[], webglWarnings: number): PageFigures {
+function pageFigures(
+  raw: PageRaw,
+  engine: EngineFigures,
+  loadedAt: number,
+  start: number,
+  browserCpuS: Record<string, number>,
+  pageErrors: string[],
+  webglWarnings: number,
+): PageFigures {
   const end = engine.endEpochMs;
   const windowS = (end - start) / 1000;
   const inWindow = (t: number) => t >= start && t <= end;
@@ -629,7 +763,8 @@ function pageFigures(raw: PageRaw, engine: EngineFigures, loadedAt: number, star
   // Idle: the second before the run started (the page is loaded and subscribed by then).
   const idle = raw.frames.filter((t) => t >= Math.max(loadedAt, start - 1000) && t < start);
   const idleSpan = idle.length > 1 ? (idle.at(-1)! - idle[0]!) / 1000 : 0;
-  const afterStart = <T extends [number, ...number[]]>(rows: T[]) => rows.filter((r) => r[0] >= start);
+  const afterStart = <T extends [number, ...number[]]>(rows: T[]) =>
+    rows.filter((r) => r[0] >= start);
   const recv = afterStart(raw.recv);
   const applied = afterStart(raw.applied);
   const longTaskMs = raw.longTasks.filter(([t]) => inWindow(t)).reduce((sum, [, d]) => sum + d, 0);
@@ -671,8 +806,12 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
 const cpuPerEvent = (f: EngineFigures) => f.cpuMs / f.events;
 
 export async function benchViewerStream(o: ViewerStreamOptions): Promise<ViewerStreamFigures> {
-  if (!existsSync(join(VIEWER_DIST, "index.html"))) throw new Error(`${VIEWER_DIST} has no built viewer: run \`npm run build:viewer\` first`);
-  if (!existsSync(o.chromium)) throw new Error(`${o.chromium} is missing: this benchmark needs Chromium (apt-get install -y chromium, or BENCH_CHROMIUM=PATH)`);
+  if (!existsSync(join(VIEWER_DIST, "index.html")))
+    throw new Error(`${VIEWER_DIST} has no built viewer: run \`npm run build:viewer\` first`);
+  if (!existsSync(o.chromium))
+    throw new Error(
+      `${o.chromium} is missing: this benchmark needs Chromium (apt-get install -y chromium, or BENCH_CHROMIUM=PATH)`,
+    );
   if (o.profileDir) mkdirSync(o.profileDir, { recursive: true });
   const tmp = tempDir("agora-bench-viewer-");
   try {
@@ -691,19 +830,50 @@ export async function benchViewerStream(o: ViewerStreamOptions): Promise<ViewerS
       await runBaseline("server", server.length);
     }
     const recorded = join(tmp.dir, "none-0", "events.jsonl");
-    const edges = (JSON.parse(readFileSync(recorded, "utf8").split("\n", 1)[0]!) as { graph: { edges: unknown[] } }).graph.edges.length;
+    const edges = (
+      JSON.parse(readFileSync(recorded, "utf8").split("\n", 1)[0]!) as {
+        graph: { edges: unknown[] };
+      }
+    ).graph.edges.length;
 
     const browser = await chromium.launch({
       executablePath: o.chromium,
-      args: ["--headless", "--no-sandbox", "--enable-unsafe-swiftshader", "--disable-background-networking", "--no-first-run", ...o.chromiumArgs],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--enable-unsafe-swiftshader",
+        "--disable-background-networking",
+        "--no-first-run",
+        ...o.chromiumArgs,
+      ],
     });
     let viewer: StreamPhase;
     let paced: StreamPhase | null = null;
     try {
       const served = o.staticDir ? ["--static", o.staticDir] : [];
-      viewer = await streamPhase(browser, "viewer", ["--config", configPath, "--out", join(tmp.dir, "viewer"), ...served], o.profileDir);
+      viewer = await streamPhase(
+        browser,
+        "viewer",
+        ["--config", configPath, "--out", join(tmp.dir, "viewer"), ...served],
+        o.profileDir,
+      );
       if (o.pacedRate > 0) {
-        paced = await streamPhase(browser, "paced", ["--config", configPath, "--out", join(tmp.dir, "paced"), "--events", recorded, "--rate", String(o.pacedRate), ...served], o.profileDir);
+        paced = await streamPhase(
+          browser,
+          "paced",
+          [
+            "--config",
+            configPath,
+            "--out",
+            join(tmp.dir, "paced"),
+            "--events",
+            recorded,
+            "--rate",
+            String(o.pacedRate),
+            ...served,
+          ],
+          o.profileDir,
+        );
       }
     } finally {
       await browser.close();
@@ -740,7 +910,8 @@ export async function benchViewerStream(o: ViewerStreamOptions): Promise<ViewerS
 // Report
 
 const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : "n/a");
-const lag = (d: Distribution) => `median ${ms(d.median)}, p95 ${ms(d.p95)}, max ${ms(d.max)} (${d.n})`;
+const lag = (d: Distribution) =>
+  `median ${ms(d.median)}, p95 ${ms(d.p95)}, max ${ms(d.max)} (${d.n})`;
 const int = (v: number) => Math.round(v).toLocaleString("en-US");
 
 function phaseLines(title: string, p: StreamPhase): string[] {
@@ -765,7 +936,9 @@ function phaseLines(title: string, p: StreamPhase): string[] {
     `  server               ${e.emits} emits, ${e.emitMs.toFixed(0)} ms encoding + writing (max ${e.emitMaxMs.toFixed(1)} ms); engine process CPU ${seconds(e.cpuMs)} s`,
     `    emit -> sent       ${lag(e.emitLag)}  (in the engine process: batching, event loop)`,
     `  Chromium CPU         ${cpu || "n/a"} s over the window`,
-    ...(g.pageErrors.length ? [`  page errors          ${g.pageErrors.slice(0, 5).join(" | ")}`] : []),
+    ...(g.pageErrors.length
+      ? [`  page errors          ${g.pageErrors.slice(0, 5).join(" | ")}`]
+      : []),
   ];
 }
 
@@ -778,7 +951,9 @@ export function report(f: ViewerStreamFigures): string {
     `  server, no client    ${int(f.serverEventsPerSecond)} events/s (runs: ${rates(f.baselines.server)}); ${cpuPerK(f.baselines.server)} ms CPU per 1,000 events`,
     `  with the viewer      ${int(f.viewer.engine.eventsPerSecond)} events/s: ${f.ratioVsNone.toFixed(3)} of the engine alone, ${f.ratioVsServer.toFixed(3)} of the server without a client; ${cpuPerK([f.viewer.engine])} ms CPU per 1,000 events`,
     ...phaseLines("Live engine stream into the viewer", f.viewer),
-    ...(f.paced ? phaseLines(`Paced stream of the recorded run at ${int(f.pacedRate)} events/s`, f.paced) : []),
+    ...(f.paced
+      ? phaseLines(`Paced stream of the recorded run at ${int(f.pacedRate)} events/s`, f.paced)
+      : []),
   ];
   return lines.join("\n");
 }
@@ -791,18 +966,39 @@ export function markdownRows(f: ViewerStreamFigures): [string, string][] {
       `Viewer stream: engine emit rate with the viewer (${f.agents} agents, BA m = ${f.m}, ${f.generations} generations)`,
       `${int(v.engine.eventsPerSecond)} events/s over ${seconds(v.engine.streamMs)} s (${int(v.engine.events)} events)`,
     ],
-    ["Viewer stream: frames per second while streaming (target >= 30)", `${v.page.fps.toFixed(1)} (idle ${v.page.idleFps.toFixed(1)})`],
-    ["Viewer stream: lag emit -> store, median / p95 (target median <= 250 ms)", `${ms(v.page.storeLag.median)} / ${ms(v.page.storeLag.p95)}`],
-    ["Viewer stream: engine throughput with viewer / no server (target >= 0.9)", `${f.ratioVsNone.toFixed(3)} (${int(v.engine.eventsPerSecond)} / ${int(f.noneEventsPerSecond)} events/s)`],
-    ["Viewer stream: engine throughput with viewer / server without client", `${f.ratioVsServer.toFixed(3)} (${int(f.serverEventsPerSecond)} events/s without a client)`],
-    ["Viewer stream: engine CPU per event, alone / with viewer (the viewer's work in the engine process)", f.cpuRatio.toFixed(3)],
+    [
+      "Viewer stream: frames per second while streaming (target >= 30)",
+      `${v.page.fps.toFixed(1)} (idle ${v.page.idleFps.toFixed(1)})`,
+    ],
+    [
+      "Viewer stream: lag emit -> store, median / p95 (target median <= 250 ms)",
+      `${ms(v.page.storeLag.median)} / ${ms(v.page.storeLag.p95)}`,
+    ],
+    [
+      "Viewer stream: engine throughput with viewer / no server (target >= 0.9)",
+      `${f.ratioVsNone.toFixed(3)} (${int(v.engine.eventsPerSecond)} / ${int(f.noneEventsPerSecond)} events/s)`,
+    ],
+    [
+      "Viewer stream: engine throughput with viewer / server without client",
+      `${f.ratioVsServer.toFixed(3)} (${int(f.serverEventsPerSecond)} events/s without a client)`,
+    ],
+    [
+      "Viewer stream: engine CPU per event, alone / with viewer (the viewer's work in the engine process)",
+      f.cpuRatio.toFixed(3),
+    ],
   ];
   if (f.paced) {
     const p = f.paced;
     rows.push(
-      [`Viewer stream, paced at ${int(f.pacedRate)} events/s: achieved`, `${int(p.engine.eventsPerSecond)} events/s over ${seconds(p.engine.streamMs)} s`],
+      [
+        `Viewer stream, paced at ${int(f.pacedRate)} events/s: achieved`,
+        `${int(p.engine.eventsPerSecond)} events/s over ${seconds(p.engine.streamMs)} s`,
+      ],
       ["Viewer stream, paced: frames per second", p.page.fps.toFixed(1)],
-      ["Viewer stream, paced: lag emit -> store, median / p95", `${ms(p.page.storeLag.median)} / ${ms(p.page.storeLag.p95)}`],
+      [
+        "Viewer stream, paced: lag emit -> store, median / p95",
+        `${ms(p.page.storeLag.median)} / ${ms(p.page.storeLag.p95)}`,
+      ],
     );
   }
   return rows;
@@ -814,7 +1010,13 @@ if (isMain(import.meta.url)) {
     await runChild(argv);
   } else {
     const figures = await benchViewerStream(optionsFromArgv(argv));
-    const table = ["| Figure | Value |", "| --- | --- |", ...markdownRows(figures).map(([k, v]) => `| ${k} | ${v} |`)];
-    console.log(hasFlag(argv, "json") ? JSON.stringify(figures) : `${report(figures)}\n\n${table.join("\n")}`);
+    const table = [
+      "| Figure | Value |",
+      "| --- | --- |",
+      ...markdownRows(figures).map(([k, v]) => `| ${k} | ${v} |`),
+    ];
+    console.log(
+      hasFlag(argv, "json") ? JSON.stringify(figures) : `${report(figures)}\n\n${table.join("\n")}`,
+    );
   }
 }

@@ -175,8 +175,7 @@ function prune(assets) {
       if (assets.has(path)) continue;
       const output = OUTPUTS.find(([pattern]) => pattern.test(file));
       const source = output && join(ROOT, top.name, file).replace(output[0], output[1]);
-      const produced =
-        source !== undefined && (modules ? modules.has(source) : existsSync(source));
+      const produced = source !== undefined && (modules ? modules.has(source) : existsSync(source));
       if (!produced) rmSync(path);
     }
     removeEmptyDirs(join(DIST, top.name));

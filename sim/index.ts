@@ -5,15 +5,45 @@
  */
 
 // Writing a scenario
-export { defineScenario, type AnyScenario, type GenerationOutcome, type InitialAgent, type Scenario, type ScenarioCommands, type ScenarioDefinition, type StepContext, type StepDef } from "./core/scenario.js";
-export type { AgentInfo, AgoraEvent, EventInput, EventOf, EventType, MindInfo, RunStatus, TimeCoordinate, TimeCoords } from "./core/events.js";
+export {
+  defineScenario,
+  type AnyScenario,
+  type GenerationOutcome,
+  type InitialAgent,
+  type Scenario,
+  type ScenarioCommands,
+  type ScenarioDefinition,
+  type StepContext,
+  type StepDef,
+} from "./core/scenario.js";
+export type {
+  AgentInfo,
+  AgoraEvent,
+  EventInput,
+  EventOf,
+  EventType,
+  MindInfo,
+  RunStatus,
+  TimeCoordinate,
+  TimeCoords,
+} from "./core/events.js";
 // Testing a scenario: an event without its wall-clock and cache fields, for same-seed comparisons
 export { stableView } from "./core/events.js";
 export { ConfigError, UsageError } from "./core/errors.js";
 export { Rng } from "./core/rng.js";
 export { renderTemplate } from "./core/prompt-template.js";
 export { areAdjacent, type GraphConfig } from "./core/graph/index.js";
-export type { AnswerSchema, ChatMessage, FitRule, MindCallRequest, MindSpec, PolicyDecide, PolicyDecisionInput, PolicyDefinition, PolicyRegistry } from "./core/minds.js";
+export type {
+  AnswerSchema,
+  ChatMessage,
+  FitRule,
+  MindCallRequest,
+  MindSpec,
+  PolicyDecide,
+  PolicyDecisionInput,
+  PolicyDefinition,
+  PolicyRegistry,
+} from "./core/minds.js";
 export { dropOldestTurns } from "../agents/context-fit.js";
 
 // The scenario toolkit: selection, answer reading, small statistics

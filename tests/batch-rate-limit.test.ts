@@ -7,7 +7,13 @@ import { describe, expect, it } from "vitest";
 import { LocalRateLimiter, type Clock } from "../agents/rate-limit.js";
 import { prepareBatch, runBatch } from "../sim/app/batch/runner.js";
 import { profileLimits } from "../sim/app/batch/shared.js";
-import { deterministicScript, llmConfig, llmWorkspace, sleep, writeConfig } from "./support/llm-helpers.js";
+import {
+  deterministicScript,
+  llmConfig,
+  llmWorkspace,
+  sleep,
+  writeConfig,
+} from "./support/llm-helpers.js";
 
 /** Time moves only when the test says so; sleepers wake when it passes their deadline. */
 class ManualClock implements Clock {
@@ -37,15 +43,22 @@ class ManualClock implements Clock {
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Starts the acquisitions in order and drives the clock until all are granted; returns each grant's clock time. */
-async function grantTimes(clock: ManualClock, acquisitions: (() => Promise<void>)[]): Promise<number[]> {
+/**
+ * Starts the acquisitions in order and drives the clock until all are granted; returns each grant's
+ * clock time.
+ */
+async function grantTimes(
+  clock: ManualClock,
+  acquisitions: (() => Promise<void>)[],
+): Promise<number[]> {
   const times: number[] = [];
   let done = 0;
-  acquisitions.forEach((acquire, i) =>
-    void acquire().then(() => {
-      times[i] = clock.now();
-      done++;
-    }),
+  acquisitions.forEach(
+    (acquire, i) =>
+      void acquire().then(() => {
+        times[i] = clock.now();
+        done++;
+      }),
   );
   while (done < acquisitions.length) {
     await settle();
@@ -58,14 +71,22 @@ describe("LocalRateLimiter", () => {
   it("rpm: a minute's burst at once, then one request every 60/rpm s, in arrival order", async () => {
     const clock = new ManualClock();
     const limiter = new LocalRateLimiter({ p: { rpm: 3 } }, clock);
-    const times = await grantTimes(clock, Array.from({ length: 7 }, () => () => limiter.acquire("p", 100)));
+    const times = await grantTimes(
+      clock,
+      Array.from({ length: 7 }, () => () => limiter.acquire("p", 100)),
+    );
     expect(times).toEqual([0, 0, 0, 20_000, 40_000, 60_000, 80_000]);
   });
 
   it("tpm: requests wait for the tokens they ask for; an estimate corrected upwards delays the next", async () => {
     const clock = new ManualClock();
     const limiter = new LocalRateLimiter({ p: { tpm: 1000 } }, clock);
-    expect(await grantTimes(clock, [600, 600, 600].map((n) => () => limiter.acquire("p", n)))).toEqual([0, 12_000, 48_000]);
+    expect(
+      await grantTimes(
+        clock,
+        [600, 600, 600].map((n) => () => limiter.acquire("p", n)),
+      ),
+    ).toEqual([0, 12_000, 48_000]);
 
     const corrected = new LocalRateLimiter({ p: { tpm: 1000 } }, clock);
     const start = clock.now();
@@ -78,7 +99,11 @@ describe("LocalRateLimiter", () => {
   it("a request larger than a minute's tokens waits for a full bucket; a later small one waits behind it", async () => {
     const clock = new ManualClock();
     const limiter = new LocalRateLimiter({ p: { tpm: 100 } }, clock);
-    const times = await grantTimes(clock, [() => limiter.acquire("p", 100), () => limiter.acquire("p", 5000), () => limiter.acquire("p", 1)]);
+    const times = await grantTimes(clock, [
+      () => limiter.acquire("p", 100),
+      () => limiter.acquire("p", 5000),
+      () => limiter.acquire("p", 1),
+    ]);
     expect(times).toEqual([0, 60_000, 60_600]);
   });
 
@@ -102,9 +127,17 @@ describe("one limiter shared by a batch's runs", () => {
   it("the profile's rpm holds over all runs together", async () => {
     const { work, fake } = await workspace.setup();
     const RPM = 12;
-    const config = llmConfig({ baseURL: fake.baseURL, cacheDir: join(work, "cache"), size: 4, generations: 1 });
+    const config = llmConfig({
+      baseURL: fake.baseURL,
+      cacheDir: join(work, "cache"),
+      size: 4,
+      generations: 1,
+    });
     (config.profiles as Record<string, Record<string, unknown>>).fake!.rpm = RPM;
-    const plan = prepareBatch({ configPath: writeConfig(work, "rate.yaml", config), seeds: "0..2" });
+    const plan = prepareBatch({
+      configPath: writeConfig(work, "rate.yaml", config),
+      seeds: "0..2",
+    });
     expect(profileLimits(plan.specs)).toEqual({ fake: { rpm: RPM } });
 
     const clock = new ManualClock();
@@ -128,11 +161,16 @@ describe("one limiter shared by a batch's runs", () => {
     }
     const result = await batch;
     expect(result.status).toBe("completed");
-    // Every call of every run went through the one limiter: at most RPM at once, then RPM per minute.
+    // Every call of every run went through the one limiter: at most RPM at once, then RPM per
+    // minute.
     const calls = result.rows.reduce((n, r) => n + r.llm_calls, 0);
     expect(received).toHaveLength(calls);
     expect(calls).toBeGreaterThan(3 * RPM);
-    received.forEach((t, i) => expect(i + 1, `request ${i + 1} at ${t} ms`).toBeLessThanOrEqual(RPM + Math.floor((t * RPM) / 60_000)));
+    received.forEach((t, i) =>
+      expect(i + 1, `request ${i + 1} at ${t} ms`).toBeLessThanOrEqual(
+        RPM + Math.floor((t * RPM) / 60_000),
+      ),
+    );
     expect(received.at(-1)).toBeGreaterThanOrEqual(((calls - RPM) * 60_000) / RPM);
   });
 });

@@ -10,7 +10,10 @@ import { RedisRateLimiter } from "../agents/rate-limit-redis.js";
 import { startRedis, type RedisServer } from "./support/redis.js";
 
 const WINDOW_MS = 600;
-/** How late a caller may see its admission on a busy machine (the window checked is shortened by it). */
+/**
+ * How late a caller may see its admission on a busy machine (the window checked is shortened by
+ * it).
+ */
 const SLACK_MS = 150;
 
 let server: RedisServer;
@@ -27,7 +30,10 @@ afterAll(async () => {
 });
 
 /** Two limiters on their own connections sharing a fresh key prefix: two workers of one queue. */
-function twoWorkers(limits: ConstructorParameters<typeof RedisRateLimiter>[0]["limits"], windowMs = WINDOW_MS): [RedisRateLimiter, RedisRateLimiter] {
+function twoWorkers(
+  limits: ConstructorParameters<typeof RedisRateLimiter>[0]["limits"],
+  windowMs = WINDOW_MS,
+): [RedisRateLimiter, RedisRateLimiter] {
   const prefix = `test:${++prefixes}`;
   const make = () => {
     const redis = new Redis(server.url);
@@ -38,9 +44,18 @@ function twoWorkers(limits: ConstructorParameters<typeof RedisRateLimiter>[0]["l
 }
 
 /** Admission times of `n` acquisitions started at once, alternating between the limiters. */
-async function admissions(limiters: RedisRateLimiter[], profile: string, n: number, tokens = 1): Promise<number[]> {
+async function admissions(
+  limiters: RedisRateLimiter[],
+  profile: string,
+  n: number,
+  tokens = 1,
+): Promise<number[]> {
   const times: number[] = [];
-  await Promise.all(Array.from({ length: n }, (_, i) => limiters[i % limiters.length]!.acquire(profile, tokens).then(() => times.push(Date.now()))));
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      limiters[i % limiters.length]!.acquire(profile, tokens).then(() => times.push(Date.now())),
+    ),
+  );
   return times.sort((a, b) => a - b);
 }
 
@@ -90,11 +105,15 @@ describe("RedisRateLimiter", () => {
   });
 
   it("holds only the limited profile: others, and profiles without limits, pass while it waits", async () => {
-    // A long window: the second "slow" request is still waiting when the test ends (and is dropped).
+    // A long window: the second "slow" request is still waiting when the test ends (and is
+    // dropped).
     const workers = twoWorkers({ slow: { rpm: 1 }, other: { rpm: 50 } }, 60_000);
     await workers[0].acquire("slow", 1);
     let slowAdmitted = false;
-    workers[1].acquire("slow", 1).then(() => (slowAdmitted = true), () => undefined);
+    workers[1].acquire("slow", 1).then(
+      () => (slowAdmitted = true),
+      () => undefined,
+    );
     expect(await admissions(workers, "other", 10)).toHaveLength(10);
     expect(await admissions(workers, "unlimited", 10)).toHaveLength(10);
     expect(slowAdmitted).toBe(false);

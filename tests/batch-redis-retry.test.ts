@@ -13,11 +13,20 @@ import { startWorker, type QueueWorker } from "../sim/app/batch/queue/worker.js"
 import { prepareBatch } from "../sim/app/batch/runner.js";
 import type { Manifest } from "../sim/core/recorder.js";
 import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI } from "./support/fake-openai.js";
-import { deterministicScript, isStrategyRequest, llmConfig, readJson, strategyName, tempDir, writeConfig } from "./support/llm-helpers.js";
+import {
+  deterministicScript,
+  isStrategyRequest,
+  llmConfig,
+  readJson,
+  strategyName,
+  tempDir,
+  writeConfig,
+} from "./support/llm-helpers.js";
 import { startRedis, type RedisServer } from "./support/redis.js";
 
 const ENV = { FAKE_KEY: "sk-retry-test" };
-const isFirstStrategy = (req: ChatRequestRecord) => isStrategyRequest(req) && strategyName(req) === "1_1";
+const isFirstStrategy = (req: ChatRequestRecord) =>
+  isStrategyRequest(req) && strategyName(req) === "1_1";
 const BACKOFF_MS = 300;
 
 let redis: RedisServer;
@@ -27,17 +36,27 @@ const tmp = tempDir("batch-redis-retry");
 
 beforeAll(async () => {
   redis = await startRedis();
-  // Agent 1_1's strategy request is refused the first two times under "ok-model", always under "bad-model".
+  // Agent 1_1's strategy request is refused the first two times under "ok-model", always under
+  // "bad-model".
   const tries = new Map<string, number>();
   fake = await startFakeOpenAI({
     script: deterministicScript((req) => {
       if (!isFirstStrategy(req)) return undefined;
       const n = (tries.get(req.model) ?? 0) + 1;
       tries.set(req.model, n);
-      return req.model === "bad-model" || n <= 2 ? { status: 400, body: { error: { message: `refused ${req.model} #${n}` } } } : undefined;
+      return req.model === "bad-model" || n <= 2
+        ? { status: 400, body: { error: { message: `refused ${req.model} #${n}` } } }
+        : undefined;
     }),
   });
-  worker = await startWorker({ queue: new URL(redis.url), concurrency: 2, llmConcurrency: 8, out: tmp.path, lockMs: 5_000, env: ENV });
+  worker = await startWorker({
+    queue: new URL(redis.url),
+    concurrency: 2,
+    llmConcurrency: 8,
+    out: tmp.path,
+    lockMs: 5_000,
+    env: ENV,
+  });
 });
 
 afterAll(async () => {
@@ -52,12 +71,28 @@ describe("failed runs on the queue", () => {
     const configPath = writeConfig(
       tmp.path,
       "retry.yaml",
-      llmConfig({ baseURL: fake.baseURL, cacheDir: join(tmp.path, "cache"), size: 2, generations: 1, maxRetries: 0, extra: { donorGame: { rounds: 1 } } }),
+      llmConfig({
+        baseURL: fake.baseURL,
+        cacheDir: join(tmp.path, "cache"),
+        size: 2,
+        generations: 1,
+        maxRetries: 0,
+        extra: { donorGame: { rounds: 1 } },
+      }),
     );
-    const plan = prepareBatch({ configPath, seeds: [0], grid: [["profiles.fake.model", ["ok-model", "bad-model"]]] });
+    const plan = prepareBatch({
+      configPath,
+      seeds: [0],
+      grid: [["profiles.fake.model", ["ok-model", "bad-model"]]],
+    });
     const [ok, bad] = plan.specs;
     const out = join(tmp.path, "batch");
-    const result = await runQueuedBatch(plan, { queue: new URL(redis.url), out, backoffMs: BACKOFF_MS, pollMs: 200 });
+    const result = await runQueuedBatch(plan, {
+      queue: new URL(redis.url),
+      out,
+      backoffMs: BACKOFF_MS,
+      pollMs: 200,
+    });
 
     expect(result.status).toBe("failed");
     const rows = Object.fromEntries(result.rows.map((r) => [r.run, r]));
@@ -70,9 +105,12 @@ describe("failed runs on the queue", () => {
     expect(manifest.status).toBe("completed");
     expect(manifest.resumes).toHaveLength(2);
 
-    // Tries of each run reached the server at least 300 ms, then 600 ms apart (exponential backoff).
+    // Tries of each run reached the server at least 300 ms, then 600 ms apart (exponential
+    // backoff).
     for (const model of ["ok-model", "bad-model"]) {
-      const tries = fake.requests.filter((r) => r.model === model && isFirstStrategy(r)).map((r) => r.receivedAt);
+      const tries = fake.requests
+        .filter((r) => r.model === model && isFirstStrategy(r))
+        .map((r) => r.receivedAt);
       expect(tries, model).toHaveLength(3);
       expect(tries[1]! - tries[0]!, model).toBeGreaterThanOrEqual(BACKOFF_MS);
       expect(tries[2]! - tries[1]!, model).toBeGreaterThanOrEqual(2 * BACKOFF_MS);
@@ -85,13 +123,21 @@ describe("failed runs on the queue", () => {
 
       // --retry-failed: the failed run (only) is enqueued again and tried three more times.
       const before = fake.requests.length;
-      const again = await runQueuedBatch(plan, { queue: new URL(redis.url), out, backoffMs: BACKOFF_MS, pollMs: 200, retryFailed: true });
+      const again = await runQueuedBatch(plan, {
+        queue: new URL(redis.url),
+        out,
+        backoffMs: BACKOFF_MS,
+        pollMs: 200,
+        retryFailed: true,
+      });
       expect(again.added).toBe(0);
       expect(again.status).toBe("failed");
       const newRequests = fake.requests.slice(before);
       expect(newRequests.length).toBeGreaterThan(0);
       expect(newRequests.every((r) => r.model === "bad-model")).toBe(true);
-      expect(readJson<Manifest>(join(out, "runs", bad!.id, "manifest.json")).resumes).toHaveLength(5);
+      expect(readJson<Manifest>(join(out, "runs", bad!.id, "manifest.json")).resumes).toHaveLength(
+        5,
+      );
     } finally {
       await queue.close();
       connection.disconnect();

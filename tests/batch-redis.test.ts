@@ -35,15 +35,22 @@ import {
 import { startRedis, type RedisServer } from "./support/redis.js";
 
 const ENV = { FAKE_KEY: "sk-redis-test" };
-/** The LLM profile may send RPM requests per WINDOW_MS (the workers' --rate-window-ms) across both workers. */
+/**
+ * The LLM profile may send RPM requests per WINDOW_MS (the workers' --rate-window-ms) across both
+ * workers.
+ */
 const RPM = 8;
 const WINDOW_MS = 2_000;
 /**
- * How much later than its rate-limit slot a request may be seen by the server: client and HTTP work,
+ * How much later than its rate-limit slot a request may be seen by the server: client and HTTP
+ * work,
  * and this test process's own event loop, on a loaded machine (up to several hundred ms seen).
  */
 const DISPATCH_SLACK_MS = 800;
-/** Short, so the dead worker's job is taken over within seconds; long enough for a busy live worker to renew. */
+/**
+ * Short, so the dead worker's job is taken over within seconds; long enough for a busy live worker
+ * to renew.
+ */
 const LOCK_MS = 3_000;
 const LLM_SEEDS = [0, 1];
 const POLICY_SEEDS = [0, 1, 2, 3];
@@ -62,7 +69,19 @@ const stdoutOf = (proc: CliProcess) => {
 
 function startWorker(name: string) {
   const proc = spawnCli(
-    ["worker", "--queue", redis.url, "--concurrency", "1", "--out", tmp.path, "--lock-ms", String(LOCK_MS), "--rate-window-ms", String(WINDOW_MS)],
+    [
+      "worker",
+      "--queue",
+      redis.url,
+      "--concurrency",
+      "1",
+      "--out",
+      tmp.path,
+      "--lock-ms",
+      String(LOCK_MS),
+      "--rate-window-ms",
+      String(WINDOW_MS),
+    ],
     ENV,
   );
   const output = stdoutOf(proc);
@@ -70,7 +89,11 @@ function startWorker(name: string) {
   return { proc, output };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 40_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  timeoutMs = 40_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -80,12 +103,18 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
   }
 }
 
-async function runsTable(dir: string): Promise<{ run: string; status: string; generations: number }[]> {
+async function runsTable(
+  dir: string,
+): Promise<{ run: string; status: string; generations: number }[]> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const reader = await connection.runAndReadAll(`SELECT run, status, generations FROM read_parquet('${join(dir, "runs.parquet")}') ORDER BY run`);
-    return (reader.getRowObjectsJS() as { run: string; status: string; generations: bigint }[]).map((r) => ({ ...r, generations: Number(r.generations) }));
+    const reader = await connection.runAndReadAll(
+      `SELECT run, status, generations FROM read_parquet('${join(dir, "runs.parquet")}') ORDER BY run`,
+    );
+    return (reader.getRowObjectsJS() as { run: string; status: string; generations: bigint }[]).map(
+      (r) => ({ ...r, generations: Number(r.generations) }),
+    );
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -109,7 +138,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const { proc } of workers) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGKILL");
+  for (const { proc } of workers)
+    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGKILL");
   await Promise.all(workers.map((w) => w.proc.done.catch(() => undefined)));
   await fake?.close();
   await redis?.stop();
@@ -120,28 +150,75 @@ describe("agora batch --queue with two agora workers", () => {
   it("runs both batches, survives a worker killed mid-run, holds the rpm across workers, and re-enqueues nothing", async () => {
     const cacheDir = join(tmp.path, "cache");
     // The offline demo's policy population, for 2 generations.
-    const demo = parseYaml(readFileSync(join(ROOT, "scenarios", "donor-game", "offline-demo.yaml"), "utf8")) as Record<string, unknown>;
-    const policyConfig = writeConfig(tmp.path, "policy.yaml", { ...demo, generations: 2, cache: { dir: cacheDir } });
-    const llm = llmConfig({ baseURL: fake.baseURL, cacheDir, generations: 2, size: 4, timeoutMs: 5_000, extra: { donorGame: { rounds: 2 } } });
+    const demo = parseYaml(
+      readFileSync(join(ROOT, "scenarios", "donor-game", "offline-demo.yaml"), "utf8"),
+    ) as Record<string, unknown>;
+    const policyConfig = writeConfig(tmp.path, "policy.yaml", {
+      ...demo,
+      generations: 2,
+      cache: { dir: cacheDir },
+    });
+    const llm = llmConfig({
+      baseURL: fake.baseURL,
+      cacheDir,
+      generations: 2,
+      size: 4,
+      timeoutMs: 5_000,
+      extra: { donorGame: { rounds: 2 } },
+    });
     (llm.profiles as { fake: Record<string, unknown> }).fake.rpm = RPM;
     const llmConfigPath = writeConfig(tmp.path, "llm.yaml", llm);
 
     const a = startWorker("a");
     const b = startWorker("b");
-    await until("both workers to connect", () => a.output().includes("worker: queue") && b.output().includes("worker: queue"));
+    await until(
+      "both workers to connect",
+      () => a.output().includes("worker: queue") && b.output().includes("worker: queue"),
+    );
 
     // The LLM batch first, so each worker (one run at a time) takes one of its two runs.
-    const llmBatch = spawnCli(["batch", llmConfigPath, "--seeds", LLM_SEEDS.join(","), "--out", join(tmp.path, "llm"), "--queue", redis.url], ENV);
+    const llmBatch = spawnCli(
+      [
+        "batch",
+        llmConfigPath,
+        "--seeds",
+        LLM_SEEDS.join(","),
+        "--out",
+        join(tmp.path, "llm"),
+        "--queue",
+        redis.url,
+      ],
+      ENV,
+    );
     const victimRun = "baseline__s0";
     const victimDir = join(tmp.path, "llm", "runs", victimRun);
-    const victim = await until("a worker to start the victim run", () => [a, b].find((w) => w.output().includes(`start llm/${victimRun}`)));
+    const victim = await until("a worker to start the victim run", () =>
+      [a, b].find((w) => w.output().includes(`start llm/${victimRun}`)),
+    );
     const survivor = victim === a ? b : a;
-    const policyBatch = spawnCli(["batch", policyConfig, "--seeds", POLICY_SEEDS.join(","), "--out", join(tmp.path, "policy"), "--queue", redis.url], ENV);
+    const policyBatch = spawnCli(
+      [
+        "batch",
+        policyConfig,
+        "--seeds",
+        POLICY_SEEDS.join(","),
+        "--out",
+        join(tmp.path, "policy"),
+        "--queue",
+        redis.url,
+      ],
+      ENV,
+    );
 
     // Killed once generation 1 is checkpointed and generation 2 has begun its donations.
-    await waitForEvents(victimDir, victim.proc, (events: AgoraEvent[]) =>
-      events.some((e) => e.type === "generation-ended" && e.t.generation === 1) &&
-      events.some((e) => e.type === "interaction" && e.kind === "donation" && e.t.generation === 2),
+    await waitForEvents(
+      victimDir,
+      victim.proc,
+      (events: AgoraEvent[]) =>
+        events.some((e) => e.type === "generation-ended" && e.t.generation === 1) &&
+        events.some(
+          (e) => e.type === "interaction" && e.kind === "donation" && e.t.generation === 2,
+        ),
     );
     victim.proc.child.kill("SIGKILL");
     expect((await victim.proc.done).signal).toBe("SIGKILL");
@@ -154,27 +231,39 @@ describe("agora batch --queue with two agora workers", () => {
     expect(llmDone.stdout).toMatch(/2 job\(s\) added, 0 already queued/);
 
     // The survivor found the dead worker's job stalled and resumed its run from generation 2.
-    expect(survivor.output()).toMatch(new RegExp(`resume llm/${victimRun} \\(attempt 1, after \\d+ stall`));
+    expect(survivor.output()).toMatch(
+      new RegExp(`resume llm/${victimRun} \\(attempt 1, after \\d+ stall`),
+    );
     const manifest = readJson<Manifest>(join(victimDir, "manifest.json"));
     expect(manifest).toMatchObject({ status: "completed", generationsCompleted: 2 });
     expect(manifest.resumes).toEqual([{ at: expect.any(String), fromGeneration: 2 }]);
 
-    // The resumed run equals an uninterrupted run of the same config and seed (served from the cache).
+    // The resumed run equals an uninterrupted run of the same config and seed (served from the
+    // cache).
     const requestsBefore = fake.requests.length;
-    const reference = await startRun(llmConfigPath, { out: join(tmp.path, "reference", victimRun), overrides: { seed: 0 }, env: ENV });
+    const reference = await startRun(llmConfigPath, {
+      out: join(tmp.path, "reference", victimRun),
+      overrides: { seed: 0 },
+      env: ENV,
+    });
     expect(reference.status).toBe("completed");
     expect(fake.requests.length).toBe(requestsBefore);
     expect(stableEvents(readEvents(victimDir))).toEqual(stableEvents(readEvents(reference.dir)));
 
     // Every run of both batches: one row, completed, in each coordinator's tables.
-    expect(await runsTable(join(tmp.path, "llm"))).toEqual(LLM_SEEDS.map((s) => ({ run: `baseline__s${s}`, status: "completed", generations: 2 })));
-    expect(await runsTable(join(tmp.path, "policy"))).toEqual(POLICY_SEEDS.map((s) => ({ run: `baseline__s${s}`, status: "completed", generations: 2 })));
+    expect(await runsTable(join(tmp.path, "llm"))).toEqual(
+      LLM_SEEDS.map((s) => ({ run: `baseline__s${s}`, status: "completed", generations: 2 })),
+    );
+    expect(await runsTable(join(tmp.path, "policy"))).toEqual(
+      POLICY_SEEDS.map((s) => ({ run: `baseline__s${s}`, status: "completed", generations: 2 })),
+    );
 
     // The rpm held across both workers: no window of the limit's length (less dispatch slack) saw
     // more than RPM requests, and the limit bound (a window a little longer than it saw RPM).
     const arrivals = fake.requests.map((r) => r.receivedAt);
     expect(arrivals.length).toBeGreaterThan(4 * RPM);
-    // Both workers start their runs together, so limiters of their own would let 2 x RPM through at once.
+    // Both workers start their runs together, so limiters of their own would let 2 x RPM through at
+    // once.
     expect(busiestWindow(arrivals, WINDOW_MS - DISPATCH_SLACK_MS)).toBeLessThanOrEqual(RPM);
     expect(busiestWindow(arrivals, WINDOW_MS + DISPATCH_SLACK_MS)).toBeGreaterThanOrEqual(RPM);
 
@@ -183,7 +272,10 @@ describe("agora batch --queue with two agora workers", () => {
     const queue = new Queue(QUEUE_NAME, { connection });
     try {
       const countsBefore = await queue.getJobCounts();
-      const again = await runQueuedBatch(prepareBatch({ configPath: llmConfigPath, seeds: LLM_SEEDS }), { queue: new URL(redis.url), out: join(tmp.path, "llm") });
+      const again = await runQueuedBatch(
+        prepareBatch({ configPath: llmConfigPath, seeds: LLM_SEEDS }),
+        { queue: new URL(redis.url), out: join(tmp.path, "llm") },
+      );
       expect(again.added).toBe(0);
       expect(again.status).toBe("completed");
       expect(await queue.getJobCounts()).toEqual(countsBefore);

@@ -5,9 +5,17 @@
  */
 import { describe, expect, it } from "vitest";
 import { Rng } from "../sim/core/rng.js";
-import { bootstrapMeanCI, compareMeans, mean, quantile, sd, summarise } from "../sim/app/report/stats.js";
+import {
+  bootstrapMeanCI,
+  compareMeans,
+  mean,
+  quantile,
+  sd,
+  summarise,
+} from "../sim/app/report/stats.js";
 
-const normals = (rng: Rng, n: number, mu: number, sigma: number): number[] => Array.from({ length: n }, () => mu + sigma * rng.normal());
+const normals = (rng: Rng, n: number, mu: number, sigma: number): number[] =>
+  Array.from({ length: n }, () => mu + sigma * rng.normal());
 
 describe("descriptive statistics", () => {
   it("mean, sample sd and type-7 quantiles", () => {
@@ -23,10 +31,18 @@ describe("descriptive statistics", () => {
 
   it("needs two values for an interval; the same seed gives the same interval", () => {
     expect(bootstrapMeanCI([1], new Rng(1))).toBeNull();
-    expect(summarise([4], new Rng(1))).toEqual({ n: 1, mean: 4, sd: null, ciLow: null, ciHigh: null });
+    expect(summarise([4], new Rng(1))).toEqual({
+      n: 1,
+      mean: 4,
+      sd: null,
+      ciLow: null,
+      ciHigh: null,
+    });
     const xs = normals(new Rng(9), 20, 0, 1);
     expect(bootstrapMeanCI(xs, new Rng(5, ["a"]))).toEqual(bootstrapMeanCI(xs, new Rng(5, ["a"])));
-    expect(bootstrapMeanCI(xs, new Rng(5, ["a"]))).not.toEqual(bootstrapMeanCI(xs, new Rng(6, ["a"])));
+    expect(bootstrapMeanCI(xs, new Rng(5, ["a"]))).not.toEqual(
+      bootstrapMeanCI(xs, new Rng(6, ["a"])),
+    );
   });
 });
 
@@ -50,7 +66,11 @@ describe("bootstrap interval of the mean", () => {
     const width = (n: number) => {
       let total = 0;
       for (let r = 0; r < 60; r++) {
-        const [lo, hi] = bootstrapMeanCI(normals(new Rng(r, ["w", n]), n, 0, 1), new Rng(r, ["wb", n]), { resamples: 800 })!;
+        const [lo, hi] = bootstrapMeanCI(
+          normals(new Rng(r, ["w", n]), n, 0, 1),
+          new Rng(r, ["wb", n]),
+          { resamples: 800 },
+        )!;
         total += hi - lo;
       }
       return total / 60;

@@ -10,7 +10,13 @@ import { Rng } from "../sim/core/rng.js";
 import { buildReport, type ReportResult } from "../sim/app/report/index.js";
 import { bootstrapMeanCI, compareMeans } from "../sim/app/report/stats.js";
 import { loadTables } from "../sim/app/report/tables.js";
-import { FIXTURE_CONDITIONS, FIXTURE_GENERATIONS, FIXTURE_SECRET, writeBatchFixture, type FixtureRun } from "./support/batch-fixture.js";
+import {
+  FIXTURE_CONDITIONS,
+  FIXTURE_GENERATIONS,
+  FIXTURE_SECRET,
+  writeBatchFixture,
+  type FixtureRun,
+} from "./support/batch-fixture.js";
 import { runCli, tempDir, writeConfig } from "./support/llm-helpers.js";
 
 const tmp = tempDir("batch-report");
@@ -26,14 +32,20 @@ afterAll(() => tmp.cleanup());
 
 /** Parses the report's own CSVs (no quoting needed in these). */
 function readCsv(name: string): Record<string, string>[] {
-  const [header, ...lines] = readFileSync(join(dir, "report", name), "utf8").trimEnd().split("\n");
+  const [header, ...lines] = readFileSync(join(dir, "report", name), "utf8")
+    .trimEnd()
+    .split("\n");
   const cols = header!.split(",");
   return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
 }
 
-const finalsOf = (condition: string, metric: 0 | 1) => runs.filter((r) => r.condition === condition && r.status === "completed").map((r) => r.values.at(-1)![metric]);
+const finalsOf = (condition: string, metric: 0 | 1) =>
+  runs
+    .filter((r) => r.condition === condition && r.status === "completed")
+    .map((r) => r.values.at(-1)![metric]);
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sdOf = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + (x - meanOf(xs)) ** 2, 0) / (xs.length - 1));
+const sdOf = (xs: number[]) =>
+  Math.sqrt(xs.reduce((s, x) => s + (x - meanOf(xs)) ** 2, 0) / (xs.length - 1));
 
 describe("agora report on a batch directory", () => {
   it("reads the tables with DuckDB as numbers", async () => {
@@ -46,7 +58,11 @@ describe("agora report on a batch directory", () => {
 
   it("summarises the final values of completed runs per metric and condition", () => {
     const rows = readCsv("summary.csv");
-    expect(rows.map((r) => `${r.metric}|${r.condition}`)).toEqual(["avgFinalResources", "cooperation"].flatMap((m) => FIXTURE_CONDITIONS.map((c) => `${m}|${c}`)));
+    expect(rows.map((r) => `${r.metric}|${r.condition}`)).toEqual(
+      ["avgFinalResources", "cooperation"].flatMap((m) =>
+        FIXTURE_CONDITIONS.map((c) => `${m}|${c}`),
+      ),
+    );
     for (const [metricIndex, metric] of (["avgFinalResources", "cooperation"] as const).entries()) {
       for (const condition of FIXTURE_CONDITIONS) {
         const xs = finalsOf(condition, metricIndex as 0 | 1);
@@ -62,7 +78,9 @@ describe("agora report on a batch directory", () => {
       }
     }
     // The failed run is left out: 6 seeds for "none", 5 for "costly".
-    expect(rows.filter((r) => r.metric === "avgFinalResources").map((r) => Number(r.n))).toEqual([6, 5]);
+    expect(rows.filter((r) => r.metric === "avgFinalResources").map((r) => Number(r.n))).toEqual([
+      6, 5,
+    ]);
   });
 
   it("compares each condition with the reference: difference, CI and permutation p", () => {
@@ -74,7 +92,11 @@ describe("agora report on a batch directory", () => {
     const a = finalsOf(FIXTURE_CONDITIONS[0], 0);
     const b = finalsOf(FIXTURE_CONDITIONS[1], 0);
     expect(Number(row.diff)).toBeCloseTo(meanOf(b) - meanOf(a), 9);
-    const c = compareMeans(a, b, new Rng(0, ["report", "compare", "avgFinalResources", ...FIXTURE_CONDITIONS]));
+    const c = compareMeans(
+      a,
+      b,
+      new Rng(0, ["report", "compare", "avgFinalResources", ...FIXTURE_CONDITIONS]),
+    );
     expect(Number(row.p)).toBe(c.p);
     expect(Number(row.ci_low)).toBeCloseTo(c.ciLow!, 9);
     // A shift of 40 with sd 8: clearly detected.
@@ -83,9 +105,15 @@ describe("agora report on a batch directory", () => {
   });
 
   it("writes the per-generation series of every counted run", () => {
-    const rows = readCsv("series.csv").filter((r) => r.metric === "cooperation" && r.condition === FIXTURE_CONDITIONS[1]);
-    expect(rows.map((r) => Number(r.generation))).toEqual([1, 2, 3, 4].slice(0, FIXTURE_GENERATIONS));
-    const at2 = runs.filter((r) => r.condition === FIXTURE_CONDITIONS[1] && r.status === "completed").map((r) => r.values[1]![1]);
+    const rows = readCsv("series.csv").filter(
+      (r) => r.metric === "cooperation" && r.condition === FIXTURE_CONDITIONS[1],
+    );
+    expect(rows.map((r) => Number(r.generation))).toEqual(
+      [1, 2, 3, 4].slice(0, FIXTURE_GENERATIONS),
+    );
+    const at2 = runs
+      .filter((r) => r.condition === FIXTURE_CONDITIONS[1] && r.status === "completed")
+      .map((r) => r.values[1]![1]);
     expect(Number(rows[1]!.mean)).toBeCloseTo(meanOf(at2), 9);
     expect(Number(rows[1]!.n)).toBe(5);
   });
@@ -110,7 +138,19 @@ describe("agora report on a batch directory", () => {
     expect(html).not.toMatch(/<script|<link|src=|@import|url\(/i);
     expect(html).not.toContain(FIXTURE_SECRET);
     expect(html).not.toContain("/secret/cache/dir");
-    for (const text of ["fixture-batch", "scenarios/donor-game/fixture.yaml", "donor-game", "0..5", "fixture-model", "llm.example.org/v1", "policy (offline program, not an LLM)", "Agora 0.1.0", "2000 resamples", "9999 random relabellings", "fake endpoint said no"]) {
+    for (const text of [
+      "fixture-batch",
+      "scenarios/donor-game/fixture.yaml",
+      "donor-game",
+      "0..5",
+      "fixture-model",
+      "llm.example.org/v1",
+      "policy (offline program, not an LLM)",
+      "Agora 0.1.0",
+      "2000 resamples",
+      "9999 random relabellings",
+      "fake endpoint said no",
+    ]) {
       expect(html, text).toContain(text);
     }
     expect(html.match(/<svg /g)).toHaveLength(4);
@@ -121,7 +161,9 @@ describe("agora report on a batch directory", () => {
     const out = join(tmp.path, "elsewhere", "r.html");
     const ok = await runCli(["report", dir, "--metric", "cooperation", "--out", out]);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toContain("1 metric(s), 2 condition(s), 11 completed run(s) counted, 1 not completed left out");
+    expect(ok.stdout).toContain(
+      "1 metric(s), 2 condition(s), 11 completed run(s) counted, 1 not completed left out",
+    );
     expect(existsSync(out)).toBe(true);
     expect(existsSync(join(tmp.path, "elsewhere", "cooperation-final.svg"))).toBe(true);
     expect(existsSync(join(tmp.path, "elsewhere", "avgFinalResources-final.svg"))).toBe(false);
@@ -139,21 +181,49 @@ describe("agora report on a real batch", () => {
     const config = writeConfig(join(tmp.path, "configs"), "policy.yaml", {
       scenario: "donor-game",
       generations: 3,
-      population: { size: 6, minds: [{ count: 2, policy: "tit-for-tat" }, { count: 2, policy: "random" }, { count: 2, policy: "constant", fraction: 0.4 }] },
+      population: {
+        size: 6,
+        minds: [
+          { count: 2, policy: "tit-for-tat" },
+          { count: 2, policy: "random" },
+          { count: 2, policy: "constant", fraction: 0.4 },
+        ],
+      },
       cache: { dir: join(tmp.path, "cache") },
     });
     const out = join(tmp.path, "real");
-    const batch = await runCli(["batch", config, "--seeds", "0..2", "--grid", "donorGame.punishment=none,costly", "--out", out]);
+    const batch = await runCli([
+      "batch",
+      config,
+      "--seeds",
+      "0..2",
+      "--grid",
+      "donorGame.punishment=none,costly",
+      "--out",
+      out,
+    ]);
     expect(batch.code, batch.stderr).toBe(0);
-    const report = await runCli(["report", out, "--metric", "avgFinalResources", "avgDonationFraction"]);
+    const report = await runCli([
+      "report",
+      out,
+      "--metric",
+      "avgFinalResources",
+      "avgDonationFraction",
+    ]);
     expect(report.code, report.stderr).toBe(0);
     expect(existsSync(join(out, "metrics.parquet"))).toBe(true);
 
     const tables = await loadTables(out);
-    const summary = readFileSync(join(out, "report", "summary.csv"), "utf8").trimEnd().split("\n").slice(1).map((l) => l.split(","));
+    const summary = readFileSync(join(out, "report", "summary.csv"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(","));
     expect(summary).toHaveLength(4);
     for (const [metric, condition, n, m] of summary) {
-      const finals = tables.runs.filter((r) => r.condition === condition).map((r) => r[`final_${metric}`] as number);
+      const finals = tables.runs
+        .filter((r) => r.condition === condition)
+        .map((r) => r[`final_${metric}`] as number);
       expect(Number(n)).toBe(3);
       expect(Number(m)).toBeCloseTo(meanOf(finals), 9);
     }

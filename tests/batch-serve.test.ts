@@ -10,16 +10,34 @@ import { io, type Socket } from "socket.io-client";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { BatchFile } from "../sim/app/batch/batch-file.js";
 import type { AgoraEvent } from "../sim/core/events.js";
-import type { BatchState, ControlAck, RunState, RunSummary, SubscribeAck } from "../sim/app/server/index.js";
+import type {
+  BatchState,
+  ControlAck,
+  RunState,
+  RunSummary,
+  SubscribeAck,
+} from "../sim/app/server/index.js";
 import { alive, viewerUrlOf } from "./support/browser.js";
-import { readJson, spawnCli, tempDir, writeConfig, type CliProcess } from "./support/llm-helpers.js";
+import {
+  readJson,
+  spawnCli,
+  tempDir,
+  writeConfig,
+  type CliProcess,
+} from "./support/llm-helpers.js";
 
 const GENERATIONS = 3;
 const tmp = tempDir("batch-serve");
 const config = writeConfig(join(tmp.path, "configs"), "policy.yaml", {
   scenario: "donor-game",
   generations: GENERATIONS,
-  population: { size: 6, minds: [{ count: 3, policy: "tit-for-tat" }, { count: 3, policy: "defect" }] },
+  population: {
+    size: 6,
+    minds: [
+      { count: 3, policy: "tit-for-tat" },
+      { count: 3, policy: "defect" },
+    ],
+  },
   cache: { dir: join(tmp.path, "cache") },
 });
 const children: CliProcess[] = [];
@@ -35,7 +53,19 @@ afterEach(async () => {
 afterAll(() => tmp.cleanup());
 
 function batch(out: string, ...flags: string[]): CliProcess {
-  const proc = spawnCli(["batch", config, "--seeds", "0..1", "--grid", "donorGame.punishment=none,costly", "--concurrency", "2", "--out", out, ...flags]);
+  const proc = spawnCli([
+    "batch",
+    config,
+    "--seeds",
+    "0..1",
+    "--grid",
+    "donorGame.punishment=none,costly",
+    "--concurrency",
+    "2",
+    "--out",
+    out,
+    ...flags,
+  ]);
   children.push(proc);
   return proc;
 }
@@ -69,48 +99,91 @@ describe("agora batch --serve", () => {
       }
       return state;
     };
-    await expect.poll(async () => (await poll())?.runs.some((r) => r.status === "running" && r.live), { timeout: 20_000, interval: 50 }).toBe(true);
+    await expect
+      .poll(async () => (await poll())?.runs.some((r) => r.status === "running" && r.live), {
+        timeout: 20_000,
+        interval: 50,
+      })
+      .toBe(true);
     const now = last.state!;
     expect(now.runs).toHaveLength(4);
-    // Concurrency 2: at most two runs in progress, the others waiting, none listed live before it starts.
+    // Concurrency 2: at most two runs in progress, the others waiting, none listed live before it
+    // starts.
     expect(now.runs.filter((r) => r.status === "running").length).toBeLessThanOrEqual(2);
     for (const run of now.runs.filter((r) => r.status === "pending")) expect(run.live).toBe(false);
     const target = now.runs.find((r) => r.status === "running" && r.live)!;
 
     // /api/runs offers it as live; a socket client streams it and pauses and resumes it.
     const runs = (await (await fetch(`${origin}/api/runs`)).json()) as RunSummary[];
-    expect(runs.find((r) => r.id === target.id)).toMatchObject({ live: true, status: "running", scenario: "donor-game" });
+    expect(runs.find((r) => r.id === target.id)).toMatchObject({
+      live: true,
+      status: "running",
+      scenario: "donor-game",
+    });
     const socket = io(origin, { transports: ["websocket"], reconnection: false, forceNew: true });
     sockets.push(socket);
     const events: AgoraEvent[] = [];
     const states: RunState[] = [];
     socket.on("events", (b: AgoraEvent[]) => events.push(...b));
     socket.on("run-state", (s: RunState) => states.push(s));
-    const ack = (await socket.timeout(5000).emitWithAck("subscribe", { runId: target.id })) as SubscribeAck;
+    const ack = (await socket
+      .timeout(5000)
+      .emitWithAck("subscribe", { runId: target.id })) as SubscribeAck;
     expect(ack).toMatchObject({ ok: true, runId: target.id, live: true });
-    const paused = (await socket.timeout(5000).emitWithAck("control", { runId: target.id, action: "pause" })) as ControlAck;
+    const paused = (await socket
+      .timeout(5000)
+      .emitWithAck("control", { runId: target.id, action: "pause" })) as ControlAck;
     expect(paused.ok).toBe(true);
-    await expect.poll(() => states.some((s) => s.runId === target.id && s.paused), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => states.some((s) => s.runId === target.id && s.paused), { timeout: 10_000 })
+      .toBe(true);
     // Held: the other runs finish, this one stays running at its generation.
-    await expect.poll(async () => (await poll())?.runs.filter((r) => r.id !== target.id && r.status === "completed").length, { timeout: 30_000, interval: 100 }).toBe(3);
-    expect(last.state!.runs.find((r) => r.id === target.id)).toMatchObject({ status: "running", live: true });
+    await expect
+      .poll(
+        async () =>
+          (await poll())?.runs.filter((r) => r.id !== target.id && r.status === "completed").length,
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(3);
+    expect(last.state!.runs.find((r) => r.id === target.id)).toMatchObject({
+      status: "running",
+      live: true,
+    });
     expect(events.some((e) => e.type === "run-ended")).toBe(false);
-    expect(((await socket.timeout(5000).emitWithAck("control", { runId: target.id, action: "resume" })) as ControlAck).ok).toBe(true);
-    await expect.poll(() => events.some((e) => e.type === "run-ended"), { timeout: 20_000 }).toBe(true);
+    expect(
+      (
+        (await socket
+          .timeout(5000)
+          .emitWithAck("control", { runId: target.id, action: "resume" })) as ControlAck
+      ).ok,
+    ).toBe(true);
+    await expect
+      .poll(() => events.some((e) => e.type === "run-ended"), { timeout: 20_000 })
+      .toBe(true);
     expect(events[0]!.type).toBe("run-started");
 
-    // The finished batch, still served: every run completed at its last generation, each seen running on the way.
-    await expect.poll(async () => (await poll())?.status, { timeout: 20_000, interval: 100 }).toBe("completed");
+    // The finished batch, still served: every run completed at its last generation, each seen
+    // running on the way.
+    await expect
+      .poll(async () => (await poll())?.status, { timeout: 20_000, interval: 100 })
+      .toBe("completed");
     const done = last.state!;
     expect(done.counts).toEqual({ completed: 4 });
     for (const run of done.runs) {
       expect(run).toMatchObject({ status: "completed", generation: GENERATIONS });
       expect(seen.get(run.id)!.at(-1)).toBe("completed");
-      expect(seen.get(run.id)!.slice(0, -1).every((s) => s === "pending" || s === "running")).toBe(true);
+      expect(
+        seen
+          .get(run.id)!
+          .slice(0, -1)
+          .every((s) => s === "pending" || s === "running"),
+      ).toBe(true);
     }
     expect(done.series.map((s) => s.n.at(-1))).toEqual([2, 2]);
     expect(seen.get(target.id)).toContain("running");
-    expect(seen.get(now.runs.find((r) => r.status === "pending")?.id ?? target.id)).toContain("running");
+    expect(seen.get(now.runs.find((r) => r.status === "pending")?.id ?? target.id)).toContain(
+      "running",
+    );
 
     await expect.poll(() => stdout.includes("still serving"), { timeout: 10_000 }).toBe(true);
     expect(alive(proc)).toBe(true);
@@ -124,7 +197,12 @@ describe("agora batch --serve", () => {
     const out = join(tmp.path, "exit");
     const first = batch(out, "--serve", "--port", "0", "--speed", "5", "--exit-when-done");
     const origin = new URL(await viewerUrlOf(first)).origin;
-    await expect.poll(async () => (await batchState(origin))?.runs.some((r) => r.live && r.status === "running"), { timeout: 20_000, interval: 50 }).toBe(true);
+    await expect
+      .poll(
+        async () => (await batchState(origin))?.runs.some((r) => r.live && r.status === "running"),
+        { timeout: 20_000, interval: 50 },
+      )
+      .toBe(true);
     first.child.kill("SIGINT");
     const interrupted = await first.done;
     expect(interrupted.code).toBe(130);

@@ -27,9 +27,15 @@ async function readTable(path: string): Promise<Table> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const source = path.endsWith(".parquet") ? `read_parquet('${path}')` : `read_csv('${path}', header = true)`;
-    const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJson() as { column_name: string; column_type: string }[];
-    const rows = (await connection.runAndReadAll(`SELECT * FROM ${source}`)).getRowObjectsJS() as Record<string, unknown>[];
+    const source = path.endsWith(".parquet")
+      ? `read_parquet('${path}')`
+      : `read_csv('${path}', header = true)`;
+    const described = (
+      await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)
+    ).getRowObjectsJson() as { column_name: string; column_type: string }[];
+    const rows = (
+      await connection.runAndReadAll(`SELECT * FROM ${source}`)
+    ).getRowObjectsJS() as Record<string, unknown>[];
     return { columns: described.map((c) => ({ name: c.column_name, type: c.column_type })), rows };
   } finally {
     connection.closeSync();
@@ -46,32 +52,72 @@ describe("tables of a policy batch", () => {
   beforeAll(async () => {
     configPath = writeConfig(tmp.path, "tables.yaml", {
       scenario: "donor-game",
-      population: { size: 4, minds: [{ count: 2, policy: "constant", fraction: 0.5 }, { count: 2, policy: "tit-for-tat" }] },
+      population: {
+        size: 4,
+        minds: [
+          { count: 2, policy: "constant", fraction: 0.5 },
+          { count: 2, policy: "tit-for-tat" },
+        ],
+      },
       cache: { dir: join(tmp.path, "cache") },
     });
-    // `generations` is also a fixed column of the runs table: the grid key's column becomes grid.generations.
-    result = await runBatch(prepareBatch({ configPath, seeds: "1,2", grid: [["generations", [2, 3]], ["donorGame.punishment", ["none", "costly"]]] }), {
-      out: join(tmp.path, "batch"),
-      concurrency: 4,
-      llmConcurrency: 4,
-    });
+    // `generations` is also a fixed column of the runs table: the grid key's column becomes
+    // grid.generations.
+    result = await runBatch(
+      prepareBatch({
+        configPath,
+        seeds: "1,2",
+        grid: [
+          ["generations", [2, 3]],
+          ["donorGame.punishment", ["none", "costly"]],
+        ],
+      }),
+      {
+        out: join(tmp.path, "batch"),
+        concurrency: 4,
+        llmConcurrency: 4,
+      },
+    );
   }, 60_000);
 
   it("runs: the documented columns in order, one row per run, values from each run directory", async () => {
     expect(result.status).toBe("completed");
-    const metricKeys = Object.keys(readJsonlStrict(join(result.dir, "runs", result.file.runs[0]!.id, "metrics.jsonl"))[0]!).filter((k) => k !== "generation");
+    const metricKeys = Object.keys(
+      readJsonlStrict(join(result.dir, "runs", result.file.runs[0]!.id, "metrics.jsonl"))[0]!,
+    ).filter((k) => k !== "generation");
     for (const ext of ["parquet", "csv"]) {
       const table = await readTable(join(result.dir, `runs.${ext}`));
       expect(table.columns.map((c) => c.name)).toEqual([
-        "run", "batch", "condition", "seed", "status", "error", "generations", "grid.generations", "donorGame.punishment",
+        "run",
+        "batch",
+        "condition",
+        "seed",
+        "status",
+        "error",
+        "generations",
+        "grid.generations",
+        "donorGame.punishment",
         ...metricKeys.map((k) => `final_${k}`),
-        "llm_calls", "tokens_in", "tokens_out", "cost", "wall_s",
+        "llm_calls",
+        "tokens_in",
+        "tokens_out",
+        "cost",
+        "wall_s",
       ]);
       expect(table.rows).toHaveLength(8);
     }
     const table = await readTable(join(result.dir, "runs.parquet"));
     const types = Object.fromEntries(table.columns.map((c) => [c.name, c.type]));
-    expect(types).toMatchObject({ run: "VARCHAR", seed: "BIGINT", generations: "BIGINT", "grid.generations": "DOUBLE", "donorGame.punishment": "VARCHAR", final_avgFinalResources: "DOUBLE", cost: "DOUBLE", wall_s: "DOUBLE" });
+    expect(types).toMatchObject({
+      run: "VARCHAR",
+      seed: "BIGINT",
+      generations: "BIGINT",
+      "grid.generations": "DOUBLE",
+      "donorGame.punishment": "VARCHAR",
+      final_avgFinalResources: "DOUBLE",
+      cost: "DOUBLE",
+      wall_s: "DOUBLE",
+    });
     for (const row of table.rows) {
       const dir = join(result.dir, "runs", String(row.run));
       const manifest = readJson<Manifest>(join(dir, "manifest.json"));
@@ -80,25 +126,40 @@ describe("tables of a policy batch", () => {
       expect(num(row.seed)).toBe(manifest.seed);
       expect(num(row.generations)).toBe(manifest.generationsCompleted);
       expect(row["grid.generations"]).toBe(manifest.generationsCompleted);
-      expect(row.condition).toBe(`generations=${row["grid.generations"]}, donorGame.punishment=${row["donorGame.punishment"]}`);
+      expect(row.condition).toBe(
+        `generations=${row["grid.generations"]}, donorGame.punishment=${row["donorGame.punishment"]}`,
+      );
       expect(row.final_avgFinalResources).toBe(last.avgFinalResources);
       expect(row.final_avgDonationFraction).toBe(last.avgDonationFraction);
       expect(num(row.llm_calls)).toBe(0);
-      expect(row.wall_s).toBe((Date.parse(manifest.endedAt!) - Date.parse(manifest.startedAt)) / 1000);
+      expect(row.wall_s).toBe(
+        (Date.parse(manifest.endedAt!) - Date.parse(manifest.startedAt)) / 1000,
+      );
     }
   });
 
   it("metrics: one row per run and generation, every metrics.jsonl value", async () => {
     const table = await readTable(join(result.dir, "metrics.parquet"));
-    const firstRun = readJsonlStrict(join(result.dir, "runs", result.file.runs[0]!.id, "metrics.jsonl"));
-    expect(table.columns.map((c) => c.name)).toEqual(["run", "condition", "seed", "generation", "grid.generations", "donorGame.punishment", ...Object.keys(firstRun[0]!).filter((k) => k !== "generation")]);
+    const firstRun = readJsonlStrict(
+      join(result.dir, "runs", result.file.runs[0]!.id, "metrics.jsonl"),
+    );
+    expect(table.columns.map((c) => c.name)).toEqual([
+      "run",
+      "condition",
+      "seed",
+      "generation",
+      "grid.generations",
+      "donorGame.punishment",
+      ...Object.keys(firstRun[0]!).filter((k) => k !== "generation"),
+    ]);
     expect(table.rows).toHaveLength(2 * (2 + 3) * 2);
     for (const entry of result.file.runs) {
       const expected = readJsonlStrict(join(result.dir, "runs", entry.id, "metrics.jsonl"));
       const rows = table.rows.filter((r) => r.run === entry.id);
       expect(rows.map((r) => num(r.generation))).toEqual(expected.map((m) => m.generation));
       rows.forEach((row, i) => {
-        for (const [key, value] of Object.entries(expected[i]!)) expect(num(row[key]), `${entry.id} ${key}`).toEqual(value);
+        for (const [key, value] of Object.entries(expected[i]!))
+          expect(num(row[key]), `${entry.id} ${key}`).toEqual(value);
       });
     }
     const csv = await readTable(join(result.dir, "metrics.csv"));
@@ -106,13 +167,18 @@ describe("tables of a policy batch", () => {
   });
 
   it("--tables-only rebuilds the same tables from batch.json and the run directories", async () => {
-    const before = ["runs.csv", "metrics.csv"].map((f) => readFileSync(join(result.dir, f), "utf8"));
-    for (const f of ["runs.csv", "metrics.csv", "runs.parquet", "metrics.parquet"]) rmSync(join(result.dir, f));
+    const before = ["runs.csv", "metrics.csv"].map((f) =>
+      readFileSync(join(result.dir, f), "utf8"),
+    );
+    for (const f of ["runs.csv", "metrics.csv", "runs.parquet", "metrics.parquet"])
+      rmSync(join(result.dir, f));
     const rebuilt = await runCli(["batch", configPath, "--out", result.dir, "--tables-only"]);
     expect(rebuilt.stderr).toBe("");
     expect(rebuilt.code).toBe(0);
     expect(rebuilt.stdout).toContain("tables: 8 run row(s), 20 metrics row(s)");
-    expect(["runs.csv", "metrics.csv"].map((f) => readFileSync(join(result.dir, f), "utf8"))).toEqual(before);
+    expect(
+      ["runs.csv", "metrics.csv"].map((f) => readFileSync(join(result.dir, f), "utf8")),
+    ).toEqual(before);
     expect((await readTable(join(result.dir, "runs.parquet"))).rows).toHaveLength(8);
   }, 30_000);
 });
@@ -123,11 +189,26 @@ describe("a batch directory of another config", () => {
     const before = readFileSync(join(dir, "batch.json"), "utf8");
     const edited = writeConfig(tmp.path, "edited.yaml", {
       scenario: "donor-game",
-      population: { size: 4, minds: [{ count: 2, policy: "constant", fraction: 0.6 }, { count: 2, policy: "tit-for-tat" }] },
+      population: {
+        size: 4,
+        minds: [
+          { count: 2, policy: "constant", fraction: 0.6 },
+          { count: 2, policy: "tit-for-tat" },
+        ],
+      },
       cache: { dir: join(tmp.path, "cache") },
     });
-    const plan = prepareBatch({ configPath: edited, seeds: "1,2", grid: [["generations", [2, 3]], ["donorGame.punishment", ["none", "costly"]]] });
-    await expect(runBatch(plan, { out: dir, concurrency: 1, llmConcurrency: 1 })).rejects.toThrow(/^--out: got ".*", expected a batch directory whose runs were made with this config, but 8 run\(s\) there hold another config/);
+    const plan = prepareBatch({
+      configPath: edited,
+      seeds: "1,2",
+      grid: [
+        ["generations", [2, 3]],
+        ["donorGame.punishment", ["none", "costly"]],
+      ],
+    });
+    await expect(runBatch(plan, { out: dir, concurrency: 1, llmConcurrency: 1 })).rejects.toThrow(
+      /^--out: got ".*", expected a batch directory whose runs were made with this config, but 8 run\(s\) there hold another config/,
+    );
     expect(readFileSync(join(dir, "batch.json"), "utf8")).toBe(before);
   });
 });
@@ -135,16 +216,41 @@ describe("a batch directory of another config", () => {
 describe("metric columns", () => {
   it("are the union over runs in order of first appearance, typed by their values, null where a run has none", async () => {
     const dir = join(tmp.path, "handmade");
-    const specs = planBatch({ raw: { scenario: "donor-game" }, configDir: tmp.path, grid: [["k", ["a", "b"]]], seeds: [0, 1] });
-    const file = newBatchFile({ batchId: "handmade", config: "x.yaml", grid: [["k", ["a", "b"]]], seeds: [0, 1], specs, caps: {}, totals: emptyTotals() });
+    const specs = planBatch({
+      raw: { scenario: "donor-game" },
+      configDir: tmp.path,
+      grid: [["k", ["a", "b"]]],
+      seeds: [0, 1],
+    });
+    const file = newBatchFile({
+      batchId: "handmade",
+      config: "x.yaml",
+      grid: [["k", ["a", "b"]]],
+      seeds: [0, 1],
+      specs,
+      caps: {},
+      totals: emptyTotals(),
+    });
     const write = (id: string, status: string, metrics: Record<string, unknown>[]) => {
       const runDir = join(dir, "runs", id);
       mkdirSync(runDir, { recursive: true });
-      const manifest = { status, generationsCompleted: metrics.length, totals: { ...emptyTotals(), calls: 3, tokensIn: 30, tokensOut: 9, unpricedCalls: 3 }, startedAt: "2026-01-01T00:00:00.000Z", endedAt: status === "running" ? null : "2026-01-01T00:00:02.500Z" };
+      const manifest = {
+        status,
+        generationsCompleted: metrics.length,
+        totals: { ...emptyTotals(), calls: 3, tokensIn: 30, tokensOut: 9, unpricedCalls: 3 },
+        startedAt: "2026-01-01T00:00:00.000Z",
+        endedAt: status === "running" ? null : "2026-01-01T00:00:02.500Z",
+      };
       writeFileSync(join(runDir, "manifest.json"), JSON.stringify(manifest));
-      writeFileSync(join(runDir, "metrics.jsonl"), metrics.map((m) => `${JSON.stringify(m)}\n`).join(""));
+      writeFileSync(
+        join(runDir, "metrics.jsonl"),
+        metrics.map((m) => `${JSON.stringify(m)}\n`).join(""),
+      );
     };
-    write(specs[0]!.id, "completed", [{ generation: 1, x: 1, y: true }, { generation: 2, x: 2.5, y: false }]);
+    write(specs[0]!.id, "completed", [
+      { generation: 1, x: 1, y: true },
+      { generation: 2, x: 2.5, y: false },
+    ]);
     write(specs[1]!.id, "failed", [{ generation: 1, y: true, z: "text", w: { nested: 1 } }]);
     write(specs[2]!.id, "running", [{ generation: 1, x: 7, y: 1 }]);
     // specs[3] never started: no directory.
@@ -170,8 +276,36 @@ describe("metric columns", () => {
       [specs[2]!.id, 1, 7, 1, null, null],
     ]);
     const runs = await readTable(join(dir, "runs.parquet"));
-    expect(runs.columns.map((c) => c.name)).toEqual(["run", "batch", "condition", "seed", "status", "error", "generations", "k", "final_x", "final_y", "final_z", "final_w", "llm_calls", "tokens_in", "tokens_out", "cost", "wall_s"]);
-    expect(runs.rows.map((r) => [r.status, num(r.generations), r.final_x, r.final_z, num(r.llm_calls), r.cost, r.wall_s])).toEqual([
+    expect(runs.columns.map((c) => c.name)).toEqual([
+      "run",
+      "batch",
+      "condition",
+      "seed",
+      "status",
+      "error",
+      "generations",
+      "k",
+      "final_x",
+      "final_y",
+      "final_z",
+      "final_w",
+      "llm_calls",
+      "tokens_in",
+      "tokens_out",
+      "cost",
+      "wall_s",
+    ]);
+    expect(
+      runs.rows.map((r) => [
+        r.status,
+        num(r.generations),
+        r.final_x,
+        r.final_z,
+        num(r.llm_calls),
+        r.cost,
+        r.wall_s,
+      ]),
+    ).toEqual([
       ["completed", 2, 2.5, null, 3, null, 2.5],
       ["failed", 1, null, "text", 3, null, 2.5],
       ["running", 1, 7, null, 3, null, null],

@@ -1,5 +1,6 @@
 /**
- * The batch page's server side: `GET /api/batch` on a batch directory (runs, statuses, per-condition
+ * The batch page's server side: `GET /api/batch` on a batch directory (runs, statuses,
+ * per-condition
  * mean and bootstrap CI over generations, recomputed here from the runs), its query validation and
  * token, `agora serve --runs DIR` recognising a batch directory, and a batch run made live with
  * serveBatch().track(): listed as live while it runs, controllable over socket.io, streamed.
@@ -17,7 +18,14 @@ import { Rng } from "../sim/core/rng.js";
 import { summarise } from "../sim/app/report/stats.js";
 import { serveBatch, type LiveBatch } from "../sim/app/server/batch-live.js";
 import { LIVE_RESAMPLES } from "../sim/app/server/batch-state.js";
-import { startServer, type AgoraServer, type BatchState, type ControlAck, type RunSummary, type SubscribeAck } from "../sim/app/server/index.js";
+import {
+  startServer,
+  type AgoraServer,
+  type BatchState,
+  type ControlAck,
+  type RunSummary,
+  type SubscribeAck,
+} from "../sim/app/server/index.js";
 import { viewerUrlOf, alive } from "./support/browser.js";
 import { FIXTURE_CONDITIONS, writeBatchFixture, type FixtureRun } from "./support/batch-fixture.js";
 import { sleep, spawnCli, tempDir, writeConfig, type CliProcess } from "./support/llm-helpers.js";
@@ -44,7 +52,10 @@ afterAll(() => tmp.cleanup());
 
 const base = (server: AgoraServer) => `http://127.0.0.1:${server.port}`;
 
-async function get<T = unknown>(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+async function get<T = unknown>(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { headers });
   return { status: res.status, body: (await res.json()) as T };
 }
@@ -64,7 +75,15 @@ describe("GET /api/batch on a batch directory", () => {
     expect(body.conditions).toEqual([...FIXTURE_CONDITIONS]);
     expect(body.runs).toHaveLength(fixture.length);
     const failed = body.runs.find((r) => r.id === "costly-s5")!;
-    expect(failed).toMatchObject({ status: "failed", generation: 2, generations: 4, live: false, error: "fake endpoint said no", seed: 5, condition: FIXTURE_CONDITIONS[1] });
+    expect(failed).toMatchObject({
+      status: "failed",
+      generation: 2,
+      generations: 4,
+      live: false,
+      error: "fake endpoint said no",
+      seed: 5,
+      condition: FIXTURE_CONDITIONS[1],
+    });
     expect(body.counts).toEqual({ completed: 11, failed: 1 });
     expect(body.metrics).toEqual(["avgFinalResources", "cooperation"]);
     expect(body.metric).toBe("avgFinalResources");
@@ -76,10 +95,14 @@ describe("GET /api/batch on a batch directory", () => {
       expect(series.condition).toBe(condition);
       expect(series.generation).toEqual([1, 2, 3, 4]);
       for (const [k, g] of series.generation.entries()) {
-        const values = fixture.filter((r) => r.condition === condition && r.values.length >= g).map((r) => r.values[g - 1]![0]);
+        const values = fixture
+          .filter((r) => r.condition === condition && r.values.length >= g)
+          .map((r) => r.values[g - 1]![0]);
         expect(series.n[k]).toBe(values.length);
         expect(series.mean[k]).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 9);
-        const s = summarise(values, new Rng(0, ["batch-view", "avgFinalResources", condition, g]), { resamples: LIVE_RESAMPLES });
+        const s = summarise(values, new Rng(0, ["batch-view", "avgFinalResources", condition, g]), {
+          resamples: LIVE_RESAMPLES,
+        });
         expect(series.ciLow[k]).toBeCloseTo(s.ciLow!, 9);
         expect(series.ciHigh[k]).toBeCloseTo(s.ciHigh!, 9);
       }
@@ -88,7 +111,12 @@ describe("GET /api/batch on a batch directory", () => {
 
     const coop = await get<BatchState>(`${base(server)}/api/batch?metric=cooperation`);
     expect(coop.body.metric).toBe("cooperation");
-    expect(coop.body.series[0]!.mean[0]).toBeCloseTo(fixture.filter((r) => r.condition === FIXTURE_CONDITIONS[0]).reduce((s, r) => s + r.values[0]![1], 0) / 6, 9);
+    expect(coop.body.series[0]!.mean[0]).toBeCloseTo(
+      fixture
+        .filter((r) => r.condition === FIXTURE_CONDITIONS[0])
+        .reduce((s, r) => s + r.values[0]![1], 0) / 6,
+      9,
+    );
 
     // The batch's runs (DIR/runs/*) are the server's runs.
     const runs = await get<RunSummary[]>(`${base(server)}/api/runs`);
@@ -104,11 +132,19 @@ describe("GET /api/batch on a batch directory", () => {
     const unknown = await get<{ error: string }>(`${base(server)}/api/batch?metric=nope`, auth);
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toContain('metric: got "nope"');
-    expect((await get<{ error: string }>(`${base(server)}/api/batch?colour=red`, auth)).body.error).toMatch(/colour|unrecognized/i);
+    expect(
+      (await get<{ error: string }>(`${base(server)}/api/batch?colour=red`, auth)).body.error,
+    ).toMatch(/colour|unrecognized/i);
     expect((await get(`${base(server)}/api/batch?metric=`, auth)).status).toBe(400);
-    expect((await get(`${base(server)}/api/batch?metric=cooperation&metric=cooperation`, auth)).status).toBe(400);
-    expect((await fetch(`${base(server)}/api/batch`, { method: "POST", headers: auth })).status).toBe(405);
-    expect((await get(`${base(server)}/api/batch`, { ...auth, Origin: "http://evil.example" })).status).toBe(403);
+    expect(
+      (await get(`${base(server)}/api/batch?metric=cooperation&metric=cooperation`, auth)).status,
+    ).toBe(400);
+    expect(
+      (await fetch(`${base(server)}/api/batch`, { method: "POST", headers: auth })).status,
+    ).toBe(405);
+    expect(
+      (await get(`${base(server)}/api/batch`, { ...auth, Origin: "http://evil.example" })).status,
+    ).toBe(403);
 
     const early = await serve({ batchDir: join(tmp.path, "not-started") });
     const notReady = await get<{ error: string }>(`${base(early)}/api/batch`);
@@ -137,18 +173,46 @@ describe("a batch served while it runs", () => {
     const config = writeConfig(join(tmp.path, "configs"), "policy.yaml", {
       scenario: "donor-game",
       generations: 2,
-      population: { size: 6, minds: [{ count: 3, policy: "tit-for-tat" }, { count: 3, policy: "defect" }] },
+      population: {
+        size: 6,
+        minds: [
+          { count: 3, policy: "tit-for-tat" },
+          { count: 3, policy: "defect" },
+        ],
+      },
       cache: { dir: join(tmp.path, "cache") },
     });
-    const plan = prepareBatch({ configPath: config, seeds: "0..1", grid: [["donorGame.punishment", ["none", "costly"]]] });
-    writeBatchFile(dir, newBatchFile({ batchId: "live", config, grid: plan.grid, seeds: plan.seeds, specs: plan.specs, caps: {}, totals: emptyTotals() }));
+    const plan = prepareBatch({
+      configPath: config,
+      seeds: "0..1",
+      grid: [["donorGame.punishment", ["none", "costly"]]],
+    });
+    writeBatchFile(
+      dir,
+      newBatchFile({
+        batchId: "live",
+        config,
+        grid: plan.grid,
+        seeds: plan.seeds,
+        specs: plan.specs,
+        caps: {},
+        totals: emptyTotals(),
+      }),
+    );
     const batch: LiveBatch = await serveBatch(dir, { port: 0 });
     servers.push(batch.server);
     const spec = plan.specs[0]!;
     let generationsSeen = 0;
-    const tracked = batch.track(spec.id, "donor-game", dir, { hooks: { onGenerationEnd: () => generationsSeen++ } });
+    const tracked = batch.track(spec.id, "donor-game", dir, {
+      hooks: { onGenerationEnd: () => generationsSeen++ },
+    });
     tracked.live.gate.pause();
-    const done = runOne(spec, dir, createSharedResources({ llmConcurrency: 2 }), tracked.options).then((row) => {
+    const done = runOne(
+      spec,
+      dir,
+      createSharedResources({ llmConcurrency: 2 }),
+      tracked.options,
+    ).then((row) => {
       tracked.finish(row.status);
       return row;
     });
@@ -162,13 +226,21 @@ describe("a batch served while it runs", () => {
     expect(now.runs[0]).toMatchObject({ id: spec.id, live: true, status: "running" });
     expect(now.runs.slice(1).map((r) => r.status)).toEqual(["pending", "pending", "pending"]);
 
-    const socket = io(base(batch.server), { transports: ["websocket"], reconnection: false, forceNew: true });
+    const socket = io(base(batch.server), {
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+    });
     sockets.push(socket);
     const events: AgoraEvent[] = [];
     socket.on("events", (b: AgoraEvent[]) => events.push(...b));
-    const ack = (await socket.timeout(5000).emitWithAck("subscribe", { runId: spec.id })) as SubscribeAck;
+    const ack = (await socket
+      .timeout(5000)
+      .emitWithAck("subscribe", { runId: spec.id })) as SubscribeAck;
     expect(ack).toMatchObject({ ok: true, live: true });
-    const resumed = (await socket.timeout(5000).emitWithAck("control", { runId: spec.id, action: "resume" })) as ControlAck;
+    const resumed = (await socket
+      .timeout(5000)
+      .emitWithAck("control", { runId: spec.id, action: "resume" })) as ControlAck;
     expect(resumed.ok).toBe(true);
     const row = await done;
     expect(row.status).toBe("completed");

@@ -2,7 +2,8 @@
  * The batch page end to end in Debian's headless Chromium: a batch of four policy-mind runs served
  * with serveBatch() while it runs (each run live, paced), the page listing every run with its
  * status and generation, the per-condition chart filling as generations end, a click-through into a
- * running run's live view and back, and the finished batch. Screenshots: tests/artifacts/viewer-batch-*.png.
+ * running run's live view and back, and the finished batch. Screenshots:
+ * tests/artifacts/viewer-batch-*.png.
  * Fails (never skips) without /usr/bin/chromium.
  */
 import { join } from "node:path";
@@ -38,11 +39,33 @@ describe.sequential("the batch page in Chromium", () => {
     const config = writeConfig(join(tmp.path, "configs"), "policy.yaml", {
       scenario: "donor-game",
       generations: GENERATIONS,
-      population: { size: 12, minds: [{ count: 4, policy: "tit-for-tat" }, { count: 4, policy: "constant", fraction: 0.5 }, { count: 4, policy: "random" }] },
+      population: {
+        size: 12,
+        minds: [
+          { count: 4, policy: "tit-for-tat" },
+          { count: 4, policy: "constant", fraction: 0.5 },
+          { count: 4, policy: "random" },
+        ],
+      },
       cache: { dir: join(tmp.path, "cache") },
     });
-    plan = prepareBatch({ configPath: config, seeds: "0..1", grid: [["donorGame.punishment", ["none", "costly"]]] });
-    writeBatchFile(dir, newBatchFile({ batchId: "e2e-batch", config, grid: plan.grid, seeds: plan.seeds, specs: plan.specs, caps: {}, totals: emptyTotals() }));
+    plan = prepareBatch({
+      configPath: config,
+      seeds: "0..1",
+      grid: [["donorGame.punishment", ["none", "costly"]]],
+    });
+    writeBatchFile(
+      dir,
+      newBatchFile({
+        batchId: "e2e-batch",
+        config,
+        grid: plan.grid,
+        seeds: plan.seeds,
+        specs: plan.specs,
+        caps: {},
+        totals: emptyTotals(),
+      }),
+    );
     batch = await serveBatch(dir, { port: 0 });
     // Every run live, held until the page is open, then paced so the page sees them play.
     const shared = createSharedResources({ llmConcurrency: 4 });
@@ -93,14 +116,18 @@ describe.sequential("the batch page in Chromium", () => {
     for (const live of lives) live.gate.resume();
     const plot = page.getByTestId("batch-plot");
     await plot.waitFor({ timeout: 20_000 });
-    await expect.poll(async () => Number(await plot.getAttribute("data-points")), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(async () => Number(await plot.getAttribute("data-points")), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(2);
     expect(await plot.locator("canvas").count()).toBeGreaterThanOrEqual(1);
     const conditions = page.getByTestId("batch-condition");
     expect(await conditions.count()).toBe(2);
     expect(await conditions.first().textContent()).toContain("donorGame.punishment=none");
     // The runs' generations count up on the page.
     const first = page.getByTestId(`batch-run-${plan.specs[0]!.id}`);
-    await expect.poll(async () => Number(await first.getAttribute("data-generation")), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(async () => Number(await first.getAttribute("data-generation")), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(2);
     await snap(page, "batch-2-running");
   });
 
@@ -110,10 +137,16 @@ describe.sequential("the batch page in Chromium", () => {
     lives.find((l) => l.id === spec.id)!.gate.setSpeed(2);
     await page.getByTestId(`batch-open-${spec.id}`).click();
     await page.getByTestId("batch-page").waitFor({ state: "detached" });
-    await expect.poll(() => page.getByTestId("run-title").textContent(), { timeout: 10_000 }).toContain(spec.id);
-    await expect.poll(() => page.getByTestId("graph").getAttribute("data-nodes"), { timeout: 15_000 }).toBe("12");
+    await expect
+      .poll(() => page.getByTestId("run-title").textContent(), { timeout: 10_000 })
+      .toContain(spec.id);
+    await expect
+      .poll(() => page.getByTestId("graph").getAttribute("data-nodes"), { timeout: 15_000 })
+      .toBe("12");
     expect(await page.getByTestId(`run-item-${spec.id}`).getAttribute("data-live")).toBe("true");
-    expect(["running", "completed"]).toContain(await page.getByTestId("run-status").getAttribute("data-phase"));
+    expect(["running", "completed"]).toContain(
+      await page.getByTestId("run-status").getAttribute("data-phase"),
+    );
     await snap(page, "batch-3-run-view");
     lives.find((l) => l.id === spec.id)!.gate.setSpeed(0);
 
@@ -125,12 +158,21 @@ describe.sequential("the batch page in Chromium", () => {
     await runs;
     const counts = page.getByTestId("batch-counts");
     await expect.poll(() => counts.getAttribute("data-completed"), { timeout: 15_000 }).toBe("4");
-    for (const spec of plan.specs) expect(await page.getByTestId(`batch-run-${spec.id}`).getAttribute("data-generation")).toBe(String(GENERATIONS));
-    await expect.poll(async () => Number(await page.getByTestId("batch-plot").getAttribute("data-points"))).toBe(GENERATIONS);
-    await expect.poll(async () => page.getByTestId("batch-condition").first().getAttribute("data-n")).toBe("2");
+    for (const spec of plan.specs)
+      expect(await page.getByTestId(`batch-run-${spec.id}`).getAttribute("data-generation")).toBe(
+        String(GENERATIONS),
+      );
+    await expect
+      .poll(async () => Number(await page.getByTestId("batch-plot").getAttribute("data-points")))
+      .toBe(GENERATIONS);
+    await expect
+      .poll(async () => page.getByTestId("batch-condition").first().getAttribute("data-n"))
+      .toBe("2");
     // Another metric redraws the chart for it.
     await page.getByTestId("batch-metric").selectOption("avgDonationFraction");
-    await expect.poll(() => page.getByTestId("batch-metric").inputValue()).toBe("avgDonationFraction");
+    await expect
+      .poll(() => page.getByTestId("batch-metric").inputValue())
+      .toBe("avgDonationFraction");
     await snap(page, "batch-4-finished");
     expect(pageErrors).toEqual([]);
   });

@@ -24,8 +24,14 @@ const ENV = { FAKE_KEY: "sk-budget-test" };
 const workspace = llmWorkspace("budget");
 const setup = (generations = 2) => workspace.setup({ generations });
 
-/** The run's end: the last event is run-ended with the manifest's status, and the log parses line by line. */
-function expectEndedWith(dir: string, status: string): { events: AgoraEvent[]; manifest: Manifest; ended: EventOf<"run-ended"> } {
+/**
+ * The run's end: the last event is run-ended with the manifest's status, and the log parses line by
+ * line.
+ */
+function expectEndedWith(
+  dir: string,
+  status: string,
+): { events: AgoraEvent[]; manifest: Manifest; ended: EventOf<"run-ended"> } {
   const events = readEvents(dir); // strict: every line must be complete JSON
   const manifest = readJson<Manifest>(join(dir, "manifest.json"));
   const ended = events.at(-1) as EventOf<"run-ended">;
@@ -68,11 +74,15 @@ describe("--max-calls", () => {
 
     // Cached calls count against the cap too, so the replay ends at the same call.
     const replayDir = join(work, "replayed", "run");
-    const replay = await runCli(["run", configPath, "--out", replayDir, "--max-calls", String(N), "--cache", "replay"], ENV);
+    const replay = await runCli(
+      ["run", configPath, "--out", replayDir, "--max-calls", String(N), "--cache", "replay"],
+      ENV,
+    );
     expect(replay.code).toBe(3);
     const again = expectEndedWith(replayDir, "budget-exhausted");
     expect(ofType(again.events, "llm-call").every((c) => c.cached)).toBe(true);
-    const withoutStart = (es: AgoraEvent[]) => stableEvents(es).filter((e) => e.type !== "run-started");
+    const withoutStart = (es: AgoraEvent[]) =>
+      stableEvents(es).filter((e) => e.type !== "run-started");
     expect(withoutStart(again.events)).toEqual(withoutStart(events));
     expect(fake.requests).toHaveLength(N);
   });
@@ -93,7 +103,16 @@ describe("--max-calls", () => {
       cache: { dir: join(work, "cache"), mode: "read-write" },
     });
     const dir = join(work, "run");
-    const out = await runCli(["run", configPath, "--out", dir, "--max-calls", "1", "--max-cost", "0.000001"]);
+    const out = await runCli([
+      "run",
+      configPath,
+      "--out",
+      dir,
+      "--max-calls",
+      "1",
+      "--max-cost",
+      "0.000001",
+    ]);
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
     const { events, manifest } = expectEndedWith(dir, "completed");

@@ -25,7 +25,9 @@ donorGame: { schedule: code, selection: mean-both-games, multiplier: 2, endowmen
 `;
 
 /** An environment without API keys: configs must resolve and validate without them. */
-const KEYLESS_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/API_KEY/i.test(name)));
+const KEYLESS_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/API_KEY/i.test(name)),
+);
 
 interface CliResult {
   code: number | null;
@@ -35,7 +37,10 @@ interface CliResult {
 
 function agora(args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/agora.js", ...args], { cwd: ROOT, env: KEYLESS_ENV });
+    const child = spawn(process.execPath, ["bin/agora.js", ...args], {
+      cwd: ROOT,
+      env: KEYLESS_ENV,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
@@ -86,34 +91,61 @@ describe("example configs", () => {
     const loaded = resolveConfig(readConfigFile(join(ROOT, path)), SCENARIOS);
     expect(loaded.minds).toHaveLength(loaded.config.population.size);
     // Keys live in the environment only: a profile names a variable, never holds a key.
-    for (const profile of Object.values(loaded.profiles)) expect(JSON.stringify(profile)).not.toMatch(/sk-|apiKey"/);
+    for (const profile of Object.values(loaded.profiles))
+      expect(JSON.stringify(profile)).not.toMatch(/sk-|apiKey"/);
   });
 
-  it.concurrent.for(CONFIGS)("agora validate %s prints valid: without any API key set", async (path, { expect }) => {
-    const result = await agora(["validate", path]);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    const { scenario } = readConfigFile(join(ROOT, path)) as { scenario: string };
-    expect(result.stdout).toContain(`valid: ${path} (${scenario}, `);
-  });
+  it.concurrent.for(CONFIGS)(
+    "agora validate %s prints valid: without any API key set",
+    async (path, { expect }) => {
+      const result = await agora(["validate", path]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const { scenario } = readConfigFile(join(ROOT, path)) as { scenario: string };
+      expect(result.stdout).toContain(`valid: ${path} (${scenario}, `);
+    },
+  );
 
   it("paper-baseline: 12 agents of one model, 10 generations, the paper's game", () => {
-    const { config, minds, profiles } = resolveConfig(readConfigFile(join(ROOT, "scenarios/donor-game/paper-baseline.yaml")), SCENARIOS);
+    const { config, minds, profiles } = resolveConfig(
+      readConfigFile(join(ROOT, "scenarios/donor-game/paper-baseline.yaml")),
+      SCENARIOS,
+    );
     expect(config.population.size).toBe(12);
     expect(config.generations).toBe(10);
-    expect(new Set(minds.map((m) => (m.kind === "llm" ? m.profile : m.policy)))).toEqual(new Set(["gpt-4o"]));
-    expect(profiles["gpt-4o"]).toMatchObject({ model: "gpt-4o", apiKeyEnv: "OPENAI_API_KEY", price: { input: expect.any(Number), output: expect.any(Number) } });
-    expect(config.donorGame).toMatchObject({ rounds: 12, games: 2, endowment: 10, multiplier: 2, traceDepth: 3, punishment: "none", survivorFraction: 0.5 });
+    expect(new Set(minds.map((m) => (m.kind === "llm" ? m.profile : m.policy)))).toEqual(
+      new Set(["gpt-4o"]),
+    );
+    expect(profiles["gpt-4o"]).toMatchObject({
+      model: "gpt-4o",
+      apiKeyEnv: "OPENAI_API_KEY",
+      price: { input: expect.any(Number), output: expect.any(Number) },
+    });
+    expect(config.donorGame).toMatchObject({
+      rounds: 12,
+      games: 2,
+      endowment: 10,
+      multiplier: 2,
+      traceDepth: 3,
+      punishment: "none",
+      survivorFraction: 0.5,
+    });
   });
 
   it("punishment: costly punishment with punishmentLoss 2", () => {
-    const { config, minds } = resolveConfig(readConfigFile(join(ROOT, "scenarios/donor-game/punishment.yaml")), SCENARIOS);
+    const { config, minds } = resolveConfig(
+      readConfigFile(join(ROOT, "scenarios/donor-game/punishment.yaml")),
+      SCENARIOS,
+    );
     expect(config.donorGame).toMatchObject({ punishment: "costly", punishmentLoss: 2 });
     expect(minds.every((m) => m.kind === "llm")).toBe(true);
   });
 
   it("three-models: 4 + 4 + 4 agents on OpenAI, Anthropic and Gemini endpoints, keys from env vars", () => {
-    const { minds, profiles } = resolveConfig(readConfigFile(join(ROOT, "scenarios/donor-game/three-models.yaml")), SCENARIOS);
+    const { minds, profiles } = resolveConfig(
+      readConfigFile(join(ROOT, "scenarios/donor-game/three-models.yaml")),
+      SCENARIOS,
+    );
     const counts: Record<string, number> = {};
     for (const m of minds) if (m.kind === "llm") counts[m.profile] = (counts[m.profile] ?? 0) + 1;
     expect(Object.values(counts)).toEqual([4, 4, 4]);
@@ -127,8 +159,14 @@ describe("example configs", () => {
     );
     // --model swaps every LLM mind onto one profile: the paper's one-model societies.
     for (const name of Object.keys(profiles)) {
-      const single = resolveConfig(readConfigFile(join(ROOT, "scenarios/donor-game/three-models.yaml")), SCENARIOS, { model: name });
-      expect(new Set(single.minds.map((m) => (m.kind === "llm" ? m.profile : "policy")))).toEqual(new Set([name]));
+      const single = resolveConfig(
+        readConfigFile(join(ROOT, "scenarios/donor-game/three-models.yaml")),
+        SCENARIOS,
+        { model: name },
+      );
+      expect(new Set(single.minds.map((m) => (m.kind === "llm" ? m.profile : "policy")))).toEqual(
+        new Set([name]),
+      );
     }
   });
 });
@@ -140,10 +178,19 @@ describe("contract for outside checks", () => {
     const result = await agora(["run", config, "--out", out]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    for (const name of ["manifest.json", "events.jsonl", "metrics.jsonl"]) expect(existsSync(join(out, name)), name).toBe(true);
+    for (const name of ["manifest.json", "events.jsonl", "metrics.jsonl"])
+      expect(existsSync(join(out, name)), name).toBe(true);
 
-    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Record<string, unknown>;
-    expect(manifest).toMatchObject({ status: "completed", scenario: "donor-game", seed: 7, generationsCompleted: 1 });
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(manifest).toMatchObject({
+      status: "completed",
+      scenario: "donor-game",
+      seed: 7,
+      generationsCompleted: 1,
+    });
 
     const rows = readJsonLines(join(out, "metrics.jsonl"));
     expect(rows.map((r) => r.generation)).toEqual([1]);
@@ -151,7 +198,10 @@ describe("contract for outside checks", () => {
       expect(row.avgFinalResources).toEqual(expect.any(Number));
       expect(row.avgDonationFraction).toEqual(expect.any(Number));
       // Mean over both games; a constant 50% policy gives half of its holdings every time.
-      expect(row.avgFinalResources).toBeCloseTo(((row.game1AvgResources as number) + (row.game2AvgResources as number)) / 2, 9);
+      expect(row.avgFinalResources).toBeCloseTo(
+        ((row.game1AvgResources as number) + (row.game2AvgResources as number)) / 2,
+        9,
+      );
       expect(row.avgDonationFraction).toBeCloseTo(0.5, 9);
     }
 
@@ -194,13 +244,21 @@ const BAD_CONFIGS: { name: string; yaml: string; expect: string[] }[] = [
     yaml: CONTRACT_YAML.replace("count: 12", "count: 11"),
     expect: ["population.minds", "got 11", "population.size (12)"],
   },
-  { name: "unknown key at the root", yaml: `${CONTRACT_YAML}colour: blue\n`, expect: ["colour", '"blue"', "a known key"] },
+  {
+    name: "unknown key at the root",
+    yaml: `${CONTRACT_YAML}colour: blue\n`,
+    expect: ["colour", '"blue"', "a known key"],
+  },
   {
     name: "unknown key inside donorGame",
     yaml: CONTRACT_YAML.replace("traceDepth: 3 }", "traceDepth: 3, rounds2: 4 }"),
     expect: ["donorGame.rounds2: got 4", "no such key"],
   },
-  { name: "negative multiplier", yaml: CONTRACT_YAML.replace("multiplier: 2", "multiplier: -1"), expect: ["donorGame.multiplier: got -1, expected a number >= 0"] },
+  {
+    name: "negative multiplier",
+    yaml: CONTRACT_YAML.replace("multiplier: 2", "multiplier: -1"),
+    expect: ["donorGame.multiplier: got -1, expected a number >= 0"],
+  },
   {
     name: "unknown schedule",
     yaml: CONTRACT_YAML.replace("schedule: code", "schedule: weird"),
@@ -231,7 +289,11 @@ const BAD_CONFIGS: { name: string; yaml: string; expect: string[] }[] = [
     yaml: `${CONTRACT_YAML}graph: { type: grid, rows: 3, cols: 3 }\n`,
     expect: ["graph", "12"],
   },
-  { name: "invalid YAML", yaml: "scenario: donor-game\npopulation: { size: 12\n", expect: ["valid YAML", "config-"] },
+  {
+    name: "invalid YAML",
+    yaml: "scenario: donor-game\npopulation: { size: 12\n",
+    expect: ["valid YAML", "config-"],
+  },
 ];
 
 describe("bad configs: exit 2 with the field and the value named", () => {
@@ -246,7 +308,12 @@ describe("bad configs: exit 2 with the field and the value named", () => {
 
   it("`agora run` rejects a bad config the same way, before creating a run directory", async () => {
     const out = join(TMP, "never-created");
-    const result = await agora(["run", writeConfig(CONTRACT_YAML.replace("multiplier: 2", "multiplier: -1")), "--out", out]);
+    const result = await agora([
+      "run",
+      writeConfig(CONTRACT_YAML.replace("multiplier: 2", "multiplier: -1")),
+      "--out",
+      out,
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("donorGame.multiplier: got -1");
     expect(existsSync(out)).toBe(false);

@@ -151,7 +151,8 @@ describe("StepGate", () => {
       { paused: true, speed: 4 },
       { paused: false, speed: 4 },
     ]);
-    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => gate.setSpeed(bad)).toThrow(RangeError);
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => gate.setSpeed(bad)).toThrow(RangeError);
     expect(() => new StepGate({ speed: -2 })).toThrow(RangeError);
     expect(gate.state).toEqual({ paused: true, speed: 4 });
   });

@@ -65,7 +65,12 @@ const EXPECTED_BODIES: Record<InferenceServer, unknown> = {
     },
   },
   ollama: {
-    error: { message: "prompt too long; exceeded max context length by 52 tokens", type: "api_error", param: null, code: null },
+    error: {
+      message: "prompt too long; exceeded max context length by 52 tokens",
+      type: "api_error",
+      param: null,
+      code: null,
+    },
   },
 };
 
@@ -74,7 +79,13 @@ const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
 const use = (options: MessyOptions) => fake.setScript(messyScript(options));
 
 function chatModel(maxTokens?: number): ChatOpenAI {
-  return new ChatOpenAI({ model: "m", apiKey: "x", configuration: { baseURL: fake.baseURL }, maxRetries: 0, maxTokens });
+  return new ChatOpenAI({
+    model: "m",
+    apiKey: "x",
+    configuration: { baseURL: fake.baseURL },
+    maxRetries: 0,
+    maxTokens,
+  });
 }
 
 describe("messyScript", () => {
@@ -199,13 +210,20 @@ describe("raw bytes and finish reasons", () => {
   });
 
   it("escapes quotes, backslashes and control bytes inside rawContent", async () => {
-    fake.setScript(() => ({ content: "x", rawContent: Buffer.from([0x22, 0x5c, 0x0a, 0x00, 0xc3]) }));
+    fake.setScript(() => ({
+      content: "x",
+      rawContent: Buffer.from([0x22, 0x5c, 0x0a, 0x00, 0xc3]),
+    }));
     const body = JSON.parse(await (await post({})).text()) as Completion;
     expect(text(body)).toBe('"\\\n\u0000\uFFFD');
   });
 
   it("streams rawContent and finishReason", async () => {
-    fake.setScript(() => ({ content: "x", rawContent: Buffer.from([0xff, 0x41]), finishReason: "length" }));
+    fake.setScript(() => ({
+      content: "x",
+      rawContent: Buffer.from([0xff, 0x41]),
+      finishReason: "length",
+    }));
     const res = await post({ stream: true });
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(bytes.includes(Buffer.from([0xff, 0x41]))).toBe(true);
@@ -213,7 +231,12 @@ describe("raw bytes and finish reasons", () => {
       .toString("utf8")
       .split("\n\n")
       .filter((e) => e.startsWith("data: {"))
-      .map((e) => JSON.parse(e.slice(6)) as { choices: { delta: { content?: string }; finish_reason: string | null }[] });
+      .map(
+        (e) =>
+          JSON.parse(e.slice(6)) as {
+            choices: { delta: { content?: string }; finish_reason: string | null }[];
+          },
+      );
     expect(events.map((e) => e.choices[0]!.delta.content ?? "").join("")).toBe("\uFFFDA");
     expect(events.at(-1)!.choices[0]!.finish_reason).toBe("length");
   });
@@ -241,8 +264,12 @@ describe("contextExceeded", () => {
       fake.setScript(() => contextExceeded(server, { prompt: 5000, limit: 4096 }));
       return JSON.stringify(await (await post({})).json());
     };
-    expect(await message("openai")).toContain("maximum context length is 4096 tokens. However, your messages resulted in 5000 tokens.");
-    expect(await message("vllm")).toContain("you requested 6000 tokens (5000 in the messages, 1000 in the completion)");
+    expect(await message("openai")).toContain(
+      "maximum context length is 4096 tokens. However, your messages resulted in 5000 tokens.",
+    );
+    expect(await message("vllm")).toContain(
+      "you requested 6000 tokens (5000 in the messages, 1000 in the completion)",
+    );
     expect(await message("llama.cpp")).toContain('"n_prompt_tokens":5000,"n_ctx":4096');
     expect(await message("ollama")).toContain("exceeded max context length by 904 tokens");
   });
@@ -262,19 +289,32 @@ describe("through LangChain", () => {
   it("exposes finish_reason length when streaming too", async () => {
     use({ seed: 8, mode: "never-stop" });
     const finishes: unknown[] = [];
-    for await (const chunk of await chatModel(3).stream("hi")) finishes.push(chunk.response_metadata.finish_reason);
+    for await (const chunk of await chatModel(3).stream("hi"))
+      finishes.push(chunk.response_metadata.finish_reason);
     expect(finishes).toContain("length");
   });
 
-  // What a context-overflow detector sees: recorded here so a change in LangChain/OpenAI SDK shows up.
-  type Observed = Error & { status?: unknown; error?: unknown; code?: unknown; lc_error_code?: unknown; cause?: Observed };
+  // What a context-overflow detector sees: recorded here so a change in LangChain/OpenAI SDK shows
+  // up.
+  type Observed = Error & {
+    status?: unknown;
+    error?: unknown;
+    code?: unknown;
+    lc_error_code?: unknown;
+    cause?: Observed;
+  };
   async function thrown(server: InferenceServer): Promise<Observed> {
     fake.setScript(() => contextExceeded(server));
     try {
       await chatModel().invoke("hi");
     } catch (err) {
       const e = err as Observed;
-      console.log(server, e.constructor.name, { status: e.status, message: e.message, error: e.error, lc_error_code: e.lc_error_code });
+      console.log(server, e.constructor.name, {
+        status: e.status,
+        message: e.message,
+        error: e.error,
+        lc_error_code: e.lc_error_code,
+      });
       return e;
     }
     throw new Error("expected a rejection");
@@ -286,7 +326,9 @@ describe("through LangChain", () => {
     expect(err.status).toBeUndefined();
     expect("error" in err).toBe(false);
     expect("lc_error_code" in err).toBe(false);
-    expect(err.message).toBe(`400 ${(EXPECTED_BODIES.openai as { error: { message: string } }).error.message}`);
+    expect(err.message).toBe(
+      `400 ${(EXPECTED_BODIES.openai as { error: { message: string } }).error.message}`,
+    );
     expect(err.cause?.constructor.name).toBe("BadRequestError");
     expect(err.cause?.status).toBe(400);
     expect(err.cause?.code).toBe("context_length_exceeded");
@@ -309,7 +351,9 @@ describe("through LangChain", () => {
       expect(err.constructor.name).toBe("BadRequestError");
       expect(err.status).toBe(400);
       expect(err.error).toEqual((EXPECTED_BODIES[server] as { error: unknown }).error);
-      expect(err.message).toBe(`400 ${(EXPECTED_BODIES[server] as { error: { message: string } }).error.message}`);
+      expect(err.message).toBe(
+        `400 ${(EXPECTED_BODIES[server] as { error: { message: string } }).error.message}`,
+      );
     }
   });
 });

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ChatOpenAI } from "@langchain/openai";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
-import { DEFAULT_CONTENT, startFakeOpenAI, type FakeOpenAI, type Reply } from "./support/fake-openai.js";
+import {
+  DEFAULT_CONTENT,
+  startFakeOpenAI,
+  type FakeOpenAI,
+  type Reply,
+} from "./support/fake-openai.js";
 
 type ObservedError = Error & {
   status?: unknown;
@@ -23,7 +28,13 @@ async function start(opts?: Parameters<typeof startFakeOpenAI>[0]): Promise<Fake
 }
 
 function model(f: FakeOpenAI, extra: { timeout?: number } = {}): ChatOpenAI {
-  return new ChatOpenAI({ model: "test-model", apiKey: "sk-test", configuration: { baseURL: f.baseURL }, maxRetries: 0, ...extra });
+  return new ChatOpenAI({
+    model: "test-model",
+    apiKey: "sk-test",
+    configuration: { baseURL: f.baseURL },
+    maxRetries: 0,
+    ...extra,
+  });
 }
 
 async function rejection(p: Promise<unknown>): Promise<ObservedError> {
@@ -41,11 +52,18 @@ const always = (reply: Reply) => () => reply;
 describe("fake OpenAI server via ChatOpenAI", () => {
   it("returns a plain reply with usage metadata and records the request", async () => {
     const f = await start({ script: always("Hello world!") });
-    const res = await model(f).invoke([new SystemMessage("You are a judge."), new HumanMessage("Rate this.")]);
+    const res = await model(f).invoke([
+      new SystemMessage("You are a judge."),
+      new HumanMessage("Rate this."),
+    ]);
 
     expect(res.content).toBe("Hello world!");
     // prompt: ceil((16 + 10) / 4) = 7; completion: ceil(12 / 4) = 3
-    expect(res.usage_metadata).toMatchObject({ input_tokens: 7, output_tokens: 3, total_tokens: 10 });
+    expect(res.usage_metadata).toMatchObject({
+      input_tokens: 7,
+      output_tokens: 3,
+      total_tokens: 10,
+    });
 
     expect(f.requests).toHaveLength(1);
     const rec = f.requests[0]!;
@@ -65,7 +83,11 @@ describe("fake OpenAI server via ChatOpenAI", () => {
 
     f.setScript(always({ content: "ok", usage: { prompt_tokens: 100, completion_tokens: 20 } }));
     const res = await model(f).invoke("hi");
-    expect(res.usage_metadata).toMatchObject({ input_tokens: 100, output_tokens: 20, total_tokens: 120 });
+    expect(res.usage_metadata).toMatchObject({
+      input_tokens: 100,
+      output_tokens: 20,
+      total_tokens: 120,
+    });
   });
 
   it("records requests in arrival order and passes the arrival index", async () => {
@@ -85,7 +107,12 @@ describe("fake OpenAI server via ChatOpenAI", () => {
   it("flattens multi-part message content to text", async () => {
     const f = await start();
     await model(f).invoke([
-      new HumanMessage({ content: [{ type: "text", text: "part one" }, { type: "text", text: "part two" }] }),
+      new HumanMessage({
+        content: [
+          { type: "text", text: "part one" },
+          { type: "text", text: "part two" },
+        ],
+      }),
     ]);
     expect(f.requests[0]!.messages).toEqual([{ role: "user", content: "part one\npart two" }]);
   });
@@ -184,7 +211,10 @@ describe("fake OpenAI server via ChatOpenAI", () => {
 describe("fake OpenAI server over raw HTTP", () => {
   it("serves /v1/models and chat completions without the /v1 prefix", async () => {
     const f = await start();
-    const models = (await (await fetch(`${f.baseURL}/models`)).json()) as { object: string; data: { id: string }[] };
+    const models = (await (await fetch(`${f.baseURL}/models`)).json()) as {
+      object: string;
+      data: { id: string }[];
+    };
     expect(models.object).toBe("list");
     expect(models.data[0]?.id).toBe("test-model");
 
@@ -201,7 +231,12 @@ describe("fake OpenAI server over raw HTTP", () => {
       created: expect.any(Number),
       model: "m",
       choices: [
-        { index: 0, message: { role: "assistant", content: DEFAULT_CONTENT }, finish_reason: "stop", logprobs: null },
+        {
+          index: 0,
+          message: { role: "assistant", content: DEFAULT_CONTENT },
+          finish_reason: "stop",
+          logprobs: null,
+        },
       ],
       usage: { prompt_tokens: 1, completion_tokens: 9, total_tokens: 10 },
     });
@@ -218,7 +253,11 @@ describe("fake OpenAI server over raw HTTP", () => {
     expect(res.status).toBe(503);
     expect(res.headers.get("x-test")).toBe("yes");
     expect(await res.json()).toEqual({
-      error: { message: "The server had an error while processing your request.", type: "server_error", code: null },
+      error: {
+        message: "The server had an error while processing your request.",
+        type: "server_error",
+        code: null,
+      },
     });
 
     f.setScript(always({ status: 502, body: "<html>bad gateway</html>" }));

@@ -1,14 +1,24 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../sim/core/errors.js";
-import { areAdjacent, buildGraph, Graph, graphConfigSchema, graphStats, type GraphConfigInput } from "../sim/core/graph/index.js";
+import {
+  areAdjacent,
+  buildGraph,
+  Graph,
+  graphConfigSchema,
+  graphStats,
+  type GraphConfigInput,
+} from "../sim/core/graph/index.js";
 import { Rng } from "../sim/core/rng.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/graphs/", import.meta.url));
 const agents = (n: number) => Array.from({ length: n }, (_, i) => `agent-${i}`);
-const build = (config: GraphConfigInput, n: number, seed = 7) => buildGraph(config, agents(n), new Rng(seed));
+const build = (config: GraphConfigInput, n: number, seed = 7) =>
+  buildGraph(config, agents(n), new Rng(seed));
 const load = (path: string, n: number, extra: object = {}) =>
-  buildGraph({ type: "file", path, ...extra } as GraphConfigInput, agents(n), new Rng(1), { baseDir: fixtures });
+  buildGraph({ type: "file", path, ...extra } as GraphConfigInput, agents(n), new Rng(1), {
+    baseDir: fixtures,
+  });
 const degrees = (graph: Graph) => graph.nodes().map((node) => graph.degree(node));
 const edgeSet = (graph: Graph) => graph.mapEdges((_e, _a, s, t) => [s, t].sort().join("|")).sort();
 
@@ -44,7 +54,14 @@ describe("deterministic generators", () => {
       { type: "watts-strogatz", k: 4, beta: 0.3 },
       { type: "barabasi-albert", m: 2 },
       { type: "connected-caveman", cliques: 3, size: 4 },
-      { type: "sbm", sizes: [5, 7], p: [[0.9, 0.1], [0.1, 0.9]] },
+      {
+        type: "sbm",
+        sizes: [5, 7],
+        p: [
+          [0.9, 0.1],
+          [0.1, 0.9],
+        ],
+      },
     ];
     for (const config of configs) expect(buildGraph(config, ids, new Rng(3)).nodes()).toEqual(ids);
   });
@@ -66,7 +83,12 @@ describe("deterministic generators", () => {
   it("chain: directed path by default, undirected on request", () => {
     const graph = build({ type: "chain" }, 5);
     expect(graph.type).toBe("directed");
-    expect(graph.edges()).toEqual(["agent-0->agent-1", "agent-1->agent-2", "agent-2->agent-3", "agent-3->agent-4"]);
+    expect(graph.edges()).toEqual([
+      "agent-0->agent-1",
+      "agent-1->agent-2",
+      "agent-2->agent-3",
+      "agent-3->agent-4",
+    ]);
     const undirected = build({ type: "chain", directed: false }, 5);
     expect(undirected.type).toBe("undirected");
     expect(undirected.size).toBe(4);
@@ -77,7 +99,12 @@ describe("deterministic generators", () => {
     const graph = build({ type: "star", center: 3 }, 6);
     expect(graph.size).toBe(5);
     expect(graph.degree("agent-3")).toBe(5);
-    expect(graph.nodes().filter((node) => node !== "agent-3").every((node) => graph.degree(node) === 1)).toBe(true);
+    expect(
+      graph
+        .nodes()
+        .filter((node) => node !== "agent-3")
+        .every((node) => graph.degree(node) === 1),
+    ).toBe(true);
   });
 
   it("grid: rows(cols-1) + cols(rows-1) edges, corners of degree 2", () => {
@@ -124,7 +151,9 @@ describe("random generators", () => {
     for (let i = 0; i < n; i++)
       for (let j = 0; j < n; j++) {
         const ringDistance = Math.min(Math.abs(i - j), n - Math.abs(i - j));
-        expect(areAdjacent(graph, `agent-${i}`, `agent-${j}`)).toBe(ringDistance === 1 || ringDistance === 2);
+        expect(areAdjacent(graph, `agent-${i}`, `agent-${j}`)).toBe(
+          ringDistance === 1 || ringDistance === 2,
+        );
       }
   });
 
@@ -140,7 +169,11 @@ describe("random generators", () => {
   });
 
   it("barabasi-albert: m(m+1)/2 core edges plus m per later node", () => {
-    for (const [n, m] of [[20, 1], [20, 3], [6, 5]] as const) {
+    for (const [n, m] of [
+      [20, 1],
+      [20, 3],
+      [6, 5],
+    ] as const) {
       const graph = build({ type: "barabasi-albert", m }, n);
       expect(graph.size).toBe((m * (m + 1)) / 2 + m * (n - m - 1));
       expect(Math.min(...degrees(graph))).toBe(m);
@@ -156,16 +189,40 @@ describe("random generators", () => {
   });
 
   it("sbm with p=1 inside blocks and 0 across gives disjoint cliques", () => {
-    const graph = build({ type: "sbm", sizes: [3, 4, 5], p: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] }, 12);
+    const graph = build(
+      {
+        type: "sbm",
+        sizes: [3, 4, 5],
+        p: [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+      },
+      12,
+    );
     expect(graph.size).toBe(3 + 6 + 10);
     const block = (node: string) => graph.getNodeAttribute(node, "block") as number;
     expect(graph.nodes().map(block)).toEqual([0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
-    expect(graph.edges().every((edge) => block(graph.source(edge)) === block(graph.target(edge)))).toBe(true);
+    expect(
+      graph.edges().every((edge) => block(graph.source(edge)) === block(graph.target(edge))),
+    ).toBe(true);
     expect(graphStats(graph).connected).toBe(false);
   });
 
   it("directed sbm draws both directions, and the matrix need not be symmetric", () => {
-    const graph = build({ type: "sbm", sizes: [2, 3], p: [[1, 1], [0, 0]], directed: true }, 5);
+    const graph = build(
+      {
+        type: "sbm",
+        sizes: [2, 3],
+        p: [
+          [1, 1],
+          [0, 0],
+        ],
+        directed: true,
+      },
+      5,
+    );
     // Block 0 links to everyone (2*1 inside + 2*3 out), block 1 to no one.
     expect(graph.size).toBe(8);
     expect(graph.hasEdge("agent-0", "agent-4")).toBe(true);
@@ -178,7 +235,14 @@ describe("random generators", () => {
       { type: "erdos-renyi", p: 0.3, directed: true },
       { type: "watts-strogatz", k: 4, beta: 0.3 },
       { type: "barabasi-albert", m: 2 },
-      { type: "sbm", sizes: [10, 10], p: [[0.5, 0.1], [0.1, 0.5]] },
+      {
+        type: "sbm",
+        sizes: [10, 10],
+        p: [
+          [0.5, 0.1],
+          [0.1, 0.5],
+        ],
+      },
     ];
     for (const config of configs) {
       const first = build(config, 20, 11).export();
@@ -189,9 +253,15 @@ describe("random generators", () => {
 
   it("edge keys are derived from the endpoints", () => {
     const graph = build({ type: "barabasi-albert", m: 2 }, 10);
-    expect(graph.edges().every((edge) => edge === `${graph.source(edge)}--${graph.target(edge)}`)).toBe(true);
+    expect(
+      graph.edges().every((edge) => edge === `${graph.source(edge)}--${graph.target(edge)}`),
+    ).toBe(true);
     const directed = build({ type: "erdos-renyi", p: 0.5, directed: true }, 10);
-    expect(directed.edges().every((edge) => edge === `${directed.source(edge)}->${directed.target(edge)}`)).toBe(true);
+    expect(
+      directed
+        .edges()
+        .every((edge) => edge === `${directed.source(edge)}->${directed.target(edge)}`),
+    ).toBe(true);
   });
 });
 
@@ -205,12 +275,63 @@ describe("parameter errors", () => {
     ["p < 0", { type: "erdos-renyi", p: -0.1 }, 5, "graph.p", -0.1],
     ["rows*cols != n", { type: "grid", rows: 3, cols: 3 }, 10, "graph.rows", 3],
     ["torus too thin", { type: "torus", rows: 2, cols: 5 }, 10, "graph.rows", 2],
-    ["cliques*size != n", { type: "connected-caveman", cliques: 3, size: 3 }, 10, "graph.cliques", 3],
-    ["sizes not summing to n", { type: "sbm", sizes: [3, 3], p: [[1, 0], [0, 1]] }, 10, "graph.sizes", [3, 3]],
+    [
+      "cliques*size != n",
+      { type: "connected-caveman", cliques: 3, size: 3 },
+      10,
+      "graph.cliques",
+      3,
+    ],
+    [
+      "sizes not summing to n",
+      {
+        type: "sbm",
+        sizes: [3, 3],
+        p: [
+          [1, 0],
+          [0, 1],
+        ],
+      },
+      10,
+      "graph.sizes",
+      [3, 3],
+    ],
     ["matrix rows missing", { type: "sbm", sizes: [5, 5], p: [[1, 0]] }, 10, "graph.p", [[1, 0]]],
-    ["matrix row too short", { type: "sbm", sizes: [5, 5], p: [[1, 0], [0]] }, 10, "graph.p.1", [0]],
-    ["asymmetric undirected matrix", { type: "sbm", sizes: [5, 5], p: [[1, 0.2], [0.3, 1]] }, 10, "graph.p.0.1", 0.2],
-    ["probability in matrix > 1", { type: "sbm", sizes: [5, 5], p: [[1, 0], [0, 2]] }, 10, "graph.p.1.1", 2],
+    [
+      "matrix row too short",
+      { type: "sbm", sizes: [5, 5], p: [[1, 0], [0]] },
+      10,
+      "graph.p.1",
+      [0],
+    ],
+    [
+      "asymmetric undirected matrix",
+      {
+        type: "sbm",
+        sizes: [5, 5],
+        p: [
+          [1, 0.2],
+          [0.3, 1],
+        ],
+      },
+      10,
+      "graph.p.0.1",
+      0.2,
+    ],
+    [
+      "probability in matrix > 1",
+      {
+        type: "sbm",
+        sizes: [5, 5],
+        p: [
+          [1, 0],
+          [0, 2],
+        ],
+      },
+      10,
+      "graph.p.1.1",
+      2,
+    ],
     ["star center out of range", { type: "star", center: 5 }, 5, "graph.center", 5],
     ["cycle too small", { type: "cycle" }, 2, "graph.type", "cycle"],
     ["empty population", { type: "complete" }, 0, "graph.type", "complete"],
@@ -227,7 +348,11 @@ describe("parameter errors", () => {
   });
 
   it("prefixes error paths with opts.path", () => {
-    const error = configError(() => buildGraph({ type: "watts-strogatz", k: 3, beta: 0 }, agents(10), new Rng(1), { path: "scenario.network" }));
+    const error = configError(() =>
+      buildGraph({ type: "watts-strogatz", k: 3, beta: 0 }, agents(10), new Rng(1), {
+        path: "scenario.network",
+      }),
+    );
     expect(error.path).toBe("scenario.network.k");
   });
 });
@@ -273,13 +398,24 @@ describe("graphStats", () => {
 
   it("triangle with a tail: clustering (1/3 + 1 + 1 + 0) / 4", () => {
     const graph = new Graph({ type: "undirected" });
-    for (const [a, b] of [["a", "b"], ["b", "c"], ["c", "a"], ["a", "d"]] as const) graph.mergeEdge(a, b);
+    for (const [a, b] of [
+      ["a", "b"],
+      ["b", "c"],
+      ["c", "a"],
+      ["a", "d"],
+    ] as const)
+      graph.mergeEdge(a, b);
     expect(graphStats(graph).clustering).toBeCloseTo(7 / 12, 12);
   });
 
   it("clustering ignores directions; unreachable pairs are left out of the path length", () => {
     const graph = new Graph({ type: "directed" });
-    for (const [a, b] of [["a", "b"], ["b", "c"], ["a", "c"]] as const) graph.mergeEdge(a, b);
+    for (const [a, b] of [
+      ["a", "b"],
+      ["b", "c"],
+      ["a", "c"],
+    ] as const)
+      graph.mergeEdge(a, b);
     graph.addNode("d");
     const stats = graphStats(graph);
     expect(stats.clustering).toBeCloseTo(3 / 4, 12);
@@ -288,8 +424,16 @@ describe("graphStats", () => {
   });
 
   it("single node and edgeless graphs have no path length", () => {
-    expect(graphStats(build(undefined, 1))).toMatchObject({ density: 0, meanDegree: 0, averagePathLength: null, connected: true });
-    expect(graphStats(build({ type: "erdos-renyi", p: 0 }, 4))).toMatchObject({ averagePathLength: null, connected: false });
+    expect(graphStats(build(undefined, 1))).toMatchObject({
+      density: 0,
+      meanDegree: 0,
+      averagePathLength: null,
+      connected: true,
+    });
+    expect(graphStats(build({ type: "erdos-renyi", p: 0 }, 4))).toMatchObject({
+      averagePathLength: null,
+      connected: false,
+    });
   });
 });
 
@@ -308,7 +452,12 @@ describe("file graphs", () => {
     const graph = load("triangle-tail.json", 4);
     expect(graph.type).toBe("undirected");
     expect(graph.nodes()).toEqual(agents(4));
-    expect(graph.mapNodes((node) => graph.getNodeAttribute(node, "label"))).toEqual(["x", "y", "z", "w"]);
+    expect(graph.mapNodes((node) => graph.getNodeAttribute(node, "label"))).toEqual([
+      "x",
+      "y",
+      "z",
+      "w",
+    ]);
     expect(graph.getNodeAttribute("agent-3", "role")).toBe("tail");
     expect(graph.size).toBe(4);
     expect(graph.getEdgeAttribute("agent-0--agent-1", "weight")).toBe(2);
@@ -327,8 +476,19 @@ describe("file graphs", () => {
   it("edge list: order of first appearance, comments, weights, isolated nodes", () => {
     const graph = load("friends.txt", 5);
     expect(graph.type).toBe("undirected");
-    expect(graph.mapNodes((node) => graph.getNodeAttribute(node, "label"))).toEqual(["carol", "dave", "alice", "bob", "eve"]);
-    expect(graph.edges()).toEqual(["agent-0--agent-1", "agent-2--agent-3", "agent-3--agent-0", "agent-1--agent-2"]);
+    expect(graph.mapNodes((node) => graph.getNodeAttribute(node, "label"))).toEqual([
+      "carol",
+      "dave",
+      "alice",
+      "bob",
+      "eve",
+    ]);
+    expect(graph.edges()).toEqual([
+      "agent-0--agent-1",
+      "agent-2--agent-3",
+      "agent-3--agent-0",
+      "agent-1--agent-2",
+    ]);
     expect(graph.getEdgeAttribute("agent-0--agent-1", "weight")).toBe(2);
     expect(graph.getEdgeAttribute("agent-3--agent-0", "weight")).toBe(0.5);
     expect(graph.degree("agent-4")).toBe(0);
@@ -356,7 +516,13 @@ describe("file graphs", () => {
   });
 
   const failures: [string, string, number, object, RegExp][] = [
-    ["node count differs from the population", "triangle-tail.json", 5, {}, /population \(5\); the file has 4/],
+    [
+      "node count differs from the population",
+      "triangle-tail.json",
+      5,
+      {},
+      /population \(5\); the file has 4/,
+    ],
     ["missing file", "nowhere.json", 4, {}, /readable file/],
     ["unknown extension", "friends.dat", 5, {}, /explicit format/],
     ["truncated JSON", "truncated.json", 1, {}, /valid json graph file \(.+\)/],

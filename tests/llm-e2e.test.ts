@@ -12,7 +12,12 @@ import { profileSchema } from "../sim/core/profile.js";
 import { donorGame } from "../scenarios/donor-game/scenario.js";
 import type { AgoraEvent, EventOf } from "../sim/core/events.js";
 import { resumeRun, startRun, type RunResult } from "../sim/app/run.js";
-import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply } from "./support/fake-openai.js";
+import {
+  startFakeOpenAI,
+  type ChatRequestRecord,
+  type FakeOpenAI,
+  type Reply,
+} from "./support/fake-openai.js";
 import {
   deterministicScript,
   donationAmount,
@@ -42,8 +47,10 @@ const NO_LABEL = "I think I will give five units, as my strategy says.";
 const WORDS = "Justification: hmm, let me see.\nAnswer: five";
 const WORDS_AGAIN = "Justification: fine.\nAnswer: about half of it";
 
-const assistantTurns = (req: ChatRequestRecord) => req.messages.filter((m) => m.role === "assistant").length;
-const lastAnswer = (req: ChatRequestRecord) => req.messages.findLast((m) => m.role === "assistant")?.content;
+const assistantTurns = (req: ChatRequestRecord) =>
+  req.messages.filter((m) => m.role === "assistant").length;
+const lastAnswer = (req: ChatRequestRecord) =>
+  req.messages.findLast((m) => m.role === "assistant")?.content;
 
 /**
  * Failure injections, keyed by what is asked and how often that exact request has been seen,
@@ -52,16 +59,20 @@ const lastAnswer = (req: ChatRequestRecord) => req.messages.findLast((m) => m.ro
 function inject(req: ChatRequestRecord, seen: number): Reply | undefined {
   if (isStrategyRequest(req)) {
     // A 200 whose body is not JSON: retried like any transport failure.
-    if (strategyName(req) === "1_8" && seen === 1) return { malformed: '{"id": "chatcmpl-broken", "choices": [' };
+    if (strategyName(req) === "1_8" && seen === 1)
+      return { malformed: '{"id": "chatcmpl-broken", "choices": [' };
     return undefined;
   }
   const view = donationView(req);
   if (!view || view.generation !== 1) return undefined;
   const turn = assistantTurns(req);
   // Unreadable answers (each its own request content, so they reach the cache like good ones).
-  if (view.name === "1_3" && view.round === 2 && turn === 0) return { content: NO_LABEL, usage: usageFor(req, NO_LABEL) };
-  if (view.name === "1_5" && view.round === 4 && turn === 0) return { content: WORDS, usage: usageFor(req, WORDS) };
-  if (view.name === "1_5" && view.round === 4 && lastAnswer(req) === WORDS) return { content: WORDS_AGAIN, usage: usageFor(req, WORDS_AGAIN) };
+  if (view.name === "1_3" && view.round === 2 && turn === 0)
+    return { content: NO_LABEL, usage: usageFor(req, NO_LABEL) };
+  if (view.name === "1_5" && view.round === 4 && turn === 0)
+    return { content: WORDS, usage: usageFor(req, WORDS) };
+  if (view.name === "1_5" && view.round === 4 && lastAnswer(req) === WORDS)
+    return { content: WORDS_AGAIN, usage: usageFor(req, WORDS_AGAIN) };
   // Transport failures, all in round 3 so their waits overlap.
   if (view.round === 3 && turn === 0) {
     if (view.name === "1_2" && seen === 1) return { status: 429, headers: { "Retry-After": "1" } };
@@ -92,7 +103,11 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ script: deterministicScript(inject) });
   try {
     const cacheDir = join(tmp.path, "cache");
-    const configPath = writeConfig(tmp.path, "llm.yaml", llmConfig({ baseURL: fake.baseURL, cacheDir, timeoutMs: TIMEOUT_MS, price: PRICE }));
+    const configPath = writeConfig(
+      tmp.path,
+      "llm.yaml",
+      llmConfig({ baseURL: fake.baseURL, cacheDir, timeoutMs: TIMEOUT_MS, price: PRICE }),
+    );
     const dir = join(tmp.path, "original", "run");
     const retries: Original["retries"] = [];
     const started = performance.now();
@@ -102,7 +117,17 @@ beforeAll(async () => {
       onRetry: ({ agentId, attempt, waitMs }) => retries.push({ agentId, attempt, waitMs }),
     });
     const elapsedMs = performance.now() - started;
-    original = { result, dir, cacheDir, configPath, work: tmp.path, requests: [...fake.requests], retries, events: readEvents(dir), elapsedMs };
+    original = {
+      result,
+      dir,
+      cacheDir,
+      configPath,
+      work: tmp.path,
+      requests: [...fake.requests],
+      retries,
+      events: readEvents(dir),
+      elapsedMs,
+    };
   } finally {
     // Everything after this runs with the endpoint gone.
     await fake.close();
@@ -115,8 +140,18 @@ afterAll(async () => {
 });
 
 const llmCalls = (events: readonly AgoraEvent[]) => ofType(events, "llm-call");
-const donationCallOf = (events: readonly AgoraEvent[], agentId: string, round: number): EventOf<"llm-call">[] =>
-  llmCalls(events).filter((e) => e.purpose === "donation" && e.agentId === agentId && e.t.round === round && e.t.generation === 1);
+const donationCallOf = (
+  events: readonly AgoraEvent[],
+  agentId: string,
+  round: number,
+): EventOf<"llm-call">[] =>
+  llmCalls(events).filter(
+    (e) =>
+      e.purpose === "donation" &&
+      e.agentId === agentId &&
+      e.t.round === round &&
+      e.t.generation === 1,
+  );
 const requestsFor = (name: string, round: number, turn = 0) =>
   original.requests.filter((r) => {
     const v = donationView(r);
@@ -133,23 +168,36 @@ describe("one LLM generation against the fake endpoint", () => {
 
     const calls = llmCalls(events);
     const strategies = calls.filter((e) => e.purpose === "strategy");
-    expect(strategies.map((e) => e.agentId).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `1_${i + 1}`).sort());
+    expect(strategies.map((e) => e.agentId).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `1_${i + 1}`).sort(),
+    );
     const donations = ofType(events, "interaction").filter((e) => e.kind === "donation");
     expect(donations).toHaveLength(12 * 12);
     // Every agent donates once per round (in one game or the other).
     for (let round = 1; round <= 12; round++) {
-      expect(new Set(donations.filter((e) => e.t.round === round).map((e) => e.from)).size).toBe(12);
+      expect(new Set(donations.filter((e) => e.t.round === round).map((e) => e.from)).size).toBe(
+        12,
+      );
     }
-    // The model's answers became the actions: each donor gave its share of the holdings it was shown.
+    // The model's answers became the actions: each donor gave its share of the holdings it was
+    // shown.
     for (const d of donations) {
       const shown = Math.round((d.data.donorBefore as number) * 100) / 100;
-      const expected = donationAmount({ name: d.from, generation: 1, round: d.t.round!, recipient: d.to!, holdings: shown });
+      const expected = donationAmount({
+        name: d.from,
+        generation: 1,
+        round: d.t.round!,
+        recipient: d.to!,
+        holdings: shown,
+      });
       expect(d.data.amount, `${d.from} round ${d.t.round}`).toBeCloseTo(expected, 12);
       expect(d.data.fallback).toBe(false);
     }
     // Strategies are the text from "My strategy will be" on.
     for (const created of ofType(events, "agent-created")) {
-      expect(created.agent.strategy).toMatch(/^My strategy will be to give \d+% of what I hold in every round\.$/);
+      expect(created.agent.strategy).toMatch(
+        /^My strategy will be to give \d+% of what I hold in every round\.$/,
+      );
       expect(created.agent.reasoning).toBe("Generosity tends to be repaid in this game.");
     }
     const last = events.at(-1)!;
@@ -171,33 +219,55 @@ describe("one LLM generation against the fake endpoint", () => {
     expect(failures[1]!.reason).toMatch(/no amount in answer "five"/);
     expect(failures[2]!.reason).toMatch(/no amount in answer "about half of it"/);
 
-    // The re-ask carries the conversation so far: the bad answer as the assistant's turn, then the reason.
+    // The re-ask carries the conversation so far: the bad answer as the assistant's turn, then the
+    // reason.
     const [reask1] = requestsFor("1_3", 2, 1);
     expect(reask1).toBeDefined();
     expect(isReask(reask1!)).toBe(true);
     expect(reask1!.messages.slice(2).map((m) => m.role)).toEqual(["assistant", "user"]);
     expect(reask1!.messages[2]!.content).toBe(NO_LABEL);
-    expect(reask1!.messages[3]!.content.startsWith(`Your answer could not be used: ${failures[0]!.reason}.`)).toBe(true);
+    expect(
+      reask1!.messages[3]!.content.startsWith(
+        `Your answer could not be used: ${failures[0]!.reason}.`,
+      ),
+    ).toBe(true);
     expect(reask1!.messages.slice(0, 2)).toEqual(requestsFor("1_3", 2, 0)[0]!.messages);
 
-    // A second re-ask carries the original prompt, the LAST bad answer and its reason only: never the
+    // A second re-ask carries the original prompt, the LAST bad answer and its reason only: never
+    // the
     // history of every failed attempt, which grows towards the context limit.
     const reasks = requestsFor("1_5", 4, 1);
     expect(reasks.map(lastAnswer)).toEqual([WORDS, WORDS_AGAIN]);
     const reask2 = reasks[1]!;
     expect(reask2.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
     expect(reask2.messages.slice(0, 2)).toEqual(requestsFor("1_5", 4, 0)[0]!.messages);
-    expect(reask2.messages[3]!.content.startsWith(`Your answer could not be used: ${failures[2]!.reason}.`)).toBe(true);
+    expect(
+      reask2.messages[3]!.content.startsWith(
+        `Your answer could not be used: ${failures[2]!.reason}.`,
+      ),
+    ).toBe(true);
     expect(reask2.messages[3]!.content).not.toContain(failures[1]!.reason);
-    expect(ofType(events, "llm-call").filter((c) => c.agentId === "1_5" && c.t.round === 4 && c.t.generation === 1).map((c) => c.reask)).toEqual([undefined, 1, 2]);
+    expect(
+      ofType(events, "llm-call")
+        .filter((c) => c.agentId === "1_5" && c.t.round === 4 && c.t.generation === 1)
+        .map((c) => c.reask),
+    ).toEqual([undefined, 1, 2]);
 
     // After the re-asks the donors acted on their readable answers, not the fallback.
-    const acted = ofType(events, "interaction").filter((e) => e.t.generation === 1 && ((e.from === "1_3" && e.t.round === 2) || (e.from === "1_5" && e.t.round === 4)));
+    const acted = ofType(events, "interaction").filter(
+      (e) =>
+        e.t.generation === 1 &&
+        ((e.from === "1_3" && e.t.round === 2) || (e.from === "1_5" && e.t.round === 4)),
+    );
     expect(acted.map((e) => e.data.fallback)).toEqual([false, false]);
     expect(donationCallOf(events, "1_5", 4)).toHaveLength(3);
 
     const [metrics] = readJsonlStrict(join(dir, "metrics.jsonl"));
-    expect(metrics).toMatchObject({ generation: 1, parseFailures: failures.length, fallbackDecisions: 0 });
+    expect(metrics).toMatchObject({
+      generation: 1,
+      parseFailures: failures.length,
+      fallbackDecisions: 0,
+    });
   });
 
   it("retries a 429 no sooner than its Retry-After, and retries 500s, a hang past timeoutMs and a garbled body", () => {
@@ -207,7 +277,9 @@ describe("one LLM generation against the fake endpoint", () => {
     expect(rateLimited).toHaveLength(2);
     expect(rateLimited[1]!.receivedAt - rateLimited[0]!.receivedAt).toBeGreaterThanOrEqual(990);
     expect(donationCallOf(events, "1_2", 3).map((e) => e.attempts)).toEqual([2]);
-    expect(retries.filter((r) => r.agentId === "1_2")).toEqual([{ agentId: "1_2", attempt: 1, waitMs: expect.any(Number) }]);
+    expect(retries.filter((r) => r.agentId === "1_2")).toEqual([
+      { agentId: "1_2", attempt: 1, waitMs: expect.any(Number) },
+    ]);
     expect(retries.find((r) => r.agentId === "1_2")!.waitMs).toBeGreaterThanOrEqual(1000);
 
     expect(requestsFor("1_4", 3)).toHaveLength(3);
@@ -218,9 +290,13 @@ describe("one LLM generation against the fake endpoint", () => {
     expect(hung[1]!.receivedAt - hung[0]!.receivedAt).toBeGreaterThanOrEqual(TIMEOUT_MS - 10);
     expect(donationCallOf(events, "1_6", 3).map((e) => e.attempts)).toEqual([2]);
 
-    const garbled = original.requests.filter((r) => isStrategyRequest(r) && strategyName(r) === "1_8");
+    const garbled = original.requests.filter(
+      (r) => isStrategyRequest(r) && strategyName(r) === "1_8",
+    );
     expect(garbled).toHaveLength(2);
-    expect(llmCalls(events).find((e) => e.purpose === "strategy" && e.agentId === "1_8")!.attempts).toBe(2);
+    expect(
+      llmCalls(events).find((e) => e.purpose === "strategy" && e.agentId === "1_8")!.attempts,
+    ).toBe(2);
 
     // Nothing else was retried, and every retry is counted.
     expect(retries.map((r) => r.agentId).sort()).toEqual(["1_2", "1_4", "1_4", "1_6", "1_8"]);
@@ -233,31 +309,60 @@ describe("one LLM generation against the fake endpoint", () => {
 
   it("llm-call events carry the server's token usage, the priced cost, the prompt hash, profile and model", () => {
     const { events, requests } = original;
-    const config = llmConfig({ baseURL: "http://127.0.0.1:1/v1", cacheDir: "unused", timeoutMs: TIMEOUT_MS, price: PRICE });
+    const config = llmConfig({
+      baseURL: "http://127.0.0.1:1/v1",
+      cacheDir: "unused",
+      timeoutMs: TIMEOUT_MS,
+      price: PRICE,
+    });
     // The config sets no maxTokens: the profile gets the scenario's default.
-    const profile = { ...profileSchema.parse((config.profiles as Record<string, unknown>).fake), maxTokens: donorGame.defaultMaxTokens };
+    const profile = {
+      ...profileSchema.parse((config.profiles as Record<string, unknown>).fake),
+      maxTokens: donorGame.defaultMaxTokens,
+    };
     const calls = llmCalls(events);
     expect(calls).toHaveLength(12 + 144 + 3);
-    const SEED = (readJson<RunResult["manifest"]>(join(original.dir, "manifest.json")).config as { seed: number }).seed;
+    const SEED = (
+      readJson<RunResult["manifest"]>(join(original.dir, "manifest.json")).config as {
+        seed: number;
+      }
+    ).seed;
     // Every request the endpoint saw (retries aside) is one recorded call.
-    const contents = (list: readonly { messages?: { role: string; content: string }[] }[]) => new Set(list.map((r) => JSON.stringify(r.messages)));
+    const contents = (list: readonly { messages?: { role: string; content: string }[] }[]) =>
+      new Set(list.map((r) => JSON.stringify(r.messages)));
     expect(contents(requests)).toEqual(contents(calls));
     expect(contents(requests).size).toBe(calls.length);
-    for (const req of requests) expect(req.body.max_tokens ?? req.body.max_completion_tokens).toBe(512);
+    for (const req of requests)
+      expect(req.body.max_tokens ?? req.body.max_completion_tokens).toBe(512);
     for (const call of calls) {
       expect(call).toMatchObject({ profile: "fake", model: "test-model", cached: false });
       expect(call.messages, "transcripts are on by default").toBeDefined();
       const usage = usageFor({ messages: call.messages! }, call.response!);
-      expect([call.tokensIn, call.tokensOut]).toEqual([usage.prompt_tokens, usage.completion_tokens]);
-      expect(call.cost).toBe((call.tokensIn * PRICE.input + call.tokensOut * PRICE.output) / 1_000_000);
+      expect([call.tokensIn, call.tokensOut]).toEqual([
+        usage.prompt_tokens,
+        usage.completion_tokens,
+      ]);
+      expect(call.cost).toBe(
+        (call.tokensIn * PRICE.input + call.tokensOut * PRICE.output) / 1_000_000,
+      );
       // The cache address: parameters, who asks where (each agent's call its own sample), messages.
-      const identity = { runSeed: SEED, agentId: call.agentId, purpose: call.purpose, t: call.t, attempt: (call.reask ?? 0) + 1 };
+      const identity = {
+        runSeed: SEED,
+        agentId: call.agentId,
+        purpose: call.purpose,
+        t: call.t,
+        attempt: (call.reask ?? 0) + 1,
+      };
       expect(call.promptHash).toBe(llmCacheKey(profile, identity, call.messages as ChatMessage[]));
       expect(call.finishReason).toBe("stop");
       expect(call.latencyMs).toBeGreaterThanOrEqual(0);
     }
     // The estimate (chars / 4) would differ: these are the server's numbers.
-    expect(calls.some((c) => c.tokensIn !== Math.ceil(c.messages!.reduce((n, m) => n + m.content.length, 0) / 4))).toBe(true);
+    expect(
+      calls.some(
+        (c) => c.tokensIn !== Math.ceil(c.messages!.reduce((n, m) => n + m.content.length, 0) / 4),
+      ),
+    ).toBe(true);
     for (const req of requests) expect(req.model).toBe("test-model");
   });
 
@@ -271,24 +376,47 @@ describe("one LLM generation against the fake endpoint", () => {
     expect(totals.tokensIn).toBe(sum(calls.map((c) => c.tokensIn)));
     expect(totals.tokensOut).toBe(sum(calls.map((c) => c.tokensOut)));
     // Sums are kept on a 1e-9 USD grid (order-independent), so allow a rounding error per call.
-    expect(Math.abs(totals.cost! - sum(calls.map((c) => c.cost!)))).toBeLessThanOrEqual(calls.length * 5e-10);
+    expect(Math.abs(totals.cost! - sum(calls.map((c) => c.cost!)))).toBeLessThanOrEqual(
+      calls.length * 5e-10,
+    );
     expect(totals.spent).toBeCloseTo(totals.cost!, 12);
     expect(totals.cacheHits).toBe(0);
     expect(totals.unpricedCalls).toBe(0);
-    expect(manifest.cache).toMatchObject({ mode: "read-write", dir: original.cacheDir, hits: 0, misses: calls.length });
-    expect(manifest.minds).toEqual([expect.objectContaining({ kind: "llm", name: "fake", count: 12, model: "test-model" })]);
+    expect(manifest.cache).toMatchObject({
+      mode: "read-write",
+      dir: original.cacheDir,
+      hits: 0,
+      misses: calls.length,
+    });
+    expect(manifest.minds).toEqual([
+      expect.objectContaining({ kind: "llm", name: "fake", count: 12, model: "test-model" }),
+    ]);
 
     const [metrics] = readJsonlStrict(join(dir, "metrics.jsonl"));
-    expect(metrics).toMatchObject({ llmCalls: calls.length, tokensIn: totals.tokensIn, tokensOut: totals.tokensOut });
+    expect(metrics).toMatchObject({
+      llmCalls: calls.length,
+      tokensIn: totals.tokensIn,
+      tokensOut: totals.tokensOut,
+    });
     expect(metrics!.cost as number).toBeCloseTo(totals.cost!, 12);
 
     // Per agent: each agents.jsonl row carries that agent's own calls and tokens.
-    const rows = readJsonlStrict(join(dir, "agents.jsonl")) as { agentId: string; llmCalls: number; tokensIn: number; tokensOut: number; cost: number }[];
+    const rows = readJsonlStrict(join(dir, "agents.jsonl")) as {
+      agentId: string;
+      llmCalls: number;
+      tokensIn: number;
+      tokensOut: number;
+      cost: number;
+    }[];
     expect(rows).toHaveLength(12);
     for (const row of rows) {
       const own = calls.filter((c) => c.agentId === row.agentId);
       expect(own.length).toBeGreaterThan(12);
-      expect(row).toMatchObject({ llmCalls: own.length, tokensIn: sum(own.map((c) => c.tokensIn)), tokensOut: sum(own.map((c) => c.tokensOut)) });
+      expect(row).toMatchObject({
+        llmCalls: own.length,
+        tokensIn: sum(own.map((c) => c.tokensIn)),
+        tokensOut: sum(own.map((c) => c.tokensOut)),
+      });
       expect(row.cost).toBeCloseTo(sum(own.map((c) => c.cost!)), 8);
     }
   });
@@ -306,7 +434,10 @@ describe("one LLM generation against the fake endpoint", () => {
 describe("replay from the response cache, endpoint closed", () => {
   it("replays the run exactly: same events (stable view), metrics and agents; every call a cache hit", async () => {
     const dir = join(original.work, "replay", "run");
-    const replay = await startRun(original.configPath, { out: dir, overrides: { cacheMode: "replay" } });
+    const replay = await startRun(original.configPath, {
+      out: dir,
+      overrides: { cacheMode: "replay" },
+    });
     expect(replay.error).toBeUndefined();
     expect(replay.status).toBe("completed");
 
@@ -321,13 +452,20 @@ describe("replay from the response cache, endpoint closed", () => {
     expect(readJson<RunResult["manifest"]>(join(dir, "manifest.json")).cache.mode).toBe("replay");
 
     for (const name of ["metrics.jsonl", "agents.jsonl"]) {
-      expect(readFileSync(join(dir, name), "utf8"), name).toBe(readFileSync(join(original.dir, name), "utf8"));
+      expect(readFileSync(join(dir, name), "utf8"), name).toBe(
+        readFileSync(join(original.dir, name), "utf8"),
+      );
     }
 
     const manifest = readJson<RunResult["manifest"]>(join(dir, "manifest.json"));
     expect(manifest.status).toBe("completed");
     expect(manifest.cache).toMatchObject({ mode: "replay", hits: calls.length, misses: 0 });
-    expect(manifest.totals).toMatchObject({ calls: calls.length, cacheHits: calls.length, spent: 0, retries: 0 });
+    expect(manifest.totals).toMatchObject({
+      calls: calls.length,
+      cacheHits: calls.length,
+      spent: 0,
+      retries: 0,
+    });
     expect(manifest.totals.cost).toBeCloseTo(original.result.manifest.totals.cost!, 12);
   });
 
@@ -336,7 +474,9 @@ describe("replay from the response cache, endpoint closed", () => {
     const out = await runCli(["run", original.configPath, "--out", dir, "--cache", "replay"]);
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/^completed: 1 generation\(s\), 159 LLM call\(s\), cache 159 hit\(s\) \/ 0 miss\(es\)$/m);
+    expect(out.stdout).toMatch(
+      /^completed: 1 generation\(s\), 159 LLM call\(s\), cache 159 hit\(s\) \/ 0 miss\(es\)$/m,
+    );
     expect(stableEvents(readEvents(dir)).filter((e) => e.type !== "run-started")).toEqual(
       stableEvents(original.events).filter((e) => e.type !== "run-started"),
     );
@@ -344,7 +484,11 @@ describe("replay from the response cache, endpoint closed", () => {
 
   it("fails cleanly on an empty cache, keeping what it recorded", async () => {
     const emptyCache = join(original.work, "empty-cache");
-    const configPath = writeConfig(original.work, "empty.yaml", llmConfig({ baseURL: "http://127.0.0.1:9/v1", cacheDir: emptyCache, cacheMode: "replay" }));
+    const configPath = writeConfig(
+      original.work,
+      "empty.yaml",
+      llmConfig({ baseURL: "http://127.0.0.1:9/v1", cacheDir: emptyCache, cacheMode: "replay" }),
+    );
     const dir = join(original.work, "replay-empty", "run");
     const result = await startRun(configPath, { out: dir });
     expect(result.status).toBe("failed");
@@ -353,10 +497,18 @@ describe("replay from the response cache, endpoint closed", () => {
 
     const events = readEvents(dir);
     expect(events[0]!.type).toBe("run-started");
-    expect(events.at(-1)).toMatchObject({ type: "run-ended", status: "failed", error: result.error });
+    expect(events.at(-1)).toMatchObject({
+      type: "run-ended",
+      status: "failed",
+      error: result.error,
+    });
     expect(llmCalls(events)).toHaveLength(0);
     const manifest = readJson<RunResult["manifest"]>(join(dir, "manifest.json"));
-    expect(manifest).toMatchObject({ status: "failed", error: result.error, generationsCompleted: 0 });
+    expect(manifest).toMatchObject({
+      status: "failed",
+      error: result.error,
+      generationsCompleted: 0,
+    });
     expect(manifest.endedAt).not.toBeNull();
     expect(manifest.cache.misses).toBeGreaterThan(0);
     expect(readFileSync(join(dir, "metrics.jsonl"), "utf8")).toBe("");
@@ -367,7 +519,14 @@ describe("replay from the response cache, endpoint closed", () => {
     const configPath = writeConfig(
       original.work,
       "two-gens.yaml",
-      llmConfig({ baseURL: "http://127.0.0.1:9/v1", cacheDir: original.cacheDir, timeoutMs: TIMEOUT_MS, price: PRICE, generations: 2, cacheMode: "replay" }),
+      llmConfig({
+        baseURL: "http://127.0.0.1:9/v1",
+        cacheDir: original.cacheDir,
+        timeoutMs: TIMEOUT_MS,
+        price: PRICE,
+        generations: 2,
+        cacheMode: "replay",
+      }),
     );
     const dir = join(original.work, "replay-partial", "run");
     const result = await startRun(configPath, { out: dir });
@@ -375,12 +534,28 @@ describe("replay from the response cache, endpoint closed", () => {
     expect(result.error).toMatch(/cache/i);
 
     const events = readEvents(dir);
-    const gen1 = (es: readonly AgoraEvent[]) => stableEvents(es.filter((e) => e.t.generation === 1 && !["run-started", "generation-ended", "run-ended"].includes(e.type)));
+    const gen1 = (es: readonly AgoraEvent[]) =>
+      stableEvents(
+        es.filter(
+          (e) =>
+            e.t.generation === 1 &&
+            !["run-started", "generation-ended", "run-ended"].includes(e.type),
+        ),
+      );
     expect(gen1(events)).toEqual(gen1(original.events));
-    expect(events.at(-1)).toMatchObject({ type: "run-ended", status: "failed", t: { generation: 2 } });
-    expect(readJsonlStrict(join(dir, "metrics.jsonl"))).toEqual(readJsonlStrict(join(original.dir, "metrics.jsonl")));
+    expect(events.at(-1)).toMatchObject({
+      type: "run-ended",
+      status: "failed",
+      t: { generation: 2 },
+    });
+    expect(readJsonlStrict(join(dir, "metrics.jsonl"))).toEqual(
+      readJsonlStrict(join(original.dir, "metrics.jsonl")),
+    );
     expect(readJson<{ generation: number }>(join(dir, "checkpoint.json")).generation).toBe(1);
-    expect(readJson<RunResult["manifest"]>(join(dir, "manifest.json"))).toMatchObject({ status: "failed", generationsCompleted: 1 });
+    expect(readJson<RunResult["manifest"]>(join(dir, "manifest.json"))).toMatchObject({
+      status: "failed",
+      generationsCompleted: 1,
+    });
 
     // And the failed run can be resumed later: with no endpoint it fails again at the same point.
     const again = await resumeRun(dir);

@@ -19,7 +19,14 @@ import type { EventInput } from "../sim/core/events.js";
 import type { ChatMessage, MindCallRequest } from "../sim/core/minds.js";
 import { profileSchema, type Profile } from "../sim/core/profile.js";
 import { Rng } from "../sim/core/rng.js";
-import { contextExceeded, messyScript, startFakeOpenAI, type FakeOpenAI, type InferenceServer, type Script } from "./support/fake-openai.js";
+import {
+  contextExceeded,
+  messyScript,
+  startFakeOpenAI,
+  type FakeOpenAI,
+  type InferenceServer,
+  type Script,
+} from "./support/fake-openai.js";
 import { ROOT, tempDir } from "./support/llm-helpers.js";
 
 const servers: FakeOpenAI[] = [];
@@ -44,7 +51,10 @@ function cacheDir(): string {
 type LlmCall = Extract<EventInput, { type: "llm-call" }>;
 
 /** A runtime of one profile "p" as a run builds it, and the llm-call events it emits. */
-function runtime(profile: Partial<Profile> & { baseURL: string }, opts: { cache?: ResponseCache; sampleSharing?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+function runtime(
+  profile: Partial<Profile> & { baseURL: string },
+  opts: { cache?: ResponseCache; sampleSharing?: boolean; env?: NodeJS.ProcessEnv } = {},
+) {
   const events: LlmCall[] = [];
   const ledger = new Ledger();
   const minds = new MindRuntime({
@@ -60,7 +70,16 @@ function runtime(profile: Partial<Profile> & { baseURL: string }, opts: { cache?
   });
   const ask = (agentId: string, messages: ChatMessage[], extra: Partial<MindCallRequest> = {}) =>
     minds.call(
-      { agentId, mind: { kind: "llm", profile: "p" }, purpose: "text", messages, state: {}, rng: new Rng(1), t: { generation: 1 }, ...extra },
+      {
+        agentId,
+        mind: { kind: "llm", profile: "p" },
+        purpose: "text",
+        messages,
+        state: {},
+        rng: new Rng(1),
+        t: { generation: 1 },
+        ...extra,
+      },
       (e) => {
         if (e.type === "llm-call") events.push(e);
       },
@@ -74,7 +93,10 @@ describe("independent samples", () => {
   it("asks agents with identical prompts separately, and replays each agent's own answer", async () => {
     const server = await serve(messyScript({ seed: 3, mode: "varied" }));
     const dir = cacheDir();
-    const live = runtime({ baseURL: server.baseURL }, { cache: new ResponseCache(dir, "read-write") });
+    const live = runtime(
+      { baseURL: server.baseURL },
+      { cache: new ResponseCache(dir, "read-write") },
+    );
     const agents = ["1_1", "1_2", "1_3", "1_4"];
     const answers = await Promise.all(agents.map((id) => live.ask(id, SAME)));
     expect(server.requests).toHaveLength(4);
@@ -83,7 +105,10 @@ describe("independent samples", () => {
     expect(new Set(live.events.map((e) => e.promptHash)).size).toBe(4);
 
     await server.close();
-    const replay = runtime({ baseURL: server.baseURL }, { cache: new ResponseCache(dir, "replay") });
+    const replay = runtime(
+      { baseURL: server.baseURL },
+      { cache: new ResponseCache(dir, "replay") },
+    );
     // In another order: each answer belongs to its agent, not to the order calls were made in.
     const replayed = await Promise.all([...agents].reverse().map((id) => replay.ask(id, SAME)));
     expect(replayed.reverse()).toEqual(answers);
@@ -92,8 +117,17 @@ describe("independent samples", () => {
 
   it("gives a re-ask its own identity but keeps a retried or resumed call on the same entry", () => {
     const profile = profileSchema.parse({ model: "m" });
-    const base = { agentId: "1_1", mind: { kind: "llm", profile: "p" }, purpose: "donation", messages: SAME, state: {}, rng: new Rng(1), t: { generation: 2, game: 1, round: 3 } } as const;
-    const key = (r: Partial<MindCallRequest>) => llmCacheKey(profile, callIdentity({ ...base, ...r }, 7), SAME);
+    const base = {
+      agentId: "1_1",
+      mind: { kind: "llm", profile: "p" },
+      purpose: "donation",
+      messages: SAME,
+      state: {},
+      rng: new Rng(1),
+      t: { generation: 2, game: 1, round: 3 },
+    } as const;
+    const key = (r: Partial<MindCallRequest>) =>
+      llmCacheKey(profile, callIdentity({ ...base, ...r }, 7), SAME);
     expect(key({})).toBe(key({ attempt: 1 }));
     expect(key({ attempt: 2 })).not.toBe(key({}));
     expect(key({ agentId: "1_2" })).not.toBe(key({}));
@@ -105,15 +139,20 @@ describe("independent samples", () => {
   it("sends each call a seed derived from the profile's seed and the call, the same on replay", async () => {
     const server = await serve(messyScript({ seed: 1, mode: "varied" }));
     const dir = cacheDir();
-    const live = runtime({ baseURL: server.baseURL, seed: 42 }, { cache: new ResponseCache(dir, "read-write") });
+    const live = runtime(
+      { baseURL: server.baseURL, seed: 42 },
+      { cache: new ResponseCache(dir, "read-write") },
+    );
     const first = await Promise.all(["a", "b", "c"].map((id) => live.ask(id, SAME)));
     const seeds = server.requests.map((r) => r.body.seed as number);
     expect(new Set(seeds).size).toBe(3);
-    for (const seed of seeds) expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31).toBe(true);
+    for (const seed of seeds)
+      expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 31).toBe(true);
     expect(new Set(first).size).toBe(3);
     expect(live.events.map((e) => e.seed).sort()).toEqual([...seeds].sort());
 
-    // A second run with the same seeds and no cache sends the same seeds: a seed-honouring server answers alike.
+    // A second run with the same seeds and no cache sends the same seeds: a seed-honouring server
+    // answers alike.
     const again = runtime({ baseURL: server.baseURL, seed: 42 });
     expect(await Promise.all(["a", "b", "c"].map((id) => again.ask(id, SAME)))).toEqual(first);
     expect(server.requests.slice(3).map((r) => r.body.seed)).toEqual(seeds);
@@ -123,7 +162,10 @@ describe("independent samples", () => {
   it("shares answers between agents only when sampleSharing asks for it", async () => {
     const server = await serve(messyScript({ seed: 5, mode: "varied" }));
     const dir = cacheDir();
-    const shared = runtime({ baseURL: server.baseURL, seed: 9 }, { cache: new ResponseCache(dir, "read-write"), sampleSharing: true });
+    const shared = runtime(
+      { baseURL: server.baseURL, seed: 9 },
+      { cache: new ResponseCache(dir, "read-write"), sampleSharing: true },
+    );
     const a = await shared.ask("1_1", SAME);
     const b = await shared.ask("1_2", SAME);
     expect(b).toBe(a);
@@ -133,7 +175,11 @@ describe("independent samples", () => {
 
   it("never reads an entry of another cache format", async () => {
     const dir = cacheDir();
-    await cacache.put(dir, "k", JSON.stringify({ text: "format 1 answer", tokensIn: 1, tokensOut: 1 }));
+    await cacache.put(
+      dir,
+      "k",
+      JSON.stringify({ text: "format 1 answer", tokensIn: 1, tokensOut: 1 }),
+    );
     expect(await new ResponseCache(dir, "read-write").get("k")).toBeUndefined();
     await expect(new ResponseCache(dir, "replay").get("k")).rejects.toThrow(/not a format-2 entry/);
   });
@@ -141,14 +187,23 @@ describe("independent samples", () => {
 
 describe("invalid UTF-8", () => {
   it("arrives as replacement characters, is recorded as sent, and replays the same", async () => {
-    const server = await serve(() => ({ content: "Answer: 5", rawContent: Buffer.from([0x41, 0x6e, 0x73, 0xff, 0xfe, 0x3a, 0x20, 0x35]) }));
+    const server = await serve(() => ({
+      content: "Answer: 5",
+      rawContent: Buffer.from([0x41, 0x6e, 0x73, 0xff, 0xfe, 0x3a, 0x20, 0x35]),
+    }));
     const dir = cacheDir();
-    const live = runtime({ baseURL: server.baseURL }, { cache: new ResponseCache(dir, "read-write") });
+    const live = runtime(
+      { baseURL: server.baseURL },
+      { cache: new ResponseCache(dir, "read-write") },
+    );
     const text = await live.ask("1_1", SAME);
     expect(text).toBe("Ans\uFFFD\uFFFD: 5");
     expect(live.events[0]!.response).toBe(text);
     await server.close();
-    const replay = runtime({ baseURL: server.baseURL }, { cache: new ResponseCache(dir, "replay") });
+    const replay = runtime(
+      { baseURL: server.baseURL },
+      { cache: new ResponseCache(dir, "replay") },
+    );
     expect(await replay.ask("1_1", SAME)).toBe(text);
   });
 });
@@ -159,7 +214,10 @@ describe("context overflow is a failed answer", () => {
     it(`recognises ${wording}'s context-exceeded 400: no answer, counted, not retried, replayed alike`, async () => {
       const server = await serve(() => contextExceeded(wording));
       const dir = cacheDir();
-      const live = runtime({ baseURL: server.baseURL, maxRetries: 3 }, { cache: new ResponseCache(dir, "read-write") });
+      const live = runtime(
+        { baseURL: server.baseURL, maxRetries: 3 },
+        { cache: new ResponseCache(dir, "read-write") },
+      );
       expect(await live.ask("1_1", SAME)).toBeNull();
       expect(server.requests).toHaveLength(1);
       const [event] = live.events;
@@ -168,7 +226,10 @@ describe("context overflow is a failed answer", () => {
       expect(live.ledger.run.contextExceeded).toBe(1);
 
       await server.close();
-      const replay = runtime({ baseURL: server.baseURL }, { cache: new ResponseCache(dir, "replay") });
+      const replay = runtime(
+        { baseURL: server.baseURL },
+        { cache: new ResponseCache(dir, "replay") },
+      );
       expect(await replay.ask("1_1", SAME)).toBeNull();
       expect(replay.events[0]!.failure?.kind).toBe("context-exceeded");
     });
@@ -204,7 +265,11 @@ describe("context overflow is a failed answer", () => {
   it("estimates conservatively and leaves fitting prompts alone", () => {
     const prompt: ChatMessage[] = [{ role: "user", content: "a".repeat(300) }];
     expect(estimatePromptTokens(prompt)).toBe(104);
-    expect(fitPrompt(prompt, { contextWindow: 200, maxTokens: 96, profile: "p" })).toEqual({ ok: true, messages: prompt, dropped: 0 });
+    expect(fitPrompt(prompt, { contextWindow: 200, maxTokens: 96, profile: "p" })).toEqual({
+      ok: true,
+      messages: prompt,
+      dropped: 0,
+    });
     expect(fitPrompt(prompt, { contextWindow: 200, maxTokens: 97, profile: "p" }).ok).toBe(false);
     expect(dropOldestTurns(prompt, () => true)).toBeNull();
   });
@@ -224,16 +289,35 @@ describe("bounded calls and visible truncation", () => {
   it("gives profiles without maxTokens the scenario's default, in every shipped LLM config too", async () => {
     const { resolveConfig } = await import("../sim/core/config.js");
     const SCENARIOS = await (await import("../sim/app/scenarios.js")).builtinScenarios();
-    const loaded = resolveConfig({ scenario: "donor-game", profiles: { p: { model: "m" } }, population: { size: 2, minds: [{ count: 2, profile: "p" }] } }, SCENARIOS);
+    const loaded = resolveConfig(
+      {
+        scenario: "donor-game",
+        profiles: { p: { model: "m" } },
+        population: { size: 2, minds: [{ count: 2, profile: "p" }] },
+      },
+      SCENARIOS,
+    );
     expect(loaded.profiles.p!.maxTokens).toBe(SCENARIOS["donor-game"]!.defaultMaxTokens);
 
     const unbounded: string[] = [];
-    for (const scenario of readdirSync(join(ROOT, "scenarios"), { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const scenario of readdirSync(join(ROOT, "scenarios"), { withFileTypes: true }).filter(
+      (d) => d.isDirectory(),
+    )) {
       const folder = join(ROOT, "scenarios", scenario.name);
       for (const file of readdirSync(folder).filter((f) => f.endsWith(".yaml"))) {
-        const config = parseYaml(readFileSync(join(folder, file), "utf8")) as { profiles?: Record<string, { maxTokens?: number }>; population?: { minds?: { llm?: { maxTokens?: number } }[] } };
-        const profiles = [...Object.entries(config.profiles ?? {}), ...(config.population?.minds ?? []).flatMap((m, i) => (m.llm ? [[`minds.${i}.llm`, m.llm] as const] : []))];
-        for (const [name, profile] of profiles) if (profile.maxTokens === undefined && !/embed/i.test(name)) unbounded.push(`${scenario.name}/${file}: ${name}`);
+        const config = parseYaml(readFileSync(join(folder, file), "utf8")) as {
+          profiles?: Record<string, { maxTokens?: number }>;
+          population?: { minds?: { llm?: { maxTokens?: number } }[] };
+        };
+        const profiles = [
+          ...Object.entries(config.profiles ?? {}),
+          ...(config.population?.minds ?? []).flatMap((m, i) =>
+            m.llm ? [[`minds.${i}.llm`, m.llm] as const] : [],
+          ),
+        ];
+        for (const [name, profile] of profiles)
+          if (profile.maxTokens === undefined && !/embed/i.test(name))
+            unbounded.push(`${scenario.name}/${file}: ${name}`);
       }
     }
     expect(unbounded).toEqual([]);
@@ -244,7 +328,9 @@ describe("bounded calls and visible truncation", () => {
       { parseFailures: 2, fallbackDecisions: 0, llmTruncated: 3, llmContextExceeded: 0 },
       { parseFailures: 1, fallbackDecisions: 0, llmTruncated: 0, llmContextExceeded: 1 },
     ];
-    expect(unusableText(rows, ["parseFailures", "fallbackDecisions"])).toBe("unusable: parseFailures=3 llmTruncated=3 llmContextExceeded=1");
+    expect(unusableText(rows, ["parseFailures", "fallbackDecisions"])).toBe(
+      "unusable: parseFailures=3 llmTruncated=3 llmContextExceeded=1",
+    );
     expect(unusableText([{ parseFailures: 0 }], ["parseFailures"])).toBe("");
   });
 });
@@ -252,23 +338,46 @@ describe("bounded calls and visible truncation", () => {
 describe("structured answers", () => {
   it("sends the scenario's JSON schema as response_format only when the profile asks for JSON", async () => {
     const server = await serve(() => '{"text":"a fox"}');
-    const schema = { name: "text", schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false } };
+    const schema = {
+      name: "text",
+      schema: {
+        type: "object",
+        properties: { text: { type: "string" } },
+        required: ["text"],
+        additionalProperties: false,
+      },
+    };
     const json = runtime({ baseURL: server.baseURL, responseFormat: "json_schema" });
     expect(await json.ask("1_1", SAME, { schema })).toBe('{"text":"a fox"}');
-    expect(server.requests[0]!.body.response_format).toEqual({ type: "json_schema", json_schema: { name: "text", schema: schema.schema, strict: true } });
+    expect(server.requests[0]!.body.response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "text", schema: schema.schema, strict: true },
+    });
     expect(json.events[0]!.responseFormat).toBe("json_schema");
 
     const text = runtime({ baseURL: server.baseURL });
     await text.ask("1_1", SAME, { schema });
     expect(server.requests[1]!.body.response_format).toBeUndefined();
-    // The format is part of the call's identity: a JSON answer is never replayed for a text request.
+    // The format is part of the call's identity: a JSON answer is never replayed for a text
+    // request.
     expect(text.events[0]!.promptHash).not.toBe(json.events[0]!.promptHash);
   });
 
   it("returns an answer that is not JSON, or is cut at maxTokens, as text for the scenario to count", async () => {
-    const replies = [{ content: "we one more fox", finishReason: "stop" }, { content: '{"text":"a fox wh', finishReason: "length" }];
+    const replies = [
+      { content: "we one more fox", finishReason: "stop" },
+      { content: '{"text":"a fox wh', finishReason: "length" },
+    ];
     const server = await serve(() => replies.shift()!);
-    const schema = { name: "text", schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false } };
+    const schema = {
+      name: "text",
+      schema: {
+        type: "object",
+        properties: { text: { type: "string" } },
+        required: ["text"],
+        additionalProperties: false,
+      },
+    };
     const json = runtime({ baseURL: server.baseURL, responseFormat: "json_schema", maxRetries: 2 });
     expect(await json.ask("1_1", SAME, { schema })).toBe("we one more fox");
     expect(await json.ask("1_2", SAME, { schema })).toBe('{"text":"a fox wh');
@@ -281,11 +390,25 @@ describe("errors that help", () => {
   const SECRET = "sk-echoed-SECRET-123456";
 
   it("fails fast on a 4xx with the server's words, the host and path, and no credentials", async () => {
-    const server = await serve(() => ({ status: 401, body: { error: { message: `Incorrect API key provided: ${SECRET}`, type: "invalid_request_error", code: "invalid_api_key" } } }));
-    const { ask } = runtime({ baseURL: server.baseURL, apiKeyEnv: "ROBUST_KEY", maxRetries: 4 }, { env: { ROBUST_KEY: SECRET } });
+    const server = await serve(() => ({
+      status: 401,
+      body: {
+        error: {
+          message: `Incorrect API key provided: ${SECRET}`,
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        },
+      },
+    }));
+    const { ask } = runtime(
+      { baseURL: server.baseURL, apiKeyEnv: "ROBUST_KEY", maxRetries: 4 },
+      { env: { ROBUST_KEY: SECRET } },
+    );
     const error = (await ask("1_1", SAME).catch((e: unknown) => e)) as Error;
     expect(server.requests).toHaveLength(1);
-    expect(error.message).toContain(`POST http://127.0.0.1:${server.port}/v1/chat/completions failed after 1 attempt`);
+    expect(error.message).toContain(
+      `POST http://127.0.0.1:${server.port}/v1/chat/completions failed after 1 attempt`,
+    );
     expect(error.message).toContain("Incorrect API key provided");
     expect(error.message).not.toContain(SECRET);
   });
@@ -296,12 +419,27 @@ describe("errors that help", () => {
     const { ask } = runtime({ baseURL: server.baseURL, maxRetries: 1, timeoutMs: 2000 });
     const error = (await ask("1_1", SAME).catch((e: unknown) => e)) as Error;
     expect(error.name).toBe("EndpointError");
-    expect(error.message).toMatch(new RegExp(`POST http://127\\.0\\.0\\.1:${server.port}/v1/chat/completions failed after 2 attempts`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `POST http://127\\.0\\.0\\.1:${server.port}/v1/chat/completions failed after 2 attempts`,
+      ),
+    );
   });
 
   it("reads vLLM's unwrapped error body (before 0.10.1) instead of reporting no body", async () => {
-    const server = await serve(() => ({ status: 400, body: { object: "error", message: "'messages' must not be empty", type: "BadRequestError", param: null, code: 400 } }));
-    const error = (await runtime({ baseURL: server.baseURL }).ask("1_1", SAME).catch((e: unknown) => e)) as Error;
+    const server = await serve(() => ({
+      status: 400,
+      body: {
+        object: "error",
+        message: "'messages' must not be empty",
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      },
+    }));
+    const error = (await runtime({ baseURL: server.baseURL })
+      .ask("1_1", SAME)
+      .catch((e: unknown) => e)) as Error;
     expect(error.message).toContain("'messages' must not be empty");
   });
 
@@ -312,10 +450,19 @@ describe("errors that help", () => {
     await withRetries(
       async () => {
         calls++;
-        if (calls <= 3) throw Object.assign(new Error("busy"), { status: calls === 3 ? 429 : 503, headers: calls === 3 ? { "retry-after": "9" } : {} });
+        if (calls <= 3)
+          throw Object.assign(new Error("busy"), {
+            status: calls === 3 ? 429 : 503,
+            headers: calls === 3 ? { "retry-after": "9" } : {},
+          });
         return "done";
       },
-      { maxRetries: 5, baseDelayMs: 1000, jitter: () => draws.shift()!, sleep: async (ms) => void waits.push(ms) },
+      {
+        maxRetries: 5,
+        baseDelayMs: 1000,
+        jitter: () => draws.shift()!,
+        sleep: async (ms) => void waits.push(ms),
+      },
     );
     expect(waits).toEqual([500, 2000, 9000]);
   });

@@ -7,7 +7,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { EVENT_VERSION, type AgoraEvent, type EventInput, type TimeCoords } from "../sim/core/events.js";
+import {
+  EVENT_VERSION,
+  type AgoraEvent,
+  type EventInput,
+  type TimeCoords,
+} from "../sim/core/events.js";
 import { defineScenario, scenarioProblem } from "../sim/core/scenario.js";
 import { debate } from "../scenarios/debate/scenario.js";
 import { donorGame } from "../scenarios/donor-game/scenario.js";
@@ -26,7 +31,15 @@ const base = {
   createPopulation: () => ({}),
   beginGeneration: () => ({ work: {}, steps: [] }),
   runStep: async () => {},
-  endGeneration: () => ({ population: {}, metrics: {}, agentRows: [], survivors: [], removed: [], created: [], scores: {} }),
+  endGeneration: () => ({
+    population: {},
+    metrics: {},
+    agentRows: [],
+    survivors: [],
+    removed: [],
+    created: [],
+    scores: {},
+  }),
 };
 
 describe("the scenario contract's time and interaction declarations", () => {
@@ -38,35 +51,87 @@ describe("the scenario contract's time and interaction declarations", () => {
     expect(debate.time.map((c) => c.key)).toEqual(["question", "round"]);
     expect(transmission.time.map((c) => c.key)).toEqual(["chain"]);
     expect(publicGoods.time.map((c) => c.key)).toEqual(["round"]);
-    expect(Object.keys(donorGame.interactions).sort()).toEqual(["donation", "punishment", "refusal", "strategy-revised"]);
-    expect(Object.keys(debate.interactions).sort()).toEqual(["answer", "judge", "summary", "survey"]);
+    expect(Object.keys(donorGame.interactions).sort()).toEqual([
+      "donation",
+      "punishment",
+      "refusal",
+      "strategy-revised",
+    ]);
+    expect(Object.keys(debate.interactions).sort()).toEqual([
+      "answer",
+      "judge",
+      "summary",
+      "survey",
+    ]);
     expect(Object.keys(transmission.interactions).sort()).toEqual(["lineage", "text"]);
     expect(Object.keys(publicGoods.interactions)).toEqual(["contribution"]);
   });
 
   it("rejects coordinates that are not identifiers, the generation, duplicates, unlabelled ones and bad kinds", () => {
     const problem = (extra: Record<string, unknown>) => scenarioProblem({ ...base, ...extra });
-    expect(problem({ time: [{ key: "season", label: "season" }], interactions: { trade: "a trade" } })).toBeNull();
+    expect(
+      problem({ time: [{ key: "season", label: "season" }], interactions: { trade: "a trade" } }),
+    ).toBeNull();
     expect(problem({ time: "round" })).toMatch(/time must be a list/);
     expect(problem({ time: [{ key: "a-b", label: "x" }] })).toMatch(/not an identifier/);
-    expect(problem({ time: [{ key: "generation", label: "generation" }] })).toMatch(/"generation" is the engine's/);
-    expect(problem({ time: [{ key: "day", label: "day" }, { key: "day", label: "day" }] })).toMatch(/declared twice/);
+    expect(problem({ time: [{ key: "generation", label: "generation" }] })).toMatch(
+      /"generation" is the engine's/,
+    );
+    expect(
+      problem({
+        time: [
+          { key: "day", label: "day" },
+          { key: "day", label: "day" },
+        ],
+      }),
+    ).toMatch(/declared twice/);
     expect(problem({ time: [{ key: "day" }] })).toMatch(/needs a label/);
     expect(problem({ interactions: ["trade"] })).toMatch(/interactions must be a record/);
     expect(problem({ interactions: { trade: 1 } })).toMatch(/needs a description/);
-    expect(() => defineScenario({ ...base, time: [{ key: "generation", label: "g" }] })).toThrow(/defineScenario/);
+    expect(() => defineScenario({ ...base, time: [{ key: "generation", label: "g" }] })).toThrow(
+      /defineScenario/,
+    );
   });
 });
 
 /** A small stream of a scenario with two coordinates of its own (season, day). */
 function seasonsRun(): AgoraEvent[] {
   const inputs: EventInput[] = [
-    { type: "run-started", t: { generation: 1 }, runId: "r", scenario: "seasons", seed: 1, configHash: "h", config: {}, graph: { nodes: [{ key: "a" }, { key: "b" }], edges: [] }, graphStats: {}, agoraVersion: "0", time: [{ key: "season", label: "season" }, { key: "day", label: "day" }], interactions: { trade: "a trade" } },
+    {
+      type: "run-started",
+      t: { generation: 1 },
+      runId: "r",
+      scenario: "seasons",
+      seed: 1,
+      configHash: "h",
+      config: {},
+      graph: { nodes: [{ key: "a" }, { key: "b" }], edges: [] },
+      graphStats: {},
+      agoraVersion: "0",
+      time: [
+        { key: "season", label: "season" },
+        { key: "day", label: "day" },
+      ],
+      interactions: { trade: "a trade" },
+    },
   ];
   for (const season of [1, 2]) {
     for (const day of [1, 2, 3]) {
-      inputs.push({ type: "interaction", t: { generation: 1, season, day }, kind: "trade", from: "a", to: "b", mind: { kind: "policy", name: "p" }, data: {} });
-      inputs.push({ type: "metric", t: { generation: 1, season, day }, scope: "round", values: { volume: season * 10 + day } });
+      inputs.push({
+        type: "interaction",
+        t: { generation: 1, season, day },
+        kind: "trade",
+        from: "a",
+        to: "b",
+        mind: { kind: "policy", name: "p" },
+        data: {},
+      });
+      inputs.push({
+        type: "metric",
+        t: { generation: 1, season, day },
+        scope: "round",
+        values: { volume: season * 10 + day },
+      });
     }
   }
   return inputs.map((e, seq) => ({ ...e, v: EVENT_VERSION, seq, at: "" }) as AgoraEvent);
@@ -75,12 +140,26 @@ function seasonsRun(): AgoraEvent[] {
 describe("the viewer core on declared coordinates", () => {
   it("round rows, round series and time formatting follow a scenario's own coordinates", () => {
     const state = reduceAll(seasonsRun());
-    expect(state.run?.time).toEqual([{ key: "season", label: "season" }, { key: "day", label: "day" }]);
+    expect(state.run?.time).toEqual([
+      { key: "season", label: "season" },
+      { key: "day", label: "day" },
+    ]);
     expect(state.run?.interactions).toEqual({ trade: "a trade" });
-    expect(state.roundMetrics.map((r) => [r.series, r.x])).toEqual([[1, 1], [1, 2], [1, 3], [2, 1], [2, 2], [2, 3]]);
+    expect(state.roundMetrics.map((r) => [r.series, r.x])).toEqual([
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [2, 1],
+      [2, 2],
+      [2, 3],
+    ]);
     const series = roundSeries(state, "volume");
     expect(series.series).toEqual([1, 2]);
-    expect(series.data).toEqual([[1, 2, 3], [11, 12, 13], [21, 22, 23]]);
+    expect(series.data).toEqual([
+      [1, 2, 3],
+      [11, 12, 13],
+      [21, 22, 23],
+    ]);
     expect(series.xLabel).toBe("day");
     expect(series.seriesLabel(2)).toBe("season 2");
     expect(fmtTime(state.interactions[0]!.t, state.run?.time)).toBe("g1·season 1·day 1");
@@ -97,11 +176,22 @@ const fixture = (name: string): AgoraEvent[] =>
     .map((line) => JSON.parse(line) as AgoraEvent);
 
 /** A version 1 log as version 2 writes it: `t.game` renamed, the declarations on run-started. */
-function upgraded(events: readonly AgoraEvent[], coordinate: string, declared: { time: readonly { key: string; label: string }[]; interactions: Readonly<Record<string, string>> }): AgoraEvent[] {
+function upgraded(
+  events: readonly AgoraEvent[],
+  coordinate: string,
+  declared: {
+    time: readonly { key: string; label: string }[];
+    interactions: Readonly<Record<string, string>>;
+  },
+): AgoraEvent[] {
   return events.map((e) => {
     const t: TimeCoords = { generation: e.t.generation };
-    for (const [k, v] of Object.entries(e.t)) if (k !== "generation") t[k === "game" ? coordinate : k] = v;
-    const extra = e.type === "run-started" ? { time: declared.time.map((c) => ({ ...c })), interactions: { ...declared.interactions } } : {};
+    for (const [k, v] of Object.entries(e.t))
+      if (k !== "generation") t[k === "game" ? coordinate : k] = v;
+    const extra =
+      e.type === "run-started"
+        ? { time: declared.time.map((c) => ({ ...c })), interactions: { ...declared.interactions } }
+        : {};
     return { ...e, ...extra, v: 2, t } as AgoraEvent;
   });
 }
@@ -119,7 +209,16 @@ describe("version 1 logs still replay", () => {
     expect(old.scenario).toEqual(now.scenario);
     expect(old.log.map((e) => e.t)).toEqual(now.log.map((e) => e.t));
     // The questions are the series of the round chart, keyed by question in the debate view.
-    const questions = [...new Set(v1.filter((e) => e.type === "metric" && e.scope === "round" && e.t.generation === old.roundGeneration).map((e) => e.t.game))];
+    const questions = [
+      ...new Set(
+        v1
+          .filter(
+            (e) =>
+              e.type === "metric" && e.scope === "round" && e.t.generation === old.roundGeneration,
+          )
+          .map((e) => e.t.game),
+      ),
+    ];
     expect(roundSeries(old, "accuracy").series).toEqual(questions);
     expect(roundSeries(old, "accuracy").seriesLabel(0)).toBe("question 0");
     const answer = old.interactions.find((e) => e.kind === "answer")!;
@@ -140,12 +239,45 @@ describe("version 1 logs still replay", () => {
   });
 
   it("a v1 Donor Game log keeps its games", () => {
-    const started = { v: 1, seq: 0, type: "run-started", t: { generation: 1 }, at: "", runId: "r", scenario: "donor-game", seed: 1, configHash: "h", config: {}, graph: { nodes: [{ key: "1_1" }], edges: [] }, graphStats: {}, agoraVersion: "0" } as AgoraEvent;
-    const metric = (seq: number, game: number, round: number) => ({ v: 1, seq, type: "metric", t: { generation: 1, game, round }, at: "", scope: "round", values: { avgDonationFraction: game * 10 + round } }) as AgoraEvent;
-    const state = reduceAll([started, metric(1, 1, 1), metric(2, 2, 1), metric(3, 1, 2), metric(4, 2, 2)]);
+    const started = {
+      v: 1,
+      seq: 0,
+      type: "run-started",
+      t: { generation: 1 },
+      at: "",
+      runId: "r",
+      scenario: "donor-game",
+      seed: 1,
+      configHash: "h",
+      config: {},
+      graph: { nodes: [{ key: "1_1" }], edges: [] },
+      graphStats: {},
+      agoraVersion: "0",
+    } as AgoraEvent;
+    const metric = (seq: number, game: number, round: number) =>
+      ({
+        v: 1,
+        seq,
+        type: "metric",
+        t: { generation: 1, game, round },
+        at: "",
+        scope: "round",
+        values: { avgDonationFraction: game * 10 + round },
+      }) as AgoraEvent;
+    const state = reduceAll([
+      started,
+      metric(1, 1, 1),
+      metric(2, 2, 1),
+      metric(3, 1, 2),
+      metric(4, 2, 2),
+    ]);
     const series = roundSeries(state, "avgDonationFraction");
     expect(series.series).toEqual([1, 2]);
     expect(series.seriesLabel(1)).toBe("game 1");
-    expect(series.data).toEqual([[1, 2], [11, 12], [21, 22]]);
+    expect(series.data).toEqual([
+      [1, 2],
+      [11, 12],
+      [21, 22],
+    ]);
   });
 });

@@ -9,7 +9,12 @@ import { profileSchema } from "../sim/core/profile.js";
 
 const seed = (runSeed: number) => ({ runSeed });
 
-const profile = profileSchema.parse({ model: "m", baseURL: "http://127.0.0.1:1/v1", apiKeyEnv: "SECRET_KEY_VAR", temperature: 0.8 });
+const profile = profileSchema.parse({
+  model: "m",
+  baseURL: "http://127.0.0.1:1/v1",
+  apiKeyEnv: "SECRET_KEY_VAR",
+  temperature: 0.8,
+});
 const messages: ChatMessage[] = [
   { role: "system", content: "rules" },
   { role: "user", content: "how much?" },
@@ -34,18 +39,34 @@ function filesUnder(dir: string): string[] {
 
 describe("cache keys", () => {
   it("are stable for the same model parameters, seed and messages", () => {
-    expect(llmCacheKey(profile, seed(1), messages)).toBe(llmCacheKey({ ...profile }, seed(1), messages.map((m) => ({ ...m }))));
+    expect(llmCacheKey(profile, seed(1), messages)).toBe(
+      llmCacheKey(
+        { ...profile },
+        seed(1),
+        messages.map((m) => ({ ...m })),
+      ),
+    );
   });
 
   it("differ by run seed, so replicates do not share sampled answers", () => {
-    expect(llmCacheKey(profile, seed(1), messages)).not.toBe(llmCacheKey(profile, seed(2), messages));
+    expect(llmCacheKey(profile, seed(1), messages)).not.toBe(
+      llmCacheKey(profile, seed(2), messages),
+    );
   });
 
   it("differ by temperature and by message content, but not by endpoint or key variable", () => {
     const key = llmCacheKey(profile, seed(1), messages);
     expect(llmCacheKey({ ...profile, temperature: 0 }, seed(1), messages)).not.toBe(key);
-    expect(llmCacheKey(profile, seed(1), [messages[0]!, { role: "user", content: "how much now?" }])).not.toBe(key);
-    expect(llmCacheKey({ ...profile, baseURL: "http://elsewhere:8000/v1", apiKeyEnv: "OTHER" }, seed(1), messages)).toBe(key);
+    expect(
+      llmCacheKey(profile, seed(1), [messages[0]!, { role: "user", content: "how much now?" }]),
+    ).not.toBe(key);
+    expect(
+      llmCacheKey(
+        { ...profile, baseURL: "http://elsewhere:8000/v1", apiKeyEnv: "OTHER" },
+        seed(1),
+        messages,
+      ),
+    ).toBe(key);
   });
 });
 
@@ -83,7 +104,9 @@ describe("ResponseCache modes", () => {
   it("stores only response text and token counts", async () => {
     const dir = tempCache();
     await new ResponseCache(dir, "read-write").put(llmCacheKey(profile, seed(1), messages), entry);
-    const stored = filesUnder(dir).map((f) => readFileSync(f, "utf8")).join("\n");
+    const stored = filesUnder(dir)
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n");
     expect(stored).toContain("Answer: 5");
     expect(stored).not.toContain("SECRET_KEY_VAR");
     expect(stored).not.toContain("how much?");

@@ -27,7 +27,11 @@ const workspace = llmWorkspace("resume", { latencyMs: LATENCY_MS });
 const setup = (generations: number) => workspace.setup({ generations, timeoutMs: 5_000 });
 
 /** Starts a run and SIGKILLs it as soon as its log satisfies `when`. */
-async function runAndKill(configPath: string, dir: string, when: (events: AgoraEvent[]) => boolean): Promise<void> {
+async function runAndKill(
+  configPath: string,
+  dir: string,
+  when: (events: AgoraEvent[]) => boolean,
+): Promise<void> {
   const proc = spawnCli(["run", configPath, "--out", dir], ENV);
   try {
     await waitForEvents(dir, proc, when);
@@ -39,22 +43,35 @@ async function runAndKill(configPath: string, dir: string, when: (events: AgoraE
 }
 
 const donatedIn = (generation: number) => (events: AgoraEvent[]) =>
-  events.some((e) => e.type === "interaction" && e.kind === "donation" && e.t.generation === generation);
+  events.some(
+    (e) => e.type === "interaction" && e.kind === "donation" && e.t.generation === generation,
+  );
 
-const files = (dir: string) => Object.fromEntries(["events.jsonl", "metrics.jsonl", "agents.jsonl", "manifest.json", "checkpoint.json"].map((f) => [f, readFileSync(join(dir, f), "utf8")]));
+const files = (dir: string) =>
+  Object.fromEntries(
+    ["events.jsonl", "metrics.jsonl", "agents.jsonl", "manifest.json", "checkpoint.json"].map(
+      (f) => [f, readFileSync(join(dir, f), "utf8")],
+    ),
+  );
 
-/** The resumed run's records equal the uninterrupted run's (events compared without volatile fields). */
+/**
+ * The resumed run's records equal the uninterrupted run's (events compared without volatile
+ * fields).
+ */
 function expectSameRun(resumed: string, reference: string): void {
   const a = readEvents(resumed);
   const b = readEvents(reference);
   expect(a.length).toBe(b.length);
   expect(stableEvents(a)).toEqual(stableEvents(b));
   for (const name of ["metrics.jsonl", "agents.jsonl"]) {
-    expect(readFileSync(join(resumed, name), "utf8"), name).toBe(readFileSync(join(reference, name), "utf8"));
+    expect(readFileSync(join(resumed, name), "utf8"), name).toBe(
+      readFileSync(join(reference, name), "utf8"),
+    );
   }
   const ma = readJson<Manifest>(join(resumed, "manifest.json"));
   const mb = readJson<Manifest>(join(reference, "manifest.json"));
-  for (const key of ["calls", "tokensIn", "tokensOut", "cost"] as const) expect(ma.totals[key], `totals.${key}`).toBe(mb.totals[key]);
+  for (const key of ["calls", "tokensIn", "tokensOut", "cost"] as const)
+    expect(ma.totals[key], `totals.${key}`).toBe(mb.totals[key]);
 }
 
 describe("resume after a crash", () => {
@@ -62,14 +79,24 @@ describe("resume after a crash", () => {
     const { work, configPath, fake } = await setup(3);
     const dir = join(work, "crashed", "run");
     // Killed once generation 1 is checkpointed and generation 2 has played at least a round.
-    await runAndKill(configPath, dir, (events) => events.some((e) => e.type === "generation-ended" && e.t.generation === 1) && donatedIn(2)(events));
+    await runAndKill(
+      configPath,
+      dir,
+      (events) =>
+        events.some((e) => e.type === "generation-ended" && e.t.generation === 1) &&
+        donatedIn(2)(events),
+    );
 
     const checkpoint = readJson<Checkpoint>(join(dir, "checkpoint.json"));
     expect(checkpoint.generation).toBe(1);
     const crashed = peekEvents(dir);
-    expect(crashed.length).toBeGreaterThan(checkpoint.nextSeq); // generation 2's events, to be dropped
+    // Generation 2's events, to be dropped.
+    expect(crashed.length).toBeGreaterThan(checkpoint.nextSeq);
     expect(crashed.some((e) => e.type === "generation-ended" && e.t.generation === 2)).toBe(false);
-    expect(readJson<Manifest>(join(dir, "manifest.json"))).toMatchObject({ status: "running", generationsCompleted: 1 });
+    expect(readJson<Manifest>(join(dir, "manifest.json"))).toMatchObject({
+      status: "running",
+      generationsCompleted: 1,
+    });
     const requestsBeforeResume = fake.requests.length;
 
     const resumed = await runCli(["resume", dir], ENV);

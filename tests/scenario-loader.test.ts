@@ -3,7 +3,12 @@ import { mkdirSync, readdirSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../sim/core/errors.js";
-import { builtinIds, loadScenario, resolveScenarioModule, ScenarioLoadError } from "../sim/app/scenarios.js";
+import {
+  builtinIds,
+  loadScenario,
+  resolveScenarioModule,
+  ScenarioLoadError,
+} from "../sim/app/scenarios.js";
 import { ROOT, runCli, tempDir } from "./support/llm-helpers.js";
 
 const tmp = tempDir("loader");
@@ -11,9 +16,13 @@ afterAll(() => tmp.cleanup());
 
 describe("scenario loader", () => {
   it("finds every scenario folder with an index module, and nothing else", () => {
-    const folders = readdirSync(join(ROOT, "scenarios")).filter((name) => existsSync(join(ROOT, "scenarios", name, "index.ts")));
+    const folders = readdirSync(join(ROOT, "scenarios")).filter((name) =>
+      existsSync(join(ROOT, "scenarios", name, "index.ts")),
+    );
     expect(builtinIds()).toEqual(folders.sort());
-    expect(builtinIds()).toEqual(expect.arrayContaining(["debate", "donor-game", "public-goods", "transmission"]));
+    expect(builtinIds()).toEqual(
+      expect.arrayContaining(["debate", "donor-game", "public-goods", "transmission"]),
+    );
   });
 
   it("names an unknown scenario as a config error listing the built-ins", () => {
@@ -25,7 +34,9 @@ describe("scenario loader", () => {
       }
     })() as ConfigError;
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toMatch(/^scenario: got "donor-games", expected a built-in scenario \(debate, donor-game, public-goods, transmission\)/);
+    expect(error.message).toMatch(
+      /^scenario: got "donor-games", expected a built-in scenario \(debate, donor-game, public-goods, transmission\)/,
+    );
   });
 
   it("refuses a module that is not a scenario, naming the file and what is wrong, with exit 2", async () => {
@@ -34,9 +45,14 @@ describe("scenario loader", () => {
     writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
     writeFileSync(join(dir, "index.js"), "export default { id: 'Bad Id' };\n");
     await expect(loadScenario("./not-a-scenario", tmp.path)).rejects.toThrow(ScenarioLoadError);
-    await expect(loadScenario("./not-a-scenario", tmp.path)).rejects.toThrow(/index\.js does not export a scenario made with defineScenario: id "Bad Id"/);
+    await expect(loadScenario("./not-a-scenario", tmp.path)).rejects.toThrow(
+      /index\.js does not export a scenario made with defineScenario: id "Bad Id"/,
+    );
     const config = join(tmp.path, "bad.yaml");
-    writeFileSync(config, "scenario: ./not-a-scenario\npopulation: { size: 2, minds: [{ count: 2, policy: x }] }\n");
+    writeFileSync(
+      config,
+      "scenario: ./not-a-scenario\npopulation: { size: 2, minds: [{ count: 2, policy: x }] }\n",
+    );
     const cli = await runCli(["validate", config]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain('scenario "./not-a-scenario"');

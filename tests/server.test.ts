@@ -6,14 +6,35 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { io, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from "socket.io-client";
+import {
+  io,
+  type ManagerOptions,
+  type Socket as ClientSocket,
+  type SocketOptions,
+} from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StepGate } from "../sim/app/control.js";
 import type { AgoraEvent } from "../sim/core/events.js";
 import { startRun, type RunResult } from "../sim/app/run.js";
 import { readHistoryChunk } from "../sim/app/server/history.js";
-import { LiveRun, startServer, type AgoraServer, type ControlAck, type RunState, type RunSummary, type ServerOptions, type SubscribeAck } from "../sim/app/server/index.js";
-import { readEvents, sleep, spawnCli, tempDir, writeConfig, type CliProcess } from "./support/llm-helpers.js";
+import {
+  LiveRun,
+  startServer,
+  type AgoraServer,
+  type ControlAck,
+  type RunState,
+  type RunSummary,
+  type ServerOptions,
+  type SubscribeAck,
+} from "../sim/app/server/index.js";
+import {
+  readEvents,
+  sleep,
+  spawnCli,
+  tempDir,
+  writeConfig,
+  type CliProcess,
+} from "./support/llm-helpers.js";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -68,7 +89,8 @@ afterEach(async () => {
   }
   for (const server of servers.splice(0)) await server.close();
   for (const child of children.splice(0)) {
-    if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill("SIGKILL");
+    if (child.child.exitCode === null && child.child.signalCode === null)
+      child.child.kill("SIGKILL");
     await child.done;
   }
 });
@@ -76,12 +98,22 @@ afterEach(async () => {
 let liveCount = 0;
 
 /** A live run in runsDir, executed in-process and served. Paused runs wait for the test. */
-async function startLive(options: { paused?: boolean; speed?: number; config?: string; server?: ServerOptions } = {}) {
+async function startLive(
+  options: { paused?: boolean; speed?: number; config?: string; server?: ServerOptions } = {},
+) {
   const gate = new StepGate({ paused: options.paused ?? false, speed: options.speed ?? 0 });
-  const live = new LiveRun({ dir: join(runsDir, `live-${++liveCount}`), scenario: "donor-game", gate });
+  const live = new LiveRun({
+    dir: join(runsDir, `live-${++liveCount}`),
+    scenario: "donor-game",
+    gate,
+  });
   const server = await startServer({ runsDir, live, port: 0, ...options.server });
   servers.push(server);
-  const done = startRun(options.config ?? configPath, { out: live.dir, hooks: live.hooks, onStart: live.onStart }).then((result) => {
+  const done = startRun(options.config ?? configPath, {
+    out: live.dir,
+    hooks: live.hooks,
+    onStart: live.onStart,
+  }).then((result) => {
     live.finish(result);
     return result;
   });
@@ -130,8 +162,16 @@ class Viewer {
   }
 }
 
-async function connect(server: AgoraServer, options: Partial<ManagerOptions & SocketOptions> = {}): Promise<Viewer> {
-  const socket = io(base(server), { transports: ["websocket"], reconnection: false, forceNew: true, ...options });
+async function connect(
+  server: AgoraServer,
+  options: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<Viewer> {
+  const socket = io(base(server), {
+    transports: ["websocket"],
+    reconnection: false,
+    forceNew: true,
+    ...options,
+  });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
@@ -140,7 +180,8 @@ async function connect(server: AgoraServer, options: Partial<ManagerOptions & So
   return new Viewer(socket);
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** The events received are exactly the log's, from `from`, each once and in order. */
 function expectWholeLog(viewer: Viewer, dir: string, from = 0) {
@@ -150,7 +191,10 @@ function expectWholeLog(viewer: Viewer, dir: string, from = 0) {
   expect(viewer.events).toEqual(log.slice(from));
 }
 
-async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(url, { headers });
   return { status: res.status, body: await res.json() };
 }
@@ -171,12 +215,20 @@ describe("subscribing to a live run", () => {
     const ack = await late.subscribe({ runId: live.id });
     expect(ack).toEqual({ ok: true, runId: live.id, live: true, status: "running" });
     await until(() => late.lastSeq === historyEnd, "the history");
-    expect(late.states[0]).toEqual({ runId: live.id, live: true, status: "running", paused: true, speed: 0, generation: 1 });
+    expect(late.states[0]).toEqual({
+      runId: live.id,
+      live: true,
+      status: "running",
+      paused: true,
+      speed: 0,
+      generation: 1,
+    });
     const first = late.events[0]!;
     expect(first.type).toBe("run-started");
     expect(first.type === "run-started" && first.graph.nodes.length).toBe(12);
 
-    // Another starts from a seq; a third subscribes just as the run resumes (history read races the engine).
+    // Another starts from a seq; a third subscribes just as the run resumes (history read races the
+    // engine).
     const fromSeq = await connect(servers[0]!);
     expect((await fromSeq.subscribe({ runId: live.id, fromSeq: 5 })).ok).toBe(true);
     const racer = await connect(servers[0]!);
@@ -192,7 +244,12 @@ describe("subscribing to a live run", () => {
     expectWholeLog(fromSeq, live.dir, 5);
     expect(late.batches).toBeGreaterThan(1);
     await until(() => late.states.at(-1)?.status === "completed", "the final run-state");
-    expect(late.states.at(-1)).toMatchObject({ runId: live.id, live: true, status: "completed", generation: 3 });
+    expect(late.states.at(-1)).toMatchObject({
+      runId: live.id,
+      live: true,
+      status: "completed",
+      generation: 3,
+    });
   });
 
   it("pause holds the run, step advances exactly one step, resume runs to the end", async () => {
@@ -200,11 +257,23 @@ describe("subscribing to a live run", () => {
     const viewer = await connect(server);
     expect((await viewer.subscribe({ runId: live.id })).ok).toBe(true);
 
-    expect(await viewer.control({ runId: live.id, action: "speed", value: 50 })).toEqual({ ok: true, state: { paused: true, speed: 50 } });
-    expect(await viewer.control({ runId: live.id, action: "resume" })).toEqual({ ok: true, state: { paused: false, speed: 50 } });
+    expect(await viewer.control({ runId: live.id, action: "speed", value: 50 })).toEqual({
+      ok: true,
+      state: { paused: true, speed: 50 },
+    });
+    expect(await viewer.control({ runId: live.id, action: "resume" })).toEqual({
+      ok: true,
+      state: { paused: false, speed: 50 },
+    });
     await until(() => viewer.lastSeq > 40, "live events");
-    expect(await viewer.control({ runId: live.id, action: "pause" })).toEqual({ ok: true, state: { paused: true, speed: 50 } });
-    await until(() => gate.waiting && viewer.lastSeq === live.nextSeq - 1, "the engine held and the viewer up to date");
+    expect(await viewer.control({ runId: live.id, action: "pause" })).toEqual({
+      ok: true,
+      state: { paused: true, speed: 50 },
+    });
+    await until(
+      () => gate.waiting && viewer.lastSeq === live.nextSeq - 1,
+      "the engine held and the viewer up to date",
+    );
     await until(() => viewer.states.at(-1)?.paused === true, "a paused run-state");
     const held = viewer.lastSeq;
     const released = gate.released;
@@ -213,8 +282,14 @@ describe("subscribing to a live run", () => {
     expect(live.nextSeq - 1).toBe(held);
     expect(gate.released).toBe(released);
 
-    expect(await viewer.control({ runId: live.id, action: "step" })).toEqual({ ok: true, state: { paused: true, speed: 50 } });
-    await until(() => gate.released === released + 1 && gate.waiting && viewer.lastSeq === live.nextSeq - 1, "one step");
+    expect(await viewer.control({ runId: live.id, action: "step" })).toEqual({
+      ok: true,
+      state: { paused: true, speed: 50 },
+    });
+    await until(
+      () => gate.released === released + 1 && gate.waiting && viewer.lastSeq === live.nextSeq - 1,
+      "one step",
+    );
     const stepped = viewer.lastSeq;
     expect(stepped).toBeGreaterThan(held);
     await sleep(300);
@@ -222,7 +297,10 @@ describe("subscribing to a live run", () => {
     expect(gate.released).toBe(released + 1);
 
     expect((await viewer.control({ runId: live.id, action: "speed", value: 0 })).ok).toBe(true);
-    expect(await viewer.control({ runId: live.id, action: "resume" })).toEqual({ ok: true, state: { paused: false, speed: 0 } });
+    expect(await viewer.control({ runId: live.id, action: "resume" })).toEqual({
+      ok: true,
+      state: { paused: false, speed: 0 },
+    });
     await until(() => viewer.ended, "run-ended");
     expectWholeLog(viewer, live.dir);
     const speeds = viewer.states.map((s) => [s.paused, s.speed]);
@@ -234,7 +312,7 @@ describe("subscribing to a live run", () => {
   });
 
   it("refuses malformed messages with { ok: false } and changes nothing", async () => {
-    const { live, gate, server, viewer } = await subscribedAfterOneStep();
+    const { live, gate, viewer } = await subscribedAfterOneStep();
 
     const badSubscribes: unknown[] = [
       { runId: 5 },
@@ -276,9 +354,16 @@ describe("subscribing to a live run", () => {
     for (const message of badControls) {
       expect(await viewer.control(message), JSON.stringify(message)).toMatchObject({ ok: false });
     }
-    expect(await viewer.control({ runId: RECORDED, action: "pause" })).toEqual({ ok: false, error: `${RECORDED} is a recorded run: only the live run can be controlled` });
+    expect(await viewer.control({ runId: RECORDED, action: "pause" })).toEqual({
+      ok: false,
+      error: `${RECORDED} is a recorded run: only the live run can be controlled`,
+    });
     // Two messages where one is expected, and messages without an ack callback: nothing happens.
-    expect(await (viewer.socket.timeout(5000).emitWithAck("subscribe", { runId: RECORDED }, "extra") as Promise<SubscribeAck>)).toMatchObject({ ok: false });
+    expect(
+      await (viewer.socket
+        .timeout(5000)
+        .emitWithAck("subscribe", { runId: RECORDED }, "extra") as Promise<SubscribeAck>),
+    ).toMatchObject({ ok: false });
     viewer.socket.emit("control", { runId: live.id, action: "explode" });
     viewer.socket.emit("subscribe", { runId: 5 });
     viewer.socket.emit("subscribe");
@@ -289,25 +374,41 @@ describe("subscribing to a live run", () => {
     // The subscription is still the live run's: the next step reaches this viewer.
     const before = viewer.lastSeq;
     expect((await viewer.control({ runId: live.id, action: "step" })).ok).toBe(true);
-    await until(() => viewer.lastSeq > before && viewer.lastSeq === live.nextSeq - 1, "the next step's events");
+    await until(
+      () => viewer.lastSeq > before && viewer.lastSeq === live.nextSeq - 1,
+      "the next step's events",
+    );
     expect(viewer.events.map((e) => e.seq)).toEqual(range(0, viewer.lastSeq));
   });
 
   it("a new subscribe replaces the previous one", async () => {
-    const { live, gate, server, viewer } = await subscribedAfterOneStep();
-    expect(await viewer.subscribe({ runId: RECORDED })).toEqual({ ok: true, runId: RECORDED, live: false, status: "completed" });
+    const { gate, viewer } = await subscribedAfterOneStep();
+    expect(await viewer.subscribe({ runId: RECORDED })).toEqual({
+      ok: true,
+      runId: RECORDED,
+      live: false,
+      status: "completed",
+    });
     const afterAck = viewer.events.length;
     gate.resume();
     await until(() => viewer.ended, "the recorded run's end");
     await sleep(100);
     const replay = viewer.events.slice(afterAck);
     expect(replay).toEqual(readEvents(join(runsDir, RECORDED)));
-    expect(viewer.states.at(-1)).toEqual({ runId: RECORDED, live: false, status: "completed", paused: false, speed: 0, generation: 3 });
+    expect(viewer.states.at(-1)).toEqual({
+      runId: RECORDED,
+      live: false,
+      status: "completed",
+      paused: false,
+      speed: 0,
+      generation: 3,
+    });
   });
 });
 
 describe("reading events.jsonl in chunks", () => {
-  const line = (seq: number, pad = 0) => `${JSON.stringify({ v: 1, seq, type: "warning", t: { generation: 1 }, message: "x".repeat(pad), at: "" })}\n`;
+  const line = (seq: number, pad = 0) =>
+    `${JSON.stringify({ v: 1, seq, type: "warning", t: { generation: 1 }, message: "x".repeat(pad), at: "" })}\n`;
 
   it("skips below fromSeq, stops at an unterminated or unparsable line, and takes an oversized line whole", async () => {
     const path = join(tmp.path, "chunks.jsonl");
@@ -326,14 +427,21 @@ describe("reading events.jsonl in chunks", () => {
     const broken = await readHistoryChunk(path, 0, 0, 1 << 20);
     expect(broken.events.map((e) => e.seq)).toEqual([0]);
     expect(broken.eof).toBe(true);
-    expect(await readHistoryChunk(join(tmp.path, "missing.jsonl"), 0, 0, 100)).toEqual({ events: [], offset: 0, eof: true });
+    expect(await readHistoryChunk(join(tmp.path, "missing.jsonl"), 0, 0, 100)).toEqual({
+      events: [],
+      offset: 0,
+      eof: true,
+    });
   });
 });
 
 describe("slow clients", () => {
   it("a stalled client holds a bounded buffer while the run goes on, then catches up from the log", async () => {
     const limit = 20;
-    const { live, gate, server, done } = await startLive({ paused: true, server: { maxBufferedEvents: limit, historyChunkBytes: 4096, batchIntervalMs: 10 } });
+    const { live, gate, server, done } = await startLive({
+      paused: true,
+      server: { maxBufferedEvents: limit, historyChunkBytes: 4096, batchIntervalMs: 10 },
+    });
     const healthy = await connect(server);
     expect((await healthy.subscribe({ runId: live.id })).ok).toBe(true);
     // Long-polling, so that the client can stop fetching: the server then cannot hand anything on.
@@ -341,8 +449,14 @@ describe("slow clients", () => {
     expect((await stalled.subscribe({ runId: live.id })).ok).toBe(true);
     await until(() => stalled.states.length > 0, "the first run-state");
 
-    type PollingTransport = { pause(onPause: () => void): void; readyState: string; _poll(): void; name: string };
-    const transport = (stalled.socket.io as unknown as { engine: { transport: PollingTransport } }).engine.transport;
+    type PollingTransport = {
+      pause(onPause: () => void): void;
+      readyState: string;
+      _poll(): void;
+      name: string;
+    };
+    const transport = (stalled.socket.io as unknown as { engine: { transport: PollingTransport } })
+      .engine.transport;
     expect(transport.name).toBe("polling");
     // The pause takes effect once the poll in flight returns: the next step's events complete it.
     const paused = new Promise<void>((resolve) => transport.pause(resolve));
@@ -381,11 +495,30 @@ describe("HTTP", () => {
     expect(status).toBe(200);
     const rows = body as RunSummary[];
     const liveRow = rows.find((r) => r.id === live.id)!;
-    expect(Object.keys(liveRow).sort()).toEqual(["endedAt", "generation", "id", "live", "scenario", "startedAt", "status"]);
-    expect(liveRow).toMatchObject({ scenario: "donor-game", status: "running", generation: 1, live: true, endedAt: null });
+    expect(Object.keys(liveRow).sort()).toEqual([
+      "endedAt",
+      "generation",
+      "id",
+      "live",
+      "scenario",
+      "startedAt",
+      "status",
+    ]);
+    expect(liveRow).toMatchObject({
+      scenario: "donor-game",
+      status: "running",
+      generation: 1,
+      live: true,
+      endedAt: null,
+    });
     expect(typeof liveRow.startedAt).toBe("string");
     const recorded = rows.find((r) => r.id === RECORDED)!;
-    expect(recorded).toMatchObject({ scenario: "donor-game", status: "completed", generation: 3, live: false });
+    expect(recorded).toMatchObject({
+      scenario: "donor-game",
+      status: "completed",
+      generation: 3,
+      live: false,
+    });
     expect(typeof recorded.startedAt).toBe("string");
     expect(typeof recorded.endedAt).toBe("string");
     expect(rows.filter((r) => r.id === live.id)).toHaveLength(1);
@@ -411,7 +544,12 @@ describe("HTTP", () => {
     expect(asset.headers.get("content-type")).toMatch(/javascript/);
     expect((await fetch(`${base(server)}/assets/none.js`)).status).toBe(404);
     expect((await fetch(`${base(server)}/favicon.ico`)).status).toBe(204);
-    for (const path of ["/../package.json", "/%2e%2e/package.json", "/assets/%2e%2e/%2e%2e/package.json", "/..%2fpackage.json"]) {
+    for (const path of [
+      "/../package.json",
+      "/%2e%2e/package.json",
+      "/assets/%2e%2e/%2e%2e/package.json",
+      "/..%2fpackage.json",
+    ]) {
       const status = await new Promise<number>((resolve, reject) => {
         request({ host: "127.0.0.1", port: server.port, path }, (res) => {
           res.resume();
@@ -432,16 +570,25 @@ describe("HTTP", () => {
 
   it("with a token, the API and socket connections need it; static files do not", async () => {
     const token = "s3cret-token";
-    const server = await startServer({ runsDir, port: 0, token, staticDir: join(tmp.path, "no-dist") });
+    const server = await startServer({
+      runsDir,
+      port: 0,
+      token,
+      staticDir: join(tmp.path, "no-dist"),
+    });
     servers.push(server);
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${token}`);
 
     expect((await getJson(`${base(server)}/api/runs`)).status).toBe(401);
     expect((await getJson(`${base(server)}/api/runs?token=wrong`)).status).toBe(401);
-    expect((await getJson(`${base(server)}/api/runs`, { Authorization: "Bearer wrong" })).status).toBe(401);
+    expect(
+      (await getJson(`${base(server)}/api/runs`, { Authorization: "Bearer wrong" })).status,
+    ).toBe(401);
     expect((await getJson(`${base(server)}/api/nothing`)).status).toBe(401);
     expect((await getJson(`${base(server)}/api/runs?token=${token}`)).status).toBe(200);
-    expect((await getJson(`${base(server)}/api/runs`, { Authorization: `Bearer ${token}` })).status).toBe(200);
+    expect(
+      (await getJson(`${base(server)}/api/runs`, { Authorization: `Bearer ${token}` })).status,
+    ).toBe(200);
     expect((await fetch(`${base(server)}/`)).status).toBe(503); // not 401
 
     await expect(connect(server)).rejects.toThrow(/unauthorized/);
@@ -455,10 +602,19 @@ describe("HTTP", () => {
   it("refuses browser requests from other sites", async () => {
     const server = await startServer({ runsDir, port: 0 });
     servers.push(server);
-    expect((await getJson(`${base(server)}/api/runs`, { Origin: "https://evil.example" })).status).toBe(403);
-    expect((await getJson(`${base(server)}/api/runs`, { Origin: `http://127.0.0.1:${server.port}` })).status).toBe(200);
-    expect((await getJson(`${base(server)}/api/runs`, { Origin: "http://localhost:5173" })).status).toBe(200);
-    await expect(connect(server, { extraHeaders: { Origin: "https://evil.example" } })).rejects.toThrow();
+    expect(
+      (await getJson(`${base(server)}/api/runs`, { Origin: "https://evil.example" })).status,
+    ).toBe(403);
+    expect(
+      (await getJson(`${base(server)}/api/runs`, { Origin: `http://127.0.0.1:${server.port}` }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await getJson(`${base(server)}/api/runs`, { Origin: "http://localhost:5173" })).status,
+    ).toBe(200);
+    await expect(
+      connect(server, { extraHeaders: { Origin: "https://evil.example" } }),
+    ).rejects.toThrow();
   });
 });
 
@@ -471,8 +627,16 @@ describe("the CLI", () => {
     return { url: /viewer: (http:\/\/\S+)/.exec(out)![1]!, stdout: () => out };
   }
 
-  async function connectUrl(url: string, options: Partial<ManagerOptions & SocketOptions> = {}): Promise<Viewer> {
-    const socket = io(new URL(url).origin, { transports: ["websocket"], reconnection: false, forceNew: true, ...options });
+  async function connectUrl(
+    url: string,
+    options: Partial<ManagerOptions & SocketOptions> = {},
+  ): Promise<Viewer> {
+    const socket = io(new URL(url).origin, {
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+      ...options,
+    });
     sockets.push(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", () => resolve());
@@ -489,7 +653,12 @@ describe("the CLI", () => {
     const runs = (await getJson(`${new URL(url).origin}/api/runs?token=tok`)).body as RunSummary[];
     expect(runs.map((r) => r.id)).toContain(RECORDED);
     const viewer = await connectUrl(url, { auth: { token: "tok" } });
-    expect(await viewer.subscribe({ runId: RECORDED })).toEqual({ ok: true, runId: RECORDED, live: false, status: "completed" });
+    expect(await viewer.subscribe({ runId: RECORDED })).toEqual({
+      ok: true,
+      runId: RECORDED,
+      live: false,
+      status: "completed",
+    });
     await until(() => viewer.ended, "the replay");
     expectWholeLog(viewer, join(runsDir, RECORDED));
     proc.child.kill("SIGINT");
@@ -499,7 +668,17 @@ describe("the CLI", () => {
 
   it("`agora run --serve` streams the run, serves the runs beside it, and keeps serving after the end", async () => {
     const dir = join(runsDir, "cli-live");
-    const proc = spawnCli(["run", shortConfigPath, "--out", dir, "--serve", "--port", "0", "--speed", "40"]);
+    const proc = spawnCli([
+      "run",
+      shortConfigPath,
+      "--out",
+      dir,
+      "--serve",
+      "--port",
+      "0",
+      "--speed",
+      "40",
+    ]);
     children.push(proc);
     const { url, stdout } = await viewerUrl(proc);
     const viewer = await connectUrl(url);
@@ -508,7 +687,11 @@ describe("the CLI", () => {
     await until(() => viewer.ended, "run-ended", 20_000);
     expectWholeLog(viewer, dir);
     const runs = (await getJson(`${new URL(url).origin}/api/runs`)).body as RunSummary[];
-    expect(runs.find((r) => r.id === "cli-live")).toMatchObject({ live: true, status: "completed", generation: 2 });
+    expect(runs.find((r) => r.id === "cli-live")).toMatchObject({
+      live: true,
+      status: "completed",
+      generation: 2,
+    });
     expect(runs.find((r) => r.id === RECORDED)).toMatchObject({ live: false });
     await until(() => stdout().includes("still serving"), "the still-serving line");
     proc.child.kill("SIGINT");
@@ -518,7 +701,16 @@ describe("the CLI", () => {
   });
 
   it("`agora run --serve --exit-when-done` exits with the run's code when it ends", async () => {
-    const proc = spawnCli(["run", shortConfigPath, "--out", join(runsDir, "cli-exit"), "--serve", "--port", "0", "--exit-when-done"]);
+    const proc = spawnCli([
+      "run",
+      shortConfigPath,
+      "--out",
+      join(runsDir, "cli-exit"),
+      "--serve",
+      "--port",
+      "0",
+      "--exit-when-done",
+    ]);
     children.push(proc);
     const exit = await proc.done;
     expect(exit.code).toBe(0);
@@ -527,7 +719,14 @@ describe("the CLI", () => {
   });
 
   it("server flags without --serve, and a missing --runs directory, are usage errors", async () => {
-    const flags = spawnCli(["run", shortConfigPath, "--out", join(tmp.path, "unused"), "--port", "1234"]);
+    const flags = spawnCli([
+      "run",
+      shortConfigPath,
+      "--out",
+      join(tmp.path, "unused"),
+      "--port",
+      "1234",
+    ]);
     const runs = spawnCli(["serve", "--runs", join(tmp.path, "no-such-dir"), "--port", "0"]);
     children.push(flags, runs);
     const [flagsExit, runsExit] = await Promise.all([flags.done, runs.done]);
@@ -538,7 +737,9 @@ describe("the CLI", () => {
   });
 });
 
-/** A live run paused after its first step, with a viewer subscribed and caught up on its history. */
+/**
+ * A live run paused after its first step, with a viewer subscribed and caught up on its history.
+ */
 async function subscribedAfterOneStep() {
   const { live, gate, server } = await startLive({ paused: true });
   gate.step();

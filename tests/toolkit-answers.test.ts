@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { jsonObject, labelPattern, labelSource, quoteReply, readAmount, splitAtLastLabel, stripLeadingLabel, wholeJsonObject } from "../sim/toolkit/answers.js";
+import {
+  jsonObject,
+  labelPattern,
+  labelSource,
+  quoteReply,
+  readAmount,
+  splitAtLastLabel,
+  stripLeadingLabel,
+  wholeJsonObject,
+} from "../sim/toolkit/answers.js";
 
 describe("labels", () => {
   it.each([
@@ -16,12 +25,17 @@ describe("labels", () => {
     expect(splitAtLastLabel(text, "answer")?.after).toBe(after);
   });
 
-  it.each(["The answer is 5", "Answer-5", "Answers: 5", "Reanswer: 5", "Answer\n: 5"])("%j has no label", (text) => {
-    expect(splitAtLastLabel(text, "answer")).toBeNull();
-  });
+  it.each(["The answer is 5", "Answer-5", "Answers: 5", "Reanswer: 5", "Answer\n: 5"])(
+    "%j has no label",
+    (text) => {
+      expect(splitAtLastLabel(text, "answer")).toBeNull();
+    },
+  );
 
   it("splits at the last label; markdown before it is part of the label", () => {
-    expect(splitAtLastLabel("I think. Answer: 3\nOn reflection, **Answer:** 4 units", "answer")).toEqual({
+    expect(
+      splitAtLastLabel("I think. Answer: 3\nOn reflection, **Answer:** 4 units", "answer"),
+    ).toEqual({
       before: "I think. Answer: 3\nOn reflection, ",
       after: "4 units",
     });
@@ -29,7 +43,10 @@ describe("labels", () => {
 
   it("optionally accepts a line break before the separator and a fullwidth colon", () => {
     const strict = new RegExp(labelSource("answer"), "i");
-    const lenient = new RegExp(labelSource("answer", { acrossLines: true, fullwidthColon: true }), "i");
+    const lenient = new RegExp(
+      labelSource("answer", { acrossLines: true, fullwidthColon: true }),
+      "i",
+    );
     expect(strict.test("Answer\n: 5")).toBe(false);
     expect(lenient.test("Answer\n: 5")).toBe(true);
     expect(strict.test("Answer\uff1a 5")).toBe(false);
@@ -39,12 +56,15 @@ describe("labels", () => {
   it("a label pattern is global and case-insensitive; a leading label is stripped", () => {
     expect([..."ANSWER: 1 answer: 2".matchAll(labelPattern("answer"))]).toHaveLength(2);
     expect(stripLeadingLabel("  **Justification:** because\n", "justification")).toBe("because");
-    expect(stripLeadingLabel("No label. Justification: x", "justification")).toBe("No label. Justification: x");
+    expect(stripLeadingLabel("No label. Justification: x", "justification")).toBe(
+      "No label. Justification: x",
+    );
   });
 });
 
 describe("readAmount", () => {
-  const read = (text: string, percentOf = 10, context?: string) => readAmount(text, { percentOf, ...(context === undefined ? {} : { context }) });
+  const read = (text: string, percentOf = 10, context?: string) =>
+    readAmount(text, { percentOf, ...(context === undefined ? {} : { context }) });
 
   it.each([
     ["5", 5],

@@ -2,13 +2,18 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../sim/core/rng.js";
 import { select } from "../sim/toolkit/selection.js";
 
-const truncation = (survivorFraction: number) => ({ kind: "truncation", survivorFraction }) as const;
+const truncation = (survivorFraction: number) =>
+  ({ kind: "truncation", survivorFraction }) as const;
 const scored = (scores: Record<string, number>) => (id: string) => scores[id]!;
 const rng = new Rng(1);
 
 describe("truncation selection", () => {
   it("ranks by score, keeps the top fraction and removes the rest, both in ranking order", () => {
-    const out = select(truncation(0.5), { order: ["a", "b", "c", "d"], score: scored({ a: 1, b: 4, c: 3, d: 2 }), rng });
+    const out = select(truncation(0.5), {
+      order: ["a", "b", "c", "d"],
+      score: scored({ a: 1, b: 4, c: 3, d: 2 }),
+      rng,
+    });
     expect(out.ranking).toEqual(["b", "c", "d", "a"]);
     expect(out.survivors).toEqual(["b", "c"]);
     expect(out.removed).toEqual(["d", "a"]);
@@ -16,8 +21,16 @@ describe("truncation selection", () => {
 
   it("breaks ties by the given order", () => {
     const score = scored({ a: 1, b: 1, c: 1, d: 0 });
-    expect(select(truncation(0.5), { order: ["a", "b", "c", "d"], score, rng }).survivors).toEqual(["a", "b"]);
-    expect(select(truncation(0.5), { order: ["c", "d", "b", "a"], score, rng }).ranking).toEqual(["c", "b", "a", "d"]);
+    expect(select(truncation(0.5), { order: ["a", "b", "c", "d"], score, rng }).survivors).toEqual([
+      "a",
+      "b",
+    ]);
+    expect(select(truncation(0.5), { order: ["c", "d", "b", "a"], score, rng }).ranking).toEqual([
+      "c",
+      "b",
+      "a",
+      "d",
+    ]);
   });
 
   it.each([
@@ -34,14 +47,25 @@ describe("truncation selection", () => {
   });
 
   it("keeps at least one survivor", () => {
-    const out = select(truncation(0.1), { order: ["a", "b", "c"], score: scored({ a: 0, b: 2, c: 1 }), rng });
+    const out = select(truncation(0.1), {
+      order: ["a", "b", "c"],
+      score: scored({ a: 0, b: 2, c: 1 }),
+      rng,
+    });
     expect(out.survivors).toEqual(["b"]);
     expect(out.removed).toEqual(["c", "a"]);
-    expect(select(truncation(0.5), { order: ["solo"], score: () => 0, rng })).toMatchObject({ survivors: ["solo"], removed: [] });
+    expect(select(truncation(0.5), { order: ["solo"], score: () => 0, rng })).toMatchObject({
+      survivors: ["solo"],
+      removed: [],
+    });
   });
 
   it("gives each removed agent's newcomer all survivors as parents, each its own list", () => {
-    const out = select(truncation(0.5), { order: ["a", "b", "c", "d"], score: scored({ a: 4, b: 3, c: 2, d: 1 }), rng });
+    const out = select(truncation(0.5), {
+      order: ["a", "b", "c", "d"],
+      score: scored({ a: 4, b: 3, c: 2, d: 1 }),
+      rng,
+    });
     expect([...out.parentsOf.keys()]).toEqual(["c", "d"]);
     expect(out.parentsOf.get("c")).toEqual(["a", "b"]);
     expect(out.parentsOf.get("d")).toEqual(["a", "b"]);

@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../sim/core/rng.js";
-import { bootstrapMeanCI, gini, mean, percentileInterval, quantile, sd } from "../sim/toolkit/stats.js";
+import {
+  bootstrapMeanCI,
+  gini,
+  mean,
+  percentileInterval,
+  quantile,
+  sd,
+} from "../sim/toolkit/stats.js";
 
-/** Gini from its definition: mean absolute difference over all ordered pairs, over twice the mean. */
+/**
+ * Gini from its definition: mean absolute difference over all ordered pairs, over twice the mean.
+ */
 function giniByPairs(xs: readonly number[]): number {
   const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
   if (mu === 0) return 0;

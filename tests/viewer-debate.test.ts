@@ -37,7 +37,8 @@ function stateAfter(pred: (e: AgoraEvent) => boolean): ReturnType<typeof reduceA
   return reduceAll(events.slice(0, i + 1));
 }
 
-const isRoundMetric = (question: number, round: number) => (e: AgoraEvent) => e.type === "metric" && e.scope === "round" && e.t.question === question && e.t.round === round;
+const isRoundMetric = (question: number, round: number) => (e: AgoraEvent) =>
+  e.type === "metric" && e.scope === "round" && e.t.question === question && e.t.round === round;
 
 describe("debate view: derived chat state", () => {
   it("is the registered view for scenario debate and keeps both questions", () => {
@@ -71,7 +72,11 @@ describe("debate view: derived chat state", () => {
     const surveys = q1Items.filter((i) => i.kind === "survey");
     expect(surveys).toHaveLength(9);
     expect(surveys.every((s) => s.private)).toBe(true);
-    expect(q1Items.filter((i) => i.kind === "answer").every((i) => !i.private && i.verdict === "unscored")).toBe(true);
+    expect(
+      q1Items
+        .filter((i) => i.kind === "answer")
+        .every((i) => !i.private && i.verdict === "unscored"),
+    ).toBe(true);
     expect(surveys.map((s) => s.attitude).slice(0, 3)).toEqual([7, 2, 5]);
   });
 
@@ -80,7 +85,11 @@ describe("debate view: derived chat state", () => {
     expect(q0!.accepted).toEqual(["42"]);
     expect(q1!.accepted).toEqual([]);
     // A log written before answers carried the key (or a judge-only question) has none to show.
-    const keyless = events.map((e) => (e.type === "interaction" && e.kind === "answer" ? { ...e, data: { ...e.data, accepted: undefined } } : e));
+    const keyless = events.map((e) =>
+      e.type === "interaction" && e.kind === "answer"
+        ? { ...e, data: { ...e.data, accepted: undefined } }
+        : e,
+    );
     expect(debateState(reduceAll(keyless)).questions.map((q) => q.accepted)).toEqual([null, null]);
     // The key is read once, from the first answer that carries it; later ones do not replace it.
     const first = debateState(final).questions[0]!.entries.find((e) => e.kind === "answer")!;
@@ -93,14 +102,20 @@ describe("debate view: derived chat state", () => {
     expect(verdictOf(null, null)).toBe("undecided");
     expect(verdictOf("41", false)).toBe("wrong");
     expect(verdictOf("for", null)).toBe("unscored");
-    const unreadable = debateState(final).questions[0]!.entries.find((e) => e.kind === "answer" && e.from === "1_3")!;
+    const unreadable = debateState(final).questions[0]!.entries.find(
+      (e) => e.kind === "answer" && e.from === "1_3",
+    )!;
     expect(debateView.describeInteraction(unreadable)).toContain("(unreadable)");
     expect(ANSWER_COLORS.unreadable).toBeDefined();
     expect(new Set(Object.values(ANSWER_COLORS)).size).toBe(Object.keys(ANSWER_COLORS).length);
   });
 
   it("reads a JSON reply (MAD's judge) as key: value lines and leaves other text alone", () => {
-    expect(readableText('{"Whether there is a preference":"Yes","Supported Side":"affirmative","debate_answer":"40"}')).toBe("Whether there is a preference: Yes\nSupported Side: affirmative\ndebate_answer: 40");
+    expect(
+      readableText(
+        '{"Whether there is a preference":"Yes","Supported Side":"affirmative","debate_answer":"40"}',
+      ),
+    ).toBe("Whether there is a preference: Yes\nSupported Side: affirmative\ndebate_answer: 40");
     expect(readableText("{not json}")).toBe("{not json}");
     expect(readableText("[1, 2]")).toBe("[1, 2]");
     expect(readableText("Answer: 42")).toBe("Answer: 42");
@@ -109,19 +124,28 @@ describe("debate view: derived chat state", () => {
   it("filters the chat to what one agent said or was sent", () => {
     const q0 = debateState(final).questions[0]!;
     const mine = chatRounds(q0, "1_2").flatMap((r) => r.items);
-    expect(mine.map((i) => `${i.kind}:${i.from}->${i.to}`)).toEqual(["answer:1_2->null", "summary:summariser->1_2", "answer:1_2->null", "answer:1_2->null"]);
+    expect(mine.map((i) => `${i.kind}:${i.from}->${i.to}`)).toEqual([
+      "answer:1_2->null",
+      "summary:summariser->1_2",
+      "answer:1_2->null",
+      "answer:1_2->null",
+    ]);
     const judge = chatRounds(q0, "judge").flatMap((r) => r.items);
     expect(judge.map((i) => i.kind)).toEqual(["judge", "judge"]);
   });
 
   it("colours each debater by its answer to the question being debated, at the viewed time", () => {
-    const colour = (state: ReturnType<typeof reduceAll>) => DEBATERS.map((id) => debateView.nodeCategory!(state.agents[id]!, state));
-    // 1_3's answer could not be read: its own colour, counted wrong like the round's accuracy (1/3) does.
+    const colour = (state: ReturnType<typeof reduceAll>) =>
+      DEBATERS.map((id) => debateView.nodeCategory!(state.agents[id]!, state));
+    // 1_3's answer could not be read: its own colour, counted wrong like the round's accuracy (1/3)
+    // does.
     expect(colour(stateAfter(isRoundMetric(0, 0)))).toEqual(["right", "wrong", "unreadable"]);
     expect(colour(stateAfter(isRoundMetric(0, 1)))).toEqual(["right", "right", "wrong"]);
     expect(colour(stateAfter(isRoundMetric(0, 2)))).toEqual(["right", "right", "right"]);
     // The first answer to the next question: the others have not answered it yet.
-    const firstTopicAnswer = stateAfter((e) => e.type === "interaction" && e.kind === "answer" && e.t.question === 1);
+    const firstTopicAnswer = stateAfter(
+      (e) => e.type === "interaction" && e.kind === "answer" && e.t.question === 1,
+    );
     expect(colour(firstTopicAnswer)).toEqual(["answer for", "undecided", "undecided"]);
     expect(answerCategory("nobody", debateState(final))).toBe("undecided");
     expect(colour(final)).toEqual(["answer for", "answer for", "answer for"]);
@@ -142,7 +166,15 @@ describe("debate view: derived chat state", () => {
 
   it("draws attitude lines per debater over rounds and round metrics per question", () => {
     const q1 = debateState(final).questions[1]!;
-    expect(attitudeSeries(q1)).toEqual({ agents: DEBATERS, rounds: [0, 1, 2], values: [[7, 6, 5], [2, 3, 5], [5, 5, 5]] });
+    expect(attitudeSeries(q1)).toEqual({
+      agents: DEBATERS,
+      rounds: [0, 1, 2],
+      values: [
+        [7, 6, 5],
+        [2, 3, 5],
+        [5, 5, 5],
+      ],
+    });
     expect(attitudeSeries(debateState(final).questions[0]!).agents).toEqual([]);
     const byRound = questionRounds(final.roundMetrics, 0);
     expect(byRound.rounds).toEqual([0, 1, 2]);
@@ -152,7 +184,8 @@ describe("debate view: derived chat state", () => {
     expect(perQ.first).toEqual([1 / 3, null]);
     expect(perQ.last).toEqual([1, null]);
     expect(perQ.agreement).toEqual([1, 1]);
-    // Generation charts keep only the keys the run reports; the per-question round chart replaces the generic one.
+    // Generation charts keep only the keys the run reports; the per-question round chart replaces
+    // the generic one.
     const charts = debateView.generationCharts(["accuracy", "agreement", "attitudeMean"]);
     expect(charts.map((c) => [c.id, c.series.map((s) => s.key)])).toEqual([
       ["debate-accuracy", ["accuracy"]],
@@ -167,7 +200,10 @@ describe("debate view: the fold is pure, bounded and batching-independent", () =
   it("scrubs: the derived state at any seq equals a from-scratch replay up to it", () => {
     const timeline = new Timeline({ snapshotEvery: 7, minSnapshotGap: 1 });
     for (let i = 0; i < events.length; i += 5) timeline.append(events.slice(i, i + 5));
-    for (let k = 0; k < events.length; k += 3) expect(timeline.stateAt(k).scenario, `seq ${k}`).toEqual(reduceAll(events.slice(0, k + 1)).scenario);
+    for (let k = 0; k < events.length; k += 3)
+      expect(timeline.stateAt(k).scenario, `seq ${k}`).toEqual(
+        reduceAll(events.slice(0, k + 1)).scenario,
+      );
   });
 
   it("gives the same derived state whatever the batching, without mutating earlier states", () => {
@@ -189,13 +225,25 @@ describe("debate view: the fold is pure, bounded and batching-independent", () =
   });
 
   it("keeps the last MAX_QUESTIONS questions and MAX_ENTRIES entries per question", () => {
-    const entry = (seq: number, question: number): InteractionEntry => ({ seq, at: "", kind: "answer", from: "a", to: null, mind: { kind: "policy", name: "p" }, t: { generation: 1, question, round: 0 }, data: { questionId: `q${question}`, answer: "1", correct: true, text: "t", round: 0 } });
+    const entry = (seq: number, question: number): InteractionEntry => ({
+      seq,
+      at: "",
+      kind: "answer",
+      from: "a",
+      to: null,
+      mind: { kind: "policy", name: "p" },
+      t: { generation: 1, question, round: 0 },
+      data: { questionId: `q${question}`, answer: "1", correct: true, text: "t", round: 0 },
+    });
     const many = Array.from({ length: MAX_QUESTIONS + 50 }, (_, i) => entry(i, i));
     const d = deriveDebate(undefined, many);
     expect(d.questions).toHaveLength(MAX_QUESTIONS);
     expect(d.droppedQuestions).toBe(50);
     expect(d.questions[0]!.key).toBe("1:50");
-    const long = deriveDebate(undefined, Array.from({ length: MAX_ENTRIES + 7 }, (_, i) => entry(i, 0)));
+    const long = deriveDebate(
+      undefined,
+      Array.from({ length: MAX_ENTRIES + 7 }, (_, i) => entry(i, 0)),
+    );
     expect(long.questions[0]!.entries).toHaveLength(MAX_ENTRIES);
     expect(long.questions[0]!.dropped).toBe(7);
     // Other scenarios' interactions are ignored.

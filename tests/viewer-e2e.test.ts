@@ -3,13 +3,23 @@
  * `agora run --serve` streaming the offline demo, a recorded run beside it in the run picker,
  * engine controls, clicking a node on sigma's canvas, scrubbing a recorded run, and the page's
  * states (wrong token, empty runs directory, server gone). Screenshots of every stage go to
- * tests/artifacts/viewer-*.png. Fails (never skips) without /usr/bin/chromium: `.ci/run` installs it.
+ * tests/artifacts/viewer-*.png. Fails (never skips) without /usr/bin/chromium: `.ci/run` installs
+ * it.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alive, launchChromium, nodeAttributes, nodePoint, sizeOptions, snap, tableColumns, viewerUrlOf } from "./support/browser.js";
+import {
+  alive,
+  launchChromium,
+  nodeAttributes,
+  nodePoint,
+  sizeOptions,
+  snap,
+  tableColumns,
+  viewerUrlOf,
+} from "./support/browser.js";
 import { readEvents, runCli, spawnCli, tempDir, type CliProcess } from "./support/llm-helpers.js";
 
 const DEMO = "scenarios/donor-game/offline-demo.yaml";
@@ -41,7 +51,10 @@ function spawnTracked(args: string[]): CliProcess {
 /** The viewed seq (`data-seq`) and the head seq of the seq label. */
 async function seqs(p: Page = page): Promise<{ seq: number; head: number }> {
   const label = p.getByTestId("seq-label");
-  const [seq, head] = await Promise.all([label.getAttribute("data-seq"), label.getAttribute("data-head-seq")]);
+  const [seq, head] = await Promise.all([
+    label.getAttribute("data-seq"),
+    label.getAttribute("data-head-seq"),
+  ]);
   return { seq: Number(seq), head: Number(head) };
 }
 const seq = async (): Promise<number> => (await seqs()).seq;
@@ -74,10 +87,13 @@ function nodeLabels(p: Page = page): Promise<Record<string, string>> {
 
 /**
  * Waits until no interaction flash is drawn (they last ~600 ms), so a screenshot shows the state.
- * (Loading a recorded run under 2,000 events, and "back to live" from a scrub, flash up to 300 at once.)
+ * (Loading a recorded run under 2,000 events, and "back to live" from a scrub, flash up to 300 at
+ * once.)
  */
 async function fadeFlashes(): Promise<void> {
-  await expect.poll(() => page.getByTestId("graph").getAttribute("data-flashes"), { timeout: 5_000 }).toBe("0");
+  await expect
+    .poll(() => page.getByTestId("graph").getAttribute("data-flashes"), { timeout: 5_000 })
+    .toBe("0");
 }
 
 /** Where the run-status banner says the live run is ("Running: generation G, round R"). */
@@ -85,7 +101,10 @@ async function roundOf(): Promise<{ generation: number; round: number | undefine
   const text = (await page.getByTestId("run-status").textContent()) ?? "";
   const match = /generation (\d+)(?:, round (\d+))?/.exec(text);
   if (!match) throw new Error(`no generation in the run status: ${text}`);
-  return { generation: Number(match[1]), round: match[2] === undefined ? undefined : Number(match[2]) };
+  return {
+    generation: Number(match[1]),
+    round: match[2] === undefined ? undefined : Number(match[2]),
+  };
 }
 
 async function openPage(url: string): Promise<{ page: Page; ctx: BrowserContext }> {
@@ -118,7 +137,17 @@ describe.sequential("the live viewer in Chromium", () => {
     const recorded = await runCli(["run", DEMO, "--out", join(runsDir, "recorded")]);
     expect(recorded.code, recorded.stderr).toBe(0);
     recordedLastSeq = readEvents(join(runsDir, "recorded")).at(-1)!.seq;
-    live = spawnTracked(["run", DEMO, "--out", join(runsDir, "live"), "--serve", "--port", "0", "--speed", "8"]);
+    live = spawnTracked([
+      "run",
+      DEMO,
+      "--out",
+      join(runsDir, "live"),
+      "--serve",
+      "--port",
+      "0",
+      "--speed",
+      "8",
+    ]);
     liveUrl = await viewerUrlOf(live);
     context = await browser.newContext({ viewport: VIEWPORT });
     page = await context.newPage();
@@ -139,11 +168,17 @@ describe.sequential("the live viewer in Chromium", () => {
 
   e2e("connects, draws the 12-node graph and the charts, and counts up", async () => {
     await page.goto(liveUrl);
-    await expect.poll(() => page.getByTestId("connection-status").getAttribute("data-state"), { timeout: 15_000 }).toBe("connected");
+    await expect
+      .poll(() => page.getByTestId("connection-status").getAttribute("data-state"), {
+        timeout: 15_000,
+      })
+      .toBe("connected");
     // The live run is opened by itself; the recorded one is listed beside it.
     await page.getByTestId("run-item-live").waitFor();
     expect(await page.getByTestId("run-item-live").getAttribute("data-live")).toBe("true");
-    expect(await page.getByTestId("run-item-recorded").getAttribute("data-status")).toBe("completed");
+    expect(await page.getByTestId("run-item-recorded").getAttribute("data-status")).toBe(
+      "completed",
+    );
     expect(await page.getByTestId("run-title").textContent()).toContain("live");
 
     // The graph: sigma's canvases, 12 slots, all occupied.
@@ -158,12 +193,25 @@ describe.sequential("the live viewer in Chromium", () => {
     for (const id of ["chart-resources", "chart-cooperation", "chart-rounds"]) {
       expect(await page.getByTestId(id).locator("canvas").count(), id).toBeGreaterThanOrEqual(1);
     }
-    await expect.poll(async () => Number(await page.getByTestId("plot-resources").getAttribute("data-points")), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
-    await expect.poll(async () => Number(await page.getByTestId("plot-cooperation").getAttribute("data-points"))).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(
+        async () => Number(await page.getByTestId("plot-resources").getAttribute("data-points")),
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () =>
+        Number(await page.getByTestId("plot-cooperation").getAttribute("data-points")),
+      )
+      .toBeGreaterThanOrEqual(1);
     expect(await page.getByTestId("usage-none").textContent()).toContain("policy minds");
-    // The Donor Game's own words come from its view: resources and last score as sizes and columns, games as round series.
+    // The Donor Game's own words come from its view: resources and last score as sizes and columns,
+    // games as round series.
     expect(await sizeOptions(page)).toEqual(["resources", "score"]);
-    expect(await page.getByTestId("size-by").locator("option").allTextContents()).toEqual(["resources", "last score"]);
+    expect(await page.getByTestId("size-by").locator("option").allTextContents()).toEqual([
+      "resources",
+      "last score",
+    ]);
     expect(await graph.getAttribute("data-size-by")).toBe("resources");
     expect(await tableColumns(page)).toEqual(["agent", "mind", "family", "resources", "score"]);
     await page.getByTestId("size-by").selectOption("score");
@@ -171,7 +219,11 @@ describe.sequential("the live viewer in Chromium", () => {
     expect(await page.getByTestId("graph-legend").textContent()).toContain("size: last score");
     await page.getByTestId("size-by").selectOption("resources");
     await expect.poll(() => graph.getAttribute("data-size-by")).toBe("resources");
-    await expect.poll(async () => (await page.getByTestId("chart-rounds").textContent()) ?? "", { timeout: 10_000 }).toContain("game 1");
+    await expect
+      .poll(async () => (await page.getByTestId("chart-rounds").textContent()) ?? "", {
+        timeout: 10_000,
+      })
+      .toContain("game 1");
 
     // The counters advance while the run plays.
     const before = await seq();
@@ -180,7 +232,9 @@ describe.sequential("the live viewer in Chromium", () => {
     expect(await page.getByTestId("run-status").getAttribute("data-phase")).toBe("running");
     expect(await page.getByTestId("btn-live").getAttribute("data-following")).toBe("true");
     // Interactions flash their edges as they happen.
-    await expect.poll(async () => Number(await graph.getAttribute("data-total-flashes")), { timeout: 5_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number(await graph.getAttribute("data-total-flashes")), { timeout: 5_000 })
+      .toBeGreaterThan(0);
     await snap(page, "1-live");
   });
 
@@ -197,19 +251,31 @@ describe.sequential("the live viewer in Chromium", () => {
     await page.getByTestId("btn-step").click();
     await expect.poll(seq, { timeout: 5_000 }).toBeGreaterThan(held.seq);
     const stepped = await settledSeq();
-    // One step is one round of one game (12 donations and a round metric; at most a generation's end too).
+    // One step is one round of one game (12 donations and a round metric; at most a generation's
+    // end too).
     expect(stepped - held.seq).toBeGreaterThan(0);
     expect(stepped - held.seq).toBeLessThan(60);
     // ... and moves the run on by exactly one round.
     const roundAfter = await roundOf();
     if (roundAfter.generation === roundBefore.generation && roundAfter.round === undefined) {
-      // The generation's last round: its end (a generation-ended event, with no round) follows in the same step.
+      // The generation's last round: its end (a generation-ended event, with no round) follows in
+      // the same step.
       expect(roundBefore.round).toBeDefined();
-      await expect.poll(() => page.locator(`[data-testid="scrubber-tick"][data-generation="${roundBefore.generation}"]`).count()).toBe(1);
+      await expect
+        .poll(() =>
+          page
+            .locator(`[data-testid="scrubber-tick"][data-generation="${roundBefore.generation}"]`)
+            .count(),
+        )
+        .toBe(1);
     } else if (roundAfter.generation === roundBefore.generation) {
-      expect(roundAfter).toEqual({ generation: roundBefore.generation, round: (roundBefore.round ?? 0) + 1 });
+      expect(roundAfter).toEqual({
+        generation: roundBefore.generation,
+        round: (roundBefore.round ?? 0) + 1,
+      });
     } else {
-      // Past round 12 the next step opens the next generation: its newborns' strategies (no round yet).
+      // Past round 12 the next step opens the next generation: its newborns' strategies (no round
+      // yet).
       expect(roundAfter.generation).toBe(roundBefore.generation + 1);
       expect(roundAfter.round).toBeUndefined();
     }
@@ -230,17 +296,26 @@ describe.sequential("the live viewer in Chromium", () => {
     await details.waitFor({ timeout: 5_000 });
     const agentId = await details.getAttribute("data-agent");
     expect(agentId).toMatch(/^\d+_\d+$/);
-    expect(await page.evaluate(() => window.__agoraViewer!.store.getState().selectedAgentId)).toBe(agentId);
+    expect(await page.evaluate(() => window.__agoraViewer!.store.getState().selectedAgentId)).toBe(
+      agentId,
+    );
     // The agent clicked is the one in that slot.
-    expect(await page.getByTestId("inspector-status").textContent()).toContain(`slot ${CLICK_SLOT}`);
-    expect(await page.getByTestId("inspector-strategy").textContent()).toContain("My strategy will be");
+    expect(await page.getByTestId("inspector-status").textContent()).toContain(
+      `slot ${CLICK_SLOT}`,
+    );
+    expect(await page.getByTestId("inspector-strategy").textContent()).toContain(
+      "My strategy will be",
+    );
     const mind = page.getByTestId("inspector-mind");
     expect(await mind.getAttribute("data-mind-kind")).toBe("policy");
     expect(await mind.getByTestId("badge-policy").textContent()).toBe("policy");
     expect(await mind.textContent()).toContain("not an LLM");
     expect(await page.getByTestId("inspector-transcript").getAttribute("data-kind")).toBe("policy");
-    // The Donor Game's inspector lines: resources (per game once both games have been played), scores per generation.
-    expect(await page.getByTestId("inspector-field-resources").textContent()).toMatch(/^resources: [\d.,]+( \(game 1: [\d.,]+, game 2: [\d.,]+\))?$/);
+    // The Donor Game's inspector lines: resources (per game once both games have been played),
+    // scores per generation.
+    expect(await page.getByTestId("inspector-field-resources").textContent()).toMatch(
+      /^resources: [\d.,]+( \(game 1: [\d.,]+, game 2: [\d.,]+\))?$/,
+    );
     expect(await details.textContent()).toContain("Scores per generation");
 
     // The pointer rests on the node: its tooltip names the agent and fits inside the graph (the
@@ -249,8 +324,13 @@ describe.sequential("the live viewer in Chromium", () => {
     await tooltip.waitFor({ timeout: 5_000 });
     // (By slot: the agent in it may be replaced at a generation end while the run plays.)
     expect(await tooltip.textContent()).toContain(`slot ${CLICK_SLOT}`);
-    expect(await page.getByTestId("graph-tooltip-measures").textContent()).toMatch(/^resources: [\d.,]+ · last score: ([\d.,]+|–)$/);
-    const [tip, box] = await Promise.all([tooltip.boundingBox(), page.getByTestId("graph").boundingBox()]);
+    expect(await page.getByTestId("graph-tooltip-measures").textContent()).toMatch(
+      /^resources: [\d.,]+ · last score: ([\d.,]+|–)$/,
+    );
+    const [tip, box] = await Promise.all([
+      tooltip.boundingBox(),
+      page.getByTestId("graph").boundingBox(),
+    ]);
     expect(tip!.width).toBeGreaterThan(150);
     expect(tip!.x).toBeGreaterThanOrEqual(box!.x);
     expect(tip!.y).toBeGreaterThanOrEqual(box!.y);
@@ -263,47 +343,87 @@ describe.sequential("the live viewer in Chromium", () => {
     expect(await details.getAttribute("data-agent")).toBe(agentId);
   });
 
-  e2e("a recorded run: completed, scrubbed back to its first generation, and back to the end", async () => {
-    await page.getByTestId("run-item-recorded").click();
-    await expect.poll(() => page.getByTestId("run-status").getAttribute("data-phase"), { timeout: 10_000 }).toBe("completed");
-    expect(await page.getByTestId("run-item-recorded").getAttribute("data-status")).toBe("completed");
-    await expect.poll(seqs, { timeout: 10_000 }).toEqual({ seq: recordedLastSeq, head: recordedLastSeq });
-    await page.getByTestId("controls-recorded").waitFor();
-    expect(await page.getByTestId("btn-pause").isDisabled()).toBe(true);
-    expect(await page.getByTestId("seq-label").textContent()).toContain("gen 10");
-    expect(await page.getByTestId("scrubber-tick").count()).toBe(10);
-    // At the end, later generations hold slots.
-    await expect.poll(async () => Object.values(await nodeLabels()).some((l) => l.startsWith("10_")), { timeout: 5_000 }).toBe(true);
-    // A recording's history loads without flashing its interactions.
-    expect(await page.getByTestId("graph").getAttribute("data-flashes")).toBe("0");
+  e2e(
+    "a recorded run: completed, scrubbed back to its first generation, and back to the end",
+    async () => {
+      await page.getByTestId("run-item-recorded").click();
+      await expect
+        .poll(() => page.getByTestId("run-status").getAttribute("data-phase"), { timeout: 10_000 })
+        .toBe("completed");
+      expect(await page.getByTestId("run-item-recorded").getAttribute("data-status")).toBe(
+        "completed",
+      );
+      await expect
+        .poll(seqs, { timeout: 10_000 })
+        .toEqual({ seq: recordedLastSeq, head: recordedLastSeq });
+      await page.getByTestId("controls-recorded").waitFor();
+      expect(await page.getByTestId("btn-pause").isDisabled()).toBe(true);
+      expect(await page.getByTestId("seq-label").textContent()).toContain("gen 10");
+      expect(await page.getByTestId("scrubber-tick").count()).toBe(10);
+      // At the end, later generations hold slots.
+      await expect
+        .poll(async () => Object.values(await nodeLabels()).some((l) => l.startsWith("10_")), {
+          timeout: 5_000,
+        })
+        .toBe(true);
+      // A recording's history loads without flashing its interactions.
+      expect(await page.getByTestId("graph").getAttribute("data-flashes")).toBe("0");
 
-    // Back to seq 100, inside generation 1 (the range input's value, with input/change events).
-    const early = 100;
-    await page.getByTestId("scrubber").fill(String(early));
-    await expect.poll(seq, { timeout: 5_000 }).toBe(early);
-    expect((await seqs()).head).toBe(recordedLastSeq);
-    expect(await page.getByTestId("seq-label").textContent()).toMatch(/seq 100 \/ [\d,]+ · gen 1$/);
-    expect(await page.getByTestId("btn-live").getAttribute("data-following")).toBe("false");
-    await page.getByTestId("scrub-notice").waitFor();
-    expect(await page.getByTestId("run-status").textContent()).toContain("at seq 100 (generation 1)");
-    // The agents table and the graph show generation 1's agents, each in its own slot.
-    await expect
-      .poll(async () => (await page.locator('[data-testid^="agent-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-testid")))).sort(), { timeout: 5_000 })
-      .toEqual(Array.from({ length: 12 }, (_, i) => `agent-row-1_${i + 1}`).sort());
-    await expect.poll(async () => Object.entries(await nodeLabels()).every(([slot, label]) => slot === label), { timeout: 5_000 }).toBe(true);
-    await fadeFlashes();
-    await snap(page, "5-recorded-scrubbed");
+      // Back to seq 100, inside generation 1 (the range input's value, with input/change events).
+      const early = 100;
+      await page.getByTestId("scrubber").fill(String(early));
+      await expect.poll(seq, { timeout: 5_000 }).toBe(early);
+      expect((await seqs()).head).toBe(recordedLastSeq);
+      expect(await page.getByTestId("seq-label").textContent()).toMatch(
+        /seq 100 \/ [\d,]+ · gen 1$/,
+      );
+      expect(await page.getByTestId("btn-live").getAttribute("data-following")).toBe("false");
+      await page.getByTestId("scrub-notice").waitFor();
+      expect(await page.getByTestId("run-status").textContent()).toContain(
+        "at seq 100 (generation 1)",
+      );
+      // The agents table and the graph show generation 1's agents, each in its own slot.
+      await expect
+        .poll(
+          async () =>
+            (
+              await page
+                .locator('[data-testid^="agent-row-"]')
+                .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-testid")))
+            ).sort(),
+          { timeout: 5_000 },
+        )
+        .toEqual(Array.from({ length: 12 }, (_, i) => `agent-row-1_${i + 1}`).sort());
+      await expect
+        .poll(
+          async () => Object.entries(await nodeLabels()).every(([slot, label]) => slot === label),
+          { timeout: 5_000 },
+        )
+        .toBe(true);
+      await fadeFlashes();
+      await snap(page, "5-recorded-scrubbed");
 
-    await page.getByTestId("btn-live").click();
-    await expect.poll(seqs, { timeout: 5_000 }).toEqual({ seq: recordedLastSeq, head: recordedLastSeq });
-    expect(await page.getByTestId("btn-live").getAttribute("data-following")).toBe("true");
-    expect(await page.getByTestId("scrub-notice").count()).toBe(0);
-    expect(await page.getByTestId("seq-label").textContent()).toContain("gen 10");
-    await expect.poll(async () => Object.values(await nodeLabels()).some((l) => l.startsWith("10_")), { timeout: 5_000 }).toBe(true);
-    await expect.poll(async () => (await page.locator('[data-testid^="agent-row-10_"]').count()) > 0, { timeout: 5_000 }).toBe(true);
-    await fadeFlashes();
-    await snap(page, "5-recorded-end");
-  });
+      await page.getByTestId("btn-live").click();
+      await expect
+        .poll(seqs, { timeout: 5_000 })
+        .toEqual({ seq: recordedLastSeq, head: recordedLastSeq });
+      expect(await page.getByTestId("btn-live").getAttribute("data-following")).toBe("true");
+      expect(await page.getByTestId("scrub-notice").count()).toBe(0);
+      expect(await page.getByTestId("seq-label").textContent()).toContain("gen 10");
+      await expect
+        .poll(async () => Object.values(await nodeLabels()).some((l) => l.startsWith("10_")), {
+          timeout: 5_000,
+        })
+        .toBe(true);
+      await expect
+        .poll(async () => (await page.locator('[data-testid^="agent-row-10_"]').count()) > 0, {
+          timeout: 5_000,
+        })
+        .toBe(true);
+      await fadeFlashes();
+      await snap(page, "5-recorded-end");
+    },
+  );
 
   e2e("with --token: a wrong token shows the refusal, the right one the runs", async () => {
     const server = spawnTracked(["serve", "--runs", runsDir, "--port", "0", "--token", "secret"]);
@@ -316,8 +436,14 @@ describe.sequential("the live viewer in Chromium", () => {
     try {
       await wrong.page.getByTestId("runs-error").waitFor({ timeout: 10_000 });
       expect(await wrong.page.getByTestId("runs-error").textContent()).toContain("not authorised");
-      await expect.poll(() => wrong.page.getByTestId("connection-status").getAttribute("data-state"), { timeout: 10_000 }).toBe("disconnected");
-      expect(await wrong.page.getByTestId("connection-status").textContent()).toContain("unauthorized");
+      await expect
+        .poll(() => wrong.page.getByTestId("connection-status").getAttribute("data-state"), {
+          timeout: 10_000,
+        })
+        .toBe("disconnected");
+      expect(await wrong.page.getByTestId("connection-status").textContent()).toContain(
+        "unauthorized",
+      );
       expect(await wrong.page.locator('[data-testid^="run-item-"]').count()).toBe(0);
       await snap(wrong.page, "6-wrong-token");
     } finally {
@@ -328,7 +454,11 @@ describe.sequential("the live viewer in Chromium", () => {
     try {
       await right.page.getByTestId("run-item-recorded").waitFor({ timeout: 10_000 });
       await right.page.getByTestId("run-item-live").waitFor();
-      await expect.poll(() => right.page.getByTestId("connection-status").getAttribute("data-state"), { timeout: 10_000 }).toBe("connected");
+      await expect
+        .poll(() => right.page.getByTestId("connection-status").getAttribute("data-state"), {
+          timeout: 10_000,
+        })
+        .toBe("connected");
       expect(await right.page.getByTestId("runs-error").count()).toBe(0);
       await snap(right.page, "6-right-token");
     } finally {
@@ -343,8 +473,14 @@ describe.sequential("the live viewer in Chromium", () => {
     const empty = await openPage(await viewerUrlOf(server));
     try {
       await empty.page.getByTestId("runs-empty").waitFor({ timeout: 10_000 });
-      expect(await empty.page.getByTestId("no-run-selected").textContent()).toContain("No runs yet");
-      await expect.poll(() => empty.page.getByTestId("connection-status").getAttribute("data-state"), { timeout: 10_000 }).toBe("connected");
+      expect(await empty.page.getByTestId("no-run-selected").textContent()).toContain(
+        "No runs yet",
+      );
+      await expect
+        .poll(() => empty.page.getByTestId("connection-status").getAttribute("data-state"), {
+          timeout: 10_000,
+        })
+        .toBe("connected");
       await snap(empty.page, "6-empty");
     } finally {
       await empty.ctx.close();
@@ -355,17 +491,32 @@ describe.sequential("the live viewer in Chromium", () => {
 
   e2e("the live server going away shows the connection lost and reconnecting", async () => {
     await page.getByTestId("run-item-live").click();
-    await expect.poll(() => page.getByTestId("connection-status").getAttribute("data-state"), { timeout: 10_000 }).toBe("connected");
+    await expect
+      .poll(() => page.getByTestId("connection-status").getAttribute("data-state"), {
+        timeout: 10_000,
+      })
+      .toBe("connected");
     await expect.poll(seq, { timeout: 10_000 }).toBeGreaterThan(0);
     // Caught up (charts and log re-render at most every 250 ms) before the server goes.
-    await expect.poll(async () => Number(await page.getByTestId("plot-resources").getAttribute("data-points")), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
-    await expect.poll(() => page.getByTestId("log-row").count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () => Number(await page.getByTestId("plot-resources").getAttribute("data-points")),
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(() => page.getByTestId("log-row").count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     const lastSeen = await seq();
     live.child.kill("SIGKILL");
     await live.done;
     const status = page.getByTestId("connection-status");
-    await expect.poll(() => status.getAttribute("data-state"), { timeout: 10_000 }).toBe("reconnecting");
-    expect(await status.textContent()).toMatch(/disconnected — reconnecting \(will resume from seq \d+\)/);
+    await expect
+      .poll(() => status.getAttribute("data-state"), { timeout: 10_000 })
+      .toBe("reconnecting");
+    expect(await status.textContent()).toMatch(
+      /disconnected — reconnecting \(will resume from seq \d+\)/,
+    );
     // What was received stays on screen.
     expect(await seq()).toBeGreaterThanOrEqual(lastSeen);
     expect(await page.getByTestId("graph").getAttribute("data-agents")).toBe("12");

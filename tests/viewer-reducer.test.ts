@@ -9,7 +9,13 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgoraEvent, EventOf } from "../sim/core/events.js";
 import { initialState, reduce, reduceAll, type ViewerState } from "../viewer/src/state/reducer.js";
-import { currentAgents, filterLog, generationSeries, roundSeries, usageSeries } from "../viewer/src/state/selectors.js";
+import {
+  currentAgents,
+  filterLog,
+  generationSeries,
+  roundSeries,
+  usageSeries,
+} from "../viewer/src/state/selectors.js";
 import { Timeline } from "../viewer/src/state/timeline.js";
 import { viewFor } from "../viewer/src/scenarios/index.js";
 import { currentResources, donorState, resourceLevels } from "../scenarios/donor-game/view.js";
@@ -21,7 +27,17 @@ let metricsRows: Record<string, number>[];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "agora-viewer-"));
-  execFileSync(process.execPath, [join(ROOT, "bin", "agora.js"), "run", join(ROOT, "scenarios/donor-game/offline-demo.yaml"), "--out", dir], { stdio: "pipe" });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, "bin", "agora.js"),
+      "run",
+      join(ROOT, "scenarios/donor-game/offline-demo.yaml"),
+      "--out",
+      dir,
+    ],
+    { stdio: "pipe" },
+  );
   events = readFileSync(join(dir, "events.jsonl"), "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "")
@@ -38,7 +54,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function batches(list: readonly AgoraEvent[], seed: number, max = 40): AgoraEvent[][] {
   const out: AgoraEvent[][] = [];
   let x = seed;
-  for (let i = 0; i < list.length; ) {
+  for (let i = 0; i < list.length;) {
     x = (x * 1103515245 + 12345) % 2147483648;
     const n = 1 + (x % max);
     out.push(list.slice(i, i + n));
@@ -109,7 +125,9 @@ describe("viewer reducer: batches", () => {
     const next = reduce(reduce(gap, events.slice(50, 60)), events.slice(100, 200));
     expect(next.rejectedBatches).toBe(2);
     expect(next.nextSeq).toBe(200);
-    expect({ ...next, rejectedBatches: 0, lastRejection: null }).toEqual(reduceAll(events.slice(0, 200)));
+    expect({ ...next, rejectedBatches: 0, lastRejection: null }).toEqual(
+      reduceAll(events.slice(0, 200)),
+    );
   });
 
   it("rejects a batch straddling already-applied seqs instead of applying its new part", () => {
@@ -128,14 +146,33 @@ describe("viewer reducer: batches", () => {
 
 describe("viewer timeline: scrubbing", () => {
   it("the state scrubbed to seq k equals reducing events 0..k from scratch", () => {
-    for (const options of [{}, { snapshotEvery: 97, minSnapshotGap: 10 }, { snapshotEvery: 1000, minSnapshotGap: 1000 }]) {
+    for (const options of [
+      {},
+      { snapshotEvery: 97, minSnapshotGap: 10 },
+      { snapshotEvery: 1000, minSnapshotGap: 1000 },
+    ]) {
       const timeline = new Timeline(options);
       for (const batch of batches(events, 3, 60)) timeline.append(batch);
       expect(timeline.head).toEqual(reduceAll(events));
       expect(timeline.snapshotCount).toBeGreaterThan(1);
-      const ks = [0, 1, 12, 13, 181, 182, 183, 500, 777, 1000, 1234, events.length - 2, events.length - 1];
+      const ks = [
+        0,
+        1,
+        12,
+        13,
+        181,
+        182,
+        183,
+        500,
+        777,
+        1000,
+        1234,
+        events.length - 2,
+        events.length - 1,
+      ];
       for (let x = 11; ks.length < 30; x = (x * 7919) % events.length) ks.push(x);
-      for (const k of ks) expect(timeline.stateAt(k), `seq ${k}`).toEqual(reduceAll(events.slice(0, k + 1)));
+      for (const k of ks)
+        expect(timeline.stateAt(k), `seq ${k}`).toEqual(reduceAll(events.slice(0, k + 1)));
     }
   });
 
@@ -172,13 +209,19 @@ describe("viewer state: agents, lineage, metrics", () => {
   it("maps newborns to the slot of the agent they replace and records lineage", () => {
     const state = reduceAll(events);
     const created = events.filter((e): e is EventOf<"agent-created"> => e.type === "agent-created");
-    const ends = events.filter((e): e is EventOf<"generation-ended"> => e.type === "generation-ended");
+    const ends = events.filter(
+      (e): e is EventOf<"generation-ended"> => e.type === "generation-ended",
+    );
     const started = events[0]!;
-    expect(state.slots).toEqual(started.type === "run-started" ? started.graph.nodes.map((n) => n.key) : []);
+    expect(state.slots).toEqual(
+      started.type === "run-started" ? started.graph.nodes.map((n) => n.key) : [],
+    );
 
     // Walk generation 1 -> 2 by hand.
     const firstEnd = ends[0]!;
-    const afterBirths = reduceAll(events.slice(0, created.filter((c) => c.agent.generation === 2).at(-1)!.seq + 1));
+    const afterBirths = reduceAll(
+      events.slice(0, created.filter((c) => c.agent.generation === 2).at(-1)!.seq + 1),
+    );
     for (const id of firstEnd.created) {
       const child = afterBirths.agents[id]!;
       expect(child.known).toBe(true);
@@ -199,7 +242,9 @@ describe("viewer state: agents, lineage, metrics", () => {
     for (const c of created) lastInSlot.set(c.agent.slot, c.agent.id);
     expect(state.slotAgent).toEqual(Object.fromEntries(lastInSlot));
     expect(currentAgents(state).map((a) => a.slot)).toEqual(state.slots);
-    for (const end of ends) for (const [id, score] of Object.entries(end.scores)) expect(state.agents[id]!.scores[end.t.generation]).toBe(score);
+    for (const end of ends)
+      for (const [id, score] of Object.entries(end.scores))
+        expect(state.agents[id]!.scores[end.t.generation]).toBe(score);
     const policyAgent = state.agents["1_1"]!;
     expect(policyAgent.mind?.kind).toBe("policy");
     expect(policyAgent.strategy).toMatch(/^My strategy will be/);
@@ -207,11 +252,17 @@ describe("viewer state: agents, lineage, metrics", () => {
 
   it("tracks resources per game from interactions (the Donor Game view's derived state) and falls back to the endowment", () => {
     const view = viewFor("donor-game");
-    const firstDonation = events.find((e): e is EventOf<"interaction"> => e.type === "interaction" && e.kind === "donation")!;
+    const firstDonation = events.find(
+      (e): e is EventOf<"interaction"> => e.type === "interaction" && e.kind === "donation",
+    )!;
     const state = reduceAll(events.slice(0, firstDonation.seq + 1));
     const donor = state.agents[firstDonation.from]!;
-    expect(resourceLevels(state, donor.id)[firstDonation.t.game!]).toBe(firstDonation.data.donorAfter);
-    expect(resourceLevels(state, firstDonation.to!)[firstDonation.t.game!]).toBe(firstDonation.data.recipientAfter);
+    expect(resourceLevels(state, donor.id)[firstDonation.t.game!]).toBe(
+      firstDonation.data.donorAfter,
+    );
+    expect(resourceLevels(state, firstDonation.to!)[firstDonation.t.game!]).toBe(
+      firstDonation.data.recipientAfter,
+    );
     const idle = currentAgents(state).find((a) => a.given.length === 0 && a.received.length === 0)!;
     expect(currentResources(state, idle)).toBe(10);
     // The same through the view's measures (the agents table and the graph's default size).
@@ -219,7 +270,8 @@ describe("viewer state: agents, lineage, metrics", () => {
       ["resources", 10],
       ["score", null],
     ]);
-    // A new generation starts everyone from the endowment again; the levels hold one generation only.
+    // A new generation starts everyone from the endowment again; the levels hold one generation
+    // only.
     const end = reduceAll(events);
     expect(donorState(end).generation).toBe(10);
     const playing = new Set(Object.values(end.slotAgent));
@@ -231,7 +283,9 @@ describe("viewer state: agents, lineage, metrics", () => {
 
   it("builds per-generation and per-round metric series", () => {
     const state = reduceAll(events);
-    expect(state.generationMetrics.map((r) => r.generation)).toEqual(metricsRows.map((r) => r.generation));
+    expect(state.generationMetrics.map((r) => r.generation)).toEqual(
+      metricsRows.map((r) => r.generation),
+    );
     const [x, avg, frac] = generationSeries(state, ["avgFinalResources", "avgDonationFraction"]);
     expect(x).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(avg).toEqual(metricsRows.map((r) => r.avgFinalResources));
@@ -244,11 +298,18 @@ describe("viewer state: agents, lineage, metrics", () => {
     expect(series).toEqual([1, 2]);
     expect([xLabel, seriesLabel(2)]).toEqual(["round", "game 2"]);
     expect(data[0]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    const lastRound = events.filter((e): e is EventOf<"metric"> => e.type === "metric" && e.scope === "round" && e.t.generation === 10 && e.t.game === 2).at(-1)!;
+    const lastRound = events
+      .filter(
+        (e): e is EventOf<"metric"> =>
+          e.type === "metric" && e.scope === "round" && e.t.generation === 10 && e.t.game === 2,
+      )
+      .at(-1)!;
     expect(data[2]![11]).toBe(lastRound.values.avgDonationFraction);
 
     // Mid-run: the round series belongs to the generation being played.
-    const midGen3 = events.find((e) => e.t.generation === 3 && e.type === "metric" && e.t.round === 5)!;
+    const midGen3 = events.find(
+      (e) => e.t.generation === 3 && e.type === "metric" && e.t.round === 5,
+    )!;
     const mid = reduceAll(events.slice(0, midGen3.seq + 1));
     expect(mid.roundGeneration).toBe(3);
     expect(mid.roundMetrics.every((r) => r.x <= 5 && r.t.round === r.x)).toBe(true);
@@ -261,11 +322,20 @@ describe("viewer state: agents, lineage, metrics", () => {
 
   it("filters the log by agent, type and generation", () => {
     const state = reduceAll(events);
-    const rows = filterLog(state.log, { agent: "10_1", type: "interaction:donation", generation: "10" }, 50);
+    const rows = filterLog(
+      state.log,
+      { agent: "10_1", type: "interaction:donation", generation: "10" },
+      50,
+    );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.length).toBeLessThanOrEqual(50);
     for (const e of rows) {
-      expect(e.type === "interaction" && e.kind === "donation" && (e.from === "10_1" || e.to === "10_1") && e.t.generation === 10).toBe(true);
+      expect(
+        e.type === "interaction" &&
+          e.kind === "donation" &&
+          (e.from === "10_1" || e.to === "10_1") &&
+          e.t.generation === 10,
+      ).toBe(true);
     }
     expect(rows[0]!.seq).toBeGreaterThan(rows.at(-1)!.seq);
   });
@@ -275,14 +345,115 @@ describe("viewer state: agents, lineage, metrics", () => {
     const at = "2026-01-01T00:00:00.000Z";
     const mind = { kind: "llm" as const, name: "gpt", model: "gpt-x" };
     const synthetic: AgoraEvent[] = [
-      { v: 1, seq: 0, type: "run-started", t, at, runId: "r", scenario: "donor-game", seed: 1, configHash: "h", config: {}, graph: { nodes: [{ key: "1_1" }, { key: "1_2" }], edges: [{ source: "1_1", target: "1_2" }] }, graphStats: {}, agoraVersion: "0" },
-      { v: 1, seq: 1, type: "llm-call", t, at, agentId: "1_1", purpose: "strategy", profile: "gpt", model: "gpt-x", promptHash: "p", tokensIn: 100, tokensOut: 20, cost: 0.5, cached: false, latencyMs: 3, attempts: 1, finishReason: "length", messages: [{ role: "user", content: "hi" }], response: "My strategy will be to give." },
-      { v: 1, seq: 2, type: "agent-created", t, at, agent: { id: "1_1", generation: 1, parents: [], mind, strategy: "give", reasoning: "why", slot: "1_1" } },
-      { v: 1, seq: 3, type: "parse-failure", t, at, agentId: "1_1", purpose: "donation", attempt: 1, reason: "no number", answer: "hmm" },
-      { v: 1, seq: 4, type: "llm-call", t: { generation: 2 }, at, agentId: "1_1", purpose: "strategy", profile: "gpt", model: "gpt-x", promptHash: "q", tokensIn: 10, tokensOut: 2, cost: null, cached: true, latencyMs: 0, attempts: 1, finishReason: null, failure: { kind: "context-exceeded", message: "too long", sent: true } },
-      { v: 1, seq: 5, type: "interaction", t: { generation: 2 }, at, kind: "strategy-revised", from: "1_1", to: null, mind, data: { strategy: "give more", reasoning: "it paid" } },
+      {
+        v: 1,
+        seq: 0,
+        type: "run-started",
+        t,
+        at,
+        runId: "r",
+        scenario: "donor-game",
+        seed: 1,
+        configHash: "h",
+        config: {},
+        graph: {
+          nodes: [{ key: "1_1" }, { key: "1_2" }],
+          edges: [{ source: "1_1", target: "1_2" }],
+        },
+        graphStats: {},
+        agoraVersion: "0",
+      },
+      {
+        v: 1,
+        seq: 1,
+        type: "llm-call",
+        t,
+        at,
+        agentId: "1_1",
+        purpose: "strategy",
+        profile: "gpt",
+        model: "gpt-x",
+        promptHash: "p",
+        tokensIn: 100,
+        tokensOut: 20,
+        cost: 0.5,
+        cached: false,
+        latencyMs: 3,
+        attempts: 1,
+        finishReason: "length",
+        messages: [{ role: "user", content: "hi" }],
+        response: "My strategy will be to give.",
+      },
+      {
+        v: 1,
+        seq: 2,
+        type: "agent-created",
+        t,
+        at,
+        agent: {
+          id: "1_1",
+          generation: 1,
+          parents: [],
+          mind,
+          strategy: "give",
+          reasoning: "why",
+          slot: "1_1",
+        },
+      },
+      {
+        v: 1,
+        seq: 3,
+        type: "parse-failure",
+        t,
+        at,
+        agentId: "1_1",
+        purpose: "donation",
+        attempt: 1,
+        reason: "no number",
+        answer: "hmm",
+      },
+      {
+        v: 1,
+        seq: 4,
+        type: "llm-call",
+        t: { generation: 2 },
+        at,
+        agentId: "1_1",
+        purpose: "strategy",
+        profile: "gpt",
+        model: "gpt-x",
+        promptHash: "q",
+        tokensIn: 10,
+        tokensOut: 2,
+        cost: null,
+        cached: true,
+        latencyMs: 0,
+        attempts: 1,
+        finishReason: null,
+        failure: { kind: "context-exceeded", message: "too long", sent: true },
+      },
+      {
+        v: 1,
+        seq: 5,
+        type: "interaction",
+        t: { generation: 2 },
+        at,
+        kind: "strategy-revised",
+        from: "1_1",
+        to: null,
+        mind,
+        data: { strategy: "give more", reasoning: "it paid" },
+      },
       { v: 1, seq: 6, type: "warning", t: { generation: 2 }, at, message: "careful" },
-      { v: 1, seq: 7, type: "run-ended", t: { generation: 2 }, at, status: "failed", error: "boom" },
+      {
+        v: 1,
+        seq: 7,
+        type: "run-ended",
+        t: { generation: 2 },
+        at,
+        status: "failed",
+        error: "boom",
+      },
     ];
     const state = reduceAll(synthetic);
     const agent = state.agents["1_1"]!;
@@ -293,13 +464,32 @@ describe("viewer state: agents, lineage, metrics", () => {
     expect(agent.transcript.map((e) => e.type)).toEqual(["llm-call", "parse-failure", "llm-call"]);
     expect(agent.transcript[0]!.response).toBe("My strategy will be to give.");
     expect(agent.llm).toEqual({ calls: 2, tokensIn: 110, tokensOut: 22, cost: 0.5 });
-    expect(state.llm).toEqual({ calls: 2, cachedCalls: 1, tokensIn: 110, tokensOut: 22, cost: 0.5, unpricedCalls: 1, parseFailures: 1, truncated: 1, contextExceeded: 1 });
-    expect(agent.transcript.map((e) => [e.finishReason, e.failure])).toEqual([["length", undefined], [undefined, undefined], [null, "too long"]]);
+    expect(state.llm).toEqual({
+      calls: 2,
+      cachedCalls: 1,
+      tokensIn: 110,
+      tokensOut: 22,
+      cost: 0.5,
+      unpricedCalls: 1,
+      parseFailures: 1,
+      truncated: 1,
+      contextExceeded: 1,
+    });
+    expect(agent.transcript.map((e) => [e.finishReason, e.failure])).toEqual([
+      ["length", undefined],
+      [undefined, undefined],
+      [null, "too long"],
+    ]);
     expect(state.llmByGeneration).toEqual([
       { generation: 1, calls: 1, tokensIn: 100, tokensOut: 20, cost: 0.5 },
       { generation: 2, calls: 1, tokensIn: 10, tokensOut: 2, cost: 0 },
     ]);
-    expect(usageSeries(state)).toEqual([[1, 2], [1, 1], [120, 12], [0.5, 0.5]]);
+    expect(usageSeries(state)).toEqual([
+      [1, 2],
+      [1, 1],
+      [120, 12],
+      [0.5, 0.5],
+    ]);
     expect(state.warnings).toEqual([{ seq: 6, message: "careful" }]);
     expect(state.phase).toBe("failed");
     expect(state.error).toBe("boom");
@@ -315,27 +505,105 @@ describe("viewer state: bounded memory", () => {
     const mind = { kind: "llm" as const, name: "m", model: "m" };
     let seq = 0;
     let generation = 1;
-    yield { v: 1, seq: seq++, type: "run-started", t: { generation }, at, runId: "big", scenario: "donor-game", seed: 1, configHash: "h", config: { donorGame: { endowment: 10 } }, graph: { nodes: slots.map((key) => ({ key })), edges: [] }, graphStats: {}, agoraVersion: "0" };
-    for (const slot of slots) yield { v: 1, seq: seq++, type: "agent-created", t: { generation }, at, agent: { id: slot, generation, parents: [], mind, strategy: "s", reasoning: "r", slot } };
+    yield {
+      v: 1,
+      seq: seq++,
+      type: "run-started",
+      t: { generation },
+      at,
+      runId: "big",
+      scenario: "donor-game",
+      seed: 1,
+      configHash: "h",
+      config: { donorGame: { endowment: 10 } },
+      graph: { nodes: slots.map((key) => ({ key })), edges: [] },
+      graphStats: {},
+      agoraVersion: "0",
+    };
+    for (const slot of slots)
+      yield {
+        v: 1,
+        seq: seq++,
+        type: "agent-created",
+        t: { generation },
+        at,
+        agent: { id: slot, generation, parents: [], mind, strategy: "s", reasoning: "r", slot },
+      };
     while (seq < count) {
       const t = { generation, game: 1, round: 1 };
       const i = seq % 50;
       const from = occupant.get(slots[i]!)!;
       const to = occupant.get(slots[(i + 1) % 50]!)!;
       if (seq % 3 === 0) {
-        yield { v: 1, seq: seq++, type: "llm-call", t, at, agentId: from, purpose: "donation", profile: "m", model: "m", promptHash: "x", tokensIn: 5, tokensOut: 1, cost: 0.001, cached: false, latencyMs: 1, attempts: 1, finishReason: "stop", messages: [{ role: "user", content: "q" }], response: "a" };
+        yield {
+          v: 1,
+          seq: seq++,
+          type: "llm-call",
+          t,
+          at,
+          agentId: from,
+          purpose: "donation",
+          profile: "m",
+          model: "m",
+          promptHash: "x",
+          tokensIn: 5,
+          tokensOut: 1,
+          cost: 0.001,
+          cached: false,
+          latencyMs: 1,
+          attempts: 1,
+          finishReason: "stop",
+          messages: [{ role: "user", content: "q" }],
+          response: "a",
+        };
       } else if (seq % 500 === 499) {
         const removed = slots.filter((_, k) => k % 2 === 0).map((s) => occupant.get(s)!);
         const survivors = slots.filter((_, k) => k % 2 === 1).map((s) => occupant.get(s)!);
         const created = removed.map((_, k) => `${generation + 1}_${k + 1}`);
-        yield { v: 1, seq: seq++, type: "generation-ended", t: { generation }, at, survivors, removed, created, scores: Object.fromEntries([...removed, ...survivors].map((id) => [id, 1])) };
+        yield {
+          v: 1,
+          seq: seq++,
+          type: "generation-ended",
+          t: { generation },
+          at,
+          survivors,
+          removed,
+          created,
+          scores: Object.fromEntries([...removed, ...survivors].map((id) => [id, 1])),
+        };
         generation++;
         for (let k = 0; k < created.length && seq < count; k++) {
           occupant.set(slots[2 * k]!, created[k]!);
-          yield { v: 1, seq: seq++, type: "agent-created", t: { generation }, at, agent: { id: created[k]!, generation, parents: [survivors[k]!], mind, strategy: "s", reasoning: "r", slot: slots[2 * k]! } };
+          yield {
+            v: 1,
+            seq: seq++,
+            type: "agent-created",
+            t: { generation },
+            at,
+            agent: {
+              id: created[k]!,
+              generation,
+              parents: [survivors[k]!],
+              mind,
+              strategy: "s",
+              reasoning: "r",
+              slot: slots[2 * k]!,
+            },
+          };
         }
       } else {
-        yield { v: 1, seq: seq++, type: "interaction", t, at, kind: "donation", from, to, mind, data: { amount: 1, fraction: 0.5, donorAfter: 5, recipientAfter: 12, justification: "j" } };
+        yield {
+          v: 1,
+          seq: seq++,
+          type: "interaction",
+          t,
+          at,
+          kind: "donation",
+          from,
+          to,
+          mind,
+          data: { amount: 1, fraction: 0.5, donorAfter: 5, recipientAfter: 12, justification: "j" },
+        };
       }
     }
   }
@@ -363,13 +631,16 @@ describe("viewer state: bounded memory", () => {
     expect(state.interactions).toHaveLength(limits.interactions);
     expect(state.deadAgents.length).toBeLessThanOrEqual(limits.deadAgents);
     expect(Object.keys(state.agents).length).toBeLessThanOrEqual(50 + limits.deadAgents);
-    expect(state.generation).toBeGreaterThan(100); // 25 agents die per generation: pruning is exercised
+    // 25 agents die per generation: pruning is exercised
+    expect(state.generation).toBeGreaterThan(100);
     for (const agent of Object.values(state.agents)) {
       expect(agent.given.length).toBeLessThanOrEqual(limits.agentInteractions);
       expect(agent.received.length).toBeLessThanOrEqual(limits.agentInteractions);
       expect(agent.transcript.length).toBeLessThanOrEqual(limits.transcript);
     }
-    expect(Object.values(state.agents).some((a) => a.transcript.length === limits.transcript)).toBe(true);
+    expect(Object.values(state.agents).some((a) => a.transcript.length === limits.transcript)).toBe(
+      true,
+    );
     expect(timeline.retainedEvents).toBeLessThanOrEqual(20_000);
     expect(timeline.minSeq).toBeGreaterThan(0);
     // The earliest retained state is still exact: reduce the same prefix from scratch.

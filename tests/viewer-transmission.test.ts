@@ -24,7 +24,11 @@ import {
 import { initialState, reduce, reduceAll } from "../viewer/src/state/reducer.js";
 import { Timeline } from "../viewer/src/state/timeline.js";
 import type { InteractionEntry } from "../viewer/src/state/types.js";
-import { TX_AGENTS, transmissionChainEvents, transmissionNetworkEvents } from "./support/viewer-fixtures.js";
+import {
+  TX_AGENTS,
+  transmissionChainEvents,
+  transmissionNetworkEvents,
+} from "./support/viewer-fixtures.js";
 
 const network = transmissionNetworkEvents(4);
 const netState = reduceAll(network);
@@ -38,19 +42,26 @@ describe("transmission view: texts, parents and diffs", () => {
     const d = transmissionState(netState);
     expect(d.generations.map((g) => g.generation)).toEqual([1, 2, 3, 4]);
     expect(d.generations.every((g) => Object.keys(g.texts).length === TX_AGENTS.length)).toBe(true);
-    const written = network.filter((e) => e.type === "interaction" && e.kind === "text" && e.from === "1_3" && e.t.generation === 3);
+    const written = network.filter(
+      (e) =>
+        e.type === "interaction" && e.kind === "text" && e.from === "1_3" && e.t.generation === 3,
+    );
     expect(textOf(d, "1_3", 3)?.text).toBe(textData(written[0]!));
     expect(textsOfAgent(d, "1_3").map((t) => t.generation)).toEqual([1, 2, 3, 4]);
     expect(textOf(d, "1_3", 3)?.inputs).toEqual(["1_2"]);
   });
 
   it("shows on hover the agent's latest text at the viewed time", () => {
-    const endOfGen2 = network.findIndex((e) => e.type === "generation-ended" && e.t.generation === 2);
+    const endOfGen2 = network.findIndex(
+      (e) => e.type === "generation-ended" && e.t.generation === 2,
+    );
     const mid = reduceAll(network.slice(0, endOfGen2 + 1));
     const tip = transmissionView.nodeTooltip!(mid.agents["1_4"]!, mid)!;
     expect(tip.startsWith("generation 2: ")).toBe(true);
     expect(tip).toContain(textOf(transmissionState(netState), "1_4", 2)!.text);
-    expect(transmissionView.nodeTooltip!(netState.agents["1_4"]!, netState)).toMatch(/^generation 4: /);
+    expect(transmissionView.nodeTooltip!(netState.agents["1_4"]!, netState)).toMatch(
+      /^generation 4: /,
+    );
     // No text yet: no tooltip line.
     const created = reduceAll(network.slice(0, 1 + TX_AGENTS.length));
     expect(transmissionView.nodeTooltip!(created.agents["1_1"]!, created)).toBeNull();
@@ -66,11 +77,27 @@ describe("transmission view: texts, parents and diffs", () => {
     expect(parentOf(d, textOf(d, "1_3", 1)!)).toBeNull();
 
     const diff = wordDiff("the quick brown fox jumps", "the slow brown fox leaps high");
-    expect(diff.parts.filter((p) => p.kind === "removed").map((p) => p.text.trim())).toEqual(["quick", "jumps"]);
-    expect(diff.parts.filter((p) => p.kind === "added").map((p) => p.text.trim())).toEqual(["slow", "leaps high"]);
+    expect(diff.parts.filter((p) => p.kind === "removed").map((p) => p.text.trim())).toEqual([
+      "quick",
+      "jumps",
+    ]);
+    expect(diff.parts.filter((p) => p.kind === "added").map((p) => p.text.trim())).toEqual([
+      "slow",
+      "leaps high",
+    ]);
     // Reassembling the kept and added parts gives the child, kept and removed the parent.
-    expect(diff.parts.filter((p) => p.kind !== "removed").map((p) => p.text).join("")).toBe("the slow brown fox leaps high");
-    expect(diff.parts.filter((p) => p.kind !== "added").map((p) => p.text).join("")).toBe("the quick brown fox jumps");
+    expect(
+      diff.parts
+        .filter((p) => p.kind !== "removed")
+        .map((p) => p.text)
+        .join(""),
+    ).toBe("the slow brown fox leaps high");
+    expect(
+      diff.parts
+        .filter((p) => p.kind !== "added")
+        .map((p) => p.text)
+        .join(""),
+    ).toBe("the quick brown fox jumps");
     expect(diff.truncated).toBe(false);
     expect(wordDiff("a ".repeat(5000), "b").truncated).toBe(true);
   });
@@ -81,7 +108,8 @@ describe("transmission view: texts, parents and diffs", () => {
     expect(m.hidden).toBe(0);
     expect(m.cells[0]).toEqual([0.9, 0.65, 0.5, 0.35]);
     expect(m.cells[3]![1]).toBeCloseTo(0.5);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(m.cells[i]![j]).toBe(m.cells[j]![i]);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) expect(m.cells[i]![j]).toBe(m.cells[j]![i]);
     // A window keeps the last generations.
     const last = similarityMatrix(netState.generationMetrics, 2);
     expect(last.generations).toEqual([3, 4]);
@@ -103,7 +131,13 @@ describe("transmission view: texts, parents and diffs", () => {
     const { lanes, hiddenLanes } = chainLanes(transmissionState(chains));
     expect(lanes.map((l) => l.chain)).toEqual([0, 1, 2]);
     expect(hiddenLanes).toBe(0);
-    expect(lanes[1]!.steps.map((s) => `${s.generation}:${s.agentId}`)).toEqual(["1:1_c1", "2:2_c1", "3:3_c1", "4:4_c1", "5:5_c1"]);
+    expect(lanes[1]!.steps.map((s) => `${s.generation}:${s.agentId}`)).toEqual([
+      "1:1_c1",
+      "2:2_c1",
+      "3:3_c1",
+      "4:4_c1",
+      "5:5_c1",
+    ]);
     const d = transmissionState(chains);
     expect(parentOf(d, lanes[2]!.steps[3]!)?.text?.agentId).toBe("3_c2");
     const capped = chainLanes(d, 2, 3);
@@ -114,21 +148,50 @@ describe("transmission view: texts, parents and diffs", () => {
   });
 
   it("charts the text metrics, leaves similarityToGen<k> to the heatmap and flashes lineage", () => {
-    const keys = Object.keys(netState.generationMetrics.at(-1)!.values).concat(["meanInputs", "attractorPosition", "cost"]);
+    const keys = Object.keys(netState.generationMetrics.at(-1)!.values).concat([
+      "meanInputs",
+      "attractorPosition",
+      "cost",
+    ]);
     const charts = transmissionView.generationCharts(keys);
     const ids = charts.map((c) => c.id);
-    expect(ids).toEqual(["tx-similarity", "tx-diversity", "tx-change", "tx-clusters", "tx-sentiment", "tx-fog", "tx-words", "tx-chars", "tx-inputs", "metric-attractorPosition"]);
-    // Chain attractors: one strength chart over the metrics, one position chart (with its interval) per metric.
-    const attractor = transmissionView.generationCharts(["attractorFogStrength", "attractorFogPosition", "attractorFogPositionLo", "attractorFogSlope", "attractorWordsStrength", "attractorWordsStrengthHi"]);
+    expect(ids).toEqual([
+      "tx-similarity",
+      "tx-diversity",
+      "tx-change",
+      "tx-clusters",
+      "tx-sentiment",
+      "tx-fog",
+      "tx-words",
+      "tx-chars",
+      "tx-inputs",
+      "metric-attractorPosition",
+    ]);
+    // Chain attractors: one strength chart over the metrics, one position chart (with its interval)
+    // per metric.
+    const attractor = transmissionView.generationCharts([
+      "attractorFogStrength",
+      "attractorFogPosition",
+      "attractorFogPositionLo",
+      "attractorFogSlope",
+      "attractorWordsStrength",
+      "attractorWordsStrengthHi",
+    ]);
     expect(attractor.map((c) => [c.id, c.series.map((s) => s.key)])).toEqual([
       ["tx-attractor-strength", ["attractorFogStrength", "attractorWordsStrength"]],
       ["tx-attractor-fog", ["attractorFogPosition", "attractorFogPositionLo"]],
     ]);
-    expect(charts.flatMap((c) => c.series.map((s) => s.key)).some((k) => k.startsWith("similarityToGen"))).toBe(false);
+    expect(
+      charts
+        .flatMap((c) => c.series.map((s) => s.key))
+        .some((k) => k.startsWith("similarityToGen")),
+    ).toBe(false);
     const lineage = transmissionState(netState);
     const entry = netState.interactions.find((e) => e.kind === "lineage")!;
     expect(transmissionView.interactionStyle(entry)).not.toBeNull();
-    expect(transmissionView.describeInteraction(entry)).toMatch(/likely parent: 1_\d \(generation 1, similarity 0\.\d+\)/);
+    expect(transmissionView.describeInteraction(entry)).toMatch(
+      /likely parent: 1_\d \(generation 1, similarity 0\.\d+\)/,
+    );
     expect(lineage.generations.length).toBe(4);
   });
 });
@@ -137,7 +200,10 @@ describe("transmission view: the fold is pure, bounded and batching-independent"
   it("scrubs: the derived state at any seq equals a from-scratch replay up to it", () => {
     const timeline = new Timeline({ snapshotEvery: 7, minSnapshotGap: 1 });
     for (let i = 0; i < network.length; i += 5) timeline.append(network.slice(i, i + 5));
-    for (let k = 0; k < network.length; k += 3) expect(timeline.stateAt(k).scenario, `seq ${k}`).toEqual(reduceAll(network.slice(0, k + 1)).scenario);
+    for (let k = 0; k < network.length; k += 3)
+      expect(timeline.stateAt(k).scenario, `seq ${k}`).toEqual(
+        reduceAll(network.slice(0, k + 1)).scenario,
+      );
   });
 
   it("gives the same derived state one event at a time as all at once, never mutating earlier ones", () => {
@@ -154,8 +220,20 @@ describe("transmission view: the fold is pure, bounded and batching-independent"
   });
 
   it("keeps the last MAX_GENERATIONS generations", () => {
-    const entry = (generation: number): InteractionEntry => ({ seq: generation, at: "", kind: "text", from: "a", to: null, mind: { kind: "policy", name: "p" }, t: { generation }, data: { text: `g${generation}` } });
-    const d = deriveTransmission(undefined, Array.from({ length: MAX_GENERATIONS + 5 }, (_, i) => entry(i + 1)));
+    const entry = (generation: number): InteractionEntry => ({
+      seq: generation,
+      at: "",
+      kind: "text",
+      from: "a",
+      to: null,
+      mind: { kind: "policy", name: "p" },
+      t: { generation },
+      data: { text: `g${generation}` },
+    });
+    const d = deriveTransmission(
+      undefined,
+      Array.from({ length: MAX_GENERATIONS + 5 }, (_, i) => entry(i + 1)),
+    );
     expect(d.generations).toHaveLength(MAX_GENERATIONS);
     expect(d.droppedGenerations).toBe(5);
     expect(d.generations[0]!.generation).toBe(6);
@@ -164,9 +242,19 @@ describe("transmission view: the fold is pure, bounded and batching-independent"
   });
 
   it("keeps at most MAX_TEXTS_PER_GENERATION texts per generation, across batches, still replacing kept ones", () => {
-    const text = (agent: string, seq: number): InteractionEntry => ({ seq, at: "", kind: "text", from: agent, to: null, mind: { kind: "policy", name: "p" }, t: { generation: 1 }, data: { text: `${agent}#${seq}` } });
+    const text = (agent: string, seq: number): InteractionEntry => ({
+      seq,
+      at: "",
+      kind: "text",
+      from: agent,
+      to: null,
+      mind: { kind: "policy", name: "p" },
+      t: { generation: 1 },
+      data: { text: `${agent}#${seq}` },
+    });
     const first = Array.from({ length: MAX_TEXTS_PER_GENERATION - 1 }, (_, i) => text(`a${i}`, i));
-    // Second batch: one new text fills the cap, two more are dropped, a kept agent's text is replaced.
+    // Second batch: one new text fills the cap, two more are dropped, a kept agent's text is
+    // replaced.
     const second = [text("new0", 5000), text("new1", 5001), text("a0", 5002), text("new2", 5003)];
     const batched = deriveTransmission(deriveTransmission(undefined, first), second);
     const g = batched.generations[0]!;

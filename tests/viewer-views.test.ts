@@ -13,10 +13,29 @@ import { describeEvent } from "../viewer/src/describe.js";
 import { describeMind } from "../viewer/src/format.js";
 import { layoutGraph } from "../viewer/src/graph/layout.js";
 import debateDefault, { debateView } from "../scenarios/debate/view.js";
-import donorDefault, { classifyStrategy, deriveDonor, donorGameView, donorState, initialResources, resourceUpdates } from "../scenarios/donor-game/view.js";
+import donorDefault, {
+  classifyStrategy,
+  deriveDonor,
+  donorGameView,
+  donorState,
+  initialResources,
+  resourceUpdates,
+} from "../scenarios/donor-game/view.js";
 import transmissionDefault, { transmissionView } from "../scenarios/transmission/view.js";
-import { SCENARIO_VIEWS, VIEWS_BY_FOLDER, folderOf, genericView, viewFor } from "../viewer/src/scenarios/index.js";
-import { chosenSize, columnMeasures, measuresOf, sizeMeasures, sizeValue } from "../viewer/src/scenarios/measures.js";
+import {
+  SCENARIO_VIEWS,
+  VIEWS_BY_FOLDER,
+  folderOf,
+  genericView,
+  viewFor,
+} from "../viewer/src/scenarios/index.js";
+import {
+  chosenSize,
+  columnMeasures,
+  measuresOf,
+  sizeMeasures,
+  sizeValue,
+} from "../viewer/src/scenarios/measures.js";
 import { reduce, reduceAll } from "../viewer/src/state/reducer.js";
 import { debateEvents, transmissionNetworkEvents } from "./support/viewer-fixtures.js";
 import type { InteractionEntry } from "../viewer/src/state/types.js";
@@ -32,7 +51,17 @@ function donation(fraction: number, kind = "donation"): InteractionEntry {
     to: "1_2",
     mind: { kind: "policy", name: "constant" },
     t: { generation: 1, game: 1, round: 1 },
-    data: { amount: 10 * fraction, fraction, received: 20 * fraction, donorBefore: 10, recipientBefore: 10, donorAfter: 10 - 10 * fraction, recipientAfter: 10 + 20 * fraction, justification: "j", fallback: false },
+    data: {
+      amount: 10 * fraction,
+      fraction,
+      received: 20 * fraction,
+      donorBefore: 10,
+      recipientBefore: 10,
+      donorAfter: 10 - 10 * fraction,
+      recipientAfter: 10 + 20 * fraction,
+      justification: "j",
+      fallback: false,
+    },
   };
 }
 
@@ -40,7 +69,9 @@ const ROOT = resolve(import.meta.dirname, "..");
 
 describe("scenario views", () => {
   it("discovers every scenario folder's view.ts (nothing registered by hand), keyed by its scenario id", () => {
-    const folders = readdirSync(join(ROOT, "scenarios")).filter((f) => existsSync(join(ROOT, "scenarios", f, "view.ts")));
+    const folders = readdirSync(join(ROOT, "scenarios")).filter((f) =>
+      existsSync(join(ROOT, "scenarios", f, "view.ts")),
+    );
     expect(folders).toEqual(expect.arrayContaining(["debate", "donor-game", "transmission"]));
     expect(Object.keys(VIEWS_BY_FOLDER).sort()).toEqual(folders.sort());
     // A built-in scenario's view has the folder's name as its id (the id run-started carries).
@@ -62,14 +93,25 @@ describe("scenario views", () => {
     expect(viewFor("no-such-scenario")).toBe(genericView);
     expect(viewFor(undefined)).toBe(genericView);
     // Generic: one chart per numeric generation metric, LLM usage grouped elsewhere.
-    const charts = genericView.generationCharts(["score", "diversity", "llmCalls", "cost", "llmTruncated", "llmContextExceeded"]);
+    const charts = genericView.generationCharts([
+      "score",
+      "diversity",
+      "llmCalls",
+      "cost",
+      "llmTruncated",
+      "llmContextExceeded",
+    ]);
     expect(charts.map((c) => c.series.map((s) => s.key))).toEqual([["score"], ["diversity"]]);
     expect(genericView.roundChart(["x", "y"])?.metric).toBe("x");
     expect(genericView.roundChart([])).toBeNull();
   });
 
   it("Donor Game charts keep only the metrics a run reports", () => {
-    const charts = donorGameView.generationCharts(["avgFinalResources", "avgDonationFraction", "punishmentRate"]);
+    const charts = donorGameView.generationCharts([
+      "avgFinalResources",
+      "avgDonationFraction",
+      "punishmentRate",
+    ]);
     expect(charts.map((c) => c.id)).toEqual(["resources", "cooperation"]);
     expect(charts[0]!.series.map((s) => s.key)).toEqual(["avgFinalResources"]);
     expect(charts[0]!.logToggle).toBe(true);
@@ -81,15 +123,24 @@ describe("scenario views", () => {
     expect(fractionColor(1)).toBe("#2ca02c");
     expect(fractionColor(-3)).toBe(fractionColor(0));
     expect(fractionColor(Number.NaN)).toBe(fractionColor(0));
-    const colors = new Set([donorGameView.interactionStyle(donation(0))!.color, donorGameView.interactionStyle(donation(1))!.color, donorGameView.interactionStyle(donation(0, "punishment"))!.color, donorGameView.interactionStyle(donation(0, "refusal"))!.color]);
+    const colors = new Set([
+      donorGameView.interactionStyle(donation(0))!.color,
+      donorGameView.interactionStyle(donation(1))!.color,
+      donorGameView.interactionStyle(donation(0, "punishment"))!.color,
+      donorGameView.interactionStyle(donation(0, "refusal"))!.color,
+    ]);
     expect(colors.size).toBe(4);
     expect(donorGameView.interactionStyle(donation(0, "strategy-revised"))).toBeNull();
   });
 
   it("describes interactions from both sides and reads resources off them", () => {
     const entry = donation(0.5);
-    expect(donorGameView.describeInteraction(entry)).toBe("gave 5.00 (50%) to 1_2; they received 10.00");
-    expect(donorGameView.describeInteraction(entry, "to")).toBe("received 10.00 from 1_1 (who gave 5.00, 50%)");
+    expect(donorGameView.describeInteraction(entry)).toBe(
+      "gave 5.00 (50%) to 1_2; they received 10.00",
+    );
+    expect(donorGameView.describeInteraction(entry, "to")).toBe(
+      "received 10.00 from 1_1 (who gave 5.00, 50%)",
+    );
     const event = { v: 1, type: "interaction", ...entry } as AgoraEvent & { type: "interaction" };
     expect(resourceUpdates(event)).toEqual([
       ["1_1", 5],
@@ -100,22 +151,61 @@ describe("scenario views", () => {
   });
 
   it("groups strategies into families", () => {
-    expect(classifyStrategy("My strategy will be to give 50% of my resources to every recipient.")).toBe("generous");
-    expect(classifyStrategy("My strategy will be to give 10% of what I hold in every round.")).toBe("moderate");
+    expect(
+      classifyStrategy("My strategy will be to give 50% of my resources to every recipient."),
+    ).toBe("generous");
+    expect(classifyStrategy("My strategy will be to give 10% of what I hold in every round.")).toBe(
+      "moderate",
+    );
     expect(classifyStrategy("My strategy will be to give nothing.")).toBe("defector");
-    expect(classifyStrategy("My strategy will be to give 60% if the recipient donated last round, else 0%.")).toBe("conditional");
+    expect(
+      classifyStrategy(
+        "My strategy will be to give 60% if the recipient donated last round, else 0%.",
+      ),
+    ).toBe("conditional");
     expect(classifyStrategy("My strategy will be to punish those who defect.")).toBe("punisher");
     const agent = reduceAll([
-      { v: 1, seq: 0, type: "run-started", t: { generation: 1 }, at, runId: "r", scenario: "donor-game", seed: 1, configHash: "h", config: {}, graph: { nodes: [{ key: "1_1" }], edges: [] }, graphStats: {}, agoraVersion: "0" },
-      { v: 1, seq: 1, type: "agent-created", t: { generation: 1 }, at, agent: { id: "1_1", generation: 1, parents: [], mind: { kind: "policy", name: "image-scoring", params: { punish: 0.3 } }, slot: "1_1" } },
+      {
+        v: 1,
+        seq: 0,
+        type: "run-started",
+        t: { generation: 1 },
+        at,
+        runId: "r",
+        scenario: "donor-game",
+        seed: 1,
+        configHash: "h",
+        config: {},
+        graph: { nodes: [{ key: "1_1" }], edges: [] },
+        graphStats: {},
+        agoraVersion: "0",
+      },
+      {
+        v: 1,
+        seq: 1,
+        type: "agent-created",
+        t: { generation: 1 },
+        at,
+        agent: {
+          id: "1_1",
+          generation: 1,
+          parents: [],
+          mind: { kind: "policy", name: "image-scoring", params: { punish: 0.3 } },
+          slot: "1_1",
+        },
+      },
     ]).agents["1_1"]!;
     expect(donorGameView.strategyFamily(agent)).toBe("punisher");
     expect(genericView.strategyFamily(agent)).toBe("image-scoring");
   });
 
   it("labels policy minds as policies, never as LLMs", () => {
-    expect(describeMind({ kind: "policy", name: "constant", params: { fraction: 0.5 } })).toBe("policy (offline, not an LLM): constant — fraction 0.5");
-    expect(describeMind({ kind: "llm", name: "gpt", model: "gpt-4o" })).toBe("LLM: profile gpt, model gpt-4o");
+    expect(describeMind({ kind: "policy", name: "constant", params: { fraction: 0.5 } })).toBe(
+      "policy (offline, not an LLM): constant — fraction 0.5",
+    );
+    expect(describeMind({ kind: "llm", name: "gpt", model: "gpt-4o" })).toBe(
+      "LLM: profile gpt, model gpt-4o",
+    );
   });
 
   it("assigns category colours in order of appearance, fixed ones first", () => {
@@ -127,9 +217,29 @@ describe("scenario views", () => {
   });
 
   it("summarises events for the log", () => {
-    const event: AgoraEvent = { v: 1, seq: 9, type: "generation-ended", t: { generation: 3 }, at, survivors: ["a", "b"], removed: ["c"], created: ["d"], scores: {} };
-    expect(describeEvent(event, donorGameView)).toBe("generation 3 ended: 2 survivors, 1 removed, 1 to be born");
-    const failed: AgoraEvent = { v: 1, seq: 10, type: "run-ended", t: { generation: 3 }, at, status: "failed", error: "boom" };
+    const event: AgoraEvent = {
+      v: 1,
+      seq: 9,
+      type: "generation-ended",
+      t: { generation: 3 },
+      at,
+      survivors: ["a", "b"],
+      removed: ["c"],
+      created: ["d"],
+      scores: {},
+    };
+    expect(describeEvent(event, donorGameView)).toBe(
+      "generation 3 ended: 2 survivors, 1 removed, 1 to be born",
+    );
+    const failed: AgoraEvent = {
+      v: 1,
+      seq: 10,
+      type: "run-ended",
+      t: { generation: 3 },
+      at,
+      status: "failed",
+      error: "boom",
+    };
     expect(describeEvent(failed, genericView)).toBe("run ended: failed — boom");
   });
 });
@@ -137,7 +247,10 @@ describe("scenario views", () => {
 describe("a neutral core: each scenario's words come from its view", () => {
   const debate = reduceAll(debateEvents());
   const network = reduceAll(transmissionNetworkEvents(3));
-  const ids = (view: Parameters<typeof measuresOf>[0], state: Parameters<typeof measuresOf>[1]) => ({
+  const ids = (
+    view: Parameters<typeof measuresOf>[0],
+    state: Parameters<typeof measuresOf>[1],
+  ) => ({
     columns: columnMeasures(measuresOf(view, state)).map((c) => c.header),
     sizes: sizeMeasures(measuresOf(view, state)).map((m) => m.label),
   });
@@ -145,7 +258,10 @@ describe("a neutral core: each scenario's words come from its view", () => {
   it("Donor Game: resources and last score as columns and sizes, resources per game in the inspector, scores, strategy revisions", () => {
     // Generation 1 after both games' donations.
     const state = reduceAll(donorEvents().slice(0, 5));
-    expect(ids(donorGameView, state)).toEqual({ columns: ["resources", "score"], sizes: ["resources", "last score"] });
+    expect(ids(donorGameView, state)).toEqual({
+      columns: ["resources", "score"],
+      sizes: ["resources", "last score"],
+    });
     const sizes = sizeMeasures(measuresOf(donorGameView, state));
     expect(chosenSize(sizes, null)?.id).toBe("resources");
     expect(chosenSize(sizes, "score")?.id).toBe("score");
@@ -154,7 +270,9 @@ describe("a neutral core: each scenario's words come from its view", () => {
     const a = state.agents["1_1"]!;
     // No score yet: sizing by score falls back on resources (mean over both games: (5 + 14) / 2).
     expect(sizeValue(a, state, chosenSize(sizes, "score"), sizes)).toBe(9.5);
-    expect(donorGameView.inspectorFields(a, state)).toEqual([{ id: "resources", label: "resources", value: "9.50", detail: "(game 1: 5, game 2: 14)" }]);
+    expect(donorGameView.inspectorFields(a, state)).toEqual([
+      { id: "resources", label: "resources", value: "9.50", detail: "(game 1: 5, game 2: 14)" },
+    ]);
     expect(donorGameView.scores.label).toBe("score");
     expect(donorGameView.roundChart([])?.seriesLabel?.(2)).toBe("game 2");
     expect(donorGameView.strategyRevision(donation(0.5))).toBeNull();
@@ -181,7 +299,20 @@ describe("a neutral core: each scenario's words come from its view", () => {
   it("generic: a score column and size only once the run has scored agents; round series labelled by t.game", () => {
     const started = reduceAll(donorEvents().slice(0, 3));
     expect(ids(genericView, started)).toEqual({ columns: [], sizes: [] });
-    const scored = reduceAll([...donorEvents().slice(0, 3), { v: 1, seq: 3, type: "generation-ended", t: { generation: 1 }, at, survivors: ["1_1"], removed: [], created: [], scores: { "1_1": 4 } }]);
+    const scored = reduceAll([
+      ...donorEvents().slice(0, 3),
+      {
+        v: 1,
+        seq: 3,
+        type: "generation-ended",
+        t: { generation: 1 },
+        at,
+        survivors: ["1_1"],
+        removed: [],
+        created: [],
+        scores: { "1_1": 4 },
+      },
+    ]);
     expect(ids(genericView, scored)).toEqual({ columns: ["score"], sizes: ["last score"] });
     expect(genericView.roundChart(["x"])?.seriesLabel).toBeUndefined();
   });
@@ -189,19 +320,83 @@ describe("a neutral core: each scenario's words come from its view", () => {
   it("a strategy-revised interaction is the Donor Game's: elsewhere it is an ordinary interaction", () => {
     const revise = (scenario: string) =>
       reduceAll([
-        { v: 1, seq: 0, type: "run-started", t: { generation: 1 }, at, runId: "r", scenario, seed: 1, configHash: "h", config: {}, graph: { nodes: [{ key: "1_1" }], edges: [] }, graphStats: {}, agoraVersion: "0" },
-        { v: 1, seq: 1, type: "agent-created", t: { generation: 1 }, at, agent: { id: "1_1", generation: 1, parents: [], mind: { kind: "policy", name: "p" }, slot: "1_1", strategy: "old" } },
-        { v: 1, seq: 2, type: "interaction", t: { generation: 1 }, at, kind: "strategy-revised", from: "1_1", to: null, mind: { kind: "policy", name: "p" }, data: { strategy: "new", reasoning: "why" } },
+        {
+          v: 1,
+          seq: 0,
+          type: "run-started",
+          t: { generation: 1 },
+          at,
+          runId: "r",
+          scenario,
+          seed: 1,
+          configHash: "h",
+          config: {},
+          graph: { nodes: [{ key: "1_1" }], edges: [] },
+          graphStats: {},
+          agoraVersion: "0",
+        },
+        {
+          v: 1,
+          seq: 1,
+          type: "agent-created",
+          t: { generation: 1 },
+          at,
+          agent: {
+            id: "1_1",
+            generation: 1,
+            parents: [],
+            mind: { kind: "policy", name: "p" },
+            slot: "1_1",
+            strategy: "old",
+          },
+        },
+        {
+          v: 1,
+          seq: 2,
+          type: "interaction",
+          t: { generation: 1 },
+          at,
+          kind: "strategy-revised",
+          from: "1_1",
+          to: null,
+          mind: { kind: "policy", name: "p" },
+          data: { strategy: "new", reasoning: "why" },
+        },
       ]).agents["1_1"]!;
     const donor = revise("donor-game");
-    expect([donor.strategy, donor.reasoning, donor.revisions, donor.given.length]).toEqual(["new", "why", 1, 0]);
+    expect([donor.strategy, donor.reasoning, donor.revisions, donor.given.length]).toEqual([
+      "new",
+      "why",
+      1,
+      0,
+    ]);
     const other = revise("transmission");
-    expect([other.strategy, other.reasoning, other.revisions, other.given.length]).toEqual(["old", null, 0, 1]);
+    expect([other.strategy, other.reasoning, other.revisions, other.given.length]).toEqual([
+      "old",
+      null,
+      0,
+      1,
+    ]);
   });
 
   it("Donor Game resources: the fold is pure, batching-independent and holds one generation", () => {
     const events = donorEvents();
-    const entries = events.flatMap((e) => (e.type === "interaction" ? [{ seq: e.seq, at: e.at, kind: e.kind, from: e.from, to: e.to, mind: e.mind, t: e.t, data: e.data }] : []));
+    const entries = events.flatMap((e) =>
+      e.type === "interaction"
+        ? [
+            {
+              seq: e.seq,
+              at: e.at,
+              kind: e.kind,
+              from: e.from,
+              to: e.to,
+              mind: e.mind,
+              t: e.t,
+              data: e.data,
+            },
+          ]
+        : [],
+    );
     const whole = deriveDonor(undefined, entries);
     let stepwise: unknown = undefined;
     for (const entry of entries) {
@@ -212,8 +407,16 @@ describe("a neutral core: each scenario's words come from its view", () => {
       stepwise = next;
     }
     expect(stepwise).toEqual(whole);
-    expect(whole).toEqual({ kind: "donor-game", generation: 2, levels: { "1_1": { 1: 7 }, "1_2": { 1: 7 } } });
-    expect(deriveDonor(undefined, entries.slice(0, 2))).toEqual({ kind: "donor-game", generation: 1, levels: { "1_1": { 1: 5, 2: 14 }, "1_2": { 1: 20, 2: 8 } } });
+    expect(whole).toEqual({
+      kind: "donor-game",
+      generation: 2,
+      levels: { "1_1": { 1: 7 }, "1_2": { 1: 7 } },
+    });
+    expect(deriveDonor(undefined, entries.slice(0, 2))).toEqual({
+      kind: "donor-game",
+      generation: 1,
+      levels: { "1_1": { 1: 5, 2: 14 }, "1_2": { 1: 20, 2: 8 } },
+    });
     // Through the reducer, in any batching.
     const one = reduceAll(events);
     let two = reduceAll([]);
@@ -226,7 +429,14 @@ describe("a neutral core: each scenario's words come from its view", () => {
 /** Two agents, two games of generation 1, then a donation in generation 2. */
 function donorEvents(): AgoraEvent[] {
   const mind = { kind: "policy" as const, name: "constant" };
-  const give = (seq: number, t: { generation: number; game: number; round: number }, from: string, to: string, donorAfter: number, recipientAfter: number): AgoraEvent => ({
+  const give = (
+    seq: number,
+    t: { generation: number; game: number; round: number },
+    from: string,
+    to: string,
+    donorAfter: number,
+    recipientAfter: number,
+  ): AgoraEvent => ({
     v: 1,
     seq,
     type: "interaction",
@@ -239,9 +449,37 @@ function donorEvents(): AgoraEvent[] {
     data: { amount: 1, fraction: 0.1, received: 2, donorAfter, recipientAfter },
   });
   return [
-    { v: 1, seq: 0, type: "run-started", t: { generation: 1 }, at, runId: "r", scenario: "donor-game", seed: 1, configHash: "h", config: { donorGame: { endowment: 10 } }, graph: { nodes: [{ key: "1_1" }, { key: "1_2" }], edges: [] }, graphStats: {}, agoraVersion: "0" },
-    { v: 1, seq: 1, type: "agent-created", t: { generation: 1 }, at, agent: { id: "1_1", generation: 1, parents: [], mind, slot: "1_1" } },
-    { v: 1, seq: 2, type: "agent-created", t: { generation: 1 }, at, agent: { id: "1_2", generation: 1, parents: [], mind, slot: "1_2" } },
+    {
+      v: 1,
+      seq: 0,
+      type: "run-started",
+      t: { generation: 1 },
+      at,
+      runId: "r",
+      scenario: "donor-game",
+      seed: 1,
+      configHash: "h",
+      config: { donorGame: { endowment: 10 } },
+      graph: { nodes: [{ key: "1_1" }, { key: "1_2" }], edges: [] },
+      graphStats: {},
+      agoraVersion: "0",
+    },
+    {
+      v: 1,
+      seq: 1,
+      type: "agent-created",
+      t: { generation: 1 },
+      at,
+      agent: { id: "1_1", generation: 1, parents: [], mind, slot: "1_1" },
+    },
+    {
+      v: 1,
+      seq: 2,
+      type: "agent-created",
+      t: { generation: 1 },
+      at,
+      agent: { id: "1_2", generation: 1, parents: [], mind, slot: "1_2" },
+    },
     give(3, { generation: 1, game: 1, round: 1 }, "1_1", "1_2", 5, 20),
     give(4, { generation: 1, game: 2, round: 1 }, "1_2", "1_1", 8, 14),
     give(5, { generation: 2, game: 1, round: 1 }, "1_1", "1_2", 7, 7),
@@ -272,7 +510,12 @@ describe("graph layout", () => {
       expect(Math.abs(p.x)).toBeLessThanOrEqual(1 + 1e-9);
       expect(Math.abs(p.y)).toBeLessThanOrEqual(1 + 1e-9);
     }
-    for (let i = 0; i < points.length; i++) for (let j = i + 1; j < points.length; j++) minDist = Math.min(minDist, Math.hypot(points[i]!.x - points[j]!.x, points[i]!.y - points[j]!.y));
+    for (let i = 0; i < points.length; i++)
+      for (let j = i + 1; j < points.length; j++)
+        minDist = Math.min(
+          minDist,
+          Math.hypot(points[i]!.x - points[j]!.x, points[i]!.y - points[j]!.y),
+        );
     expect(minDist).toBeGreaterThan(0.01);
     // Beyond the force limit the spiral alone is used (still deterministic).
     const big = layoutGraph(ring(3000), []);

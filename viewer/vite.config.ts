@@ -11,7 +11,9 @@ import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
 const root = decodeURIComponent(new URL(".", import.meta.url).pathname);
-const server = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.AGORA_SERVER ?? "http://127.0.0.1:7420";
+const server =
+  (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env
+    .AGORA_SERVER ?? "http://127.0.0.1:7420";
 
 export default defineConfig({
   root,

@@ -5,7 +5,11 @@ import type { ChatModel } from "./model.js";
  * Every call is accounted in each ledger (the run's, then the batch's): a slot is reserved before
  * it starts, so a cap stops it at once, and its tokens and priced cost are recorded when it ends.
  */
-export function budgeted(inner: ChatModel, ledgers: readonly Ledger[], price: (tokensIn: number, tokensOut: number) => number | null): ChatModel {
+export function budgeted(
+  inner: ChatModel,
+  ledgers: readonly Ledger[],
+  price: (tokensIn: number, tokensOut: number) => number | null,
+): ChatModel {
   return {
     async complete(request) {
       for (const [i, ledger] of ledgers.entries()) {
@@ -39,7 +43,10 @@ export function budgeted(inner: ChatModel, ledgers: readonly Ledger[], price: (t
   };
 }
 
-/** Checked again just before sending (once a concurrency slot is free), so a cost cap overshoots by at most the calls in flight. */
+/**
+ * Checked again just before sending (once a concurrency slot is free), so a cost cap overshoots by
+ * at most the calls in flight.
+ */
 export function withinCostCap(inner: ChatModel, ledgers: readonly Ledger[]): ChatModel {
   return {
     async complete(request) {

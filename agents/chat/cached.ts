@@ -6,7 +6,11 @@ import { responseOf, type ChatModel } from "./model.js";
  * Answers from the cache, or from another run's identical request in flight (`inflight`, shared by
  * the runs of a batch), else from the inner model, then cached.
  */
-export function cached(inner: ChatModel, cache: ResponseCache, inflight?: Map<string, Promise<CachedResponse>>): ChatModel {
+export function cached(
+  inner: ChatModel,
+  cache: ResponseCache,
+  inflight?: Map<string, Promise<CachedResponse>>,
+): ChatModel {
   const sharing = cache.mode === "read-write" ? inflight : undefined;
   return {
     async complete(request) {

@@ -4,7 +4,13 @@ import { contextExceededMessage } from "../context-fit.js";
 import { wrappingErrorBodies } from "../error-body.js";
 import { resolveApiKey } from "../profiles.js";
 import { keyRedactor } from "./endpoint-error.js";
-import { promptText, roughTokens, type ChatModel, type Completion, type CompletionRequest } from "./model.js";
+import {
+  promptText,
+  roughTokens,
+  type ChatModel,
+  type Completion,
+  type CompletionRequest,
+} from "./model.js";
 
 /**
  * One request to a profile's OpenAI-compatible endpoint (LangChain's chat completions). A
@@ -19,7 +25,10 @@ export class ChatCompletionsEndpoint implements ChatModel {
     this.client = new TextChatCompletions({
       model: profile.model,
       apiKey: resolveApiKey(profileName, profile, env),
-      configuration: { ...(profile.baseURL ? { baseURL: profile.baseURL } : {}), fetch: wrappingErrorBodies() },
+      configuration: {
+        ...(profile.baseURL ? { baseURL: profile.baseURL } : {}),
+        fetch: wrappingErrorBodies(),
+      },
       ...(profile.temperature !== undefined ? { temperature: profile.temperature } : {}),
       ...(profile.maxTokens !== undefined ? { maxTokens: profile.maxTokens } : {}),
       timeout: profile.timeoutMs,
@@ -33,12 +42,20 @@ export class ChatCompletionsEndpoint implements ChatModel {
     const { seed, format } = request;
     const options = {
       ...(seed !== undefined ? { seed } : {}),
-      ...(format !== "text" ? { response_format: { type: "json_schema" as const, json_schema: { name: format.name, schema: format.schema, strict: true } } } : {}),
+      ...(format !== "text"
+        ? {
+            response_format: {
+              type: "json_schema" as const,
+              json_schema: { name: format.name, schema: format.schema, strict: true },
+            },
+          }
+        : {}),
     };
     try {
       const reply = await this.client.invoke(langChainMessages(request.messages), options);
       const usage = reply.usage_metadata;
-      const finish = (reply.response_metadata as { finish_reason?: unknown } | undefined)?.finish_reason;
+      const finish = (reply.response_metadata as { finish_reason?: unknown } | undefined)
+        ?.finish_reason;
       return {
         text: reply.text,
         tokensIn: usage?.input_tokens ?? roughTokens(promptText(request.messages)),
@@ -50,7 +67,15 @@ export class ChatCompletionsEndpoint implements ChatModel {
     } catch (error) {
       const overflow = contextExceededMessage(error);
       if (overflow === null) throw error;
-      return { text: "", tokensIn: 0, tokensOut: 0, finishReason: null, failure: { kind: "context-exceeded", message: this.redact(overflow) }, attempts: 1, cached: false };
+      return {
+        text: "",
+        tokensIn: 0,
+        tokensOut: 0,
+        finishReason: null,
+        failure: { kind: "context-exceeded", message: this.redact(overflow) },
+        attempts: 1,
+        cached: false,
+      };
     }
   }
 }

@@ -1,4 +1,9 @@
-import type { AnswerSchema, CachedResponse, ChatMessage, MindCallRequest } from "../../sim/core/minds.js";
+import type {
+  AnswerSchema,
+  CachedResponse,
+  ChatMessage,
+  MindCallRequest,
+} from "../../sim/core/minds.js";
 
 /**
  * The one interface of the LLM call path, in the manner of Concordia's language-model wrappers: an
@@ -36,7 +41,9 @@ export function responseOf(completion: Completion): CachedResponse {
   return { text, tokensIn, tokensOut, finishReason, ...(failure ? { failure } : {}) };
 }
 
-/** A rough token count (characters / 4), where a size is needed before or without the endpoint's. */
+/**
+ * A rough token count (characters / 4), where a size is needed before or without the endpoint's.
+ */
 export function roughTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }

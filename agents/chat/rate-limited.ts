@@ -5,7 +5,12 @@ import { promptText, roughTokens, type ChatModel } from "./model.js";
  * Each request waits for the profile's requests- and tokens-per-minute allowance, sized before
  * the call (the prompt plus the longest answer allowed) and corrected by the usage reported.
  */
-export function rateLimited(inner: ChatModel, limiter: RateLimiter, profileName: string, maxTokens: number | undefined): ChatModel {
+export function rateLimited(
+  inner: ChatModel,
+  limiter: RateLimiter,
+  profileName: string,
+  maxTokens: number | undefined,
+): ChatModel {
   return {
     async complete(request) {
       const estimate = roughTokens(promptText(request.messages)) + (maxTokens ?? 0);

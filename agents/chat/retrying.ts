@@ -2,12 +2,23 @@ import { withRetries, type RetryOptions } from "../retry.js";
 import type { ChatModel, CompletionRequest } from "./model.js";
 
 export interface RetryingOptions extends Omit<RetryOptions, "onRetry"> {
-  onRetry?: (info: { request: CompletionRequest; attempt: number; error: unknown; waitMs: number }) => void;
-  /** The error a call ends with, from its last attempt's error and the attempts made (default: that error). */
+  onRetry?: (info: {
+    request: CompletionRequest;
+    attempt: number;
+    error: unknown;
+    waitMs: number;
+  }) => void;
+  /**
+   * The error a call ends with, from its last attempt's error and the attempts made (default: that
+   * error).
+   */
   giveUp?: (error: unknown, attempts: number) => unknown;
 }
 
-/** Transient failures are retried with jittered backoff (withRetries); the completion counts the attempts. */
+/**
+ * Transient failures are retried with jittered backoff (withRetries); the completion counts the
+ * attempts.
+ */
 export function retrying(inner: ChatModel, options: RetryingOptions): ChatModel {
   const { onRetry, giveUp, ...retry } = options;
   return {

@@ -8,7 +8,15 @@ export function refusingUnfit(inner: ChatModel): ChatModel {
   return {
     complete(request) {
       if (request.unfit === undefined) return inner.complete(request);
-      return Promise.resolve({ text: "", tokensIn: 0, tokensOut: 0, finishReason: null, failure: { kind: "context-exceeded", message: request.unfit }, attempts: 0, cached: false });
+      return Promise.resolve({
+        text: "",
+        tokensIn: 0,
+        tokensOut: 0,
+        finishReason: null,
+        failure: { kind: "context-exceeded", message: request.unfit },
+        attempts: 0,
+        cached: false,
+      });
     },
   };
 }

@@ -9,7 +9,10 @@ import type { Question } from "./questions.js";
 
 type Kind = "choice" | "number" | "text" | "open";
 
-/** A number in any common form, possibly glued to a unit ("1.5m/s"); groups are read by `numberTokens`. */
+/**
+ * A number in any common form, possibly glued to a unit ("1.5m/s"); groups are read by
+ * `numberTokens`.
+ */
 const NUMBER_SOURCE =
   String.raw`(?<![\w.\/])(?<sign>[-+\u2212])?(?<cur>[$\u20ac\u00a3])?\s?` +
   String.raw`(?:(?<int>\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?<dec>\.\d+)?|(?<bare>\.\d+))` +
@@ -45,8 +48,12 @@ function numberTokens(text: string): NumberToken[] {
   return tokens;
 }
 
-const CARDINALS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(" ");
-const ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(" ");
+const CARDINALS =
+  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(
+    " ",
+  );
+const ORDINALS =
+  "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(" ");
 const TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split(" ");
 const WORD_VALUES = new Map<string, number>([
   ...CARDINALS.map((word, i) => [word, i] as const),
@@ -54,14 +61,17 @@ const WORD_VALUES = new Map<string, number>([
   ...TENS.map((word, i) => [word, 20 + 10 * i] as const),
 ]);
 
-/** A number written in words at the start of an answer: "second place", "the fifth", "twenty-one". */
+/**
+ * A number written in words at the start of an answer: "second place", "the fifth", "twenty-one".
+ */
 function leadingNumberWord(text: string): NumberToken | null {
   const match = /^(?:the\s+)?([a-z]+)(?:[-\s]([a-z]+))?/i.exec(text.trim());
   if (!match) return null;
   const first = WORD_VALUES.get(match[1]!.toLowerCase());
   if (first === undefined) return null;
   const unit = match[2] === undefined ? undefined : WORD_VALUES.get(match[2].toLowerCase());
-  const compound = TENS.includes(match[1]!.toLowerCase()) && unit !== undefined && unit >= 1 && unit <= 9;
+  const compound =
+    TENS.includes(match[1]!.toLowerCase()) && unit !== undefined && unit >= 1 && unit <= 9;
   return { value: compound ? first + unit : first, percent: false, index: 0, text: match[0] };
 }
 
@@ -70,21 +80,29 @@ function firstNumber(text: string): NumberToken | null {
   return numberTokens(text)[0] ?? leadingNumberWord(text);
 }
 
-/** Numbers agree when they agree to 12 significant digits: the key rounds them, so keys compare exactly. */
+/**
+ * Numbers agree when they agree to 12 significant digits: the key rounds them, so keys compare
+ * exactly.
+ */
 function formatNumber(value: number): string {
   const rounded = Number(value.toPrecision(12));
   return Object.is(rounded, -0) ? "0" : String(rounded);
 }
 
 /** Does the question want a percentage? Then "48%", "0.48" and "48" are one answer (see README). */
-const ASKS_PERCENT = /\b(?:what|which)\s+(?:\w+\s+){0,2}?percent(?:age)?\b|\bhow many percent\b|\b(?:as|in) (?:a )?percent(?:age)?\b/i;
+const ASKS_PERCENT =
+  /\b(?:what|which)\s+(?:\w+\s+){0,2}?percent(?:age)?\b|\bhow many percent\b|\b(?:as|in) (?:a )?percent(?:age)?\b/i;
 
 function isPercentQuestion(question: Question): boolean {
-  return question.answers.some((answer) => /%|\bper ?cent\b/i.test(answer)) || ASKS_PERCENT.test(question.question);
+  return (
+    question.answers.some((answer) => /%|\bper ?cent\b/i.test(answer)) ||
+    ASKS_PERCENT.test(question.question)
+  );
 }
 
 function numberKey(token: NumberToken, percentQuestion: boolean): string {
-  if (!percentQuestion) return token.percent ? `${formatNumber(token.value)}%` : formatNumber(token.value);
+  if (!percentQuestion)
+    return token.percent ? `${formatNumber(token.value)}%` : formatNumber(token.value);
   // In a percentage question a bare number above 1 is read as percentage points ("48" = 48%),
   // one at most 1 as a fraction ("0.48" = 48%); keys are written as percentages.
   const fraction = token.percent || Math.abs(token.value) > 1 ? token.value / 100 : token.value;
@@ -100,7 +118,10 @@ interface Profile {
   choiceTexts?: string[];
 }
 
-/** What matching needs to know about a question, worked out once (questions are not changed after loading). */
+/**
+ * What matching needs to know about a question, worked out once (questions are not changed after
+ * loading).
+ */
 const profiles = new WeakMap<Question, Profile>();
 
 function profileOf(question: Question): Profile {
@@ -186,7 +207,9 @@ function normalizeChoice(text: string, question: Question): string | null {
   const exact = texts.indexOf(wanted);
   if (exact >= 0) return LETTERS[exact]!;
   // A reply that names exactly one option's text, e.g. "I pick the red door".
-  const named = texts.flatMap((choice, i) => (choice !== "" && containsPhrase(wanted, choice) ? [i] : []));
+  const named = texts.flatMap((choice, i) =>
+    choice !== "" && containsPhrase(wanted, choice) ? [i] : [],
+  );
   if (named.length === 1) return LETTERS[named[0]!]!;
   // Numeric options compare as numbers: "3/2" picks the option "1.5".
   const [first] = numberTokens(text);
@@ -215,7 +238,8 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * The canonical form of an answer: a number key ("1.5", "48%"), a choice letter ("B"), or lowercased
+ * The canonical form of an answer: a number key ("1.5", "48%"), a choice letter ("B"), or
+ * lowercased
  * text with surrounding punctuation and a leading article dropped. Null when nothing answer-like is
  * left (empty text, or a multiple-choice answer that names no option).
  */
@@ -226,15 +250,20 @@ export function normalizeAnswer(raw: string, question: Question): string | null 
   if (kind === "number" || kind === "open") {
     // "10 + 3 + 1 = 14": the result follows the last equals sign.
     const equals = text.lastIndexOf("=");
-    if (equals >= 0 && numberTokens(text.slice(equals + 1)).length > 0) text = text.slice(equals + 1);
+    if (equals >= 0 && numberTokens(text.slice(equals + 1)).length > 0)
+      text = text.slice(equals + 1);
     const number = firstNumber(text);
     const whole = number !== null && number.text === text.replace(/[.!]$/, "").trim();
-    if (number && (kind === "number" || whole)) return numberKey(number, profileOf(question).percent);
+    if (number && (kind === "number" || whole))
+      return numberKey(number, profileOf(question).percent);
   }
   return normalizeText(text);
 }
 
-/** The key votes are counted by: the normalised answer, or the trimmed lowercased text if it has none. */
+/**
+ * The key votes are counted by: the normalised answer, or the trimmed lowercased text if it has
+ * none.
+ */
 export function answerKey(answer: string, question: Question): string {
   return normalizeAnswer(answer, question) ?? answer.trim().toLowerCase();
 }
@@ -244,19 +273,26 @@ export function sameAnswer(a: string | null, b: string | null, question: Questio
   return answerKey(a, question) === answerKey(b, question);
 }
 
-/** True when the answer matches any accepted answer; always false for open questions (no answers). */
+/**
+ * True when the answer matches any accepted answer; always false for open questions (no answers).
+ */
 export function isCorrect(answer: string | null, question: Question): boolean {
   if (answer === null) return false;
   const key = normalizeAnswer(answer, question);
   if (key === null) return false;
   const profile = profileOf(question);
-  profile.accepted ??= new Set(question.answers.map((accepted) => normalizeAnswer(accepted, question)));
+  profile.accepted ??= new Set(
+    question.answers.map((accepted) => normalizeAnswer(accepted, question)),
+  );
   return profile.accepted.has(key);
 }
 
 const EXPLICIT_PATTERNS = [
   // "Answer: 42", "Final answer: 42", "**Answer:** 42", "**Answer**: 42", "Answer - 42"
-  new RegExp(String.raw`\b(?:final\s+)?${labelSource("answer", { acrossLines: true, fullwidthColon: true })}\s*(.+)`, "gi"),
+  new RegExp(
+    String.raw`\b(?:final\s+)?${labelSource("answer", { acrossLines: true, fullwidthColon: true })}\s*(.+)`,
+    "gi",
+  ),
   // "the answer is 42", "my final answer would be 42"
   /\b(?:final\s+)?answer\s+(?:(?:is|would be|will be)\b|=)\s*:?\s*(.+)/gi,
   // GSM8K's own marker
@@ -274,13 +310,20 @@ const EXPLICIT_PATTERNS = [
  */
 export type AnswerReading = "marked" | "lenient";
 
-/** The explicit answer's text, cut at the end of its sentence (for text answers also at a clause). */
+/**
+ * The explicit answer's text, cut at the end of its sentence (for text answers also at a clause).
+ */
 function trimSentence(text: string, kind: Kind): string {
-  const end = (kind === "text" ? /[;!?](?:\s|$)|\.(?:\s|$)|,\s|\sbecause\s/i : /[;!?](?:\s|$)|\.(?:\s|$)/).exec(text);
+  const end = (
+    kind === "text" ? /[;!?](?:\s|$)|\.(?:\s|$)|,\s|\sbecause\s/i : /[;!?](?:\s|$)|\.(?:\s|$)/
+  ).exec(text);
   return (end ? text.slice(0, end.index) : text).replace(/\*+$/, "").trim();
 }
 
-/** Can `value` be this question's answer: for numeric questions it has a number, for multiple choice it names an option. */
+/**
+ * Can `value` be this question's answer: for numeric questions it has a number, for multiple choice
+ * it names an option.
+ */
 function answerLike(value: string, question: Question, kind: Kind): boolean {
   if (kind === "number") return firstNumber(clean(value)) !== null;
   if (kind === "choice") return normalizeChoice(clean(value), question) !== null;
@@ -294,15 +337,25 @@ function answerLike(value: string, question: Question, kind: Kind): boolean {
  * holds no answer). Otherwise, in order: the last explicit answer ("Answer: ...", "the final answer
  * is ...", "#### ...", a JSON "answer" field; for numeric questions only one with a number, for
  * multiple choice only one naming an option), else the last \boxed{...}; and only when reading
- * "lenient", else for multiple choice the last "(X)" letter or option text mentioned, else the last number.
+ * "lenient", else for multiple choice the last "(X)" letter or option text mentioned, else the last
+ * number.
  */
-export function extractAnswer(text: string, question: Question, reading: AnswerReading = "marked"): string | null {
+export function extractAnswer(
+  text: string,
+  question: Question,
+  reading: AnswerReading = "marked",
+): string | null {
   const kind = kindOf(question);
   const json = jsonObject(text);
   const field = json === null ? undefined : ["answer", "debate_answer"].find((key) => key in json);
   if (json !== null && field !== undefined) {
     const value = json[field];
-    const written = typeof value === "string" ? trimSentence(value, kind) : typeof value === "number" ? String(value) : "";
+    const written =
+      typeof value === "string"
+        ? trimSentence(value, kind)
+        : typeof value === "number"
+          ? String(value)
+          : "";
     if (written !== "" && answerLike(written, question, kind)) return written;
     if (reading === "marked") return null;
   }
@@ -310,7 +363,8 @@ export function extractAnswer(text: string, question: Question, reading: AnswerR
   for (const pattern of EXPLICIT_PATTERNS) {
     for (const match of text.matchAll(pattern)) {
       const value = trimSentence(match[1]!, kind);
-      if (value !== "" && answerLike(value, question, kind)) explicit.push({ index: match.index, value });
+      if (value !== "" && answerLike(value, question, kind))
+        explicit.push({ index: match.index, value });
     }
   }
   if (explicit.length > 0) return explicit.reduce((a, b) => (b.index >= a.index ? b : a)).value;
@@ -332,7 +386,8 @@ function lastChoiceMention(text: string, question: Question): string | null {
   const phrases = choiceTexts(question);
   let best: { index: number; value: string } | null = null;
   for (const match of text.matchAll(/\(([A-Za-z])\)/g)) {
-    if (LETTERS.indexOf(match[1]!.toUpperCase()) < choices.length) best = { index: match.index, value: match[0] };
+    if (LETTERS.indexOf(match[1]!.toUpperCase()) < choices.length)
+      best = { index: match.index, value: match[0] };
   }
   const lower = text.toLowerCase();
   for (const [i, choice] of choices.entries()) {
@@ -348,7 +403,11 @@ function lastChoiceMention(text: string, question: Question): string | null {
 }
 
 /** Extracts and normalises in one step: what an agent's reply answers, or null. */
-export function readAnswer(text: string, question: Question, reading: AnswerReading = "marked"): string | null {
+export function readAnswer(
+  text: string,
+  question: Question,
+  reading: AnswerReading = "marked",
+): string | null {
   const raw = extractAnswer(text, question, reading);
   return raw === null ? null : normalizeAnswer(raw, question);
 }

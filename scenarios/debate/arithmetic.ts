@@ -34,7 +34,10 @@ export function evaluate(operands: readonly number[], operators: readonly Operat
 }
 
 /** The classic slip: every operator applied in reading order. */
-export function evaluateLeftToRight(operands: readonly number[], operators: readonly Operator[]): number {
+export function evaluateLeftToRight(
+  operands: readonly number[],
+  operators: readonly Operator[],
+): number {
   return operators.reduce((acc, op, i) => {
     const next = operands[i + 1]!;
     return op === "+" ? acc + next : op === "-" ? acc - next : acc * next;
@@ -44,10 +47,15 @@ export function evaluateLeftToRight(operands: readonly number[], operators: read
 export function generateArithmetic(options: ArithmeticOptions, rng: Rng): Question[] {
   const terms = options.terms ?? 6;
   const maxOperand = options.maxOperand ?? 29;
-  const operators = Array.from({ length: terms - 1 }, (_, i) => DU_OPERATORS[i % DU_OPERATORS.length]!);
+  const operators = Array.from(
+    { length: terms - 1 },
+    (_, i) => DU_OPERATORS[i % DU_OPERATORS.length]!,
+  );
   return Array.from({ length: options.count }, (_, index) => {
     const operands = Array.from({ length: terms }, () => rng.int(0, maxOperand));
-    const expression = operands.map((n, i) => (i === 0 ? `${n}` : `${operators[i - 1]}${n}`)).join("");
+    const expression = operands
+      .map((n, i) => (i === 0 ? `${n}` : `${operators[i - 1]}${n}`))
+      .join("");
     const answer = evaluate(operands, operators);
     const question: Question = {
       id: `arithmetic-${index + 1}`,
@@ -62,8 +70,15 @@ export function generateArithmetic(options: ArithmeticOptions, rng: Rng): Questi
   });
 }
 
-/** Left-to-right evaluation; if that happens to be right, adding the last product instead of subtracting it. */
-function trapFor(operands: readonly number[], operators: readonly Operator[], answer: number): number | undefined {
+/**
+ * Left-to-right evaluation; if that happens to be right, adding the last product instead of
+ * subtracting it.
+ */
+function trapFor(
+  operands: readonly number[],
+  operators: readonly Operator[],
+  answer: number,
+): number | undefined {
   const leftToRight = evaluateLeftToRight(operands, operators);
   if (leftToRight !== answer) return leftToRight;
   const minus = operators.lastIndexOf("-");
@@ -73,14 +88,22 @@ function trapFor(operands: readonly number[], operators: readonly Operator[], an
   return slip !== answer ? slip : undefined;
 }
 
-function explain(operands: readonly number[], operators: readonly Operator[], answer: number): string {
+function explain(
+  operands: readonly number[],
+  operators: readonly Operator[],
+  answer: number,
+): string {
   // Group operands into products, then show them summed with their signs.
   const groups: { sign: string; factors: number[] }[] = [{ sign: "", factors: [operands[0]!] }];
   operators.forEach((op, i) => {
     if (op === "*") groups[groups.length - 1]!.factors.push(operands[i + 1]!);
     else groups.push({ sign: op, factors: [operands[i + 1]!] });
   });
-  const products = groups.filter((g) => g.factors.length > 1).map((g) => `${g.factors.join("*")} = ${g.factors.reduce((a, b) => a * b)}`);
-  const sum = groups.map((g, i) => `${i === 0 ? "" : g.sign}${g.factors.reduce((a, b) => a * b)}`).join("");
+  const products = groups
+    .filter((g) => g.factors.length > 1)
+    .map((g) => `${g.factors.join("*")} = ${g.factors.reduce((a, b) => a * b)}`);
+  const sum = groups
+    .map((g, i) => `${i === 0 ? "" : g.sign}${g.factors.reduce((a, b) => a * b)}`)
+    .join("");
   return `${products.length > 0 ? `Multiplication first: ${products.join(", ")}; then ` : ""}${sum} = ${answer}.`;
 }

@@ -15,7 +15,11 @@ export type QuestionFormat = (typeof QUESTION_FORMATS)[number];
 const JSONL_KEYS = ["id", "question", "answers", "trap", "choices", "topic", "explanation"];
 
 /** Reads a question file; `source` is how the item's `source` and error messages name it. */
-export function readQuestionFile(path: string, format: QuestionFormat | "auto", source: string): Question[] {
+export function readQuestionFile(
+  path: string,
+  format: QuestionFormat | "auto",
+  source: string,
+): Question[] {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -32,7 +36,13 @@ export function detectFormat(path: string, text: string): QuestionFormat {
   const first = text.split(/\r?\n/).find((line) => line.trim() !== "");
   try {
     const item = first === undefined ? undefined : (JSON.parse(first) as Record<string, unknown>);
-    if (item && !("answers" in item) && typeof item.answer === "string" && item.answer.includes("####")) return "gsm8k";
+    if (
+      item &&
+      !("answers" in item) &&
+      typeof item.answer === "string" &&
+      item.answer.includes("####")
+    )
+      return "gsm8k";
   } catch {
     // a malformed first line is reported, with its line number, by the JSONL reader
   }
@@ -42,7 +52,8 @@ export function detectFormat(path: string, text: string): QuestionFormat {
 export function parseQuestions(text: string, format: QuestionFormat, source: string): Question[] {
   const stem = basename(source.replace(/^builtin:/, ""), extname(source));
   const records = format === "ciar" ? jsonArrayRecords(text, source) : jsonlRecords(text, source);
-  if (records.length === 0) throw new ConfigError(source, "", "a question file with at least one question");
+  if (records.length === 0)
+    throw new ConfigError(source, "", "a question file with at least one question");
   const read = format === "ciar" ? fromCiar : format === "gsm8k" ? fromGsm8k : fromJsonl;
   const seen = new Map<string, number>();
   return records.map((record, index) => {
@@ -50,13 +61,17 @@ export function parseQuestions(text: string, format: QuestionFormat, source: str
     const question = read(record.value, at, `${stem}-${index + 1}`, source);
     check(question, at, FIELD_NAMES[format]);
     const previous = seen.get(question.id);
-    if (previous !== undefined) throw at.error("id", question.id, `an id not already used (line ${previous} has it)`);
+    if (previous !== undefined)
+      throw at.error("id", question.id, `an id not already used (line ${previous} has it)`);
     seen.set(question.id, record.line);
     return question;
   });
 }
 
-/** Where an item is, for error messages: "data/qs.jsonl, line 3, field answers: got 5, expected ...". */
+/**
+ * Where an item is, for error messages: "data/qs.jsonl, line 3, field answers: got 5, expected
+ * ...".
+ */
 class Place {
   constructor(
     readonly source: string,
@@ -64,7 +79,11 @@ class Place {
   ) {}
 
   error(field: string | null, value: unknown, expected: string): ConfigError {
-    return new ConfigError(`${this.source}, line ${this.line}${field === null ? "" : `, field ${field}`}`, value, expected);
+    return new ConfigError(
+      `${this.source}, line ${this.line}${field === null ? "" : `, field ${field}`}`,
+      value,
+      expected,
+    );
   }
 }
 
@@ -80,7 +99,11 @@ function jsonlRecords(text: string, source: string): RawRecord[] {
     try {
       records.push({ line: index + 1, value: JSON.parse(raw) });
     } catch (error) {
-      throw new Place(source, index + 1).error(null, raw, `one JSON object per line (${(error as Error).message})`);
+      throw new Place(source, index + 1).error(
+        null,
+        raw,
+        `one JSON object per line (${(error as Error).message})`,
+      );
     }
   });
   return records;
@@ -91,9 +114,14 @@ function jsonArrayRecords(text: string, source: string): RawRecord[] {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(source, text.slice(0, 40), `a JSON array of questions (${(error as Error).message})`);
+    throw new ConfigError(
+      source,
+      text.slice(0, 40),
+      `a JSON array of questions (${(error as Error).message})`,
+    );
   }
-  if (!Array.isArray(parsed)) throw new ConfigError(source, parsed, "a JSON array of questions (the CIAR layout)");
+  if (!Array.isArray(parsed))
+    throw new ConfigError(source, parsed, "a JSON array of questions (the CIAR layout)");
   const lines = elementLines(text);
   return parsed.map((value, index) => ({ line: lines[index] ?? 1, value }));
 }
@@ -129,13 +157,15 @@ function elementLines(text: string): number[] {
 }
 
 function asObject(value: unknown, at: Place): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw at.error(null, value, "a JSON object (one question)");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw at.error(null, value, "a JSON object (one question)");
   return value as Record<string, unknown>;
 }
 
 function requiredText(item: Record<string, unknown>, key: string, at: Place): string {
   const value = item[key];
-  if (typeof value !== "string" || value.trim() === "") throw at.error(key, value, "a non-empty string");
+  if (typeof value !== "string" || value.trim() === "")
+    throw at.error(key, value, "a non-empty string");
   return value.trim();
 }
 
@@ -148,7 +178,11 @@ function optionalText(item: Record<string, unknown>, key: string, at: Place): st
 function answerList(item: Record<string, unknown>, key: string, at: Place): string[] {
   const value = item[key];
   const list = Array.isArray(value) ? value : [value];
-  const ok = list.every((entry) => (typeof entry === "string" && entry.trim() !== "") || (typeof entry === "number" && Number.isFinite(entry)));
+  const ok = list.every(
+    (entry) =>
+      (typeof entry === "string" && entry.trim() !== "") ||
+      (typeof entry === "number" && Number.isFinite(entry)),
+  );
   if (!ok) throw at.error(key, value, "a string or a list of non-empty strings");
   return list.map((entry) => String(entry).trim());
 }
@@ -157,16 +191,30 @@ function fromJsonl(value: unknown, at: Place, defaultId: string, source: string)
   const item = asObject(value, at);
   const unknown = Object.keys(item).find((key) => !JSONL_KEYS.includes(key));
   if (unknown !== undefined) {
-    const hint = unknown === "answer" ? '; a GSM8K file needs format: gsm8k, a CIAR file format: ciar' : "";
-    throw at.error(unknown, item[unknown], `no such field (known fields: ${JSONL_KEYS.join(", ")}${hint})`);
+    const hint =
+      unknown === "answer" ? "; a GSM8K file needs format: gsm8k, a CIAR file format: ciar" : "";
+    throw at.error(
+      unknown,
+      item[unknown],
+      `no such field (known fields: ${JSONL_KEYS.join(", ")}${hint})`,
+    );
   }
   const id = item.id;
-  if (id !== undefined && !(typeof id === "string" && id.trim() !== "") && !(typeof id === "number" && Number.isInteger(id)))
+  if (
+    id !== undefined &&
+    !(typeof id === "string" && id.trim() !== "") &&
+    !(typeof id === "number" && Number.isInteger(id))
+  )
     throw at.error("id", id, "a non-empty string or an integer");
   let choices: string[] | undefined;
   if (item.choices !== undefined) {
     const list = item.choices;
-    if (!Array.isArray(list) || list.length < 2 || list.length > 26 || !list.every((c) => typeof c === "string" && c.trim() !== ""))
+    if (
+      !Array.isArray(list) ||
+      list.length < 2 ||
+      list.length > 26 ||
+      !list.every((c) => typeof c === "string" && c.trim() !== "")
+    )
       throw at.error("choices", list, "a list of 2 to 26 non-empty strings");
     choices = list.map((c: string) => c.trim());
   }
@@ -193,7 +241,12 @@ function fromJsonl(value: unknown, at: Place, defaultId: string, source: string)
  */
 function fromCiar(value: unknown, at: Place, id: string, source: string): Question {
   const item = asObject(value, at);
-  const question: Question = { id, question: requiredText(item, "question", at), answers: answerList(item, "answer", at), source };
+  const question: Question = {
+    id,
+    question: requiredText(item, "question", at),
+    answers: answerList(item, "answer", at),
+    source,
+  };
   if (item["incorrect answer"] !== undefined) {
     const [trap] = answerList(item, "incorrect answer", at);
     if (trap !== undefined && !isCorrect(trap, question)) question.trap = trap;
@@ -208,12 +261,22 @@ function fromGsm8k(value: unknown, at: Place, id: string, source: string): Quest
   const item = asObject(value, at);
   const solution = requiredText(item, "answer", at);
   const match = /####\s*(-?[\d,]*\.?\d+)\s*$/.exec(solution);
-  if (!match) throw at.error("answer", solution, 'a worked solution ending in "#### <number>" (the GSM8K layout)');
+  if (!match)
+    throw at.error(
+      "answer",
+      solution,
+      'a worked solution ending in "#### <number>" (the GSM8K layout)',
+    );
   const explanation = solution
     .slice(0, match.index)
     .replace(/<<[^>]*>>/g, "")
     .trim();
-  const question: Question = { id, question: requiredText(item, "question", at), answers: [match[1]!.replaceAll(",", "")], source };
+  const question: Question = {
+    id,
+    question: requiredText(item, "question", at),
+    answers: [match[1]!.replaceAll(",", "")],
+    source,
+  };
   if (explanation !== "") question.explanation = explanation;
   return question;
 }
@@ -227,11 +290,16 @@ const FIELD_NAMES: Record<QuestionFormat, { answers: string; trap: string }> = {
 
 /** Every accepted answer and the trap must be readable, and the trap must not count as right. */
 function check(question: Question, at: Place, fields: { answers: string; trap: string }): void {
-  const readable = question.choices ? "an option letter or an option's text" : "an answer with some text";
+  const readable = question.choices
+    ? "an option letter or an option's text"
+    : "an answer with some text";
   for (const answer of question.answers) {
-    if (normalizeAnswer(answer, question) === null) throw at.error(fields.answers, answer, readable);
+    if (normalizeAnswer(answer, question) === null)
+      throw at.error(fields.answers, answer, readable);
   }
   if (question.trap === undefined) return;
-  if (normalizeAnswer(question.trap, question) === null) throw at.error(fields.trap, question.trap, readable);
-  if (isCorrect(question.trap, question)) throw at.error(fields.trap, question.trap, "a wrong answer (it matches an accepted answer)");
+  if (normalizeAnswer(question.trap, question) === null)
+    throw at.error(fields.trap, question.trap, readable);
+  if (isCorrect(question.trap, question))
+    throw at.error(fields.trap, question.trap, "a wrong answer (it matches an accepted answer)");
 }

@@ -1,8 +1,22 @@
 import type { FitRule } from "../../sim/core/minds.js";
 import type { ChatMessage } from "../../sim/core/minds.js";
 import type { JudgeState } from "./policies.js";
-import { judgeFinalPrompt, judgeRoundPrompt, judgeSystemPrompt, madSystemPrompt, madTurnPrompt } from "./prompts.js";
-import { type Ctx, type DebatePopulation, type QuestionRun, type Reply, judgeTurn, roleOf, speak } from "./work.js";
+import {
+  judgeFinalPrompt,
+  judgeRoundPrompt,
+  judgeSystemPrompt,
+  madSystemPrompt,
+  madTurnPrompt,
+} from "./prompts.js";
+import {
+  type Ctx,
+  type DebatePopulation,
+  type QuestionRun,
+  type Reply,
+  judgeTurn,
+  roleOf,
+  speak,
+} from "./work.js";
 
 /**
  * MAD (Liang et al. 2023, Skytliang/Multi-Agents-Debate): sides speak in order each round, each
@@ -15,7 +29,12 @@ export const MAD_SIDES = ["affirmative", "negative", "third", "fourth"] as const
 
 export const sidesFor = (count: number): string[] => MAD_SIDES.slice(0, count);
 
-export async function madRound(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number): Promise<void> {
+export async function madRound(
+  ctx: Ctx,
+  population: DebatePopulation,
+  qr: QuestionRun,
+  round: number,
+): Promise<void> {
   const config = ctx.config;
   const debaters = population.debaters;
   const sides = sidesFor(debaters.length);
@@ -25,16 +44,32 @@ export async function madRound(ctx: Ctx, population: DebatePopulation, qr: Quest
     const opponentIndex = i === 0 ? (round === 1 ? -1 : debaters.length - 1) : i - 1;
     const opponent = opponentIndex < 0 ? undefined : qr.latest.get(debaters[opponentIndex]!.id);
     // Tit for tat: "medium" (MAD's default) tells the negative to disagree with the opening only.
-    const disagree = config.disagreement === "high" || (config.disagreement === "medium" && round === 1 && i > 0);
+    const disagree =
+      config.disagreement === "high" || (config.disagreement === "medium" && round === 1 && i > 0);
     const messages: ChatMessage[] = [
-      { role: "system", content: madSystemPrompt(qr.q, debater.id, sides[i]!, config.disagreement, debater) },
+      {
+        role: "system",
+        content: madSystemPrompt(qr.q, debater.id, sides[i]!, config.disagreement, debater),
+      },
       {
         role: "user",
-        content: madTurnPrompt(qr.q, { ...(own ? { own: own.text } : {}), ...(opponent ? { opponent: opponent.text, opponentSide: sides[opponentIndex] } : {}), disagree }),
+        content: madTurnPrompt(qr.q, {
+          ...(own ? { own: own.text } : {}),
+          ...(opponent ? { opponent: opponent.text, opponentSide: sides[opponentIndex] } : {}),
+          disagree,
+        }),
       },
     ];
     const sawFrom = [...(own ? [debater.id] : []), ...(opponent ? [opponent.agentId] : [])];
-    const reply = await speak(ctx, debater, qr, { round, pattern: "argument", side: sides[i]!, messages, sawFrom, own, seen: opponent ? [opponent.answer] : [] });
+    const reply = await speak(ctx, debater, qr, {
+      round,
+      pattern: "argument",
+      side: sides[i]!,
+      messages,
+      sawFrom,
+      own,
+      seen: opponent ? [opponent.answer] : [],
+    });
     qr.latest.set(debater.id, reply);
     replies.push(reply);
   }
@@ -44,14 +79,28 @@ export async function madRound(ctx: Ctx, population: DebatePopulation, qr: Quest
   const judge = roleOf(population, "judge")!;
   const state = (final: boolean): JudgeState => ({
     final,
-    sides: replies.map((r, i) => ({ side: sides[i]!, answer: r.answer, previous: previous?.[i]?.answer ?? null })),
+    sides: replies.map((r, i) => ({
+      side: sides[i]!,
+      answer: r.answer,
+      previous: previous?.[i]?.answer ?? null,
+    })),
   });
   const system: ChatMessage = { role: "system", content: judgeSystemPrompt(qr.q, sides) };
   const verdict = await judgeTurn(ctx, judge, qr, {
     round,
     final: false,
     sides,
-    messages: [system, { role: "user", content: judgeRoundPrompt(round, sides, replies.map((r, i) => ({ side: sides[i]!, text: r.text }))) }],
+    messages: [
+      system,
+      {
+        role: "user",
+        content: judgeRoundPrompt(
+          round,
+          sides,
+          replies.map((r, i) => ({ side: sides[i]!, text: r.text })),
+        ),
+      },
+    ],
     state: state(false),
     closesOnDecision: config.adaptiveBreak,
   });
@@ -60,20 +109,38 @@ export async function madRound(ctx: Ctx, population: DebatePopulation, qr: Quest
     return;
   }
   if (round < config.rounds) return;
-  const all = qr.rounds.flatMap(({ round: r, replies: rs }) => rs.map((reply, i) => ({ round: r, side: sides[i]!, text: reply.text })));
+  const all = qr.rounds.flatMap(({ round: r, replies: rs }) =>
+    rs.map((reply, i) => ({ round: r, side: sides[i]!, text: reply.text })),
+  );
   const finalMessages = (from: number): ChatMessage[] => [
     system,
-    { role: "user", content: judgeFinalPrompt(round, sides, all.filter((a) => a.round >= from), from > 1 ? from : undefined) },
+    {
+      role: "user",
+      content: judgeFinalPrompt(
+        round,
+        sides,
+        all.filter((a) => a.round >= from),
+        from > 1 ? from : undefined,
+      ),
+    },
   ];
   // The prompt that grows with the debate: when it does not fit the judge's context, the oldest
   // rounds' arguments are left out first (the last round's always stay).
   const fit: FitRule = (_messages, fits) => {
     for (let from = 2; from <= round; from++) {
       const candidate = finalMessages(from);
-      if (fits(candidate)) return { messages: candidate, dropped: all.filter((a) => a.round < from).length };
+      if (fits(candidate))
+        return { messages: candidate, dropped: all.filter((a) => a.round < from).length };
     }
     return null;
   };
-  await judgeTurn(ctx, judge, qr, { round, final: true, sides, messages: finalMessages(1), state: state(true), fit });
+  await judgeTurn(ctx, judge, qr, {
+    round,
+    final: true,
+    sides,
+    messages: finalMessages(1),
+    state: state(true),
+    fit,
+  });
   qr.done = true;
 }

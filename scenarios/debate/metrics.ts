@@ -2,14 +2,25 @@ import { pricedCost, type Totals } from "../../sim/core/spend.js";
 import { mean } from "../../sim/toolkit/stats.js";
 import type { QuestionRun, Reply } from "./work.js";
 
-/** Round and generation metrics of the debate scenario; every key is documented in README.md ("Metrics"). */
+/**
+ * Round and generation metrics of the debate scenario; every key is documented in README.md
+ * ("Metrics").
+ */
 
 type Values = Record<string, number | null>;
 
 const present = <T>(xs: readonly (T | null)[]): T[] => xs.filter((x): x is T => x !== null);
 
-/** The vote over answers: the modal answer, its count, whether the top count is shared (a tie). Unreadable answers do not vote. */
-export function vote(answers: readonly (string | null)[]): { answer: string | null; count: number; tie: boolean; distinct: number } {
+/**
+ * The vote over answers: the modal answer, its count, whether the top count is shared (a tie).
+ * Unreadable answers do not vote.
+ */
+export function vote(answers: readonly (string | null)[]): {
+  answer: string | null;
+  count: number;
+  tie: boolean;
+  distinct: number;
+} {
   const counts = new Map<string, number>();
   for (const a of present(answers)) counts.set(a, (counts.get(a) ?? 0) + 1);
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
@@ -31,7 +42,14 @@ const readable = (replies: readonly Reply[]): Reply[] => replies.filter((r) => r
 export function roundValues(
   replies: readonly Reply[],
   scorable: boolean,
-): { accuracy: number | null; agreement: number | null; distinctAnswers: number; majorityCorrect: number | null; tie: number; answersUnreadable: number } {
+): {
+  accuracy: number | null;
+  agreement: number | null;
+  distinctAnswers: number;
+  majorityCorrect: number | null;
+  tie: number;
+  answersUnreadable: number;
+} {
   const read = readable(replies);
   const v = vote(read.map((r) => r.answer));
   const majority = v.answer === null ? null : read.find((r) => r.answer === v.answer)!;
@@ -47,7 +65,8 @@ export function roundValues(
 }
 
 /** Attitudes of the latest survey, averaged over debaters. */
-export const attitudeNow = (qr: QuestionRun): number | null => mean(present([...qr.attitudes.values()].map((a) => a.at(-1) ?? null)));
+export const attitudeNow = (qr: QuestionRun): number | null =>
+  mean(present([...qr.attitudes.values()].map((a) => a.at(-1) ?? null)));
 
 /** What the round metric adds on a question's last round. */
 export function finalValues(qr: QuestionRun, hasJudge: boolean): Values {
@@ -56,7 +75,12 @@ export function finalValues(qr: QuestionRun, hasJudge: boolean): Values {
     final: 1,
     roundsUsed: qr.rounds.at(-1)!.round,
     // Null, like judgeAccuracy's exclusion, when the final ruling gave no readable answer.
-    judgeCorrect: hasJudge && verdict?.answer != null && verdict.correct !== null ? (verdict.correct ? 1 : 0) : null,
+    judgeCorrect:
+      hasJudge && verdict?.answer != null && verdict.correct !== null
+        ? verdict.correct
+          ? 1
+          : 0
+        : null,
   };
 }
 
@@ -80,43 +104,73 @@ function transitions(qr: QuestionRun): Transition[] {
   return out;
 }
 
-/** Counts of what could not be used, besides the debaters' answers (which the replies themselves tell). */
+/**
+ * Counts of what could not be used, besides the debaters' answers (which the replies themselves
+ * tell).
+ */
 export interface UnusableCounts {
   /** Advice replies of the generation with no usable advice. */
   advice: number;
 }
 
 /** The generation's metrics over its questions (see README.md for each key). */
-export function generationValues(questions: readonly QuestionRun[], opts: { hasJudge: boolean; mad: boolean; survey: boolean; spend: Totals; unusable: UnusableCounts }): Values {
+export function generationValues(
+  questions: readonly QuestionRun[],
+  opts: {
+    hasJudge: boolean;
+    mad: boolean;
+    survey: boolean;
+    spend: Totals;
+    unusable: UnusableCounts;
+  },
+): Values {
   const played = questions.filter((qr) => qr.rounds.length > 0);
   const scorable = played.filter((qr) => qr.q.answers.length > 0);
   // Each question's last-round values, worked out once for the keys below that read them.
-  const lastRounds = new Map(played.map((qr) => [qr, roundValues(qr.rounds.at(-1)!.replies, qr.q.answers.length > 0)]));
+  const lastRounds = new Map(
+    played.map((qr) => [qr, roundValues(qr.rounds.at(-1)!.replies, qr.q.answers.length > 0)]),
+  );
   const finals = (qr: QuestionRun) => lastRounds.get(qr)!;
-  const avg = (qs: readonly QuestionRun[], f: (qr: QuestionRun) => number | null) => mean(present(qs.map(f)));
-  const sum = (qs: readonly QuestionRun[], f: (qr: QuestionRun) => number) => qs.reduce((n, qr) => n + f(qr), 0);
+  const avg = (qs: readonly QuestionRun[], f: (qr: QuestionRun) => number | null) =>
+    mean(present(qs.map(f)));
+  const sum = (qs: readonly QuestionRun[], f: (qr: QuestionRun) => number) =>
+    qs.reduce((n, qr) => n + f(qr), 0);
 
   const accuracy = avg(scorable, (qr) => finals(qr).accuracy);
   const majorityAccuracy = avg(scorable, (qr) => finals(qr).majorityCorrect);
   const finalVerdict = (qr: QuestionRun) => qr.verdicts.find((v) => v.final);
   const verdicts = played.map(finalVerdict).filter((v) => v !== undefined);
-  // A final ruling with no readable answer is left out of judgeAccuracy (judgeExcluded), not scored wrong.
+  // A final ruling with no readable answer is left out of judgeAccuracy (judgeExcluded), not scored
+  // wrong.
   const judged = (qr: QuestionRun) => finalVerdict(qr)?.answer != null;
-  const judgeAccuracy = opts.hasJudge ? avg(scorable.filter(judged), (qr) => (finalVerdict(qr)!.correct ? 1 : 0)) : null;
-  // The single-agent baseline inside the run: independent first answers (MAD: the affirmative's opening).
-  const firstAnswers = (qr: QuestionRun) => (opts.mad ? qr.rounds[0]!.replies.slice(0, 1) : qr.rounds[0]!.replies);
-  const baselineAccuracy = avg(scorable, (qr) => rate(readable(firstAnswers(qr)).map((r) => r.correct === true)));
+  const judgeAccuracy = opts.hasJudge
+    ? avg(scorable.filter(judged), (qr) => (finalVerdict(qr)!.correct ? 1 : 0))
+    : null;
+  // The single-agent baseline inside the run: independent first answers (MAD: the affirmative's
+  // opening).
+  const firstAnswers = (qr: QuestionRun) =>
+    opts.mad ? qr.rounds[0]!.replies.slice(0, 1) : qr.rounds[0]!.replies;
+  const baselineAccuracy = avg(scorable, (qr) =>
+    rate(readable(firstAnswers(qr)).map((r) => r.correct === true)),
+  );
   const headline = opts.hasJudge ? judgeAccuracy : majorityAccuracy;
 
   // Moves from one round to the next; those to or from an unreadable answer are left out.
   const moves = played.flatMap(transitions);
   const readableMoves = moves.filter((m) => m.before.answer !== null && m.after.answer !== null);
   const scoredMoves = readableMoves.filter((m) => m.before.correct !== null);
-  const chances = readableMoves.filter((m) => m.majorityBefore !== null && m.before.answer !== m.majorityBefore);
+  const chances = readableMoves.filter(
+    (m) => m.majorityBefore !== null && m.before.answer !== m.majorityBefore,
+  );
 
-  const drift = played.flatMap((qr) => [...qr.attitudes.values()].flatMap((a) => (a.length > 0 && a[0] != null && a.at(-1) != null ? [a.at(-1)! - a[0]] : [])));
+  const drift = played.flatMap((qr) =>
+    [...qr.attitudes.values()].flatMap((a) =>
+      a.length > 0 && a[0] != null && a.at(-1) != null ? [a.at(-1)! - a[0]] : [],
+    ),
+  );
   const cost = pricedCost(opts.spend);
-  const perQuestion = (x: number | null) => (opts.spend.calls === 0 || x === null || played.length === 0 ? null : x / played.length);
+  const perQuestion = (x: number | null) =>
+    opts.spend.calls === 0 || x === null || played.length === 0 ? null : x / played.length;
   const replies = played.flatMap((qr) => qr.rounds.flatMap((r) => r.replies));
 
   return {
@@ -127,32 +181,55 @@ export function generationValues(questions: readonly QuestionRun[], opts: { hasJ
     attitudeMean: opts.survey ? avg(played, attitudeNow) : null,
     attitudeDrift: opts.survey ? mean(drift) : null,
     baselineAccuracy,
-    gainOverBaseline: headline !== null && baselineAccuracy !== null ? headline - baselineAccuracy : null,
+    gainOverBaseline:
+      headline !== null && baselineAccuracy !== null ? headline - baselineAccuracy : null,
     agreement: avg(played, (qr) => finals(qr).agreement),
     distinctAnswers: avg(played, (qr) => finals(qr).distinctAnswers),
     ties: avg(played, (qr) => finals(qr).tie),
     conformity: rate(chances.map((m) => m.after.answer === m.majorityBefore)),
-    rightToWrong: rate(scoredMoves.map((m) => m.before.correct === true && m.after.correct === false)),
-    wrongToRight: rate(scoredMoves.map((m) => m.before.correct === false && m.after.correct === true)),
+    rightToWrong: rate(
+      scoredMoves.map((m) => m.before.correct === true && m.after.correct === false),
+    ),
+    wrongToRight: rate(
+      scoredMoves.map((m) => m.before.correct === false && m.after.correct === true),
+    ),
     roundsUsed: avg(played, (qr) => qr.rounds.at(-1)!.round),
-    judgeAffirmativeShare: opts.mad ? rate(verdicts.filter((v) => v.side !== null).map((v) => v.side === "affirmative")) : null,
+    judgeAffirmativeShare: opts.mad
+      ? rate(verdicts.filter((v) => v.side !== null).map((v) => v.side === "affirmative"))
+      : null,
     tokensPerQuestion: perQuestion(opts.spend.tokensIn + opts.spend.tokensOut),
     costPerQuestion: perQuestion(cost),
     questions: played.length,
-    // What each measure above left out, then every count of unusable replies (Scenario.unusableCounts);
+    // What each measure above left out, then every count of unusable replies
+    // (Scenario.unusableCounts);
     // all plain counts, 0 where the setup makes no such call.
     accuracyExcluded: sum(scorable, (qr) => finals(qr).answersUnreadable),
-    baselineExcluded: sum(scorable, (qr) => firstAnswers(qr).length - readable(firstAnswers(qr)).length),
+    baselineExcluded: sum(
+      scorable,
+      (qr) => firstAnswers(qr).length - readable(firstAnswers(qr)).length,
+    ),
     agreementExcluded: sum(played, (qr) => finals(qr).answersUnreadable),
     conformityExcluded: moves.length - readableMoves.length,
     judgeExcluded: opts.hasJudge ? scorable.filter((qr) => !judged(qr)).length : 0,
     answersUnreadable: replies.filter((r) => r.answer === null).length,
     judgeUnusable: sum(played, (qr) => qr.verdicts.filter((v) => !v.usable).length),
-    surveysUnusable: sum(played, (qr) => [...qr.attitudes.values()].flat().filter((a) => a === null).length),
+    surveysUnusable: sum(
+      played,
+      (qr) => [...qr.attitudes.values()].flat().filter((a) => a === null).length,
+    ),
     summariesUnusable: sum(played, (qr) => qr.summariesUnusable),
     adviceUnusable: opts.unusable.advice,
   };
 }
 
-/** The generation metrics that count unusable replies: the progress line and the run summary name each one not zero. */
-export const UNUSABLE_COUNTS = ["answersUnreadable", "judgeUnusable", "surveysUnusable", "summariesUnusable", "adviceUnusable"] as const;
+/**
+ * The generation metrics that count unusable replies: the progress line and the run summary name
+ * each one not zero.
+ */
+export const UNUSABLE_COUNTS = [
+  "answersUnreadable",
+  "judgeUnusable",
+  "surveysUnusable",
+  "summariesUnusable",
+  "adviceUnusable",
+] as const;

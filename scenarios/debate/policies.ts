@@ -12,7 +12,10 @@ import type { Question } from "./questions.js";
  * readers (readAnswer, parseJudge, parseAttitude) serve both.
  */
 
-/** A debater's turn: the item (with its accepted answer and trap), its own latest answer and the answers it was shown. */
+/**
+ * A debater's turn: the item (with its accepted answer and trap), its own latest answer and the
+ * answers it was shown.
+ */
 export interface AnswerState {
   question: Pick<Question, "id" | "question" | "answers" | "trap" | "choices">;
   /** The agent's own latest normalised answer, null before its first. */
@@ -40,8 +43,14 @@ export interface SummaryState {
 
 const unit = z.number().min(0).max(1);
 
-/** Independent mutation of each numeric parameter, clipped to its range (shared by all debate policies). */
-function mutator<P extends Record<string, unknown>>(schema: z.ZodType<P>, ranges: Record<string, [number, number]>): NonNullable<PolicyDefinition<P>["mutate"]> {
+/**
+ * Independent mutation of each numeric parameter, clipped to its range (shared by all debate
+ * policies).
+ */
+function mutator<P extends Record<string, unknown>>(
+  schema: z.ZodType<P>,
+  ranges: Record<string, [number, number]>,
+): NonNullable<PolicyDefinition<P>["mutate"]> {
   return (params, rng, { rate, sd }) => {
     const out: Record<string, unknown> = { ...params };
     for (const [key, value] of Object.entries(params)) {
@@ -60,7 +69,9 @@ function modal(answers: readonly (string | null)[]): { answer: string; count: nu
   return answer === null ? null : { answer, count };
 }
 
-/** A plausible wrong answer: the trap, else a near miss (a number off by 1 or 2, another choice). */
+/**
+ * A plausible wrong answer: the trap, else a near miss (a number off by 1 or 2, another choice).
+ */
 function wrongAnswer(q: AnswerState["question"], rng: Rng): string {
   if (q.trap !== undefined) return q.trap;
   if (q.choices && q.choices.length > 1) {
@@ -72,7 +83,8 @@ function wrongAnswer(q: AnswerState["question"], rng: Rng): string {
   const key = normalizeAnswer(q.answers[0] ?? "", q as Question) ?? "";
   const percent = key.endsWith("%");
   const value = Number(percent ? key.slice(0, -1) : key);
-  if (key !== "" && Number.isFinite(value)) return `${value + rng.pick([-2, -1, 1, 2])}${percent ? "%" : ""}`;
+  if (key !== "" && Number.isFinite(value))
+    return `${value + rng.pick([-2, -1, 1, 2])}${percent ? "%" : ""}`;
   return "I do not know";
 }
 
@@ -80,7 +92,10 @@ const solverParams = z
   .object({
     /** Probability of solving an item right when answering on its own. */
     accuracy: unit.default(0.7),
-    /** Probability of switching to the answer most of the shown replies give (plurality), whatever it is. */
+    /**
+     * Probability of switching to the answer most of the shown replies give (plurality), whatever
+     * it is.
+     */
     conformity: unit.default(0),
     /** Probability of keeping its own answer whatever it is shown. */
     stubbornness: unit.default(0),
@@ -92,17 +107,31 @@ type SolverParams = z.infer<typeof solverParams>;
 
 function solve(state: AnswerState, p: SolverParams, rng: Rng): { answer: string; why: string } {
   const q = state.question;
-  if (q.answers.length === 0) return { answer: "undecided", why: "solver policy: an open question has nothing to solve." };
-  return rng.bool(p.accuracy) ? { answer: q.answers[0]!, why: "solver policy: solved it." } : { answer: wrongAnswer(q, rng), why: "solver policy: fell for a wrong answer." };
+  if (q.answers.length === 0)
+    return { answer: "undecided", why: "solver policy: an open question has nothing to solve." };
+  return rng.bool(p.accuracy)
+    ? { answer: q.answers[0]!, why: "solver policy: solved it." }
+    : { answer: wrongAnswer(q, rng), why: "solver policy: fell for a wrong answer." };
 }
 
-/** Keeps, follows a majority, conforms, or keeps: in that order of checks (documented in the README). */
-function update(own: string, seen: readonly (string | null)[], p: SolverParams, rng: Rng): { answer: string; why: string } {
-  if (rng.bool(p.stubbornness)) return { answer: own, why: "solver policy: stubborn, kept its answer." };
+/**
+ * Keeps, follows a majority, conforms, or keeps: in that order of checks (documented in the
+ * README).
+ */
+function update(
+  own: string,
+  seen: readonly (string | null)[],
+  p: SolverParams,
+  rng: Rng,
+): { answer: string; why: string } {
+  if (rng.bool(p.stubbornness))
+    return { answer: own, why: "solver policy: stubborn, kept its answer." };
   const top = modal(seen);
   if (top && top.answer !== own) {
-    if (top.count * 2 > seen.length && rng.bool(p.persuadability)) return { answer: top.answer, why: "solver policy: persuaded by the majority." };
-    if (rng.bool(p.conformity)) return { answer: top.answer, why: "solver policy: conformed to the most common answer." };
+    if (top.count * 2 > seen.length && rng.bool(p.persuadability))
+      return { answer: top.answer, why: "solver policy: persuaded by the majority." };
+    if (rng.bool(p.conformity))
+      return { answer: top.answer, why: "solver policy: conformed to the most common answer." };
   }
   return { answer: own, why: "solver policy: kept its answer." };
 }
@@ -122,7 +151,12 @@ const solver: PolicyDefinition<SolverParams> = {
     if (s.own !== null || s.seen.length > 0) turn = update(turn.answer, s.seen, p, rng);
     return `${turn.why}\nAnswer: ${turn.answer}`;
   },
-  mutate: mutator(solverParams, { accuracy: [0, 1], conformity: [0, 1], stubbornness: [0, 1], persuadability: [0, 1] }),
+  mutate: mutator(solverParams, {
+    accuracy: [0, 1],
+    conformity: [0, 1],
+    stubbornness: [0, 1],
+    persuadability: [0, 1],
+  }),
 };
 
 const partisanParams = z
@@ -139,11 +173,13 @@ type PartisanParams = z.infer<typeof partisanParams>;
 
 const STANCE_VALUE: Record<string, number> = { agree: 10, neutral: 5, disagree: 0 };
 
-const stanceOf = (attitude: number): string => (attitude >= 6 ? "agree" : attitude <= 4 ? "disagree" : "neutral");
+const stanceOf = (attitude: number): string =>
+  attitude >= 6 ? "agree" : attitude <= 4 ? "disagree" : "neutral";
 
 const partisan: PolicyDefinition<PartisanParams> = {
   paramsSchema: partisanParams,
-  describe: (p) => `My advice: argue from your own side (policy: attitude ${p.attitude}/10, moves ${p.persuadability} of the way toward the stances it hears).`,
+  describe: (p) =>
+    `My advice: argue from your own side (policy: attitude ${p.attitude}/10, moves ${p.persuadability} of the way toward the stances it hears).`,
   decide: ({ purpose, state, params, rng }) => {
     const p = params as PartisanParams;
     if (purpose === "advice") return partisan.describe(p);
@@ -151,7 +187,9 @@ const partisan: PolicyDefinition<PartisanParams> = {
     if (purpose === "survey") {
       const s = state as SurveyState;
       if (s.attitude === null) return `Attitude: ${Math.round(p.attitude)}`;
-      const heard = s.seen.flatMap((a) => (a !== null && a in STANCE_VALUE ? [STANCE_VALUE[a]!] : []));
+      const heard = s.seen.flatMap((a) =>
+        a !== null && a in STANCE_VALUE ? [STANCE_VALUE[a]!] : [],
+      );
       const target = mean(heard) ?? s.attitude;
       const next = s.attitude + p.persuadability * (target - s.attitude) + p.noise * rng.normal();
       return `Attitude: ${Math.min(10, Math.max(0, Math.round(next)))}`;
@@ -165,39 +203,79 @@ const partisan: PolicyDefinition<PartisanParams> = {
 
 const judgeParams = z
   .object({
-    /** "majority": decide for an answer a strict majority of sides hold; "held": for the one side that kept its answer. */
+    /**
+     * "majority": decide for an answer a strict majority of sides hold; "held": for the one side
+     * that kept its answer.
+     */
     rule: z.enum(["majority", "held"]).default("majority"),
   })
   .strict();
 type JudgeParams = z.infer<typeof judgeParams>;
 
 /** The judge's JSON, in the format MAD's moderator is asked for. */
-export function judgeJson(decided: boolean, side: string | null, answer: string | null, reason: string): string {
-  return JSON.stringify({ "Whether there is a preference": decided ? "Yes" : "No", "Supported Side": side ?? "", Reason: reason, debate_answer: answer ?? "" });
+export function judgeJson(
+  decided: boolean,
+  side: string | null,
+  answer: string | null,
+  reason: string,
+): string {
+  return JSON.stringify({
+    "Whether there is a preference": decided ? "Yes" : "No",
+    "Supported Side": side ?? "",
+    Reason: reason,
+    debate_answer: answer ?? "",
+  });
 }
 
-function judgeDecision(s: JudgeState, rule: JudgeParams["rule"]): { side: string; answer: string | null; reason: string } | null {
+function judgeDecision(
+  s: JudgeState,
+  rule: JudgeParams["rule"],
+): { side: string; answer: string | null; reason: string } | null {
   const held = s.sides.filter((x) => x.answer !== null && x.answer === x.previous);
   const top = modal(s.sides.map((x) => x.answer));
   const majority = top && top.count * 2 > s.sides.length ? top : null;
   // Of the sides giving an answer, the one that held it (it persuaded the others), else the first.
-  const bySide = (answer: string) => s.sides.find((x) => x.answer === answer && x.previous === answer) ?? s.sides.find((x) => x.answer === answer)!;
-  if (rule === "held" && held.length === 1) return { side: held[0]!.side, answer: held[0]!.answer, reason: "judge policy: the only side that held its answer." };
-  if (rule === "majority" && majority) return { side: bySide(majority.answer).side, answer: majority.answer, reason: "judge policy: a majority of sides agree." };
+  const bySide = (answer: string) =>
+    s.sides.find((x) => x.answer === answer && x.previous === answer) ??
+    s.sides.find((x) => x.answer === answer)!;
+  if (rule === "held" && held.length === 1)
+    return {
+      side: held[0]!.side,
+      answer: held[0]!.answer,
+      reason: "judge policy: the only side that held its answer.",
+    };
+  if (rule === "majority" && majority)
+    return {
+      side: bySide(majority.answer).side,
+      answer: majority.answer,
+      reason: "judge policy: a majority of sides agree.",
+    };
   if (!s.final) return null;
   // The final judge always picks: the plurality answer, else a side that held, else the first side.
-  if (top) return { side: bySide(top.answer).side, answer: top.answer, reason: "judge policy: the most common answer." };
+  if (top)
+    return {
+      side: bySide(top.answer).side,
+      answer: top.answer,
+      reason: "judge policy: the most common answer.",
+    };
   const fallback = held[0] ?? s.sides[0]!;
-  return { side: fallback.side, answer: fallback.answer, reason: "judge policy: no majority; the first side that held its answer." };
+  return {
+    side: fallback.side,
+    answer: fallback.answer,
+    reason: "judge policy: no majority; the first side that held its answer.",
+  };
 }
 
 const judge: PolicyDefinition<JudgeParams> = {
   paramsSchema: judgeParams,
-  describe: (p) => `Judge policy: ${p.rule === "majority" ? "decides for the answer most sides give" : "decides for the side that held its answer"}.`,
+  describe: (p) =>
+    `Judge policy: ${p.rule === "majority" ? "decides for the answer most sides give" : "decides for the side that held its answer"}.`,
   decide: ({ purpose, state, params }) => {
     if (purpose !== "judge") return judge.describe(params as JudgeParams);
     const decision = judgeDecision(state as JudgeState, (params as JudgeParams).rule);
-    return decision ? judgeJson(true, decision.side, decision.answer, decision.reason) : judgeJson(false, null, null, "judge policy: no side is preferred yet.");
+    return decision
+      ? judgeJson(true, decision.side, decision.answer, decision.reason)
+      : judgeJson(false, null, null, "judge policy: no side is preferred yet.");
   },
   mutate: (params) => params,
 };

@@ -5,7 +5,9 @@ import type { Rng } from "../../sim/core/rng.js";
 import { generateArithmetic } from "./arithmetic.js";
 import { QUESTION_FORMATS, type QuestionFormat, readQuestionFile } from "./loaders.js";
 
-/** One debate item. `answers` is empty for open questions (persona-debate topics): nothing to score. */
+/**
+ * One debate item. `answers` is empty for open questions (persona-debate topics): nothing to score.
+ */
 export interface Question {
   id: string;
   question: string;
@@ -17,7 +19,10 @@ export interface Question {
   choices?: string[];
   topic?: string;
   explanation?: string;
-  /** Where the item came from: the file path as configured, `builtin:<set>` or `generator:arithmetic`. */
+  /**
+   * Where the item came from: the file path as configured, `builtin:<set>` or
+   * `generator:arithmetic`.
+   */
   source: string;
 }
 
@@ -65,19 +70,35 @@ export const questionSourceSchema = z
   })
   .strict()
   .superRefine((source, ctx) => {
-    const kinds = (Object.keys(SOURCE_KEYS) as SourceKind[]).filter((kind) => source[kind] !== undefined);
+    const kinds = (Object.keys(SOURCE_KEYS) as SourceKind[]).filter(
+      (kind) => source[kind] !== undefined,
+    );
     if (kinds.length !== 1) {
-      ctx.addIssue({ code: "custom", input: source, message: "exactly one of file, builtin or generator: arithmetic" });
+      ctx.addIssue({
+        code: "custom",
+        input: source,
+        message: "exactly one of file, builtin or generator: arithmetic",
+      });
       return;
     }
     const kind = kinds[0]!;
     const allowed: readonly string[] = SOURCE_KEYS[kind];
     for (const key of Object.keys(source)) {
       if (key !== kind && !allowed.includes(key))
-        ctx.addIssue({ code: "custom", path: [key], input: source[key as keyof typeof source], message: `no ${key} with ${kind} (it takes ${allowed.join(", ")})` });
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          input: source[key as keyof typeof source],
+          message: `no ${key} with ${kind} (it takes ${allowed.join(", ")})`,
+        });
     }
     if (kind === "generator" && source.count === undefined)
-      ctx.addIssue({ code: "custom", path: ["count"], input: undefined, message: "the number of questions to generate (an integer >= 1)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["count"],
+        input: undefined,
+        message: "the number of questions to generate (an integer >= 1)",
+      });
   })
   .transform((source) => source as QuestionSource);
 
@@ -85,7 +106,12 @@ type Selection = { limit?: number | undefined; shuffle?: boolean | undefined };
 export type QuestionSource =
   | ({ file: string; format?: "auto" | QuestionFormat | undefined } & Selection)
   | ({ builtin: BuiltinSet } & Selection)
-  | { generator: "arithmetic"; count: number; terms?: number | undefined; maxOperand?: number | undefined };
+  | {
+      generator: "arithmetic";
+      count: number;
+      terms?: number | undefined;
+      maxOperand?: number | undefined;
+    };
 
 export interface LoadOptions {
   /** Directory that relative file paths resolve against (the config file's directory). */
@@ -94,12 +120,23 @@ export interface LoadOptions {
   rng: Rng;
 }
 
-/** Loads, checks and selects the items of one source. Bad input throws a ConfigError naming file, line and field. */
+/**
+ * Loads, checks and selects the items of one source. Bad input throws a ConfigError naming file,
+ * line and field.
+ */
 export function loadQuestions(source: QuestionSource, opts: LoadOptions): Question[] {
-  if ("generator" in source) return generateArithmetic({ count: source.count, terms: source.terms, maxOperand: source.maxOperand }, opts.rng);
+  if ("generator" in source)
+    return generateArithmetic(
+      { count: source.count, terms: source.terms, maxOperand: source.maxOperand },
+      opts.rng,
+    );
   const items =
     "builtin" in source
-      ? readQuestionFile(join(DATA_DIR, BUILTIN_FILES[source.builtin].file), BUILTIN_FILES[source.builtin].format, `builtin:${source.builtin}`)
+      ? readQuestionFile(
+          join(DATA_DIR, BUILTIN_FILES[source.builtin].file),
+          BUILTIN_FILES[source.builtin].format,
+          `builtin:${source.builtin}`,
+        )
       : readQuestionFile(resolve(opts.baseDir, source.file), source.format ?? "auto", source.file);
   const ordered = source.shuffle ? opts.rng.shuffle(items) : items;
   return source.limit === undefined ? ordered : ordered.slice(0, source.limit);

@@ -8,7 +8,9 @@ import type { Question } from "./questions.js";
  * scenario counts (README.md, "Metrics") rather than turning into data.
  */
 
-/** What a judge's reply says, read from the JSON MAD's moderator is asked for (or its key phrases). */
+/**
+ * What a judge's reply says, read from the JSON MAD's moderator is asked for (or its key phrases).
+ */
 export interface JudgeReading {
   decided: boolean;
   side: string | null;
@@ -21,14 +23,22 @@ export interface JudgeReading {
   usable: boolean;
 }
 
-/** The value of the first key matching `pattern`, from a parsed object or, failing JSON, a `"key": "value"` pair in the text. */
-function field(text: string, parsed: Record<string, unknown> | null, pattern: RegExp): string | null {
+/**
+ * The value of the first key matching `pattern`, from a parsed object or, failing JSON, a `"key":
+ * "value"` pair in the text.
+ */
+function field(
+  text: string,
+  parsed: Record<string, unknown> | null,
+  pattern: RegExp,
+): string | null {
   if (parsed) {
     const key = Object.keys(parsed).find((k) => pattern.test(k));
     const value = key === undefined ? undefined : parsed[key];
     return value === undefined || value === null ? null : String(value);
   }
-  for (const match of text.matchAll(/"([^"]+)"\s*:\s*"([^"]*)"/g)) if (pattern.test(match[1]!)) return match[2]!;
+  for (const match of text.matchAll(/"([^"]+)"\s*:\s*"([^"]*)"/g))
+    if (pattern.test(match[1]!)) return match[2]!;
   return null;
 }
 
@@ -39,20 +49,30 @@ function field(text: string, parsed: Record<string, unknown> | null, pattern: Re
  * decides when it names a side or an answer; a round's when its preference field starts with "yes"
  * and it names either.
  */
-export function parseJudge(text: string, sides: readonly string[], question: Question, final: boolean): JudgeReading {
+export function parseJudge(
+  text: string,
+  sides: readonly string[],
+  question: Question,
+  final: boolean,
+): JudgeReading {
   const parsed = jsonObject(text);
   const preference = (field(text, parsed, /preference/i) ?? "").trim();
   const supported = (field(text, parsed, /side/i) ?? "").trim().toLowerCase();
   const raw = field(text, parsed, /answer/i);
   const side =
     sides.find((s) => s.toLowerCase() === supported) ??
-    [...sides].sort((a, b) => b.length - a.length).find((s) => supported !== "" && supported.includes(s.toLowerCase())) ??
+    [...sides]
+      .sort((a, b) => b.length - a.length)
+      .find((s) => supported !== "" && supported.includes(s.toLowerCase())) ??
     null;
   const answer = raw !== null && raw.trim() !== "" ? normalizeAnswer(raw, question) : null;
   const names = side !== null || answer !== null;
-  if (!final && /^no\b/i.test(preference)) return { decided: false, side: null, answer: null, usable: true };
+  if (!final && /^no\b/i.test(preference))
+    return { decided: false, side: null, answer: null, usable: true };
   const usable = names && (final || /^yes\b/i.test(preference));
-  return usable ? { decided: true, side, answer, usable } : { decided: false, side: null, answer: null, usable };
+  return usable
+    ? { decided: true, side, answer, usable }
+    : { decided: false, side: null, answer: null, usable };
 }
 
 /** A JSON reply's numeric field: a number, or a string that is one number. */
@@ -72,8 +92,16 @@ const onScale = (n: number | null): number | null => (n !== null && n >= 0 && n 
 export function parseAttitude(text: string, reading: AnswerReading = "marked"): number | null {
   const parsed = jsonObject(text);
   if (parsed !== null && "attitude" in parsed) return onScale(numericField(parsed, "attitude"));
-  const labelled = [...text.matchAll(/attitude"?\s*[:\uff1a]\s*\**\s*(\d+(?:\.\d+)?)/gi)].pop()?.[1];
-  const loose = reading === "lenient" ? [...text.matchAll(/(?<![\d.])(\d+(?:\.\d+)?)(?![\d.])/g)].map((m) => m[1]!).filter((n) => Number(n) <= 10).pop() : undefined;
+  const labelled = [
+    ...text.matchAll(/attitude"?\s*[:\uff1a]\s*\**\s*(\d+(?:\.\d+)?)/gi),
+  ].pop()?.[1];
+  const loose =
+    reading === "lenient"
+      ? [...text.matchAll(/(?<![\d.])(\d+(?:\.\d+)?)(?![\d.])/g)]
+          .map((m) => m[1]!)
+          .filter((n) => Number(n) <= 10)
+          .pop()
+      : undefined;
   const value = labelled ?? loose;
   return value === undefined ? null : onScale(Number(value));
 }
@@ -87,14 +115,28 @@ export function parseAdvice(text: string, reading: AnswerReading = "marked"): st
   const at = text.search(/my advice\s*:/i);
   const advice =
     parsed !== null && "advice" in parsed
-      ? typeof parsed.advice === "string" ? parsed.advice : ""
-      : at >= 0 ? text.slice(at).replace(/^my advice\s*:\s*/i, "") : reading === "lenient" ? text : "";
+      ? typeof parsed.advice === "string"
+        ? parsed.advice
+        : ""
+      : at >= 0
+        ? text.slice(at).replace(/^my advice\s*:\s*/i, "")
+        : reading === "lenient"
+          ? text
+          : "";
   return advice.trim() === "" ? null : advice.trim();
 }
 
-/** A summary, or null when there is none: a JSON reply's "summary" field, else the whole reply; trimmed, empty is none. */
+/**
+ * A summary, or null when there is none: a JSON reply's "summary" field, else the whole reply;
+ * trimmed, empty is none.
+ */
 export function parseSummary(text: string): string | null {
   const parsed = jsonObject(text);
-  const summary = parsed !== null && "summary" in parsed ? (typeof parsed.summary === "string" ? parsed.summary : "") : text;
+  const summary =
+    parsed !== null && "summary" in parsed
+      ? typeof parsed.summary === "string"
+        ? parsed.summary
+        : ""
+      : text;
   return summary.trim() === "" ? null : summary.trim();
 }

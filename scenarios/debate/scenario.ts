@@ -1,18 +1,40 @@
 import type { MindSpec } from "../../sim/core/minds.js";
 import { defineScenario, type StepDef } from "../../sim/core/scenario.js";
-import { checkDebateConfig, debateConfigSchema, type DebateConfig, type RoleMind } from "./config.js";
+import {
+  checkDebateConfig,
+  debateConfigSchema,
+  type DebateConfig,
+  type RoleMind,
+} from "./config.js";
 import { debaterAccuracy, nextPopulation, select, writeAdvice } from "./evolution.js";
 import { madRound } from "./mad.js";
-import { attitudeNow, finalValues, generationValues, roundValues, UNUSABLE_COUNTS } from "./metrics.js";
+import {
+  attitudeNow,
+  finalValues,
+  generationValues,
+  roundValues,
+  UNUSABLE_COUNTS,
+} from "./metrics.js";
 import { DEBATE_POLICIES } from "./policies.js";
 import { loadQuestions, type Question } from "./questions.js";
 import { societyRound } from "./society.js";
 import { surveyRound } from "./survey.js";
-import { type Ctx, type DebatePopulation, type DebateWork, type Debater, type QuestionRun, type RoleAgent, roleOf } from "./work.js";
+import {
+  type Ctx,
+  type DebatePopulation,
+  type DebateWork,
+  type Debater,
+  type QuestionRun,
+  type RoleAgent,
+  roleOf,
+} from "./work.js";
 
 const loaded = new WeakMap<DebateConfig, Question[]>();
 
-/** The config's questions (loaded once per run); generation g takes block g, wrapping around a short set. */
+/**
+ * The config's questions (loaded once per run); generation g takes block g, wrapping around a short
+ * set.
+ */
 function questionBlock(ctx: Ctx): Question[] {
   let all = loaded.get(ctx.config);
   if (!all) {
@@ -31,13 +53,20 @@ const mindColumns = (mind: MindSpec) => ({
   params: mind.kind === "policy" ? mind.params : null,
 });
 
-const roleMindSpec = (mind: RoleMind): MindSpec => ("profile" in mind ? { kind: "llm", profile: mind.profile } : { kind: "policy", policy: mind.policy, params: mind.params });
+const roleMindSpec = (mind: RoleMind): MindSpec =>
+  "profile" in mind
+    ? { kind: "llm", profile: mind.profile }
+    : { kind: "policy", policy: mind.policy, params: mind.params };
 
 /** The short text the viewer shows as an agent's strategy: label, persona, trait, advice. */
 function strategyOf(d: Debater): string {
-  const text = [d.label, d.persona, d.trait, d.advice].filter((x) => x !== undefined && x !== "").join(" | ");
+  const text = [d.label, d.persona, d.trait, d.advice]
+    .filter((x) => x !== undefined && x !== "")
+    .join(" | ");
   // A policy debater with nothing configured is described by its parameters.
-  return text === "" && d.mind.kind === "policy" ? DEBATE_POLICIES[d.mind.policy]!.describe(d.mind.params) : text;
+  return text === "" && d.mind.kind === "policy"
+    ? DEBATE_POLICIES[d.mind.policy]!.describe(d.mind.params)
+    : text;
 }
 
 function announce(ctx: Ctx, population: DebatePopulation): void {
@@ -45,23 +74,45 @@ function announce(ctx: Ctx, population: DebatePopulation): void {
     ctx.emit({
       type: "agent-created",
       t: { generation: ctx.generation },
-      agent: { id: d.id, generation: d.generation, parents: d.parents, mind: ctx.mindInfo(d.mind), strategy: strategyOf(d), slot: d.slot, role: "debater" },
+      agent: {
+        id: d.id,
+        generation: d.generation,
+        parents: d.parents,
+        mind: ctx.mindInfo(d.mind),
+        strategy: strategyOf(d),
+        slot: d.slot,
+        role: "debater",
+      },
     });
     d.announced = true;
   }
   for (const r of population.roles.filter((x) => !x.announced)) {
-    const strategy = r.mind.kind === "policy" ? DEBATE_POLICIES[r.mind.policy]!.describe(r.mind.params) : r.role;
+    const strategy =
+      r.mind.kind === "policy" ? DEBATE_POLICIES[r.mind.policy]!.describe(r.mind.params) : r.role;
     ctx.emit({
       type: "agent-created",
       t: { generation: ctx.generation },
-      agent: { id: r.id, generation: ctx.generation, parents: [], mind: ctx.mindInfo(r.mind), strategy, slot: r.id, role: r.role },
+      agent: {
+        id: r.id,
+        generation: ctx.generation,
+        parents: [],
+        mind: ctx.mindInfo(r.mind),
+        strategy,
+        slot: r.id,
+        role: r.role,
+      },
     });
     r.announced = true;
   }
 }
 
 /** One round of one question: the setup's turns, the surveys, then the round's metric. */
-async function playRound(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number): Promise<void> {
+async function playRound(
+  ctx: Ctx,
+  population: DebatePopulation,
+  qr: QuestionRun,
+  round: number,
+): Promise<void> {
   const config = ctx.config;
   if (config.setup === "mad") await madRound(ctx, population, qr, round);
   else await societyRound(ctx, population, qr, round);
@@ -84,7 +135,8 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
   configKey: "debate",
   configSchema: debateConfigSchema,
   policies: DEBATE_POLICIES,
-  // Room for step-by-step reasoning before the "Answer:" line; a cut answer is counted (llmTruncated).
+  // Room for step-by-step reasoning before the "Answer:" line; a cut answer is counted
+  // (llmTruncated).
   defaultMaxTokens: 1024,
   unusableCounts: UNUSABLE_COUNTS,
   time: [
@@ -107,19 +159,40 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
       const mind = config[role] as RoleMind | undefined;
       if (mind) roles.push({ id: role, role, mind: roleMindSpec(mind), announced: false });
     }
-    const debaters = agents.map((a, i): Debater => ({ id: a.id, generation: 1, slot: a.id, parents: [], mind: a.mind, announced: false, ...config.agents[i] }));
+    const debaters = agents.map((a, i): Debater => ({
+      id: a.id,
+      generation: 1,
+      slot: a.id,
+      parents: [],
+      mind: a.mind,
+      announced: false,
+      ...config.agents[i],
+    }));
     return { debaters, roles, survivors: null };
   },
 
   beginGeneration(population, ctx) {
     const config = ctx.config;
-    const questions: QuestionRun[] = questionBlock(ctx).map((q, index) => ({ index, q, rounds: [], latest: new Map(), verdicts: [], conversations: new Map(), attitudes: new Map(), summariesUnusable: 0, done: false }));
+    const questions: QuestionRun[] = questionBlock(ctx).map((q, index) => ({
+      index,
+      q,
+      rounds: [],
+      latest: new Map(),
+      verdicts: [],
+      conversations: new Map(),
+      attitudes: new Map(),
+      summariesUnusable: 0,
+      done: false,
+    }));
     const first = config.setup === "mad" ? 1 : 0;
     const steps: StepDef[] = [];
-    if (population.debaters.some((d) => !d.announced) || population.roles.some((r) => !r.announced)) steps.push({ name: "agents", t: {} });
-    // One step per round of a batch of `parallelQuestions` questions (t.question: the batch's first question).
+    if (population.debaters.some((d) => !d.announced) || population.roles.some((r) => !r.announced))
+      steps.push({ name: "agents", t: {} });
+    // One step per round of a batch of `parallelQuestions` questions (t.question: the batch's first
+    // question).
     for (let start = 0; start < questions.length; start += config.parallelQuestions) {
-      for (let round = first; round <= config.rounds; round++) steps.push({ name: "round", t: { question: start, round } });
+      for (let round = first; round <= config.rounds; round++)
+        steps.push({ name: "round", t: { question: start, round } });
     }
     return { work: { questions, adviceUnusable: 0 }, steps };
   },
@@ -129,13 +202,17 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
     if (step.name === "agents") {
       if (config.evolution.enabled) {
         const pending = population.debaters.filter((d) => d.advice === undefined);
-        const usable = await ctx.parallel(pending, (d, branch) => writeAdvice(branch, population, d));
+        const usable = await ctx.parallel(pending, (d, branch) =>
+          writeAdvice(branch, population, d),
+        );
         work.adviceUnusable += usable.filter((ok) => !ok).length;
       }
       announce(ctx, population);
       return;
     }
-    const batch = work.questions.slice(step.t.question!, step.t.question! + config.parallelQuestions).filter((qr) => !qr.done);
+    const batch = work.questions
+      .slice(step.t.question!, step.t.question! + config.parallelQuestions)
+      .filter((qr) => !qr.done);
     await ctx.parallel(batch, (qr, branch) => playRound(branch, population, qr, step.t.round!));
   },
 
@@ -149,7 +226,9 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
       spend: ctx.spend(),
       unusable: { advice: work.adviceUnusable },
     });
-    const scores = Object.fromEntries(population.debaters.map((d) => [d.id, debaterAccuracy(work.questions, d.id).accuracy ?? 0]));
+    const scores = Object.fromEntries(
+      population.debaters.map((d) => [d.id, debaterAccuracy(work.questions, d.id).accuracy ?? 0]),
+    );
     const debaterRows = selection.ranking.map((id, rank) => {
       const d = population.debaters.find((x) => x.id === id)!;
       const own = debaterAccuracy(work.questions, id);
@@ -181,7 +260,10 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
       ...mindColumns(r.mind),
     }));
     return {
-      population: config.evolution.enabled && !last ? nextPopulation(population, work.questions, selection) : population,
+      population:
+        config.evolution.enabled && !last
+          ? nextPopulation(population, work.questions, selection)
+          : population,
       metrics,
       agentRows: [...debaterRows, ...roleRows],
       survivors: selection.survivors,

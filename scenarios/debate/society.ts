@@ -13,7 +13,18 @@ import {
 } from "./prompts.js";
 import { parseSummary } from "./replies.js";
 import { SUMMARY_SCHEMA } from "./schemas.js";
-import { type AnswerPattern, type Ctx, type DebatePopulation, type Debater, type QuestionRun, type Reply, judgeTurn, keepWhole, roleOf, speak } from "./work.js";
+import {
+  type AnswerPattern,
+  type Ctx,
+  type DebatePopulation,
+  type Debater,
+  type QuestionRun,
+  type Reply,
+  judgeTurn,
+  keepWhole,
+  roleOf,
+  speak,
+} from "./work.js";
 
 /**
  * The round-based setups (Du et al.'s N-agent debate, MachineSoM's societies, Taubenfeld et al.'s
@@ -22,21 +33,42 @@ import { type AnswerPattern, type Ctx, type DebatePopulation, type Debater, type
  * replies (or a summariser's digest of them); "reflection": only its own latest reply.
  */
 
-/** The debaters whose replies `debater` may see: its in-neighbours on the social graph, in population order. */
+/**
+ * The debaters whose replies `debater` may see: its in-neighbours on the social graph, in
+ * population order.
+ */
 function neighbours(ctx: Ctx, population: DebatePopulation, debater: Debater): Debater[] {
   const slots = new Set(ctx.graph.inboundNeighbors(debater.slot));
   return population.debaters.filter((d) => d !== debater && slots.has(d.slot));
 }
 
-/** The summariser's digest of `shown` for `debater`, or null when it gave none that can be used (counted). */
-async function summarise(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number, debater: Debater, shown: Reply[]): Promise<string | null> {
+/**
+ * The summariser's digest of `shown` for `debater`, or null when it gave none that can be used
+ * (counted).
+ */
+async function summarise(
+  ctx: Ctx,
+  population: DebatePopulation,
+  qr: QuestionRun,
+  round: number,
+  debater: Debater,
+  shown: Reply[],
+): Promise<string | null> {
   const summariser = roleOf(population, "summariser")!;
   const state: SummaryState = { others: shown.map((r) => ({ id: r.agentId, answer: r.answer })) };
   const text = await ctx.ask({
     agentId: summariser.id,
     mind: summariser.mind,
     purpose: "summary",
-    messages: [{ role: "user", content: summarisePrompt(qr.q, shown.map((r) => ({ name: r.agentId, text: r.text }))) }],
+    messages: [
+      {
+        role: "user",
+        content: summarisePrompt(
+          qr.q,
+          shown.map((r) => ({ name: r.agentId, text: r.text })),
+        ),
+      },
+    ],
     state,
     rng: ctx.rng("mind", summariser.id, ctx.generation, qr.index, round, debater.id),
     t: { question: qr.index, round },
@@ -60,8 +92,10 @@ async function summarise(ctx: Ctx, population: DebatePopulation, qr: QuestionRun
 }
 
 /**
- * The fit rule of `memory: full` conversations ([system, question, (reply, prompt)..., latest reply,
- * this round's prompt]): drop whole rounds from the oldest, each a reply and the prompt after it, so
+ * The fit rule of `memory: full` conversations ([system, question, (reply, prompt)..., latest
+ * reply,
+ * this round's prompt]): drop whole rounds from the oldest, each a reply and the prompt after it,
+ * so
  * user and assistant turns still alternate (chat templates such as Mistral's reject anything else).
  * The system prompt, the question, the debater's latest reply and this round's prompt always stay:
  * at the least, the `memory: latest` prompt.
@@ -77,7 +111,14 @@ export const dropOldestRounds: FitRule = (messages, fits) => {
   return null;
 };
 
-async function turn(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number, debater: Debater, view: ReadonlyMap<string, Reply>): Promise<Reply> {
+async function turn(
+  ctx: Ctx,
+  population: DebatePopulation,
+  qr: QuestionRun,
+  round: number,
+  debater: Debater,
+  view: ReadonlyMap<string, Reply>,
+): Promise<Reply> {
   const config = ctx.config;
   const base: ChatMessage[] = [
     { role: "system", content: systemPrompt(debater.id, population.debaters.length, debater) },
@@ -85,45 +126,100 @@ async function turn(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, rou
   ];
   if (round === 0) {
     const pattern: AnswerPattern = config.setup === "self-consistency" ? "sample" : "initial";
-    return remember(qr, debater, base, [], await speak(ctx, debater, qr, { round, pattern, messages: base, sawFrom: [], own: undefined, seen: [] }));
+    return remember(
+      qr,
+      debater,
+      base,
+      [],
+      await speak(ctx, debater, qr, {
+        round,
+        pattern,
+        messages: base,
+        sawFrom: [],
+        own: undefined,
+        seen: [],
+      }),
+    );
   }
   const pattern = config.patterns[round - 1]!;
   const own = view.get(debater.id)!;
   // "latest": the question and its own latest reply; "full": its whole conversation so far.
-  const past = config.memory === "full" ? qr.conversations.get(debater.id)! : { messages: [...base, { role: "assistant", content: own.text } as ChatMessage], sawFrom: [debater.id] };
+  const past =
+    config.memory === "full"
+      ? qr.conversations.get(debater.id)!
+      : {
+          messages: [...base, { role: "assistant", content: own.text } as ChatMessage],
+          sawFrom: [debater.id],
+        };
   const messages = [...past.messages];
-  const shown = pattern === "debate" ? neighbours(ctx, population, debater).flatMap((d) => view.get(d.id) ?? []) : [];
+  const shown =
+    pattern === "debate"
+      ? neighbours(ctx, population, debater).flatMap((d) => view.get(d.id) ?? [])
+      : [];
   let seen: (string | null)[] = [];
   let sawFrom: string[] = [];
-  // A debater with no neighbour to hear re-examines its own answer (Du et al.'s introspection case).
+  // A debater with no neighbour to hear re-examines its own answer (Du et al.'s introspection
+  // case).
   if (shown.length === 0) {
     messages.push({ role: "user", content: reflectionPrompt(qr.q) });
   } else if (roleOf(population, "summariser")) {
     const summary = await summarise(ctx, population, qr, round, debater, shown);
     // Without a usable summary the prompt says so, and the debater saw nobody's answer.
     messages.push({ role: "user", content: debateSummaryPrompt(qr.q, summary) });
-    if (summary !== null) [seen, sawFrom] = [shown.map((r) => r.answer), [roleOf(population, "summariser")!.id]];
+    if (summary !== null)
+      [seen, sawFrom] = [shown.map((r) => r.answer), [roleOf(population, "summariser")!.id]];
   } else {
-    messages.push({ role: "user", content: debatePrompt(qr.q, shown.map((r) => ({ name: r.agentId, text: r.text }))) });
+    messages.push({
+      role: "user",
+      content: debatePrompt(
+        qr.q,
+        shown.map((r) => ({ name: r.agentId, text: r.text })),
+      ),
+    });
     [seen, sawFrom] = [shown.map((r) => r.answer), shown.map((r) => r.agentId)];
   }
   const saw = [...new Set([...past.sawFrom, ...sawFrom])];
   const fit = config.memory === "full" ? dropOldestRounds : keepWhole;
-  return remember(qr, debater, messages, saw, await speak(ctx, debater, qr, { round, pattern, messages, sawFrom: saw, own, seen, fit }));
+  return remember(
+    qr,
+    debater,
+    messages,
+    saw,
+    await speak(ctx, debater, qr, { round, pattern, messages, sawFrom: saw, own, seen, fit }),
+  );
 }
 
 /** Keeps the debater's conversation (prompt and reply) for `memory: full`. */
-function remember(qr: QuestionRun, debater: Debater, messages: ChatMessage[], sawFrom: string[], reply: Reply): Reply {
-  qr.conversations.set(debater.id, { messages: [...messages, { role: "assistant", content: reply.text }], sawFrom: [...new Set([...sawFrom, debater.id])] });
+function remember(
+  qr: QuestionRun,
+  debater: Debater,
+  messages: ChatMessage[],
+  sawFrom: string[],
+  reply: Reply,
+): Reply {
+  qr.conversations.set(debater.id, {
+    messages: [...messages, { role: "assistant", content: reply.text }],
+    sawFrom: [...new Set([...sawFrom, debater.id])],
+  });
   return reply;
 }
 
-/** Plays one round of a question; simultaneous rounds see the previous round, sequential ones the latest replies. */
-export async function societyRound(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number): Promise<void> {
+/**
+ * Plays one round of a question; simultaneous rounds see the previous round, sequential ones the
+ * latest replies.
+ */
+export async function societyRound(
+  ctx: Ctx,
+  population: DebatePopulation,
+  qr: QuestionRun,
+  round: number,
+): Promise<void> {
   let replies: Reply[];
   if (round === 0 || ctx.config.turns === "simultaneous") {
     const view = new Map(qr.latest);
-    replies = await ctx.parallel(population.debaters, (d, branch) => turn(branch, population, qr, round, d, view));
+    replies = await ctx.parallel(population.debaters, (d, branch) =>
+      turn(branch, population, qr, round, d, view),
+    );
     for (const reply of replies) qr.latest.set(reply.agentId, reply);
   } else {
     replies = [];
@@ -144,17 +240,39 @@ export async function societyRound(ctx: Ctx, population: DebatePopulation, qr: Q
 }
 
 /** An optional judge over the debaters' final replies (sides are the debaters' ids). */
-async function finalJudgement(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number): Promise<void> {
+async function finalJudgement(
+  ctx: Ctx,
+  population: DebatePopulation,
+  qr: QuestionRun,
+  round: number,
+): Promise<void> {
   const sides = population.debaters.map((d) => d.id);
   const previous = qr.rounds.at(-2)?.replies;
   const finals = qr.rounds.at(-1)!.replies;
   const state: JudgeState = {
     final: true,
-    sides: finals.map((r) => ({ side: r.agentId, answer: r.answer, previous: previous?.find((p) => p.agentId === r.agentId)?.answer ?? null })),
+    sides: finals.map((r) => ({
+      side: r.agentId,
+      answer: r.answer,
+      previous: previous?.find((p) => p.agentId === r.agentId)?.answer ?? null,
+    })),
   };
   const messages: ChatMessage[] = [
     { role: "system", content: judgeSystemPrompt(qr.q, sides) },
-    { role: "user", content: judgeFinalPrompt(round, sides, finals.map((r) => ({ round, side: r.agentId, text: r.text }))) },
+    {
+      role: "user",
+      content: judgeFinalPrompt(
+        round,
+        sides,
+        finals.map((r) => ({ round, side: r.agentId, text: r.text })),
+      ),
+    },
   ];
-  await judgeTurn(ctx, roleOf(population, "judge")!, qr, { round, final: true, sides, messages, state });
+  await judgeTurn(ctx, roleOf(population, "judge")!, qr, {
+    round,
+    final: true,
+    sides,
+    messages,
+    state,
+  });
 }

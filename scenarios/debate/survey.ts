@@ -2,18 +2,33 @@ import type { SurveyState } from "./policies.js";
 import { questionPrompt, surveyPrompt, systemPrompt } from "./prompts.js";
 import { parseAttitude } from "./replies.js";
 import { SURVEY_SCHEMA } from "./schemas.js";
-import { type Ctx, type DebatePopulation, type QuestionRun, keepWhole, lastAttitude } from "./work.js";
+import {
+  type Ctx,
+  type DebatePopulation,
+  type QuestionRun,
+  keepWhole,
+  lastAttitude,
+} from "./work.js";
 
 /**
  * Taubenfeld et al.'s private attitude survey after a round: each debater, in a conversation of its
  * own (its persona, the topic and its own latest reply), rates its attitude 0-10. Survey texts are
- * kept out of every debate prompt, its own included. A reply with no readable attitude (or none, the
+ * kept out of every debate prompt, its own included. A reply with no readable attitude (or none,
+ * the
  * prompt not fitting the model's context) is recorded as null and counted (surveysUnusable).
  */
-export async function surveyRound(ctx: Ctx, population: DebatePopulation, qr: QuestionRun, round: number): Promise<void> {
+export async function surveyRound(
+  ctx: Ctx,
+  population: DebatePopulation,
+  qr: QuestionRun,
+  round: number,
+): Promise<void> {
   const attitudes = await ctx.parallel(population.debaters, async (debater, branch) => {
     const own = qr.latest.get(debater.id)!;
-    const state: SurveyState = { attitude: lastAttitude(qr, debater.id), seen: round === 0 ? [] : own.seen };
+    const state: SurveyState = {
+      attitude: lastAttitude(qr, debater.id),
+      seen: round === 0 ? [] : own.seen,
+    };
     const text = await branch.ask({
       agentId: debater.id,
       mind: debater.mind,
@@ -42,5 +57,7 @@ export async function surveyRound(ctx: Ctx, population: DebatePopulation, qr: Qu
     });
     return attitude;
   });
-  population.debaters.forEach((d, i) => qr.attitudes.set(d.id, [...(qr.attitudes.get(d.id) ?? []), attitudes[i]!]));
+  population.debaters.forEach((d, i) =>
+    qr.attitudes.set(d.id, [...(qr.attitudes.get(d.id) ?? []), attitudes[i]!]),
+  );
 }

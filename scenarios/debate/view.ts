@@ -1,5 +1,6 @@
 /**
- * The debate's view (discovered by the viewer: scenarios/<id>/view.ts; its panel is view/panel.tsx):
+ * The debate's view (discovered by the viewer: scenarios/<id>/view.ts; its panel is
+ * view/panel.tsx):
  * the transcript as a chat per question, round and agent (answers, summaries,
  * judge verdicts, private surveys), debaters coloured by their current answer (right, wrong,
  * undecided) at the viewed time, accuracy and agreement charts, attitude lines for persona debates.
@@ -51,7 +52,10 @@ export interface DebateQuestion {
   questionId: string;
   /** The question's text, or the topic of a persona debate. */
   text: string;
-  /** Its accepted answers from the answer events ([] for a topic), null when no event carried them (older runs). */
+  /**
+   * Its accepted answers from the answer events ([] for a topic), null when no event carried them
+   * (older runs).
+   */
   accepted: string[] | null;
   entries: InteractionEntry[];
   /** Entries beyond MAX_ENTRIES, not kept. */
@@ -78,7 +82,13 @@ export interface DebateDerived {
   latestKey: string | null;
 }
 
-const EMPTY: DebateDerived = { kind: "debate", questions: [], droppedQuestions: 0, current: {}, latestKey: null };
+const EMPTY: DebateDerived = {
+  kind: "debate",
+  questions: [],
+  droppedQuestions: 0,
+  current: {},
+  latestKey: null,
+};
 
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
@@ -96,8 +106,13 @@ export function debateState(state: Pick<ViewerState, "scenario">): DebateDerived
   return isDebateDerived(state.scenario) ? state.scenario : EMPTY;
 }
 
-/** The reducer hook: folds a batch's debate interactions into a new derived state (copy-on-write). */
-export function deriveDebate(previous: unknown, entries: readonly InteractionEntry[]): DebateDerived {
+/**
+ * The reducer hook: folds a batch's debate interactions into a new derived state (copy-on-write).
+ */
+export function deriveDebate(
+  previous: unknown,
+  entries: readonly InteractionEntry[],
+): DebateDerived {
   const base = isDebateDerived(previous) ? previous : EMPTY;
   const touched = new Map<string, DebateQuestion>();
   const added: DebateQuestion[] = [];
@@ -111,17 +126,34 @@ export function deriveDebate(previous: unknown, entries: readonly InteractionEnt
       const old = findQuestion(base, key);
       q = old
         ? { ...old, entries: [...old.entries] }
-        : { key, generation: e.t.generation, index: e.t.question ?? 0, questionId: str(e.data.questionId) ?? key, text: "", accepted: null, entries: [], dropped: 0 };
+        : {
+            key,
+            generation: e.t.generation,
+            index: e.t.question ?? 0,
+            questionId: str(e.data.questionId) ?? key,
+            text: "",
+            accepted: null,
+            entries: [],
+            dropped: 0,
+          };
       touched.set(key, q);
       if (!old) added.push(q);
     }
     if (q.text === "") q.text = str(e.data.questionText) ?? str(e.data.topic) ?? "";
-    if (q.accepted === null && Array.isArray(e.data.accepted)) q.accepted = e.data.accepted.filter((x): x is string => typeof x === "string");
+    if (q.accepted === null && Array.isArray(e.data.accepted))
+      q.accepted = e.data.accepted.filter((x): x is string => typeof x === "string");
     if (q.entries.length < MAX_ENTRIES) q.entries.push(e);
     else q.dropped++;
     if (e.kind === "answer") {
       if (current === base.current) current = { ...base.current };
-      current[e.from] = { key, round: roundOf(e), answer: str(e.data.answer), correct: bool(e.data.correct), text: str(e.data.text) ?? "", seq: e.seq };
+      current[e.from] = {
+        key,
+        round: roundOf(e),
+        answer: str(e.data.answer),
+        correct: bool(e.data.correct),
+        text: str(e.data.text) ?? "",
+        seq: e.seq,
+      };
       latestKey = key;
     }
   }
@@ -137,7 +169,8 @@ export function deriveDebate(previous: unknown, entries: readonly InteractionEnt
 
 function findQuestion(d: DebateDerived, key: string): DebateQuestion | undefined {
   // The question being debated is nearly always the last one.
-  for (let i = d.questions.length - 1; i >= 0; i--) if (d.questions[i]!.key === key) return d.questions[i];
+  for (let i = d.questions.length - 1; i >= 0; i--)
+    if (d.questions[i]!.key === key) return d.questions[i];
   return undefined;
 }
 
@@ -155,7 +188,9 @@ export function verdictOf(answer: string | null, correct: boolean | null): Answe
   return correct ? "right" : "wrong";
 }
 
-/** The colour category of a debater at the viewed time: its answer to the question being debated. */
+/**
+ * The colour category of a debater at the viewed time: its answer to the question being debated.
+ */
 export function answerCategory(agentId: string, d: DebateDerived): string {
   const cur = d.current[agentId];
   // A debater that has not answered the current question yet holds no answer to it.
@@ -200,13 +235,16 @@ export function chatItem(e: InteractionEntry): ChatItem {
     side: str(d.side),
     pattern: str(d.pattern),
     answer,
-    verdict: e.kind === "answer" || e.kind === "judge" ? verdictOf(answer, bool(d.correct)) : "unscored",
+    verdict:
+      e.kind === "answer" || e.kind === "judge" ? verdictOf(answer, bool(d.correct)) : "unscored",
     text: readableText(str(d.text) ?? ""),
     private: e.kind === "survey",
     final: d.final === true,
     decided: bool(d.decided),
     attitude: num(d.attitude),
-    sawFrom: Array.isArray(d.sawFrom) ? d.sawFrom.filter((x): x is string => typeof x === "string") : [],
+    sawFrom: Array.isArray(d.sawFrom)
+      ? d.sawFrom.filter((x): x is string => typeof x === "string")
+      : [],
   };
 }
 
@@ -228,7 +266,9 @@ export function readableText(text: string): string {
   }
 }
 
-/** A question's chat: rounds in order, items in event order; `agent` keeps what it said or was sent. */
+/**
+ * A question's chat: rounds in order, items in event order; `agent` keeps what it said or was sent.
+ */
 export function chatRounds(q: DebateQuestion, agent: string | null = null): ChatRound[] {
   const byRound = new Map<number, ChatItem[]>();
   for (const e of q.entries) {
@@ -238,7 +278,9 @@ export function chatRounds(q: DebateQuestion, agent: string | null = null): Chat
     if (!list) byRound.set(item.round, (list = []));
     list.push(item);
   }
-  return [...byRound.entries()].sort((a, b) => a[0] - b[0]).map(([round, items]) => ({ round, items }));
+  return [...byRound.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([round, items]) => ({ round, items }));
 }
 
 /** The debaters of a question (authors of answers and surveys), in order of first appearance. */
@@ -248,27 +290,55 @@ export function questionDebaters(q: DebateQuestion): string[] {
   return [...seen];
 }
 
-/** Attitude lines of a persona debate: x = rounds with a survey, one series per debater (null: no survey). */
-export function attitudeSeries(q: DebateQuestion): { agents: string[]; rounds: number[]; values: (number | null)[][] } {
+/**
+ * Attitude lines of a persona debate: x = rounds with a survey, one series per debater (null: no
+ * survey).
+ */
+export function attitudeSeries(q: DebateQuestion): {
+  agents: string[];
+  rounds: number[];
+  values: (number | null)[][];
+} {
   const surveys = q.entries.filter((e) => e.kind === "survey");
   const agents = [...new Set(surveys.map((e) => e.from))];
   const rounds = [...new Set(surveys.map(roundOf))].sort((a, b) => a - b);
   const at = new Map<string, number | null>();
   for (const e of surveys) at.set(`${e.from}@${roundOf(e)}`, num(e.data.attitude));
-  return { agents, rounds, values: agents.map((a) => rounds.map((r) => at.get(`${a}@${r}`) ?? null)) };
+  return {
+    agents,
+    rounds,
+    values: agents.map((a) => rounds.map((r) => at.get(`${a}@${r}`) ?? null)),
+  };
 }
 
 const questionOf = (r: RoundRow): number => r.t.question ?? 0;
 const roundOf_ = (r: RoundRow): number => r.t.round ?? 0;
 
 /** Round metrics of one question (t.question) of the state's round generation, by round. */
-export function questionRounds(rows: readonly RoundRow[], question: number): { rounds: number[]; accuracy: (number | null)[]; agreement: (number | null)[] } {
-  const mine = rows.filter((r) => questionOf(r) === question).sort((a, b) => roundOf_(a) - roundOf_(b));
-  return { rounds: mine.map(roundOf_), accuracy: mine.map((r) => num(r.values.accuracy)), agreement: mine.map((r) => num(r.values.agreement)) };
+export function questionRounds(
+  rows: readonly RoundRow[],
+  question: number,
+): { rounds: number[]; accuracy: (number | null)[]; agreement: (number | null)[] } {
+  const mine = rows
+    .filter((r) => questionOf(r) === question)
+    .sort((a, b) => roundOf_(a) - roundOf_(b));
+  return {
+    rounds: mine.map(roundOf_),
+    accuracy: mine.map((r) => num(r.values.accuracy)),
+    agreement: mine.map((r) => num(r.values.agreement)),
+  };
 }
 
-/** Per question of the round generation: accuracy of the first and of the last round seen, final agreement. */
-export function perQuestion(rows: readonly RoundRow[]): { questions: number[]; first: (number | null)[]; last: (number | null)[]; agreement: (number | null)[] } {
+/**
+ * Per question of the round generation: accuracy of the first and of the last round seen, final
+ * agreement.
+ */
+export function perQuestion(rows: readonly RoundRow[]): {
+  questions: number[];
+  first: (number | null)[];
+  last: (number | null)[];
+  agreement: (number | null)[];
+} {
   const byGame = new Map<number, RoundRow[]>();
   for (const r of rows) {
     let list = byGame.get(questionOf(r));
@@ -276,9 +346,17 @@ export function perQuestion(rows: readonly RoundRow[]): { questions: number[]; f
     list.push(r);
   }
   const games = [...byGame.keys()].sort((a, b) => a - b);
-  const out = { questions: [] as number[], first: [] as (number | null)[], last: [] as (number | null)[], agreement: [] as (number | null)[] };
+  const out = {
+    questions: [] as number[],
+    first: [] as (number | null)[],
+    last: [] as (number | null)[],
+    agreement: [] as (number | null)[],
+  };
   for (const g of games) {
-    const list = byGame.get(g)!.slice().sort((a, b) => roundOf_(a) - roundOf_(b));
+    const list = byGame
+      .get(g)!
+      .slice()
+      .sort((a, b) => roundOf_(a) - roundOf_(b));
     out.questions.push(g + 1);
     out.first.push(num(list[0]!.values.accuracy));
     out.last.push(num(list[list.length - 1]!.values.accuracy));
@@ -347,17 +425,25 @@ const CHARTS: ChartSpec[] = [
   },
 ];
 
-/** A debater's accuracy in its last scored generation (generation-ended's scores): a column and the node size. */
-const MEASURES: readonly AgentMeasure[] = [{ id: "accuracy", label: "accuracy", format: "percent", value: (agent) => latestScore(agent) }];
+/**
+ * A debater's accuracy in its last scored generation (generation-ended's scores): a column and the
+ * node size.
+ */
+const MEASURES: readonly AgentMeasure[] = [
+  { id: "accuracy", label: "accuracy", format: "percent", value: (agent) => latestScore(agent) },
+];
 
 export const debateView = defineView({
   id: "debate",
   title: "Debate",
   generationCharts(keys) {
     const present = new Set(keys);
-    return CHARTS.map((c) => ({ ...c, series: c.series.filter((s) => present.has(s.key)) })).filter((c) => c.series.length > 0);
+    return CHARTS.map((c) => ({ ...c, series: c.series.filter((s) => present.has(s.key)) })).filter(
+      (c) => c.series.length > 0,
+    );
   },
-  // Round metrics are drawn per question by the debate panel (one line per question would be a tangle).
+  // Round metrics are drawn per question by the debate panel (one line per question would be a
+  // tangle).
   roundChart() {
     return null;
   },
@@ -375,11 +461,15 @@ export const debateView = defineView({
       case "judge":
         return `${item.final ? "final verdict" : "verdict"} in ${where}: ${item.decided === false ? "undecided" : `${item.side ?? "?"}, “${truncate(item.answer ?? "?", 40)}” (${item.verdict})`}`;
       case "summary":
-        return side === "to" ? `summary from ${entry.from} in ${where}` : `summarised ${where} for ${entry.to ?? "?"}`;
+        return side === "to"
+          ? `summary from ${entry.from} in ${where}`
+          : `summarised ${where} for ${entry.to ?? "?"}`;
       case "survey":
         return `private survey in ${where}: attitude ${item.attitude ?? "?"}/10`;
       default:
-        return side === "to" ? `${entry.kind} from ${entry.from}` : `${entry.kind}${entry.to ? ` → ${entry.to}` : ""}`;
+        return side === "to"
+          ? `${entry.kind} from ${entry.from}`
+          : `${entry.kind}${entry.to ? ` → ${entry.to}` : ""}`;
     }
   },
   strategyFamily(agent) {

@@ -21,7 +21,10 @@ export interface Debater {
   label?: string;
   persona?: string;
   trait?: string;
-  /** Debating advice (generations): written by an LLM from survivors' advice, or a policy's description. */
+  /**
+   * Debating advice (generations): written by an LLM from survivors' advice, or a policy's
+   * description.
+   */
   advice?: string;
   /** Its agent-created event has been emitted. */
   announced: boolean;
@@ -52,7 +55,9 @@ export interface Reply {
   side?: string;
   /** What later prompts show of this turn: the reply, or NO_REPLY when there was no text. */
   text: string;
-  /** Normalised answer (the vote key), null when none could be read (counted as answersUnreadable). */
+  /**
+   * Normalised answer (the vote key), null when none could be read (counted as answersUnreadable).
+   */
   answer: string | null;
   correct: boolean | null;
   sawFrom: string[];
@@ -67,7 +72,10 @@ export interface Verdict {
   side: string | null;
   answer: string | null;
   correct: boolean | null;
-  /** False for a ruling that could not be used (no reply, or nothing readable; see parseJudge): counted as judgeUnusable. */
+  /**
+   * False for a ruling that could not be used (no reply, or nothing readable; see parseJudge):
+   * counted as judgeUnusable.
+   */
   usable: boolean;
 }
 
@@ -78,7 +86,10 @@ export interface QuestionRun {
   rounds: { round: number; replies: Reply[] }[];
   latest: Map<string, Reply>;
   verdicts: Verdict[];
-  /** Each debater's conversation so far (its last prompt and reply) and whose texts it held, for `memory: full`. */
+  /**
+   * Each debater's conversation so far (its last prompt and reply) and whose texts it held, for
+   * `memory: full`.
+   */
   conversations: Map<string, { messages: ChatMessage[]; sawFrom: string[] }>;
   /** Attitudes per debater, one per survey (null: unusable reply). */
   attitudes: Map<string, (number | null)[]>;
@@ -95,9 +106,11 @@ export interface DebateWork {
 
 export type Ctx = StepContext<DebateConfig>;
 
-export const scoreOf = (answer: string | null, q: Question): boolean | null => (q.answers.length === 0 ? null : isCorrect(answer, q));
+export const scoreOf = (answer: string | null, q: Question): boolean | null =>
+  q.answers.length === 0 ? null : isCorrect(answer, q);
 
-export const lastAttitude = (qr: QuestionRun, id: string): number | null => qr.attitudes.get(id)?.at(-1) ?? null;
+export const lastAttitude = (qr: QuestionRun, id: string): number | null =>
+  qr.attitudes.get(id)?.at(-1) ?? null;
 
 /**
  * What prompts show for a turn that produced no text (no reply came, the prompt not fitting the
@@ -105,7 +118,8 @@ export const lastAttitude = (qr: QuestionRun, id: string): number | null => qr.a
  */
 const NO_REPLY = "(no reply)";
 
-const shownText = (text: string | null): string => (text === null || text.trim() === "" ? NO_REPLY : text);
+const shownText = (text: string | null): string =>
+  text === null || text.trim() === "" ? NO_REPLY : text;
 
 /**
  * The fit rule of prompts that hold only the latest turns (nothing older to drop): a prompt that
@@ -118,9 +132,23 @@ export async function speak(
   ctx: Ctx,
   debater: Debater,
   qr: QuestionRun,
-  turn: { round: number; pattern: AnswerPattern; side?: string; messages: ChatMessage[]; sawFrom: string[]; own: Reply | undefined; seen: (string | null)[]; fit?: FitRule },
+  turn: {
+    round: number;
+    pattern: AnswerPattern;
+    side?: string;
+    messages: ChatMessage[];
+    sawFrom: string[];
+    own: Reply | undefined;
+    seen: (string | null)[];
+    fit?: FitRule;
+  },
 ): Promise<Reply> {
-  const state: AnswerState = { question: qr.q, own: turn.own?.answer ?? null, seen: turn.seen, attitude: lastAttitude(qr, debater.id) };
+  const state: AnswerState = {
+    question: qr.q,
+    own: turn.own?.answer ?? null,
+    seen: turn.seen,
+    attitude: lastAttitude(qr, debater.id),
+  };
   const text = await ctx.ask({
     agentId: debater.id,
     mind: debater.mind,
@@ -134,7 +162,17 @@ export async function speak(
   });
   // No reply (null) is read like a reply without an answer: unreadable, never re-asked.
   const answer = text === null ? null : readAnswer(text, qr.q, ctx.config.answerReading);
-  const reply: Reply = { agentId: debater.id, round: turn.round, pattern: turn.pattern, ...(turn.side ? { side: turn.side } : {}), text: shownText(text), answer, correct: scoreOf(answer, qr.q), sawFrom: turn.sawFrom, seen: turn.seen };
+  const reply: Reply = {
+    agentId: debater.id,
+    round: turn.round,
+    pattern: turn.pattern,
+    ...(turn.side ? { side: turn.side } : {}),
+    text: shownText(text),
+    answer,
+    correct: scoreOf(answer, qr.q),
+    sawFrom: turn.sawFrom,
+    seen: turn.seen,
+  };
   ctx.emit({
     type: "interaction",
     t: { generation: ctx.generation, question: qr.index, round: turn.round },
@@ -150,7 +188,8 @@ export async function speak(
       ...(turn.side ? { side: turn.side } : {}),
       answer,
       correct: reply.correct,
-      // The key travels with every answer (not only the first) so a viewer joining mid-question can show it.
+      // The key travels with every answer (not only the first) so a viewer joining mid-question can
+      // show it.
       accepted: qr.q.answers,
       // As received: null when no reply came.
       text,
@@ -165,7 +204,15 @@ export async function judgeTurn(
   ctx: Ctx,
   judge: RoleAgent,
   qr: QuestionRun,
-  turn: { round: number; final: boolean; sides: string[]; messages: ChatMessage[]; state: JudgeState; closesOnDecision?: boolean; fit?: FitRule },
+  turn: {
+    round: number;
+    final: boolean;
+    sides: string[];
+    messages: ChatMessage[];
+    state: JudgeState;
+    closesOnDecision?: boolean;
+    fit?: FitRule;
+  },
 ): Promise<Verdict> {
   const text = await ctx.ask({
     agentId: judge.id,
@@ -173,19 +220,37 @@ export async function judgeTurn(
     purpose: "judge",
     messages: turn.messages,
     state: turn.state,
-    rng: ctx.rng("mind", judge.id, ctx.generation, qr.index, turn.round, turn.final ? "final" : "round"),
+    rng: ctx.rng(
+      "mind",
+      judge.id,
+      ctx.generation,
+      qr.index,
+      turn.round,
+      turn.final ? "final" : "round",
+    ),
     t: { question: qr.index, round: turn.round },
     // MAD's round ruling and final judgement come in the same round: two calls, two samples.
     item: turn.final ? "final" : "round",
     fit: turn.fit ?? keepWhole,
     schema: turn.final ? JUDGE_FINAL_SCHEMA : JUDGE_ROUND_SCHEMA,
   });
-  const parsed = text === null ? { decided: false, side: null, answer: null, usable: false } : parseJudge(text, turn.sides, qr.q, turn.final);
+  const parsed =
+    text === null
+      ? { decided: false, side: null, answer: null, usable: false }
+      : parseJudge(text, turn.sides, qr.q, turn.final);
   // A ruling that names a side but no answer takes that side's answer.
-  const reading = parsed.decided && parsed.answer === null && parsed.side !== null ? { ...parsed, answer: turn.state.sides.find((x) => x.side === parsed.side)?.answer ?? null } : parsed;
+  const reading =
+    parsed.decided && parsed.answer === null && parsed.side !== null
+      ? { ...parsed, answer: turn.state.sides.find((x) => x.side === parsed.side)?.answer ?? null }
+      : parsed;
   // A round's decision under the adaptive break is the debate's final one.
   const final = turn.final || (turn.closesOnDecision === true && reading.decided);
-  const verdict: Verdict = { round: turn.round, final, ...reading, correct: reading.decided ? scoreOf(reading.answer, qr.q) : null };
+  const verdict: Verdict = {
+    round: turn.round,
+    final,
+    ...reading,
+    correct: reading.decided ? scoreOf(reading.answer, qr.q) : null,
+  };
   qr.verdicts.push(verdict);
   ctx.emit({
     type: "interaction",
@@ -194,9 +259,22 @@ export async function judgeTurn(
     from: judge.id,
     to: null,
     mind: ctx.mindInfo(judge.mind),
-    data: { questionId: qr.q.id, round: turn.round, final, decided: verdict.decided, side: verdict.side, answer: verdict.answer, correct: verdict.correct, usable: verdict.usable, text },
+    data: {
+      questionId: qr.q.id,
+      round: turn.round,
+      final,
+      decided: verdict.decided,
+      side: verdict.side,
+      answer: verdict.answer,
+      correct: verdict.correct,
+      usable: verdict.usable,
+      text,
+    },
   });
   return verdict;
 }
 
-export const roleOf = (population: DebatePopulation, role: RoleAgent["role"]): RoleAgent | undefined => population.roles.find((r) => r.role === role);
+export const roleOf = (
+  population: DebatePopulation,
+  role: RoleAgent["role"],
+): RoleAgent | undefined => population.roles.find((r) => r.role === role);

@@ -25,9 +25,14 @@ export const donorGameConfigSchema = z
     showScores: z.boolean().default(true),
     /** Survivors also rewrite their strategy from all survivors' advice. */
     survivorsRevise: z.boolean().default(false),
-    /** Play the two games side by side (they share nothing); the results are the same either way. */
+    /**
+     * Play the two games side by side (they share nothing); the results are the same either way.
+     */
     parallelGames: z.boolean().default(true),
-    /** Cultural evolution of policies: a newborn policy agent copies a survivor's parameters, mutated. */
+    /**
+     * Cultural evolution of policies: a newborn policy agent copies a survivor's parameters,
+     * mutated.
+     */
     policyMutation: z
       .object({ rate: z.number().min(0).max(1).default(0.2), sd: z.number().min(0).default(0.1) })
       .strict()

@@ -2,12 +2,14 @@
  * Parsing rules for Donor Game answers ("Justification: ... Answer: ..."):
  * 1. The answer part is the text after the LAST "Answer:" label (case-insensitive; markdown such as
  *    "**Answer:**", "**Answer**:", "### Answer:" and "Answer -" is accepted). No label -> failure.
- *    The justification is the text before that label, minus a leading "Justification:" label, trimmed.
+ * The justification is the text before that label, minus a leading "Justification:" label, trimmed.
  * 2. Partner choice: an answer part containing "refuse" is a refusal.
- * 3. Costly punishment: the first keyword ("donate"/"give" or "punish") sets the kind and the amount is
+ * 3. Costly punishment: the first keyword ("donate"/"give" or "punish") sets the kind and the
+ * amount is
  *    the first number after it; with no keyword, the first number is a donation.
- * 4. Amount = first number of the answer part (after the keyword, rule 3): "5", "5.5", "**5**", "$5",
- *    "5.0 units". "1,000" is a thousands separator; "2,5" is a decimal comma only when the answer part
+ * 4. Amount = first number of the answer part (after the keyword, rule 3): "5", "5.5", "**5**",
+ * "$5",
+ * "5.0 units". "1,000" is a thousands separator; "2,5" is a decimal comma only when the answer part
  *    has no other digit group (otherwise the comma separates items: 2). "1/2" is 0.5 units; "50%",
  *    "50 %", "50 percent" are 50% of holdings; "-3" is negative (out of range). Number words
  *    ("five") are not read.
@@ -15,7 +17,8 @@
  *    showed; either way snapped onto holdings). Outside it:
  *    failure with outOfRange "reject", or clamped into range with clamped: true with "clamp".
  * 6. No number -> failure.
- * 7. Structured answers (profile responseFormat "json_schema"): a reply that is, whole, a JSON object
+ * 7. Structured answers (profile responseFormat "json_schema"): a reply that is, whole, a JSON
+ * object
  *    with an "amount" field is read from its fields instead of rules 1-4 and 6: "amount" must be a
  *    JSON number (then rule 5); "action" must be "donate" or "punish" with costly punishment, and
  *    "donate" or "refuse" with partner choice (a refusal's amount is not read); "justification"
@@ -27,13 +30,17 @@
  * "justification" the justification.
  */
 
-import { quoteReply as quote, readAmount, splitAtLastLabel, stripLeadingLabel, wholeJsonObject } from "../../sim/toolkit/answers.js";
+import {
+  quoteReply as quote,
+  readAmount,
+  splitAtLastLabel,
+  stripLeadingLabel,
+  wholeJsonObject,
+} from "../../sim/toolkit/answers.js";
 
 export type Punishment = "none" | "costly" | "partner-choice";
 export type DonorAction =
-  | { kind: "donate"; amount: number }
-  | { kind: "punish"; amount: number }
-  | { kind: "refuse" };
+  { kind: "donate"; amount: number } | { kind: "punish"; amount: number } | { kind: "refuse" };
 export type ParseOutcome =
   | { ok: true; action: DonorAction; justification: string; clamped: boolean }
   | { ok: false; reason: string };
@@ -49,7 +56,9 @@ export interface DonationOptions {
   punishment: Punishment;
   holdings: number;
   outOfRange: "reject" | "clamp";
-  /** The holdings as the prompt showed them (rounded): an answer up to that figure means everything. */
+  /**
+   * The holdings as the prompt showed them (rounded): an answer up to that figure means everything.
+   */
   shownHoldings?: number;
 }
 
@@ -74,13 +83,20 @@ export function parseDonation(text: string, opts: DonationOptions): ParseOutcome
   }
 
   const read = readAmount(segment, { percentOf: opts.holdings, context: answer });
-  if (!read.ok && read.problem === "no number") return { ok: false, reason: `no amount in answer ${quote(answer)}` };
-  if (!read.ok) return { ok: false, reason: `fraction with zero denominator in answer ${quote(answer)}` };
+  if (!read.ok && read.problem === "no number")
+    return { ok: false, reason: `no amount in answer ${quote(answer)}` };
+  if (!read.ok)
+    return { ok: false, reason: `fraction with zero denominator in answer ${quote(answer)}` };
   return withinHoldings(read.value, { kind, justification }, answer, opts);
 }
 
 /** Rule 5: the amount read must lie in [0, holdings]; `answer` is what failure reasons quote. */
-function withinHoldings(raw: number, read: { kind: "donate" | "punish"; justification: string }, answer: string, opts: DonationOptions): ParseOutcome {
+function withinHoldings(
+  raw: number,
+  read: { kind: "donate" | "punish"; justification: string },
+  answer: string,
+  opts: DonationOptions,
+): ParseOutcome {
   const ceiling = Math.max(opts.holdings, opts.shownHoldings ?? opts.holdings);
   const outside = raw < -TOLERANCE || raw > ceiling + TOLERANCE;
   if (outside && opts.outOfRange === "reject") {
@@ -88,39 +104,64 @@ function withinHoldings(raw: number, read: { kind: "donate" | "punish"; justific
     return { ok: false, reason: `amount ${raw} ${problem} in answer ${quote(answer)}` };
   }
   const amount = Math.min(Math.max(raw, 0), opts.holdings);
-  return { ok: true, action: { kind: read.kind, amount }, justification: read.justification, clamped: outside };
+  return {
+    ok: true,
+    action: { kind: read.kind, amount },
+    justification: read.justification,
+    clamped: outside,
+  };
 }
 
-/** The reply as a structured answer: the whole text is a JSON object holding `field`; anything else is read as free text. */
+/**
+ * The reply as a structured answer: the whole text is a JSON object holding `field`; anything else
+ * is read as free text.
+ */
 function structuredReply(text: string, field: string): Record<string, unknown> | undefined {
   const reply = wholeJsonObject(text);
   return reply !== null && field in reply ? reply : undefined;
 }
 
 /** The actions a structured answer names, by punishment condition (none: every answer donates). */
-export const STRUCTURED_ACTIONS: Record<Punishment, readonly string[]> = { none: [], costly: ["donate", "punish"], "partner-choice": ["donate", "refuse"] };
+export const STRUCTURED_ACTIONS: Record<Punishment, readonly string[]> = {
+  none: [],
+  costly: ["donate", "punish"],
+  "partner-choice": ["donate", "refuse"],
+};
 
-const justificationOf = (reply: Record<string, unknown>): string => (typeof reply.justification === "string" ? reply.justification.trim() : "");
+const justificationOf = (reply: Record<string, unknown>): string =>
+  typeof reply.justification === "string" ? reply.justification.trim() : "";
 
 /** Rule 7: a JSON answer's action and amount, under the same range rule as text. */
-function readStructuredDonation(reply: Record<string, unknown>, text: string, opts: DonationOptions): ParseOutcome {
+function readStructuredDonation(
+  reply: Record<string, unknown>,
+  text: string,
+  opts: DonationOptions,
+): ParseOutcome {
   const justification = justificationOf(reply);
   const actions = STRUCTURED_ACTIONS[opts.punishment];
   let kind: "donate" | "punish" = "donate";
   if (actions.length > 0) {
     if (typeof reply.action !== "string" || !actions.includes(reply.action)) {
-      return { ok: false, reason: `action ${JSON.stringify(reply.action) ?? "missing"} is not ${actions.map((a) => `"${a}"`).join(" or ")} in answer ${quote(text)}` };
+      return {
+        ok: false,
+        reason: `action ${JSON.stringify(reply.action) ?? "missing"} is not ${actions.map((a) => `"${a}"`).join(" or ")} in answer ${quote(text)}`,
+      };
     }
-    if (reply.action === "refuse") return { ok: true, action: { kind: "refuse" }, justification, clamped: false };
+    if (reply.action === "refuse")
+      return { ok: true, action: { kind: "refuse" }, justification, clamped: false };
     kind = reply.action === "punish" ? "punish" : "donate";
   }
   if (typeof reply.amount !== "number" || !Number.isFinite(reply.amount)) {
-    return { ok: false, reason: `amount ${JSON.stringify(reply.amount)} is not a number in answer ${quote(text)}` };
+    return {
+      ok: false,
+      reason: `amount ${JSON.stringify(reply.amount)} is not a number in answer ${quote(text)}`,
+    };
   }
   return withinHoldings(reply.amount, { kind, justification }, text, opts);
 }
 
-export type StrategyOutcome = { ok: true; strategy: string; justification: string } | { ok: false; reason: string };
+export type StrategyOutcome =
+  { ok: true; strategy: string; justification: string } | { ok: false; reason: string };
 
 export function parseStrategy(text: string): StrategyOutcome {
   const structured = structuredReply(text, "strategy");
@@ -131,5 +172,9 @@ export function parseStrategy(text: string): StrategyOutcome {
   }
   const m = STRATEGY_PHRASE.exec(text);
   if (!m) return { ok: false, reason: `no 'My strategy will be' in response ${quote(text)}` };
-  return { ok: true, justification: stripJustificationLabel(text.slice(0, m.index)), strategy: text.slice(m.index).trim() };
+  return {
+    ok: true,
+    justification: stripJustificationLabel(text.slice(0, m.index)),
+    strategy: text.slice(m.index).trim(),
+  };
 }

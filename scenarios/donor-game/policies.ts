@@ -13,7 +13,8 @@ export interface DonationState {
   punishment: "none" | "costly" | "partner-choice";
 }
 
-type Decision = { kind: "donate"; fraction: number } | { kind: "punish"; fraction: number } | { kind: "refuse" };
+type Decision =
+  { kind: "donate"; fraction: number } | { kind: "punish"; fraction: number } | { kind: "refuse" };
 
 const unit = z.number().min(0).max(1);
 
@@ -30,7 +31,8 @@ function answer(decision: Decision, state: DonationState, why: string): string {
   const amount = (decision.kind === "refuse" ? 0 : decision.fraction * state.holdings).toFixed(12);
   let text: string;
   if (decision.kind === "refuse") text = "Refuse to play";
-  else if (state.punishment === "costly") text = `${decision.kind === "punish" ? "Punish" : "Donate"}, ${amount}`;
+  else if (state.punishment === "costly")
+    text = `${decision.kind === "punish" ? "Punish" : "Donate"}, ${amount}`;
   else text = amount;
   return `Justification: ${why}\nAnswer: ${text}`;
 }
@@ -55,7 +57,8 @@ function policy<P extends Record<string, unknown>>(definition: {
     mutate: (params, rng, { rate, sd }) => {
       const out: Record<string, unknown> = { ...params };
       for (const [key, value] of Object.entries(params)) {
-        if (typeof value === "number" && rng.bool(rate)) out[key] = Math.min(1, Math.max(0, value + sd * rng.normal()));
+        if (typeof value === "number" && rng.bool(rate))
+          out[key] = Math.min(1, Math.max(0, value + sd * rng.normal()));
       }
       return definition.paramsSchema.parse(definition.repair ? definition.repair(out as P) : out);
     },
@@ -67,13 +70,20 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 export const DONOR_POLICIES: PolicyRegistry = {
   constant: policy({
     paramsSchema: z.object({ fraction: unit }).strict(),
-    describe: ({ fraction }) => `My strategy will be to give ${pct(fraction)} of my resources to every recipient.`,
-    donate: (_s, { fraction }) => ({ decision: { kind: "donate", fraction }, why: `constant policy: always give ${pct(fraction)}.` }),
+    describe: ({ fraction }) =>
+      `My strategy will be to give ${pct(fraction)} of my resources to every recipient.`,
+    donate: (_s, { fraction }) => ({
+      decision: { kind: "donate", fraction },
+      why: `constant policy: always give ${pct(fraction)}.`,
+    }),
   }),
   defect: policy({
     paramsSchema: z.object({}).strict(),
     describe: () => "My strategy will be to never give anything.",
-    donate: () => ({ decision: { kind: "donate", fraction: 0 }, why: "defect policy: never give." }),
+    donate: () => ({
+      decision: { kind: "donate", fraction: 0 },
+      why: "defect policy: never give.",
+    }),
   }),
   "tit-for-tat": policy({
     paramsSchema: z.object({ initial: unit.default(1) }).strict(),
@@ -82,8 +92,14 @@ export const DONOR_POLICIES: PolicyRegistry = {
     donate: (state, { initial }) => {
       const last = lastFraction(state.trace);
       return last === null
-        ? { decision: { kind: "donate", fraction: initial }, why: `tit-for-tat: no history, give ${pct(initial)}.` }
-        : { decision: { kind: "donate", fraction: last }, why: `tit-for-tat: they last gave ${pct(last)}.` };
+        ? {
+            decision: { kind: "donate", fraction: initial },
+            why: `tit-for-tat: no history, give ${pct(initial)}.`,
+          }
+        : {
+            decision: { kind: "donate", fraction: last },
+            why: `tit-for-tat: they last gave ${pct(last)}.`,
+          };
     },
   }),
   "image-scoring": policy({
@@ -91,7 +107,10 @@ export const DONOR_POLICIES: PolicyRegistry = {
       .object({
         threshold: unit.default(0.3),
         fraction: unit.default(0.5),
-        /** Share of holdings spent punishing (or, under partner choice, refusing) a recipient below the threshold; 0 only withholds. */
+        /**
+         * Share of holdings spent punishing (or, under partner choice, refusing) a recipient below
+         * the threshold; 0 only withholds.
+         */
         punish: unit.default(0),
       })
       .strict(),
@@ -101,19 +120,35 @@ export const DONOR_POLICIES: PolicyRegistry = {
       } the others.`,
     donate: (state, { threshold, fraction, punish }) => {
       const last = lastFraction(state.trace);
-      if (last === null || last >= threshold) return { decision: { kind: "donate", fraction }, why: "image scoring: good standing." };
-      if (punish > 0 && state.punishment === "costly") return { decision: { kind: "punish", fraction: punish }, why: "image scoring: punish a defector." };
-      if (punish > 0 && state.punishment === "partner-choice") return { decision: { kind: "refuse" }, why: "image scoring: refuse a defector." };
-      return { decision: { kind: "donate", fraction: 0 }, why: "image scoring: withhold from a defector." };
+      if (last === null || last >= threshold)
+        return { decision: { kind: "donate", fraction }, why: "image scoring: good standing." };
+      if (punish > 0 && state.punishment === "costly")
+        return {
+          decision: { kind: "punish", fraction: punish },
+          why: "image scoring: punish a defector.",
+        };
+      if (punish > 0 && state.punishment === "partner-choice")
+        return { decision: { kind: "refuse" }, why: "image scoring: refuse a defector." };
+      return {
+        decision: { kind: "donate", fraction: 0 },
+        why: "image scoring: withhold from a defector.",
+      };
     },
   }),
   random: policy({
-    paramsSchema: z.object({ min: unit.default(0), max: unit.default(1) }).strict().refine((p) => p.min <= p.max, "min <= max"),
+    paramsSchema: z
+      .object({ min: unit.default(0), max: unit.default(1) })
+      .strict()
+      .refine((p) => p.min <= p.max, "min <= max"),
     repair: ({ min, max }) => (min <= max ? { min, max } : { min: max, max: min }),
-    describe: ({ min, max }) => `My strategy will be to give a random share of my resources between ${pct(min)} and ${pct(max)}.`,
+    describe: ({ min, max }) =>
+      `My strategy will be to give a random share of my resources between ${pct(min)} and ${pct(max)}.`,
     donate: (_s, { min, max }, rng) => {
       const fraction = min + (max - min) * rng.float();
-      return { decision: { kind: "donate", fraction }, why: `random policy: drew ${pct(fraction)}.` };
+      return {
+        decision: { kind: "donate", fraction },
+        why: `random policy: drew ${pct(fraction)}.`,
+      };
     },
   }),
 };

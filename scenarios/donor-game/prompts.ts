@@ -50,13 +50,16 @@ export function systemPrompt(config: DonorGameConfig): string {
   return text;
 }
 
-/** With no usable advice (generation 1, or no survivor stated a usable strategy): the first prompt. */
+/**
+ * With no usable advice (generation 1, or no survivor stated a usable strategy): the first prompt.
+ */
 export function strategyPrompt(
   config: DonorGameConfig,
   name: string,
   survivors: readonly { strategy: string; score: number }[] | null,
 ): string {
-  if (!survivors || survivors.length === 0) return render(TEMPLATES.strategyFirst, { ...rules(config), name });
+  if (!survivors || survivors.length === 0)
+    return render(TEMPLATES.strategyFirst, { ...rules(config), name });
   return render(TEMPLATES.strategyNext, {
     ...rules(config),
     name,
@@ -68,7 +71,16 @@ export function strategyPrompt(
 /** `strategy` null: the agent stated no usable strategy, and the prompt says so. */
 export function donationPrompt(
   config: DonorGameConfig,
-  view: { name: string; strategy: string | null | undefined; generation: number; round: number; recipient: string; recipientHoldings: number; holdings: number; trace: readonly TraceEntry[] },
+  view: {
+    name: string;
+    strategy: string | null | undefined;
+    generation: number;
+    round: number;
+    recipient: string;
+    recipientHoldings: number;
+    holdings: number;
+    trace: readonly TraceEntry[];
+  },
 ): string {
   return render(TEMPLATES.donation, {
     ...rules(config),

@@ -10,7 +10,14 @@ import { donorGameConfigSchema, type DonorGameConfig } from "./config.js";
 import { gini, mean } from "./metrics.js";
 import { parseDonation, parseStrategy, type DonorAction } from "./parse.js";
 import { DONOR_POLICIES, type DonationState } from "./policies.js";
-import { donationPrompt, formatUnits, reaskPrompt, strategyPrompt, strategyReaskPrompt, systemPrompt } from "./prompts.js";
+import {
+  donationPrompt,
+  formatUnits,
+  reaskPrompt,
+  strategyPrompt,
+  strategyReaskPrompt,
+  systemPrompt,
+} from "./prompts.js";
 import { donationSchema, STRATEGY_SCHEMA } from "./schemas.js";
 import { alternatingSchedule, codeSchedule, reversed, type Pairing } from "./schedule.js";
 import { initialTraces, recordAction, visibleTrace, type Traces } from "./trace.js";
@@ -23,7 +30,9 @@ export interface DonorAgent {
   slot: string;
   parents: string[];
   mind: MindSpec;
-  /** Null when the agent stated no usable strategy, even after the re-asks (see strategyUnusable). */
+  /**
+   * Null when the agent stated no usable strategy, even after the re-asks (see strategyUnusable).
+   */
   strategy?: string | null;
   /** Why the strategy is null: the reason its last answer could not be used. */
   strategyUnusable?: string;
@@ -34,7 +43,9 @@ export interface DonorAgent {
 
 export interface DonorPopulation {
   agents: DonorAgent[];
-  /** The survivors' usable strategies and scores that newborns and revising survivors learn from. */
+  /**
+   * The survivors' usable strategies and scores that newborns and revising survivors learn from.
+   */
   advice: { id: string; strategy: string; score: number }[] | null;
 }
 
@@ -96,14 +107,31 @@ async function askUntilUsable<R extends { ok: true } | Unusable>(
     outcome = text === null ? { ok: false, reason: CONTEXT_EXCEEDED } : read(text);
     if (outcome.ok) break;
     failures++;
-    ctx.emit({ type: "parse-failure", t: request.t, agentId: request.agentId, purpose: request.purpose, attempt, reason: outcome.reason, answer: text ?? "" });
+    ctx.emit({
+      type: "parse-failure",
+      t: request.t,
+      agentId: request.agentId,
+      purpose: request.purpose,
+      attempt,
+      reason: outcome.reason,
+      answer: text ?? "",
+    });
     if (text === null) break;
-    messages = [...request.messages, { role: "assistant", content: text }, { role: "user", content: reask(outcome.reason) }];
+    messages = [
+      ...request.messages,
+      { role: "assistant", content: text },
+      { role: "user", content: reask(outcome.reason) },
+    ];
   }
   return { outcome, failures };
 }
 
-async function writeStrategy(agent: DonorAgent, population: DonorPopulation, work: DonorWork, ctx: Ctx): Promise<void> {
+async function writeStrategy(
+  agent: DonorAgent,
+  population: DonorPopulation,
+  work: DonorWork,
+  ctx: Ctx,
+): Promise<void> {
   const config = ctx.config;
   const messages: ChatMessage[] = [
     { role: "system", content: systemPrompt(config) },
@@ -111,25 +139,57 @@ async function writeStrategy(agent: DonorAgent, population: DonorPopulation, wor
   ];
   const { outcome, failures } = await askUntilUsable(
     ctx,
-    { agentId: agent.id, mind: agent.mind, purpose: "strategy", messages, state: {}, rng: ctx.rng("mind", agent.id, ctx.generation, "strategy"), t: { generation: ctx.generation }, schema: STRATEGY_SCHEMA },
+    {
+      agentId: agent.id,
+      mind: agent.mind,
+      purpose: "strategy",
+      messages,
+      state: {},
+      rng: ctx.rng("mind", agent.id, ctx.generation, "strategy"),
+      t: { generation: ctx.generation },
+      schema: STRATEGY_SCHEMA,
+    },
     parseStrategy,
     (reason) => strategyReaskPrompt(config, reason),
   );
   work.strategyParseFailures += failures;
   if (!outcome.ok) work.strategyFallbacks++;
   const revised = agent.revise === true;
-  const written = outcome.ok ? { strategy: outcome.strategy, reasoning: outcome.justification } : { strategy: null, reasoning: "", strategyUnusable: outcome.reason };
+  const written = outcome.ok
+    ? { strategy: outcome.strategy, reasoning: outcome.justification }
+    : { strategy: null, reasoning: "", strategyUnusable: outcome.reason };
   delete agent.strategyUnusable;
   Object.assign(agent, written, { revise: false });
   if (revised) {
-    ctx.emit({ type: "interaction", t: { generation: ctx.generation }, kind: "strategy-revised", from: agent.id, to: null, mind: ctx.mindInfo(agent.mind), data: written });
+    ctx.emit({
+      type: "interaction",
+      t: { generation: ctx.generation },
+      kind: "strategy-revised",
+      from: agent.id,
+      to: null,
+      mind: ctx.mindInfo(agent.mind),
+      data: written,
+    });
   } else {
-    const info: AgentInfo = { id: agent.id, generation: agent.generation, parents: agent.parents, mind: ctx.mindInfo(agent.mind), ...written, slot: agent.slot };
+    const info: AgentInfo = {
+      id: agent.id,
+      generation: agent.generation,
+      parents: agent.parents,
+      mind: ctx.mindInfo(agent.mind),
+      ...written,
+      slot: agent.slot,
+    };
     ctx.emit({ type: "agent-created", t: { generation: ctx.generation }, agent: info });
   }
 }
 
-async function donate(ctx: Ctx, work: DonorWork, game: GameState, [donorId, recipientId]: Pairing, round: number): Promise<Decision | null> {
+async function donate(
+  ctx: Ctx,
+  work: DonorWork,
+  game: GameState,
+  [donorId, recipientId]: Pairing,
+  round: number,
+): Promise<Decision | null> {
   const config = ctx.config;
   const donor = work.agents.get(donorId)!;
   const recipient = work.agents.get(recipientId)!;
@@ -142,25 +202,55 @@ async function donate(ctx: Ctx, work: DonorWork, game: GameState, [donorId, reci
   const shownHoldings = Number(formatUnits(holdings));
   const recipientBefore = game.resources.get(recipientId)!;
   const trace = visibleTrace(game.traces, recipientId, config.traceDepth);
-  const state: DonationState = { holdings, recipientHoldings: recipientBefore, trace, punishment: config.punishment };
+  const state: DonationState = {
+    holdings,
+    recipientHoldings: recipientBefore,
+    trace,
+    punishment: config.punishment,
+  };
   const messages: ChatMessage[] = [
     { role: "system", content: systemPrompt(config) },
     {
       role: "user",
-      content: donationPrompt(config, { name: donorId, strategy: donor.strategy, generation: ctx.generation, round, recipient: recipientId, recipientHoldings: recipientBefore, holdings, trace }),
+      content: donationPrompt(config, {
+        name: donorId,
+        strategy: donor.strategy,
+        generation: ctx.generation,
+        round,
+        recipient: recipientId,
+        recipientHoldings: recipientBefore,
+        holdings,
+        trace,
+      }),
     },
   ];
   const rng = ctx.rng("mind", donorId, ctx.generation, game.game, round);
   const { outcome, failures } = await askUntilUsable(
     ctx,
-    { agentId: donorId, mind: donor.mind, purpose: "donation", messages, state, rng, t, schema: donationSchema(config.punishment, shownHoldings) },
-    (text) => parseDonation(text, { punishment: config.punishment, holdings, shownHoldings, outOfRange: config.outOfRange }),
+    {
+      agentId: donorId,
+      mind: donor.mind,
+      purpose: "donation",
+      messages,
+      state,
+      rng,
+      t,
+      schema: donationSchema(config.punishment, shownHoldings),
+    },
+    (text) =>
+      parseDonation(text, {
+        punishment: config.punishment,
+        holdings,
+        shownHoldings,
+        outOfRange: config.outOfRange,
+      }),
     (reason) => reaskPrompt(config, reason, holdings),
   );
   work.parseFailures += failures;
   const fallback = !outcome.ok;
   if (fallback) work.fallbacks++;
-  // A fallback gives 0, as in the released code; the decision is marked so no metric reads it as a choice.
+  // A fallback gives 0, as in the released code; the decision is marked so no metric reads it as a
+  // choice.
   const action = outcome.ok ? outcome.action : ({ kind: "donate", amount: 0 } as const);
   const justification = outcome.ok ? outcome.justification : "";
 
@@ -188,7 +278,8 @@ async function donate(ctx: Ctx, work: DonorWork, game: GameState, [donorId, reci
   ctx.emit({
     type: "interaction",
     t,
-    kind: action.kind === "donate" ? "donation" : action.kind === "punish" ? "punishment" : "refusal",
+    kind:
+      action.kind === "donate" ? "donation" : action.kind === "punish" ? "punishment" : "refusal",
     from: donorId,
     to: recipientId,
     mind: ctx.mindInfo(donor.mind),
@@ -208,17 +299,22 @@ async function donate(ctx: Ctx, work: DonorWork, game: GameState, [donorId, reci
 }
 
 /** Decisions the model actually made (no fallbacks): what the decision metrics average over. */
-const answered = (decisions: readonly Decision[]): Decision[] => decisions.filter((d) => !d.fallback);
+const answered = (decisions: readonly Decision[]): Decision[] =>
+  decisions.filter((d) => !d.fallback);
 
 function playRound(ctx: Ctx, work: DonorWork, games: GameState[], round: number): Promise<void> {
-  const moves = games.flatMap((game) => game.schedule[round - 1]!.map((pairing) => ({ game, pairing })));
+  const moves = games.flatMap((game) =>
+    game.schedule[round - 1]!.map((pairing) => ({ game, pairing })),
+  );
   return ctx
     .parallel(moves, ({ game, pairing }, branch) => donate(branch, work, game, pairing, round))
     .then((results) => {
       // Decisions are kept in schedule order, not in the order the calls completed, so that the
       // floating-point sums behind the metrics are the same in a run and in its replay.
       for (const game of games) {
-        const decisions = results.filter((d, i): d is Decision => d !== null && moves[i]!.game === game);
+        const decisions = results.filter(
+          (d, i): d is Decision => d !== null && moves[i]!.game === game,
+        );
         game.decisions.push(...decisions);
         const chosen = answered(decisions);
         ctx.emit({
@@ -240,9 +336,15 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
   configKey: "donorGame",
   configSchema: donorGameConfigSchema,
   policies: DONOR_POLICIES,
-  // Enough for "think very briefly" and an answer; a bound so a model that never stops costs little.
+  // Enough for "think very briefly" and an answer; a bound so a model that never stops costs
+  // little.
   defaultMaxTokens: 512,
-  unusableCounts: ["parseFailures", "fallbackDecisions", "strategyParseFailures", "strategyFallbacks"],
+  unusableCounts: [
+    "parseFailures",
+    "fallbackDecisions",
+    "strategyParseFailures",
+    "strategyFallbacks",
+  ],
   time: [
     { key: "game", label: "game" },
     { key: "round", label: "round" },
@@ -255,40 +357,76 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
   },
 
   check(config) {
-    if (config.population.size % 2 !== 0) throw new ConfigError("population.size", config.population.size, "an even number (the Donor Game splits agents into two halves)");
+    if (config.population.size % 2 !== 0)
+      throw new ConfigError(
+        "population.size",
+        config.population.size,
+        "an even number (the Donor Game splits agents into two halves)",
+      );
   },
 
   createPopulation(agents) {
-    return { agents: agents.map((a) => ({ id: a.id, generation: 1, slot: a.id, parents: [], mind: a.mind })), advice: null };
+    return {
+      agents: agents.map((a) => ({
+        id: a.id,
+        generation: 1,
+        slot: a.id,
+        parents: [],
+        mind: a.mind,
+      })),
+      advice: null,
+    };
   },
 
   beginGeneration(population, ctx) {
     const config = ctx.config;
     const order = ctx.rng("pairing", ctx.generation).shuffle(population.agents.map((a) => a.id));
-    const first = config.schedule === "code" ? codeSchedule(order, config.rounds) : alternatingSchedule(order, config.rounds);
-    const games: GameState[] = [first, reversed(first)].slice(0, config.games).map((schedule, i) => ({
-      game: i + 1,
-      resources: new Map(order.map((id) => [id, config.endowment])),
-      traces: initialTraces(order),
-      schedule,
-      decisions: [],
-    }));
+    const first =
+      config.schedule === "code"
+        ? codeSchedule(order, config.rounds)
+        : alternatingSchedule(order, config.rounds);
+    const games: GameState[] = [first, reversed(first)]
+      .slice(0, config.games)
+      .map((schedule, i) => ({
+        game: i + 1,
+        resources: new Map(order.map((id) => [id, config.endowment])),
+        traces: initialTraces(order),
+        schedule,
+        decisions: [],
+      }));
     const steps: StepDef[] = [];
-    if (population.agents.some((a) => a.strategy === undefined || a.revise)) steps.push({ name: "strategies", t: {} });
+    if (population.agents.some((a) => a.strategy === undefined || a.revise))
+      steps.push({ name: "strategies", t: {} });
     for (const game of config.parallelGames ? [null] : games) {
-      for (let round = 1; round <= config.rounds; round++) steps.push({ name: "round", t: game ? { game: game.game, round } : { round } });
+      for (let round = 1; round <= config.rounds; round++)
+        steps.push({ name: "round", t: game ? { game: game.game, round } : { round } });
     }
     const agents = new Map(population.agents.map((a) => [a.id, a]));
-    return { work: { order, agents, games, parseFailures: 0, fallbacks: 0, strategyParseFailures: 0, strategyFallbacks: 0, pairsSkipped: 0 }, steps };
+    return {
+      work: {
+        order,
+        agents,
+        games,
+        parseFailures: 0,
+        fallbacks: 0,
+        strategyParseFailures: 0,
+        strategyFallbacks: 0,
+        pairsSkipped: 0,
+      },
+      steps,
+    };
   },
 
   async runStep(population, work, step, ctx) {
     if (step.name === "strategies") {
       const pending = population.agents.filter((a) => a.strategy === undefined || a.revise);
-      await ctx.parallel(pending, (agent, branch) => writeStrategy(agent, population, work, branch));
+      await ctx.parallel(pending, (agent, branch) =>
+        writeStrategy(agent, population, work, branch),
+      );
       return;
     }
-    const games = step.t.game === undefined ? work.games : work.games.filter((g) => g.game === step.t.game);
+    const games =
+      step.t.game === undefined ? work.games : work.games.filter((g) => g.game === step.t.game);
     await playRound(ctx, work, games, step.t.round!);
   },
 
@@ -304,14 +442,20 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
     const scores = Object.fromEntries(work.order.map((id) => [id, scoreOf(id)]));
     const rng = ctx.rng("selection", ctx.generation);
     // Ties fall to the generation's shuffled order.
-    const selection = select({ kind: "truncation", survivorFraction: config.survivorFraction }, { order: work.order, score: (id) => scores[id]!, rng });
+    const selection = select(
+      { kind: "truncation", survivorFraction: config.survivorFraction },
+      { order: work.order, score: (id) => scores[id]!, rng },
+    );
     const ranking = selection.ranking;
     const survivors = last ? [] : selection.survivors;
     const removed = last ? [] : selection.removed;
 
     // Decision metrics read only what models chose; fallbackDecisions says how many they leave out.
     const decisions = answered(work.games.flatMap((g) => g.decisions));
-    const share = (kind: Decision["kind"]) => (decisions.length === 0 ? null : decisions.filter((d) => d.kind === kind).length / decisions.length);
+    const share = (kind: Decision["kind"]) =>
+      decisions.length === 0
+        ? null
+        : decisions.filter((d) => d.kind === kind).length / decisions.length;
     const gameAverages = finals.map((r) => mean([...r.values()]));
     const metrics = {
       avgFinalResources: mean(gameAverages),
@@ -332,13 +476,20 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       const gone = agents.get(removedId)!;
       const id = `${ctx.generation + 1}_${i + 1}`;
       const parents = selection.parentsOf.get(removedId)!;
-      if (gone.mind.kind === "llm") return { id, generation: ctx.generation + 1, slot: gone.slot, parents, mind: gone.mind };
+      if (gone.mind.kind === "llm")
+        return { id, generation: ctx.generation + 1, slot: gone.slot, parents, mind: gone.mind };
       const candidates = parents.map((s) => agents.get(s)!).filter((a) => a.mind.kind === "policy");
       const parent = candidates.length > 0 ? rng.pick(candidates) : gone;
       const mind = parent.mind as Extract<MindSpec, { kind: "policy" }>;
       const mutate = DONOR_POLICIES[mind.policy]!.mutate;
       const params = mutate ? mutate(mind.params, rng, config.policyMutation) : mind.params;
-      return { id, generation: ctx.generation + 1, slot: gone.slot, parents: [parent.id], mind: { kind: "policy", policy: mind.policy, params } };
+      return {
+        id,
+        generation: ctx.generation + 1,
+        slot: gone.slot,
+        parents: [parent.id],
+        mind: { kind: "policy", policy: mind.policy, params },
+      };
     });
 
     const agentRows = ranking.map((id, rank) => {
@@ -363,7 +514,11 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
     });
 
     const bySlot = new Map<string, DonorAgent>();
-    for (const id of survivors) bySlot.set(agents.get(id)!.slot, { ...agents.get(id)!, ...(config.survivorsRevise ? { revise: true } : {}) });
+    for (const id of survivors)
+      bySlot.set(agents.get(id)!.slot, {
+        ...agents.get(id)!,
+        ...(config.survivorsRevise ? { revise: true } : {}),
+      });
     for (const agent of newborns) bySlot.set(agent.slot, agent);
     const next: DonorPopulation = last
       ? population
@@ -374,6 +529,14 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
             return typeof strategy === "string" ? [{ id, strategy, score: scores[id]! }] : [];
           }),
         };
-    return { population: next, metrics, agentRows, survivors, removed, created: newborns.map((a) => a.id), scores };
+    return {
+      population: next,
+      metrics,
+      agentRows,
+      survivors,
+      removed,
+      created: newborns.map((a) => a.id),
+      scores,
+    };
   },
 });

@@ -8,11 +8,12 @@ export type Pairing = readonly [string, string];
  */
 export function codeSchedule(order: readonly string[], rounds: number): Pairing[][] {
   const { a, b } = halves(order);
-  // Only the rounds played are built: with 1,000 agents the whole cycle is 1,000 rounds of 500 pairs.
+  // Only the rounds played are built: with 1,000 agents the whole cycle is 1,000 rounds of 500
+  // pairs.
   return Array.from({ length: rounds }, (_, r) => {
     const k = r % (2 * a.length);
     const rotated = rotate(b, k % a.length);
-    const aDonates = (k % a.length) % 2 === 0 !== k >= a.length;
+    const aDonates = ((k % a.length) % 2 === 0) !== k >= a.length;
     return a.map((agent, j): Pairing => (aDonates ? [agent, rotated[j]!] : [rotated[j]!, agent]));
   });
 }
@@ -22,7 +23,9 @@ export function alternatingSchedule(order: readonly string[], rounds: number): P
   const { a, b } = halves(order);
   return Array.from({ length: rounds }, (_, r) => {
     const rotated = rotate(b, r % a.length);
-    return a.map((agent, j): Pairing => (r % 2 === 0 ? [agent, rotated[j]!] : [rotated[j]!, agent]));
+    return a.map((agent, j): Pairing =>
+      r % 2 === 0 ? [agent, rotated[j]!] : [rotated[j]!, agent],
+    );
   });
 }
 
@@ -32,7 +35,8 @@ export function reversed(schedule: readonly Pairing[][]): Pairing[][] {
 }
 
 function halves(order: readonly string[]): { a: string[]; b: string[] } {
-  if (order.length % 2 !== 0) throw new Error(`the Donor Game needs an even population, got ${order.length}`);
+  if (order.length % 2 !== 0)
+    throw new Error(`the Donor Game needs an even population, got ${order.length}`);
   return { a: order.slice(0, order.length / 2), b: order.slice(order.length / 2) };
 }
 

@@ -3,7 +3,8 @@ import { STRUCTURED_ACTIONS, type Punishment } from "./parse.js";
 
 /**
  * The Donor Game's answers as JSON schemas, sent as response_format when a profile asks for
- * structured answers (responseFormat: json_schema). Strict mode: every property required, no others.
+ * structured answers (responseFormat: json_schema). Strict mode: every property required, no
+ * others.
  * The justification comes first so that the model reasons before it commits to an answer, as the
  * free-text form asks. parse.ts reads the replies (rule 7 and its strategy rule).
  */

@@ -5,7 +5,15 @@
  */
 export type TraceEntry =
   | { kind: "none"; agent: string }
-  | { kind: "donate" | "punish" | "refuse"; round: number; donor: string; recipient: string; amount: number; fraction: number | null; taken?: number };
+  | {
+      kind: "donate" | "punish" | "refuse";
+      round: number;
+      donor: string;
+      recipient: string;
+      amount: number;
+      fraction: number | null;
+      taken?: number;
+    };
 
 export type Traces = Map<string, TraceEntry[]>;
 

@@ -59,15 +59,22 @@ export const DONOR_FAMILY_COLORS: Record<string, string> = {
 export function classifyStrategy(text: string): string {
   const s = text.toLowerCase();
   if (/\bpunish/.test(s)) return "punisher";
-  if (/\b(if|unless|depending|depends|reciproc|in return|previous|history|past|last|reputation|behaviou?r|trace)\b/.test(s)) return "conditional";
-  if (/\b(nothing|not (?:give|donate)|never (?:give|donate)|keep everything|0\s*%)/.test(s)) return "defector";
+  if (
+    /\b(if|unless|depending|depends|reciproc|in return|previous|history|past|last|reputation|behaviou?r|trace)\b/.test(
+      s,
+    )
+  )
+    return "conditional";
+  if (/\b(nothing|not (?:give|donate)|never (?:give|donate)|keep everything|0\s*%)/.test(s))
+    return "defector";
   const pct = /(\d+(?:\.\d+)?)\s*%/.exec(s);
   if (pct) {
     const p = Number(pct[1]);
     if (p === 0) return "defector";
     return p >= 50 ? "generous" : "moderate";
   }
-  if (/\b(all|everything|generous|maximi[sz]e (?:the )?(?:group|collective))\b/.test(s)) return "generous";
+  if (/\b(all|everything|generous|maximi[sz]e (?:the )?(?:group|collective))\b/.test(s))
+    return "generous";
   return "other";
 }
 
@@ -96,7 +103,6 @@ const CHARTS: ChartSpec[] = [
   },
 ];
 
-
 /** The viewer's derived Donor Game state: resources per agent per game of one generation. */
 export interface DonorDerived {
   kind: "donor-game";
@@ -117,7 +123,10 @@ export function donorState(state: Pick<ViewerState, "scenario">): DonorDerived {
   return isDonorDerived(state.scenario) ? state.scenario : EMPTY;
 }
 
-/** Resource levels an interaction reveals, as [agentId, value] pairs, for the game in `entry.t.game`. */
+/**
+ * Resource levels an interaction reveals, as [agentId, value] pairs, for the game in
+ * `entry.t.game`.
+ */
 export function resourceUpdates(entry: InteractionEntry): [string, number][] {
   if (entry.kind === "strategy-revised" || entry.to === null) return [];
   const donor = num(entry.data.donorAfter);
@@ -160,20 +169,33 @@ export function deriveDonor(previous: unknown, entries: readonly InteractionEntr
   return fresh ? { kind: "donor-game", generation, levels } : base;
 }
 
-/** Resources every agent starts a generation with (the config's `donorGame.endowment`); null if unknown. */
+/**
+ * Resources every agent starts a generation with (the config's `donorGame.endowment`); null if
+ * unknown.
+ */
 export function initialResources(config: unknown): number | null {
-  const endowment = (config as { donorGame?: { endowment?: unknown } } | null)?.donorGame?.endowment;
+  const endowment = (config as { donorGame?: { endowment?: unknown } } | null)?.donorGame
+    ?.endowment;
   return num(endowment);
 }
 
 /** An agent's holdings per game in the viewed generation ({} before it has played). */
-export function resourceLevels(state: Pick<ViewerState, "scenario" | "generation">, agentId: string): Record<number, number> {
+export function resourceLevels(
+  state: Pick<ViewerState, "scenario" | "generation">,
+  agentId: string,
+): Record<number, number> {
   const d = donorState(state);
   return d.generation === state.generation ? (d.levels[agentId] ?? {}) : {};
 }
 
-/** An agent's resources now: the mean over games of its latest levels this generation, else the endowment. */
-export function currentResources(state: Pick<ViewerState, "scenario" | "generation" | "run">, agent: Pick<AgentState, "id">): number | null {
+/**
+ * An agent's resources now: the mean over games of its latest levels this generation, else the
+ * endowment.
+ */
+export function currentResources(
+  state: Pick<ViewerState, "scenario" | "generation" | "run">,
+  agent: Pick<AgentState, "id">,
+): number | null {
   const values = Object.values(resourceLevels(state, agent.id));
   if (values.length > 0) return values.reduce((a, b) => a + b, 0) / values.length;
   return initialResources(state.run?.config ?? null);
@@ -189,10 +211,18 @@ export const donorGameView = defineView({
   title: "Donor Game",
   generationCharts(keys: readonly string[]) {
     const present = new Set(keys);
-    return CHARTS.map((c) => ({ ...c, series: c.series.filter((s) => present.has(s.key) || keys.length === 0) })).filter((c) => c.series.length > 0);
+    return CHARTS.map((c) => ({
+      ...c,
+      series: c.series.filter((s) => present.has(s.key) || keys.length === 0),
+    })).filter((c) => c.series.length > 0);
   },
   roundChart() {
-    return { title: "Donation fraction by round (viewed generation)", metric: "avgDonationFraction", format: "percent" as const, seriesLabel: (game: number) => `game ${game}` };
+    return {
+      title: "Donation fraction by round (viewed generation)",
+      metric: "avgDonationFraction",
+      format: "percent" as const,
+      seriesLabel: (game: number) => `game ${game}`,
+    };
   },
   interactionStyle(entry: InteractionEntry) {
     switch (entry.kind) {
@@ -261,7 +291,9 @@ export const donorGameView = defineView({
         id: "resources",
         label: "resources",
         value: fmtNumber(currentResources(state, agent)),
-        ...(levels.length > 1 ? { detail: `(${levels.map(([g, v]) => `game ${g}: ${fmtNumber(v)}`).join(", ")})` } : {}),
+        ...(levels.length > 1
+          ? { detail: `(${levels.map(([g, v]) => `game ${g}: ${fmtNumber(v)}`).join(", ")})` }
+          : {}),
       },
     ];
   },

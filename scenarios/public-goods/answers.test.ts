@@ -15,7 +15,12 @@ describe("contribution answers", () => {
     expect(amount("### Answer - 12")).toBe(12);
     expect(amount("Answer: 3\nOn second thought...\nAnswer: 4")).toBe(4);
     const outcome = parseContribution("Justification: I trust my neighbours.\n\nAnswer: 10", rules);
-    expect(outcome).toEqual({ ok: true, amount: 10, justification: "I trust my neighbours.", clamped: false });
+    expect(outcome).toEqual({
+      ok: true,
+      amount: 10,
+      justification: "I trust my neighbours.",
+      clamped: false,
+    });
   });
 
   it("reads thousands separators, decimal commas, fractions and percentages of the endowment", () => {
@@ -35,14 +40,29 @@ describe("contribution answers", () => {
   });
 
   it("clamps out-of-range amounts when told to, and snaps within tolerance", () => {
-    expect(parseContribution("Answer: 25", { endowment: 20, outOfRange: "clamp" })).toMatchObject({ ok: true, amount: 20, clamped: true });
-    expect(parseContribution("Answer: -1", { endowment: 20, outOfRange: "clamp" })).toMatchObject({ ok: true, amount: 0, clamped: true });
+    expect(parseContribution("Answer: 25", { endowment: 20, outOfRange: "clamp" })).toMatchObject({
+      ok: true,
+      amount: 20,
+      clamped: true,
+    });
+    expect(parseContribution("Answer: -1", { endowment: 20, outOfRange: "clamp" })).toMatchObject({
+      ok: true,
+      amount: 0,
+      clamped: true,
+    });
     expect(amount("Answer: 20.0000000001")).toBe(20);
   });
 
   it("reads structured (JSON) answers from their fields", () => {
-    expect(parseContribution('{"justification": "half", "amount": 10}', rules)).toEqual({ ok: true, amount: 10, justification: "half", clamped: false });
-    expect(amount('{"justification": "x", "amount": "10"}')).toMatch(/^amount "10" is not a number/);
+    expect(parseContribution('{"justification": "half", "amount": 10}', rules)).toEqual({
+      ok: true,
+      amount: 10,
+      justification: "half",
+      clamped: false,
+    });
+    expect(amount('{"justification": "x", "amount": "10"}')).toMatch(
+      /^amount "10" is not a number/,
+    );
     expect(amount('{"justification": "x", "amount": 30}')).toMatch(/exceeds the endowment/);
     // JSON without an amount field is read as text: no label.
     expect(amount('{"contribution": 10}')).toMatch(/^no 'Answer:' label/);

@@ -8,7 +8,10 @@ export const publicGoodsConfigSchema = z
   .object({
     /** Rounds per generation; every agent decides once per round. */
     rounds: z.number().int().min(1).default(10),
-    /** Units every agent receives at the start of every round (what it does not contribute, it keeps). */
+    /**
+     * Units every agent receives at the start of every round (what it does not contribute, it
+     * keeps).
+     */
     endowment: z.number().positive().default(20),
     /**
      * r: each group's pot is multiplied by r and shared equally among the group's members. With
@@ -19,9 +22,14 @@ export const publicGoodsConfigSchema = z
     parseRetries: z.number().int().min(0).default(3),
     /** An amount outside [0, endowment]: re-ask it ("reject") or clamp it into range ("clamp"). */
     outOfRange: z.enum(["reject", "clamp"]).default("reject"),
-    /** Share of agents (by score) that survive into the next generation; at least one always does. */
+    /**
+     * Share of agents (by score) that survive into the next generation; at least one always does.
+     */
     survivorFraction: z.number().gt(0).lt(1).default(0.5),
-    /** Cultural evolution of policies: a newborn policy agent copies a survivor's parameters, mutated. */
+    /**
+     * Cultural evolution of policies: a newborn policy agent copies a survivor's parameters,
+     * mutated.
+     */
     policyMutation: z
       .object({ rate: z.number().min(0).max(1).default(0.2), sd: z.number().min(0).default(0.1) })
       .strict()

@@ -20,7 +20,9 @@ export interface PublicGoodsAgent {
 /** A survivor's record as newborn LLM minds are told it. */
 export interface Advice {
   score: number;
-  /** Mean share of the endowment it contributed (answered decisions); null when it answered none. */
+  /**
+   * Mean share of the endowment it contributed (answered decisions); null when it answered none.
+   */
   fraction: number | null;
 }
 
@@ -53,16 +55,32 @@ export interface Reproduction {
  */
 export function reproduce(r: Reproduction): PublicGoodsAgent[] {
   const isPolicy = (id: string) => r.agents.get(id)!.mind.kind === "policy";
-  const advice: Advice[] = r.survivors.map((id) => ({ score: r.scores.get(id)!, fraction: r.fractions.get(id) ?? null }));
+  const advice: Advice[] = r.survivors.map((id) => ({
+    score: r.scores.get(id)!,
+    fraction: r.fractions.get(id) ?? null,
+  }));
   return r.removed.map((removedId, i) => {
     const gone = r.agents.get(removedId)!;
-    const base = { id: `${r.generation + 1}_${i + 1}`, generation: r.generation + 1, slot: gone.slot };
-    if (gone.mind.kind === "llm") return { ...base, parents: [...r.survivors], mind: gone.mind, advice };
+    const base = {
+      id: `${r.generation + 1}_${i + 1}`,
+      generation: r.generation + 1,
+      slot: gone.slot,
+    };
+    if (gone.mind.kind === "llm")
+      return { ...base, parents: [...r.survivors], mind: gone.mind, advice };
     const around = new Set(r.neighbours.get(removedId) ?? []);
-    const parentId = r.survivors.find((id) => around.has(id) && isPolicy(id)) ?? r.survivors.find(isPolicy) ?? removedId;
+    const parentId =
+      r.survivors.find((id) => around.has(id) && isPolicy(id)) ??
+      r.survivors.find(isPolicy) ??
+      removedId;
     const parent = r.agents.get(parentId)!.mind as PolicyMind;
     const mutate = r.policies[parent.policy]?.mutate;
     const params = mutate ? mutate(parent.params, r.rng, r.mutation) : parent.params;
-    return { ...base, parents: [parentId], mind: { kind: "policy", policy: parent.policy, params }, advice: null };
+    return {
+      ...base,
+      parents: [parentId],
+      mind: { kind: "policy", policy: parent.policy, params },
+      advice: null,
+    };
   });
 }

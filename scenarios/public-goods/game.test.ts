@@ -18,11 +18,25 @@ describe("payoffs", () => {
   it("splits each contribution over the contributor's groups and shares each pot r-fold", () => {
     // Endowment 10, r = 2; a gives 6, b gives 3, c gives 0.
     // Shares paid into each group: a 6/2 = 3, b 3/3 = 1, c 0.
-    // Pots: group(a) = {a, b}: 3 + 1 = 4; group(b) = {b, a, c}: 1 + 3 + 0 = 4; group(c) = {c, b}: 0 + 1 = 1.
+    // Pots: group(a) = {a, b}: 3 + 1 = 4; group(b) = {b, a, c}: 1 + 3 + 0 = 4; group(c) = {c, b}: 0
+    // + 1 = 1.
     // Per member: group(a) 2·4/2 = 4; group(b) 2·4/3 = 8/3; group(c) 2·1/2 = 1.
     // a gets 4 + 8/3 = 20/3; b gets 8/3 + 4 + 1 = 23/3; c gets 1 + 8/3 = 11/3.
-    const { pots, received, payoffs } = playRound(PATH, new Map([["a", 6], ["b", 3], ["c", 0]]), 10, 2);
-    expect([...pots]).toEqual([["a", 4], ["b", 4], ["c", 1]]);
+    const { pots, received, payoffs } = playRound(
+      PATH,
+      new Map([
+        ["a", 6],
+        ["b", 3],
+        ["c", 0],
+      ]),
+      10,
+      2,
+    );
+    expect([...pots]).toEqual([
+      ["a", 4],
+      ["b", 4],
+      ["c", 1],
+    ]);
     expect(received.get("a")).toBeCloseTo(20 / 3, 12);
     expect(received.get("b")).toBeCloseTo(23 / 3, 12);
     expect(received.get("c")).toBeCloseTo(11 / 3, 12);
@@ -38,8 +52,21 @@ describe("payoffs", () => {
     const lone = playRound(new Map([["x", []]]), new Map([["x", 4]]), 10, 3);
     expect(lone.payoffs.get("x")).toBe(10 - 4 + 12);
     // A free rider between two full contributors on a triangle (everyone in every group).
-    const triangle = new Map([["a", ["b", "c"]], ["b", ["a", "c"]], ["c", ["a", "b"]]]);
-    const { payoffs } = playRound(triangle, new Map([["a", 0], ["b", 9], ["c", 9]]), 9, 2);
+    const triangle = new Map([
+      ["a", ["b", "c"]],
+      ["b", ["a", "c"]],
+      ["c", ["a", "b"]],
+    ]);
+    const { payoffs } = playRound(
+      triangle,
+      new Map([
+        ["a", 0],
+        ["b", 9],
+        ["c", 9],
+      ]),
+      9,
+      2,
+    );
     // Each pot holds 3 + 3 = 6, each member gets 2·6/3 = 4 from each of 3 groups: 12.
     expect(payoffs.get("a")).toBeCloseTo(9 + 12, 12);
     expect(payoffs.get("b")).toBeCloseTo(0 + 12, 12);
@@ -57,7 +84,12 @@ describe("payoffs", () => {
       { id: "1_3", slot: "s3" },
       { id: "1_4", slot: "s4" },
     ];
-    expect(Object.fromEntries(neighbourhoods(graph, agents))).toEqual({ "1_1": ["2_1", "1_3"], "2_1": ["1_1"], "1_3": ["1_1"], "1_4": [] });
+    expect(Object.fromEntries(neighbourhoods(graph, agents))).toEqual({
+      "1_1": ["2_1", "1_3"],
+      "2_1": ["1_1"],
+      "1_3": ["1_1"],
+      "1_4": [],
+    });
   });
 });
 
@@ -70,7 +102,14 @@ describe("payoffs in a run", () => {
     dirs.push(tmp.cleanup);
     // The path 1_1 - 1_2 - 1_3 as an adjacency matrix; contributions 6, 3 and 0 of 10.
     const config = offlineConfig({
-      graph: { type: "adjacency", matrix: [[0, 1, 0], [1, 0, 1], [0, 1, 0]] },
+      graph: {
+        type: "adjacency",
+        matrix: [
+          [0, 1, 0],
+          [1, 0, 1],
+          [0, 1, 0],
+        ],
+      },
       population: {
         size: 3,
         minds: [
@@ -84,8 +123,20 @@ describe("payoffs in a run", () => {
     const { status, events } = await run(config, tmp.path);
     expect(status).toBe("completed");
     const data = Object.fromEntries(ofType(events, "interaction").map((e) => [e.from, e.data]));
-    expect(ofType(events, "interaction").every((e) => e.kind === "contribution" && e.to === null && e.t.round === 1)).toBe(true);
-    expect(data["1_1"]).toMatchObject({ amount: 6, fraction: 0.6, groups: 2, share: 3, pot: 4, groupPayoff: 4, fallback: false });
+    expect(
+      ofType(events, "interaction").every(
+        (e) => e.kind === "contribution" && e.to === null && e.t.round === 1,
+      ),
+    ).toBe(true);
+    expect(data["1_1"]).toMatchObject({
+      amount: 6,
+      fraction: 0.6,
+      groups: 2,
+      share: 3,
+      pot: 4,
+      groupPayoff: 4,
+      fallback: false,
+    });
     expect(data["1_2"]).toMatchObject({ amount: 3, groups: 3, share: 1, pot: 4, fallback: false });
     expect(data["1_3"]).toMatchObject({ amount: 0, groups: 2, pot: 1, groupPayoff: 1 });
     expect(data["1_1"]!.payoff).toBeCloseTo(32 / 3, 9);

@@ -5,15 +5,29 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contextExceeded, startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply } from "../../tests/support/fake-openai.js";
+import {
+  contextExceeded,
+  startFakeOpenAI,
+  type ChatRequestRecord,
+  type FakeOpenAI,
+  type Reply,
+} from "../../tests/support/fake-openai.js";
 import type { AgoraEvent } from "../../sim/index.js";
-import { generationMetrics, offlineConfig, ofType, readJsonl, run, tempDir } from "./tests/support.js";
+import {
+  generationMetrics,
+  offlineConfig,
+  ofType,
+  readJsonl,
+  run,
+  tempDir,
+} from "./tests/support.js";
 
 /** What each agent of generation 1 answers when its answer is usable. */
 const AMOUNTS: Record<string, number> = { "1_1": 20, "1_2": 10, "1_3": 5, "1_4": 0 };
 
 const prompt = (req: ChatRequestRecord) => req.messages.find((m) => m.role === "user")!.content;
-const lastUser = (req: ChatRequestRecord) => req.messages.findLast((m) => m.role === "user")!.content;
+const lastUser = (req: ChatRequestRecord) =>
+  req.messages.findLast((m) => m.role === "user")!.content;
 
 function script(req: ChatRequestRecord): Reply {
   const text = prompt(req);
@@ -43,7 +57,15 @@ beforeAll(async () => {
   dirs.push(tmp.cleanup);
   const config = offlineConfig({
     generations: 2,
-    profiles: { fake: { model: "test-model", baseURL: server.baseURL, maxTokens: 200, maxRetries: 0, timeoutMs: 5000 } },
+    profiles: {
+      fake: {
+        model: "test-model",
+        baseURL: server.baseURL,
+        maxTokens: 200,
+        maxRetries: 0,
+        timeoutMs: 5000,
+      },
+    },
     population: { size: 4, minds: [{ count: 4, profile: "fake" }] },
     cache: { mode: "off" },
     publicGoods: { rounds: 2, endowment: 20, multiplier: 2, parseRetries: 2 },
@@ -61,11 +83,15 @@ afterAll(async () => {
 
 describe("LLM minds", () => {
   it("shows the rules, the neighbours and last round in the prompt, with maxTokens sent", () => {
-    const first = requests.find((r) => /Your name is 1_1\./.test(prompt(r)) && /round 2 of/.test(prompt(r)))!;
+    const first = requests.find(
+      (r) => /Your name is 1_1\./.test(prompt(r)) && /round 2 of/.test(prompt(r)),
+    )!;
     expect(first.body.max_tokens).toBe(200);
     expect(first.messages[0]!.content).toContain("4 players sit on a network");
     expect(prompt(first)).toContain("You have 2 neighbours: 1_2, 1_4. You belong to 3 groups");
-    expect(prompt(first)).toContain("Last round you contributed 20 units and your neighbours contributed: 1_2 10, 1_4 0.");
+    expect(prompt(first)).toContain(
+      "Last round you contributed 20 units and your neighbours contributed: 1_2 10, 1_4 0.",
+    );
     expect(prompt(first)).toMatch(/Answer: \[a number from 0 to 20\]$/);
   });
 
@@ -82,13 +108,26 @@ describe("LLM minds", () => {
     expect(failures[1]!.reason).toMatch(/^no amount in answer "a fair share"/);
     expect(failures[4]).toMatchObject({ reason: "context exceeded", answer: "" });
     // A re-ask is the prompt, the unusable answer and the reason: four messages.
-    const reask = requests.find((r) => /Your name is 1_3\./.test(prompt(r)) && r.messages.length === 4 && /round 2 of/.test(prompt(r)))!;
-    expect(lastUser(reask)).toMatch(/^Your answer could not be used: no amount in answer "a fair share"\./);
+    const reask = requests.find(
+      (r) =>
+        /Your name is 1_3\./.test(prompt(r)) &&
+        r.messages.length === 4 &&
+        /round 2 of/.test(prompt(r)),
+    )!;
+    expect(lastUser(reask)).toMatch(
+      /^Your answer could not be used: no amount in answer "a fair share"\./,
+    );
 
     const contributions = ofType(events, "interaction").filter((e) => e.t.generation === 1);
-    const data = (agent: string, round: number) => contributions.find((e) => e.from === agent && e.t.round === round)!.data;
+    const data = (agent: string, round: number) =>
+      contributions.find((e) => e.from === agent && e.t.round === round)!.data;
     expect(data("1_2", 1)).toMatchObject({ amount: 10, fallback: false });
-    expect(data("1_3", 2)).toMatchObject({ amount: 0, fraction: 0, fallback: true, justification: "" });
+    expect(data("1_3", 2)).toMatchObject({
+      amount: 0,
+      fraction: 0,
+      fallback: true,
+      justification: "",
+    });
     expect(data("1_4", 2)).toMatchObject({ amount: 0, fallback: true });
 
     const [g1] = generationMetrics(events);
@@ -96,25 +135,44 @@ describe("LLM minds", () => {
     // Answered decisions only: round 1's four, and 1_1 and 1_2 in round 2.
     expect(g1!.meanContributionFraction).toBeCloseTo((1 + 0.5 + 0.25 + 0 + 1 + 0.5) / 6, 12);
     expect(g1!.zeroContributionRate).toBeCloseTo(1 / 6, 12);
-    const round2 = ofType(events, "metric").find((e) => e.scope === "round" && e.t.generation === 1 && e.t.round === 2)!;
+    const round2 = ofType(events, "metric").find(
+      (e) => e.scope === "round" && e.t.generation === 1 && e.t.round === 2,
+    )!;
     expect(round2.values).toMatchObject({ meanContributionFraction: 0.75, fallbackDecisions: 2 });
     const rows = readJsonl(join(dir, "agents.jsonl")).filter((r) => r.generation === 1);
-    expect(rows.find((r) => r.agentId === "1_3")).toMatchObject({ fallbackDecisions: 1, meanContributionFraction: 0.25, mindKind: "llm", mind: "fake" });
+    expect(rows.find((r) => r.agentId === "1_3")).toMatchObject({
+      fallbackDecisions: 1,
+      meanContributionFraction: 0.25,
+      mindKind: "llm",
+      mind: "fake",
+    });
   });
 
   it("tells LLM newborns the survivors' scores and contributions, and gives them the same profile", () => {
     const { survivors, created } = ofType(events, "generation-ended")[0]!;
     expect(created).toEqual(["2_1", "2_2"]);
     // Announced in slot order, named in the order of the removed agents' ranks.
-    const born = ofType(events, "agent-created").filter((e) => e.t.generation === 2).sort((a, b) => a.agent.id.localeCompare(b.agent.id));
-    expect(born.map((e) => [e.agent.id, e.agent.parents, e.agent.mind.kind, e.agent.mind.name])).toEqual([
+    const born = ofType(events, "agent-created")
+      .filter((e) => e.t.generation === 2)
+      .sort((a, b) => a.agent.id.localeCompare(b.agent.id));
+    expect(
+      born.map((e) => [e.agent.id, e.agent.parents, e.agent.mind.kind, e.agent.mind.name]),
+    ).toEqual([
       ["2_1", survivors, "llm", "fake"],
       ["2_2", survivors, "llm", "fake"],
     ]);
     const newborn = requests.find((r) => /Your name is 2_1\./.test(prompt(r)))!;
-    expect(prompt(newborn)).toContain("Before you joined, the players who went on to this generation did this");
-    expect(prompt(newborn)).toMatch(/- score [\d.]+, contributed \d+%\n- score [\d.]+, contributed \d+%/);
-    const survivor = requests.find((r) => new RegExp(`Your name is ${survivors[0]}\\.`).test(prompt(r)) && /generation 2,/.test(prompt(r)))!;
+    expect(prompt(newborn)).toContain(
+      "Before you joined, the players who went on to this generation did this",
+    );
+    expect(prompt(newborn)).toMatch(
+      /- score [\d.]+, contributed \d+%\n- score [\d.]+, contributed \d+%/,
+    );
+    const survivor = requests.find(
+      (r) =>
+        new RegExp(`Your name is ${survivors[0]}\\.`).test(prompt(r)) &&
+        /generation 2,/.test(prompt(r)),
+    )!;
     expect(prompt(survivor)).not.toContain("Before you joined");
   });
 });

@@ -4,12 +4,27 @@ import { Rng } from "../../sim/index.js";
 import { parseContribution } from "./answers.js";
 import { PUBLIC_GOODS_POLICIES, type ContributionState } from "./policies.js";
 
-const state = (previous: ContributionState["previous"] = null): ContributionState => ({ endowment: 20, round: previous ? 2 : 1, neighbours: 2, previous });
+const state = (previous: ContributionState["previous"] = null): ContributionState => ({
+  endowment: 20,
+  round: previous ? 2 : 1,
+  neighbours: 2,
+  previous,
+});
 
 /** What a policy contributes, read back through the scenario's parser as an LLM answer would be. */
-function contribution(policy: string, params: Record<string, unknown>, s: ContributionState, rng = new Rng(1)): number {
+function contribution(
+  policy: string,
+  params: Record<string, unknown>,
+  s: ContributionState,
+  rng = new Rng(1),
+): number {
   const definition = PUBLIC_GOODS_POLICIES[policy]!;
-  const text = definition.decide({ purpose: "contribution", state: s, params: definition.paramsSchema.parse(params), rng });
+  const text = definition.decide({
+    purpose: "contribution",
+    state: s,
+    params: definition.paramsSchema.parse(params),
+    rng,
+  });
   const outcome = parseContribution(text, { endowment: s.endowment, outOfRange: "reject" });
   if (!outcome.ok) throw new Error(outcome.reason);
   return outcome.amount;
@@ -18,36 +33,63 @@ function contribution(policy: string, params: Record<string, unknown>, s: Contri
 describe("policies", () => {
   it("always contributes its fraction; free riders nothing", () => {
     expect(contribution("always", {}, state())).toBe(10);
-    expect(contribution("always", { fraction: 0.8 }, state({ own: 16, neighbours: [0, 0] }))).toBe(16);
+    expect(contribution("always", { fraction: 0.8 }, state({ own: 16, neighbours: [0, 0] }))).toBe(
+      16,
+    );
     expect(contribution("free-rider", {}, state())).toBe(0);
   });
 
   it("conditional cooperators start at their initial fraction, then match their neighbours' average", () => {
     expect(contribution("conditional", {}, state())).toBe(20);
     expect(contribution("conditional", { initial: 0.25 }, state())).toBe(5);
-    expect(contribution("conditional", {}, state({ own: 20, neighbours: [4, 10] }))).toBeCloseTo(7, 9);
+    expect(contribution("conditional", {}, state({ own: 20, neighbours: [4, 10] }))).toBeCloseTo(
+      7,
+      9,
+    );
     // No neighbours to match: keep the initial fraction.
-    expect(contribution("conditional", { initial: 0.5 }, { ...state({ own: 3, neighbours: [] }), neighbours: 0 })).toBe(10);
+    expect(
+      contribution(
+        "conditional",
+        { initial: 0.5 },
+        { ...state({ own: 3, neighbours: [] }), neighbours: 0 },
+      ),
+    ).toBe(10);
   });
 
   it("random draws within its bounds from the seeded stream it is given", () => {
-    const draws = [1, 2, 3].map((seed) => contribution("random", { min: 0.2, max: 0.4 }, state(), new Rng(seed)));
+    const draws = [1, 2, 3].map((seed) =>
+      contribution("random", { min: 0.2, max: 0.4 }, state(), new Rng(seed)),
+    );
     for (const d of draws) expect(d >= 4 && d <= 8).toBe(true);
-    expect(draws.map((_, i) => contribution("random", { min: 0.2, max: 0.4 }, state(), new Rng(i + 1)))).toEqual(draws);
+    expect(
+      draws.map((_, i) => contribution("random", { min: 0.2, max: 0.4 }, state(), new Rng(i + 1))),
+    ).toEqual(draws);
     expect(new Set(draws).size).toBe(3);
   });
 
   it("describes itself where an LLM would state a strategy", () => {
-    expect(PUBLIC_GOODS_POLICIES.always!.decide({ purpose: "strategy", state: null, params: { fraction: 0.5 }, rng: new Rng(1) })).toBe("Contribute 50% of the endowment every round.");
+    expect(
+      PUBLIC_GOODS_POLICIES.always!.decide({
+        purpose: "strategy",
+        state: null,
+        params: { fraction: 0.5 },
+        rng: new Rng(1),
+      }),
+    ).toBe("Contribute 50% of the endowment every round.");
   });
 
   it("mutates parameters within [0, 1], keeping min <= max", () => {
     const rng = new Rng(7);
     for (let i = 0; i < 200; i++) {
-      const { min, max } = PUBLIC_GOODS_POLICIES.random!.mutate!({ min: 0.45, max: 0.55 }, rng, { rate: 1, sd: 0.5 }) as { min: number; max: number };
+      const { min, max } = PUBLIC_GOODS_POLICIES.random!.mutate!({ min: 0.45, max: 0.55 }, rng, {
+        rate: 1,
+        sd: 0.5,
+      }) as { min: number; max: number };
       expect(0 <= min && min <= max && max <= 1).toBe(true);
     }
-    expect(PUBLIC_GOODS_POLICIES.always!.mutate!({ fraction: 0.5 }, rng, { rate: 0, sd: 0.5 })).toEqual({ fraction: 0.5 });
+    expect(
+      PUBLIC_GOODS_POLICIES.always!.mutate!({ fraction: 0.5 }, rng, { rate: 0, sd: 0.5 }),
+    ).toEqual({ fraction: 0.5 });
   });
 
   it("lists a policy that needs no parameters first (it stands in for LLM minds in dry runs)", () => {

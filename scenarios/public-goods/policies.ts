@@ -1,5 +1,10 @@
 import { z } from "zod";
-import type { PolicyDecisionInput, PolicyDefinition, PolicyRegistry, Rng } from "../../sim/index.js";
+import type {
+  PolicyDecisionInput,
+  PolicyDefinition,
+  PolicyRegistry,
+  Rng,
+} from "../../sim/index.js";
 
 /**
  * What a policy sees when it decides a contribution: the same facts the contribution prompt
@@ -10,7 +15,10 @@ export interface ContributionState {
   round: number;
   /** How many neighbours the agent has (its groups number one more). */
   neighbours: number;
-  /** Last round in this generation: the agent's own contribution and each neighbour's; null in round 1. */
+  /**
+   * Last round in this generation: the agent's own contribution and each neighbour's; null in round
+   * 1.
+   */
   previous: { own: number; neighbours: number[] } | null;
 }
 
@@ -25,7 +33,9 @@ export function answerText(amount: number, why: string): string {
   return `Justification: ${why}\nAnswer: ${amount.toFixed(9)}`;
 }
 
-/** Wraps a contribution rule (a fraction of the endowment) into a policy with the shared mutation. */
+/**
+ * Wraps a contribution rule (a fraction of the endowment) into a policy with the shared mutation.
+ */
 function policy<P extends Record<string, unknown>>(definition: {
   paramsSchema: z.ZodType<P>;
   describe(params: P): string;
@@ -42,11 +52,13 @@ function policy<P extends Record<string, unknown>>(definition: {
       const { fraction, why } = definition.contribute(s, params as P, rng);
       return answerText(Math.min(1, Math.max(0, fraction)) * s.endowment, why);
     },
-    // Each numeric parameter (all are shares in [0, 1]) moves with probability `rate` by sd · N(0, 1), clamped.
+    // Each numeric parameter (all are shares in [0, 1]) moves with probability `rate` by sd · N(0,
+    // 1), clamped.
     mutate: (params, rng, { rate, sd }) => {
       const out: Record<string, unknown> = { ...params };
       for (const [key, value] of Object.entries(params)) {
-        if (typeof value === "number" && rng.bool(rate)) out[key] = Math.min(1, Math.max(0, value + sd * rng.normal()));
+        if (typeof value === "number" && rng.bool(rate))
+          out[key] = Math.min(1, Math.max(0, value + sd * rng.normal()));
       }
       return definition.paramsSchema.parse(definition.repair ? definition.repair(out as P) : out);
     },
@@ -62,27 +74,43 @@ export const PUBLIC_GOODS_POLICIES: PolicyRegistry = {
   always: policy({
     paramsSchema: z.object({ fraction: unit.default(0.5) }).strict(),
     describe: ({ fraction }) => `Contribute ${pct(fraction)} of the endowment every round.`,
-    contribute: (_s, { fraction }) => ({ fraction, why: `always policy: contribute ${pct(fraction)}.` }),
+    contribute: (_s, { fraction }) => ({
+      fraction,
+      why: `always policy: contribute ${pct(fraction)}.`,
+    }),
   }),
   conditional: policy({
     paramsSchema: z.object({ initial: unit.default(1) }).strict(),
-    describe: ({ initial }) => `Contribute ${pct(initial)} of the endowment in the first round, then what my neighbours contributed on average in the round before.`,
+    describe: ({ initial }) =>
+      `Contribute ${pct(initial)} of the endowment in the first round, then what my neighbours contributed on average in the round before.`,
     contribute: (s, { initial }) => {
       const last = s.previous?.neighbours ?? [];
-      if (s.previous === null || last.length === 0) return { fraction: initial, why: `conditional policy: nothing to match yet, contribute ${pct(initial)}.` };
+      if (s.previous === null || last.length === 0)
+        return {
+          fraction: initial,
+          why: `conditional policy: nothing to match yet, contribute ${pct(initial)}.`,
+        };
       const average = last.reduce((a, b) => a + b, 0) / last.length;
-      return { fraction: average / s.endowment, why: `conditional policy: my neighbours contributed ${average} on average last round.` };
+      return {
+        fraction: average / s.endowment,
+        why: `conditional policy: my neighbours contributed ${average} on average last round.`,
+      };
     },
   }),
   "free-rider": policy({
     paramsSchema: z.object({}).strict(),
-    describe: () => "Never contribute: keep the whole endowment and take a share of the others' pots.",
+    describe: () =>
+      "Never contribute: keep the whole endowment and take a share of the others' pots.",
     contribute: () => ({ fraction: 0, why: "free-rider policy: contribute nothing." }),
   }),
   random: policy({
-    paramsSchema: z.object({ min: unit.default(0), max: unit.default(1) }).strict().refine((p) => p.min <= p.max, "min <= max"),
+    paramsSchema: z
+      .object({ min: unit.default(0), max: unit.default(1) })
+      .strict()
+      .refine((p) => p.min <= p.max, "min <= max"),
     repair: ({ min, max }) => (min <= max ? { min, max } : { min: max, max: min }),
-    describe: ({ min, max }) => `Contribute a random share of the endowment between ${pct(min)} and ${pct(max)}.`,
+    describe: ({ min, max }) =>
+      `Contribute a random share of the endowment between ${pct(min)} and ${pct(max)}.`,
     contribute: (_s, { min, max }, rng) => {
       const fraction = min + (max - min) * rng.float();
       return { fraction, why: `random policy: drew ${pct(fraction)}.` };

@@ -6,10 +6,26 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, resumeRun, Rng, stableView, startRunFrom, type AgoraEvent, type MindSpec } from "../../sim/index.js";
+import {
+  ConfigError,
+  resumeRun,
+  Rng,
+  stableView,
+  startRunFrom,
+  type AgoraEvent,
+  type MindSpec,
+} from "../../sim/index.js";
 import { reproduce, type PublicGoodsAgent } from "./evolution.js";
 import { PUBLIC_GOODS_POLICIES } from "./policies.js";
-import { generationMetrics, HERE, offlineConfig, ofType, readJsonl, run, tempDir } from "./tests/support.js";
+import {
+  generationMetrics,
+  HERE,
+  offlineConfig,
+  ofType,
+  readJsonl,
+  run,
+  tempDir,
+} from "./tests/support.js";
 
 const dirs: (() => void)[] = [];
 afterEach(() => dirs.splice(0).forEach((cleanup) => cleanup()));
@@ -19,7 +35,10 @@ function out(prefix: string): string {
   return tmp.path;
 }
 
-const ring = (): Record<string, unknown> => ({ ...(parseYaml(readFileSync(join(HERE, "offline-ring.yaml"), "utf8")) as Record<string, unknown>), cache: { mode: "off" } });
+const ring = (): Record<string, unknown> => ({
+  ...(parseYaml(readFileSync(join(HERE, "offline-ring.yaml"), "utf8")) as Record<string, unknown>),
+  cache: { mode: "off" },
+});
 
 describe("determinism", () => {
   it("gives the same events and files for the same seed, and other draws for another seed", async () => {
@@ -28,10 +47,16 @@ describe("determinism", () => {
     const c = await run({ ...ring(), seed: 2 }, out("det-c"));
     expect(a.status).toBe("completed");
     expect(a.events.map(stableView)).toEqual(b.events.map(stableView));
-    expect(readFileSync(join(a.dir, "metrics.jsonl"), "utf8")).toBe(readFileSync(join(b.dir, "metrics.jsonl"), "utf8"));
-    expect(readFileSync(join(a.dir, "agents.jsonl"), "utf8")).toBe(readFileSync(join(b.dir, "agents.jsonl"), "utf8"));
+    expect(readFileSync(join(a.dir, "metrics.jsonl"), "utf8")).toBe(
+      readFileSync(join(b.dir, "metrics.jsonl"), "utf8"),
+    );
+    expect(readFileSync(join(a.dir, "agents.jsonl"), "utf8")).toBe(
+      readFileSync(join(b.dir, "agents.jsonl"), "utf8"),
+    );
     // The random policy draws from the seed's streams.
-    expect(generationMetrics(c.events)[0]!.meanContributionFraction).not.toBe(generationMetrics(a.events)[0]!.meanContributionFraction);
+    expect(generationMetrics(c.events)[0]!.meanContributionFraction).not.toBe(
+      generationMetrics(a.events)[0]!.meanContributionFraction,
+    );
   });
 });
 
@@ -49,16 +74,21 @@ describe("resume", () => {
     const resumed = await resumeRun(dir);
     expect(resumed.status).toBe("completed");
     // The resumed log has its own run-ended "interrupted" where it stopped; the rest is the same.
-    const events = readJsonl<AgoraEvent>(join(dir, "events.jsonl")).filter((e) => !(e.type === "run-ended" && e.status === "interrupted"));
+    const events = readJsonl<AgoraEvent>(join(dir, "events.jsonl")).filter(
+      (e) => !(e.type === "run-ended" && e.status === "interrupted"),
+    );
     const strip = (e: AgoraEvent) => ({ ...stableView(e), seq: undefined });
     expect(events.map(strip)).toEqual(whole.events.map(strip));
-    expect(readFileSync(join(dir, "agents.jsonl"), "utf8")).toBe(readFileSync(join(whole.dir, "agents.jsonl"), "utf8"));
+    expect(readFileSync(join(dir, "agents.jsonl"), "utf8")).toBe(
+      readFileSync(join(whole.dir, "agents.jsonl"), "utf8"),
+    );
   });
 });
 
 describe("selection", () => {
   it("keeps the best-scoring half and fills each removed slot with a copy of its best surviving neighbour", async () => {
-    // A ring of 6: three full contributors, two free riders, one conditional cooperator; no mutation.
+    // A ring of 6: three full contributors, two free riders, one conditional cooperator; no
+    // mutation.
     const config = offlineConfig({
       generations: 2,
       population: {
@@ -76,12 +106,15 @@ describe("selection", () => {
     const ended = ofType(events, "generation-ended");
     const { survivors, removed, created, scores } = ended[0]!;
     expect(survivors).toHaveLength(3);
-    expect(Math.min(...survivors.map((id) => scores[id]!))).toBeGreaterThanOrEqual(Math.max(...removed.map((id) => scores[id]!)));
+    expect(Math.min(...survivors.map((id) => scores[id]!))).toBeGreaterThanOrEqual(
+      Math.max(...removed.map((id) => scores[id]!)),
+    );
     expect(created).toEqual(["2_1", "2_2", "2_3"]);
 
     const born = new Map(ofType(events, "agent-created").map((e) => [e.agent.id, e.agent]));
     const slots = ["1_1", "1_2", "1_3", "1_4", "1_5", "1_6"];
-    const adjacent = (a: string, b: string) => Math.abs(slots.indexOf(a) - slots.indexOf(b)) % 4 === 1;
+    const adjacent = (a: string, b: string) =>
+      Math.abs(slots.indexOf(a) - slots.indexOf(b)) % 4 === 1;
     const policyOf = (id: string) => born.get(id)!.mind;
     removed.forEach((gone, i) => {
       const child = born.get(`2_${i + 1}`)!;
@@ -102,29 +135,81 @@ describe("selection", () => {
     const first = rows.filter((r) => r.generation === 1);
     expect(first.map((r) => r.rank)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(first.filter((r) => r.survived).map((r) => r.agentId)).toEqual(survivors);
-    expect(first.find((r) => r.mind === "free-rider")).toMatchObject({ degree: 2, meanContributionFraction: 0, mindKind: "policy", fallbackDecisions: 0 });
+    expect(first.find((r) => r.mind === "free-rider")).toMatchObject({
+      degree: 2,
+      meanContributionFraction: 0,
+      mindKind: "policy",
+      fallbackDecisions: 0,
+    });
   });
 
   it("gives LLM newborns their profile and the survivors' records; policy newborns a survivor's or their own policy", () => {
     const llm: MindSpec = { kind: "llm", profile: "m" };
-    const always = (fraction: number): MindSpec => ({ kind: "policy", policy: "always", params: { fraction } });
-    const agent = (id: string, mind: MindSpec): PublicGoodsAgent => ({ id, generation: 1, slot: id, parents: [], mind, advice: null });
-    const agents = new Map([agent("a", llm), agent("b", always(0.2)), agent("c", llm), agent("d", always(0.9))].map((x) => [x.id, x]));
+    const always = (fraction: number): MindSpec => ({
+      kind: "policy",
+      policy: "always",
+      params: { fraction },
+    });
+    const agent = (id: string, mind: MindSpec): PublicGoodsAgent => ({
+      id,
+      generation: 1,
+      slot: id,
+      parents: [],
+      mind,
+      advice: null,
+    });
+    const agents = new Map(
+      [agent("a", llm), agent("b", always(0.2)), agent("c", llm), agent("d", always(0.9))].map(
+        (x) => [x.id, x],
+      ),
+    );
     const base = {
       agents,
-      scores: new Map([["a", 30], ["b", 20], ["c", 10], ["d", 5]]),
-      fractions: new Map([["a", 0.5], ["b", 0.2], ["c", null], ["d", 0.9]]),
+      scores: new Map([
+        ["a", 30],
+        ["b", 20],
+        ["c", 10],
+        ["d", 5],
+      ]),
+      fractions: new Map([
+        ["a", 0.5],
+        ["b", 0.2],
+        ["c", null],
+        ["d", 0.9],
+      ]),
       // a path a - b - c - d: d's only neighbour c is an LLM.
-      neighbours: new Map([["a", ["b"]], ["b", ["a", "c"]], ["c", ["b", "d"]], ["d", ["c"]]]),
+      neighbours: new Map([
+        ["a", ["b"]],
+        ["b", ["a", "c"]],
+        ["c", ["b", "d"]],
+        ["d", ["c"]],
+      ]),
       generation: 1,
       policies: PUBLIC_GOODS_POLICIES,
       mutation: { rate: 0, sd: 0.1 },
       rng: new Rng(1),
     };
     const [c2, d2] = reproduce({ ...base, survivors: ["a", "b"], removed: ["c", "d"] });
-    expect(c2).toEqual({ id: "2_1", generation: 2, slot: "c", parents: ["a", "b"], mind: llm, advice: [{ score: 30, fraction: 0.5 }, { score: 20, fraction: 0.2 }] });
+    expect(c2).toEqual({
+      id: "2_1",
+      generation: 2,
+      slot: "c",
+      parents: ["a", "b"],
+      mind: llm,
+      advice: [
+        { score: 30, fraction: 0.5 },
+        { score: 20, fraction: 0.2 },
+      ],
+    });
     // No surviving policy neighbour: the best surviving policy agent anywhere.
-    expect(d2).toEqual({ id: "2_2", generation: 2, slot: "d", parents: ["b"], mind: always(0.2), advice: null });
+    expect(d2).toEqual({
+      id: "2_2",
+      generation: 2,
+      slot: "d",
+      parents: ["b"],
+      mind: always(0.2),
+      advice: null,
+    });
     // No surviving policy agent at all: the removed agent's own policy.
     const [d3] = reproduce({ ...base, survivors: ["a"], removed: ["d"] });
     expect(d3).toMatchObject({ parents: ["d"], mind: always(0.9) });
@@ -134,21 +219,43 @@ describe("selection", () => {
 describe("metrics", () => {
   it("reports contribution, payoff, inequality and the degree correlation per generation and per round", async () => {
     // Everyone gives half on a ring: equal payoffs, every degree 2 (no correlation to measure).
-    const flat = await run(offlineConfig({ publicGoods: { rounds: 2, endowment: 10, multiplier: 1.5 } }), out("flat"));
+    const flat = await run(
+      offlineConfig({ publicGoods: { rounds: 2, endowment: 10, multiplier: 1.5 } }),
+      out("flat"),
+    );
     const [m] = generationMetrics(flat.events);
     // Each round: keep 5, and every pot returns 1.5 x 5 per member in total: 12.5.
-    expect(m).toMatchObject({ meanContributionFraction: 0.5, zeroContributionRate: 0, giniScores: 0, degreeContributionCorrelation: null, parseFailures: 0, fallbackDecisions: 0 });
+    expect(m).toMatchObject({
+      meanContributionFraction: 0.5,
+      zeroContributionRate: 0,
+      giniScores: 0,
+      degreeContributionCorrelation: null,
+      parseFailures: 0,
+      fallbackDecisions: 0,
+    });
     expect(m!.meanPayoff).toBeCloseTo(12.5, 9);
     expect(m!.meanScore).toBeCloseTo(25, 9);
     const rounds = ofType(flat.events, "metric").filter((e) => e.scope === "round");
-    expect(rounds.map((e) => e.t)).toEqual([{ generation: 1, round: 1 }, { generation: 1, round: 2 }]);
-    expect(rounds[0]!.values).toMatchObject({ meanContributionFraction: 0.5, fallbackDecisions: 0 });
+    expect(rounds.map((e) => e.t)).toEqual([
+      { generation: 1, round: 1 },
+      { generation: 1, round: 2 },
+    ]);
+    expect(rounds[0]!.values).toMatchObject({
+      meanContributionFraction: 0.5,
+      fallbackDecisions: 0,
+    });
 
     // A star: the hub gives everything, the leaves nothing; contribution rises with degree.
     const star = await run(
       offlineConfig({
         graph: { type: "star" },
-        population: { size: 4, minds: [{ count: 1, policy: "always", fraction: 1 }, { count: 3, policy: "free-rider" }] },
+        population: {
+          size: 4,
+          minds: [
+            { count: 1, policy: "always", fraction: 1 },
+            { count: 3, policy: "free-rider" },
+          ],
+        },
       }),
       out("star"),
     );
@@ -161,8 +268,17 @@ describe("metrics", () => {
 
 describe("config", () => {
   it("rejects unknown keys and out-of-range values with the path named", async () => {
-    await expect(run(offlineConfig({ publicGoods: { round: 3 } }), out("bad"))).rejects.toThrow(ConfigError);
-    await expect(run(offlineConfig({ publicGoods: { survivorFraction: 1 } }), out("bad"))).rejects.toThrow(/publicGoods\.survivorFraction/);
-    await expect(run(offlineConfig({ population: { size: 4, minds: [{ count: 4, policy: "tit-for-tat" }] } }), out("bad"))).rejects.toThrow(/always, conditional, free-rider, random/);
+    await expect(run(offlineConfig({ publicGoods: { round: 3 } }), out("bad"))).rejects.toThrow(
+      ConfigError,
+    );
+    await expect(
+      run(offlineConfig({ publicGoods: { survivorFraction: 1 } }), out("bad")),
+    ).rejects.toThrow(/publicGoods\.survivorFraction/);
+    await expect(
+      run(
+        offlineConfig({ population: { size: 4, minds: [{ count: 4, policy: "tit-for-tat" }] } }),
+        out("bad"),
+      ),
+    ).rejects.toThrow(/always, conditional, free-rider, random/);
   });
 });

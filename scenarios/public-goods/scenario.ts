@@ -1,4 +1,13 @@
-import { defineScenario, gini, mean, select, type AgentInfo, type ChatMessage, type StepContext, type StepDef } from "../../sim/index.js";
+import {
+  defineScenario,
+  gini,
+  mean,
+  select,
+  type AgentInfo,
+  type ChatMessage,
+  type StepContext,
+  type StepDef,
+} from "../../sim/index.js";
 import { parseContribution, type ContributionOutcome } from "./answers.js";
 import { publicGoodsConfigSchema, type PublicGoodsConfig } from "./config.js";
 import { reproduce, type PublicGoodsAgent } from "./evolution.js";
@@ -46,9 +55,15 @@ const CONTEXT_EXCEEDED = "context exceeded";
 /**
  * Asks for a contribution until the answer reads, re-asking up to `parseRetries` times with the
  * original prompt, the unusable answer and the reason. A null from ctx.ask (the prompt did not fit)
- * is not re-asked: the same prompt would not fit again. Every unusable answer is a parse-failure event.
+ * is not re-asked: the same prompt would not fit again. Every unusable answer is a parse-failure
+ * event.
  */
-async function askContribution(ctx: Ctx, agent: PublicGoodsAgent, work: PublicGoodsWork, round: number): Promise<Decision> {
+async function askContribution(
+  ctx: Ctx,
+  agent: PublicGoodsAgent,
+  work: PublicGoodsWork,
+  round: number,
+): Promise<Decision> {
   const config = ctx.config;
   const t = { generation: ctx.generation, round };
   const neighbours = work.neighbours.get(agent.id)!;
@@ -57,7 +72,10 @@ async function askContribution(ctx: Ctx, agent: PublicGoodsAgent, work: PublicGo
     endowment: config.endowment,
     round,
     neighbours: neighbours.length,
-    previous: previous && { own: previous.contributions.get(agent.id)!, neighbours: neighbours.map((id) => previous.contributions.get(id)!) },
+    previous: previous && {
+      own: previous.contributions.get(agent.id)!,
+      neighbours: neighbours.map((id) => previous.contributions.get(id)!),
+    },
   };
   const messages: ChatMessage[] = [
     { role: "system", content: systemPrompt(config, work.order.length) },
@@ -73,32 +91,71 @@ async function askContribution(ctx: Ctx, agent: PublicGoodsAgent, work: PublicGo
       }),
     },
   ];
-  const request = { agentId: agent.id, mind: agent.mind, purpose: "contribution", state, t, schema: contributionSchema(config), rng: ctx.rng("mind", agent.id, ctx.generation, round) };
+  const request = {
+    agentId: agent.id,
+    mind: agent.mind,
+    purpose: "contribution",
+    state,
+    t,
+    schema: contributionSchema(config),
+    rng: ctx.rng("mind", agent.id, ctx.generation, round),
+  };
   let outcome: ContributionOutcome = { ok: false, reason: "not asked" };
   let sent = messages;
   for (let attempt = 1; attempt <= config.parseRetries + 1; attempt++) {
     const text = await ctx.ask({ ...request, messages: sent, attempt });
-    outcome = text === null ? { ok: false, reason: CONTEXT_EXCEEDED } : parseContribution(text, config);
+    outcome =
+      text === null ? { ok: false, reason: CONTEXT_EXCEEDED } : parseContribution(text, config);
     if (outcome.ok) break;
     work.parseFailures++;
-    ctx.emit({ type: "parse-failure", t, agentId: agent.id, purpose: "contribution", attempt, reason: outcome.reason, answer: text ?? "" });
+    ctx.emit({
+      type: "parse-failure",
+      t,
+      agentId: agent.id,
+      purpose: "contribution",
+      attempt,
+      reason: outcome.reason,
+      answer: text ?? "",
+    });
     if (text === null) break;
     // Four messages however many attempts came before: the prompt, the last answer, the reason.
-    sent = [...messages, { role: "assistant", content: text }, { role: "user", content: reaskPrompt(config, outcome.reason) }];
+    sent = [
+      ...messages,
+      { role: "assistant", content: text },
+      { role: "user", content: reaskPrompt(config, outcome.reason) },
+    ];
   }
   if (!outcome.ok) {
     work.fallbacks++;
     return { agentId: agent.id, amount: 0, fraction: 0, justification: "", fallback: true };
   }
-  return { agentId: agent.id, amount: outcome.amount, fraction: outcome.amount / config.endowment, justification: outcome.justification, fallback: false };
+  return {
+    agentId: agent.id,
+    amount: outcome.amount,
+    fraction: outcome.amount / config.endowment,
+    justification: outcome.justification,
+    fallback: false,
+  };
 }
 
-async function round(population: PublicGoodsPopulation, work: PublicGoodsWork, n: number, ctx: Ctx): Promise<void> {
+async function round(
+  population: PublicGoodsPopulation,
+  work: PublicGoodsWork,
+  n: number,
+  ctx: Ctx,
+): Promise<void> {
   const config = ctx.config;
   // Everyone decides at once, from last round's state; events keep population order.
-  const decisions = await ctx.parallel(population.agents, (agent, branch) => askContribution(branch, agent, work, n));
+  const decisions = await ctx.parallel(population.agents, (agent, branch) =>
+    askContribution(branch, agent, work, n),
+  );
   const contributions = new Map(decisions.map((d) => [d.agentId, d.amount]));
-  const { pots, received, payoffs } = playRound(work.neighbours, contributions, config.endowment, config.multiplier);
+  const { pots, received, payoffs } = playRound(
+    work.neighbours,
+    contributions,
+    config.endowment,
+    config.multiplier,
+  );
   const t = { generation: ctx.generation, round: n };
   for (const d of decisions) {
     const agent = work.agents.get(d.agentId)!;
@@ -117,7 +174,9 @@ async function round(population: PublicGoodsPopulation, work: PublicGoodsWork, n
         groups,
         /** Paid into each of the agent's groups. */
         share: d.amount / groups,
-        /** The pot of the agent's own group, before multiplication, and what each member gets of it. */
+        /**
+         * The pot of the agent's own group, before multiplication, and what each member gets of it.
+         */
         pot: pots.get(d.agentId)!,
         groupPayoff: (config.multiplier * pots.get(d.agentId)!) / groups,
         received: received.get(d.agentId)!,
@@ -135,12 +194,20 @@ async function round(population: PublicGoodsPopulation, work: PublicGoodsWork, n
     type: "metric",
     t,
     scope: "round",
-    values: { meanContributionFraction: mean(answered.map((d) => d.fraction)), fallbackDecisions: decisions.length - answered.length, meanPayoff: mean(roundPayoffs) },
+    values: {
+      meanContributionFraction: mean(answered.map((d) => d.fraction)),
+      fallbackDecisions: decisions.length - answered.length,
+      meanPayoff: mean(roundPayoffs),
+    },
   });
   work.previous = { contributions, payoffs };
 }
 
-export const publicGoods = defineScenario<PublicGoodsConfig, PublicGoodsPopulation, PublicGoodsWork>({
+export const publicGoods = defineScenario<
+  PublicGoodsConfig,
+  PublicGoodsPopulation,
+  PublicGoodsWork
+>({
   id: "public-goods",
   configKey: "publicGoods",
   configSchema: publicGoodsConfigSchema,
@@ -152,14 +219,24 @@ export const publicGoods = defineScenario<PublicGoodsConfig, PublicGoodsPopulati
   interactions: { contribution: "a contribution to the public pot" },
 
   createPopulation(agents) {
-    return { agents: agents.map((a) => ({ id: a.id, generation: 1, slot: a.id, parents: [], mind: a.mind, advice: null })) };
+    return {
+      agents: agents.map((a) => ({
+        id: a.id,
+        generation: 1,
+        slot: a.id,
+        parents: [],
+        mind: a.mind,
+        advice: null,
+      })),
+    };
   },
 
   beginGeneration(population, ctx) {
     const agents = new Map(population.agents.map((a) => [a.id, a]));
     const order = population.agents.map((a) => a.id);
     const steps: StepDef[] = [];
-    if (population.agents.some((a) => a.generation === ctx.generation)) steps.push({ name: "births", t: {} });
+    if (population.agents.some((a) => a.generation === ctx.generation))
+      steps.push({ name: "births", t: {} });
     for (let n = 1; n <= ctx.config.rounds; n++) steps.push({ name: "round", t: { round: n } });
     const work: PublicGoodsWork = {
       agents,
@@ -179,14 +256,17 @@ export const publicGoods = defineScenario<PublicGoodsConfig, PublicGoodsPopulati
     if (step.name === "births") {
       // Agents born into this generation (all of generation 1, then the newborns) are announced.
       for (const agent of population.agents.filter((a) => a.generation === ctx.generation)) {
-        const policy = agent.mind.kind === "policy" ? PUBLIC_GOODS_POLICIES[agent.mind.policy] : undefined;
+        const policy =
+          agent.mind.kind === "policy" ? PUBLIC_GOODS_POLICIES[agent.mind.policy] : undefined;
         const info: AgentInfo = {
           id: agent.id,
           generation: agent.generation,
           parents: agent.parents,
           mind: ctx.mindInfo(agent.mind),
           slot: agent.slot,
-          ...(policy && agent.mind.kind === "policy" ? { strategy: policy.describe(agent.mind.params) } : {}),
+          ...(policy && agent.mind.kind === "policy"
+            ? { strategy: policy.describe(agent.mind.params) }
+            : {}),
         };
         ctx.emit({ type: "agent-created", t: { generation: ctx.generation }, agent: info });
       }
@@ -198,20 +278,31 @@ export const publicGoods = defineScenario<PublicGoodsConfig, PublicGoodsPopulati
   endGeneration(population, work, ctx, last) {
     const config = ctx.config;
     const answered = work.decisions.filter((d) => !d.fallback);
-    const fractionOf = (id: string) => mean(answered.filter((d) => d.agentId === id).map((d) => d.fraction));
+    const fractionOf = (id: string) =>
+      mean(answered.filter((d) => d.agentId === id).map((d) => d.fraction));
     const fractions = new Map(work.order.map((id) => [id, fractionOf(id)]));
-    // Truncation by score; ties fall to the generation's own random order, never to the population's.
+    // Truncation by score; ties fall to the generation's own random order, never to the
+    // population's.
     const selection = select(
       { kind: "truncation", survivorFraction: config.survivorFraction },
-      { order: ctx.rng("ties", ctx.generation).shuffle(work.order), score: (id) => work.scores.get(id)!, rng: ctx.rng("selection", ctx.generation) },
+      {
+        order: ctx.rng("ties", ctx.generation).shuffle(work.order),
+        score: (id) => work.scores.get(id)!,
+        rng: ctx.rng("selection", ctx.generation),
+      },
     );
     const ranking = selection.ranking;
-    const { survivors, removed }: { survivors: string[]; removed: string[] } = last ? { survivors: [], removed: [] } : selection;
+    const { survivors, removed }: { survivors: string[]; removed: string[] } = last
+      ? { survivors: [], removed: [] }
+      : selection;
 
     const withAnswers = work.order.filter((id) => fractions.get(id) !== null);
     const metrics = {
       meanContributionFraction: mean(answered.map((d) => d.fraction)),
-      zeroContributionRate: answered.length === 0 ? null : answered.filter((d) => d.amount === 0).length / answered.length,
+      zeroContributionRate:
+        answered.length === 0
+          ? null
+          : answered.filter((d) => d.amount === 0).length / answered.length,
       meanPayoff: mean(work.roundPayoffs),
       meanScore: mean([...work.scores.values()]),
       giniScores: gini([...work.scores.values()]),
@@ -259,7 +350,17 @@ export const publicGoods = defineScenario<PublicGoodsConfig, PublicGoodsPopulati
     });
 
     const bySlot = new Map(newborns.map((a) => [a.slot, a]));
-    const next: PublicGoodsPopulation = last ? population : { agents: population.agents.map((a) => bySlot.get(a.slot) ?? a) };
-    return { population: next, metrics, agentRows, survivors, removed, created: newborns.map((a) => a.id), scores: Object.fromEntries(work.order.map((id) => [id, work.scores.get(id)!])) };
+    const next: PublicGoodsPopulation = last
+      ? population
+      : { agents: population.agents.map((a) => bySlot.get(a.slot) ?? a) };
+    return {
+      population: next,
+      metrics,
+      agentRows,
+      survivors,
+      removed,
+      created: newborns.map((a) => a.id),
+      scores: Object.fromEntries(work.order.map((id) => [id, work.scores.get(id)!])),
+    };
   },
 });

@@ -1,4 +1,6 @@
-/** A statistic the toolkit (sim/toolkit/stats.ts, exported from the public API) does not have yet. */
+/**
+ * A statistic the toolkit (sim/toolkit/stats.ts, exported from the public API) does not have yet.
+ */
 import { mean } from "../../sim/index.js";
 
 /** Pearson correlation of paired values; null below two pairs or when either side is constant. */

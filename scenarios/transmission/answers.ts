@@ -7,19 +7,30 @@ import type { AnswerSchema, ChatMessage } from "../../sim/core/minds.js";
  * rule is that what a model sends that cannot be used is counted, not turned into data.
  */
 export type UnusableReason =
-  /** No answer: the prompt did not fit the model's context (refused by the endpoint, or before sending). */
+  /**
+   * No answer: the prompt did not fit the model's context (refused by the endpoint, or before
+   * sending).
+   */
   | "context-exceeded"
   /** Nothing but white space. */
   | "empty"
   /** Structured answers only: not a JSON object with a string `text`. */
   | "unreadable";
 
-export type ReadText = { text: string; unusable?: undefined } | { text: null; unusable: UnusableReason };
+export type ReadText =
+  { text: string; unusable?: undefined } | { text: null; unusable: UnusableReason };
 
-/** The answer's schema when a profile asks for structured answers (`responseFormat: json_schema`). */
+/**
+ * The answer's schema when a profile asks for structured answers (`responseFormat: json_schema`).
+ */
 export const TEXT_SCHEMA: AnswerSchema = {
   name: "transmission_text",
-  schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false },
+  schema: {
+    type: "object",
+    properties: { text: { type: "string" } },
+    required: ["text"],
+    additionalProperties: false,
+  },
 };
 
 /**
@@ -42,7 +53,10 @@ export function readText(answer: string | null, structured: boolean): ReadText {
 function jsonTextField(answer: string): string | null {
   try {
     const parsed: unknown = JSON.parse(answer);
-    const text = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as { text?: unknown }).text : undefined;
+    const text =
+      parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+        ? (parsed as { text?: unknown }).text
+        : undefined;
     return typeof text === "string" ? text : null;
   } catch {
     return null;
@@ -57,10 +71,17 @@ function jsonTextField(answer: string): string | null {
  * fit, null (the runtime then refuses the call before sending). `kept` hears the texts of the
  * prompt the rule returns.
  */
-export function dropTexts<T extends { own: boolean }>(inputs: readonly T[], render: (kept: readonly T[]) => string, kept: (texts: readonly T[]) => void): FitRule {
+export function dropTexts<T extends { own: boolean }>(
+  inputs: readonly T[],
+  render: (kept: readonly T[]) => string,
+  kept: (texts: readonly T[]) => void,
+): FitRule {
   return (_messages, fits) => {
     const indices = [...inputs.keys()];
-    const order = [...indices.filter((i) => inputs[i]!.own), ...indices.filter((i) => !inputs[i]!.own).reverse()];
+    const order = [
+      ...indices.filter((i) => inputs[i]!.own),
+      ...indices.filter((i) => !inputs[i]!.own).reverse(),
+    ];
     for (let dropped = 1; dropped < inputs.length; dropped++) {
       const gone = new Set(order.slice(0, dropped));
       const texts = inputs.filter((_, i) => !gone.has(i));

@@ -1,4 +1,6 @@
-/** The transmission scenario's time coordinates and interaction kinds (run-started carries them). */
+/**
+ * The transmission scenario's time coordinates and interaction kinds (run-started carries them).
+ */
 import type { TimeCoordinate } from "../../sim/core/events.js";
 
 /** Chain mode's chain index below the generation; network mode has no coordinate below it. */

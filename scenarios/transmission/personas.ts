@@ -27,12 +27,22 @@ export interface Persona {
 
 /**
  * A persona by name (the config's own `personas` first, then the library) or, failing that, the
- * text itself. A single word that names nothing is taken for a misspelt name: a ConfigError at `path`.
+ * text itself. A single word that names nothing is taken for a misspelt name: a ConfigError at
+ * `path`.
  */
-export function resolvePersona(value: string, custom: Readonly<Record<string, string>>, path: string): Persona {
+export function resolvePersona(
+  value: string,
+  custom: Readonly<Record<string, string>>,
+  path: string,
+): Persona {
   if (Object.hasOwn(custom, value)) return { name: value, text: custom[value]! };
   if (Object.hasOwn(PERSONAS, value)) return { name: value, text: PERSONAS[value]! };
-  if (/^\S+$/.test(value)) throw new ConfigError(path, value, `a persona name (${[...Object.keys(custom), ...Object.keys(PERSONAS)].join(", ")}) or a text of several words`);
+  if (/^\S+$/.test(value))
+    throw new ConfigError(
+      path,
+      value,
+      `a persona name (${[...Object.keys(custom), ...Object.keys(PERSONAS)].join(", ")}) or a text of several words`,
+    );
   return { name: null, text: value };
 }
 

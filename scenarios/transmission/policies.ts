@@ -48,19 +48,31 @@ const rate = z.number().min(0).max(1);
 
 const paramsSchema = z
   .object({
-    /** Per word: probability of dropping it, swapping it with the next, duplicating it, inserting a word after it. */
+    /**
+     * Per word: probability of dropping it, swapping it with the next, duplicating it, inserting a
+     * word after it.
+     */
     wordDrop: rate.default(0.005),
     wordSwap: rate.default(0.005),
     wordDuplicate: rate.default(0.005),
     wordInsert: rate.default(0.005),
-    /** Per sentence: the same four operators on whole sentences (inserted sentences come from a stock corpus). */
+    /**
+     * Per sentence: the same four operators on whole sentences (inserted sentences come from a
+     * stock corpus).
+     */
     sentenceDrop: rate.default(0.02),
     sentenceSwap: rate.default(0.02),
     sentenceDuplicate: rate.default(0.01),
     sentenceInsert: rate.default(0.01),
-    /** Per sentence position: probability of taking the sentence from a random received text instead of the base text. */
+    /**
+     * Per sentence position: probability of taking the sentence from a random received text instead
+     * of the base text.
+     */
     mix: rate.default(0.5),
-    /** A text the policy drifts toward: each sentence position is replaced by the attractor's with probability `strength`. */
+    /**
+     * A text the policy drifts toward: each sentence position is replaced by the attractor's with
+     * probability `strength`.
+     */
     attractor: z.string().default(""),
     strength: rate.default(0),
     /** Sentences of a generation-1 text. */
@@ -77,7 +89,12 @@ const splitSentences = (text: string): string[] =>
     .filter(Boolean);
 
 /** Keep, drop, swap, duplicate or insert items, each with its probability. */
-function operate<T>(items: readonly T[], p: { drop: number; swap: number; duplicate: number; insert: number }, insert: () => T, rng: Rng): T[] {
+function operate<T>(
+  items: readonly T[],
+  p: { drop: number; swap: number; duplicate: number; insert: number },
+  insert: () => T,
+  rng: Rng,
+): T[] {
   const out: T[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
@@ -102,7 +119,9 @@ function operate<T>(items: readonly T[], p: { drop: number; swap: number; duplic
  * alike faster the more neighbours each agent hears.
  */
 function transform(state: TextState, params: Params, rng: Rng): string {
-  const sources = state.inputs.map((input) => splitSentences(input.text)).filter((s) => s.length > 0);
+  const sources = state.inputs
+    .map((input) => splitSentences(input.text))
+    .filter((s) => s.length > 0);
   let sentences: string[];
   if (sources.length === 0) {
     sentences = rng.shuffle(CORPUS).slice(0, params.sentences);
@@ -115,15 +134,39 @@ function transform(state: TextState, params: Params, rng: Rng): string {
     });
   }
   const attractor = splitSentences(params.attractor);
-  if (attractor.length > 0) sentences = sentences.map((s, i) => (rng.bool(params.strength) ? attractor[i % attractor.length]! : s));
+  if (attractor.length > 0)
+    sentences = sentences.map((s, i) =>
+      rng.bool(params.strength) ? attractor[i % attractor.length]! : s,
+    );
   const vocabulary = sentences.join(" ").split(/\s+/);
-  sentences = operate(sentences, { drop: params.sentenceDrop, swap: params.sentenceSwap, duplicate: params.sentenceDuplicate, insert: params.sentenceInsert }, () => rng.pick(CORPUS), rng);
-  // Never let a text vanish or balloon: at least one sentence, at most twice the generation-1 length.
+  sentences = operate(
+    sentences,
+    {
+      drop: params.sentenceDrop,
+      swap: params.sentenceSwap,
+      duplicate: params.sentenceDuplicate,
+      insert: params.sentenceInsert,
+    },
+    () => rng.pick(CORPUS),
+    rng,
+  );
+  // Never let a text vanish or balloon: at least one sentence, at most twice the generation-1
+  // length.
   if (sentences.length === 0) sentences = [rng.pick(CORPUS)];
   sentences = sentences.slice(0, 2 * params.sentences);
   return sentences
     .map((sentence) => {
-      const words = operate(sentence.split(/\s+/), { drop: params.wordDrop, swap: params.wordSwap, duplicate: params.wordDuplicate, insert: params.wordInsert }, () => rng.pick(vocabulary), rng);
+      const words = operate(
+        sentence.split(/\s+/),
+        {
+          drop: params.wordDrop,
+          swap: params.wordSwap,
+          duplicate: params.wordDuplicate,
+          insert: params.wordInsert,
+        },
+        () => rng.pick(vocabulary),
+        rng,
+      );
       return (words.length > 0 ? words : sentence.split(/\s+/)).join(" ");
     })
     .join(" ");

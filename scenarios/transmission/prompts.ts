@@ -16,9 +16,13 @@ const render = renderTemplate;
  * `pythonList` is the texts as LLM-Culture formats them: str() of the Python list
  * ['0: text', '1: text', ...], empty when there are none.
  */
-export function buildPrompt(layout: string, view: { persona: string; instruction: string; texts: readonly PromptText[] }): string {
+export function buildPrompt(
+  layout: string,
+  view: { persona: string; instruction: string; texts: readonly PromptText[] },
+): string {
   const instruction = render(view.instruction, { count: view.texts.length });
-  const pythonList = view.texts.length === 0 ? "" : pythonListRepr(view.texts.map((t, i) => `${i}: ${t.text}`));
+  const pythonList =
+    view.texts.length === 0 ? "" : pythonListRepr(view.texts.map((t, i) => `${i}: ${t.text}`));
   return render(layout, { ...view, instruction, pythonList });
 }
 
@@ -42,8 +46,15 @@ export function pythonRepr(text: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
-    else if (code < 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0xad) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else if ((code >= 0x200b && code <= 0x200f) || code === 0x2028 || code === 0x2029 || code === 0xfeff) out += `\\u${code.toString(16).padStart(4, "0")}`;
+    else if (code < 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0xad)
+      out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else if (
+      (code >= 0x200b && code <= 0x200f) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0xfeff
+    )
+      out += `\\u${code.toString(16).padStart(4, "0")}`;
     else out += ch;
   }
   return out + quote;

@@ -5,9 +5,20 @@ import { ConfigError } from "../../sim/core/errors.js";
 import { defineScenario, type StepContext } from "../../sim/core/scenario.js";
 import { mean } from "../../sim/toolkit/stats.js";
 import { dropTexts, readText, TEXT_SCHEMA, type ReadText } from "./answers.js";
-import { chainLayout, checkChainGraph, checkChainLength, writerIndex, type ChainLayout } from "./chains.js";
+import {
+  chainLayout,
+  checkChainGraph,
+  checkChainLength,
+  writerIndex,
+  type ChainLayout,
+} from "./chains.js";
 import { transmissionConfigSchema, type TransmissionConfig } from "./config.js";
-import { createEmbedder, generationTextMetrics, likelyParents, type AuthoredText } from "./metrics/index.js";
+import {
+  createEmbedder,
+  generationTextMetrics,
+  likelyParents,
+  type AuthoredText,
+} from "./metrics/index.js";
 import { personaLabel } from "./personas.js";
 import { TRANSMISSION_POLICIES, type TextState } from "./policies.js";
 import { buildPrompt } from "./prompts.js";
@@ -34,7 +45,9 @@ export interface TransmissionPopulation {
    * chain order (chains). Unusable texts are left out: they are never passed on nor measured.
    */
   history: HistoryText[][];
-  /** Per slot: how many texts of the last generation had the slot's previous text as likely parent. */
+  /**
+   * Per slot: how many texts of the last generation had the slot's previous text as likely parent.
+   */
   influence: Record<string, number>;
 }
 
@@ -54,12 +67,18 @@ interface Plan {
   chain: number | undefined;
   template: string;
   inputs: Input[];
-  /** The generation the received texts were written in (chain mode: the chain's last usable text's; 0 for a seed text). */
+  /**
+   * The generation the received texts were written in (chain mode: the chain's last usable text's;
+   * 0 for a seed text).
+   */
   inputGeneration: number;
   prompt: string;
 }
 
-/** What came of a plan: the text (null when unusable, with the reason) and the texts its prompt held as sent. */
+/**
+ * What came of a plan: the text (null when unusable, with the reason) and the texts its prompt held
+ * as sent.
+ */
 type Written = ReadText & {
   agentId: string;
   slot: string;
@@ -80,20 +99,34 @@ interface Work {
 type Ctx = StepContext<TransmissionConfig>;
 
 /** Slot setups and the chain layout depend only on the config: computed once per section object. */
-const derived = new WeakMap<TransmissionConfig, { setups: SlotSetup[]; chains: ChainLayout | null }>();
+const derived = new WeakMap<
+  TransmissionConfig,
+  { setups: SlotSetup[]; chains: ChainLayout | null }
+>();
 function derive(section: TransmissionConfig, size: number) {
   let d = derived.get(section);
   if (!d) {
-    d = { setups: slotSetups(section, size), chains: section.mode === "chain" ? chainLayout(section, size) : null };
+    d = {
+      setups: slotSetups(section, size),
+      chains: section.mode === "chain" ? chainLayout(section, size) : null,
+    };
     derived.set(section, d);
   }
   return d;
 }
 
-const previousTexts = (population: TransmissionPopulation, generation: number) => population.history[generation - 2] ?? [];
+const previousTexts = (population: TransmissionPopulation, generation: number) =>
+  population.history[generation - 2] ?? [];
 
-/** Chain mode: the chain's last usable text before `generation` and the generation it was written in (an unusable text passes on its predecessor's). */
-function lastUsable(population: TransmissionPopulation, chain: number, generation: number): { text: HistoryText; generation: number } | undefined {
+/**
+ * Chain mode: the chain's last usable text before `generation` and the generation it was written in
+ * (an unusable text passes on its predecessor's).
+ */
+function lastUsable(
+  population: TransmissionPopulation,
+  chain: number,
+  generation: number,
+): { text: HistoryText; generation: number } | undefined {
   for (let g = generation - 1; g >= 1; g--) {
     const text = population.history[g - 1]?.find((t) => t.chain === chain);
     if (text) return { text, generation: g };
@@ -101,9 +134,13 @@ function lastUsable(population: TransmissionPopulation, chain: number, generatio
   return undefined;
 }
 
-const authorIds = (inputs: readonly Input[]): string[] => inputs.flatMap((input) => (input.agentId === null ? [] : [input.agentId]));
+const authorIds = (inputs: readonly Input[]): string[] =>
+  inputs.flatMap((input) => (input.agentId === null ? [] : [input.agentId]));
 
-/** The network-mode inputs of one agent: chosen in-neighbour texts (`previous`: last generation's, by slot), its own previous text first under memory. */
+/**
+ * The network-mode inputs of one agent: chosen in-neighbour texts (`previous`: last generation's,
+ * by slot), its own previous text first under memory.
+ */
 function networkInputs(
   ctx: Ctx,
   population: TransmissionPopulation,
@@ -128,7 +165,8 @@ function networkInputs(
   });
   const inputs = chosen.map((c) => ({ agentId: c.authorId, text: c.text, own: false }));
   const own = previous.get(agent.slot);
-  if (section.socialLearning.memory && own?.agentId === agent.id) inputs.unshift({ agentId: agent.id, text: own.text, own: true });
+  if (section.socialLearning.memory && own?.agentId === agent.id)
+    inputs.unshift({ agentId: agent.id, text: own.text, own: true });
   return inputs;
 }
 
@@ -142,9 +180,23 @@ function promptFor(setup: SlotSetup, inputs: readonly Input[]): string {
   });
 }
 
-function plan(agent: TransmissionAgent, setup: SlotSetup, chain: number | undefined, inputs: Input[], inputGeneration: number): Plan {
+function plan(
+  agent: TransmissionAgent,
+  setup: SlotSetup,
+  chain: number | undefined,
+  inputs: Input[],
+  inputGeneration: number,
+): Plan {
   const template = inputs.length === 0 ? setup.initial : setup.transformation;
-  return { agent, setup, chain, template: template.name, inputs, inputGeneration, prompt: promptFor(setup, inputs) };
+  return {
+    agent,
+    setup,
+    chain,
+    template: template.name,
+    inputs,
+    inputGeneration,
+    prompt: promptFor(setup, inputs),
+  };
 }
 
 /**
@@ -171,7 +223,8 @@ async function write(ctx: Ctx, p: Plan): Promise<Written> {
   const t = p.chain !== undefined ? { chain: p.chain } : {};
   const state: TextState = { inputs: p.inputs };
   const profile = p.agent.mind.kind === "llm" ? ctx.profile(p.agent.mind.profile) : undefined;
-  // Set by the fit rule when the runtime had to shrink the prompt to fit the profile's contextWindow.
+  // Set by the fit rule when the runtime had to shrink the prompt to fit the profile's
+  // contextWindow.
   let heard: readonly Input[] = p.inputs;
   const answer = await ctx.ask({
     agentId: p.agent.id,
@@ -181,7 +234,11 @@ async function write(ctx: Ctx, p: Plan): Promise<Written> {
     state,
     rng: ctx.rng("mind", p.agent.id, ctx.generation),
     t,
-    fit: dropTexts(p.inputs, (kept) => promptFor(p.setup, kept), (kept) => (heard = kept)),
+    fit: dropTexts(
+      p.inputs,
+      (kept) => promptFor(p.setup, kept),
+      (kept) => (heard = kept),
+    ),
     schema: TEXT_SCHEMA,
   });
   const read = readText(answer, profile?.responseFormat === "json_schema");
@@ -205,12 +262,30 @@ async function write(ctx: Ctx, p: Plan): Promise<Written> {
       ...(heard.some((input) => input.agentId === null) ? { seeded: true } : {}),
     },
   });
-  return { ...read, agentId: p.agent.id, slot: p.agent.slot, ...(p.chain !== undefined ? { chain: p.chain } : {}), heard: [...heard], dropped };
+  return {
+    ...read,
+    agentId: p.agent.id,
+    slot: p.agent.slot,
+    ...(p.chain !== undefined ? { chain: p.chain } : {}),
+    heard: [...heard],
+    dropped,
+  };
 }
 
 /** The usable texts of a generation, as the history keeps them. */
 function usableTexts(written: readonly Written[]): HistoryText[] {
-  return written.flatMap((w) => (w.text === null ? [] : [{ agentId: w.agentId, slot: w.slot, text: w.text, ...(w.chain !== undefined ? { chain: w.chain } : {}) }]));
+  return written.flatMap((w) =>
+    w.text === null
+      ? []
+      : [
+          {
+            agentId: w.agentId,
+            slot: w.slot,
+            text: w.text,
+            ...(w.chain !== undefined ? { chain: w.chain } : {}),
+          },
+        ],
+  );
 }
 
 export const transmission = defineScenario<TransmissionConfig, TransmissionPopulation, Work>({
@@ -219,7 +294,8 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
   configSchema: transmissionConfigSchema,
   policies: TRANSMISSION_POLICIES,
   commands: llmCultureCommands,
-  // A story of a few hundred words with room to spare; LLM-Culture's llama.cpp backend asked for 512.
+  // A story of a few hundred words with room to spare; LLM-Culture's llama.cpp backend asked for
+  // 512.
   defaultMaxTokens: 1024,
   unusableCounts: ["textsUnusable"],
   time: TIME,
@@ -232,26 +308,51 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
       checkChainLength(layout, config.generations);
       const { sample, prestige, conformity, memory, turnover } = section.socialLearning;
       if (sample !== undefined || prestige !== undefined || conformity || memory || turnover > 0)
-        throw new ConfigError("transmission.socialLearning", section.socialLearning, "no social-learning options in chain mode (each agent sees only its predecessor)");
+        throw new ConfigError(
+          "transmission.socialLearning",
+          section.socialLearning,
+          "no social-learning options in chain mode (each agent sees only its predecessor)",
+        );
       checkChainGraph(config.graph, layout);
     } else if (section.seeds.length > 0 || section.chains !== undefined) {
-      throw new ConfigError(section.seeds.length > 0 ? "transmission.seeds" : "transmission.chains", section.seeds.length > 0 ? section.seeds : section.chains, 'nothing in network mode (seeds and chains belong to mode: "chain")');
+      throw new ConfigError(
+        section.seeds.length > 0 ? "transmission.seeds" : "transmission.chains",
+        section.seeds.length > 0 ? section.seeds : section.chains,
+        'nothing in network mode (seeds and chains belong to mode: "chain")',
+      );
     }
     const embeddings = section.metrics.embeddings;
     if (embeddings !== undefined && !(embeddings in (config.profiles ?? {})))
-      throw new ConfigError("transmission.metrics.embeddings", embeddings, `a profile defined under profiles (${Object.keys(config.profiles ?? {}).join(", ") || "none defined"})`);
+      throw new ConfigError(
+        "transmission.metrics.embeddings",
+        embeddings,
+        `a profile defined under profiles (${Object.keys(config.profiles ?? {}).join(", ") || "none defined"})`,
+      );
   },
 
   createPopulation(agents) {
     return {
-      agents: agents.map((a) => ({ id: a.id, generation: 1, slot: a.id, parents: [], mind: a.mind, announced: false })),
+      agents: agents.map((a) => ({
+        id: a.id,
+        generation: 1,
+        slot: a.id,
+        parents: [],
+        mind: a.mind,
+        announced: false,
+      })),
       history: [],
       influence: {},
     };
   },
 
   beginGeneration() {
-    return { work: { plans: [], written: [], metrics: {}, lineage: new Map() }, steps: [{ name: "texts", t: {} }, { name: "metrics", t: {} }] };
+    return {
+      work: { plans: [], written: [], metrics: {}, lineage: new Map() },
+      steps: [
+        { name: "texts", t: {} },
+        { name: "metrics", t: {} },
+      ],
+    };
   },
 
   async runStep(population, work, step, ctx) {
@@ -264,37 +365,74 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
         ctx.emit({
           type: "agent-created",
           t: { generation: ctx.generation },
-          agent: { id: agent.id, generation: agent.generation, parents: agent.parents, mind: ctx.mindInfo(agent.mind), strategy: personaLabel(setups[i]!.persona), slot: agent.slot },
+          agent: {
+            id: agent.id,
+            generation: agent.generation,
+            parents: agent.parents,
+            mind: ctx.mindInfo(agent.mind),
+            strategy: personaLabel(setups[i]!.persona),
+            slot: agent.slot,
+          },
         });
       });
-      // Every prompt of the generation is built from the previous generation's texts before any call is made.
+      // Every prompt of the generation is built from the previous generation's texts before any
+      // call is made.
       if (chains) {
         for (let c = 0; c < chains.count; c++) {
           const index = writerIndex(chains, c, ctx.generation);
           const before = lastUsable(population, c, ctx.generation);
           const seed = section.seeds[c];
-          const inputs = before ? [{ agentId: before.text.agentId, text: before.text.text, own: false }] : seed !== undefined ? [{ agentId: null, text: seed, own: false }] : [];
-          work.plans.push(plan(population.agents[index]!, setups[index]!, c, inputs, before?.generation ?? 0));
+          const inputs = before
+            ? [{ agentId: before.text.agentId, text: before.text.text, own: false }]
+            : seed !== undefined
+              ? [{ agentId: null, text: seed, own: false }]
+              : [];
+          work.plans.push(
+            plan(population.agents[index]!, setups[index]!, c, inputs, before?.generation ?? 0),
+          );
         }
       } else {
         const slotIndex = new Map(population.agents.map((a, i) => [a.slot, i]));
-        // Slots whose last text was unusable are not in the history: their neighbours receive nothing from them.
+        // Slots whose last text was unusable are not in the history: their neighbours receive
+        // nothing from them.
         const previous = new Map(previousTexts(population, ctx.generation).map((t) => [t.slot, t]));
-        population.agents.forEach((agent, i) => work.plans.push(plan(agent, setups[i]!, undefined, networkInputs(ctx, population, agent, slotIndex, previous), ctx.generation - 1)));
+        population.agents.forEach((agent, i) =>
+          work.plans.push(
+            plan(
+              agent,
+              setups[i]!,
+              undefined,
+              networkInputs(ctx, population, agent, slotIndex, previous),
+              ctx.generation - 1,
+            ),
+          ),
+        );
       }
       for (const p of work.plans) warnIfLong(ctx, p);
       work.written = await ctx.parallel(work.plans, (p, branch) => write(branch, p));
       return;
     }
-    const authored = (ts: readonly { agentId: string; text: string; chain?: number }[]): AuthoredText[] =>
-      ts.map((t) => ({ agentId: t.agentId, text: t.text, ...(t.chain !== undefined ? { chain: t.chain } : {}) }));
+    const authored = (
+      ts: readonly { agentId: string; text: string; chain?: number }[],
+    ): AuthoredText[] =>
+      ts.map((t) => ({
+        agentId: t.agentId,
+        text: t.text,
+        ...(t.chain !== undefined ? { chain: t.chain } : {}),
+      }));
     const usable = usableTexts(work.written);
     // A usable text's likely parent: the received text (of those sent) it is most similar to.
     work.plans.forEach((p, i) => {
       const written = work.written[i]!;
       if (written.text === null) return;
-      const heard = written.heard.flatMap((input) => (input.agentId === null ? [] : [{ agentId: input.agentId, text: input.text }]));
-      const [parent] = likelyParents(authored([{ ...written, text: written.text }]), heard, section.metrics);
+      const heard = written.heard.flatMap((input) =>
+        input.agentId === null ? [] : [{ agentId: input.agentId, text: input.text }],
+      );
+      const [parent] = likelyParents(
+        authored([{ ...written, text: written.text }]),
+        heard,
+        section.metrics,
+      );
       if (!parent) return;
       work.lineage.set(parent.agentId, { parent: parent.parent, similarity: parent.similarity });
       ctx.emit({
@@ -315,9 +453,25 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
         texts: authored(usable),
         history: population.history.map(authored),
         options: section.metrics,
-        ...(chains && section.seeds.length > 0 ? { initial: section.seeds.map((text, chain) => ({ agentId: `seed-${chain}`, text, chain })) } : {}),
+        ...(chains && section.seeds.length > 0
+          ? {
+              initial: section.seeds.map((text, chain) => ({
+                agentId: `seed-${chain}`,
+                text,
+                chain,
+              })),
+            }
+          : {}),
         rng: ctx.rng("metrics", ctx.generation),
-        ...(profile ? { embedder: createEmbedder({ profileName: embeddingsProfile!, profile, cache: ctx.cache }) } : {}),
+        ...(profile
+          ? {
+              embedder: createEmbedder({
+                profileName: embeddingsProfile!,
+                profile,
+                cache: ctx.cache,
+              }),
+            }
+          : {}),
       })),
       meanInputs: mean(work.written.map((w) => w.heard.length)),
       textsUnusable: work.written.length - usable.length,
@@ -333,11 +487,28 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
       const slot = slotOf.get(parent);
       if (slot !== undefined) influence[slot] = (influence[slot] ?? 0) + 1;
     }
-    const leaving = last || section.mode === "chain" ? [] : turnoverSlots(population.agents.map((a) => a.slot), section.socialLearning.turnover, ctx.rng("turnover", generation));
+    const leaving =
+      last || section.mode === "chain"
+        ? []
+        : turnoverSlots(
+            population.agents.map((a) => a.slot),
+            section.socialLearning.turnover,
+            ctx.rng("turnover", generation),
+          );
     const newcomers = new Map(
       leaving.map((slot, i) => {
         const gone = population.agents.find((a) => a.slot === slot)!;
-        return [slot, { id: `${generation + 1}_${i + 1}`, generation: generation + 1, slot, parents: [], mind: gone.mind, announced: false } satisfies TransmissionAgent];
+        return [
+          slot,
+          {
+            id: `${generation + 1}_${i + 1}`,
+            generation: generation + 1,
+            slot,
+            parents: [],
+            mind: gone.mind,
+            announced: false,
+          } satisfies TransmissionAgent,
+        ];
       }),
     );
     const agents = population.agents.map((a) => newcomers.get(a.slot) ?? { ...a, announced: true });
@@ -370,7 +541,11 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
       };
     });
     return {
-      population: { agents, history: [...population.history, usableTexts(work.written)], influence },
+      population: {
+        agents,
+        history: [...population.history, usableTexts(work.written)],
+        influence,
+      },
       metrics: work.metrics,
       agentRows,
       survivors: population.agents.filter((a) => !newcomers.has(a.slot)).map((a) => a.id),

@@ -1,7 +1,13 @@
 import { ConfigError } from "../../sim/core/errors.js";
 import type { TransmissionConfig } from "./config.js";
 import { resolvePersona, type Persona } from "./personas.js";
-import { INITIAL_PROMPTS, LAYOUTS, resolveTemplate, TRANSFORMATIONS, type Template } from "./transformations.js";
+import {
+  INITIAL_PROMPTS,
+  LAYOUTS,
+  resolveTemplate,
+  TRANSFORMATIONS,
+  type Template,
+} from "./transformations.js";
 
 /** What an agent slot writes with: its persona, group and templates. */
 export interface SlotSetup {
@@ -20,21 +26,47 @@ export function slotSetups(section: TransmissionConfig, size: number): SlotSetup
   const groupOf: (number | null)[] = [];
   section.groups.forEach((g, i) => groupOf.push(...Array<number>(g.size).fill(i)));
   if (section.groups.length > 0 && groupOf.length !== size)
-    throw new ConfigError("transmission.groups", section.groups.map((g) => g.size), `group sizes adding up to population.size (${size}); they add up to ${groupOf.length}`);
+    throw new ConfigError(
+      "transmission.groups",
+      section.groups.map((g) => g.size),
+      `group sizes adding up to population.size (${size}); they add up to ${groupOf.length}`,
+    );
   if (section.personaList && section.personaList.length !== size)
-    throw new ConfigError("transmission.personaList", `${section.personaList.length} personas`, `one persona per agent (${size})`);
+    throw new ConfigError(
+      "transmission.personaList",
+      `${section.personaList.length} personas`,
+      `one persona per agent (${size})`,
+    );
   return Array.from({ length: size }, (_, i) => {
     const g = groupOf[i] ?? null;
     const group = g === null ? undefined : section.groups[g]!;
-    const at = (key: string, fallback: string) => (group?.[key as "persona"] !== undefined ? `transmission.groups.${g}.${key}` : fallback);
+    const at = (key: string, fallback: string) =>
+      group?.[key as "persona"] !== undefined ? `transmission.groups.${g}.${key}` : fallback;
     const personaValue = section.personaList?.[i] ?? group?.persona ?? section.persona;
-    const personaPath = section.personaList ? `transmission.personaList.${i}` : at("persona", "transmission.persona");
+    const personaPath = section.personaList
+      ? `transmission.personaList.${i}`
+      : at("persona", "transmission.persona");
     return {
       persona: resolvePersona(personaValue, section.personas, personaPath),
       group: group?.name ?? null,
-      initial: resolveTemplate(group?.initial ?? section.initial, section.initials, INITIAL_PROMPTS, at("initial", "transmission.initial")),
-      transformation: resolveTemplate(group?.transformation ?? section.transformation, section.transformations, TRANSFORMATIONS, at("transformation", "transmission.transformation")),
-      layout: resolveTemplate(group?.layout ?? section.layout, {}, LAYOUTS, at("layout", "transmission.layout")),
+      initial: resolveTemplate(
+        group?.initial ?? section.initial,
+        section.initials,
+        INITIAL_PROMPTS,
+        at("initial", "transmission.initial"),
+      ),
+      transformation: resolveTemplate(
+        group?.transformation ?? section.transformation,
+        section.transformations,
+        TRANSFORMATIONS,
+        at("transformation", "transmission.transformation"),
+      ),
+      layout: resolveTemplate(
+        group?.layout ?? section.layout,
+        {},
+        LAYOUTS,
+        at("layout", "transmission.layout"),
+      ),
     };
   });
 }

@@ -13,7 +13,10 @@ export interface Candidate {
 
 type SocialLearning = TransmissionConfig["socialLearning"];
 
-/** The slots whose texts reach `slot`: its in-neighbours (directed in-edges and undirected edges), in the graph's order. */
+/**
+ * The slots whose texts reach `slot`: its in-neighbours (directed in-edges and undirected edges),
+ * in the graph's order.
+ */
 export function inNeighbours(graph: Graph, slot: string): string[] {
   return graph.inboundNeighbors(slot).filter((n) => n !== slot);
 }
@@ -48,15 +51,26 @@ export function chooseInputs(
   const { graph, slot, slotIndex, social, rng } = context;
   const bySlot = (a: Candidate, b: Candidate) => slotIndex.get(a.slot)! - slotIndex.get(b.slot)!;
   let chosen = [...candidates];
-  if (social.sample !== undefined && chosen.length > social.sample) chosen = rng.shuffle(chosen).slice(0, social.sample);
+  if (social.sample !== undefined && chosen.length > social.sample)
+    chosen = rng.shuffle(chosen).slice(0, social.sample);
   if (social.prestige) {
     const { by, select, k } = social.prestige;
     const prestige = (c: Candidate): number =>
-      by === "degree" ? graph.degree(c.slot) : by === "weight" ? edgeWeight(graph, c.slot, slot) : (context.influence[c.slot] ?? 0) + 1;
-    chosen = select === "top" ? [...chosen].sort((a, b) => prestige(b) - prestige(a) || bySlot(a, b)).slice(0, k) : weightedDraw(chosen, prestige, k, rng);
+      by === "degree"
+        ? graph.degree(c.slot)
+        : by === "weight"
+          ? edgeWeight(graph, c.slot, slot)
+          : (context.influence[c.slot] ?? 0) + 1;
+    chosen =
+      select === "top"
+        ? [...chosen].sort((a, b) => prestige(b) - prestige(a) || bySlot(a, b)).slice(0, k)
+        : weightedDraw(chosen, prestige, k, rng);
   }
   if (context.inputOrder === "slot") chosen.sort(bySlot);
-  else if (context.inputOrder === "weight") chosen.sort((a, b) => edgeWeight(graph, b.slot, slot) - edgeWeight(graph, a.slot, slot) || bySlot(a, b));
+  else if (context.inputOrder === "weight")
+    chosen.sort(
+      (a, b) => edgeWeight(graph, b.slot, slot) - edgeWeight(graph, a.slot, slot) || bySlot(a, b),
+    );
   else {
     const position = new Map(candidates.map((c, i) => [c.slot, i]));
     chosen.sort((a, b) => position.get(a.slot)! - position.get(b.slot)!);
@@ -66,7 +80,12 @@ export function chooseInputs(
 }
 
 /** k items drawn without replacement, each with probability proportional to its weight. */
-function weightedDraw<T>(items: readonly T[], weight: (item: T) => number, k: number, rng: Rng): T[] {
+function weightedDraw<T>(
+  items: readonly T[],
+  weight: (item: T) => number,
+  k: number,
+  rng: Rng,
+): T[] {
   const pool = items.map((item) => ({ item, w: Math.max(0, weight(item)) }));
   const out: T[] = [];
   while (out.length < k && pool.length > 0) {
@@ -80,8 +99,14 @@ function weightedDraw<T>(items: readonly T[], weight: (item: T) => number, k: nu
 }
 
 /** The text with the highest mean TF-IDF cosine to the others (the first on a tie). */
-function mostTypical(texts: readonly Candidate[], stopWords: TransmissionConfig["metrics"]["stopWords"]): Candidate {
-  const vectors = tfidfVectors(texts.map((t) => t.text), stopWords);
+function mostTypical(
+  texts: readonly Candidate[],
+  stopWords: TransmissionConfig["metrics"]["stopWords"],
+): Candidate {
+  const vectors = tfidfVectors(
+    texts.map((t) => t.text),
+    stopWords,
+  );
   let best = 0;
   let bestScore = -Infinity;
   vectors.forEach((v, i) => {
@@ -91,7 +116,10 @@ function mostTypical(texts: readonly Candidate[], stopWords: TransmissionConfig[
   return texts[best]!;
 }
 
-/** The slots whose agents leave after a generation: round(fraction * n) of them, drawn from `rng`, in population order. */
+/**
+ * The slots whose agents leave after a generation: round(fraction * n) of them, drawn from `rng`,
+ * in population order.
+ */
 export function turnoverSlots(slots: readonly string[], fraction: number, rng: Rng): string[] {
   const count = Math.round(fraction * slots.length);
   if (count === 0) return [];

@@ -15,7 +15,16 @@ const read = (file: string) => readFileSync(join(DIR, file), "utf8").replace(/\n
  * continue is ours.
  */
 export const TRANSFORMATIONS: Record<string, string> = Object.fromEntries(
-  ["combine", "minor-changes", "repeat", "rephrase", "continue", "inspiration", "maximise-difference", "kid"].map((name) => [name, read(`${name}.md`)]),
+  [
+    "combine",
+    "minor-changes",
+    "repeat",
+    "rephrase",
+    "continue",
+    "inspiration",
+    "maximise-difference",
+    "kid",
+  ].map((name) => [name, read(`${name}.md`)]),
 );
 
 /** Initial prompts of generation 1: LLM-Culture's prompt_init texts. */
@@ -39,9 +48,19 @@ export interface Template {
  * A template by name (the config's own first, then the library) or, failing that, the text itself.
  * A single word that names nothing is taken for a misspelt name: a ConfigError at `path`.
  */
-export function resolveTemplate(value: string, custom: Readonly<Record<string, string>>, library: Readonly<Record<string, string>>, path: string): Template {
+export function resolveTemplate(
+  value: string,
+  custom: Readonly<Record<string, string>>,
+  library: Readonly<Record<string, string>>,
+  path: string,
+): Template {
   if (Object.hasOwn(custom, value)) return { name: value, template: custom[value]! };
   if (Object.hasOwn(library, value)) return { name: value, template: library[value]! };
-  if (/^\S+$/.test(value)) throw new ConfigError(path, value, `a name (${[...Object.keys(custom), ...Object.keys(library)].join(", ")}) or a text of several words`);
+  if (/^\S+$/.test(value))
+    throw new ConfigError(
+      path,
+      value,
+      `a name (${[...Object.keys(custom), ...Object.keys(library)].join(", ")}) or a text of several words`,
+    );
   return { name: "inline", template: value };
 }

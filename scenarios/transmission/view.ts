@@ -68,13 +68,19 @@ export interface TransmissionDerived {
   latest: Record<string, TextEntry>;
 }
 
-const EMPTY: TransmissionDerived = { kind: "transmission", generations: [], droppedGenerations: 0, latest: {} };
+const EMPTY: TransmissionDerived = {
+  kind: "transmission",
+  generations: [],
+  droppedGenerations: 0,
+  latest: {},
+};
 
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 /** A text's key within its generation: chains may reuse an agent id across chains. */
-export const textKey = (agentId: string, chain: number | null): string => (chain === null ? agentId : `${agentId}@${chain}`);
+export const textKey = (agentId: string, chain: number | null): string =>
+  chain === null ? agentId : `${agentId}@${chain}`;
 
 function chainOf(data: Record<string, unknown>, t: TimeCoords): number | null {
   return num(data.chain) ?? (typeof t.chain === "number" ? t.chain : null);
@@ -96,16 +102,28 @@ export function textEntry(e: InteractionEntry): TextEntry {
     generation: e.t.generation,
     chain: chainOf(d, e.t),
     group: str(d.group),
-    // An unusable answer is recorded with text null and the reason (scenarios/transmission/README.md).
-    text: d.text === null ? `(no usable text: ${str(d.unusable) ?? "unknown reason"})` : (str(d.text) ?? ""),
+    // An unusable answer is recorded with text null and the reason
+    // (scenarios/transmission/README.md).
+    text:
+      d.text === null
+        ? `(no usable text: ${str(d.unusable) ?? "unknown reason"})`
+        : (str(d.text) ?? ""),
     transformation: str(d.transformation),
     persona: str(d.persona),
-    inputs: Array.isArray(d.inputs) ? d.inputs.filter((x): x is string => typeof x === "string") : [],
+    inputs: Array.isArray(d.inputs)
+      ? d.inputs.filter((x): x is string => typeof x === "string")
+      : [],
   };
 }
 
-/** The reducer hook: folds a batch's text and lineage interactions in (copy-on-write per generation). */
-export function deriveTransmission(previous: unknown, entries: readonly InteractionEntry[]): TransmissionDerived {
+/**
+ * The reducer hook: folds a batch's text and lineage interactions in (copy-on-write per
+ * generation).
+ */
+export function deriveTransmission(
+  previous: unknown,
+  entries: readonly InteractionEntry[],
+): TransmissionDerived {
   const base = isTransmissionDerived(previous) ? previous : EMPTY;
   const touched = new Map<number, GenerationTexts>();
   // Texts kept per touched generation, counted once when it is first touched (not per event).
@@ -115,7 +133,9 @@ export function deriveTransmission(previous: unknown, entries: readonly Interact
     let g = touched.get(generation);
     if (!g) {
       const old = findGeneration(base, generation);
-      g = old ? { ...old, texts: { ...old.texts }, lineage: { ...old.lineage } } : { generation, texts: {}, lineage: {}, dropped: 0 };
+      g = old
+        ? { ...old, texts: { ...old.texts }, lineage: { ...old.lineage } }
+        : { generation, texts: {}, lineage: {}, dropped: 0 };
       touched.set(generation, g);
       textCounts.set(generation, Object.keys(g.texts).length);
     }
@@ -158,13 +178,22 @@ export function deriveTransmission(previous: unknown, entries: readonly Interact
   return { kind: "transmission", generations, droppedGenerations, latest };
 }
 
-export function findGeneration(d: TransmissionDerived, generation: number): GenerationTexts | undefined {
-  for (let i = d.generations.length - 1; i >= 0; i--) if (d.generations[i]!.generation === generation) return d.generations[i];
+export function findGeneration(
+  d: TransmissionDerived,
+  generation: number,
+): GenerationTexts | undefined {
+  for (let i = d.generations.length - 1; i >= 0; i--)
+    if (d.generations[i]!.generation === generation) return d.generations[i];
   return undefined;
 }
 
 /** An agent's text in a generation (in chain mode, the one of `chain` if given, else any). */
-export function textOf(d: TransmissionDerived, agentId: string, generation: number, chain: number | null = null): TextEntry | null {
+export function textOf(
+  d: TransmissionDerived,
+  agentId: string,
+  generation: number,
+  chain: number | null = null,
+): TextEntry | null {
   const g = findGeneration(d, generation);
   if (!g) return null;
   const exact = g.texts[textKey(agentId, chain)];
@@ -186,7 +215,10 @@ export function textsOfAgent(d: TransmissionDerived, agentId: string): TextEntry
 }
 
 /** A text's likely parent (lineage) and the parent's text, if both are known. */
-export function parentOf(d: TransmissionDerived, entry: TextEntry): { link: LineageLink; text: TextEntry | null } | null {
+export function parentOf(
+  d: TransmissionDerived,
+  entry: TextEntry,
+): { link: LineageLink; text: TextEntry | null } | null {
   const link = findGeneration(d, entry.generation)?.lineage[textKey(entry.agentId, entry.chain)];
   if (!link) return null;
   return { link, text: textOf(d, link.parent, link.parentGeneration, entry.chain) };
@@ -200,14 +232,19 @@ export interface DiffPart {
 /** A word-level diff from the parent's text to the child's (both cut at DIFF_CHARS). */
 export function wordDiff(parent: string, child: string): { parts: DiffPart[]; truncated: boolean } {
   const truncated = parent.length > DIFF_CHARS || child.length > DIFF_CHARS;
-  const parts = diffWords(parent.slice(0, DIFF_CHARS), child.slice(0, DIFF_CHARS)).map((c) => ({ kind: c.added ? "added" : c.removed ? "removed" : "same", text: c.value }) as DiffPart);
+  const parts = diffWords(parent.slice(0, DIFF_CHARS), child.slice(0, DIFF_CHARS)).map(
+    (c) =>
+      ({ kind: c.added ? "added" : c.removed ? "removed" : "same", text: c.value }) as DiffPart,
+  );
   return { parts, truncated };
 }
 
 export interface SimilarityMatrix {
   /** The generations shown (rows and columns), ascending. */
   generations: number[];
-  /** cells[i][j]: similarity between generations[i] and generations[j] (the matrix is symmetric). */
+  /**
+   * cells[i][j]: similarity between generations[i] and generations[j] (the matrix is symmetric).
+   */
   cells: (number | null)[][];
   /** Generations left out (only the last `window` are shown). */
   hidden: number;
@@ -221,10 +258,15 @@ export function similarityMatrix(rows: readonly GenerationRow[], window = 40): S
   const all = [...new Set(withSim.map((r) => r.generation))].sort((a, b) => a - b);
   const generations = all.slice(Math.max(0, all.length - window));
   const byGen = new Map(withSim.map((r) => [r.generation, r.values]));
-  const value = (row: number, col: number): number | null => num(byGen.get(row)?.[`similarityToGen${col}`]);
-  const cells = generations.map((gi) => generations.map((gj) => (gj <= gi ? value(gi, gj) : value(gj, gi))));
+  const value = (row: number, col: number): number | null =>
+    num(byGen.get(row)?.[`similarityToGen${col}`]);
+  const cells = generations.map((gi) =>
+    generations.map((gj) => (gj <= gi ? value(gi, gj) : value(gj, gi))),
+  );
   let range: [number, number] | null = null;
-  for (const row of cells) for (const v of row) if (v !== null) range = range ? [Math.min(range[0], v), Math.max(range[1], v)] : [v, v];
+  for (const row of cells)
+    for (const v of row)
+      if (v !== null) range = range ? [Math.min(range[0], v), Math.max(range[1], v)] : [v, v];
   return { generations, cells, hidden: all.length - generations.length, range };
 }
 
@@ -236,11 +278,16 @@ export interface ChainLane {
 }
 
 /** One lane per chain (chain mode only; none in network mode), at most `maxLanes`. */
-export function chainLanes(d: TransmissionDerived, maxLanes = 20, maxSteps = 30): { lanes: ChainLane[]; hiddenLanes: number } {
+export function chainLanes(
+  d: TransmissionDerived,
+  maxLanes = 20,
+  maxSteps = 30,
+): { lanes: ChainLane[]; hiddenLanes: number } {
   const byChain = new Map<number, TextEntry[]>();
   // Network mode (no chain on the newest texts) has no lanes: skip the walk over every kept text.
   const newest = d.generations[d.generations.length - 1];
-  if (!newest || !Object.values(newest.texts).some((t) => t.chain !== null)) return { lanes: [], hiddenLanes: 0 };
+  if (!newest || !Object.values(newest.texts).some((t) => t.chain !== null))
+    return { lanes: [], hiddenLanes: 0 };
   for (const g of d.generations) {
     for (const t of Object.values(g.texts)) {
       if (t.chain === null) continue;
@@ -252,7 +299,11 @@ export function chainLanes(d: TransmissionDerived, maxLanes = 20, maxSteps = 30)
   const chains = [...byChain.keys()].sort((a, b) => a - b);
   const lanes = chains.slice(0, maxLanes).map((chain) => {
     const steps = byChain.get(chain)!.sort((a, b) => a.generation - b.generation || a.seq - b.seq);
-    return { chain, steps: steps.slice(Math.max(0, steps.length - maxSteps)), hidden: Math.max(0, steps.length - maxSteps) };
+    return {
+      chain,
+      steps: steps.slice(Math.max(0, steps.length - maxSteps)),
+      hidden: Math.max(0, steps.length - maxSteps),
+    };
   });
   return { lanes, hiddenLanes: Math.max(0, chains.length - maxLanes) };
 }
@@ -289,8 +340,16 @@ const CHARTS: ChartSpec[] = [
     yRange: [0, 1],
     series: [{ key: "diversity", label: "mean pairwise distance", color: "#e15759" }],
   },
-  { id: "tx-change", title: "Cumulative change", series: [{ key: "cumulativeChange", label: "cumulative change", color: "#9c755f" }] },
-  { id: "tx-clusters", title: "Distinct clusters", series: [{ key: "clusters", label: "clusters", color: "#76b7b2" }] },
+  {
+    id: "tx-change",
+    title: "Cumulative change",
+    series: [{ key: "cumulativeChange", label: "cumulative change", color: "#9c755f" }],
+  },
+  {
+    id: "tx-clusters",
+    title: "Distinct clusters",
+    series: [{ key: "clusters", label: "clusters", color: "#76b7b2" }],
+  },
   {
     id: "tx-sentiment",
     title: "Positivity and subjectivity",
@@ -299,15 +358,34 @@ const CHARTS: ChartSpec[] = [
       { key: "subjectivity", label: "subjectivity", color: "#edc948" },
     ],
   },
-  { id: "tx-fog", title: "Readability (Gunning fog)", series: [{ key: "fog", label: "fog index", color: "#b07aa1" }] },
-  { id: "tx-words", title: "Length (words)", series: [{ key: "words", label: "words", color: "#4e79a7" }] },
-  { id: "tx-chars", title: "Length (characters)", series: [{ key: "chars", label: "characters", color: "#f28e2b" }] },
-  { id: "tx-inputs", title: "Texts read per prompt (mean)", series: [{ key: "meanInputs", label: "inputs", color: "#76b7b2" }] },
+  {
+    id: "tx-fog",
+    title: "Readability (Gunning fog)",
+    series: [{ key: "fog", label: "fog index", color: "#b07aa1" }],
+  },
+  {
+    id: "tx-words",
+    title: "Length (words)",
+    series: [{ key: "words", label: "words", color: "#4e79a7" }],
+  },
+  {
+    id: "tx-chars",
+    title: "Length (characters)",
+    series: [{ key: "chars", label: "characters", color: "#f28e2b" }],
+  },
+  {
+    id: "tx-inputs",
+    title: "Texts read per prompt (mean)",
+    series: [{ key: "meanInputs", label: "inputs", color: "#76b7b2" }],
+  },
 ];
 
 const CHARTED = new Set(CHARTS.flatMap((c) => c.series.map((s) => s.key)));
 
-/** Chain attractor keys: attractor<Metric><Slope|Intercept|Position|Strength>[Lo|Hi] (Lo/Hi: bootstrap interval). */
+/**
+ * Chain attractor keys: attractor<Metric><Slope|Intercept|Position|Strength>[Lo|Hi] (Lo/Hi:
+ * bootstrap interval).
+ */
 export const ATTRACTOR = /^attractor([A-Z]\w*?)(Slope|Intercept|Position|Strength)(Lo|Hi)?$/;
 
 /**
@@ -325,7 +403,15 @@ export function attractorCharts(keys: readonly string[]): ChartSpec[] {
   const charts: ChartSpec[] = [];
   const strength = metrics.filter((m) => present.has(`attractor${m}Strength`));
   if (strength.length > 0) {
-    charts.push({ id: "tx-attractor-strength", title: "Attractor strength (1 − |slope|) across chains", series: strength.map((m, i) => ({ key: `attractor${m}Strength`, label: m.toLowerCase(), color: PALETTE[i % PALETTE.length]! })) });
+    charts.push({
+      id: "tx-attractor-strength",
+      title: "Attractor strength (1 − |slope|) across chains",
+      series: strength.map((m, i) => ({
+        key: `attractor${m}Strength`,
+        label: m.toLowerCase(),
+        color: PALETTE[i % PALETTE.length]!,
+      })),
+    });
   }
   for (const m of metrics) {
     const series = [
@@ -333,7 +419,12 @@ export function attractorCharts(keys: readonly string[]): ChartSpec[] {
       { key: `attractor${m}PositionLo`, label: "CI low", color: "#aec7e8" },
       { key: `attractor${m}PositionHi`, label: "CI high", color: "#aec7e8" },
     ].filter((x) => present.has(x.key));
-    if (series.length > 0) charts.push({ id: `tx-attractor-${m.toLowerCase()}`, title: `Attractor position: ${m.toLowerCase()}`, series });
+    if (series.length > 0)
+      charts.push({
+        id: `tx-attractor-${m.toLowerCase()}`,
+        title: `Attractor position: ${m.toLowerCase()}`,
+        series,
+      });
   }
   return charts;
 }
@@ -343,11 +434,27 @@ export const transmissionView = defineView({
   title: "Transmission",
   generationCharts(keys) {
     const present = new Set(keys);
-    const known = CHARTS.map((c) => ({ ...c, series: c.series.filter((s) => present.has(s.key)) })).filter((c) => c.series.length > 0);
+    const known = CHARTS.map((c) => ({
+      ...c,
+      series: c.series.filter((s) => present.has(s.key)),
+    })).filter((c) => c.series.length > 0);
     const attractors = attractorCharts(keys);
     // Anything else gets a chart of its own; the heatmap has the similarityToGen<k>.
-    const rest = keys.filter((k) => !CHARTED.has(k) && !USAGE_METRICS.has(k) && !SIMILARITY_TO_GEN.test(k) && !ATTRACTOR.test(k));
-    return known.concat(attractors, rest.map((key, i) => ({ id: `metric-${key}`, title: key, series: [{ key, label: key, color: PALETTE[i % PALETTE.length]! }] })));
+    const rest = keys.filter(
+      (k) =>
+        !CHARTED.has(k) &&
+        !USAGE_METRICS.has(k) &&
+        !SIMILARITY_TO_GEN.test(k) &&
+        !ATTRACTOR.test(k),
+    );
+    return known.concat(
+      attractors,
+      rest.map((key, i) => ({
+        id: `metric-${key}`,
+        title: key,
+        series: [{ key, label: key, color: PALETTE[i % PALETTE.length]! }],
+      })),
+    );
   },
   roundChart() {
     return null;
@@ -360,15 +467,22 @@ export const transmissionView = defineView({
     const d = entry.data;
     if (entry.kind === "text") {
       const t = textEntry(entry);
-      const inputs = t.inputs.length === 0 ? "" : ` from ${t.inputs.length <= 3 ? t.inputs.join(", ") : `${t.inputs.length} texts`}`;
+      const inputs =
+        t.inputs.length === 0
+          ? ""
+          : ` from ${t.inputs.length <= 3 ? t.inputs.join(", ") : `${t.inputs.length} texts`}`;
       return `wrote (${t.transformation ?? "text"}${t.chain !== null ? `, chain ${t.chain}` : ""})${inputs}: “${truncate(t.text, 80)}”`;
     }
     if (entry.kind === "lineage") {
       const sim = num(d.similarity);
       const simText = sim === null ? "" : `, similarity ${sim.toFixed(2)}`;
-      return side === "to" ? `likely parent of ${entry.from}'s text${simText}` : `likely parent: ${entry.to ?? "?"} (generation ${num(d.parentGeneration) ?? "?"}${simText})`;
+      return side === "to"
+        ? `likely parent of ${entry.from}'s text${simText}`
+        : `likely parent: ${entry.to ?? "?"} (generation ${num(d.parentGeneration) ?? "?"}${simText})`;
     }
-    return side === "to" ? `${entry.kind} from ${entry.from}` : `${entry.kind}${entry.to ? ` → ${entry.to}` : ""}`;
+    return side === "to"
+      ? `${entry.kind} from ${entry.from}`
+      : `${entry.kind}${entry.to ? ` → ${entry.to}` : ""}`;
   },
   strategyFamily(agent) {
     if (agent.strategy) return truncate(agent.strategy, 28);
@@ -378,9 +492,12 @@ export const transmissionView = defineView({
   familyLabel: "persona",
   nodeTooltip(agent: AgentState, state: ViewerState) {
     const t = transmissionState(state).latest[agent.id];
-    return t ? `generation ${t.generation}${t.chain !== null ? `, chain ${t.chain}` : ""}: ${t.text}` : null;
+    return t
+      ? `generation ${t.generation}${t.chain !== null ? `, chain ${t.chain}` : ""}: ${t.text}`
+      : null;
   },
-  // No agent measures and no scores: agents are texts, not players (no size menu, no score columns).
+  // No agent measures and no scores: agents are texts, not players (no size menu, no score
+  // columns).
   derive: deriveTransmission,
 });
 

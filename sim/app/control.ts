@@ -144,6 +144,9 @@ export class StepGate {
 }
 
 function checkSpeed(speed: number): number {
-  if (!Number.isFinite(speed) || speed < 0) throw new RangeError(`speed: got ${speed}, expected a number >= 0 (steps per second; 0 = unlimited)`);
+  if (!Number.isFinite(speed) || speed < 0)
+    throw new RangeError(
+      `speed: got ${speed}, expected a number >= 0 (steps per second; 0 = unlimited)`,
+    );
   return speed;
 }

@@ -3,14 +3,24 @@ import { buildGraph } from "../core/graph/index.js";
 import { Rng } from "../core/rng.js";
 import type { InitialAgent } from "../core/scenario.js";
 
-/** A run's first agents and social graph: light (no LLM stack), so `agora validate` can build them too. */
+/**
+ * A run's first agents and social graph: light (no LLM stack), so `agora validate` can build them
+ * too.
+ */
 
 /** The first generation: ids 1_1..1_n with the minds the config assigns, in population order. */
 export function firstGeneration(loaded: LoadedConfig): InitialAgent[] {
   return loaded.minds.map((mind, i) => ({ id: `1_${i + 1}`, mind }));
 }
 
-/** The social graph over the first generation's ids (its slots), from the graph's own seeded stream. */
+/**
+ * The social graph over the first generation's ids (its slots), from the graph's own seeded stream.
+ */
 export function socialGraph(loaded: LoadedConfig, agents: readonly InitialAgent[]) {
-  return buildGraph(loaded.config.graph, agents.map((a) => a.id), new Rng(loaded.config.seed).derive("graph"), { baseDir: loaded.baseDir });
+  return buildGraph(
+    loaded.config.graph,
+    agents.map((a) => a.id),
+    new Rng(loaded.config.seed).derive("graph"),
+    { baseDir: loaded.baseDir },
+  );
 }

@@ -6,7 +6,13 @@ import { publicEndpoint } from "../../agents/profiles.js";
 import { LocalRateLimiter, rateLimitsOf } from "../../agents/rate-limit.js";
 import { ResponseCache } from "../../agents/response-cache.js";
 import { preloadScenario, scenarioLookup } from "./scenarios.js";
-import { experimentConfig, resolveConfig, readConfigFile, type LoadedConfig, type Overrides } from "../core/config.js";
+import {
+  experimentConfig,
+  resolveConfig,
+  readConfigFile,
+  type LoadedConfig,
+  type Overrides,
+} from "../core/config.js";
 import { Engine, InterruptedError, type EngineHooks } from "../core/engine.js";
 import type { RunStatus, SerializedGraph } from "../core/events.js";
 import { graphStats } from "../core/graph/index.js";
@@ -26,9 +32,14 @@ export interface RunOptions {
   onRetry?: ConstructorParameters<typeof MindRuntime>[0]["onRetry"];
   /** Called once the run is set up, for progress displays. */
   onStart?: (handle: RunHandle) => void;
-  /** What the runs of a batch share: LLM concurrency, rate limits, budget (sim/app/batch/shared.ts). */
+  /**
+   * What the runs of a batch share: LLM concurrency, rate limits, budget (sim/app/batch/shared.ts).
+   */
   shared?: SharedCallResources;
-  /** Dry runs (sim/app/batch/dry-run.ts): a policy answers for every LLM mind; nothing is sent or cached. */
+  /**
+   * Dry runs (sim/app/batch/dry-run.ts): a policy answers for every LLM mind; nothing is sent or
+   * cached.
+   */
   standIn?: StandIn;
 }
 
@@ -55,7 +66,9 @@ interface SourceRecord {
 
 /** The run directory used without `out`: runs/<scenario>-s<seed>-<time>, absolute. */
 export function defaultRunDir(loaded: LoadedConfig, now = new Date()): string {
-  return resolve(`runs/${loaded.scenario.id}-s${loaded.config.seed}-${now.toISOString().replace(/[:.]/g, "-")}`);
+  return resolve(
+    `runs/${loaded.scenario.id}-s${loaded.config.seed}-${now.toISOString().replace(/[:.]/g, "-")}`,
+  );
 }
 
 /** Runs a config file from the start into a new run directory. */
@@ -63,12 +76,24 @@ export async function startRun(configPath: string, options: RunOptions = {}): Pr
   return startRunFrom(readConfigFile(configPath), dirname(resolve(configPath)), options);
 }
 
-/** Runs a raw (parsed, not yet validated) config whose relative paths resolve against `configDir`. */
-export async function startRunFrom(raw: unknown, configDir: string, options: RunOptions = {}): Promise<RunResult> {
+/**
+ * Runs a raw (parsed, not yet validated) config whose relative paths resolve against `configDir`.
+ */
+export async function startRunFrom(
+  raw: unknown,
+  configDir: string,
+  options: RunOptions = {},
+): Promise<RunResult> {
   await preloadScenario(raw, configDir);
   const loaded = resolveConfig(raw, scenarioLookup(configDir), options.overrides, configDir);
   const dir = resolve(options.out ?? defaultRunDir(loaded));
-  return execute(loaded, { raw, overrides: options.overrides ?? {}, configDir }, dir, options, null);
+  return execute(
+    loaded,
+    { raw, overrides: options.overrides ?? {}, configDir },
+    dir,
+    options,
+    null,
+  );
 }
 
 /**
@@ -81,14 +106,27 @@ export async function resumeRun(dir: string, options: RunOptions = {}): Promise<
   if (manifest.status === "completed") return { dir: runDir, status: manifest.status, manifest };
   const source = (manifest as Manifest & { source: SourceRecord }).source;
   await preloadScenario(source.raw, source.configDir);
-  const loaded = resolveConfig(source.raw, scenarioLookup(source.configDir), source.overrides, source.configDir);
+  const loaded = resolveConfig(
+    source.raw,
+    scenarioLookup(source.configDir),
+    source.overrides,
+    source.configDir,
+  );
   if (loaded.hash !== manifest.configHash) {
-    throw new Error(`${runDir}: the config no longer resolves to the recorded one (hash ${manifest.configHash.slice(0, 12)}); was Agora upgraded in between?`);
+    throw new Error(
+      `${runDir}: the config no longer resolves to the recorded one (hash ${manifest.configHash.slice(0, 12)}); was Agora upgraded in between?`,
+    );
   }
   return execute(loaded, source, runDir, options, manifest);
 }
 
-async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, options: RunOptions, previous: Manifest | null): Promise<RunResult> {
+async function execute(
+  loaded: LoadedConfig,
+  source: SourceRecord,
+  dir: string,
+  options: RunOptions,
+  previous: Manifest | null,
+): Promise<RunResult> {
   const { config, scenario, minds: mindSpecs, profiles } = loaded;
   const agents = firstGeneration(loaded);
   const graph = socialGraph(loaded, agents);
@@ -96,7 +134,9 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
 
   // A relative cache dir is resolved once, against the working directory of the first start; a
   // resume reuses that absolute path wherever it is started from.
-  const cacheDir = previous?.cache.dir ?? (isAbsolute(config.cache.dir) ? config.cache.dir : resolve(config.cache.dir));
+  const cacheDir =
+    previous?.cache.dir ??
+    (isAbsolute(config.cache.dir) ? config.cache.dir : resolve(config.cache.dir));
   const cache = new ResponseCache(cacheDir, config.cache.mode);
   const ledger = new Ledger(config.budget);
   const minds = new MindRuntime({
@@ -110,12 +150,16 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
     sampleSharing: config.llm.sampleSharing,
     ...(options.env ? { env: options.env } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-    ...(options.shared ? { shared: options.shared } : singleRunLimits(profiles, config.llm.maxConcurrency)),
+    ...(options.shared
+      ? { shared: options.shared }
+      : singleRunLimits(profiles, config.llm.maxConcurrency)),
     ...(options.standIn ? { standIn: options.standIn } : {}),
   });
 
   const checkpoint = previous ? readCheckpoint(dir) : null;
-  const recorder = checkpoint ? RunRecorder.reopen(dir, checkpoint.nextSeq, checkpoint.generation) : RunRecorder.create(dir);
+  const recorder = checkpoint
+    ? RunRecorder.reopen(dir, checkpoint.nextSeq, checkpoint.generation)
+    : RunRecorder.create(dir);
   if (checkpoint) ledger.restore(checkpoint.totals);
   const priorCache = checkpoint?.cache ?? { hits: 0, misses: 0 };
 
@@ -137,12 +181,21 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
     generationsCompleted: checkpoint?.generation ?? 0,
     totals: { ...(checkpoint?.totals ?? emptyTotals()) },
     cache: { mode: cache.mode, dir: cacheDir, hits: priorCache.hits, misses: priorCache.misses },
-    resumes: [...(previous?.resumes ?? []), ...(previous ? [{ at: new Date().toISOString(), fromGeneration: (checkpoint?.generation ?? 0) + 1 }] : [])],
+    resumes: [
+      ...(previous?.resumes ?? []),
+      ...(previous
+        ? [{ at: new Date().toISOString(), fromGeneration: (checkpoint?.generation ?? 0) + 1 }]
+        : []),
+    ],
   };
   const refreshManifest = (patch: Partial<Manifest> = {}) => {
     Object.assign(manifest, patch, {
       totals: { ...ledger.run },
-      cache: { ...manifest.cache, hits: priorCache.hits + cache.hits, misses: priorCache.misses + cache.misses },
+      cache: {
+        ...manifest.cache,
+        hits: priorCache.hits + cache.hits,
+        misses: priorCache.misses + cache.misses,
+      },
     });
     recorder.writeManifest(manifest);
   };
@@ -167,7 +220,14 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
         await userHooks.beforeStep?.(step, generation);
       },
       onGenerationEnd: (info) => {
-        recorder.writeCheckpoint({ version: 1, generation: info.generation, nextSeq: info.nextSeq, population: info.population, totals: { ...ledger.run }, cache: { hits: priorCache.hits + cache.hits, misses: priorCache.misses + cache.misses } });
+        recorder.writeCheckpoint({
+          version: 1,
+          generation: info.generation,
+          nextSeq: info.nextSeq,
+          population: info.population,
+          totals: { ...ledger.run },
+          cache: { hits: priorCache.hits + cache.hits, misses: priorCache.misses + cache.misses },
+        });
         refreshManifest({ generationsCompleted: info.generation });
         userHooks.onGenerationEnd?.(info);
       },
@@ -192,22 +252,42 @@ async function execute(loaded: LoadedConfig, source: SourceRecord, dir: string, 
     });
   }
   const from = checkpoint
-    ? { generation: checkpoint.generation + 1, nextSeq: checkpoint.nextSeq, population: checkpoint.population }
+    ? {
+        generation: checkpoint.generation + 1,
+        nextSeq: checkpoint.nextSeq,
+        population: checkpoint.population,
+      }
     : { generation: 1, nextSeq: engine.seq };
   const outcome = await engine.run(agents, from);
-  refreshManifest({ status: outcome.status, endedAt: new Date().toISOString(), ...(outcome.error ? { error: outcome.error } : {}) });
+  refreshManifest({
+    status: outcome.status,
+    endedAt: new Date().toISOString(),
+    ...(outcome.error ? { error: outcome.error } : {}),
+  });
   recorder.close();
   return { dir, ...outcome, manifest };
 }
 
 /** A single run obeys its profiles' rpm/tpm too: as a batch of one, with its own limiter. */
-function singleRunLimits(profiles: LoadedConfig["profiles"], maxConcurrency: number): { shared?: SharedCallResources } {
+function singleRunLimits(
+  profiles: LoadedConfig["profiles"],
+  maxConcurrency: number,
+): { shared?: SharedCallResources } {
   const limits = rateLimitsOf(profiles);
   if (Object.keys(limits).length === 0) return {};
-  return { shared: { limit: pLimit(maxConcurrency), rateLimiter: new LocalRateLimiter(limits), inflight: new Map() } };
+  return {
+    shared: {
+      limit: pLimit(maxConcurrency),
+      rateLimiter: new LocalRateLimiter(limits),
+      inflight: new Map(),
+    },
+  };
 }
 
-function summariseMinds(specs: LoadedConfig["minds"], profiles: LoadedConfig["profiles"]): Manifest["minds"] {
+function summariseMinds(
+  specs: LoadedConfig["minds"],
+  profiles: LoadedConfig["profiles"],
+): Manifest["minds"] {
   const groups = new Map<string, Manifest["minds"][number]>();
   for (const spec of specs) {
     const name = spec.kind === "llm" ? spec.profile : spec.policy;
@@ -228,7 +308,12 @@ function summariseMinds(specs: LoadedConfig["minds"], profiles: LoadedConfig["pr
         note: "LLM called through an OpenAI-compatible endpoint",
       });
     } else {
-      groups.set(key, { kind: "policy", name, count: 1, note: "offline deterministic policy (not an LLM)" });
+      groups.set(key, {
+        kind: "policy",
+        name,
+        count: 1,
+        note: "offline deterministic policy (not an LLM)",
+      });
     }
   }
   return [...groups.values()];

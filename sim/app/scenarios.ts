@@ -23,7 +23,11 @@ function entryIn(dir: string): string | undefined {
 /** Ids of the built-in scenarios, from the folders that have an index module. */
 export function builtinIds(): string[] {
   return readdirSync(BUILTIN_DIR)
-    .filter((name) => statSync(join(BUILTIN_DIR, name)).isDirectory() && entryIn(join(BUILTIN_DIR, name)) !== undefined)
+    .filter(
+      (name) =>
+        statSync(join(BUILTIN_DIR, name)).isDirectory() &&
+        entryIn(join(BUILTIN_DIR, name)) !== undefined,
+    )
     .sort();
 }
 
@@ -43,16 +47,26 @@ export function resolveScenarioModule(ref: string, baseDir: string): string {
   }
   if (ref.startsWith(".") || isAbsolute(ref)) {
     const path = resolve(baseDir, ref);
-    if (!existsSync(path)) throw new ConfigError("scenario", ref, `a scenario module or folder (nothing at ${path})`);
+    if (!existsSync(path))
+      throw new ConfigError("scenario", ref, `a scenario module or folder (nothing at ${path})`);
     if (!statSync(path).isDirectory()) return path;
     const entry = entryIn(path);
-    if (!entry) throw new ConfigError("scenario", ref, `a scenario folder with an ${ENTRY_NAMES.join(" / ")} (${path} has none)`);
+    if (!entry)
+      throw new ConfigError(
+        "scenario",
+        ref,
+        `a scenario folder with an ${ENTRY_NAMES.join(" / ")} (${path} has none)`,
+      );
     return entry;
   }
   try {
     return createRequire(join(baseDir, "noop.js")).resolve(ref);
   } catch {
-    throw new ConfigError("scenario", ref, `a built-in scenario (${builtinIds().join(", ")}), a module path (starting with ./ or /) or an installed package`);
+    throw new ConfigError(
+      "scenario",
+      ref,
+      `a built-in scenario (${builtinIds().join(", ")}), a module path (starting with ./ or /) or an installed package`,
+    );
   }
 }
 
@@ -73,11 +87,19 @@ export async function loadScenario(ref: string, baseDir: string): Promise<AnySce
   if (known) return known;
   if (TYPESCRIPT.test(path) && !import.meta.url.endsWith(".ts")) await loadTypeScript();
   const module = (await import(pathToFileURL(path).href).catch((error: unknown) => {
-    throw new ScenarioLoadError(ref, `${path} could not be loaded: ${(error as Error).message}${moduleHint(error)}`);
+    throw new ScenarioLoadError(
+      ref,
+      `${path} could not be loaded: ${(error as Error).message}${moduleHint(error)}`,
+    );
   })) as { default?: unknown; scenario?: unknown };
   const scenario = module.default ?? module.scenario;
-  const problem = scenario === undefined ? "the module has no default export" : scenarioProblem(scenario);
-  if (problem) throw new ScenarioLoadError(ref, `${path} does not export a scenario made with defineScenario: ${problem}`);
+  const problem =
+    scenario === undefined ? "the module has no default export" : scenarioProblem(scenario);
+  if (problem)
+    throw new ScenarioLoadError(
+      ref,
+      `${path} does not export a scenario made with defineScenario: ${problem}`,
+    );
   loaded.set(path, scenario as AnyScenario);
   return scenario as AnyScenario;
 }
@@ -85,7 +107,9 @@ export async function loadScenario(ref: string, baseDir: string): Promise<AnySce
 /** What usually fixes a module that Node read as CommonJS. */
 function moduleHint(error: unknown): string {
   const message = (error as Error).message ?? "";
-  return /require\(\) ES Module|ERR_REQUIRE|Cannot use import statement|exports is not defined/.test(message)
+  return /require\(\) ES Module|ERR_REQUIRE|Cannot use import statement|exports is not defined/.test(
+    message,
+  )
     ? ' (an ES module scenario needs a package.json beside it, or above it, with "type": "module")'
     : "";
 }
@@ -104,7 +128,10 @@ export function scenarioLookup(baseDir: string): (ref: string) => AnyScenario | 
   };
 }
 
-/** Loads the scenario a raw config names (if it names one), so sync code can look it up; an unknown one is a ConfigError. */
+/**
+ * Loads the scenario a raw config names (if it names one), so sync code can look it up; an unknown
+ * one is a ConfigError.
+ */
 export async function preloadScenario(raw: unknown, baseDir: string): Promise<void> {
   const ref = (raw as { scenario?: unknown } | null)?.scenario;
   if (typeof ref === "string") await loadScenario(ref, baseDir);
@@ -112,6 +139,8 @@ export async function preloadScenario(raw: unknown, baseDir: string): Promise<vo
 
 /** Every built-in scenario by id (tests, tools). */
 export async function builtinScenarios(): Promise<Record<string, AnyScenario>> {
-  const entries = await Promise.all(builtinIds().map(async (id) => [id, await loadScenario(id, dirname(BUILTIN_DIR))] as const));
+  const entries = await Promise.all(
+    builtinIds().map(async (id) => [id, await loadScenario(id, dirname(BUILTIN_DIR))] as const),
+  );
   return Object.fromEntries(entries);
 }

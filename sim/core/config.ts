@@ -33,7 +33,12 @@ export const baseConfigSchema = z
       })
       .strict(),
     graph: graphConfigSchema.default({ type: "complete" }),
-    profiles: z.record(z.string().regex(/^[A-Za-z0-9_.:-]+$/, "a profile name of letters, digits and _.:-"), profileSchema).default({}),
+    profiles: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_.:-]+$/, "a profile name of letters, digits and _.:-"),
+        profileSchema,
+      )
+      .default({}),
     llm: z
       .object({
         maxConcurrency: z.number().int().min(1).default(16),
@@ -55,10 +60,16 @@ export const baseConfigSchema = z
       .strict()
       .default({ mode: "read-write", dir: ".agora/cache" }),
     budget: z
-      .object({ maxCost: z.number().positive().optional(), maxCalls: z.number().int().positive().optional() })
+      .object({
+        maxCost: z.number().positive().optional(),
+        maxCalls: z.number().int().positive().optional(),
+      })
       .strict()
       .default({}),
-    /** A batch declared in the config (`agora batch`, sim/app/batch/README.md); single runs ignore it. */
+    /**
+     * A batch declared in the config (`agora batch`, sim/app/batch/README.md); single runs ignore
+     * it.
+     */
     batch: z
       .object({
         seeds: z.union([z.string(), z.number().int(), z.array(z.number().int()).min(1)]).optional(),
@@ -133,13 +144,18 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
     case "invalid_value":
       return `one of ${issue.values.map((v) => describeValue(v)).join(", ")}`;
     case "invalid_type":
-      return issue.input === undefined ? `a value (${issue.expected}): this key is required` : `a ${issue.expected}`;
+      return issue.input === undefined
+        ? `a value (${issue.expected}): this key is required`
+        : `a ${issue.expected}`;
     case "too_small":
     case "too_big": {
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
-      const op = issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
-      if (issue.origin === "array") return `a list with ${issue.code === "too_small" ? "at least" : "at most"} ${bound} item(s)`;
-      if (issue.origin === "string") return `text of ${issue.code === "too_small" ? "at least" : "at most"} ${bound} character(s)`;
+      const op =
+        issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
+      if (issue.origin === "array")
+        return `a list with ${issue.code === "too_small" ? "at least" : "at most"} ${bound} item(s)`;
+      if (issue.origin === "string")
+        return `text of ${issue.code === "too_small" ? "at least" : "at most"} ${bound} character(s)`;
       return `a number ${op} ${bound}`;
     }
     case "invalid_format":
@@ -156,13 +172,22 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
  * `scenarios` finds the scenario a config names: a map by id, or the application's lookup (which
  * also knows module paths and packages); the core itself knows no scenario.
  */
-export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenario> | ((ref: string) => AnyScenario | undefined), overrides: Overrides = {}, baseDir = process.cwd()): LoadedConfig {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError("(root)", raw, "a mapping of config keys");
+export function resolveConfig(
+  raw: unknown,
+  scenarios: Record<string, AnyScenario> | ((ref: string) => AnyScenario | undefined),
+  overrides: Overrides = {},
+  baseDir = process.cwd(),
+): LoadedConfig {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new ConfigError("(root)", raw, "a mapping of config keys");
   const scenarioId = (raw as Record<string, unknown>).scenario;
   const lookup = typeof scenarios === "function" ? scenarios : (ref: string) => scenarios[ref];
   const scenario = typeof scenarioId === "string" ? lookup(scenarioId) : undefined;
   if (!scenario) {
-    const known = typeof scenarios === "function" ? "a loaded scenario" : `one of ${Object.keys(scenarios).join(", ")}`;
+    const known =
+      typeof scenarios === "function"
+        ? "a loaded scenario"
+        : `one of ${Object.keys(scenarios).join(", ")}`;
     throw new ConfigError("scenario", scenarioId, known);
   }
 
@@ -171,8 +196,17 @@ export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenari
   delete base.batch;
   const known = new Set([...Object.keys(baseConfigSchema.shape), scenario.configKey]);
   const unknown = Object.keys(raw).filter((key) => !known.has(key));
-  if (unknown.length > 0) throw new ConfigError(unknown[0]!, (raw as Record<string, unknown>)[unknown[0]!], `a known key (${[...known].join(", ")})`);
-  const section = parseOrThrow(scenario.configSchema, (raw as Record<string, unknown>)[scenario.configKey] ?? {}, scenario.configKey);
+  if (unknown.length > 0)
+    throw new ConfigError(
+      unknown[0]!,
+      (raw as Record<string, unknown>)[unknown[0]!],
+      `a known key (${[...known].join(", ")})`,
+    );
+  const section = parseOrThrow(
+    scenario.configSchema,
+    (raw as Record<string, unknown>)[scenario.configKey] ?? {},
+    scenario.configKey,
+  );
 
   scenario.check?.(base, section);
 
@@ -183,7 +217,11 @@ export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenari
 
   const profiles: Record<string, Profile> = { ...base.profiles };
   if (overrides.model !== undefined && !(overrides.model in profiles)) {
-    throw new ConfigError("--model", overrides.model, `a profile defined under profiles (${Object.keys(profiles).join(", ") || "none defined"})`);
+    throw new ConfigError(
+      "--model",
+      overrides.model,
+      `a profile defined under profiles (${Object.keys(profiles).join(", ") || "none defined"})`,
+    );
   }
   const minds: MindSpec[] = [];
   base.population.minds.forEach((entry, i) => {
@@ -193,9 +231,18 @@ export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenari
     let spec: MindSpec;
     if (entry.policy !== undefined) {
       const definition = scenario.policies[entry.policy];
-      if (!definition) throw new ConfigError(`${path}.policy`, entry.policy, `one of ${Object.keys(scenario.policies).join(", ")}`);
+      if (!definition)
+        throw new ConfigError(
+          `${path}.policy`,
+          entry.policy,
+          `one of ${Object.keys(scenario.policies).join(", ")}`,
+        );
       const { count: _count, policy: _policy, profile: _profile, llm: _llm, ...params } = entry;
-      spec = { kind: "policy", policy: entry.policy, params: parseOrThrow(definition.paramsSchema, params, path) };
+      spec = {
+        kind: "policy",
+        policy: entry.policy,
+        params: parseOrThrow(definition.paramsSchema, params, path),
+      };
     } else {
       let name = entry.profile;
       if (entry.llm) {
@@ -204,7 +251,11 @@ export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenari
       }
       if (overrides.model !== undefined) name = overrides.model;
       if (!profiles[name!]) {
-        throw new ConfigError(overrides.model !== undefined ? "--model" : `${path}.profile`, name, `a profile defined under profiles (${Object.keys(profiles).join(", ") || "none defined"})`);
+        throw new ConfigError(
+          overrides.model !== undefined ? "--model" : `${path}.profile`,
+          name,
+          `a profile defined under profiles (${Object.keys(profiles).join(", ") || "none defined"})`,
+        );
       }
       spec = { kind: "llm", profile: name! };
     }
@@ -213,10 +264,15 @@ export function resolveConfig(raw: unknown, scenarios: Record<string, AnyScenari
   // No call is unbounded: a profile without maxTokens gets the scenario's default (recorded in the
   // resolved config, so the manifest and the cache key show what was sent).
   for (const [name, profile] of Object.entries(profiles)) {
-    if (profile.maxTokens === undefined) profiles[name] = { ...profile, maxTokens: scenario.defaultMaxTokens };
+    if (profile.maxTokens === undefined)
+      profiles[name] = { ...profile, maxTokens: scenario.defaultMaxTokens };
   }
   if (minds.length !== base.population.size) {
-    throw new ConfigError("population.minds", minds.length, `counts that add up to population.size (${base.population.size})`);
+    throw new ConfigError(
+      "population.minds",
+      minds.length,
+      `counts that add up to population.size (${base.population.size})`,
+    );
   }
 
   const config: ResolvedConfig = { ...base, profiles, [scenario.configKey]: section };
@@ -233,5 +289,7 @@ export function experimentConfig(config: ResolvedConfig): Omit<ResolvedConfig, "
 }
 
 export function configHash(config: ResolvedConfig): string {
-  return createHash("sha256").update(stringify(experimentConfig(config)) ?? "").digest("hex");
+  return createHash("sha256")
+    .update(stringify(experimentConfig(config)) ?? "")
+    .digest("hex");
 }

@@ -1,6 +1,12 @@
 import type { AbstractGraph as Graph } from "graphology-types";
 import { BudgetExhaustedError } from "./errors.js";
-import { EVENT_VERSION, type AgoraEvent, type EventInput, type RunStatus, type TimeCoords } from "./events.js";
+import {
+  EVENT_VERSION,
+  type AgoraEvent,
+  type EventInput,
+  type RunStatus,
+  type TimeCoords,
+} from "./events.js";
 import type { Minds } from "./minds.js";
 import { Rng } from "./rng.js";
 import type { AnyScenario, InitialAgent, StepContext, StepDef } from "./scenario.js";
@@ -20,7 +26,13 @@ export interface EngineHooks {
   /** Awaited before each step: where pause and single-step control hold the engine. */
   beforeStep?: (step: StepDef, generation: number) => Promise<void>;
   /** After each generation: its metrics and the population to checkpoint. */
-  onGenerationEnd?: (info: { generation: number; nextSeq: number; population: unknown; metrics: Record<string, unknown>; agentRows: Record<string, unknown>[] }) => void;
+  onGenerationEnd?: (info: {
+    generation: number;
+    nextSeq: number;
+    population: unknown;
+    metrics: Record<string, unknown>;
+    agentRows: Record<string, unknown>[];
+  }) => void;
 }
 
 export interface EngineOptions {
@@ -57,7 +69,12 @@ export interface EngineProgress {
 export class Engine {
   private nextSeq = 0;
   private pending: AgoraEvent[] = [];
-  readonly progress: EngineProgress = { generation: 0, step: null, stepsInGeneration: 0, stepIndex: 0 };
+  readonly progress: EngineProgress = {
+    generation: 0,
+    step: null,
+    stepsInGeneration: 0,
+    stepIndex: 0,
+  };
   private readonly root: Rng;
 
   constructor(private readonly options: EngineOptions) {
@@ -66,7 +83,12 @@ export class Engine {
 
   /** Stamps and queues an event; queued events reach hooks at the next flush. */
   emit(event: EventInput): void {
-    this.pending.push({ v: EVENT_VERSION, seq: this.nextSeq++, ...event, at: new Date().toISOString() } as AgoraEvent);
+    this.pending.push({
+      v: EVENT_VERSION,
+      seq: this.nextSeq++,
+      ...event,
+      at: new Date().toISOString(),
+    } as AgoraEvent);
   }
 
   flush(): void {
@@ -80,10 +102,18 @@ export class Engine {
     return this.nextSeq;
   }
 
-  async run(initialAgents: readonly InitialAgent[], from: StartFrom): Promise<{ status: RunStatus; error?: string }> {
+  async run(
+    initialAgents: readonly InitialAgent[],
+    from: StartFrom,
+  ): Promise<{ status: RunStatus; error?: string }> {
     const { scenario, config, hooks } = this.options;
     this.nextSeq = from.nextSeq;
-    let population = from.population ?? scenario.createPopulation(initialAgents, this.context(from.generation, (e) => this.emit(e)));
+    let population =
+      from.population ??
+      scenario.createPopulation(
+        initialAgents,
+        this.context(from.generation, (e) => this.emit(e)),
+      );
     try {
       for (let generation = from.generation; generation <= config.generations; generation++) {
         const ctx = this.context(generation, (e) => this.emit(e));
@@ -98,7 +128,12 @@ export class Engine {
           await scenario.runStep(population, work, step, ctx);
           this.flush();
         }
-        const outcome = scenario.endGeneration(population, work, ctx, generation === config.generations);
+        const outcome = scenario.endGeneration(
+          population,
+          work,
+          ctx,
+          generation === config.generations,
+        );
         const spend = this.options.minds.spend(generation);
         const metrics = {
           ...outcome.metrics,
@@ -111,7 +146,13 @@ export class Engine {
         };
         const agentRows = outcome.agentRows.map((row) => {
           const spent = this.options.minds.spend(generation, String(row.agentId));
-          return { ...row, llmCalls: spent.calls, tokensIn: spent.tokensIn, tokensOut: spent.tokensOut, cost: pricedCost(spent) };
+          return {
+            ...row,
+            llmCalls: spent.calls,
+            tokensIn: spent.tokensIn,
+            tokensOut: spent.tokensOut,
+            cost: pricedCost(spent),
+          };
         });
         // The recorder writes metrics.jsonl and agents.jsonl from these two events: one channel.
         ctx.emit({ type: "metric", t: { generation }, scope: "generation", values: metrics });
@@ -126,18 +167,30 @@ export class Engine {
         });
         this.flush();
         population = outcome.population;
-        hooks?.onGenerationEnd?.({ generation, nextSeq: this.nextSeq, population, metrics: { generation, ...metrics }, agentRows });
+        hooks?.onGenerationEnd?.({
+          generation,
+          nextSeq: this.nextSeq,
+          population,
+          metrics: { generation, ...metrics },
+          agentRows,
+        });
       }
       return this.finish("completed");
     } catch (error) {
-      if (error instanceof BudgetExhaustedError) return this.finish("budget-exhausted", error.message);
+      if (error instanceof BudgetExhaustedError)
+        return this.finish("budget-exhausted", error.message);
       if (error instanceof InterruptedError) return this.finish("interrupted");
       return this.finish("failed", error instanceof Error ? error.message : String(error));
     }
   }
 
   private finish(status: RunStatus, error?: string): { status: RunStatus; error?: string } {
-    this.emit({ type: "run-ended", t: { generation: this.progress.generation }, status, ...(error ? { error } : {}) });
+    this.emit({
+      type: "run-ended",
+      t: { generation: this.progress.generation },
+      status,
+      ...(error ? { error } : {}),
+    });
     this.flush();
     return { status, ...(error ? { error } : {}) };
   }
@@ -161,13 +214,23 @@ export class Engine {
       },
       parallel: async (items, fn) => {
         const buffers: EventInput[][] = items.map(() => []);
-        const settled = await Promise.allSettled(items.map((item, i) => fn(item, this.context(generation, (e) => buffers[i]!.push(e)), i)));
+        const settled = await Promise.allSettled(
+          items.map((item, i) =>
+            fn(
+              item,
+              this.context(generation, (e) => buffers[i]!.push(e)),
+              i,
+            ),
+          ),
+        );
         // Branch events enter the log in item order, however the branches interleaved; a failed
         // branch's events are kept too, so nothing already done is lost.
         for (const buffer of buffers) for (const event of buffer) sink(event);
         const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
         if (failure) throw failure.reason;
-        return settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof fn>>>).value);
+        return settled.map(
+          (s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof fn>>>).value,
+        );
       },
     };
     return ctx;

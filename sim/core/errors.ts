@@ -28,7 +28,9 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** Raised before a call that would pass a cap; the engine ends the run with status budget-exhausted. */
+/**
+ * Raised before a call that would pass a cap; the engine ends the run with status budget-exhausted.
+ */
 export class BudgetExhaustedError extends Error {
   constructor(message: string) {
     super(message);

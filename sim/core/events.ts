@@ -32,7 +32,10 @@ export interface AgentInfo {
   generation: number;
   parents: string[];
   mind: MindInfo;
-  /** The agent's stated strategy; null when it stated none that could be used (see strategyUnusable). */
+  /**
+   * The agent's stated strategy; null when it stated none that could be used (see
+   * strategyUnusable).
+   */
   strategy?: string | null;
   /** Why the agent has no strategy: its answers could not be read as one. */
   strategyUnusable?: string;
@@ -40,7 +43,10 @@ export interface AgentInfo {
   reasoning?: string;
   /** The graph node (slot) the agent occupies: the id of the agent it replaced, or its own id. */
   slot: string;
-  /** A scenario-defined role ("debater", "judge", "summariser"...); absent means an ordinary agent on the graph. */
+  /**
+   * A scenario-defined role ("debater", "judge", "summariser"...); absent means an ordinary agent
+   * on the graph.
+   */
   role?: string;
 }
 
@@ -48,7 +54,13 @@ export interface SerializedGraph {
   attributes?: Record<string, unknown>;
   options?: Record<string, unknown>;
   nodes: { key: string; attributes?: Record<string, unknown> }[];
-  edges: { key?: string; source: string; target: string; undirected?: boolean; attributes?: Record<string, unknown> }[];
+  edges: {
+    key?: string;
+    source: string;
+    target: string;
+    undirected?: boolean;
+    attributes?: Record<string, unknown>;
+  }[];
 }
 
 export type RunStatus = "running" | "completed" | "budget-exhausted" | "failed" | "interrupted";
@@ -63,14 +75,27 @@ interface Payloads {
     graph: SerializedGraph;
     graphStats: Record<string, unknown>;
     agoraVersion: string;
-    /** The scenario's time coordinates below the generation, outermost first (absent in version 1 logs). */
+    /**
+     * The scenario's time coordinates below the generation, outermost first (absent in version 1
+     * logs).
+     */
     time?: TimeCoordinate[];
-    /** The scenario's interaction kinds, each with a short description (absent in version 1 logs). */
+    /**
+     * The scenario's interaction kinds, each with a short description (absent in version 1 logs).
+     */
     interactions?: Record<string, string>;
   };
   "agent-created": { agent: AgentInfo };
-  /** A scenario's interaction between agents (a donation, a message...): `kind` is scenario-defined. */
-  interaction: { kind: string; from: string; to: string | null; mind: MindInfo; data: Record<string, unknown> };
+  /**
+   * A scenario's interaction between agents (a donation, a message...): `kind` is scenario-defined.
+   */
+  interaction: {
+    kind: string;
+    from: string;
+    to: string | null;
+    mind: MindInfo;
+    data: Record<string, unknown>;
+  };
   "llm-call": {
     agentId: string;
     purpose: string;
@@ -84,7 +109,10 @@ interface Payloads {
     cached: boolean;
     latencyMs: number;
     attempts: number;
-    /** The endpoint's finish_reason: "length" means the answer was cut at maxTokens; null where none was sent. */
+    /**
+     * The endpoint's finish_reason: "length" means the answer was cut at maxTokens; null where none
+     * was sent.
+     */
     finishReason: string | null;
     /** Which re-ask of an unusable answer this is (absent for the first ask). */
     reask?: number;
@@ -92,15 +120,30 @@ interface Payloads {
     seed?: number;
     /** Present when the answer was asked for as JSON (profile responseFormat). */
     responseFormat?: "json_schema";
-    /** Items (turns, texts) the scenario's fit rule dropped so the prompt fits the profile's contextWindow. */
+    /**
+     * Items (turns, texts) the scenario's fit rule dropped so the prompt fits the profile's
+     * contextWindow.
+     */
     trimmed?: number;
-    /** The call gave no usable answer: the prompt did not fit (refused by the endpoint, or before sending when sent is false). */
+    /**
+     * The call gave no usable answer: the prompt did not fit (refused by the endpoint, or before
+     * sending when sent is false).
+     */
     failure?: { kind: "context-exceeded"; message: string; sent: boolean };
     messages?: { role: string; content: string }[];
     response?: string;
   };
-  "parse-failure": { agentId: string; purpose: string; attempt: number; reason: string; answer: string };
-  /** Scenario metrics: scope "generation" rows also go to metrics.jsonl; "round" ones feed live charts. */
+  "parse-failure": {
+    agentId: string;
+    purpose: string;
+    attempt: number;
+    reason: string;
+    answer: string;
+  };
+  /**
+   * Scenario metrics: scope "generation" rows also go to metrics.jsonl; "round" ones feed live
+   * charts.
+   */
   metric: { scope: "generation" | "round"; values: Record<string, number | null> };
   "generation-ended": {
     survivors: string[];
@@ -132,7 +175,10 @@ export type EventInput = {
   [K in EventType]: { type: K; t: TimeCoords } & Payloads[K];
 }[EventType];
 
-/** Fields that legitimately differ between an original run and its replay (or a copy in another directory). */
+/**
+ * Fields that legitimately differ between an original run and its replay (or a copy in another
+ * directory).
+ */
 export const VOLATILE_FIELDS = ["at", "latencyMs", "cached", "attempts", "runId"] as const;
 
 /** An event with wall-clock and cache-dependent fields removed, for replay comparisons. */

@@ -25,14 +25,19 @@ export interface AnswerSchema {
  * the shrunk messages and how many items (turns, texts) it dropped, or null when nothing it may
  * drop makes the prompt fit.
  */
-export type FitRule = (messages: readonly ChatMessage[], fits: (messages: readonly ChatMessage[]) => boolean) => { messages: ChatMessage[]; dropped: number } | null;
+export type FitRule = (
+  messages: readonly ChatMessage[],
+  fits: (messages: readonly ChatMessage[]) => boolean,
+) => { messages: ChatMessage[]; dropped: number } | null;
 
 /** What drives an agent: a model profile, or an offline policy with its parameters. */
 export type MindSpec =
   | { kind: "llm"; profile: string }
   | { kind: "policy"; policy: string; params: Record<string, unknown> };
 
-/** What a policy decides from: the simulation state the scenario hands over, never the prompt text. */
+/**
+ * What a policy decides from: the simulation state the scenario hands over, never the prompt text.
+ */
 export interface PolicyDecisionInput {
   purpose: string;
   state: unknown;
@@ -73,13 +78,21 @@ export interface MindCallRequest {
   item?: string | number;
   /** 1 for the first ask, 2 for the first re-ask of an unusable answer...; part of the identity. */
   attempt?: number;
-  /** How the scenario shrinks this prompt when it does not fit the profile's contextWindow (default: drop the oldest turns). */
+  /**
+   * How the scenario shrinks this prompt when it does not fit the profile's contextWindow (default:
+   * drop the oldest turns).
+   */
   fit?: FitRule;
-  /** The answer's JSON schema, sent as response_format when the profile's responseFormat is "json_schema". */
+  /**
+   * The answer's JSON schema, sent as response_format when the profile's responseFormat is
+   * "json_schema".
+   */
   schema?: AnswerSchema;
 }
 
-/** Why a call gave no answer although the endpoint was reached: the answer's failure, not the run's. */
+/**
+ * Why a call gave no answer although the endpoint was reached: the answer's failure, not the run's.
+ */
 export interface CallFailure {
   kind: "context-exceeded";
   /** The endpoint's words (or ours, for a prompt refused before sending); never credentials. */

@@ -9,11 +9,20 @@ export const profileSchema = z
       .url()
       .refine((url) => {
         const parsed = new URL(url);
-        return !parsed.username && !parsed.password && ![...parsed.searchParams.keys()].some((k) => /key|token|secret|auth/i.test(k));
+        return (
+          !parsed.username &&
+          !parsed.password &&
+          ![...parsed.searchParams.keys()].some((k) => /key|token|secret|auth/i.test(k))
+        );
       }, "a URL without credentials (keys go in the environment variable named by apiKeyEnv)")
       .optional(),
-    /** Name of the environment variable holding the API key; the key itself never enters a config. */
-    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
+    /**
+     * Name of the environment variable holding the API key; the key itself never enters a config.
+     */
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
+      .optional(),
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().positive().optional(),
     /** Passed through to the endpoint; honoured by OpenAI, vLLM, llama.cpp and others. */
@@ -21,15 +30,22 @@ export const profileSchema = z
     timeoutMs: z.number().int().positive().default(60_000),
     maxRetries: z.number().int().min(0).max(20).default(6),
     /** USD per million tokens; without it calls record tokens only. */
-    price: z.object({ input: z.number().min(0), output: z.number().min(0) }).strict().optional(),
+    price: z
+      .object({ input: z.number().min(0), output: z.number().min(0) })
+      .strict()
+      .optional(),
     /** Requests and tokens per minute allowed for this profile (used by the batch limiter). */
     rpm: z.number().positive().optional(),
     tpm: z.number().positive().optional(),
-    /** Tokens the model can hold (prompt + answer); prompts that cannot fit are trimmed or fail before sending. */
+    /**
+     * Tokens the model can hold (prompt + answer); prompts that cannot fit are trimmed or fail
+     * before sending.
+     */
     contextWindow: z.number().int().positive().optional(),
     /**
      * "json_schema" asks for each scenario's answer as JSON through the OpenAI-compatible
-     * response_format (OpenAI, vLLM, llama.cpp server, Ollama); "text" (the papers' way) asks in prose.
+     * response_format (OpenAI, vLLM, llama.cpp server, Ollama); "text" (the papers' way) asks in
+     * prose.
      */
     responseFormat: z.enum(["text", "json_schema"]).default("text"),
   })

@@ -1,4 +1,15 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Totals } from "./spend.js";
 import type { AgoraEvent, RunStatus } from "./events.js";
@@ -22,7 +33,14 @@ export interface Manifest {
   gitCommit: string | null;
   node: string;
   /** Each mind kind present, so no reader mistakes a policy's output for a model's. */
-  minds: { kind: "llm" | "policy"; name: string; count: number; model?: string; endpoint?: string; note: string }[];
+  minds: {
+    kind: "llm" | "policy";
+    name: string;
+    count: number;
+    model?: string;
+    endpoint?: string;
+    note: string;
+  }[];
   graphStats: Record<string, unknown>;
   startedAt: string;
   endedAt: string | null;
@@ -84,7 +102,8 @@ export class RunRecorder {
 
   static create(dir: string): RunRecorder {
     mkdirSync(dir, { recursive: true });
-    for (const name of [FILES.events, FILES.metrics, FILES.agents]) writeFileSync(join(dir, name), "");
+    for (const name of [FILES.events, FILES.metrics, FILES.agents])
+      writeFileSync(join(dir, name), "");
     rmSync(join(dir, FILES.checkpoint), { force: true });
     return new RunRecorder(dir);
   }
@@ -94,10 +113,14 @@ export class RunRecorder {
    * row after `generation`, which is what the interrupted run had not completed.
    */
   static reopen(dir: string, nextSeq: number, generation: number): RunRecorder {
-    const events = readJsonLines<AgoraEvent>(join(dir, FILES.events)).filter((e) => e.seq < nextSeq);
+    const events = readJsonLines<AgoraEvent>(join(dir, FILES.events)).filter(
+      (e) => e.seq < nextSeq,
+    );
     rewriteLines(join(dir, FILES.events), events);
     for (const name of [FILES.metrics, FILES.agents]) {
-      const rows = readJsonLines<{ generation: number }>(join(dir, name)).filter((r) => r.generation <= generation);
+      const rows = readJsonLines<{ generation: number }>(join(dir, name)).filter(
+        (r) => r.generation <= generation,
+      );
       rewriteLines(join(dir, name), rows);
     }
     return new RunRecorder(dir);
@@ -129,13 +152,18 @@ export class RunRecorder {
 
 /**
  * The rows of metrics.jsonl and agents.jsonl that events carry: a generation metric event is a
- * metrics row (its generation, then its values), a generation-ended event's `agents` are agent rows.
+ * metrics row (its generation, then its values), a generation-ended event's `agents` are agent
+ * rows.
  */
-export function tableRows(events: readonly AgoraEvent[]): { metrics: Record<string, unknown>[]; agents: Record<string, unknown>[] } {
+export function tableRows(events: readonly AgoraEvent[]): {
+  metrics: Record<string, unknown>[];
+  agents: Record<string, unknown>[];
+} {
   const metrics: Record<string, unknown>[] = [];
   const agents: Record<string, unknown>[] = [];
   for (const event of events) {
-    if (event.type === "metric" && event.scope === "generation") metrics.push({ generation: event.t.generation, ...event.values });
+    if (event.type === "metric" && event.scope === "generation")
+      metrics.push({ generation: event.t.generation, ...event.values });
     else if (event.type === "generation-ended" && event.agents) agents.push(...event.agents);
   }
   return { metrics, agents };

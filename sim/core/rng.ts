@@ -12,7 +12,10 @@ import type { JumpableRandomGenerator } from "pure-rand/types/JumpableRandomGene
 export class Rng {
   private readonly gen: JumpableRandomGenerator;
 
-  constructor(readonly seed: number, readonly path: readonly (string | number)[] = []) {
+  constructor(
+    readonly seed: number,
+    readonly path: readonly (string | number)[] = [],
+  ) {
     this.gen = xoroshiro128plus(deriveSeed(seed, path));
   }
 
@@ -59,6 +62,8 @@ export class Rng {
 }
 
 export function deriveSeed(seed: number, path: readonly (string | number)[]): number {
-  const digest = createHash("sha256").update(JSON.stringify([seed, ...path])).digest();
+  const digest = createHash("sha256")
+    .update(JSON.stringify([seed, ...path]))
+    .digest();
   return digest.readInt32LE(0);
 }

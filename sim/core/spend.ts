@@ -12,12 +12,26 @@ export interface Totals {
   retries: number;
   /** Answers the endpoint cut at maxTokens (finish_reason "length"). */
   truncated: number;
-  /** Calls with no answer because the prompt did not fit the model's context (refused by the endpoint or before sending). */
+  /**
+   * Calls with no answer because the prompt did not fit the model's context (refused by the
+   * endpoint or before sending).
+   */
   contextExceeded: number;
 }
 
 export function emptyTotals(): Totals {
-  return { calls: 0, tokensIn: 0, tokensOut: 0, cost: 0, spent: 0, unpricedCalls: 0, cacheHits: 0, retries: 0, truncated: 0, contextExceeded: 0 };
+  return {
+    calls: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    cost: 0,
+    spent: 0,
+    unpricedCalls: 0,
+    cacheHits: 0,
+    retries: 0,
+    truncated: 0,
+    contextExceeded: 0,
+  };
 }
 
 /** The priced cost of some calls, or null when none of them had a price. */

@@ -14,12 +14,21 @@ function packageRoot(): string {
 
 export const PACKAGE_ROOT = packageRoot();
 
-export const AGORA_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+export const AGORA_VERSION: string = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }
+).version;
 
 /** The checkout's commit when Agora runs from git, else null. */
 export function gitCommit(): string | null {
   try {
-    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: PACKAGE_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim() || null;
+    return (
+      execFileSync("git", ["rev-parse", "HEAD"], {
+        cwd: PACKAGE_ROOT,
+        stdio: ["ignore", "pipe", "ignore"],
+      })
+        .toString()
+        .trim() || null
+    );
   } catch {
     return null;
   }

@@ -12,7 +12,8 @@ export interface LabelOptions {
 }
 
 /**
- * Regex source of a label: `word` (itself regex source), then a colon, or a dash before white space,
+ * Regex source of a label: `word` (itself regex source), then a colon, or a dash before white
+ * space,
  * with markdown emphasis around the separator tolerated: "Answer:", "**Answer:**", "**Answer**:",
  * "Answer -". Build on it when a label needs context of its own (a prefix, a capture).
  */
@@ -30,11 +31,20 @@ export function labelPattern(word: string, options: LabelOptions = {}): RegExp {
   return new RegExp(String.raw`(?:[#*_]+[ \t]*)?(?<![a-z0-9])${labelSource(word, options)}`, "gi");
 }
 
-/** The text before the LAST `word` label and the trimmed text after it; null when there is no such label. */
-export function splitAtLastLabel(text: string, word: string): { before: string; after: string } | null {
+/**
+ * The text before the LAST `word` label and the trimmed text after it; null when there is no such
+ * label.
+ */
+export function splitAtLastLabel(
+  text: string,
+  word: string,
+): { before: string; after: string } | null {
   const last = [...text.matchAll(labelPattern(word))].at(-1);
   if (!last) return null;
-  return { before: text.slice(0, last.index), after: text.slice(last.index + last[0].length).trim() };
+  return {
+    before: text.slice(0, last.index),
+    after: text.slice(last.index + last[0].length).trim(),
+  };
 }
 
 /** `text` trimmed, without a `word` label at its start ("Justification: ..." -> "..."). */
@@ -45,14 +55,19 @@ export function stripLeadingLabel(text: string, word: string): string {
 export interface AmountOptions {
   /** What a percentage is a share of: "50%" of 10 is 5. */
   percentOf: number;
-  /** The text whose digit groups decide the decimal comma (default: the text read), e.g. a whole answer when reading after a keyword. */
+  /**
+   * The text whose digit groups decide the decimal comma (default: the text read), e.g. a whole
+   * answer when reading after a keyword.
+   */
   context?: string;
 }
 
-export type AmountReading = { ok: true; value: number } | { ok: false; problem: "no number" | "zero denominator" };
+export type AmountReading =
+  { ok: true; value: number } | { ok: false; problem: "no number" | "zero denominator" };
 
 // sign (only when not glued to a word), number token, optional "/denominator", optional percent.
-const AMOUNT = /((?<!\w)[-−])?(\d+(?:,\d+)*(?:\.\d+)?)(?:\s*\/\s*(\d+(?:\.\d+)?))?(\s*(?:%|percent\b))?/i;
+const AMOUNT =
+  /((?<!\w)[-−])?(\d+(?:,\d+)*(?:\.\d+)?)(?:\s*\/\s*(\d+(?:\.\d+)?))?(\s*(?:%|percent\b))?/i;
 const THOUSANDS = /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
 const DECIMAL_COMMA = /^\d+,\d+$/;
 
@@ -89,13 +104,18 @@ export function jsonObject(text: string): Record<string, unknown> | null {
   if (start < 0 || end <= start) return null;
   try {
     const value: unknown = JSON.parse(text.slice(start, end + 1));
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
 }
 
-/** A reply that is, whole (white space aside), one JSON object, as a json_schema response format returns; else null. */
+/**
+ * A reply that is, whole (white space aside), one JSON object, as a json_schema response format
+ * returns; else null.
+ */
 export function wholeJsonObject(text: string): Record<string, unknown> | null {
   const trimmed = text.trim();
   return trimmed.startsWith("{") && trimmed.endsWith("}") ? jsonObject(trimmed) : null;

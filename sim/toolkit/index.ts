@@ -1,4 +1,35 @@
-/** The scenario toolkit: selection, answer reading and small statistics shared by scenarios. Imports only sim/core. */
-export { select, type SelectionInput, type SelectionOutcome, type SelectionRule } from "./selection.js";
-export { jsonObject, labelPattern, labelSource, quoteReply, readAmount, splitAtLastLabel, stripLeadingLabel, wholeJsonObject, type AmountOptions, type AmountReading, type LabelOptions } from "./answers.js";
-export { BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrapMeanCI, gini, mean, percentileInterval, quantile, resampledMean, sd, type BootstrapOptions } from "./stats.js";
+/**
+ * The scenario toolkit: selection, answer reading and small statistics shared by scenarios. Imports
+ * only sim/core.
+ */
+export {
+  select,
+  type SelectionInput,
+  type SelectionOutcome,
+  type SelectionRule,
+} from "./selection.js";
+export {
+  jsonObject,
+  labelPattern,
+  labelSource,
+  quoteReply,
+  readAmount,
+  splitAtLastLabel,
+  stripLeadingLabel,
+  wholeJsonObject,
+  type AmountOptions,
+  type AmountReading,
+  type LabelOptions,
+} from "./answers.js";
+export {
+  BOOTSTRAP_RESAMPLES,
+  CONFIDENCE,
+  bootstrapMeanCI,
+  gini,
+  mean,
+  percentileInterval,
+  quantile,
+  resampledMean,
+  sd,
+  type BootstrapOptions,
+} from "./stats.js";

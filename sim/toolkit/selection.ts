@@ -5,7 +5,8 @@
  *
  * Rules (more will sit beside truncation, e.g. death-birth, birth-death and imitation):
  * - truncation: rank by score, highest first, ties in `order`; the top `survivorFraction` (at least
- *   one) survive, the rest are removed, and each removed agent's newcomer has all survivors as parents.
+ * one) survive, the rest are removed, and each removed agent's newcomer has all survivors as
+ * parents.
  */
 import type { Rng } from "../core/rng.js";
 
@@ -44,5 +45,10 @@ function truncation(survivorFraction: number, { order, score }: SelectionInput):
   const keep = Math.max(1, Math.floor(order.length * survivorFraction));
   const survivors = ranking.slice(0, keep);
   const removed = ranking.slice(keep);
-  return { ranking, survivors, removed, parentsOf: new Map(removed.map((id) => [id, [...survivors]])) };
+  return {
+    ranking,
+    survivors,
+    removed,
+    parentsOf: new Map(removed.map((id) => [id, [...survivors]])),
+  };
 }

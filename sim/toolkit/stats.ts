@@ -70,10 +70,18 @@ export function percentileInterval(draws: number[], level: number = CONFIDENCE):
   return [quantile(draws, alpha), quantile(draws, 1 - alpha)];
 }
 
-/** Percentile-bootstrap interval of the mean: `resamples` means of n draws with replacement; null below two values. */
-export function bootstrapMeanCI(xs: readonly number[], rng: Rng, options: BootstrapOptions = {}): [number, number] | null {
+/**
+ * Percentile-bootstrap interval of the mean: `resamples` means of n draws with replacement; null
+ * below two values.
+ */
+export function bootstrapMeanCI(
+  xs: readonly number[],
+  rng: Rng,
+  options: BootstrapOptions = {},
+): [number, number] | null {
   if (xs.length < 2) return null;
   const draws: number[] = [];
-  for (let b = 0; b < (options.resamples ?? BOOTSTRAP_RESAMPLES); b++) draws.push(resampledMean(xs, rng));
+  for (let b = 0; b < (options.resamples ?? BOOTSTRAP_RESAMPLES); b++)
+    draws.push(resampledMean(xs, rng));
   return percentileInterval(draws, options.level ?? CONFIDENCE);
 }

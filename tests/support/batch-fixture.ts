@@ -1,8 +1,10 @@
 /**
- * A batch directory in the contracted layout (batch.json, runs.csv, metrics.csv, runs/<id>/manifest.json
+ * A batch directory in the contracted layout (batch.json, runs.csv, metrics.csv,
+ * runs/<id>/manifest.json
  * and metrics.jsonl)
  * with seeded synthetic metric values, for the report and batch-view tests that do not need real
- * runs. Two conditions of `donorGame.punishment`; the "costly" one scores higher; its last seed failed.
+ * runs. Two conditions of `donorGame.punishment`; the "costly" one scores higher; its last seed
+ * failed.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +14,10 @@ import type { BatchRunStatus } from "../../sim/app/batch/rows.js";
 import { Rng } from "../../sim/core/rng.js";
 
 export const FIXTURE_SECRET = "sk-fixture-SECRET-0123456789";
-export const FIXTURE_CONDITIONS = ["donorGame.punishment=none", "donorGame.punishment=costly"] as const;
+export const FIXTURE_CONDITIONS = [
+  "donorGame.punishment=none",
+  "donorGame.punishment=costly",
+] as const;
 export const FIXTURE_SEEDS = [0, 1, 2, 3, 4, 5] as const;
 export const FIXTURE_GENERATIONS = 4;
 
@@ -27,8 +32,14 @@ export interface FixtureRun {
   values: [number, number][];
 }
 
-const csvField = (v: unknown) => (v === null || v === undefined ? "" : /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v));
-const csv = (header: string[], rows: unknown[][]) => [header, ...rows].map((r) => r.map(csvField).join(",")).join("\n") + "\n";
+const csvField = (v: unknown) =>
+  v === null || v === undefined
+    ? ""
+    : /[",\n]/.test(String(v))
+      ? `"${String(v).replaceAll('"', '""')}"`
+      : String(v);
+const csv = (header: string[], rows: unknown[][]) =>
+  [header, ...rows].map((r) => r.map(csvField).join(",")).join("\n") + "\n";
 
 export function writeBatchFixture(dir: string): FixtureRun[] {
   mkdirSync(join(dir, "runs"), { recursive: true });
@@ -41,8 +52,20 @@ export function writeBatchFixture(dir: string): FixtureRun[] {
       const generations = failed ? 2 : FIXTURE_GENERATIONS;
       const shift = punishment === "costly" ? 40 : 0;
       const values: [number, number][] = [];
-      for (let g = 1; g <= generations; g++) values.push([100 + shift + 10 * g + 8 * rng.normal(), Math.min(1, Math.max(0, 0.4 + 0.05 * g + 0.1 * rng.normal()))]);
-      runs.push({ run: `${punishment}-s${seed}`, condition, punishment, seed, status: failed ? "failed" : "completed", generations, values });
+      for (let g = 1; g <= generations; g++)
+        values.push([
+          100 + shift + 10 * g + 8 * rng.normal(),
+          Math.min(1, Math.max(0, 0.4 + 0.05 * g + 0.1 * rng.normal())),
+        ]);
+      runs.push({
+        run: `${punishment}-s${seed}`,
+        condition,
+        punishment,
+        seed,
+        status: failed ? "failed" : "completed",
+        generations,
+        values,
+      });
     }
   }
   const file: BatchFile = {
@@ -72,21 +95,71 @@ export function writeBatchFixture(dir: string): FixtureRun[] {
   writeFileSync(
     join(dir, "runs.csv"),
     csv(
-      ["run", "batch", "condition", "seed", "status", "error", "generations", "donorGame.punishment", "final_avgFinalResources", "final_cooperation", "llm_calls", "tokens_in", "tokens_out", "cost", "wall_s"],
-      runs.map((r) => [r.run, "fixture-batch", r.condition, r.seed, r.status, r.status === "failed" ? "fake endpoint said no" : null, r.generations, r.punishment, r.values.at(-1)![0], r.values.at(-1)![1], 0, 0, 0, 0, 1.5]),
+      [
+        "run",
+        "batch",
+        "condition",
+        "seed",
+        "status",
+        "error",
+        "generations",
+        "donorGame.punishment",
+        "final_avgFinalResources",
+        "final_cooperation",
+        "llm_calls",
+        "tokens_in",
+        "tokens_out",
+        "cost",
+        "wall_s",
+      ],
+      runs.map((r) => [
+        r.run,
+        "fixture-batch",
+        r.condition,
+        r.seed,
+        r.status,
+        r.status === "failed" ? "fake endpoint said no" : null,
+        r.generations,
+        r.punishment,
+        r.values.at(-1)![0],
+        r.values.at(-1)![1],
+        0,
+        0,
+        0,
+        0,
+        1.5,
+      ]),
     ),
   );
   writeFileSync(
     join(dir, "metrics.csv"),
     csv(
-      ["run", "condition", "seed", "generation", "donorGame.punishment", "avgFinalResources", "cooperation"],
-      runs.flatMap((r) => r.values.map(([a, c], i) => [r.run, r.condition, r.seed, i + 1, r.punishment, a, c])),
+      [
+        "run",
+        "condition",
+        "seed",
+        "generation",
+        "donorGame.punishment",
+        "avgFinalResources",
+        "cooperation",
+      ],
+      runs.flatMap((r) =>
+        r.values.map(([a, c], i) => [r.run, r.condition, r.seed, i + 1, r.punishment, a, c]),
+      ),
     ),
   );
   for (const r of runs) {
     const runDir = join(dir, "runs", r.run);
     mkdirSync(runDir, { recursive: true });
-    writeFileSync(join(runDir, "metrics.jsonl"), r.values.map(([a, c], i) => `${JSON.stringify({ generation: i + 1, avgFinalResources: a, cooperation: c })}\n`).join(""));
+    writeFileSync(
+      join(runDir, "metrics.jsonl"),
+      r.values
+        .map(
+          ([a, c], i) =>
+            `${JSON.stringify({ generation: i + 1, avgFinalResources: a, cooperation: c })}\n`,
+        )
+        .join(""),
+    );
     const endpoint = `https://user:${FIXTURE_SECRET}@llm.example.org/v1?key=${FIXTURE_SECRET}`;
     writeFileSync(
       join(runDir, "manifest.json"),
@@ -100,8 +173,16 @@ export function writeBatchFixture(dir: string): FixtureRun[] {
           scenario: "donor-game",
           seed: r.seed,
           generations: FIXTURE_GENERATIONS,
-          population: { size: 4, minds: [{ count: 2, profile: "local" }, { count: 2, policy: "tit-for-tat" }] },
-          profiles: { local: { model: "fixture-model", baseURL: endpoint, apiKeyEnv: "FIXTURE_KEY" } },
+          population: {
+            size: 4,
+            minds: [
+              { count: 2, profile: "local" },
+              { count: 2, policy: "tit-for-tat" },
+            ],
+          },
+          profiles: {
+            local: { model: "fixture-model", baseURL: endpoint, apiKeyEnv: "FIXTURE_KEY" },
+          },
           donorGame: { punishment: r.punishment },
           cache: { dir: "/secret/cache/dir" },
         },
@@ -110,7 +191,12 @@ export function writeBatchFixture(dir: string): FixtureRun[] {
         node: "v20.0.0",
         minds: [
           { kind: "llm", name: "local", count: 2, model: "fixture-model", endpoint, note: "LLM" },
-          { kind: "policy", name: "tit-for-tat", count: 2, note: "offline deterministic policy (not an LLM)" },
+          {
+            kind: "policy",
+            name: "tit-for-tat",
+            count: 2,
+            note: "offline deterministic policy (not an LLM)",
+          },
         ],
         graphStats: {},
         startedAt: "2026-01-01T00:00:00.000Z",

@@ -22,11 +22,19 @@ export const ARTIFACTS = join(ROOT, "tests", "artifacts");
 /** Launches headless Chromium; throws (so the tests fail, never skip) when it is not installed. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the viewer's end-to-end tests need Debian's Chromium (\`.ci/run\` installs it: apt-get install -y chromium)`);
+    throw new Error(
+      `${CHROMIUM} is missing: the viewer's end-to-end tests need Debian's Chromium (\`.ci/run\` installs it: apt-get install -y chromium)`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--enable-unsafe-swiftshader", "--disable-background-networking", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--enable-unsafe-swiftshader",
+      "--disable-background-networking",
+      "--no-first-run",
+    ],
   });
 }
 
@@ -35,7 +43,10 @@ export async function launchChromium(): Promise<Browser> {
  * Chromium could not start), and `suite.e2e(name, body)` for its tests, which then fail at once
  * with the launch error (never a skip).
  */
-export function chromiumSuite(): { start(): Promise<Browser | undefined>; e2e(name: string, body: () => Promise<void>): void } {
+export function chromiumSuite(): {
+  start(): Promise<Browser | undefined>;
+  e2e(name: string, body: () => Promise<void>): void;
+} {
   let setupError: Error | undefined;
   return {
     async start() {
@@ -55,7 +66,10 @@ export function chromiumSuite(): { start(): Promise<Browser | undefined>; e2e(na
   };
 }
 
-/** A graph node's centre in page coordinates (from window.__agoraViewer.sigma), null until sigma draws it. */
+/**
+ * A graph node's centre in page coordinates (from window.__agoraViewer.sigma), null until sigma
+ * draws it.
+ */
 export function nodePoint(page: Page, slot: string): Promise<{ x: number; y: number } | null> {
   return page.evaluate((key) => {
     type Sigma = {
@@ -76,10 +90,17 @@ export function nodePoint(page: Page, slot: string): Promise<{ x: number; y: num
 /** One attribute ("label", "color"...) of every slot node on sigma's graph (halos left out). */
 export function nodeAttributes(page: Page, attribute: string): Promise<Record<string, string>> {
   return page.evaluate((attr) => {
-    const sigma = window.__agoraViewer?.sigma as { getGraph(): { nodes(): string[]; getNodeAttribute(n: string, a: string): unknown } } | undefined;
+    const sigma = window.__agoraViewer?.sigma as
+      | { getGraph(): { nodes(): string[]; getNodeAttribute(n: string, a: string): unknown } }
+      | undefined;
     if (!sigma) return {};
     const graph = sigma.getGraph();
-    return Object.fromEntries(graph.nodes().filter((n) => !n.startsWith("halo:")).map((n) => [n, String(graph.getNodeAttribute(n, attr))]));
+    return Object.fromEntries(
+      graph
+        .nodes()
+        .filter((n) => !n.startsWith("halo:"))
+        .map((n) => [n, String(graph.getNodeAttribute(n, attr))]),
+    );
   }, attribute);
 }
 
@@ -103,8 +124,12 @@ export async function viewerUrlOf(proc: CliProcess, timeoutMs = 20_000): Promise
     for (;;) {
       const match = /viewer: (http:\/\/\S+)/.exec(out);
       if (match) return match[1]!;
-      if (exited) throw new Error(`the server exited before printing its URL:\n${out}\n${(await proc.done).stderr}`);
-      if (Date.now() > deadline) throw new Error(`no "viewer: URL" line within ${timeoutMs} ms:\n${out}`);
+      if (exited)
+        throw new Error(
+          `the server exited before printing its URL:\n${out}\n${(await proc.done).stderr}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(`no "viewer: URL" line within ${timeoutMs} ms:\n${out}`);
       await sleep(20);
     }
   } finally {
@@ -113,9 +138,13 @@ export async function viewerUrlOf(proc: CliProcess, timeoutMs = 20_000): Promise
 }
 
 /** True while the process has neither exited nor been killed by a signal. */
-export const alive = (proc: CliProcess): boolean => proc.child.exitCode === null && proc.child.signalCode === null;
+export const alive = (proc: CliProcess): boolean =>
+  proc.child.exitCode === null && proc.child.signalCode === null;
 
-/** The agents table's columns (`data-column` of its headers; the table shows while no agent is selected). */
+/**
+ * The agents table's columns (`data-column` of its headers; the table shows while no agent is
+ * selected).
+ */
 export function tableColumns(page: Page): Promise<string[]> {
   return page
     .getByTestId("agent-table")
@@ -123,9 +152,13 @@ export function tableColumns(page: Page): Promise<string[]> {
     .evaluateAll((ths) => ths.map((th) => th.getAttribute("data-column") ?? ""));
 }
 
-/** The graph's size menu options (values), [] when the scenario's view offers no sizes (no menu). */
+/**
+ * The graph's size menu options (values), [] when the scenario's view offers no sizes (no menu).
+ */
 export async function sizeOptions(page: Page): Promise<string[]> {
   const menu = page.getByTestId("size-by");
   if ((await menu.count()) === 0) return [];
-  return menu.locator("option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+  return menu
+    .locator("option")
+    .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
 }

@@ -74,14 +74,22 @@ export function configYaml(spec: DonorRunSpec, cacheDir: string): string {
  * Runs a Donor Game config through the real engine (startRun) in a fresh directory under `root`
  * and reads back the run's files. `outName` fixes the run directory's basename (the run id).
  */
-export async function runDonor(root: string, spec: DonorRunSpec, opts: { outName?: string; seedOverride?: number } = {}): Promise<DonorRun> {
+export async function runDonor(
+  root: string,
+  spec: DonorRunSpec,
+  opts: { outName?: string; seedOverride?: number } = {},
+): Promise<DonorRun> {
   const base = join(root, `r${++counter}`);
   mkdirSync(base, { recursive: true });
   const configPath = join(base, "config.yaml");
   writeFileSync(configPath, configYaml(spec, join(root, "cache")));
   const dir = join(base, opts.outName ?? "run");
-  const result = await startRun(configPath, { out: dir, ...(opts.seedOverride !== undefined ? { overrides: { seed: opts.seedOverride } } : {}) });
-  if (result.status !== "completed") throw new Error(`run ${dir} ended ${result.status}: ${result.error ?? ""}`);
+  const result = await startRun(configPath, {
+    out: dir,
+    ...(opts.seedOverride !== undefined ? { overrides: { seed: opts.seedOverride } } : {}),
+  });
+  if (result.status !== "completed")
+    throw new Error(`run ${dir} ended ${result.status}: ${result.error ?? ""}`);
   return {
     dir,
     result,
@@ -91,8 +99,10 @@ export async function runDonor(root: string, spec: DonorRunSpec, opts: { outName
   };
 }
 
-export const ofType = <K extends AgoraEvent["type"]>(events: readonly AgoraEvent[], type: K): EventOf<K>[] =>
-  events.filter((e): e is EventOf<K> => e.type === type);
+export const ofType = <K extends AgoraEvent["type"]>(
+  events: readonly AgoraEvent[],
+  type: K,
+): EventOf<K>[] => events.filter((e): e is EventOf<K> => e.type === type);
 
 export interface Interaction {
   kind: string;

@@ -19,11 +19,15 @@ export type Reply =
       finishReason?: string;
       /**
        * Bytes to put verbatim in the message content (e.g. invalid UTF-8, as small models behind
-       * real servers emit). Only `"`, `\` and control bytes are escaped. `content` still drives token counts.
+       * real servers emit). Only `"`, `\` and control bytes are escaped. `content` still drives
+       * token counts.
        */
       rawContent?: Buffer;
     }
-  /** Error reply. A string `body` is sent raw (text/plain unless `headers` says otherwise); other bodies as JSON. */
+  /**
+   * Error reply. A string `body` is sent raw (text/plain unless `headers` says otherwise); other
+   * bodies as JSON.
+   */
   | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   | { hang: true }
   | { malformed: string };
@@ -69,7 +73,8 @@ export type InferenceServer = "openai" | "vllm" | "llama.cpp" | "ollama";
 /**
  * The error each server really sends when the prompt (plus max_tokens) does not fit the context
  * window, with its own wording and body shape, so detectors can be tested against all of them.
- * `completion` is only used by vLLM's wording (and by Ollama's overflow when the prompt alone fits).
+ * `completion` is only used by vLLM's wording (and by Ollama's overflow when the prompt alone
+ * fits).
  */
 export function contextExceeded(
   server: InferenceServer,
@@ -128,7 +133,12 @@ export function contextExceeded(
       return {
         status: 400,
         body: {
-          error: { message: `prompt too long; exceeded max context length by ${over} tokens`, type: "api_error", param: null, code: null },
+          error: {
+            message: `prompt too long; exceeded max context length by ${over} tokens`,
+            type: "api_error",
+            param: null,
+            code: null,
+          },
         },
       };
     }
@@ -162,11 +172,16 @@ const MESSY_WORDS = (
 
 export interface MessyOptions {
   seed: number;
-  /** rambling: random words up to max_tokens; never-stop: always max_tokens words; varied: plausible answers. */
+  /**
+   * rambling: random words up to max_tokens; never-stop: always max_tokens words; varied: plausible
+   * answers.
+   */
   mode?: "rambling" | "never-stop" | "varied";
   /** Cap when the request has neither max_tokens nor max_completion_tokens (default 64). */
   maxTokensDefault?: number;
-  /** When set, prompts over the window (prompt tokens + max_tokens) get `contextExceeded(server)`. */
+  /**
+   * When set, prompts over the window (prompt tokens + max_tokens) get `contextExceeded(server)`.
+   */
   contextWindow?: number;
   server?: InferenceServer;
 }
@@ -181,9 +196,15 @@ export function messyScript(options: MessyOptions): Script {
   const master = mulberry32(options.seed);
   return (req, index) => {
     const prompt = Math.ceil(req.messages.reduce((n, m) => n + m.content.length, 0) / 4);
-    const requested = [req.body.max_tokens, req.body.max_completion_tokens].find((v): v is number => typeof v === "number");
+    const requested = [req.body.max_tokens, req.body.max_completion_tokens].find(
+      (v): v is number => typeof v === "number",
+    );
     if (options.contextWindow !== undefined && prompt + (requested ?? 0) > options.contextWindow) {
-      return contextExceeded(options.server ?? "llama.cpp", { prompt, limit: options.contextWindow, completion: requested ?? 0 });
+      return contextExceeded(options.server ?? "llama.cpp", {
+        prompt,
+        limit: options.contextWindow,
+        completion: requested ?? 0,
+      });
     }
     const maxTokens = Math.max(1, requested ?? options.maxTokensDefault ?? 64);
     const rng =
@@ -220,7 +241,11 @@ export function messyScript(options: MessyOptions): Script {
       }
     }
     const completion = text.split(/\s+/).filter(Boolean).length;
-    return { content: text, finishReason, usage: { prompt_tokens: prompt, completion_tokens: completion } };
+    return {
+      content: text,
+      finishReason,
+      usage: { prompt_tokens: prompt, completion_tokens: completion },
+    };
   };
 }
 
@@ -231,7 +256,9 @@ function flattenContent(content: unknown): string {
       .map((part: unknown) =>
         typeof part === "string"
           ? part
-          : part !== null && typeof part === "object" && typeof (part as { text?: unknown }).text === "string"
+          : part !== null &&
+              typeof part === "object" &&
+              typeof (part as { text?: unknown }).text === "string"
             ? (part as { text: string }).text
             : "",
       )
@@ -241,23 +268,51 @@ function flattenContent(content: unknown): string {
   return "";
 }
 
-function defaultErrorBody(status: number): { error: { message: string; type: string; code: string | null } } {
+function defaultErrorBody(status: number): {
+  error: { message: string; type: string; code: string | null };
+} {
   if (status === 429) {
-    return { error: { message: "Rate limit reached for requests", type: "requests", code: "rate_limit_exceeded" } };
+    return {
+      error: {
+        message: "Rate limit reached for requests",
+        type: "requests",
+        code: "rate_limit_exceeded",
+      },
+    };
   }
   if (status >= 500) {
-    return { error: { message: "The server had an error while processing your request.", type: "server_error", code: null } };
+    return {
+      error: {
+        message: "The server had an error while processing your request.",
+        type: "server_error",
+        code: null,
+      },
+    };
   }
-  return { error: { message: STATUS_CODES[status] ?? `HTTP ${status}`, type: "invalid_request_error", code: null } };
+  return {
+    error: {
+      message: STATUS_CODES[status] ?? `HTTP ${status}`,
+      type: "invalid_request_error",
+      code: null,
+    },
+  };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed) return;
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }
 
-/** JSON string body (no quotes) for raw bytes: escapes `"`, `\` and control bytes, leaves everything else raw. */
+/**
+ * JSON string body (no quotes) for raw bytes: escapes `"`, `\` and control bytes, leaves everything
+ * else raw.
+ */
 function escapeRawJson(bytes: Buffer): Buffer {
   const out: number[] = [];
   for (const b of bytes) {
@@ -301,7 +356,8 @@ export async function startFakeOpenAI(
   let closed = false;
   let closing: Promise<void> | undefined;
 
-  // Pending delays are cleared on close (their promises never settle; the sockets are destroyed anyway).
+  // Pending delays are cleared on close (their promises never settle; the sockets are destroyed
+  // anyway).
   const sleep = (ms: number): Promise<void> =>
     ms <= 0
       ? Promise.resolve()
@@ -313,14 +369,21 @@ export async function startFakeOpenAI(
           timers.add(t);
         });
 
-  async function handleChat(req: IncomingMessage, res: ServerResponse, receivedAt: number): Promise<void> {
+  async function handleChat(
+    req: IncomingMessage,
+    res: ServerResponse,
+    receivedAt: number,
+  ): Promise<void> {
     let body: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(await readBody(req));
-      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+        throw new Error("not an object");
       body = parsed as Record<string, unknown>;
     } catch {
-      sendJson(res, 400, { error: { message: "Invalid JSON body", type: "invalid_request_error", code: null } });
+      sendJson(res, 400, {
+        error: { message: "Invalid JSON body", type: "invalid_request_error", code: null },
+      });
       return;
     }
     const rawMessages = Array.isArray(body.messages) ? (body.messages as unknown[]) : [];
@@ -328,7 +391,10 @@ export async function startFakeOpenAI(
       model: typeof body.model === "string" ? body.model : "",
       messages: rawMessages.map((m) => {
         const msg = (m ?? {}) as { role?: unknown; content?: unknown };
-        return { role: typeof msg.role === "string" ? msg.role : "", content: flattenContent(msg.content) };
+        return {
+          role: typeof msg.role === "string" ? msg.role : "",
+          content: flattenContent(msg.content),
+        };
       }),
       body,
       headers: { ...req.headers },
@@ -361,7 +427,12 @@ export async function startFakeOpenAI(
         res.writeHead(reply.status, { "content-type": "text/plain", ...headers });
         res.end(reply.body);
       } else {
-        sendJson(res, reply.status, reply.body === undefined ? defaultErrorBody(reply.status) : reply.body, headers);
+        sendJson(
+          res,
+          reply.status,
+          reply.body === undefined ? defaultErrorBody(reply.status) : reply.body,
+          headers,
+        );
       }
       return;
     }
@@ -372,13 +443,23 @@ export async function startFakeOpenAI(
     // Stands in for the raw bytes while the rest of the JSON is built the ordinary way.
     const placeholder = `\u0000fake-openai-raw-${index}\u0000`;
     const promptTokens =
-      reply.usage?.prompt_tokens ?? Math.ceil(record.messages.reduce((n, m) => n + m.content.length, 0) / 4);
+      reply.usage?.prompt_tokens ??
+      Math.ceil(record.messages.reduce((n, m) => n + m.content.length, 0) / 4);
     const completionTokens = reply.usage?.completion_tokens ?? Math.ceil(content.length / 4);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
-    const base = { id: `chatcmpl-fake-${index}`, created: Math.floor(Date.now() / 1000), model: record.model };
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
+    const base = {
+      id: `chatcmpl-fake-${index}`,
+      created: Math.floor(Date.now() / 1000),
+      model: record.model,
+    };
 
     if (body.stream === true) {
-      const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+      const includeUsage =
+        (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
       const payload = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
         ...base,
         object: "chat.completion.chunk",
@@ -386,15 +467,25 @@ export async function startFakeOpenAI(
         ...(includeUsage ? { usage: null } : {}),
         ...extra,
       });
-      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string => `data: ${JSON.stringify(payload(choices, extra))}\n\n`;
-      const delta = (d: Record<string, unknown>, finish: string | null) => [{ index: 0, delta: d, finish_reason: finish, logprobs: null }];
+      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
+        `data: ${JSON.stringify(payload(choices, extra))}\n\n`;
+      const delta = (d: Record<string, unknown>, finish: string | null) => [
+        { index: 0, delta: d, finish_reason: finish, logprobs: null },
+      ];
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       res.write(chunk(delta({ role: "assistant", content: "" }, null)));
       if (raw) {
         // Raw bytes go out in one delta so no multi-byte sequence is split between chunks.
-        res.write(Buffer.concat([Buffer.from("data: "), jsonWithRaw(payload(delta({ content: placeholder }, null)), placeholder, raw), Buffer.from("\n\n")]));
+        res.write(
+          Buffer.concat([
+            Buffer.from("data: "),
+            jsonWithRaw(payload(delta({ content: placeholder }, null)), placeholder, raw),
+            Buffer.from("\n\n"),
+          ]),
+        );
       } else {
-        for (const piece of content.match(/\s*\S+\s*/g) ?? []) res.write(chunk(delta({ content: piece }, null)));
+        for (const piece of content.match(/\s*\S+\s*/g) ?? [])
+          res.write(chunk(delta({ content: piece }, null)));
       }
       res.write(chunk(delta({}, finishReason)));
       if (includeUsage) res.write(chunk([], { usage }));
@@ -405,7 +496,14 @@ export async function startFakeOpenAI(
     const completionBody = (text: string) => ({
       ...base,
       object: "chat.completion",
-      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: finishReason, logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: text },
+          finish_reason: finishReason,
+          logprobs: null,
+        },
+      ],
       usage,
     });
     if (raw) {
@@ -416,22 +514,43 @@ export async function startFakeOpenAI(
     sendJson(res, 200, completionBody(content));
   }
 
-  /** OpenAI's embeddings API: float arrays, or base64 little-endian float32 (the OpenAI SDK's default). */
+  /**
+   * OpenAI's embeddings API: float arrays, or base64 little-endian float32 (the OpenAI SDK's
+   * default).
+   */
   async function handleEmbeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: { model?: unknown; input?: unknown; encoding_format?: unknown };
     try {
       body = JSON.parse(await readBody(req)) as typeof body;
     } catch {
-      sendJson(res, 400, { error: { message: "Invalid JSON body", type: "invalid_request_error", code: null } });
+      sendJson(res, 400, {
+        error: { message: "Invalid JSON body", type: "invalid_request_error", code: null },
+      });
       return;
     }
-    const input = typeof body.input === "string" ? [body.input] : Array.isArray(body.input) ? body.input.map(String) : [];
-    embeddingRequests.push({ model: typeof body.model === "string" ? body.model : "", input, headers: { ...req.headers } });
-    const encode = (vector: number[]) => (body.encoding_format === "base64" ? Buffer.from(new Float32Array(vector).buffer).toString("base64") : vector);
+    const input =
+      typeof body.input === "string"
+        ? [body.input]
+        : Array.isArray(body.input)
+          ? body.input.map(String)
+          : [];
+    embeddingRequests.push({
+      model: typeof body.model === "string" ? body.model : "",
+      input,
+      headers: { ...req.headers },
+    });
+    const encode = (vector: number[]) =>
+      body.encoding_format === "base64"
+        ? Buffer.from(new Float32Array(vector).buffer).toString("base64")
+        : vector;
     const tokens = Math.ceil(input.reduce((n, text) => n + text.length, 0) / 4);
     sendJson(res, 200, {
       object: "list",
-      data: input.map((text, index) => ({ object: "embedding", index, embedding: encode(fakeEmbedding(text)) })),
+      data: input.map((text, index) => ({
+        object: "embedding",
+        index,
+        embedding: encode(fakeEmbedding(text)),
+      })),
       model: body.model,
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     });
@@ -440,7 +559,10 @@ export async function startFakeOpenAI(
   const server = createServer((req, res) => {
     const receivedAt = Date.now();
     const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
-    if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) {
+    if (
+      req.method === "POST" &&
+      (path === "/v1/chat/completions" || path === "/chat/completions")
+    ) {
       handleChat(req, res, receivedAt).catch((err: unknown) => {
         if (!res.headersSent) {
           sendJson(res, 500, { error: { message: String(err), type: "server_error", code: null } });
@@ -451,7 +573,9 @@ export async function startFakeOpenAI(
       return;
     }
     if (req.method === "POST" && (path === "/v1/embeddings" || path === "/embeddings")) {
-      handleEmbeddings(req, res).catch((err: unknown) => sendJson(res, 500, { error: { message: String(err), type: "server_error", code: null } }));
+      handleEmbeddings(req, res).catch((err: unknown) =>
+        sendJson(res, 500, { error: { message: String(err), type: "server_error", code: null } }),
+      );
       return;
     }
     if (req.method === "GET" && (path === "/v1/models" || path === "/models")) {
@@ -463,7 +587,11 @@ export async function startFakeOpenAI(
     }
     req.resume();
     sendJson(res, 404, {
-      error: { message: `Unknown route ${req.method} ${req.url}`, type: "invalid_request_error", code: "not_found" },
+      error: {
+        message: `Unknown route ${req.method} ${req.url}`,
+        type: "invalid_request_error",
+        code: "not_found",
+      },
     });
   });
   server.on("connection", (socket) => {
@@ -493,7 +621,9 @@ export async function startFakeOpenAI(
       closed = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      closing = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      closing = new Promise<void>((resolve, reject) =>
+        server.close((err) => (err ? reject(err) : resolve())),
+      );
       server.closeAllConnections?.();
       for (const s of sockets) s.destroy();
       return closing;

@@ -1,16 +1,31 @@
 /**
  * Shared helpers for the LLM end-to-end, budget and resume tests: a deterministic Donor Game
- * "model" for the fake OpenAI server, config writing, strict run-directory readers and a CLI runner.
+ * "model" for the fake OpenAI server, config writing, strict run-directory readers and a CLI
+ * runner.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { stringify as toYaml } from "yaml";
 import { stableView, type AgoraEvent } from "../../sim/core/events.js";
-import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply, type Script } from "./fake-openai.js";
+import {
+  startFakeOpenAI,
+  type ChatRequestRecord,
+  type FakeOpenAI,
+  type Reply,
+  type Script,
+} from "./fake-openai.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const AGORA_BIN = join(ROOT, "bin", "agora.js");
@@ -41,18 +56,31 @@ const lastUser = (req: Pick<ChatRequestRecord, "messages">): string =>
 export const isStrategyRequest = (req: Pick<ChatRequestRecord, "messages">): boolean =>
   lastUser(req).includes('beginning with the words "My strategy will be"');
 
-export const isReask = (req: Pick<ChatRequestRecord, "messages">): boolean => lastUser(req).startsWith("Your answer could not be used");
+export const isReask = (req: Pick<ChatRequestRecord, "messages">): boolean =>
+  lastUser(req).startsWith("Your answer could not be used");
 
-/** The donation prompt of a donation request (first or re-asked), parsed; undefined for other requests. */
+/**
+ * The donation prompt of a donation request (first or re-asked), parsed; undefined for other
+ * requests.
+ */
 export function donationView(req: Pick<ChatRequestRecord, "messages">): DonationView | undefined {
-  const prompt = req.messages.find((m) => m.role === "user" && m.content.includes("You are the donor"))?.content;
+  const prompt = req.messages.find(
+    (m) => m.role === "user" && m.content.includes("You are the donor"),
+  )?.content;
   if (!prompt) return undefined;
   const name = /Your name is (\S+?)\./.exec(prompt)?.[1];
   const gr = /This is generation (\d+), round (\d+)\./.exec(prompt);
   const recipient = /You are paired with (\S+?),/.exec(prompt)?.[1];
   const holdings = /You hold ([\d.]+) units/.exec(prompt)?.[1];
-  if (!name || !gr || !recipient || holdings === undefined) throw new Error(`unreadable donation prompt: ${prompt.slice(0, 200)}`);
-  return { name, generation: Number(gr[1]), round: Number(gr[2]), recipient, holdings: Number(holdings) };
+  if (!name || !gr || !recipient || holdings === undefined)
+    throw new Error(`unreadable donation prompt: ${prompt.slice(0, 200)}`);
+  return {
+    name,
+    generation: Number(gr[1]),
+    round: Number(gr[2]),
+    recipient,
+    holdings: Number(holdings),
+  };
 }
 
 export function strategyName(req: Pick<ChatRequestRecord, "messages">): string {
@@ -67,7 +95,10 @@ export function shareOf(name: string): number {
   return [0.1, 0.25, 0.5, 0.8][k % 4]!;
 }
 
-/** The donation a well-behaved agent answers: its share of the holdings shown, rounded down to cents. */
+/**
+ * The donation a well-behaved agent answers: its share of the holdings shown, rounded down to
+ * cents.
+ */
 export function donationAmount(view: DonationView): number {
   return Math.floor(view.holdings * shareOf(view.name) * 100) / 100;
 }
@@ -79,14 +110,24 @@ export const donationAnswer = (view: DonationView): string =>
   `Justification:\nI follow my strategy of giving ${Math.round(shareOf(view.name) * 100)}%.\n\nAnswer: ${donationAmount(view)}`;
 
 /** Token counts the fake server reports: deliberately not the client's chars/4 estimate. */
-export function usageFor(req: Pick<ChatRequestRecord, "messages">, content: string): { prompt_tokens: number; completion_tokens: number } {
-  return { prompt_tokens: req.messages.reduce((n, m) => n + m.content.length, 0), completion_tokens: content.length };
+export function usageFor(
+  req: Pick<ChatRequestRecord, "messages">,
+  content: string,
+): { prompt_tokens: number; completion_tokens: number } {
+  return {
+    prompt_tokens: req.messages.reduce((n, m) => n + m.content.length, 0),
+    completion_tokens: content.length,
+  };
 }
 
 /** The well-behaved answer to any request, a pure function of its content. */
 export function goodReply(req: Pick<ChatRequestRecord, "messages">): Reply {
   const view = donationView(req);
-  const content = view ? donationAnswer(view) : isStrategyRequest(req) ? strategyAnswer(strategyName(req)) : "Justification: none.\nAnswer: 0";
+  const content = view
+    ? donationAnswer(view)
+    : isStrategyRequest(req)
+      ? strategyAnswer(strategyName(req))
+      : "Justification: none.\nAnswer: 0";
   return { content, usage: usageFor(req, content) };
 }
 
@@ -95,7 +136,9 @@ export function goodReply(req: Pick<ChatRequestRecord, "messages">): Reply {
  * function of the content and of how many times that exact content has been seen. Timing never
  * changes what an agent finally answers, so runs and their cached replays are comparable.
  */
-export function deterministicScript(inject?: (req: ChatRequestRecord, seen: number) => Reply | undefined): Script {
+export function deterministicScript(
+  inject?: (req: ChatRequestRecord, seen: number) => Reply | undefined,
+): Script {
   const counts = new Map<string, number>();
   return (req) => {
     const key = JSON.stringify(req.messages);
@@ -169,11 +212,13 @@ export function readJsonlStrict<T = Record<string, unknown>>(path: string): T[] 
     });
 }
 
-export const readEvents = (dir: string): AgoraEvent[] => readJsonlStrict<AgoraEvent>(join(dir, "events.jsonl"));
+export const readEvents = (dir: string): AgoraEvent[] =>
+  readJsonlStrict<AgoraEvent>(join(dir, "events.jsonl"));
 
 export { ofType } from "./donor-helpers.js";
 
-export const stableEvents = (events: readonly AgoraEvent[]): Record<string, unknown>[] => events.map(stableView);
+export const stableEvents = (events: readonly AgoraEvent[]): Record<string, unknown>[] =>
+  events.map(stableView);
 
 export function readJson<T = Record<string, unknown>>(path: string): T {
   return JSON.parse(readFileSync(path, "utf8")) as T;
@@ -225,7 +270,8 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
   return { child, done };
 }
 
-export const runCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> => spawnCli(args, env).done;
+export const runCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+  spawnCli(args, env).done;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -251,8 +297,15 @@ export function peekEvents(dir: string): AgoraEvent[] {
   return events;
 }
 
-/** Polls until `ready` holds for the run's events; fails if the process ends or time runs out first. */
-export async function waitForEvents(dir: string, proc: CliProcess, ready: (events: AgoraEvent[]) => boolean, timeoutMs = 30_000): Promise<AgoraEvent[]> {
+/**
+ * Polls until `ready` holds for the run's events; fails if the process ends or time runs out first.
+ */
+export async function waitForEvents(
+  dir: string,
+  proc: CliProcess,
+  ready: (events: AgoraEvent[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<AgoraEvent[]> {
   let exited = false;
   void proc.done.then(() => (exited = true));
   const deadline = Date.now() + timeoutMs;
@@ -260,7 +313,8 @@ export async function waitForEvents(dir: string, proc: CliProcess, ready: (event
     const events = peekEvents(dir);
     if (ready(events)) return events;
     if (exited) throw new Error(`the run ended before the awaited point (${events.length} events)`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for events (${events.length} so far)`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for events (${events.length} so far)`);
     await sleep(10);
   }
 }
@@ -288,7 +342,11 @@ export function llmWorkspace(prefix: string, fakeOptions: { latencyMs?: number }
       tmp ??= tempDir(prefix);
       fake = await startFakeOpenAI({ script: deterministicScript(), ...fakeOptions });
       const cacheDir = join(tmp.path, "cache");
-      const configPath = writeConfig(tmp.path, "llm.yaml", llmConfig({ baseURL: fake.baseURL, cacheDir, ...config }));
+      const configPath = writeConfig(
+        tmp.path,
+        "llm.yaml",
+        llmConfig({ baseURL: fake.baseURL, cacheDir, ...config }),
+      );
       return { work: tmp.path, configPath, fake, cacheDir };
     },
   };

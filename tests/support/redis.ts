@@ -49,12 +49,18 @@ function ping(port: number): Promise<boolean> {
 
 export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
   if (!existsSync(REDIS_SERVER)) {
-    throw new Error(`${REDIS_SERVER} not found: the queue tests need a real redis-server (Debian package redis-server; .ci/run installs it)`);
+    throw new Error(
+      `${REDIS_SERVER} not found: the queue tests need a real redis-server (Debian package redis-server; .ci/run installs it)`,
+    );
   }
   const port = await freePort();
-  const child: ChildProcess = spawn(REDIS_SERVER, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    REDIS_SERVER,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
@@ -65,11 +71,14 @@ export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
   };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}) before answering PING:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`redis-server exited (${child.exitCode}) before answering PING:\n${output}`);
     if (await ping(port)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms:\n${output}`);
+      throw new Error(
+        `redis-server on port ${port} did not answer PING within ${timeoutMs} ms:\n${output}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

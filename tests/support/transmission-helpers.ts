@@ -5,10 +5,16 @@
 import { createHash } from "node:crypto";
 import { afterEach } from "vitest";
 import type { AgoraEvent } from "../../sim/core/events.js";
-import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI, type Reply } from "./fake-openai.js";
+import {
+  startFakeOpenAI,
+  type ChatRequestRecord,
+  type FakeOpenAI,
+  type Reply,
+} from "./fake-openai.js";
 import { ofType, tempDir, usageFor } from "./llm-helpers.js";
 
-const promptOf = (req: Pick<ChatRequestRecord, "messages">): string => req.messages.map((m) => m.content).join("\n");
+const promptOf = (req: Pick<ChatRequestRecord, "messages">): string =>
+  req.messages.map((m) => m.content).join("\n");
 
 /** The fake model's story for a prompt: one line, unique to the prompt, the same on every call. */
 export function storyFor(req: Pick<ChatRequestRecord, "messages">): string {
@@ -21,16 +27,25 @@ export const storyReply = (req: ChatRequestRecord): Reply => {
   return { content, usage: usageFor(req, content) };
 };
 
-/** The prompt (user message) each story was written from, by the story: the server's record, not the run's. */
+/**
+ * The prompt (user message) each story was written from, by the story: the server's record, not the
+ * run's.
+ */
 export function promptsByStory(requests: readonly ChatRequestRecord[]): Map<string, string> {
-  return new Map(requests.map((req) => [storyFor(req), req.messages.find((m) => m.role === "user")!.content]));
+  return new Map(
+    requests.map((req) => [storyFor(req), req.messages.find((m) => m.role === "user")!.content]),
+  );
 }
 
-/** The received texts of an agora-layout prompt, in order, with their labels ("Text 1", "Your previous text"). */
+/**
+ * The received texts of an agora-layout prompt, in order, with their labels ("Text 1", "Your
+ * previous text").
+ */
 export function receivedTexts(prompt: string): { label: string; text: string }[] {
   const parts = prompt.split(/\n\n(Text \d+|Your previous text):\n/);
   const out: { label: string; text: string }[] = [];
-  for (let i = 1; i < parts.length; i += 2) out.push({ label: parts[i]!, text: parts[i + 1]!.replace(/\n$/, "") });
+  for (let i = 1; i < parts.length; i += 2)
+    out.push({ label: parts[i]!, text: parts[i + 1]!.replace(/\n$/, "") });
   return out;
 }
 
@@ -44,18 +59,26 @@ export interface TextData {
 }
 
 /** Each `text` interaction's data, keyed by "generation:agentId". */
-export function textsWritten(events: readonly AgoraEvent[]): Map<string, TextData & { generation: number; agentId: string }> {
+export function textsWritten(
+  events: readonly AgoraEvent[],
+): Map<string, TextData & { generation: number; agentId: string }> {
   return new Map(
     ofType(events, "interaction")
       .filter((e) => e.kind === "text")
       .map((e) => {
         const data = e.data as unknown as TextData;
-        return [`${e.t.generation}:${e.from}`, { ...data, generation: e.t.generation, agentId: e.from }];
+        return [
+          `${e.t.generation}:${e.from}`,
+          { ...data, generation: e.t.generation, agentId: e.from },
+        ];
       }),
   );
 }
 
-/** A transmission config on the fake endpoint (profile "fake"), with the caller's scenario section and graph. */
+/**
+ * A transmission config on the fake endpoint (profile "fake"), with the caller's scenario section
+ * and graph.
+ */
 export function transmissionLlmConfig(o: {
   baseURL: string;
   cacheDir: string;
@@ -75,7 +98,17 @@ export function transmissionLlmConfig(o: {
     scenario: "transmission",
     seed: o.seed ?? 5,
     generations: o.generations,
-    profiles: { fake: { model: "test-model", baseURL: o.baseURL, timeoutMs: 2000, maxRetries: 1, ...(o.contextWindow ? { contextWindow: o.contextWindow } : {}), ...o.profile }, ...o.profiles },
+    profiles: {
+      fake: {
+        model: "test-model",
+        baseURL: o.baseURL,
+        timeoutMs: 2000,
+        maxRetries: 1,
+        ...(o.contextWindow ? { contextWindow: o.contextWindow } : {}),
+        ...o.profile,
+      },
+      ...o.profiles,
+    },
     population: { size: o.size, minds: [{ count: o.size, profile: "fake" }] },
     ...(o.graph ? { graph: o.graph } : {}),
     cache: { dir: o.cacheDir },
@@ -84,7 +117,8 @@ export function transmissionLlmConfig(o: {
 }
 
 /** One distinct persona per agent, so that generation 1's prompts (and stories) differ. */
-export const distinctPersonas = (n: number): string[] => Array.from({ length: n }, (_, i) => `You are storyteller number ${i + 1}.`);
+export const distinctPersonas = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `You are storyteller number ${i + 1}.`);
 
 /**
  * Per test: a temp dir and a fake endpoint answering with `storyReply`; both are closed and removed

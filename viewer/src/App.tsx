@@ -20,7 +20,9 @@ export function App() {
       <header className="topbar">
         <h1>Agora</h1>
         <span className="run-title" data-testid="run-title">
-          {selected === null ? "no run selected" : `${selected}${run ? ` · ${run.scenario} · seed ${run.seed}` : ""}`}
+          {selected === null
+            ? "no run selected"
+            : `${selected}${run ? ` · ${run.scenario} · seed ${run.seed}` : ""}`}
         </span>
         <span className="spacer" />
         <ConnectionBadge />
@@ -39,13 +41,18 @@ export function App() {
                 <>
                   <h2>No runs yet</h2>
                   <p>
-                    Start one with <code>npx agora run CONFIG --serve</code> (for example <code>npx agora run scenarios/donor-game/offline-demo.yaml --serve</code>); it appears here live.
+                    Start one with <code>npx agora run CONFIG --serve</code> (for example{" "}
+                    <code>npx agora run scenarios/donor-game/offline-demo.yaml --serve</code>); it
+                    appears here live.
                   </p>
                 </>
               ) : (
                 <>
                   <h2>Pick a run</h2>
-                  <p>Choose a run on the left: live runs stream as they play, recorded runs replay from their event log.</p>
+                  <p>
+                    Choose a run on the left: live runs stream as they play, recorded runs replay
+                    from their event log.
+                  </p>
                 </>
               )}
             </div>

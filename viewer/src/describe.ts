@@ -9,12 +9,29 @@ export function describeEvent(event: AgoraEvent, view: ScenarioView): string {
       return `run ${event.runId} started: ${event.scenario}, seed ${event.seed}, ${event.graph.nodes.length} slots, Agora ${event.agoraVersion}`;
     case "agent-created": {
       const a = event.agent;
-      const mind = a.mind.kind === "policy" ? `policy ${a.mind.name}${a.mind.params ? ` (${fmtParams(a.mind.params)})` : ""}` : `LLM ${a.mind.name}${a.mind.model ? ` / ${a.mind.model}` : ""}`;
-      const parents = a.parents.length === 0 ? "" : a.parents.length > 3 ? ` · parents: ${a.parents.length} survivors` : ` · parents: ${a.parents.join(", ")}`;
+      const mind =
+        a.mind.kind === "policy"
+          ? `policy ${a.mind.name}${a.mind.params ? ` (${fmtParams(a.mind.params)})` : ""}`
+          : `LLM ${a.mind.name}${a.mind.model ? ` / ${a.mind.model}` : ""}`;
+      const parents =
+        a.parents.length === 0
+          ? ""
+          : a.parents.length > 3
+            ? ` · parents: ${a.parents.length} survivors`
+            : ` · parents: ${a.parents.join(", ")}`;
       return `${a.id} born in slot ${a.slot} · ${mind}${parents}${a.strategy ? ` · “${truncate(a.strategy, 90)}”` : ""}`;
     }
     case "interaction": {
-      const entry = { seq: event.seq, at: event.at, kind: event.kind, from: event.from, to: event.to, mind: event.mind, t: event.t, data: event.data };
+      const entry = {
+        seq: event.seq,
+        at: event.at,
+        kind: event.kind,
+        from: event.from,
+        to: event.to,
+        mind: event.mind,
+        t: event.t,
+        data: event.data,
+      };
       return `${event.from} ${view.describeInteraction(entry)}`;
     }
     case "llm-call":
@@ -38,5 +55,9 @@ export function describeEvent(event: AgoraEvent, view: ScenarioView): string {
 
 /** The type label of an event, with an interaction's kind. */
 export function eventTypeLabel(event: AgoraEvent): string {
-  return event.type === "interaction" ? event.kind : event.type === "metric" ? `metric/${event.scope}` : event.type;
+  return event.type === "interaction"
+    ? event.kind
+    : event.type === "metric"
+      ? `metric/${event.scope}`
+      : event.type;
 }

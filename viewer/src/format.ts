@@ -37,7 +37,9 @@ export function fmtTime(t: TimeCoords, time: readonly TimeCoordinate[] = []): st
   const parts = [`g${t.generation}`];
   const declared = new Set(time.map((c) => c.key));
   for (const c of time) if (t[c.key] !== undefined) parts.push(`${c.label} ${t[c.key]}`);
-  for (const [key, value] of Object.entries(t)) if (key !== "generation" && !declared.has(key) && value !== undefined) parts.push(`${key} ${value}`);
+  for (const [key, value] of Object.entries(t))
+    if (key !== "generation" && !declared.has(key) && value !== undefined)
+      parts.push(`${key} ${value}`);
   return parts.join("·");
 }
 

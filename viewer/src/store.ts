@@ -13,7 +13,10 @@ import type { ViewerState } from "./state/types.js";
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
 export interface ViewOptions {
-  /** The node size: an agent measure's id of the run's view (ScenarioView.agentMeasures); null: its first. */
+  /**
+   * The node size: an agent measure's id of the run's view (ScenarioView.agentMeasures); null: its
+   * first.
+   */
   sizeBy: string | null;
   colorBy: "policy" | "model" | "family";
   logScale: boolean;
@@ -69,7 +72,13 @@ export function initialStore(): ViewerStore {
     scrubSeq: null,
     minSeq: 0,
     selectedAgentId: null,
-    options: { sizeBy: null, colorBy: "family", logScale: false, showLineage: true, showEdges: null },
+    options: {
+      sizeBy: null,
+      colorBy: "family",
+      logScale: false,
+      showLineage: true,
+      showEdges: null,
+    },
     logFilter: { agent: "", type: "", generation: "" },
   };
 }

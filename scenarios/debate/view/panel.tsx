@@ -6,8 +6,20 @@
  * attitude lines for persona debates. Follows the question being debated unless one is picked.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
-import { PALETTE, truncate, type AgentState, type ViewerState } from "../../../viewer/src/scenarios/api.js";
-import { ExpandableText, Panel, UPlotChart, selectAgent, useThrottled, useViewer } from "../../../viewer/src/scenarios/ui.js";
+import {
+  PALETTE,
+  truncate,
+  type AgentState,
+  type ViewerState,
+} from "../../../viewer/src/scenarios/api.js";
+import {
+  ExpandableText,
+  Panel,
+  UPlotChart,
+  selectAgent,
+  useThrottled,
+  useViewer,
+} from "../../../viewer/src/scenarios/ui.js";
 import {
   answerCategory,
   attitudeSeries,
@@ -22,7 +34,10 @@ import {
 } from "../view.js";
 import "./debate.css";
 
-/** Bubbles rendered at most per view (a long debate keeps its first ones; filter by agent for the rest). */
+/**
+ * Bubbles rendered at most per view (a long debate keeps its first ones; filter by agent for the
+ * rest).
+ */
 export const MAX_BUBBLES = 150;
 const FOLLOW = "";
 
@@ -32,7 +47,10 @@ export function DebatePanel() {
   const d = debateState(view);
   const [picked, setPicked] = useState(FOLLOW);
   const [agent, setAgent] = useState("");
-  const question = (picked !== FOLLOW ? d.questions.find((q) => q.key === picked) : undefined) ?? d.questions.find((q) => q.key === d.latestKey) ?? d.questions[d.questions.length - 1];
+  const question =
+    (picked !== FOLLOW ? d.questions.find((q) => q.key === picked) : undefined) ??
+    d.questions.find((q) => q.key === d.latestKey) ??
+    d.questions[d.questions.length - 1];
   const roles = useMemo(() => offGraphRoles(view.agents), [view.agents]);
 
   return (
@@ -44,7 +62,11 @@ export function DebatePanel() {
         <>
           <label>
             question
-            <select data-testid="debate-question-select" value={picked} onChange={(e) => setPicked(e.target.value)}>
+            <select
+              data-testid="debate-question-select"
+              value={picked}
+              onChange={(e) => setPicked(e.target.value)}
+            >
               <option value={FOLLOW}>follow the current question</option>
               {d.questions.map((q) => (
                 <option key={q.key} value={q.key}>
@@ -55,13 +77,19 @@ export function DebatePanel() {
           </label>
           <label>
             agent
-            <select data-testid="debate-agent-filter" value={agent} onChange={(e) => setAgent(e.target.value)}>
+            <select
+              data-testid="debate-agent-filter"
+              value={agent}
+              onChange={(e) => setAgent(e.target.value)}
+            >
               <option value="">all</option>
-              {(question ? questionDebaters(question) : []).concat(roles.map((r) => r.id)).map((id) => (
-                <option key={id} value={id}>
-                  {id}
-                </option>
-              ))}
+              {(question ? questionDebaters(question) : [])
+                .concat(roles.map((r) => r.id))
+                .map((id) => (
+                  <option key={id} value={id}>
+                    {id}
+                  </option>
+                ))}
             </select>
           </label>
         </>
@@ -80,13 +108,24 @@ export function DebatePanel() {
               <div className="roles" data-testid="debate-roles">
                 <span className="muted">off the graph: </span>
                 {roles.map((r) => (
-                  <button key={r.id} type="button" className="link" data-testid={`debate-role-${r.id}`} onClick={() => selectAgent(r.id)}>
+                  <button
+                    key={r.id}
+                    type="button"
+                    className="link"
+                    data-testid={`debate-role-${r.id}`}
+                    onClick={() => selectAgent(r.id)}
+                  >
                     {r.id} ({r.role})
                   </button>
                 ))}
               </div>
             ) : null}
-            {d.droppedQuestions > 0 ? <div className="muted small">{d.droppedQuestions} older questions are no longer kept for the chat (their metrics are in the charts).</div> : null}
+            {d.droppedQuestions > 0 ? (
+              <div className="muted small">
+                {d.droppedQuestions} older questions are no longer kept for the chat (their metrics
+                are in the charts).
+              </div>
+            ) : null}
           </div>
         </div>
       )}
@@ -96,18 +135,30 @@ export function DebatePanel() {
 
 function offGraphRoles(agents: Record<string, AgentState>): { id: string; role: string }[] {
   const out: { id: string; role: string }[] = [];
-  for (const a of Object.values(agents)) if (a.role !== null && a.role !== "debater") out.push({ id: a.id, role: a.role });
+  for (const a of Object.values(agents))
+    if (a.role !== null && a.role !== "debater") out.push({ id: a.id, role: a.role });
   return out.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-function Chat({ question, agent, view, follow }: { question: DebateQuestion; agent: string | null; view: ViewerState; follow: boolean }) {
+function Chat({
+  question,
+  agent,
+  view,
+  follow,
+}: {
+  question: DebateQuestion;
+  agent: string | null;
+  view: ViewerState;
+  follow: boolean;
+}) {
   const rounds = useMemo(() => chatRounds(question, agent), [question, agent]);
   let budget = MAX_BUBBLES;
   const total = rounds.reduce((n, r) => n + r.items.length, 0);
   const ref = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   const shownKey = useRef(question.key);
-  // Following a live debate, new bubbles stay in sight unless the reader has scrolled up (a new question pins again).
+  // Following a live debate, new bubbles stay in sight unless the reader has scrolled up (a new
+  // question pins again).
   useEffect(() => {
     const el = ref.current;
     if (shownKey.current !== question.key) {
@@ -133,11 +184,21 @@ function Chat({ question, agent, view, follow }: { question: DebateQuestion; age
           generation {question.generation} · question {question.index + 1} · {question.questionId}
         </span>
         {question.accepted !== null ? (
-          <span className="answer-chip verdict-right question-key" data-testid="debate-question-key" title="The question's accepted answers">
-            {question.accepted.length > 0 ? `key: ${truncate(question.accepted.join(" / "), 60)}` : "no key (open topic)"}
+          <span
+            className="answer-chip verdict-right question-key"
+            data-testid="debate-question-key"
+            title="The question's accepted answers"
+          >
+            {question.accepted.length > 0
+              ? `key: ${truncate(question.accepted.join(" / "), 60)}`
+              : "no key (open topic)"}
           </span>
         ) : null}
-        <ExpandableText text={question.text || "(no question text)"} limit={300} className="question-text" />
+        <ExpandableText
+          text={question.text || "(no question text)"}
+          limit={300}
+          className="question-text"
+        />
       </div>
       {rounds.map((r) => {
         const shown = r.items.slice(0, Math.max(0, budget));
@@ -145,7 +206,9 @@ function Chat({ question, agent, view, follow }: { question: DebateQuestion; age
         if (shown.length === 0) return null;
         return (
           <div key={r.round} className="chat-round" data-testid="chat-round" data-round={r.round}>
-            <div className="chat-round-title">{r.round === 0 ? "round 0 · independent answers" : `round ${r.round}`}</div>
+            <div className="chat-round-title">
+              {r.round === 0 ? "round 0 · independent answers" : `round ${r.round}`}
+            </div>
             {shown.map((item) => (
               <Bubble key={item.entry.seq} item={item} view={view} />
             ))}
@@ -157,16 +220,30 @@ function Chat({ question, agent, view, follow }: { question: DebateQuestion; age
           Showing the first {MAX_BUBBLES} of {total} entries: pick an agent to see its own.
         </div>
       ) : null}
-      {question.dropped > 0 ? <div className="muted small">{question.dropped} later entries of this question were not kept.</div> : null}
+      {question.dropped > 0 ? (
+        <div className="muted small">
+          {question.dropped} later entries of this question were not kept.
+        </div>
+      ) : null}
     </div>
   );
 }
 
-const VERDICT_LABEL: Record<AnswerVerdict, string> = { right: "right", wrong: "wrong", unreadable: "unreadable (counted wrong)", undecided: "undecided", unscored: "no key" };
+const VERDICT_LABEL: Record<AnswerVerdict, string> = {
+  right: "right",
+  wrong: "wrong",
+  unreadable: "unreadable (counted wrong)",
+  undecided: "undecided",
+  unscored: "no key",
+};
 
 function AnswerChip({ answer, verdict }: { answer: string | null; verdict: AnswerVerdict }) {
   return (
-    <span className={`answer-chip verdict-${verdict}`} data-testid="answer-chip" data-verdict={verdict}>
+    <span
+      className={`answer-chip verdict-${verdict}`}
+      data-testid="answer-chip"
+      data-verdict={verdict}
+    >
       {answer === null ? "no answer" : truncate(answer, 40)} · {VERDICT_LABEL[verdict]}
     </span>
   );
@@ -182,7 +259,9 @@ function AgentButton({ id }: { id: string }) {
 
 function Bubble({ item, view }: { item: ChatItem; view: ViewerState }) {
   const author = view.agents[item.from];
-  const role = author?.role ?? (item.kind === "judge" ? "judge" : item.kind === "summary" ? "summariser" : "debater");
+  const role =
+    author?.role ??
+    (item.kind === "judge" ? "judge" : item.kind === "summary" ? "summariser" : "debater");
   const persona = author?.strategy && role === "debater" ? truncate(author.strategy, 40) : null;
   return (
     <div
@@ -197,8 +276,14 @@ function Bubble({ item, view }: { item: ChatItem; view: ViewerState }) {
         <AgentButton id={item.from} />
         <span className="role-chip">{role}</span>
         {item.side ? <span className="role-chip side-chip">{item.side}</span> : null}
-        {item.pattern && item.pattern !== "debate" ? <span className="muted small">{item.pattern}</span> : null}
-        {persona ? <span className="muted small" title={author?.strategy ?? ""}>{persona}</span> : null}
+        {item.pattern && item.pattern !== "debate" ? (
+          <span className="muted small">{item.pattern}</span>
+        ) : null}
+        {persona ? (
+          <span className="muted small" title={author?.strategy ?? ""}>
+            {persona}
+          </span>
+        ) : null}
         {item.kind === "summary" && item.to ? (
           <span className="muted small">
             for <AgentButton id={item.to} />
@@ -207,17 +292,27 @@ function Bubble({ item, view }: { item: ChatItem; view: ViewerState }) {
         {item.kind === "answer" ? <AnswerChip answer={item.answer} verdict={item.verdict} /> : null}
         {item.kind === "judge" ? (
           <>
-            <span className="role-chip">{item.final ? "final verdict" : item.decided ? "decided" : "continue"}</span>
-            {item.decided !== false ? <AnswerChip answer={item.answer} verdict={item.verdict} /> : null}
+            <span className="role-chip">
+              {item.final ? "final verdict" : item.decided ? "decided" : "continue"}
+            </span>
+            {item.decided !== false ? (
+              <AnswerChip answer={item.answer} verdict={item.verdict} />
+            ) : null}
           </>
         ) : null}
         {item.private ? (
-          <span className="badge badge-private" data-testid="private-badge" title="Surveys are never shown to other agents">
+          <span
+            className="badge badge-private"
+            data-testid="private-badge"
+            title="Surveys are never shown to other agents"
+          >
             private · attitude {item.attitude ?? "?"}/10
           </span>
         ) : null}
       </div>
-      {item.sawFrom.length > 0 ? <div className="muted small">saw {item.sawFrom.join(", ")}</div> : null}
+      {item.sawFrom.length > 0 ? (
+        <div className="muted small">saw {item.sawFrom.join(", ")}</div>
+      ) : null}
       <ExpandableText text={item.text} />
     </div>
   );
@@ -231,7 +326,10 @@ const ANSWER_SERIES = [
 function QuestionCharts({ question, view }: { question: DebateQuestion; view: ViewerState }) {
   const rows = view.roundMetrics;
   const inGeneration = view.roundGeneration === question.generation;
-  const byRound = useMemo(() => (inGeneration ? questionRounds(rows, question.index) : null), [rows, question.index, inGeneration]);
+  const byRound = useMemo(
+    () => (inGeneration ? questionRounds(rows, question.index) : null),
+    [rows, question.index, inGeneration],
+  );
   const perQ = useMemo(() => perQuestion(rows), [rows]);
   const attitude = useMemo(() => attitudeSeries(question), [question]);
   const counts = useMemo(() => {
@@ -241,17 +339,29 @@ function QuestionCharts({ question, view }: { question: DebateQuestion; view: Vi
       const id = view.slotAgent[slot];
       if (id === undefined) continue;
       const cat = answerCategory(id, d);
-      if (cat === "right" || cat === "wrong" || cat === "unreadable" || cat === "undecided") c[cat]++;
+      if (cat === "right" || cat === "wrong" || cat === "unreadable" || cat === "undecided")
+        c[cat]++;
     }
     return c;
   }, [view]);
   return (
     <>
-      <div className="answer-counts" data-testid="debate-answer-counts" data-right={counts.right} data-wrong={counts.wrong} data-unreadable={counts.unreadable} data-undecided={counts.undecided}>
-        now: <span className="answer-chip verdict-right">{counts.right} right</span> <span className="answer-chip verdict-wrong">{counts.wrong} wrong</span>{" "}
+      <div
+        className="answer-counts"
+        data-testid="debate-answer-counts"
+        data-right={counts.right}
+        data-wrong={counts.wrong}
+        data-unreadable={counts.unreadable}
+        data-undecided={counts.undecided}
+      >
+        now: <span className="answer-chip verdict-right">{counts.right} right</span>{" "}
+        <span className="answer-chip verdict-wrong">{counts.wrong} wrong</span>{" "}
         {counts.unreadable > 0 ? (
           <>
-            <span className="answer-chip verdict-unreadable" title="No answer could be read: the accuracy metrics count these wrong">
+            <span
+              className="answer-chip verdict-unreadable"
+              title="No answer could be read: the accuracy metrics count these wrong"
+            >
               {counts.unreadable} unreadable
             </span>{" "}
           </>
@@ -261,14 +371,25 @@ function QuestionCharts({ question, view }: { question: DebateQuestion; view: Vi
       <div className="chart" data-testid="chart-debate-question-rounds">
         <div className="chart-title">This question by round</div>
         {byRound && byRound.rounds.length > 0 ? (
-          <UPlotChart testId="plot-debate-question-rounds" xLabel="round" height={140} data={[byRound.rounds, byRound.accuracy, byRound.agreement]} series={ANSWER_SERIES} yRange={[0, 1]} />
+          <UPlotChart
+            testId="plot-debate-question-rounds"
+            xLabel="round"
+            height={140}
+            data={[byRound.rounds, byRound.accuracy, byRound.agreement]}
+            series={ANSWER_SERIES}
+            yRange={[0, 1]}
+          />
         ) : (
-          <div className="muted small chart-empty">No round metrics for this question {inGeneration ? "yet" : "(another generation: scrub to it)"}.</div>
+          <div className="muted small chart-empty">
+            No round metrics for this question{" "}
+            {inGeneration ? "yet" : "(another generation: scrub to it)"}.
+          </div>
         )}
       </div>
       <div className="chart" data-testid="chart-debate-per-question">
         <div className="chart-title">
-          Accuracy and agreement per question <span className="muted">— generation {view.roundGeneration || "–"}</span>
+          Accuracy and agreement per question{" "}
+          <span className="muted">— generation {view.roundGeneration || "–"}</span>
         </div>
         {perQ.questions.length > 0 ? (
           <UPlotChart
@@ -295,7 +416,10 @@ function QuestionCharts({ question, view }: { question: DebateQuestion; view: Vi
             xLabel="round"
             height={140}
             data={[attitude.rounds, ...attitude.values]}
-            series={attitude.agents.map((a, i) => ({ label: a, color: PALETTE[i % PALETTE.length]! }))}
+            series={attitude.agents.map((a, i) => ({
+              label: a,
+              color: PALETTE[i % PALETTE.length]!,
+            }))}
             yRange={[0, 10]}
           />
         </div>

@@ -1,11 +1,15 @@
-/** Helpers for the scenario's tests (not part of the scenario): temp dirs, configs, run directories. */
+/**
+ * Helpers for the scenario's tests (not part of the scenario): temp dirs, configs, run directories.
+ */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRunFrom, type AgoraEvent, type EventOf, type RunResult } from "../../../sim/index.js";
 
-/** The scenario folder: configs name the scenario by module path from here (`scenario: ./index.ts`). */
+/**
+ * The scenario folder: configs name the scenario by module path from here (`scenario: ./index.ts`).
+ */
 export const HERE = dirname(dirname(fileURLToPath(import.meta.url)));
 
 export function tempDir(prefix: string): { path: string; cleanup: () => void } {
@@ -27,7 +31,10 @@ export function offlineConfig(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
-export async function run(config: Record<string, unknown>, out: string): Promise<RunResult & { events: AgoraEvent[] }> {
+export async function run(
+  config: Record<string, unknown>,
+  out: string,
+): Promise<RunResult & { events: AgoraEvent[] }> {
   const result = await startRunFrom(config, HERE, { out });
   return { ...result, events: readJsonl<AgoraEvent>(join(out, "events.jsonl")) };
 }
@@ -39,7 +46,13 @@ export function readJsonl<T = Record<string, unknown>>(path: string): T[] {
     .map((line) => JSON.parse(line) as T);
 }
 
-export const ofType = <K extends AgoraEvent["type"]>(events: readonly AgoraEvent[], type: K): EventOf<K>[] => events.filter((e): e is EventOf<K> => e.type === type);
+export const ofType = <K extends AgoraEvent["type"]>(
+  events: readonly AgoraEvent[],
+  type: K,
+): EventOf<K>[] => events.filter((e): e is EventOf<K> => e.type === type);
 
 /** Generation metrics of a run, in order. */
-export const generationMetrics = (events: readonly AgoraEvent[]) => ofType(events, "metric").filter((e) => e.scope === "generation").map((e) => e.values);
+export const generationMetrics = (events: readonly AgoraEvent[]) =>
+  ofType(events, "metric")
+    .filter((e) => e.scope === "generation")
+    .map((e) => e.values);

@@ -4,7 +4,13 @@ import { basename, join, resolve } from "node:path";
 import { emptyTotals } from "../../../sim/core/spend.js";
 import { configHash, type ResolvedConfig } from "../../../sim/core/config.js";
 import { describeValue, UsageError } from "../../../sim/core/errors.js";
-import { EVENT_VERSION, type AgoraEvent, type EventInput, type MindInfo, type SerializedGraph } from "../../../sim/core/events.js";
+import {
+  EVENT_VERSION,
+  type AgoraEvent,
+  type EventInput,
+  type MindInfo,
+  type SerializedGraph,
+} from "../../../sim/core/events.js";
 import { buildGraph, graphStats } from "../../../sim/core/graph/index.js";
 import { FILES, readJsonLines, RunRecorder, type Manifest } from "../../../sim/core/recorder.js";
 import { Rng } from "../../../sim/core/rng.js";
@@ -14,7 +20,13 @@ import { chainCount } from "../chains.js";
 import { transmissionConfigSchema, type TransmissionConfig } from "../config.js";
 import { resolvePersona } from "../personas.js";
 import { INITIAL_PROMPTS, resolveTemplate, TRANSFORMATIONS } from "../transformations.js";
-import { generationTextMetrics, likelyParents, textMetricsOptionsSchema, type AuthoredText, type TextMetricsOptions } from "../metrics/index.js";
+import {
+  generationTextMetrics,
+  likelyParents,
+  textMetricsOptionsSchema,
+  type AuthoredText,
+  type TextMetricsOptions,
+} from "../metrics/index.js";
 
 /**
  * LLM-Culture's output JSON (llm_culture/simulation/utils.py, run_experiment): one file per seed.
@@ -31,7 +43,10 @@ export interface LlmCultureOutput {
   stories: string[][];
 }
 
-/** A malformed LLM-Culture file, or a run that does not fit its layout: the message names the field (or flag) and the value found. */
+/**
+ * A malformed LLM-Culture file, or a run that does not fit its layout: the message names the field
+ * (or flag) and the value found.
+ */
 export class LlmCultureInputError extends UsageError {
   constructor(source: string, field: string, value: unknown, expected: string) {
     super(`${source}: ${field}: got ${describeValue(value)}, expected ${expected}`);
@@ -39,36 +54,68 @@ export class LlmCultureInputError extends UsageError {
   }
 }
 
-/** The minds of an imported run: the texts were written by LLM-Culture's LLM, which its files do not name. */
+/**
+ * The minds of an imported run: the texts were written by LLM-Culture's LLM, which its files do not
+ * name.
+ */
 const IMPORTED_MIND: MindInfo = { kind: "llm", name: "llm-culture-import" };
-const IMPORTED_NOTE = "texts written by an LLM in LLM-Culture and imported from its output file; the model is not recorded there and Agora made no call";
+const IMPORTED_NOTE =
+  "texts written by an LLM in LLM-Culture and imported from its output file; the model is not recorded there and Agora made no call";
 
-const KEYS = ["adjacency_matrix", "prompt_init", "prompt_update", "personality_list", "stories"] as const;
+const KEYS = [
+  "adjacency_matrix",
+  "prompt_init",
+  "prompt_update",
+  "personality_list",
+  "stories",
+] as const;
 
 /** Checks the layout of a parsed LLM-Culture file; `source` names it in errors. */
-export function parseLlmCultureOutput(raw: unknown, source: string): { output: LlmCultureOutput; mode: "network" | "chain"; ignoredKeys: string[] } {
+export function parseLlmCultureOutput(
+  raw: unknown,
+  source: string,
+): { output: LlmCultureOutput; mode: "network" | "chain"; ignoredKeys: string[] } {
   const fail = (field: string, value: unknown, expected: string): never => {
     throw new LlmCultureInputError(source, field, value, expected);
   };
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail("(root)", raw, `an object with ${KEYS.join(", ")}`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    fail("(root)", raw, `an object with ${KEYS.join(", ")}`);
   const data = raw as Record<string, unknown>;
-  for (const key of KEYS) if (!(key in data)) fail(key, undefined, "this key: LLM-Culture output files always have it");
+  for (const key of KEYS)
+    if (!(key in data)) fail(key, undefined, "this key: LLM-Culture output files always have it");
 
   const matrix = data.adjacency_matrix;
-  if (!Array.isArray(matrix) || matrix.length < 2) fail("adjacency_matrix", matrix, "a square matrix (a list of rows) for at least 2 agents");
+  if (!Array.isArray(matrix) || matrix.length < 2)
+    fail("adjacency_matrix", matrix, "a square matrix (a list of rows) for at least 2 agents");
   const n = (matrix as unknown[]).length;
   (matrix as unknown[]).forEach((row, i) => {
-    if (!Array.isArray(row) || row.length !== n) fail(`adjacency_matrix.${i}`, row, `a row of ${n} numbers`);
+    if (!Array.isArray(row) || row.length !== n)
+      fail(`adjacency_matrix.${i}`, row, `a row of ${n} numbers`);
     (row as unknown[]).forEach((v, j) => {
-      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) fail(`adjacency_matrix.${i}.${j}`, v, "a weight >= 0 (0 = no edge)");
-      if (i === j && v !== 0) fail(`adjacency_matrix.${i}.${j}`, v, "0: an agent is not its own neighbour");
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+        fail(`adjacency_matrix.${i}.${j}`, v, "a weight >= 0 (0 = no edge)");
+      if (i === j && v !== 0)
+        fail(`adjacency_matrix.${i}.${j}`, v, "0: an agent is not its own neighbour");
     });
   });
 
-  const strings = (key: "prompt_init" | "prompt_update" | "personality_list", length?: number): void => {
+  const strings = (
+    key: "prompt_init" | "prompt_update" | "personality_list",
+    length?: number,
+  ): void => {
     const list = data[key];
-    if (!Array.isArray(list) || list.length === 0 || (length !== undefined && list.length !== length))
-      fail(key, list, length === undefined ? "a list of strings (LLM-Culture writes one prompt)" : `a list of ${length} strings, one per agent`);
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      (length !== undefined && list.length !== length)
+    )
+      fail(
+        key,
+        list,
+        length === undefined
+          ? "a list of strings (LLM-Culture writes one prompt)"
+          : `a list of ${length} strings, one per agent`,
+      );
     (list as unknown[]).forEach((s, i) => {
       if (typeof s !== "string") fail(`${key}.${i}`, s, "a string");
     });
@@ -78,40 +125,78 @@ export function parseLlmCultureOutput(raw: unknown, source: string): { output: L
   strings("personality_list", n);
 
   const stories = data.stories;
-  if (!Array.isArray(stories) || stories.length === 0) fail("stories", stories, "a list of timesteps, each a list of stories");
+  if (!Array.isArray(stories) || stories.length === 0)
+    fail("stories", stories, "a list of timesteps, each a list of stories");
   (stories as unknown[]).forEach((gen, t) => {
     if (!Array.isArray(gen)) fail(`stories.${t}`, gen, "a list of stories");
     (gen as unknown[]).forEach((s, k) => {
       if (typeof s !== "string") fail(`stories.${t}.${k}`, s, "a string");
     });
   });
-  // A sequence run longer than its chain ends in empty timesteps (every agent has written): dropped.
+  // A sequence run longer than its chain ends in empty timesteps (every agent has written):
+  // dropped.
   const sizes = (stories as unknown[][]).map((gen) => gen.length);
-  const written = sizes[0] === 1 ? sizes.indexOf(0) === -1 ? sizes.length : sizes.indexOf(0) : sizes.length;
-  const mode = sizes.slice(0, written).every((s) => s === 1) && sizes.slice(written).every((s) => s === 0) ? "chain" : "network";
+  const written =
+    sizes[0] === 1 ? (sizes.indexOf(0) === -1 ? sizes.length : sizes.indexOf(0)) : sizes.length;
+  const mode =
+    sizes.slice(0, written).every((s) => s === 1) && sizes.slice(written).every((s) => s === 0)
+      ? "chain"
+      : "network";
   if (mode === "network" && sizes[0] === 1) {
     // It starts as a sequence: name the timestep that breaks the pattern.
     const t = sizes.findIndex((s, i) => (i < written ? s !== 1 : s !== 0));
-    fail(`stories.${t}`, `${sizes[t]} stories`, t < written ? "1 (a sequence: one story per timestep)" : "0: in a sequence, the timesteps after the first empty one are empty");
+    fail(
+      `stories.${t}`,
+      `${sizes[t]} stories`,
+      t < written
+        ? "1 (a sequence: one story per timestep)"
+        : "0: in a sequence, the timesteps after the first empty one are empty",
+    );
   } else if (mode === "network") {
     const t = sizes.findIndex((s) => s !== n);
-    if (t >= 0) fail(`stories.${t}`, `${sizes[t]} stories`, `${n} (one per agent of adjacency_matrix) or, for a sequence, 1 in every timestep`);
+    if (t >= 0)
+      fail(
+        `stories.${t}`,
+        `${sizes[t]} stories`,
+        `${n} (one per agent of adjacency_matrix) or, for a sequence, 1 in every timestep`,
+      );
   } else if (written > n) {
-    fail("stories", `${written} timesteps`, `at most ${n} in a sequence (agent t writes at timestep t)`);
+    fail(
+      "stories",
+      `${written} timesteps`,
+      `at most ${n} in a sequence (agent t writes at timestep t)`,
+    );
   }
-  const output = { ...(data as unknown as LlmCultureOutput), stories: (stories as string[][]).slice(0, written) };
-  return { output, mode, ignoredKeys: Object.keys(data).filter((k) => !(KEYS as readonly string[]).includes(k)) };
+  const output = {
+    ...(data as unknown as LlmCultureOutput),
+    stories: (stories as string[][]).slice(0, written),
+  };
+  return {
+    output,
+    mode,
+    ignoredKeys: Object.keys(data).filter((k) => !(KEYS as readonly string[]).includes(k)),
+  };
 }
 
-export function readLlmCultureFile(path: string): ReturnType<typeof parseLlmCultureOutput> & { sha256: string } {
+export function readLlmCultureFile(
+  path: string,
+): ReturnType<typeof parseLlmCultureOutput> & { sha256: string } {
   const text = readFileSync(path, "utf8");
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new LlmCultureInputError(path, "(file)", basename(path), `valid JSON (${(error as Error).message})`);
+    throw new LlmCultureInputError(
+      path,
+      "(file)",
+      basename(path),
+      `valid JSON (${(error as Error).message})`,
+    );
   }
-  return { ...parseLlmCultureOutput(raw, path), sha256: createHash("sha256").update(text).digest("hex") };
+  return {
+    ...parseLlmCultureOutput(raw, path),
+    sha256: createHash("sha256").update(text).digest("hex"),
+  };
 }
 
 export interface ImportResult {
@@ -130,7 +215,12 @@ export interface ImportResult {
  * run-ended; manifest.json says where the texts came from. Ids: agent k is `1_{k+1}`. `fit`:
  * "seen" fits TF-IDF on generations 1..g as a live run does; "run" on every story, as LLM-Culture.
  */
-export async function importLlmCulture(file: string, outDir: string, metricsOptions: Partial<TextMetricsOptions> = {}, fit: "seen" | "run" = "seen"): Promise<ImportResult> {
+export async function importLlmCulture(
+  file: string,
+  outDir: string,
+  metricsOptions: Partial<TextMetricsOptions> = {},
+  fit: "seen" | "run" = "seen",
+): Promise<ImportResult> {
   const { output, mode, ignoredKeys, sha256 } = readLlmCultureFile(file);
   const options = textMetricsOptionsSchema.parse(metricsOptions);
   const n = output.adjacency_matrix.length;
@@ -146,7 +236,9 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
     metrics: options,
   });
   const graphConfig = { type: "adjacency" as const, matrix: output.adjacency_matrix };
-  const graph = buildGraph(graphConfig, ids, new Rng(0).derive("graph"), { path: "adjacency_matrix" });
+  const graph = buildGraph(graphConfig, ids, new Rng(0).derive("graph"), {
+    path: "adjacency_matrix",
+  });
   const stats = graphStats(graph);
   // Not a runnable config (the model is unknown): a record of what the file describes.
   const config = {
@@ -156,7 +248,13 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
     population: { size: n, minds: [{ count: n, imported: "llm-culture" }] },
     graph: graphConfig,
     transmission,
-    importedFrom: { format: "llm-culture", file: basename(file), sha256, ignoredKeys, tfidfFit: fit },
+    importedFrom: {
+      format: "llm-culture",
+      file: basename(file),
+      sha256,
+      ignoredKeys,
+      tfidfFit: fit,
+    },
   };
   const hash = configHash(config as unknown as ResolvedConfig);
   const dir = resolve(outDir);
@@ -164,7 +262,10 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
   const at = new Date().toISOString();
   const recorder = RunRecorder.create(dir);
   let seq = 0;
-  const emit = (events: EventInput[]) => recorder.appendEvents(events.map((e) => ({ v: EVENT_VERSION, seq: seq++, at, ...e }) as AgoraEvent));
+  const emit = (events: EventInput[]) =>
+    recorder.appendEvents(
+      events.map((e) => ({ v: EVENT_VERSION, seq: seq++, at, ...e }) as AgoraEvent),
+    );
   const manifest: Manifest & { importedFrom: typeof config.importedFrom } = {
     runId,
     scenario: "transmission",
@@ -188,23 +289,50 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
   recorder.writeManifest(manifest);
 
   emit([
-    { type: "run-started", t: { generation: 1 }, runId, scenario: "transmission", seed: 0, configHash: hash, config, graph: graph.export() as SerializedGraph, graphStats: { ...stats }, agoraVersion: AGORA_VERSION, time: TIME.map((c) => ({ ...c })), interactions: { ...INTERACTIONS } },
+    {
+      type: "run-started",
+      t: { generation: 1 },
+      runId,
+      scenario: "transmission",
+      seed: 0,
+      configHash: hash,
+      config,
+      graph: graph.export() as SerializedGraph,
+      graphStats: { ...stats },
+      agoraVersion: AGORA_VERSION,
+      time: TIME.map((c) => ({ ...c })),
+      interactions: { ...INTERACTIONS },
+    },
     ...output.personality_list.map((persona, k): EventInput => ({
       type: "agent-created",
       t: { generation: 1 },
-      agent: { id: ids[k]!, generation: 1, parents: [], mind: IMPORTED_MIND, strategy: persona, slot: ids[k]! },
+      agent: {
+        id: ids[k]!,
+        generation: 1,
+        parents: [],
+        mind: IMPORTED_MIND,
+        strategy: persona,
+        slot: ids[k]!,
+      },
     })),
   ]);
 
   // In-neighbours in slot order (LLM-Culture's prompts list them in networkx's neighbour order).
-  const inNeighbours = ids.map((_, j) => ids.filter((_, i) => output.adjacency_matrix[i]![j] !== 0));
+  const inNeighbours = ids.map((_, j) =>
+    ids.filter((_, i) => output.adjacency_matrix[i]![j] !== 0),
+  );
   const history: AuthoredText[][] = [];
   const rows: Record<string, unknown>[] = [];
   for (let g = 1; g <= generations; g++) {
     const t = mode === "chain" ? { generation: g, chain: 0 } : { generation: g };
-    const texts: AuthoredText[] = output.stories[g - 1]!.map((text, k) => ({ agentId: ids[mode === "chain" ? g - 1 : k]!, text, ...(mode === "chain" ? { chain: 0 } : {}) }));
+    const texts: AuthoredText[] = output.stories[g - 1]!.map((text, k) => ({
+      agentId: ids[mode === "chain" ? g - 1 : k]!,
+      text,
+      ...(mode === "chain" ? { chain: 0 } : {}),
+    }));
     const previous = new Map((history[g - 2] ?? []).map((p) => [p.agentId, p]));
-    const inputsOf = (agentId: string) => (g === 1 ? [] : inNeighbours[ids.indexOf(agentId)]!.filter((id) => previous.has(id)));
+    const inputsOf = (agentId: string) =>
+      g === 1 ? [] : inNeighbours[ids.indexOf(agentId)]!.filter((id) => previous.has(id));
     emit(
       texts.map((text): EventInput => {
         const persona = output.personality_list[ids.indexOf(text.agentId)]!;
@@ -226,52 +354,95 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
       }),
     );
     const parents = new Map(
-      texts.flatMap((text) => likelyParents([text], inputsOf(text.agentId).map((id) => previous.get(id)!), options)).map((p) => [p.agentId, p]),
+      texts
+        .flatMap((text) =>
+          likelyParents(
+            [text],
+            inputsOf(text.agentId).map((id) => previous.get(id)!),
+            options,
+          ),
+        )
+        .map((p) => [p.agentId, p]),
     );
     emit(
-      [...parents.values()].map((p): EventInput => ({ type: "interaction", kind: "lineage", t, from: p.agentId, to: p.parent, mind: IMPORTED_MIND, data: { similarity: p.similarity, parentGeneration: g - 1 } })),
+      [...parents.values()].map((p): EventInput => ({
+        type: "interaction",
+        kind: "lineage",
+        t,
+        from: p.agentId,
+        to: p.parent,
+        mind: IMPORTED_MIND,
+        data: { similarity: p.similarity, parentGeneration: g - 1 },
+      })),
     );
     // The scenario's agents.jsonl columns, so imported and Agora runs load the same way.
     const agentRows = texts.map((text) => {
-        const persona = output.personality_list[ids.indexOf(text.agentId)]!;
-        const inputs = inputsOf(text.agentId);
-        return {
-          generation: g,
-          agentId: text.agentId,
-          slot: text.agentId,
-          born: 1,
-          mindKind: IMPORTED_MIND.kind,
-          mind: IMPORTED_MIND.name,
-          params: null,
-          parents: [],
-          persona,
-          group: null,
-          chain: text.chain ?? null,
-          transformation: inputs.length === 0 ? "prompt_init" : "prompt_update",
-          inputs,
-          dropped: [],
-          text: text.text,
-          unusable: null,
-          likelyParent: parents.get(text.agentId)?.parent ?? null,
-          parentSimilarity: parents.get(text.agentId)?.similarity ?? null,
-          replaced: false,
-          llmCalls: null,
-          tokensIn: null,
-          tokensOut: null,
-          cost: null,
-        };
-      });
+      const persona = output.personality_list[ids.indexOf(text.agentId)]!;
+      const inputs = inputsOf(text.agentId);
+      return {
+        generation: g,
+        agentId: text.agentId,
+        slot: text.agentId,
+        born: 1,
+        mindKind: IMPORTED_MIND.kind,
+        mind: IMPORTED_MIND.name,
+        params: null,
+        parents: [],
+        persona,
+        group: null,
+        chain: text.chain ?? null,
+        transformation: inputs.length === 0 ? "prompt_init" : "prompt_update",
+        inputs,
+        dropped: [],
+        text: text.text,
+        unusable: null,
+        likelyParent: parents.get(text.agentId)?.parent ?? null,
+        parentSimilarity: parents.get(text.agentId)?.similarity ?? null,
+        replaced: false,
+        llmCalls: null,
+        tokensIn: null,
+        tokensOut: null,
+        cost: null,
+      };
+    });
     const fitCorpus = fit === "run" ? { fitCorpus: output.stories.flat() } : {};
-    const values = { ...(await generationTextMetrics({ generation: g, texts, history, options, rng: new Rng(0).derive("metrics", g), ...fitCorpus })), textsUnusable: null, llmCalls: null, tokensIn: null, tokensOut: null, cost: null };
+    const values = {
+      ...(await generationTextMetrics({
+        generation: g,
+        texts,
+        history,
+        options,
+        rng: new Rng(0).derive("metrics", g),
+        ...fitCorpus,
+      })),
+      textsUnusable: null,
+      llmCalls: null,
+      tokensIn: null,
+      tokensOut: null,
+      cost: null,
+    };
     emit([
       { type: "metric", t: { generation: g }, scope: "generation", values },
-      { type: "generation-ended", t: { generation: g }, survivors: [...ids], removed: [], created: [], scores: {}, agents: agentRows },
+      {
+        type: "generation-ended",
+        t: { generation: g },
+        survivors: [...ids],
+        removed: [],
+        created: [],
+        scores: {},
+        agents: agentRows,
+      },
     ]);
     rows.push({ generation: g, ...values });
     history.push(texts);
   }
   emit([{ type: "run-ended", t: { generation: generations }, status: "completed" }]);
-  recorder.writeManifest({ ...manifest, status: "completed", endedAt: new Date().toISOString(), generationsCompleted: generations });
+  recorder.writeManifest({
+    ...manifest,
+    status: "completed",
+    endedAt: new Date().toISOString(),
+    generationsCompleted: generations,
+  });
   recorder.close();
   return { dir, mode, agents: n, generations, metrics: rows };
 }
@@ -285,28 +456,58 @@ export async function importLlmCulture(file: string, outDir: string, metricsOpti
  * config's `initial` and `transformation` (group prompts are not represented), personalities are
  * the slots' persona texts.
  */
-export function exportLlmCulture(runDir: string, options: { chain?: number } = {}): LlmCultureOutput {
+export function exportLlmCulture(
+  runDir: string,
+  options: { chain?: number } = {},
+): LlmCultureOutput {
   const events = readJsonLines<AgoraEvent>(join(runDir, FILES.events));
-  const started = events.find((e): e is Extract<AgoraEvent, { type: "run-started" }> => e.type === "run-started");
+  const started = events.find(
+    (e): e is Extract<AgoraEvent, { type: "run-started" }> => e.type === "run-started",
+  );
   if (!started) throw new Error(`${runDir}: no run-started event in ${FILES.events}`);
-  if (started.scenario !== "transmission") throw new Error(`${runDir}: scenario is "${started.scenario}", expected "transmission" (only transmission runs have stories)`);
+  if (started.scenario !== "transmission")
+    throw new Error(
+      `${runDir}: scenario is "${started.scenario}", expected "transmission" (only transmission runs have stories)`,
+    );
   const section = (started.config as { transmission: TransmissionConfig }).transmission;
   const slots = started.graph.nodes.map((node) => node.key);
   const slotOf = new Map<string, string>();
   for (const e of events) if (e.type === "agent-created") slotOf.set(e.agent.id, e.agent.slot);
-  const texts = events.filter((e): e is Extract<AgoraEvent, { type: "interaction" }> => e.type === "interaction" && e.kind === "text");
+  const texts = events.filter(
+    (e): e is Extract<AgoraEvent, { type: "interaction" }> =>
+      e.type === "interaction" && e.kind === "text",
+  );
   const generations = Math.max(0, ...texts.map((e) => e.t.generation));
-  const template = (value: string, custom: Record<string, string>, library: Record<string, string>, path: string) => resolveTemplate(value, custom, library, path).template;
+  const template = (
+    value: string,
+    custom: Record<string, string>,
+    library: Record<string, string>,
+    path: string,
+  ) => resolveTemplate(value, custom, library, path).template;
   const prompts = {
-    prompt_init: [template(section.initial, section.initials, INITIAL_PROMPTS, "transmission.initial")],
-    prompt_update: [template(section.transformation, section.transformations, TRANSFORMATIONS, "transmission.transformation")],
+    prompt_init: [
+      template(section.initial, section.initials, INITIAL_PROMPTS, "transmission.initial"),
+    ],
+    prompt_update: [
+      template(
+        section.transformation,
+        section.transformations,
+        TRANSFORMATIONS,
+        "transmission.transformation",
+      ),
+    ],
   };
 
   if (section.mode === "chain") {
     const count = chainCount(section);
     const chain = options.chain ?? (count === 1 ? 0 : undefined);
     if (chain === undefined || !Number.isInteger(chain) || chain < 0 || chain >= count)
-      throw new LlmCultureInputError(runDir, "--chain", chain, `a chain from 0 to ${count - 1} (LLM-Culture's sequence layout holds one chain)`);
+      throw new LlmCultureInputError(
+        runDir,
+        "--chain",
+        chain,
+        `a chain from 0 to ${count - 1} (LLM-Culture's sequence layout holds one chain)`,
+      );
     // The chain's agents are consecutive slots (see chains.ts).
     const length = slots.length / count;
     const members = slots.slice(chain * length, (chain + 1) * length);
@@ -336,12 +537,21 @@ export function exportLlmCulture(runDir: string, options: { chain?: number } = {
   const stories: string[][] = [];
   for (let g = 1; g <= generations; g++) {
     const row: (string | undefined)[] = slots.map(() => undefined);
-    for (const e of texts) if (e.t.generation === g) row[index.get(slotOf.get(e.from) ?? e.from)!] = storyOf(runDir, e);
+    for (const e of texts)
+      if (e.t.generation === g) row[index.get(slotOf.get(e.from) ?? e.from)!] = storyOf(runDir, e);
     const missing = row.findIndex((s) => s === undefined);
-    if (missing >= 0) throw new Error(`${runDir}: generation ${g} has no text from slot ${slots[missing]} (LLM-Culture's layout needs one story per agent and timestep)`);
+    if (missing >= 0)
+      throw new Error(
+        `${runDir}: generation ${g} has no text from slot ${slots[missing]} (LLM-Culture's layout needs one story per agent and timestep)`,
+      );
     stories.push(row as string[]);
   }
-  return { adjacency_matrix: matrix, ...prompts, personality_list: slots.map((_, i) => personaText(section, i)), stories };
+  return {
+    adjacency_matrix: matrix,
+    ...prompts,
+    personality_list: slots.map((_, i) => personaText(section, i)),
+    stories,
+  };
 }
 
 /**
@@ -357,13 +567,17 @@ function storyOf(runDir: string, e: Extract<AgoraEvent, { type: "interaction" }>
   );
 }
 
-/** The persona text of the agent in slot `i`: personaList, else its group's persona, else the section's. */
+/**
+ * The persona text of the agent in slot `i`: personaList, else its group's persona, else the
+ * section's.
+ */
 function personaText(section: TransmissionConfig, i: number): string {
   if (section.personaList) return section.personaList[i] ?? "";
   let start = 0;
   for (const group of section.groups) {
     if (i < start + group.size) {
-      if (group.persona !== undefined) return resolvePersona(group.persona, section.personas, "transmission.groups.persona").text;
+      if (group.persona !== undefined)
+        return resolvePersona(group.persona, section.personas, "transmission.groups.persona").text;
       break;
     }
     start += group.size;

@@ -6,7 +6,9 @@ export interface LinearFit {
   slope: number;
 }
 
-/** Least-squares line y = intercept + slope·x; null when x does not vary (or fewer than 2 points). */
+/**
+ * Least-squares line y = intercept + slope·x; null when x does not vary (or fewer than 2 points).
+ */
 export function linearFit(xs: readonly number[], ys: readonly number[]): LinearFit | null {
   const n = xs.length;
   if (n < 2) return null;
@@ -24,7 +26,10 @@ export function linearFit(xs: readonly number[], ys: readonly number[]): LinearF
 }
 
 export interface Attractor extends LinearFit {
-  /** The fixed point of the map x -> intercept + slope·x: intercept / (1 - slope); null when slope = 1. */
+  /**
+   * The fixed point of the map x -> intercept + slope·x: intercept / (1 - slope); null when slope =
+   * 1.
+   */
   position: number | null;
   /** 1 - |slope|: 1 = every chain lands on the position whatever it started from, 0 = no pull. */
   strength: number;
@@ -48,7 +53,12 @@ export interface Interval {
  * replacement from `rng`. Resamples whose fit is undefined (no spread in x) or whose position is
  * undefined are skipped; null when fewer than half of the resamples are usable.
  */
-export function bootstrapAttractor(xs: readonly number[], ys: readonly number[], samples: number, rng: Rng): { position: Interval | null; strength: Interval | null } {
+export function bootstrapAttractor(
+  xs: readonly number[],
+  ys: readonly number[],
+  samples: number,
+  rng: Rng,
+): { position: Interval | null; strength: Interval | null } {
   const positions: number[] = [];
   const strengths: number[] = [];
   const n = xs.length;

@@ -14,7 +14,12 @@ export type Embedder = (texts: readonly string[]) => Promise<number[][]>;
  * call and goes nowhere else. With a cache, vectors are stored like chat responses (keyed by the
  * model and the text), so a replay needs no endpoint.
  */
-export function createEmbedder(options: { profileName: string; profile: Profile; env?: NodeJS.ProcessEnv; cache?: ResponseStore }): Embedder {
+export function createEmbedder(options: {
+  profileName: string;
+  profile: Profile;
+  env?: NodeJS.ProcessEnv;
+  cache?: ResponseStore;
+}): Embedder {
   const { profileName, profile, cache } = options;
   let client: OpenAIEmbeddings | undefined;
   const remote = (texts: string[]): Promise<number[][]> => {
@@ -29,7 +34,12 @@ export function createEmbedder(options: { profileName: string; profile: Profile;
   };
   return async (texts) => {
     if (!cache) return remote([...texts]);
-    const keys = texts.map((text) => cacheKey({ params: { ...modelParameters(profile), purpose: "embedding" }, messages: [{ role: "user", content: text }] }));
+    const keys = texts.map((text) =>
+      cacheKey({
+        params: { ...modelParameters(profile), purpose: "embedding" },
+        messages: [{ role: "user", content: text }],
+      }),
+    );
     const found = await Promise.all(keys.map((key) => cache.get(key)));
     const missing = texts.filter((_, i) => !found[i]);
     const fetched = missing.length > 0 ? await remote(missing) : [];
@@ -39,19 +49,34 @@ export function createEmbedder(options: { profileName: string; profile: Profile;
         const hit = found[i];
         if (hit) return JSON.parse(hit.text) as number[];
         const vector = fetched[next++]!;
-        await cache.put(keys[i]!, { text: JSON.stringify(vector), tokensIn: 0, tokensOut: 0, finishReason: null });
+        await cache.put(keys[i]!, {
+          text: JSON.stringify(vector),
+          tokensIn: 0,
+          tokensOut: 0,
+          finishReason: null,
+        });
         return vector;
       }),
     );
   };
 }
 
-/** The embedder `transmission.metrics.embeddings` asks for, or undefined when it names no profile. */
-export function embedderFor(profileName: string | undefined, profiles: Readonly<Record<string, Profile>>, extra: { env?: NodeJS.ProcessEnv; cache?: ResponseStore } = {}): Embedder | undefined {
+/**
+ * The embedder `transmission.metrics.embeddings` asks for, or undefined when it names no profile.
+ */
+export function embedderFor(
+  profileName: string | undefined,
+  profiles: Readonly<Record<string, Profile>>,
+  extra: { env?: NodeJS.ProcessEnv; cache?: ResponseStore } = {},
+): Embedder | undefined {
   if (profileName === undefined) return undefined;
   const profile = profiles[profileName];
   if (!profile) {
-    throw new ConfigError("transmission.metrics.embeddings", profileName, `a profile defined under profiles (${Object.keys(profiles).join(", ") || "none defined"})`);
+    throw new ConfigError(
+      "transmission.metrics.embeddings",
+      profileName,
+      `a profile defined under profiles (${Object.keys(profiles).join(", ") || "none defined"})`,
+    );
   }
   return createEmbedder({ profileName, profile, ...extra });
 }

@@ -9,7 +9,12 @@ import { positivity } from "./sentiment.js";
 import { meanCross, meanPairwise } from "./similarity.js";
 import { cosine, TfidfModel, type SparseVector } from "./tfidf.js";
 
-export { textMetricsOptionsSchema, DEFAULT_TEXT_METRICS_OPTIONS, type AuthoredText, type TextMetricsOptions } from "./options.js";
+export {
+  textMetricsOptionsSchema,
+  DEFAULT_TEXT_METRICS_OPTIONS,
+  type AuthoredText,
+  type TextMetricsOptions,
+} from "./options.js";
 export { likelyParents, type LikelyParent } from "./lineage.js";
 export { createEmbedder, embedderFor, type Embedder } from "./embeddings.js";
 export { betweenGenerationMatrix } from "./similarity.js";
@@ -22,9 +27,15 @@ export interface GenerationTextInput {
   /** Generations 1 .. generation-1, index 0 = generation 1. */
   history: readonly (readonly AuthoredText[])[];
   options: TextMetricsOptions;
-  /** Chain mode: each chain's seed text (with `chain` set), the initial value for attractors and cumulative change instead of generation 1. */
+  /**
+   * Chain mode: each chain's seed text (with `chain` set), the initial value for attractors and
+   * cumulative change instead of generation 1.
+   */
   initial?: readonly AuthoredText[];
-  /** The bootstrap's stream (e.g. ctx.rng("metrics", generation)); default: seed 0 and the generation. */
+  /**
+   * The bootstrap's stream (e.g. ctx.rng("metrics", generation)); default: seed 0 and the
+   * generation.
+   */
   rng?: Rng;
   /** Required when options.embeddings names a profile (see embedderFor). */
   embedder?: Embedder;
@@ -54,10 +65,15 @@ function propertyTable(): (name: Property, text: string) => number | null {
 }
 
 /** The mean of the known values (a text without words has no fog); null when none is known. */
-const mean = (values: readonly (number | null)[]): number | null => meanOf(values.filter((v): v is number => v !== null));
+const mean = (values: readonly (number | null)[]): number | null =>
+  meanOf(values.filter((v): v is number => v !== null));
 
-/** Whose lineage a text continues: its chain in chain mode, else its author (a newcomer starts its own). */
-const lineageKey = (t: AuthoredText): string => (t.chain !== undefined ? `chain:${t.chain}` : `agent:${t.agentId}`);
+/**
+ * Whose lineage a text continues: its chain in chain mode, else its author (a newcomer starts its
+ * own).
+ */
+const lineageKey = (t: AuthoredText): string =>
+  t.chain !== undefined ? `chain:${t.chain}` : `agent:${t.agentId}`;
 
 /**
  * One generation's text metrics (the `metric` event's values, scope "generation"). One TF-IDF
@@ -65,7 +81,9 @@ const lineageKey = (t: AuthoredText): string => (t.chain !== undefined ? `chain:
  * a row never depends on later generations; LLM-Culture fits one on the whole finished run instead
  * (`fitCorpus` does that offline; the README says how far apart the two are).
  */
-export async function generationTextMetrics(input: GenerationTextInput): Promise<Record<string, number | null>> {
+export async function generationTextMetrics(
+  input: GenerationTextInput,
+): Promise<Record<string, number | null>> {
   const { generation, texts, history, options } = input;
   const initial = input.initial ?? [];
   const generations = [...history, texts];
@@ -86,7 +104,8 @@ export async function generationTextMetrics(input: GenerationTextInput): Promise
   const values: Record<string, number | null> = {
     similarityWithin: within,
     similarityWithinSelf: meanPairwise(current, true),
-    similarityPrevious: generation > 1 ? meanCross(current, byGeneration[byGeneration.length - 2]!) : null,
+    similarityPrevious:
+      generation > 1 ? meanCross(current, byGeneration[byGeneration.length - 2]!) : null,
     similarityFirst: generation > 1 ? meanCross(current, byGeneration[0]!) : null,
     diversity: within === null ? null : 1 - within,
     clusters: texts.length === 0 ? null : clusterCount(current, options.clusterThreshold),
@@ -94,24 +113,50 @@ export async function generationTextMetrics(input: GenerationTextInput): Promise
     fog: mean(texts.map((t) => measure("Fog", t.text))),
     chars: mean(texts.map((t) => t.text.length)),
     words: mean(texts.map((t) => measure("Words", t.text))),
-    cumulativeChange: cumulativeChange(texts, current, initial.length > 0 ? initial : (generations[0] ?? []), initial.length > 0 ? initialVectors : byGeneration[0]!),
+    cumulativeChange: cumulativeChange(
+      texts,
+      current,
+      initial.length > 0 ? initial : (generations[0] ?? []),
+      initial.length > 0 ? initialVectors : byGeneration[0]!,
+    ),
   };
   byGeneration.forEach((gen, k) => {
     // The diagonal is the self-including within similarity, as in LLM-Culture's matrix.
-    values[`similarityToGen${k + 1}`] = k === byGeneration.length - 1 ? (values.similarityWithinSelf ?? null) : meanCross(current, gen);
+    values[`similarityToGen${k + 1}`] =
+      k === byGeneration.length - 1
+        ? (values.similarityWithinSelf ?? null)
+        : meanCross(current, gen);
   });
   if (options.embeddings !== undefined) {
-    if (!input.embedder) throw new Error(`transmission.metrics.embeddings: profile "${options.embeddings}" is set but no embedder was passed to generationTextMetrics`);
-    values.embeddingWithin = texts.length < 2 ? null : meanDensePairwise(await input.embedder(texts.map((t) => t.text)));
+    if (!input.embedder)
+      throw new Error(
+        `transmission.metrics.embeddings: profile "${options.embeddings}" is set but no embedder was passed to generationTextMetrics`,
+      );
+    values.embeddingWithin =
+      texts.length < 2 ? null : meanDensePairwise(await input.embedder(texts.map((t) => t.text)));
   }
   if (texts.some((t) => t.chain !== undefined) && generation >= options.attractorGeneration) {
-    Object.assign(values, chainAttractors(texts, initial.length > 0 ? initial : (history[0] ?? []), options, input.rng ?? new Rng(0, ["transmission-metrics", generation]), measure));
+    Object.assign(
+      values,
+      chainAttractors(
+        texts,
+        initial.length > 0 ? initial : (history[0] ?? []),
+        options,
+        input.rng ?? new Rng(0, ["transmission-metrics", generation]),
+        measure,
+      ),
+    );
   }
   return values;
 }
 
 /** Mean over lineages of 1 − cosine between the current text and the lineage's initial text. */
-function cumulativeChange(texts: readonly AuthoredText[], vectors: readonly SparseVector[], initial: readonly AuthoredText[], initialVectors: readonly SparseVector[]): number | null {
+function cumulativeChange(
+  texts: readonly AuthoredText[],
+  vectors: readonly SparseVector[],
+  initial: readonly AuthoredText[],
+  initialVectors: readonly SparseVector[],
+): number | null {
   const start = new Map(initial.map((t, i) => [lineageKey(t), i]));
   const changes: number[] = [];
   texts.forEach((t, i) => {
@@ -133,7 +178,9 @@ function chainAttractors(
   rng: Rng,
   measure: ReturnType<typeof propertyTable>,
 ): Record<string, number | null> {
-  const start = new Map(initial.filter((t) => t.chain !== undefined).map((t) => [t.chain!, t.text]));
+  const start = new Map(
+    initial.filter((t) => t.chain !== undefined).map((t) => [t.chain!, t.text]),
+  );
   const out: Record<string, number | null> = {};
   for (const name of Object.keys(PROPERTIES) as Property[]) {
     const xs: number[] = [];
@@ -147,7 +194,10 @@ function chainAttractors(
       ys.push(y);
     }
     const fit = xs.length >= 3 ? attractor(xs, ys) : null;
-    const ci = fit && options.bootstrapSamples > 0 ? bootstrapAttractor(xs, ys, options.bootstrapSamples, rng.derive(name)) : null;
+    const ci =
+      fit && options.bootstrapSamples > 0
+        ? bootstrapAttractor(xs, ys, options.bootstrapSamples, rng.derive(name))
+        : null;
     const key = `attractor${name}`;
     out[`${key}Slope`] = fit?.slope ?? null;
     out[`${key}Intercept`] = fit?.intercept ?? null;

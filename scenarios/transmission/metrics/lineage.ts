@@ -12,9 +12,16 @@ export interface LikelyParent {
  * Each current text's likely parent: the text of `previous` with the highest TF-IDF cosine, under
  * one vectorizer fitted on both generations' texts. Empty when `previous` is.
  */
-export function likelyParents(current: readonly AuthoredText[], previous: readonly AuthoredText[], options: Pick<TextMetricsOptions, "stopWords">): LikelyParent[] {
+export function likelyParents(
+  current: readonly AuthoredText[],
+  previous: readonly AuthoredText[],
+  options: Pick<TextMetricsOptions, "stopWords">,
+): LikelyParent[] {
   if (previous.length === 0) return [];
-  const vectors = tfidfVectors([...current, ...previous].map((t) => t.text), options.stopWords);
+  const vectors = tfidfVectors(
+    [...current, ...previous].map((t) => t.text),
+    options.stopWords,
+  );
   const prev = vectors.slice(current.length);
   return current.map((text, i) => {
     let best = 0;

@@ -3,15 +3,30 @@ import { z } from "zod";
 /** The `transmission.metrics` config section. */
 export const textMetricsOptionsSchema = z
   .object({
-    /** "english": scikit-learn's English stop-word list, as LLM-Culture's analysis uses; "none": keep every token. */
+    /**
+     * "english": scikit-learn's English stop-word list, as LLM-Culture's analysis uses; "none":
+     * keep every token.
+     */
     stopWords: z.enum(["english", "none"]).default("english"),
-    /** Two texts of a generation are in one cluster when a chain of pairs with TF-IDF cosine >= this links them. */
+    /**
+     * Two texts of a generation are in one cluster when a chain of pairs with TF-IDF cosine >= this
+     * links them.
+     */
     clusterThreshold: z.number().min(0).max(1).default(0.5),
-    /** A profile name from `profiles`: adds `embeddingWithin` through its OpenAI-compatible embeddings endpoint. */
+    /**
+     * A profile name from `profiles`: adds `embeddingWithin` through its OpenAI-compatible
+     * embeddings endpoint.
+     */
     embeddings: z.string().min(1).optional(),
-    /** Chains: the first generation whose rows carry the attractor estimates (regression on generation 1). */
+    /**
+     * Chains: the first generation whose rows carry the attractor estimates (regression on
+     * generation 1).
+     */
     attractorGeneration: z.number().int().min(2).default(2),
-    /** Chains: bootstrap resamples (of chains) behind the attractor confidence intervals; 0 = no intervals. */
+    /**
+     * Chains: bootstrap resamples (of chains) behind the attractor confidence intervals; 0 = no
+     * intervals.
+     */
     bootstrapSamples: z.number().int().min(0).max(100_000).default(1000),
   })
   .strict();

@@ -1,6 +1,8 @@
 import { syllable } from "syllable";
 
-/** Words: runs of letters and digits, with inner apostrophes and hyphens ("don't", "well-known"). */
+/**
+ * Words: runs of letters and digits, with inner apostrophes and hyphens ("don't", "well-known").
+ */
 const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 
 export function words(text: string): string[] {
@@ -10,7 +12,8 @@ export function words(text: string): string[] {
 /**
  * Sentences: text split after ".", "!" or "?" (runs of them, with closing quotes or brackets)
  * followed by white space or the end; pieces without a word are dropped. A text with words but no
- * final punctuation is one sentence. Abbreviations ("Mr. Smith") do split: Gunning fog is coarse anyway.
+ * final punctuation is one sentence. Abbreviations ("Mr. Smith") do split: Gunning fog is coarse
+ * anyway.
  */
 export function sentences(text: string): string[] {
   return text.split(/(?<=[.!?]+["'”’)\]]*)\s+/u).filter((s) => words(s).length > 0);

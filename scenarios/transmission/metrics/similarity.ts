@@ -1,9 +1,13 @@
 import { cosine, tfidfVectors, type SparseVector, type StopWords } from "./tfidf.js";
 
-/** Σ of vectors: for L2-normalised vectors cos(a, b) = a·b, so a mean over all pairs of two sets is (Σa)·(Σb) / (|A||B|). */
+/**
+ * Σ of vectors: for L2-normalised vectors cos(a, b) = a·b, so a mean over all pairs of two sets is
+ * (Σa)·(Σb) / (|A||B|).
+ */
 function sum(vectors: readonly SparseVector[]): SparseVector {
   const total = new Map<number, number>();
-  for (const v of vectors) for (const [index, w] of v) total.set(index, (total.get(index) ?? 0) + w);
+  for (const v of vectors)
+    for (const [index, w] of v) total.set(index, (total.get(index) ?? 0) + w);
   return total;
 }
 
@@ -12,11 +16,15 @@ function sum(vectors: readonly SparseVector[]): SparseVector {
  * (a self-pair is 1, or 0 for a text without a known term). Pair by pair rather than through sums,
  * so texts sharing no term give exactly 0.
  */
-export function meanPairwise(vectors: readonly SparseVector[], includeSelf: boolean): number | null {
+export function meanPairwise(
+  vectors: readonly SparseVector[],
+  includeSelf: boolean,
+): number | null {
   const n = vectors.length;
   if (n === 0 || (!includeSelf && n < 2)) return null;
   let distinct = 0;
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) distinct += cosine(vectors[i]!, vectors[j]!);
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) distinct += cosine(vectors[i]!, vectors[j]!);
   if (!includeSelf) return distinct / ((n * (n - 1)) / 2);
   const self = vectors.reduce((s, v) => s + cosine(v, v), 0);
   return (2 * distinct + self) / (n * n);
@@ -33,7 +41,10 @@ export function meanCross(as: readonly SparseVector[], bs: readonly SparseVector
  * vectorizer fitted on every story of the run, entry [i][j] = mean cosine over all pairs of
  * generation i's and generation j's stories, self-pairs included on the diagonal.
  */
-export function betweenGenerationMatrix(generations: readonly (readonly string[])[], stopWords: StopWords): (number | null)[][] {
+export function betweenGenerationMatrix(
+  generations: readonly (readonly string[])[],
+  stopWords: StopWords,
+): (number | null)[][] {
   const vectors = tfidfVectors(generations.flat(), stopWords);
   const byGeneration: SparseVector[][] = [];
   let offset = 0;

@@ -22,7 +22,10 @@ export function tokenize(text: string, stopWords: StopWords): string[] {
  * tokenising is most of that work. Bounded so a long-lived process (server, batch) does not grow.
  */
 const COUNTS_LIMIT = 50_000;
-const countsCache: Record<StopWords, Map<string, ReadonlyMap<string, number>>> = { english: new Map(), none: new Map() };
+const countsCache: Record<StopWords, Map<string, ReadonlyMap<string, number>>> = {
+  english: new Map(),
+  none: new Map(),
+};
 
 function termCounts(text: string, stopWords: StopWords): ReadonlyMap<string, number> {
   const cache = countsCache[stopWords];
@@ -63,10 +66,16 @@ export class TfidfModel {
       }
     }
     const n = corpus.length;
-    return new TfidfModel(vocabulary, df.map((d) => Math.log((1 + n) / (1 + d)) + 1), stopWords);
+    return new TfidfModel(
+      vocabulary,
+      df.map((d) => Math.log((1 + n) / (1 + d)) + 1),
+      stopWords,
+    );
   }
 
-  /** A text's vector; terms outside the fitted vocabulary are ignored, as in sklearn's transform. */
+  /**
+   * A text's vector; terms outside the fitted vocabulary are ignored, as in sklearn's transform.
+   */
   transform(text: string): SparseVector {
     const counts = new Map<number, number>();
     let norm = 0;

@@ -1,12 +1,19 @@
 /**
  * The transmission panel (discovered by the viewer: scenarios/<id>/view/panel.tsx, drawn below the
- * graph row of transmission runs): the between-generation similarity heatmap, a text inspector (an agent's
+ * graph row of transmission runs): the between-generation similarity heatmap, a text inspector (an
+ * agent's
  * text in a generation and a word diff against its likely parent), and for chains one lane per
  * chain. The inspected agent follows the graph selection; lane steps pick agent and generation.
  */
 import { useMemo, useState } from "react";
 import { truncate, type ViewerState } from "../../../viewer/src/scenarios/api.js";
-import { ExpandableText, Panel, selectAgent, useThrottled, useViewer } from "../../../viewer/src/scenarios/ui.js";
+import {
+  ExpandableText,
+  Panel,
+  selectAgent,
+  useThrottled,
+  useViewer,
+} from "../../../viewer/src/scenarios/ui.js";
 import {
   chainLanes,
   parentOf,
@@ -43,7 +50,8 @@ export function TransmissionPanel() {
     setPick({ agent: t.agentId, generation: t.generation, chain: t.chain });
     selectAgent(t.agentId);
   };
-  // The inspected text: a lane pick for the selected agent, else the selected agent's latest, else the newest text.
+  // The inspected text: a lane pick for the selected agent, else the selected agent's latest, else
+  // the newest text.
   const entry = inspected(d, pick, selected);
 
   return (
@@ -67,7 +75,11 @@ export function TransmissionPanel() {
   );
 }
 
-function inspected(d: TransmissionDerived, pick: Pick | null, selected: string | null): TextEntry | null {
+function inspected(
+  d: TransmissionDerived,
+  pick: Pick | null,
+  selected: string | null,
+): TextEntry | null {
   if (pick && pick.agent === selected) {
     const t = textOf(d, pick.agent, pick.generation, pick.chain);
     if (t) return t;
@@ -80,10 +92,21 @@ function inspected(d: TransmissionDerived, pick: Pick | null, selected: string |
   return newest;
 }
 
-function TextInspector({ d, entry, onPick }: { d: TransmissionDerived; entry: TextEntry | null; onPick: (t: TextEntry) => void }) {
+function TextInspector({
+  d,
+  entry,
+  onPick,
+}: {
+  d: TransmissionDerived;
+  entry: TextEntry | null;
+  onPick: (t: TextEntry) => void;
+}) {
   const history = useMemo(() => (entry ? textsOfAgent(d, entry.agentId) : []), [d, entry?.agentId]);
   const parent = entry ? parentOf(d, entry) : null;
-  const diff = useMemo(() => (entry && parent?.text ? wordDiff(parent.text.text, entry.text) : null), [entry, parent?.text]);
+  const diff = useMemo(
+    () => (entry && parent?.text ? wordDiff(parent.text.text, entry.text) : null),
+    [entry, parent?.text],
+  );
   if (!entry) {
     return (
       <div className="text-inspector muted" data-testid="tx-inspector">
@@ -92,7 +115,12 @@ function TextInspector({ d, entry, onPick }: { d: TransmissionDerived; entry: Te
     );
   }
   return (
-    <div className="text-inspector" data-testid="tx-inspector" data-agent={entry.agentId} data-generation={entry.generation}>
+    <div
+      className="text-inspector"
+      data-testid="tx-inspector"
+      data-agent={entry.agentId}
+      data-generation={entry.generation}
+    >
       <div className="text-inspector-head">
         <b>{entry.agentId}</b>
         <label>
@@ -114,37 +142,72 @@ function TextInspector({ d, entry, onPick }: { d: TransmissionDerived; entry: Te
           </select>
         </label>
         {entry.transformation ? <span className="role-chip">{entry.transformation}</span> : null}
-        {entry.persona ? <span className="muted small">persona: {truncate(entry.persona, 40)}</span> : null}
+        {entry.persona ? (
+          <span className="muted small">persona: {truncate(entry.persona, 40)}</span>
+        ) : null}
         {entry.group ? <span className="muted small">group {entry.group}</span> : null}
       </div>
-      {entry.inputs.length > 0 ? <div className="muted small">read: {entry.inputs.length <= 8 ? entry.inputs.join(", ") : `${entry.inputs.slice(0, 8).join(", ")} and ${entry.inputs.length - 8} more`}</div> : null}
+      {entry.inputs.length > 0 ? (
+        <div className="muted small">
+          read:{" "}
+          {entry.inputs.length <= 8
+            ? entry.inputs.join(", ")
+            : `${entry.inputs.slice(0, 8).join(", ")} and ${entry.inputs.length - 8} more`}
+        </div>
+      ) : null}
       <ExpandableText text={entry.text} limit={800} />
       <h3>Against its likely parent</h3>
       {!parent ? (
         <div className="muted small" data-testid="tx-no-parent">
-          {entry.generation <= 1 ? "A first-generation text has no parent." : "No lineage for this text (yet)."}
+          {entry.generation <= 1
+            ? "A first-generation text has no parent."
+            : "No lineage for this text (yet)."}
         </div>
       ) : (
         <div data-testid="tx-parent" data-parent={parent.link.parent}>
           <div className="muted small">
             parent{" "}
-            <button type="button" className="link" onClick={() => parent.text && onPick(parent.text)} disabled={!parent.text}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => parent.text && onPick(parent.text)}
+              disabled={!parent.text}
+            >
               {parent.link.parent}
             </button>{" "}
             (generation {parent.link.parentGeneration}
-            {parent.link.similarity !== null ? `, similarity ${parent.link.similarity.toFixed(2)}` : ""}) · <span className="diff-removed">removed</span> <span className="diff-added">added</span>
+            {parent.link.similarity !== null
+              ? `, similarity ${parent.link.similarity.toFixed(2)}`
+              : ""}
+            ) · <span className="diff-removed">removed</span>{" "}
+            <span className="diff-added">added</span>
           </div>
-          {diff ? <DiffView parts={diff.parts} truncated={diff.truncated} /> : <div className="muted small">The parent's text is no longer kept.</div>}
+          {diff ? (
+            <DiffView parts={diff.parts} truncated={diff.truncated} />
+          ) : (
+            <div className="muted small">The parent's text is no longer kept.</div>
+          )}
         </div>
       )}
     </div>
   );
 }
 
-function DiffView({ parts, truncated }: { parts: { kind: string; text: string }[]; truncated: boolean }) {
+function DiffView({
+  parts,
+  truncated,
+}: {
+  parts: { kind: string; text: string }[];
+  truncated: boolean;
+}) {
   const shown = parts.slice(0, MAX_DIFF_PARTS);
   return (
-    <div className="text-block diff" data-testid="tx-diff" data-added={parts.filter((p) => p.kind === "added").length} data-removed={parts.filter((p) => p.kind === "removed").length}>
+    <div
+      className="text-block diff"
+      data-testid="tx-diff"
+      data-added={parts.filter((p) => p.kind === "added").length}
+      data-removed={parts.filter((p) => p.kind === "removed").length}
+    >
       {shown.map((p, i) =>
         p.kind === "same" ? (
           <span key={i}>{p.text}</span>
@@ -154,7 +217,9 @@ function DiffView({ parts, truncated }: { parts: { kind: string; text: string }[
           </span>
         ),
       )}
-      {parts.length > shown.length || truncated ? <div className="muted small">(diff cut: the texts are long)</div> : null}
+      {parts.length > shown.length || truncated ? (
+        <div className="muted small">(diff cut: the texts are long)</div>
+      ) : null}
     </div>
   );
 }
@@ -167,7 +232,9 @@ function Heatmap({ view }: { view: ViewerState }) {
     return (
       <div className="chart" data-testid="tx-heatmap" data-size={0}>
         <div className="chart-title">Similarity between generations</div>
-        <div className="muted small chart-empty">Appears once a generation reports its similarityToGen metrics.</div>
+        <div className="muted small chart-empty">
+          Appears once a generation reports its similarityToGen metrics.
+        </div>
       </div>
     );
   }
@@ -178,9 +245,15 @@ function Heatmap({ view }: { view: ViewerState }) {
   return (
     <div className="chart" data-testid="tx-heatmap" data-size={n}>
       <div className="chart-title">
-        Similarity between generations <span className="muted">(TF-IDF cosine{m.hidden > 0 ? `; last ${n} of ${n + m.hidden}` : ""})</span>
+        Similarity between generations{" "}
+        <span className="muted">
+          (TF-IDF cosine{m.hidden > 0 ? `; last ${n} of ${n + m.hidden}` : ""})
+        </span>
       </div>
-      <div className="heatmap" style={{ gridTemplateColumns: `28px repeat(${n}, ${cell}px)`, gridAutoRows: `${cell}px` }}>
+      <div
+        className="heatmap"
+        style={{ gridTemplateColumns: `28px repeat(${n}, ${cell}px)`, gridAutoRows: `${cell}px` }}
+      >
         <span />
         {m.generations.map((g, j) => (
           <span key={`c${g}`} className="heatmap-label">
@@ -209,23 +282,42 @@ function Heatmap({ view }: { view: ViewerState }) {
         ])}
       </div>
       <div className="heatmap-scale muted small" data-testid="tx-heatmap-scale">
-        <span className="swatch" style={{ background: similarityColor(range[0], range) }} /> {range[0].toFixed(2)}
-        <span className="swatch" style={{ background: similarityColor(mid, range) }} /> {mid.toFixed(2)}
-        <span className="swatch" style={{ background: similarityColor(range[1], range) }} /> {range[1].toFixed(2)}
+        <span className="swatch" style={{ background: similarityColor(range[0], range) }} />{" "}
+        {range[0].toFixed(2)}
+        <span className="swatch" style={{ background: similarityColor(mid, range) }} />{" "}
+        {mid.toFixed(2)}
+        <span className="swatch" style={{ background: similarityColor(range[1], range) }} />{" "}
+        {range[1].toFixed(2)}
       </div>
     </div>
   );
 }
 
-function Lanes({ lanes, current, onPick }: { lanes: ReturnType<typeof chainLanes>; current: TextEntry | null; onPick: (t: TextEntry) => void }) {
+function Lanes({
+  lanes,
+  current,
+  onPick,
+}: {
+  lanes: ReturnType<typeof chainLanes>;
+  current: TextEntry | null;
+  onPick: (t: TextEntry) => void;
+}) {
   return (
     <div className="lanes" data-testid="tx-lanes">
       <h3>Chains</h3>
       {lanes.lanes.map((lane) => (
-        <div key={lane.chain} className="lane" data-testid="tx-lane" data-chain={lane.chain} data-steps={lane.steps.length}>
+        <div
+          key={lane.chain}
+          className="lane"
+          data-testid="tx-lane"
+          data-chain={lane.chain}
+          data-steps={lane.steps.length}
+        >
           <div className="lane-title">
             chain {lane.chain}
-            {lane.hidden > 0 ? <span className="muted small"> (+{lane.hidden} earlier)</span> : null}
+            {lane.hidden > 0 ? (
+              <span className="muted small"> (+{lane.hidden} earlier)</span>
+            ) : null}
           </div>
           <div className="lane-steps">
             {lane.steps.map((t) => (
@@ -247,7 +339,9 @@ function Lanes({ lanes, current, onPick }: { lanes: ReturnType<typeof chainLanes
           </div>
         </div>
       ))}
-      {lanes.hiddenLanes > 0 ? <div className="muted small">{lanes.hiddenLanes} more chains not shown.</div> : null}
+      {lanes.hiddenLanes > 0 ? (
+        <div className="muted small">{lanes.hiddenLanes} more chains not shown.</div>
+      ) : null}
     </div>
   );
 }

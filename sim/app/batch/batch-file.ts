@@ -20,7 +20,10 @@ export interface BatchRunEntry {
 
 export type BatchStatus = "running" | "completed" | "failed" | "budget-exhausted" | "interrupted";
 
-/** DIR/batch.json: what the batch is and where each run stands (documented in sim/app/batch/README.md). */
+/**
+ * DIR/batch.json: what the batch is and where each run stands (documented in
+ * sim/app/batch/README.md).
+ */
 export interface BatchFile {
   version: 1;
   batchId: string;
@@ -62,7 +65,11 @@ export function newBatchFile(input: {
     status: "running",
     grid: Object.fromEntries(input.grid),
     seeds: [...input.seeds],
-    budget: { maxCost: input.caps.maxCost ?? null, maxCalls: input.caps.maxCalls ?? null, exhausted: false },
+    budget: {
+      maxCost: input.caps.maxCost ?? null,
+      maxCalls: input.caps.maxCalls ?? null,
+      exhausted: false,
+    },
     totals: input.totals,
     counts: countRuns([]),
     runs: input.specs.map((spec) => ({
@@ -83,8 +90,17 @@ const generationsOf = (raw: unknown): number => {
   return typeof value === "number" ? value : 10;
 };
 
-export function countRuns(runs: readonly Pick<BatchRunEntry, "status">[]): Record<BatchRunStatus, number> {
-  const counts: Record<BatchRunStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0, "budget-exhausted": 0, interrupted: 0 };
+export function countRuns(
+  runs: readonly Pick<BatchRunEntry, "status">[],
+): Record<BatchRunStatus, number> {
+  const counts: Record<BatchRunStatus, number> = {
+    pending: 0,
+    running: 0,
+    completed: 0,
+    failed: 0,
+    "budget-exhausted": 0,
+    interrupted: 0,
+  };
   for (const run of runs) counts[run.status]++;
   return counts;
 }
@@ -93,10 +109,18 @@ export function countRuns(runs: readonly Pick<BatchRunEntry, "status">[]): Recor
  * A batch's status once it stops: interrupted when it was stopped or a run is unfinished, else
  * failed if a run failed, else budget-exhausted if a run was, else completed.
  */
-export function batchOutcome(runs: readonly Pick<BatchRunEntry, "status">[], stopped: boolean): Exclude<BatchStatus, "running"> {
+export function batchOutcome(
+  runs: readonly Pick<BatchRunEntry, "status">[],
+  stopped: boolean,
+): Exclude<BatchStatus, "running"> {
   const counts = countRuns(runs);
-  if (stopped || counts.interrupted > 0 || counts.pending > 0 || counts.running > 0) return "interrupted";
-  return counts.failed > 0 ? "failed" : counts["budget-exhausted"] > 0 ? "budget-exhausted" : "completed";
+  if (stopped || counts.interrupted > 0 || counts.pending > 0 || counts.running > 0)
+    return "interrupted";
+  return counts.failed > 0
+    ? "failed"
+    : counts["budget-exhausted"] > 0
+      ? "budget-exhausted"
+      : "completed";
 }
 
 export function readBatchFile(batchDir: string): BatchFile | null {
@@ -104,7 +128,9 @@ export function readBatchFile(batchDir: string): BatchFile | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as BatchFile) : null;
 }
 
-/** Rewrites batch.json atomically (readers never see half a file), with fresh counts and updatedAt. */
+/**
+ * Rewrites batch.json atomically (readers never see half a file), with fresh counts and updatedAt.
+ */
 export function writeBatchFile(batchDir: string, file: BatchFile): void {
   mkdirSync(batchDir, { recursive: true });
   file.updatedAt = new Date().toISOString();

@@ -55,10 +55,17 @@ export interface BatchEstimate {
   complete: boolean;
 }
 
-const addCost = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);
+const addCost = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : a + b;
 
 function addUsage(into: Map<string, ProfileUsage>, usage: ProfileUsage, times: number): void {
-  const entry = into.get(usage.profile) ?? { ...usage, calls: 0, tokensIn: 0, tokensOut: 0, cost: null };
+  const entry = into.get(usage.profile) ?? {
+    ...usage,
+    calls: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    cost: null,
+  };
   entry.calls += usage.calls * times;
   entry.tokensIn += usage.tokensIn * times;
   entry.tokensOut += usage.tokensOut * times;
@@ -68,7 +75,10 @@ function addUsage(into: Map<string, ProfileUsage>, usage: ProfileUsage, times: n
 
 type Probe = Omit<ConditionEstimate, "runs" | "remainingRuns">;
 
-/** The scenario's first policy that needs no parameters: it answers for the LLM minds in a stand-in probe. */
+/**
+ * The scenario's first policy that needs no parameters: it answers for the LLM minds in a stand-in
+ * probe.
+ */
 function standInPolicy(loaded: ReturnType<typeof resolveConfig>): StandIn | null {
   for (const [policy, definition] of Object.entries(loaded.scenario.policies)) {
     const params = definition.paramsSchema.safeParse({});
@@ -94,15 +104,38 @@ async function probe(spec: RunSpec): Promise<Probe> {
   return probeRun(spec, setPath(raw, "cache.mode", "off"), loaded, "stand-in", standIn);
 }
 
-async function probeRun(spec: RunSpec, raw: unknown, loaded: ReturnType<typeof resolveConfig>, kind: Probe["probe"], standIn?: StandIn): Promise<Probe> {
+async function probeRun(
+  spec: RunSpec,
+  raw: unknown,
+  loaded: ReturnType<typeof resolveConfig>,
+  kind: Probe["probe"],
+  standIn?: StandIn,
+): Promise<Probe> {
   const tmp = mkdtempSync(join(tmpdir(), "agora-dry-run-"));
   try {
-    const result = await startRunFrom(raw, spec.configDir, { out: join(tmp, "run"), ...(standIn ? { standIn } : {}) });
-    const calls = readJsonLines<EventOf<"llm-call">>(join(tmp, "run", "events.jsonl")).filter((e) => e.type === "llm-call");
+    const result = await startRunFrom(raw, spec.configDir, {
+      out: join(tmp, "run"),
+      ...(standIn ? { standIn } : {}),
+    });
+    const calls = readJsonLines<EventOf<"llm-call">>(join(tmp, "run", "events.jsonl")).filter(
+      (e) => e.type === "llm-call",
+    );
     const byProfile = new Map<string, ProfileUsage>();
     for (const call of calls) {
       const profile = loaded.profiles[call.profile];
-      addUsage(byProfile, { profile: call.profile, model: call.model, price: profile?.price ?? null, calls: 1, tokensIn: call.tokensIn, tokensOut: call.tokensOut, cost: call.cost }, 1);
+      addUsage(
+        byProfile,
+        {
+          profile: call.profile,
+          model: call.model,
+          price: profile?.price ?? null,
+          calls: 1,
+          tokensIn: call.tokensIn,
+          tokensOut: call.tokensOut,
+          cost: call.cost,
+        },
+        1,
+      );
     }
     const complete = result.status === "completed";
     const generations = loaded.config.generations;
@@ -112,7 +145,9 @@ async function probeRun(spec: RunSpec, raw: unknown, loaded: ReturnType<typeof r
       probe: kind,
       standIn: standIn?.policy ?? null,
       complete,
-      note: complete ? null : `the probe stopped (${result.status}) after ${calls.length} call(s) in generation ${result.manifest.generationsCompleted + 1} of ${generations}: ${result.error ?? ""}`,
+      note: complete
+        ? null
+        : `the probe stopped (${result.status}) after ${calls.length} call(s) in generation ${result.manifest.generationsCompleted + 1} of ${generations}: ${result.error ?? ""}`,
       perRun: [...byProfile.values()],
     };
   } finally {
@@ -127,7 +162,9 @@ export async function estimateBatch(plan: BatchPlan, batchDir: string): Promise<
   const remaining = new Map<string, ProfileUsage>();
   for (const label of [...new Set(plan.specs.map((s) => s.conditionLabel))]) {
     const specs = plan.specs.filter((s) => s.conditionLabel === label);
-    const left = specs.filter((s) => readRunManifest(runDirOf(batchDir, s.id))?.status !== "completed").length;
+    const left = specs.filter(
+      (s) => readRunManifest(runDirOf(batchDir, s.id))?.status !== "completed",
+    ).length;
     const estimate = { ...(await probe(specs[0]!)), runs: specs.length, remainingRuns: left };
     conditions.push(estimate);
     for (const usage of estimate.perRun) {
@@ -135,27 +172,52 @@ export async function estimateBatch(plan: BatchPlan, batchDir: string): Promise<
       addUsage(remaining, usage, left);
     }
   }
-  return { conditions, total: [...total.values()], remaining: [...remaining.values()], complete: conditions.every((c) => c.complete) };
+  return {
+    conditions,
+    total: [...total.values()],
+    remaining: [...remaining.values()],
+    complete: conditions.every((c) => c.complete),
+  };
 }
 
 const money = (cost: number | null) => (cost === null ? "n/a (no price)" : `$${cost.toFixed(4)}`);
 
 function sumUsage(usages: readonly ProfileUsage[]): Usage {
-  return usages.reduce<Usage>((a, u) => ({ calls: a.calls + u.calls, tokensIn: a.tokensIn + u.tokensIn, tokensOut: a.tokensOut + u.tokensOut, cost: addCost(a.cost, u.cost) }), { calls: 0, tokensIn: 0, tokensOut: 0, cost: null });
+  return usages.reduce<Usage>(
+    (a, u) => ({
+      calls: a.calls + u.calls,
+      tokensIn: a.tokensIn + u.tokensIn,
+      tokensOut: a.tokensOut + u.tokensOut,
+      cost: addCost(a.cost, u.cost),
+    }),
+    { calls: 0, tokensIn: 0, tokensOut: 0, cost: null },
+  );
 }
 
-const usageText = (u: Usage) => `${u.calls} call(s), ${u.tokensIn} tokens in, ${u.tokensOut} tokens out, ${u.calls === 0 ? "$0" : money(u.cost)}`;
+const usageText = (u: Usage) =>
+  `${u.calls} call(s), ${u.tokensIn} tokens in, ${u.tokensOut} tokens out, ${u.calls === 0 ? "$0" : money(u.cost)}`;
 
 /** The estimate as `agora batch --dry-run` prints it. */
 export function formatEstimate(estimate: BatchEstimate, plan: BatchPlan): string {
   const lines: string[] = [];
   const bound = estimate.complete ? "" : "at least ";
-  lines.push(`dry run: ${estimate.conditions.length} condition(s) x ${plan.seeds.length} seed(s) = ${plan.specs.length} run(s); nothing was sent to any endpoint`);
-  lines.push("estimate: one run per condition (its first seed), LLM minds answered only from the response cache (replay) or, where it lacks answers, by a policy standing in; its use times the condition's runs");
+  lines.push(
+    `dry run: ${estimate.conditions.length} condition(s) x ${plan.seeds.length} seed(s) = ${plan.specs.length} run(s); nothing was sent to any endpoint`,
+  );
+  lines.push(
+    "estimate: one run per condition (its first seed), LLM minds answered only from the response cache (replay) or, where it lacks answers, by a policy standing in; its use times the condition's runs",
+  );
   for (const c of estimate.conditions) {
     const per = sumUsage(c.perRun);
-    const how = c.probe === "policy" ? "policy minds only: no LLM calls" : c.probe === "cache" ? "from the cache" : `policy ${c.standIn} standing in for the LLM minds`;
-    lines.push(`  ${c.condition} (seed ${c.seed}, ${how}): per run ${c.complete ? "" : "at least "}${usageText(per)}; ${c.runs} run(s), ${c.remainingRuns} not completed`);
+    const how =
+      c.probe === "policy"
+        ? "policy minds only: no LLM calls"
+        : c.probe === "cache"
+          ? "from the cache"
+          : `policy ${c.standIn} standing in for the LLM minds`;
+    lines.push(
+      `  ${c.condition} (seed ${c.seed}, ${how}): per run ${c.complete ? "" : "at least "}${usageText(per)}; ${c.runs} run(s), ${c.remainingRuns} not completed`,
+    );
     if (c.note) lines.push(`    incomplete: ${c.note}`);
   }
   lines.push("per profile, whole batch:");
@@ -165,7 +227,9 @@ export function formatEstimate(estimate: BatchEstimate, plan: BatchPlan): string
     lines.push(`  ${p.profile} (${p.model}, ${price}): ${bound}${usageText(p)}`);
   }
   lines.push(`whole batch: ${bound}${usageText(sumUsage(estimate.total))}`);
-  lines.push(`still to run (runs not completed; their finished generations would come from the cache): ${bound}${usageText(sumUsage(estimate.remaining))}`);
+  lines.push(
+    `still to run (runs not completed; their finished generations would come from the cache): ${bound}${usageText(sumUsage(estimate.remaining))}`,
+  );
   if (estimate.conditions.some((c) => c.probe === "stand-in")) {
     lines.push(
       "stand-in estimates are rough: calls follow the policy's answers (an LLM may be re-asked or end debates differently), tokens in are prompt characters / 4 " +

@@ -14,7 +14,10 @@ export interface RunSpec {
   /** Human label: `key=value, key=value`, or "baseline" without a grid. */
   conditionLabel: string;
   seed: number;
-  /** The config of this run: the batch's config with the condition and the seed set, no `batch` section. */
+  /**
+   * The config of this run: the batch's config with the condition and the seed set, no `batch`
+   * section.
+   */
   raw: unknown;
   /** Where the config's relative paths (graph files) resolve from. */
   configDir: string;
@@ -34,7 +37,11 @@ const RESERVED_KEYS = new Set(["seed", "batch"]);
  */
 export function parseSeeds(value: unknown, source = "--seeds"): number[] {
   const fail = (): never => {
-    throw new ConfigError(source, value, "seeds as A..B (inclusive), a list like 1,5,9, or both (0..3,10): integers >= 0");
+    throw new ConfigError(
+      source,
+      value,
+      "seeds as A..B (inclusive), a list like 1,5,9, or both (0..3,10): integers >= 0",
+    );
   };
   let seeds: number[];
   if (typeof value === "number") seeds = [value];
@@ -55,36 +62,71 @@ export function parseSeeds(value: unknown, source = "--seeds"): number[] {
   return [...new Set(seeds)];
 }
 
-/** `KEY=V1,V2,...` from the command line; the values are read as a YAML flow list (numbers, booleans, quoted text, [lists]). */
+/**
+ * `KEY=V1,V2,...` from the command line; the values are read as a YAML flow list (numbers,
+ * booleans, quoted text, [lists]).
+ */
 export function parseGridFlag(flag: string): GridAxis {
   const eq = flag.indexOf("=");
   const key = eq > 0 ? flag.slice(0, eq).trim() : "";
   const text = eq > 0 ? flag.slice(eq + 1) : "";
-  if (!key || text.trim() === "") throw new ConfigError("--grid", flag, "KEY=V1,V2,... (a config key path, then one or more comma-separated values)");
+  if (!key || text.trim() === "")
+    throw new ConfigError(
+      "--grid",
+      flag,
+      "KEY=V1,V2,... (a config key path, then one or more comma-separated values)",
+    );
   let values: unknown;
   try {
     values = parseYaml(`[${text}]`);
   } catch (error) {
-    throw new ConfigError(`--grid ${key}`, text, `comma-separated YAML values (${(error as Error).message.split("\n")[0]})`);
+    throw new ConfigError(
+      `--grid ${key}`,
+      text,
+      `comma-separated YAML values (${(error as Error).message.split("\n")[0]})`,
+    );
   }
   if (!Array.isArray(values) || values.length === 0 || values.some((v) => v === null)) {
-    throw new ConfigError(`--grid ${key}`, text, "one or more comma-separated values, none of them empty");
+    throw new ConfigError(
+      `--grid ${key}`,
+      text,
+      "one or more comma-separated values, none of them empty",
+    );
   }
   return [key, values];
 }
 
-/** The grid of a config's `batch:` section followed by the command line's axes; a command-line key replaces the config's. */
-export function mergeGrid(fromConfig: Record<string, unknown[]> | undefined, fromFlags: readonly GridAxis[]): GridAxis[] {
+/**
+ * The grid of a config's `batch:` section followed by the command line's axes; a command-line key
+ * replaces the config's.
+ */
+export function mergeGrid(
+  fromConfig: Record<string, unknown[]> | undefined,
+  fromFlags: readonly GridAxis[],
+): GridAxis[] {
   const axes = new Map<string, unknown[]>(Object.entries(fromConfig ?? {}));
   const seen = new Set<string>();
   for (const [key, values] of fromFlags) {
-    if (seen.has(key)) throw new ConfigError(`--grid ${key}`, values, "each key once (give all its values in one --grid)");
+    if (seen.has(key))
+      throw new ConfigError(
+        `--grid ${key}`,
+        values,
+        "each key once (give all its values in one --grid)",
+      );
     seen.add(key);
     axes.set(key, values);
   }
   for (const [key, values] of axes) {
-    if (RESERVED_KEYS.has(key.split(".")[0]!)) throw new ConfigError(`--grid ${key}`, values, key === "seed" ? "a key other than seed (use --seeds)" : "a config key outside the batch section");
-    if (new Set(values.map(valueText)).size !== values.length) throw new ConfigError(`--grid ${key}`, values, "distinct values");
+    if (RESERVED_KEYS.has(key.split(".")[0]!))
+      throw new ConfigError(
+        `--grid ${key}`,
+        values,
+        key === "seed"
+          ? "a key other than seed (use --seeds)"
+          : "a config key outside the batch section",
+      );
+    if (new Set(values.map(valueText)).size !== values.length)
+      throw new ConfigError(`--grid ${key}`, values, "distinct values");
   }
   return [...axes];
 }
@@ -102,7 +144,12 @@ export function valueText(value: unknown): string {
 export function setPath(raw: unknown, key: string, value: unknown): unknown {
   const root = structuredClone(raw) as Record<string, unknown>;
   const segments = key.split(".");
-  if (segments.some((s) => s === "")) throw new ConfigError(`--grid ${key}`, value, "a key path of non-empty names separated by dots");
+  if (segments.some((s) => s === ""))
+    throw new ConfigError(
+      `--grid ${key}`,
+      value,
+      "a key path of non-empty names separated by dots",
+    );
   let node: unknown = root;
   let i = 0;
   const here = () => segments.slice(0, i).join(".") || "(root)";
@@ -110,10 +157,19 @@ export function setPath(raw: unknown, key: string, value: unknown): unknown {
     if (Array.isArray(node)) {
       const index = Number(segments[i]);
       if (!/^\d+$/.test(segments[i]!) || index >= node.length) {
-        throw new ConfigError(key, value, `an index below ${node.length} after ${here()} (a list of ${node.length} item(s)), not "${segments[i]}"`);
+        throw new ConfigError(
+          key,
+          value,
+          `an index below ${node.length} after ${here()} (a list of ${node.length} item(s)), not "${segments[i]}"`,
+        );
       }
       if (i === segments.length - 1) node[index] = value;
-      else if (node[index] === null || typeof node[index] !== "object") throw new ConfigError(key, value, `a path into a mapping or list, but ${here()}.${index} holds ${describeValue(node[index])}`);
+      else if (node[index] === null || typeof node[index] !== "object")
+        throw new ConfigError(
+          key,
+          value,
+          `a path into a mapping or list, but ${here()}.${index} holds ${describeValue(node[index])}`,
+        );
       node = node[index];
       i++;
       continue;
@@ -128,7 +184,12 @@ export function setPath(raw: unknown, key: string, value: unknown): unknown {
       break;
     }
     if (map[name] === undefined || map[name] === null) map[name] = {};
-    if (typeof map[name] !== "object") throw new ConfigError(key, value, `a path into a mapping or list, but ${segments.slice(0, j).join(".")} holds ${describeValue(map[name])}`);
+    if (typeof map[name] !== "object")
+      throw new ConfigError(
+        key,
+        value,
+        `a path into a mapping or list, but ${segments.slice(0, j).join(".")} holds ${describeValue(map[name])}`,
+      );
     node = map[name];
     i = j;
   }
@@ -151,7 +212,8 @@ export function conditionSlug(condition: Record<string, string>): string {
   return safe === text && safe.length <= 80 ? safe : `${safe.slice(0, 80)}~${hash8(text)}`;
 }
 
-export const runId = (condition: Record<string, string>, seed: number): string => `${conditionSlug(condition)}__s${seed}`;
+export const runId = (condition: Record<string, string>, seed: number): string =>
+  `${conditionSlug(condition)}__s${seed}`;
 
 export const conditionLabel = (condition: Record<string, string>): string =>
   Object.entries(condition)
@@ -160,13 +222,26 @@ export const conditionLabel = (condition: Record<string, string>): string =>
 
 /**
  * The runs of a batch: every combination of the grid's values (the first axis varies slowest)
- * times every seed, conditions outermost. `raw` is the batch's config (its `batch` section is dropped).
+ * times every seed, conditions outermost. `raw` is the batch's config (its `batch` section is
+ * dropped).
  */
-export function planBatch(input: { raw: unknown; configDir: string; grid: readonly GridAxis[]; seeds: readonly number[] }): RunSpec[] {
+export function planBatch(input: {
+  raw: unknown;
+  configDir: string;
+  grid: readonly GridAxis[];
+  seeds: readonly number[];
+}): RunSpec[] {
   const { batch: _batch, ...base } = input.raw as Record<string, unknown>;
-  let conditions: { condition: Record<string, string>; raw: unknown }[] = [{ condition: {}, raw: base }];
+  let conditions: { condition: Record<string, string>; raw: unknown }[] = [
+    { condition: {}, raw: base },
+  ];
   for (const [key, values] of input.grid) {
-    conditions = conditions.flatMap(({ condition, raw }) => values.map((value) => ({ condition: { ...condition, [key]: valueText(value) }, raw: setPath(raw, key, value) })));
+    conditions = conditions.flatMap(({ condition, raw }) =>
+      values.map((value) => ({
+        condition: { ...condition, [key]: valueText(value) },
+        raw: setPath(raw, key, value),
+      })),
+    );
   }
   return conditions.flatMap(({ condition, raw }) =>
     input.seeds.map((seed) => ({
@@ -193,9 +268,15 @@ export function validatePlan(specs: readonly RunSpec[]): void {
       const loaded = resolveConfig(spec.raw, scenarioLookup(spec.configDir), {}, spec.configDir);
       socialGraph(loaded, firstGeneration(loaded));
     } catch (error) {
-      const where = spec.conditionLabel === BASELINE ? "" : ` (in condition ${spec.conditionLabel})`;
-      if (error instanceof ConfigError) throw new ConfigError(error.path, error.value, `${error.expected}${where}`);
-      throw new ConfigError(BASELINE === spec.conditionLabel ? "(config)" : spec.conditionLabel, spec.condition, `a config that builds: ${(error as Error).message}`);
+      const where =
+        spec.conditionLabel === BASELINE ? "" : ` (in condition ${spec.conditionLabel})`;
+      if (error instanceof ConfigError)
+        throw new ConfigError(error.path, error.value, `${error.expected}${where}`);
+      throw new ConfigError(
+        BASELINE === spec.conditionLabel ? "(config)" : spec.conditionLabel,
+        spec.condition,
+        `a config that builds: ${(error as Error).message}`,
+      );
     }
   }
 }

@@ -10,7 +10,11 @@ const compact = new Intl.NumberFormat("en", { notation: "compact", maximumFracti
 
 function eta(ms: number): string {
   const minutes = ms / 60_000;
-  return minutes < 1 ? `${Math.max(1, Math.round(ms / 1000))} s` : minutes < 120 ? `${Math.round(minutes)} min` : `${(minutes / 60).toFixed(1)} h`;
+  return minutes < 1
+    ? `${Math.max(1, Math.round(ms / 1000))} s`
+    : minutes < 120
+      ? `${Math.round(minutes)} min`
+      : `${(minutes / 60).toFixed(1)} h`;
 }
 
 interface Active {
@@ -60,12 +64,19 @@ export class BatchProgress implements BatchObserver {
   onRunEnd(spec: RunSpec, row: SummaryRow): void {
     this.active.delete(spec.id);
     const cost = row.cost === null ? "cost n/a" : `$${row.cost.toFixed(4)}`;
-    this.line(`${row.status} ${spec.id}: ${row.generations} generation(s), ${row.llm_calls} LLM call(s), ${cost}${row.error ? `; error: ${row.error}` : ""}`);
+    this.line(
+      `${row.status} ${spec.id}: ${row.generations} generation(s), ${row.llm_calls} LLM call(s), ${cost}${row.error ? `; error: ${row.error}` : ""}`,
+    );
     if (!this.tty) this.line(this.overall());
   }
 
-  onRetry(spec: RunSpec, info: { agentId: string; profile: string; attempt: number; error: unknown; waitMs: number }): void {
-    this.line(`retry ${info.attempt} in ${spec.id} for ${info.agentId} (${info.profile}) in ${Math.round(info.waitMs)} ms: ${(info.error as Error).message?.split("\n")[0]}`);
+  onRetry(
+    spec: RunSpec,
+    info: { agentId: string; profile: string; attempt: number; error: unknown; waitMs: number },
+  ): void {
+    this.line(
+      `retry ${info.attempt} in ${spec.id} for ${info.agentId} (${info.profile}) in ${Math.round(info.waitMs)} ms: ${(info.error as Error).message?.split("\n")[0]}`,
+    );
   }
 
   /** The overall line: runs done / failed / running / pending, ETA, calls, tokens, cost. */
@@ -74,10 +85,18 @@ export class BatchProgress implements BatchObserver {
     if (!file) return "batch: starting";
     const counts = countRuns(file.runs);
     const done = counts.completed + counts.failed + counts["budget-exhausted"];
-    const generationsDone = file.runs.reduce((n, r) => n + r.generationsCompleted, 0) - this.generationsAtStart;
-    const remaining = file.runs.filter((r) => r.status !== "completed" && r.status !== "failed").reduce((n, r) => n + r.generations - r.generationsCompleted, 0);
+    const generationsDone =
+      file.runs.reduce((n, r) => n + r.generationsCompleted, 0) - this.generationsAtStart;
+    const remaining = file.runs
+      .filter((r) => r.status !== "completed" && r.status !== "failed")
+      .reduce((n, r) => n + r.generations - r.generationsCompleted, 0);
     const elapsed = Date.now() - this.startedAt;
-    const etaText = remaining === 0 ? "0 s" : generationsDone > 0 ? eta((elapsed / generationsDone) * remaining) : "?";
+    const etaText =
+      remaining === 0
+        ? "0 s"
+        : generationsDone > 0
+          ? eta((elapsed / generationsDone) * remaining)
+          : "?";
     const totals = this.totals();
     const cost = pricedCost(totals);
     const parts = [
@@ -116,25 +135,41 @@ export class BatchProgress implements BatchObserver {
     const rows = Math.max(3, (this.stream.rows ?? 24) - 2);
     const lines = [this.overall()];
     for (const { spec, handle, startedAt } of [...this.active.values()].slice(0, rows - 1)) {
-      lines.push(`  ${spec.id}: ${handle ? statusLine(handle, startedAt, handle.loaded.config.generations) : "starting"}`);
+      lines.push(
+        `  ${spec.id}: ${handle ? statusLine(handle, startedAt, handle.loaded.config.generations) : "starting"}`,
+      );
     }
     const width = this.stream.columns ?? 120;
     this.clear();
-    this.stream.write(lines.map((l) => (l.length > width - 1 ? `${l.slice(0, width - 2)}…` : l)).join("\n"));
+    this.stream.write(
+      lines.map((l) => (l.length > width - 1 ? `${l.slice(0, width - 2)}…` : l)).join("\n"),
+    );
     this.drawn = lines.length;
   }
 }
 
-/** The end of a batch as `agora batch` prints it (run here or through a queue): counts, budget, failures, tables. */
+/**
+ * The end of a batch as `agora batch` prints it (run here or through a queue): counts, budget,
+ * failures, tables.
+ */
 export function batchSummary(file: BatchFile, out: string): string {
   const { counts, budget } = file;
   const failed = file.runs.filter((r) => r.status === "failed");
-  const caps = [budget.maxCalls !== null ? `max-calls ${budget.maxCalls}` : "", budget.maxCost !== null ? `max-cost $${budget.maxCost}` : ""].filter(Boolean).join(", ");
+  const caps = [
+    budget.maxCalls !== null ? `max-calls ${budget.maxCalls}` : "",
+    budget.maxCost !== null ? `max-cost $${budget.maxCost}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
   return (
     `batch ${file.status}: ${counts.completed} completed, ${counts.failed} failed, ${counts["budget-exhausted"]} budget-exhausted, ${file.runs.length - counts.completed - counts.failed - counts["budget-exhausted"]} not finished (of ${file.runs.length})\n` +
-    (budget.exhausted ? `the batch budget (${caps}) is exhausted; raise it and run the same command to continue\n` : "") +
+    (budget.exhausted
+      ? `the batch budget (${caps}) is exhausted; raise it and run the same command to continue\n`
+      : "") +
     failed.map((r) => `failed ${r.id}: ${r.error}\n`).join("") +
-    (failed.length > 0 ? "run the same command with --retry-failed to retry the failed runs\n" : "") +
+    (failed.length > 0
+      ? "run the same command with --retry-failed to retry the failed runs\n"
+      : "") +
     `tables: ${out}/runs.parquet, runs.csv, metrics.parquet, metrics.csv\n`
   );
 }

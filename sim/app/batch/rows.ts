@@ -28,20 +28,36 @@ export interface SummaryRow {
   tokens_out: number;
   /** Priced cost of the run's calls (cached or not), null when none was priced. */
   cost: number | null;
-  /** From the manifest's startedAt to endedAt (includes any time between a crash and its resume); null until the run ends. */
+  /**
+   * From the manifest's startedAt to endedAt (includes any time between a crash and its resume);
+   * null until the run ends.
+   */
   wall_s: number | null;
   [column: string]: Cell;
 }
 
-/** Columns of the runs table that are not grid keys or final metrics, in table order around them. */
-export const RUN_HEAD = ["run", "batch", "condition", "seed", "status", "error", "generations"] as const;
+/**
+ * Columns of the runs table that are not grid keys or final metrics, in table order around them.
+ */
+export const RUN_HEAD = [
+  "run",
+  "batch",
+  "condition",
+  "seed",
+  "status",
+  "error",
+  "generations",
+] as const;
 export const RUN_TAIL = ["llm_calls", "tokens_in", "tokens_out", "cost", "wall_s"] as const;
 /** Fixed columns of the metrics table before the grid keys and the metrics. */
 export const METRICS_HEAD = ["run", "condition", "seed", "generation"] as const;
 
 const FIXED = new Set<string>([...RUN_HEAD, ...RUN_TAIL, ...METRICS_HEAD]);
 
-/** The table column of a grid key: the key path itself, or `grid.<key>` if that is a fixed column's name (e.g. `generations`). */
+/**
+ * The table column of a grid key: the key path itself, or `grid.<key>` if that is a fixed column's
+ * name (e.g. `generations`).
+ */
 export const gridColumn = (key: string): string => (FIXED.has(key) ? `grid.${key}` : key);
 
 /** What a row needs to know of a run: a RunSpec or a batch.json entry. */
@@ -53,13 +69,18 @@ export function readRunManifest(dir: string): Manifest | null {
   return existsSync(join(dir, FILES.manifest)) ? readManifest(dir) : null;
 }
 
-/** What the batch itself knows about a run that its directory may not say (an error outside the engine, or never started). */
+/**
+ * What the batch itself knows about a run that its directory may not say (an error outside the
+ * engine, or never started).
+ */
 export interface RecordedState {
   status: BatchRunStatus;
   error?: string | null;
 }
 
-/** A run's metrics.jsonl rows; read once when both its summary row and its metric rows are needed. */
+/**
+ * A run's metrics.jsonl rows; read once when both its summary row and its metric rows are needed.
+ */
 export function runMetrics(batchDir: string, id: string): Record<string, Cell>[] {
   return readJsonLines<Record<string, Cell>>(join(runDirOf(batchDir, id), FILES.metrics));
 }
@@ -69,9 +90,20 @@ export function runMetrics(batchDir: string, id: string): Record<string, Cell>[]
  * rebuilt at any time. `recorded` (batch.json) decides when the directory is missing or the batch
  * recorded a failure the run itself could not write down.
  */
-export function runRow(spec: RunIdentity, batch: string, batchDir: string, recorded?: RecordedState, metrics = runMetrics(batchDir, spec.id)): SummaryRow {
+export function runRow(
+  spec: RunIdentity,
+  batch: string,
+  batchDir: string,
+  recorded?: RecordedState,
+  metrics = runMetrics(batchDir, spec.id),
+): SummaryRow {
   const manifest = readRunManifest(runDirOf(batchDir, spec.id));
-  const overrides = recorded && (!manifest || (recorded.status === "failed" && manifest.status !== "completed" && manifest.status !== "failed"));
+  const overrides =
+    recorded &&
+    (!manifest ||
+      (recorded.status === "failed" &&
+        manifest.status !== "completed" &&
+        manifest.status !== "failed"));
   const status: BatchRunStatus = overrides ? recorded.status : (manifest?.status ?? "pending");
   const error = overrides ? (recorded.error ?? null) : (manifest?.error ?? null);
   const row: SummaryRow = {
@@ -92,24 +124,41 @@ export function runRow(spec: RunIdentity, batch: string, batchDir: string, recor
   for (const key of RUN_HEAD) ordered[key] = row[key];
   for (const [key, value] of Object.entries(spec.condition)) ordered[gridColumn(key)] = value;
   const last = metrics.at(-1);
-  for (const [key, value] of Object.entries(last ?? {})) if (key !== "generation") ordered[`final_${key}`] = value ?? null;
+  for (const [key, value] of Object.entries(last ?? {}))
+    if (key !== "generation") ordered[`final_${key}`] = value ?? null;
   const totals = manifest?.totals;
   Object.assign(ordered, {
     llm_calls: totals?.calls ?? 0,
     tokens_in: totals?.tokensIn ?? 0,
     tokens_out: totals?.tokensOut ?? 0,
     cost: totals ? pricedCost(totals) : null,
-    wall_s: manifest?.endedAt && manifest.status !== "running" ? (Date.parse(manifest.endedAt) - Date.parse(manifest.startedAt)) / 1000 : null,
+    wall_s:
+      manifest?.endedAt && manifest.status !== "running"
+        ? (Date.parse(manifest.endedAt) - Date.parse(manifest.startedAt)) / 1000
+        : null,
   });
   return ordered as SummaryRow;
 }
 
-/** A run's rows of the metrics table: one per completed generation, grid keys beside the fixed columns. */
-export function metricRows(spec: RunIdentity, batchDir: string, metrics = runMetrics(batchDir, spec.id)): Record<string, Cell>[] {
+/**
+ * A run's rows of the metrics table: one per completed generation, grid keys beside the fixed
+ * columns.
+ */
+export function metricRows(
+  spec: RunIdentity,
+  batchDir: string,
+  metrics = runMetrics(batchDir, spec.id),
+): Record<string, Cell>[] {
   return metrics.map(({ generation, ...values }) => {
-    const row: Record<string, Cell> = { run: spec.id, condition: spec.conditionLabel, seed: spec.seed, generation: generation ?? null };
+    const row: Record<string, Cell> = {
+      run: spec.id,
+      condition: spec.conditionLabel,
+      seed: spec.seed,
+      generation: generation ?? null,
+    };
     for (const [key, value] of Object.entries(spec.condition)) row[gridColumn(key)] = value;
-    for (const [key, value] of Object.entries(values)) row[key in row ? `metric.${key}` : key] = value ?? null;
+    for (const [key, value] of Object.entries(values))
+      row[key in row ? `metric.${key}` : key] = value ?? null;
     return row;
   });
 }

@@ -6,7 +6,10 @@ import type { RunSpec } from "./plan.js";
 import { readRunManifest, runDirOf, runRow, type SummaryRow } from "./rows.js";
 import type { SharedResources } from "./shared.js";
 
-export interface RunOneOptions extends Pick<RunOptions, "signal" | "hooks" | "onStart" | "onRetry" | "env"> {
+export interface RunOneOptions extends Pick<
+  RunOptions,
+  "signal" | "hooks" | "onStart" | "onRetry" | "env"
+> {
   /** The batch id for the row's `batch` column (default: the batch directory's name). */
   batch?: string;
   /** Run a run again whose directory says it failed (it resumes from its last checkpoint). */
@@ -21,7 +24,12 @@ export interface RunOneOptions extends Pick<RunOptions, "signal" | "hooks" | "on
  * (crashed, interrupted, budget-exhausted) is resumed from its last checkpoint. Never throws for a
  * run that fails: the row says `failed` with the error.
  */
-export async function runOne(spec: RunSpec, batchDir: string, shared: SharedResources, options: RunOneOptions = {}): Promise<SummaryRow> {
+export async function runOne(
+  spec: RunSpec,
+  batchDir: string,
+  shared: SharedResources,
+  options: RunOneOptions = {},
+): Promise<SummaryRow> {
   const dir = runDirOf(batchDir, spec.id);
   const batch = options.batch ?? basename(batchDir);
   const { batch: _batch, retryFailed, onBegin, ...runOptions } = options;
@@ -30,9 +38,12 @@ export async function runOne(spec: RunSpec, batchDir: string, shared: SharedReso
     if (manifest) {
       const hash = resolveConfig(spec.raw, scenarioLookup(spec.configDir), {}, spec.configDir).hash;
       if (hash !== manifest.configHash) {
-        throw new Error(`${dir} holds a run of another config (configHash ${manifest.configHash.slice(0, 12)}, this batch's is ${hash.slice(0, 12)}); move it away or use another --out`);
+        throw new Error(
+          `${dir} holds a run of another config (configHash ${manifest.configHash.slice(0, 12)}, this batch's is ${hash.slice(0, 12)}); move it away or use another --out`,
+        );
       }
-      if (manifest.status === "completed" || (manifest.status === "failed" && !retryFailed)) return runRow(spec, batch, batchDir);
+      if (manifest.status === "completed" || (manifest.status === "failed" && !retryFailed))
+        return runRow(spec, batch, batchDir);
       onBegin?.("resume");
       await resumeRun(dir, { ...runOptions, shared });
     } else {
@@ -41,6 +52,9 @@ export async function runOne(spec: RunSpec, batchDir: string, shared: SharedReso
     }
     return runRow(spec, batch, batchDir);
   } catch (error) {
-    return runRow(spec, batch, batchDir, { status: "failed", error: error instanceof Error ? error.message : String(error) });
+    return runRow(spec, batch, batchDir, {
+      status: "failed",
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }

@@ -3,15 +3,41 @@ import pLimit from "p-limit";
 import type { Ledger } from "../../../agents/ledger.js";
 import type { RateLimiter } from "../../../agents/rate-limit.js";
 import { scenarioLookup } from "../scenarios.js";
-import { baseConfigSchema, parseOrThrow, readConfigFile, resolveConfig } from "../../core/config.js";
+import {
+  baseConfigSchema,
+  parseOrThrow,
+  readConfigFile,
+  resolveConfig,
+} from "../../core/config.js";
 import { ConfigError } from "../../core/errors.js";
 import type { RunHandle, RunOptions } from "../run.js";
 import type { LiveBatch } from "../server/batch-live.js";
-import { applyRow, batchOutcome, newBatchFile, readBatchFile, writeBatchFile, type BatchFile, type BatchStatus } from "./batch-file.js";
-import { mergeGrid, parseSeeds, planBatch, setPath, validatePlan, type GridAxis, type RunSpec } from "./plan.js";
+import {
+  applyRow,
+  batchOutcome,
+  newBatchFile,
+  readBatchFile,
+  writeBatchFile,
+  type BatchFile,
+  type BatchStatus,
+} from "./batch-file.js";
+import {
+  mergeGrid,
+  parseSeeds,
+  planBatch,
+  setPath,
+  validatePlan,
+  type GridAxis,
+  type RunSpec,
+} from "./plan.js";
 import { runOne } from "./run-one.js";
 import { readRunManifest, runDirOf, runRow, type SummaryRow } from "./rows.js";
-import { createSharedResources, priorSpend, profileLimits, type SharedResources } from "./shared.js";
+import {
+  createSharedResources,
+  priorSpend,
+  profileLimits,
+  type SharedResources,
+} from "./shared.js";
 import { writeTables } from "./tables.js";
 
 /** What `agora batch` is asked: the config and the flags that shape the plan. */
@@ -34,7 +60,10 @@ export interface BatchPlan {
   specs: RunSpec[];
 }
 
-/** Reads the config, expands grid x seeds and checks every condition's config: nothing runs if one is bad. */
+/**
+ * Reads the config, expands grid x seeds and checks every condition's config: nothing runs if one
+ * is bad.
+ */
 export function prepareBatch(request: BatchRequest): BatchPlan {
   const configPath = resolve(request.configPath);
   let raw = readConfigFile(configPath) as Record<string, unknown>;
@@ -47,14 +76,18 @@ export function prepareBatch(request: BatchRequest): BatchPlan {
         ? parseSeeds(section.seeds, "batch.seeds")
         : parseSeeds(typeof raw.seed === "number" ? raw.seed : 0, "seed");
   const grid = mergeGrid(section?.grid, request.grid ?? []);
-  if (request.cacheMode) raw = setPath(raw, "cache.mode", request.cacheMode) as Record<string, unknown>;
+  if (request.cacheMode)
+    raw = setPath(raw, "cache.mode", request.cacheMode) as Record<string, unknown>;
   if (request.model) raw = withModel(raw, request.model);
   const specs = planBatch({ raw, configDir: dirname(configPath), grid, seeds });
   validatePlan(specs);
   return { configPath, raw, grid, seeds, specs };
 }
 
-/** --model: every LLM mind entry (profile or inline llm) on the named profile; policy entries unchanged. */
+/**
+ * --model: every LLM mind entry (profile or inline llm) on the named profile; policy entries
+ * unchanged.
+ */
 function withModel(raw: Record<string, unknown>, profile: string): Record<string, unknown> {
   const copy = structuredClone(raw);
   const minds = (copy.population as { minds?: unknown } | undefined)?.minds;
@@ -70,7 +103,8 @@ function withModel(raw: Record<string, unknown>, profile: string): Record<string
 }
 
 /** Default DIR: runs/<config name>-batch, so re-running the same command finds the same batch. */
-export const defaultBatchDir = (configPath: string): string => resolve("runs", `${basename(configPath, extname(configPath))}-batch`);
+export const defaultBatchDir = (configPath: string): string =>
+  resolve("runs", `${basename(configPath, extname(configPath))}-batch`);
 
 /** Progress callbacks (the CLI's display; tests). */
 export interface BatchObserver {
@@ -95,9 +129,13 @@ export interface BatchOptions {
   env?: NodeJS.ProcessEnv;
   /** Default: the in-process limiter over the profiles' rpm/tpm. */
   rateLimiter?: RateLimiter;
-  /** Told once the shared resources exist (the progress display reads the batch budget's totals). */
+  /**
+   * Told once the shared resources exist (the progress display reads the batch budget's totals).
+   */
   onShared?: (shared: SharedResources, file: BatchFile) => void;
-  /** `agora batch --serve`: every run that starts or resumes is served live (streamed, pausable). */
+  /**
+   * `agora batch --serve`: every run that starts or resumes is served live (streamed, pausable).
+   */
   live?: Pick<LiveBatch, "track">;
 }
 
@@ -109,13 +147,24 @@ export interface BatchResult {
 }
 
 /** Documented in sim/app/batch/README.md. */
-export const BATCH_EXIT: Record<Exclude<BatchStatus, "running">, number> = { completed: 0, failed: 1, "budget-exhausted": 3, interrupted: 130 };
+export const BATCH_EXIT: Record<Exclude<BatchStatus, "running">, number> = {
+  completed: 0,
+  failed: 1,
+  "budget-exhausted": 3,
+  interrupted: 130,
+};
 
-/** True once the batch budget's caps are reached: the runs still to start would stop at their first call. */
+/**
+ * True once the batch budget's caps are reached: the runs still to start would stop at their first
+ * call.
+ */
 export function budgetReached(budget: Ledger | undefined): boolean {
   if (!budget) return false;
   const { maxCalls, maxCost } = budget.caps;
-  return (maxCalls !== undefined && budget.run.calls >= maxCalls) || (maxCost !== undefined && budget.run.cost >= maxCost);
+  return (
+    (maxCalls !== undefined && budget.run.calls >= maxCalls) ||
+    (maxCost !== undefined && budget.run.cost >= maxCost)
+  );
 }
 
 /**
@@ -125,10 +174,18 @@ export function budgetReached(budget: Ledger | undefined): boolean {
 function checkRunDirs(specs: readonly RunSpec[], dir: string): void {
   const foreign = specs.filter((spec) => {
     const manifest = readRunManifest(runDirOf(dir, spec.id));
-    return manifest !== null && manifest.configHash !== resolveConfig(spec.raw, scenarioLookup(spec.configDir), {}, spec.configDir).hash;
+    return (
+      manifest !== null &&
+      manifest.configHash !==
+        resolveConfig(spec.raw, scenarioLookup(spec.configDir), {}, spec.configDir).hash
+    );
   });
   if (foreign.length > 0) {
-    throw new ConfigError("--out", dir, `a batch directory whose runs were made with this config, but ${foreign.length} run(s) there hold another config (e.g. runs/${foreign[0]!.id}); use another --out, or move them away`);
+    throw new ConfigError(
+      "--out",
+      dir,
+      `a batch directory whose runs were made with this config, but ${foreign.length} run(s) there hold another config (e.g. runs/${foreign[0]!.id}); use another --out, or move them away`,
+    );
   }
 }
 
@@ -141,7 +198,10 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
   const dir = resolve(options.out);
   checkRunDirs(plan.specs, dir);
   const previous = readBatchFile(dir);
-  const caps = { ...(options.maxCost !== undefined ? { maxCost: options.maxCost } : {}), ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}) };
+  const caps = {
+    ...(options.maxCost !== undefined ? { maxCost: options.maxCost } : {}),
+    ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
+  };
   const spentBefore = priorSpend(dir, plan.specs, options.retryFailed ?? false);
   const file = newBatchFile({
     batchId: previous?.batchId ?? basename(dir),
@@ -166,7 +226,14 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
   const rows = new Map<string, SummaryRow>();
   for (const [i, spec] of plan.specs.entries()) {
     const before = previous?.runs.find((r) => r.id === spec.id);
-    const row = runRow(spec, file.batchId, dir, before ? { status: before.status === "running" ? "pending" : before.status, error: before.error } : undefined);
+    const row = runRow(
+      spec,
+      file.batchId,
+      dir,
+      before
+        ? { status: before.status === "running" ? "pending" : before.status, error: before.error }
+        : undefined,
+    );
     rows.set(spec.id, row);
     applyRow(file, row);
     file.runs[i]!.status = row.status === "running" ? "interrupted" : row.status;
@@ -221,10 +288,15 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
             },
           },
         };
-        const tracked = options.live?.track(spec.id, String((spec.raw as { scenario?: unknown }).scenario), dir, {
-          ...own,
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
+        const tracked = options.live?.track(
+          spec.id,
+          String((spec.raw as { scenario?: unknown }).scenario),
+          dir,
+          {
+            ...own,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
+        );
         const row = await runOne(spec, dir, shared, {
           batch: file.batchId,
           retryFailed: options.retryFailed ?? false,

@@ -1,7 +1,12 @@
 import pLimit from "p-limit";
 import { Ledger, type Caps } from "../../../agents/ledger.js";
 import type { SharedCallResources } from "../../../agents/mind-runtime.js";
-import { LocalRateLimiter, rateLimitsOf, type RateLimiter, type RateLimits } from "../../../agents/rate-limit.js";
+import {
+  LocalRateLimiter,
+  rateLimitsOf,
+  type RateLimiter,
+  type RateLimits,
+} from "../../../agents/rate-limit.js";
 import { scenarioLookup } from "../scenarios.js";
 import { resolveConfig } from "../../core/config.js";
 import { readCheckpoint } from "../../core/recorder.js";
@@ -23,7 +28,10 @@ export interface SharedOptions {
   rateLimiter?: RateLimiter;
   /** rpm/tpm per profile name, for the default limiter (see profileLimits). */
   limits?: Record<string, RateLimits>;
-  /** Batch-wide caps (--max-cost, --max-calls); calls already made by the batch's runs count (see priorSpend). */
+  /**
+   * Batch-wide caps (--max-cost, --max-calls); calls already made by the batch's runs count (see
+   * priorSpend).
+   */
   caps?: Caps;
   spentBefore?: Totals;
 }
@@ -49,7 +57,12 @@ export function profileLimits(specs: readonly RunSpec[]): Record<string, RateLim
   for (const spec of specs) {
     if (seen.has(spec.conditionLabel)) continue;
     seen.add(spec.conditionLabel);
-    const { profiles } = resolveConfig(spec.raw, scenarioLookup(spec.configDir), {}, spec.configDir);
+    const { profiles } = resolveConfig(
+      spec.raw,
+      scenarioLookup(spec.configDir),
+      {},
+      spec.configDir,
+    );
     for (const [name, profile] of Object.entries(rateLimitsOf(profiles))) {
       const entry = (limits[name] ??= {});
       for (const key of ["rpm", "tpm"] as const) {
@@ -66,13 +79,18 @@ export function profileLimits(specs: readonly RunSpec[]): Record<string, RateLim
  * finished run's totals (completed, or failed and not retried), and an unfinished run's totals at
  * its checkpoint (the work after it is redone, and counted again, from the cache).
  */
-export function priorSpend(batchDir: string, specs: readonly RunSpec[], retryFailed: boolean): Totals {
+export function priorSpend(
+  batchDir: string,
+  specs: readonly RunSpec[],
+  retryFailed: boolean,
+): Totals {
   const sum = emptyTotals();
   for (const spec of specs) {
     const dir = runDirOf(batchDir, spec.id);
     const manifest = readRunManifest(dir);
     if (!manifest) continue;
-    const finished = manifest.status === "completed" || (manifest.status === "failed" && !retryFailed);
+    const finished =
+      manifest.status === "completed" || (manifest.status === "failed" && !retryFailed);
     const totals = finished ? manifest.totals : readCheckpoint(dir)?.totals;
     if (!totals) continue;
     for (const key of Object.keys(sum) as (keyof Totals)[]) sum[key] += totals[key] ?? 0;

@@ -2,7 +2,16 @@ import { renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import { readBatchFile, type BatchFile } from "./batch-file.js";
-import { gridColumn, METRICS_HEAD, metricRows, RUN_HEAD, RUN_TAIL, runMetrics, runRow, type Cell } from "./rows.js";
+import {
+  gridColumn,
+  METRICS_HEAD,
+  metricRows,
+  RUN_HEAD,
+  RUN_TAIL,
+  runMetrics,
+  runRow,
+  type Cell,
+} from "./rows.js";
 
 type SqlType = "VARCHAR" | "BIGINT" | "DOUBLE" | "BOOLEAN";
 
@@ -28,8 +37,15 @@ export interface TableRows {
   metrics: { columns: string[]; rows: Record<string, Cell>[] };
 }
 
-/** Column order: the fixed head, the grid keys, every other column in order of first appearance (runs in batch order), the fixed tail. */
-function columnsOf(rows: readonly Record<string, Cell>[], head: readonly string[], tail: readonly string[]): string[] {
+/**
+ * Column order: the fixed head, the grid keys, every other column in order of first appearance
+ * (runs in batch order), the fixed tail.
+ */
+function columnsOf(
+  rows: readonly Record<string, Cell>[],
+  head: readonly string[],
+  tail: readonly string[],
+): string[] {
   const columns = [...head];
   const seen = new Set([...head, ...tail]);
   for (const row of rows) {
@@ -47,7 +63,9 @@ function columnsOf(rows: readonly Record<string, Cell>[], head: readonly string[
 export function tableRows(batchDir: string, file: BatchFile): TableRows {
   const gridColumns = Object.keys(file.grid).map(gridColumn);
   const perRun = file.runs.map((entry) => ({ entry, lines: runMetrics(batchDir, entry.id) }));
-  const runs = perRun.map(({ entry, lines }) => runRow(entry, file.batchId, batchDir, entry, lines));
+  const runs = perRun.map(({ entry, lines }) =>
+    runRow(entry, file.batchId, batchDir, entry, lines),
+  );
   const metrics = perRun.flatMap(({ entry, lines }) => metricRows(entry, batchDir, lines));
   return {
     runs: { columns: columnsOf(runs, [...RUN_HEAD, ...gridColumns], RUN_TAIL), rows: runs },
@@ -61,7 +79,11 @@ const NUMBER_TEXT = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
  * A column's type from its values: numbers (and number-like grid values) DOUBLE, booleans BOOLEAN,
  * a mix of numbers and booleans DOUBLE (1/0), anything else VARCHAR (objects as JSON).
  */
-function typeOf(column: string, rows: readonly Record<string, Cell>[], textNumbers: boolean): SqlType {
+function typeOf(
+  column: string,
+  rows: readonly Record<string, Cell>[],
+  textNumbers: boolean,
+): SqlType {
   const fixed = FIXED_TYPES[column];
   if (fixed) return fixed;
   let numbers = 0;
@@ -80,7 +102,12 @@ function typeOf(column: string, rows: readonly Record<string, Cell>[], textNumbe
 }
 
 function append(appender: DuckDBAppender, type: SqlType, value: unknown): void {
-  if (value === null || value === undefined || (typeof value === "number" && !Number.isFinite(value))) return appender.appendNull();
+  if (
+    value === null ||
+    value === undefined ||
+    (typeof value === "number" && !Number.isFinite(value))
+  )
+    return appender.appendNull();
   switch (type) {
     case "BIGINT":
       return appender.appendBigInt(BigInt(Math.round(Number(value))));
@@ -96,16 +123,25 @@ function append(appender: DuckDBAppender, type: SqlType, value: unknown): void {
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const quoteString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-async function writeTable(connection: DuckDBConnection, name: string, table: TableRows["runs"], gridColumns: ReadonlySet<string>, dir: string): Promise<void> {
+async function writeTable(
+  connection: DuckDBConnection,
+  name: string,
+  table: TableRows["runs"],
+  gridColumns: ReadonlySet<string>,
+  dir: string,
+): Promise<void> {
   const types = table.columns.map((column) => typeOf(column, table.rows, gridColumns.has(column)));
-  await connection.run(`CREATE OR REPLACE TABLE ${name} (${table.columns.map((c, i) => `${quoteIdent(c)} ${types[i]}`).join(", ")})`);
+  await connection.run(
+    `CREATE OR REPLACE TABLE ${name} (${table.columns.map((c, i) => `${quoteIdent(c)} ${types[i]}`).join(", ")})`,
+  );
   const appender = await connection.createAppender(name);
   for (const row of table.rows) {
     table.columns.forEach((column, i) => append(appender, types[i]!, row[column]));
     appender.endRow();
   }
   appender.closeSync();
-  // Written beside the target and renamed, so a reader (a report, the live page) never sees half a file.
+  // Written beside the target and renamed, so a reader (a report, the live page) never sees half a
+  // file.
   for (const [ext, options] of [
     ["parquet", "FORMAT parquet"],
     ["csv", "FORMAT csv, HEADER"],
@@ -128,9 +164,11 @@ export function writeTables(batchDir: string): Promise<{ runs: number; metrics: 
   const previous = writing.get(batchDir) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(() => buildTables(batchDir));
   writing.set(batchDir, next);
-  void next.finally(() => {
-    if (writing.get(batchDir) === next) writing.delete(batchDir);
-  }).catch(() => undefined);
+  void next
+    .finally(() => {
+      if (writing.get(batchDir) === next) writing.delete(batchDir);
+    })
+    .catch(() => undefined);
   return next;
 }
 
@@ -145,7 +183,9 @@ async function buildTables(batchDir: string): Promise<{ runs: number; metrics: n
     await writeTable(connection, "runs", tables.runs, gridColumns, batchDir);
     await writeTable(connection, "metrics", tables.metrics, gridColumns, batchDir);
   } catch (error) {
-    for (const name of ["runs", "metrics"]) for (const ext of ["parquet", "csv"]) rmSync(join(batchDir, `${name}.${ext}.tmp`), { force: true });
+    for (const name of ["runs", "metrics"])
+      for (const ext of ["parquet", "csv"])
+        rmSync(join(batchDir, `${name}.${ext}.tmp`), { force: true });
     throw error;
   } finally {
     connection.closeSync();

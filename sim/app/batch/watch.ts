@@ -1,4 +1,7 @@
-/** What `agora batch` shows while a batch runs here or on a queue: header, progress, Ctrl-C, summary. */
+/**
+ * What `agora batch` shows while a batch runs here or on a queue: header, progress, Ctrl-C,
+ * summary.
+ */
 import { BatchProgress, batchSummary } from "./progress.js";
 import { BATCH_EXIT, type BatchPlan, type BatchResult } from "./runner.js";
 
@@ -30,11 +33,15 @@ export async function watchBatch(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const conditions = new Set(plan.specs.map((s) => s.conditionLabel)).size;
-  process.stdout.write(`batch directory: ${out}\n${plan.specs.length} run(s): ${conditions} condition(s) x ${plan.seeds.length} seed(s)${text.where ?? ""}\n`);
+  process.stdout.write(
+    `batch directory: ${out}\n${plan.specs.length} run(s): ${conditions} condition(s) x ${plan.seeds.length} seed(s)${text.where ?? ""}\n`,
+  );
   try {
     const result = await go(progress, abort.signal);
     progress.stop();
-    process.stdout.write(`${result.note ?? ""}${progress.overall()}\n${batchSummary(result.file, out)}`);
+    process.stdout.write(
+      `${result.note ?? ""}${progress.overall()}\n${batchSummary(result.file, out)}`,
+    );
     return BATCH_EXIT[result.status];
   } finally {
     progress.stop();

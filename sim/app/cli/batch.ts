@@ -3,7 +3,15 @@ import { type Command, Option } from "commander";
 import { ConfigError } from "../../core/errors.js";
 import type { prepareBatch } from "../batch/runner.js";
 import type { LiveBatch } from "../server/batch-live.js";
-import { positive, requireServe, speed, untilSignal, UsageError, withServerFlags, type ServeFlags } from "./server-flags.js";
+import {
+  positive,
+  requireServe,
+  speed,
+  untilSignal,
+  UsageError,
+  withServerFlags,
+  type ServeFlags,
+} from "./server-flags.js";
 
 export interface BatchFlags extends ServeFlags {
   seeds?: string;
@@ -27,34 +35,89 @@ export interface BatchFlags extends ServeFlags {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** `agora batch CONFIG ...`: grid x seeds, resumable, with shared limits, budget and tables (sim/app/batch/README.md). */
+/**
+ * `agora batch CONFIG ...`: grid x seeds, resumable, with shared limits, budget and tables
+ * (sim/app/batch/README.md).
+ */
 export function registerBatch(program: Command): Command {
   const batch = program
     .command("batch")
-    .description("run a grid of conditions x seeds (resumable), then write DIR/runs.* and DIR/metrics.* tables")
+    .description(
+      "run a grid of conditions x seeds (resumable), then write DIR/runs.* and DIR/metrics.* tables",
+    )
     .argument("<config>", "YAML config file (may declare the batch in a batch: section)")
-    .option("--seeds <list>", "seeds: A..B (inclusive), 1,5,9, or both (default: batch.seeds, else the config's seed)")
-    .option("--grid <key=values>", "a condition axis: a config key path and comma-separated values (repeatable)", collect)
+    .option(
+      "--seeds <list>",
+      "seeds: A..B (inclusive), 1,5,9, or both (default: batch.seeds, else the config's seed)",
+    )
+    .option(
+      "--grid <key=values>",
+      "a condition axis: a config key path and comma-separated values (repeatable)",
+      collect,
+    )
     .option("--concurrency <n>", "runs in progress at once", positive("--concurrency", true), 4)
-    .option("--llm-concurrency <n>", "LLM calls in flight at once across all runs (default: concurrency x llm.maxConcurrency)", positive("--llm-concurrency", true))
+    .option(
+      "--llm-concurrency <n>",
+      "LLM calls in flight at once across all runs (default: concurrency x llm.maxConcurrency)",
+      positive("--llm-concurrency", true),
+    )
     .option("--out <dir>", "batch directory (default runs/<config name>-batch)")
     .option("--retry-failed", "run the failed runs again (resuming from their last checkpoint)")
-    .option("--dry-run", "estimate calls, tokens and cost from one run per condition on policy minds or the cache (replay); run nothing")
-    .option("--tables-only", "rebuild DIR's tables from batch.json and the run directories; run nothing")
-    .option("--max-cost <usd>", "batch-wide cap: stop runs cleanly once the batch's priced cost reaches this", positive("--max-cost", false))
-    .option("--max-calls <n>", "batch-wide cap on LLM calls across all runs", positive("--max-calls", true))
-    .addOption(new Option("--cache <mode>", "response cache mode for every run").choices(["off", "read-write", "replay"]))
+    .option(
+      "--dry-run",
+      "estimate calls, tokens and cost from one run per condition on policy minds or the cache (replay); run nothing",
+    )
+    .option(
+      "--tables-only",
+      "rebuild DIR's tables from batch.json and the run directories; run nothing",
+    )
+    .option(
+      "--max-cost <usd>",
+      "batch-wide cap: stop runs cleanly once the batch's priced cost reaches this",
+      positive("--max-cost", false),
+    )
+    .option(
+      "--max-calls <n>",
+      "batch-wide cap on LLM calls across all runs",
+      positive("--max-calls", true),
+    )
+    .addOption(
+      new Option("--cache <mode>", "response cache mode for every run").choices([
+        "off",
+        "read-write",
+        "replay",
+      ]),
+    )
     .option("--model <profile>", "every LLM mind uses this profile")
-    .option("--queue <url>", "enqueue the runs on Redis (redis://HOST:PORT) for `agora worker`s and follow them, instead of running them here")
-    .option("--serve", "serve the batch page to the browser viewer while the batch runs, every active run live (until Ctrl-C unless --exit-when-done)");
+    .option(
+      "--queue <url>",
+      "enqueue the runs on Redis (redis://HOST:PORT) for `agora worker`s and follow them, instead of running them here",
+    )
+    .option(
+      "--serve",
+      "serve the batch page to the browser viewer while the batch runs, every active run live (until Ctrl-C unless --exit-when-done)",
+    );
   return withServerFlags(batch, "batch")
-    .option("--speed <steps>", "with --serve: at most this many engine steps per second in each run (0 = unlimited; the viewer can change it)", speed)
+    .option(
+      "--speed <steps>",
+      "with --serve: at most this many engine steps per second in each run (0 = unlimited; the viewer can change it)",
+      speed,
+    )
     .action(async (configPath: string, opts: BatchFlags) => {
       requireServe(opts);
       if (opts.speed !== undefined && !opts.serve) throw new UsageError("--speed needs --serve");
-      const runsNothing = opts.queue !== undefined ? "--queue" : opts.dryRun ? "--dry-run" : opts.tablesOnly ? "--tables-only" : undefined;
+      const runsNothing =
+        opts.queue !== undefined
+          ? "--queue"
+          : opts.dryRun
+            ? "--dry-run"
+            : opts.tablesOnly
+              ? "--tables-only"
+              : undefined;
       if (opts.serve && runsNothing) {
-        throw new UsageError(`--serve shows the runs this process executes, and with ${runsNothing} it executes none; watch the batch directory with \`agora serve --runs DIR\` instead`);
+        throw new UsageError(
+          `--serve shows the runs this process executes, and with ${runsNothing} it executes none; watch the batch directory with \`agora serve --runs DIR\` instead`,
+        );
       }
       const { BATCH_EXIT, defaultBatchDir, prepareBatch } = await import("../batch/runner.js");
       const out = resolve(opts.out ?? defaultBatchDir(configPath));
@@ -63,9 +126,16 @@ export function registerBatch(program: Command): Command {
           import("../batch/batch-file.js"),
           import("../batch/tables.js"),
         ]);
-        if (!readBatchFile(out)) throw new ConfigError("--out", out, "a batch directory holding batch.json (for --tables-only)");
+        if (!readBatchFile(out))
+          throw new ConfigError(
+            "--out",
+            out,
+            "a batch directory holding batch.json (for --tables-only)",
+          );
         const counts = await writeTables(out);
-        process.stdout.write(`tables: ${counts.runs} run row(s), ${counts.metrics} metrics row(s) in ${out}/{runs,metrics}.{parquet,csv}\n`);
+        process.stdout.write(
+          `tables: ${counts.runs} run row(s), ${counts.metrics} metrics row(s) in ${out}/{runs,metrics}.{parquet,csv}\n`,
+        );
         return;
       }
       const [config, { preloadScenario }, { parseGridFlag }] = await Promise.all([
@@ -93,7 +163,11 @@ export function registerBatch(program: Command): Command {
         process.exitCode = await followQueuedBatch(plan, out, { ...opts, queue: opts.queue });
         return;
       }
-      const perRun = parseOrThrow(baseConfigSchema.shape.llm, (readConfigFile(configPath) as { llm?: unknown }).llm, "llm").maxConcurrency;
+      const perRun = parseOrThrow(
+        baseConfigSchema.shape.llm,
+        (readConfigFile(configPath) as { llm?: unknown }).llm,
+        "llm",
+      ).maxConcurrency;
       const llmConcurrency = opts.llmConcurrency ?? opts.concurrency * perRun;
       if (!opts.serve) {
         process.exitCode = await execute(plan, out, opts, llmConcurrency);
@@ -131,12 +205,19 @@ export function registerBatch(program: Command): Command {
     });
 }
 
-async function execute(plan: ReturnType<typeof prepareBatch>, out: string, opts: BatchFlags, llmConcurrency: number, live?: Pick<LiveBatch, "track">): Promise<number> {
+async function execute(
+  plan: ReturnType<typeof prepareBatch>,
+  out: string,
+  opts: BatchFlags,
+  llmConcurrency: number,
+  live?: Pick<LiveBatch, "track">,
+): Promise<number> {
   const [{ runBatch }, { watchBatch }] = await Promise.all([
     import("../batch/runner.js"),
     import("../batch/watch.js"),
   ]);
-  const onInterrupt = "stopping every run after its current step (Ctrl-C again to quit at once; the same command resumes)";
+  const onInterrupt =
+    "stopping every run after its current step (Ctrl-C again to quit at once; the same command resumes)";
   return watchBatch(plan, out, { onInterrupt }, (progress, signal) =>
     runBatch(plan, {
       out,

@@ -18,7 +18,16 @@ import { registerReport } from "./report.js";
 import { registerBatch } from "./batch.js";
 import { registerImportExport } from "./import-export.js";
 import { registerWorker } from "./worker.js";
-import { nonEmpty, port, requireServe, speed, untilSignal, UsageError, withServerFlags, type ServeFlags } from "./server-flags.js";
+import {
+  nonEmpty,
+  port,
+  requireServe,
+  speed,
+  untilSignal,
+  UsageError,
+  withServerFlags,
+  type ServeFlags,
+} from "./server-flags.js";
 
 interface RunFlags {
   seed?: number;
@@ -36,23 +45,40 @@ interface RunFlags {
 }
 
 /** Documented in the README: scripts and batch runners rely on them. */
-export const EXIT = { completed: 0, failed: 1, usage: 2, "budget-exhausted": 3, interrupted: 130 } as const;
+export const EXIT = {
+  completed: 0,
+  failed: 1,
+  usage: 2,
+  "budget-exhausted": 3,
+  interrupted: 130,
+} as const;
 
 const exitFor = (status: RunStatus): number =>
-  status === "completed" ? EXIT.completed : status === "budget-exhausted" ? EXIT["budget-exhausted"] : status === "interrupted" ? EXIT.interrupted : EXIT.failed;
+  status === "completed"
+    ? EXIT.completed
+    : status === "budget-exhausted"
+      ? EXIT["budget-exhausted"]
+      : status === "interrupted"
+        ? EXIT.interrupted
+        : EXIT.failed;
 
 function number(flag: string, integer: boolean) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${flag}: got "${value}", expected ${integer ? "an integer" : "a number"}`);
+      throw new InvalidArgumentError(
+        `${flag}: got "${value}", expected ${integer ? "an integer" : "a number"}`,
+      );
     }
-    if (flag !== "--seed" && n <= 0) throw new InvalidArgumentError(`${flag}: got "${value}", expected a positive number`);
+    if (flag !== "--seed" && n <= 0)
+      throw new InvalidArgumentError(`${flag}: got "${value}", expected a positive number`);
     return n;
   };
 }
 
-async function serve(options: ServeFlags & { runsDir: string; live?: LiveRun }): Promise<AgoraServer> {
+async function serve(
+  options: ServeFlags & { runsDir: string; live?: LiveRun },
+): Promise<AgoraServer> {
   const { startServer } = await import("../server/index.js");
   const server = await startServer({
     runsDir: options.runsDir,
@@ -72,7 +98,11 @@ interface RunExtras {
   onStart?: (handle: RunHandle) => void;
 }
 
-async function execute(go: (options: RunOptions) => Promise<RunResult>, generations: () => number, extras: RunExtras = {}): Promise<{ code: number; status: RunStatus }> {
+async function execute(
+  go: (options: RunOptions) => Promise<RunResult>,
+  generations: () => number,
+  extras: RunExtras = {},
+): Promise<{ code: number; status: RunStatus }> {
   const [{ Progress, unusableText }, { FILES, readJsonLines }] = await Promise.all([
     import("./progress.js"),
     import("../../core/recorder.js"),
@@ -84,7 +114,9 @@ async function execute(go: (options: RunOptions) => Promise<RunResult>, generati
   const onSignal = () => {
     interrupts++;
     if (interrupts > 1) process.exit(EXIT.interrupted);
-    progress.line("interrupt: stopping after the current step (Ctrl-C again to quit at once; `agora resume` continues later)");
+    progress.line(
+      "interrupt: stopping after the current step (Ctrl-C again to quit at once; `agora resume` continues later)",
+    );
     abort.abort();
   };
   process.on("SIGINT", onSignal);
@@ -105,11 +137,16 @@ async function execute(go: (options: RunOptions) => Promise<RunResult>, generati
         },
       },
       onRetry: ({ agentId, profile, attempt, error, waitMs }) =>
-        progress.line(`retry ${attempt} for ${agentId} (${profile}) in ${Math.round(waitMs)} ms: ${(error as Error).message?.split("\n")[0]}`),
+        progress.line(
+          `retry ${attempt} for ${agentId} (${profile}) in ${Math.round(waitMs)} ms: ${(error as Error).message?.split("\n")[0]}`,
+        ),
     });
     progress.stop();
     const m = result.manifest;
-    const unusable = unusableText(readJsonLines<Record<string, unknown>>(join(result.dir, FILES.metrics)), unusableCounts);
+    const unusable = unusableText(
+      readJsonLines<Record<string, unknown>>(join(result.dir, FILES.metrics)),
+      unusableCounts,
+    );
     process.stdout.write(
       `${result.status}: ${m.generationsCompleted} generation(s), ${m.totals.calls ?? 0} LLM call(s), cache ${m.cache.hits} hit(s) / ${m.cache.misses} miss(es)\n` +
         (unusable ? `${unusable} (over all generations; see metrics.jsonl)\n` : "") +
@@ -138,9 +175,19 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
     .option("--seed <n>", "override the config's seed", number("--seed", true))
     .option("--out <dir>", "run directory (default runs/<scenario>-s<seed>-<time>)")
     .option("--model <profile>", "use this profile for every LLM mind")
-    .option("--max-cost <usd>", "stop cleanly once priced cost reaches this many USD", number("--max-cost", false))
-    .option("--max-calls <n>", "stop cleanly after this many LLM calls", number("--max-calls", true))
-    .addOption(new Option("--cache <mode>", "response cache mode").choices(["off", "read-write", "replay"]))
+    .option(
+      "--max-cost <usd>",
+      "stop cleanly once priced cost reaches this many USD",
+      number("--max-cost", false),
+    )
+    .option(
+      "--max-calls <n>",
+      "stop cleanly after this many LLM calls",
+      number("--max-calls", true),
+    )
+    .addOption(
+      new Option("--cache <mode>", "response cache mode").choices(["off", "read-write", "replay"]),
+    )
     .option("--serve", "stream the run to the browser viewer (and serve the other runs beside it)");
   withServerFlags(run, "run")
     .option("--speed <steps>", "at most this many engine steps per second (0 = unlimited)", speed)
@@ -171,16 +218,27 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
       const go = (options: RunOptions) => startRun(configPath, { ...options, overrides, out });
       if (!opts.serve) {
         const hooks: EngineHooks = opts.speed ? { beforeStep: () => gate.wait(abort.signal) } : {};
-        process.exitCode = (await execute(go, () => loaded.config.generations, { abort, hooks })).code;
+        process.exitCode = (
+          await execute(go, () => loaded.config.generations, { abort, hooks })
+        ).code;
         return;
       }
       // The live run and the runs recorded beside it (its parent directory) in the run picker.
       const { LiveRun } = await import("../server/index.js");
-      const live = new LiveRun({ dir: out, scenario: loaded.scenario.id, gate, signal: abort.signal });
+      const live = new LiveRun({
+        dir: out,
+        scenario: loaded.scenario.id,
+        gate,
+        signal: abort.signal,
+      });
       const server = await serve({ ...opts, runsDir: dirname(out), live });
       let outcome: { code: number; status: RunStatus };
       try {
-        outcome = await execute(go, () => loaded.config.generations, { abort, hooks: live.hooks, onStart: live.onStart });
+        outcome = await execute(go, () => loaded.config.generations, {
+          abort,
+          hooks: live.hooks,
+          onStart: live.onStart,
+        });
       } catch (error) {
         live.fail();
         await server.close();
@@ -192,7 +250,9 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
         // Let connected viewers receive the end of the run first.
         await server.settle(2000);
       } else {
-        process.stdout.write(`run ended (${outcome.status}); still serving ${server.url} (Ctrl-C to stop)\n`);
+        process.stdout.write(
+          `run ended (${outcome.status}); still serving ${server.url} (Ctrl-C to stop)\n`,
+        );
         await untilSignal();
       }
       await server.close();
@@ -204,10 +264,15 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
     .option("--runs <dir>", "directory holding run directories", "runs")
     .option("--port <n>", "port (default 7420; 0 = any free port)", port)
     .option("--host <host>", "address to listen on (default 127.0.0.1)", nonEmpty("--host"))
-    .option("--token <token>", "require this token from the viewer and API clients", nonEmpty("--token"))
+    .option(
+      "--token <token>",
+      "require this token from the viewer and API clients",
+      nonEmpty("--token"),
+    )
     .action(async (opts: ServeFlags & { runs: string }) => {
       const runsDir = resolve(opts.runs);
-      if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) throw new UsageError(`--runs: ${runsDir} is not a directory`);
+      if (!existsSync(runsDir) || !statSync(runsDir).isDirectory())
+        throw new UsageError(`--runs: ${runsDir} is not a directory`);
       const server = await serve({ ...opts, runsDir });
       process.stdout.write(`serving the runs in ${runsDir} (Ctrl-C to stop)\n`);
       await untilSignal();
@@ -228,7 +293,12 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
         process.stdout.write(`${dir}: already completed, nothing to do\n`);
         return;
       }
-      process.exitCode = (await execute((options) => resumeRun(dir, options), () => (manifest.config as { generations: number }).generations)).code;
+      process.exitCode = (
+        await execute(
+          (options) => resumeRun(dir, options),
+          () => (manifest.config as { generations: number }).generations,
+        )
+      ).code;
     });
 
   program
@@ -247,10 +317,15 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
       const configDir = dirname(resolve(configPath));
       await preloadScenario(raw, configDir);
       const loaded = resolveConfig(raw, scenarioLookup(configDir), {}, configDir);
-      // Building the graph catches what only the population size reveals (a grid that does not fit).
+      // Building the graph catches what only the population size reveals (a grid that does not
+      // fit).
       socialGraph(loaded, firstGeneration(loaded));
-      process.stdout.write(`${JSON.stringify({ configHash: loaded.hash, config: loaded.config }, null, 2)}\n`);
-      process.stdout.write(`valid: ${configPath} (${loaded.scenario.id}, ${loaded.minds.length} agents)\n`);
+      process.stdout.write(
+        `${JSON.stringify({ configHash: loaded.hash, config: loaded.config }, null, 2)}\n`,
+      );
+      process.stdout.write(
+        `valid: ${configPath} (${loaded.scenario.id}, ${loaded.minds.length} agents)\n`,
+      );
     });
 
   registerReport(program);
@@ -263,7 +338,8 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     // Scenarios add the import/export formats; loaded only for those commands (and help).
-    const needsScenarios = argv.length === 0 || ["import", "export", "help", "--help", "-h"].includes(argv[0]!);
+    const needsScenarios =
+      argv.length === 0 || ["import", "export", "help", "--help", "-h"].includes(argv[0]!);
     const { builtinScenarios } = needsScenarios ? await import("../scenarios.js") : {};
     const scenarios = builtinScenarios ? Object.values(await builtinScenarios()) : [];
     await buildProgram(scenarios).parseAsync(argv, { from: "user" });
@@ -271,7 +347,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const e = error as { code?: string; exitCode?: number; message?: string };
     if (e.code?.startsWith("commander.")) {
-      return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : EXIT.usage;
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version"
+        ? 0
+        : EXIT.usage;
     }
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n`);

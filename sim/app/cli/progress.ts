@@ -1,25 +1,35 @@
 import { pricedCost } from "../../core/spend.js";
 import type { RunHandle } from "../run.js";
 
-const compact = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+const compact = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${s % 60}s`
+      : `${s}s`;
 }
 
 /** One status line: generation, step, calls in flight, tokens, cost, ETA. */
 export function statusLine(handle: RunHandle, startedAt: number, generations: number): string {
   const { progress } = handle.engine;
   const totals = handle.ledger.run;
-  const step = progress.step ? `${progress.step.name}${progress.step.t.round ? ` ${progress.step.t.round}` : ""}` : "starting";
-  const done = Math.max(0, progress.generation - 1) + (progress.stepsInGeneration ? progress.stepIndex / progress.stepsInGeneration : 0);
+  const step = progress.step
+    ? `${progress.step.name}${progress.step.t.round ? ` ${progress.step.t.round}` : ""}`
+    : "starting";
+  const done =
+    Math.max(0, progress.generation - 1) +
+    (progress.stepsInGeneration ? progress.stepIndex / progress.stepsInGeneration : 0);
   const elapsed = Date.now() - startedAt;
   const eta = done > 0 ? duration((elapsed / done) * (generations - done)) : "?";
   const cost = pricedCost(totals);
   const costText = cost === null ? "cost n/a" : `$${cost.toFixed(4)}`;
   const cut = totals.truncated > 0 ? ` · ${compact(totals.truncated)} cut at maxTokens` : "";
-  const over = totals.contextExceeded > 0 ? ` · ${compact(totals.contextExceeded)} over context` : "";
+  const over =
+    totals.contextExceeded > 0 ? ` · ${compact(totals.contextExceeded)} over context` : "";
   return `gen ${progress.generation}/${generations} · ${step} · in flight ${handle.minds.inFlight} · calls ${compact(totals.calls)}${cut}${over} · tokens ${compact(totals.tokensIn)} in / ${compact(totals.tokensOut)} out · ${costText} · ETA ${eta}`;
 }
 
@@ -30,9 +40,15 @@ const CALL_COUNTS = ["llmTruncated", "llmContextExceeded"] as const;
  * "unusable: parseFailures=3 fallbackDecisions=1 llmTruncated=8" for the counts among `keys` (and
  * the engine's call counts) that are not zero in `rows`, summed; "" when all are zero.
  */
-export function unusableText(rows: readonly Record<string, unknown>[], keys: readonly string[]): string {
+export function unusableText(
+  rows: readonly Record<string, unknown>[],
+  keys: readonly string[],
+): string {
   const named = [...keys, ...CALL_COUNTS].flatMap((key) => {
-    const total = rows.reduce((n, row) => n + (typeof row[key] === "number" ? (row[key] as number) : 0), 0);
+    const total = rows.reduce(
+      (n, row) => n + (typeof row[key] === "number" ? (row[key] as number) : 0),
+      0,
+    );
     return total > 0 ? [`${key}=${total}`] : [];
   });
   return named.length > 0 ? `unusable: ${named.join(" ")}` : "";
@@ -70,7 +86,9 @@ export class Progress {
       .map(([key, value]) => `${key}=${Number(value).toFixed(3)}`)
       .join(" ");
     const unusable = unusableText([metrics], this.handle?.loaded.scenario.unusableCounts ?? []);
-    this.line(`generation ${generation}/${this.generations} done: ${headline}${unusable ? ` · ${unusable}` : ""}`);
+    this.line(
+      `generation ${generation}/${this.generations} done: ${headline}${unusable ? ` · ${unusable}` : ""}`,
+    );
   }
 
   line(text: string): void {
@@ -84,10 +102,12 @@ export class Progress {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.tty) this.stream.write("\r\x1b[2K");
-    if (this.handle && !this.tty) this.stream.write(`${statusLine(this.handle, this.startedAt, this.generations)}\n`);
+    if (this.handle && !this.tty)
+      this.stream.write(`${statusLine(this.handle, this.startedAt, this.generations)}\n`);
   }
 
   private redraw(): void {
-    if (this.handle) this.stream.write(`\r\x1b[2K${statusLine(this.handle, this.startedAt, this.generations)}`);
+    if (this.handle)
+      this.stream.write(`\r\x1b[2K${statusLine(this.handle, this.startedAt, this.generations)}`);
   }
 }

@@ -1,4 +1,7 @@
-/** The viewer-server flags shared by `agora run --serve`, `agora serve` and `agora batch --serve`, and the number parsers of the CLI's flags. */
+/**
+ * The viewer-server flags shared by `agora run --serve`, `agora serve` and `agora batch --serve`,
+ * and the number parsers of the CLI's flags.
+ */
 import { type Command, InvalidArgumentError } from "commander";
 import { UsageError } from "../../core/errors.js";
 
@@ -13,7 +16,10 @@ export interface ServeFlags {
 
 export function port(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port: got "${value}", expected an integer from 0 to 65535 (0 = any free port)`);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(
+      `--port: got "${value}", expected an integer from 0 to 65535 (0 = any free port)`,
+    );
   return n;
 }
 
@@ -22,7 +28,9 @@ export function positive(flag: string, integer: boolean) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${flag}: got "${value}", expected a positive ${integer ? "integer" : "number"}`);
+      throw new InvalidArgumentError(
+        `${flag}: got "${value}", expected a positive ${integer ? "integer" : "number"}`,
+      );
     }
     return n;
   };
@@ -30,7 +38,10 @@ export function positive(flag: string, integer: boolean) {
 
 export function speed(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`--speed: got "${value}", expected a number >= 0 (steps per second; 0 = unlimited)`);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(
+      `--speed: got "${value}", expected a number >= 0 (steps per second; 0 = unlimited)`,
+    );
   return n;
 }
 
@@ -41,20 +52,41 @@ export function nonEmpty(flag: string) {
   };
 }
 
-/** Adds --port, --host, --token and --exit-when-done, the options of a command's `--serve`, which ends with its `subject`. */
+/**
+ * Adds --port, --host, --token and --exit-when-done, the options of a command's `--serve`, which
+ * ends with its `subject`.
+ */
 export function withServerFlags(command: Command, subject: string): Command {
   return command
     .option("--port <n>", "with --serve: port (default 7420; 0 = any free port)", port)
-    .option("--host <host>", "with --serve: address to listen on (default 127.0.0.1)", nonEmpty("--host"))
-    .option("--token <token>", "with --serve: require this token from the viewer and API clients", nonEmpty("--token"))
+    .option(
+      "--host <host>",
+      "with --serve: address to listen on (default 127.0.0.1)",
+      nonEmpty("--host"),
+    )
+    .option(
+      "--token <token>",
+      "with --serve: require this token from the viewer and API clients",
+      nonEmpty("--token"),
+    )
     .option("--exit-when-done", `with --serve: stop serving when the ${subject} ends`);
 }
 
-/** --port, --host, --token and --exit-when-done mean nothing without --serve: say so rather than ignore them. */
+/**
+ * --port, --host, --token and --exit-when-done mean nothing without --serve: say so rather than
+ * ignore them.
+ */
 export function requireServe(opts: ServeFlags & { serve?: boolean; exitWhenDone?: boolean }): void {
-  const misplaced = (["port", "host", "token", "exitWhenDone"] as const).filter((key) => opts[key] !== undefined);
+  const misplaced = (["port", "host", "token", "exitWhenDone"] as const).filter(
+    (key) => opts[key] !== undefined,
+  );
   if (!opts.serve && misplaced.length > 0) {
-    const flag = { port: "--port", host: "--host", token: "--token", exitWhenDone: "--exit-when-done" }[misplaced[0]!];
+    const flag = {
+      port: "--port",
+      host: "--host",
+      token: "--token",
+      exitWhenDone: "--exit-when-done",
+    }[misplaced[0]!];
     throw new UsageError(`${flag} needs --serve`);
   }
 }

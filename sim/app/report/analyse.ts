@@ -74,10 +74,18 @@ export interface Analysis {
 /** Columns of the metrics table that are not metrics (besides the grid keys). */
 const ID_COLUMNS = new Set<string>(METRICS_HEAD);
 
-const num = (c: Cell | undefined): number | null => (typeof c === "number" && Number.isFinite(c) ? c : null);
+const num = (c: Cell | undefined): number | null =>
+  typeof c === "number" && Number.isFinite(c) ? c : null;
 
-/** Numeric metric columns: not an id or grid column (`gridColumns`: table names of the grid keys), at least one number and nothing but numbers. */
-export function metricColumns(rows: readonly Row[], columns: readonly string[], gridColumns: readonly string[]): string[] {
+/**
+ * Numeric metric columns: not an id or grid column (`gridColumns`: table names of the grid keys),
+ * at least one number and nothing but numbers.
+ */
+export function metricColumns(
+  rows: readonly Row[],
+  columns: readonly string[],
+  gridColumns: readonly string[],
+): string[] {
   const grid = new Set(gridColumns);
   return columns.filter((c) => {
     if (ID_COLUMNS.has(c) || grid.has(c)) return false;
@@ -92,17 +100,28 @@ function orderedConditions(rows: Row[], preferred: readonly string[]): string[] 
   return [...new Set([...preferred.filter((c) => seen.has(c)), ...seen])];
 }
 
-export function analyse(tables: BatchTables, gridColumns: readonly string[], preferredConditions: readonly string[], options: AnalysisOptions = {}): Analysis {
+export function analyse(
+  tables: BatchTables,
+  gridColumns: readonly string[],
+  preferredConditions: readonly string[],
+  options: AnalysisOptions = {},
+): Analysis {
   const available = metricColumns(tables.metrics, tables.metricColumns, gridColumns);
   const metrics = options.metrics ?? available;
   for (const m of metrics) {
-    if (!available.includes(m)) throw new Error(`--metric: got "${m}", expected one of the metrics table's numeric columns (${available.join(", ")})`);
+    if (!available.includes(m))
+      throw new Error(
+        `--metric: got "${m}", expected one of the metrics table's numeric columns (${available.join(", ")})`,
+      );
   }
   const included = tables.runs.filter((r) => r.status === "completed");
   const excluded = tables.runs.filter((r) => r.status !== "completed");
   const conditions = orderedConditions(tables.runs, preferredConditions);
   const reference = options.reference ?? conditions[0] ?? "baseline";
-  if (!conditions.includes(reference)) throw new Error(`--reference: got "${reference}", expected one of the conditions (${conditions.join(", ")})`);
+  if (!conditions.includes(reference))
+    throw new Error(
+      `--reference: got "${reference}", expected one of the conditions (${conditions.join(", ")})`,
+    );
   const seed = options.seed ?? 0;
   const counted = new Map(included.map((r) => [String(r.run), r]));
   const rowsByRun = new Map<string, Row[]>();
@@ -113,7 +132,8 @@ export function analyse(tables: BatchTables, gridColumns: readonly string[], pre
     if (!rows) rowsByRun.set(run, (rows = []));
     rows.push(row);
   }
-  for (const rows of rowsByRun.values()) rows.sort((a, b) => (num(a.generation) ?? 0) - (num(b.generation) ?? 0));
+  for (const rows of rowsByRun.values())
+    rows.sort((a, b) => (num(a.generation) ?? 0) - (num(b.generation) ?? 0));
 
   const summary: SummaryRow[] = [];
   const comparisons: ComparisonRow[] = [];
@@ -126,13 +146,32 @@ export function analyse(tables: BatchTables, gridColumns: readonly string[], pre
         const v = num(row[metric]);
         return g === null || v === null ? [] : [[g, v]];
       });
-      return { run: String(r.run), condition: String(r.condition), seed: num(r.seed), points, final: finalValue(r, metric, points) };
+      return {
+        run: String(r.run),
+        condition: String(r.condition),
+        seed: num(r.seed),
+        points,
+        final: finalValue(r, metric, points),
+      };
     });
     runValues[metric] = values;
-    const finals = (condition: string) => values.filter((v) => v.condition === condition && v.final !== null).map((v) => v.final!);
+    const finals = (condition: string) =>
+      values.filter((v) => v.condition === condition && v.final !== null).map((v) => v.final!);
     for (const condition of conditions) {
-      const s = summarise(finals(condition), new Rng(seed, ["report", "final", metric, condition]), options);
-      summary.push({ metric, condition, n: s.n, mean: s.mean, sd: s.sd, ci_low: s.ciLow, ci_high: s.ciHigh });
+      const s = summarise(
+        finals(condition),
+        new Rng(seed, ["report", "final", metric, condition]),
+        options,
+      );
+      summary.push({
+        metric,
+        condition,
+        n: s.n,
+        mean: s.mean,
+        sd: s.sd,
+        ci_low: s.ciLow,
+        ci_high: s.ciHigh,
+      });
       // Each generation's values in run order, grouped in one pass.
       const byGeneration = new Map<number, number[]>();
       for (const v of values) {
@@ -144,18 +183,60 @@ export function analyse(tables: BatchTables, gridColumns: readonly string[], pre
         }
       }
       for (const generation of [...byGeneration.keys()].sort((a, b) => a - b)) {
-        const g = summarise(byGeneration.get(generation)!, new Rng(seed, ["report", "series", metric, condition, generation]), options);
-        series.push({ metric, condition, generation, n: g.n, mean: g.mean, sd: g.sd, ci_low: g.ciLow, ci_high: g.ciHigh });
+        const g = summarise(
+          byGeneration.get(generation)!,
+          new Rng(seed, ["report", "series", metric, condition, generation]),
+          options,
+        );
+        series.push({
+          metric,
+          condition,
+          generation,
+          n: g.n,
+          mean: g.mean,
+          sd: g.sd,
+          ci_low: g.ciLow,
+          ci_high: g.ciHigh,
+        });
       }
       if (condition === reference) continue;
-      const c = compareMeans(finals(reference), finals(condition), new Rng(seed, ["report", "compare", metric, reference, condition]), options);
-      comparisons.push({ metric, reference, condition, n_reference: c.nA, n_condition: c.nB, diff: c.diff, ci_low: c.ciLow, ci_high: c.ciHigh, p: c.p, permutations: c.permutations });
+      const c = compareMeans(
+        finals(reference),
+        finals(condition),
+        new Rng(seed, ["report", "compare", metric, reference, condition]),
+        options,
+      );
+      comparisons.push({
+        metric,
+        reference,
+        condition,
+        n_reference: c.nA,
+        n_condition: c.nB,
+        diff: c.diff,
+        ci_low: c.ciLow,
+        ci_high: c.ciHigh,
+        p: c.p,
+        permutations: c.permutations,
+      });
     }
   }
-  return { conditions, metrics, reference, seed, included, excluded, summary, comparisons, series, runValues };
+  return {
+    conditions,
+    metrics,
+    reference,
+    seed,
+    included,
+    excluded,
+    summary,
+    comparisons,
+    series,
+    runValues,
+  };
 }
 
-/** The runs table's `final_<metric>` when it has one, else the value at the run's last generation. */
+/**
+ * The runs table's `final_<metric>` when it has one, else the value at the run's last generation.
+ */
 function finalValue(run: Row, metric: string, points: [number, number][]): number | null {
   const column = `final_${metric}`;
   if (column in run) return num(run[column]);

@@ -16,7 +16,8 @@ export function fmt(v: number | null | undefined): string {
   return String(+v.toPrecision(4));
 }
 
-export const fmtP = (p: number | null): string => (p === null ? "–" : p < 0.001 ? "< 0.001" : p.toFixed(3));
+export const fmtP = (p: number | null): string =>
+  p === null ? "–" : p < 0.001 ? "< 0.001" : p.toFixed(3);
 
 const CSS = `
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 70em; margin: 2em auto; padding: 0 1em; color: #1d232b; line-height: 1.45; }
@@ -32,7 +33,10 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1em; } dt
 
 const table = (head: string[], rows: string[][], textColumns = 1): string =>
   `<table><thead><tr>${head.map((h, i) => `<th${i < textColumns ? ' class="text"' : ""}>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${i < textColumns ? ' class="text"' : ""}>${c}</td>`).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => `<td${i < textColumns ? ' class="text"' : ""}>${c}</td>`).join("")}</tr>`,
+    )
     .join("")}</tbody></table>`;
 
 /** An SVG file's text for inlining in HTML (the namespace attribute is implied there). */
@@ -82,7 +86,8 @@ ${m.config ? `<h3>Resolved config (first run; endpoints as host and path)</h3>\n
 /** "0..31" for a contiguous range, else the list. */
 export function seedList(seeds: number[]): string {
   const sorted = [...seeds].sort((a, b) => a - b);
-  if (sorted.length > 2 && sorted.every((s, i) => i === 0 || s === sorted[i - 1]! + 1)) return `${sorted[0]}..${sorted.at(-1)}`;
+  if (sorted.length > 2 && sorted.every((s, i) => i === 0 || s === sorted[i - 1]! + 1))
+    return `${sorted[0]}..${sorted.at(-1)}`;
   return sorted.join(", ");
 }
 
@@ -94,10 +99,24 @@ export interface MetricPlots {
 export function reportHtml(m: Methods, a: Analysis, plots: Record<string, MetricPlots>): string {
   const level = Math.round(CONFIDENCE * 100);
   const sections = a.metrics.map((metric) => {
-    const summary = a.summary.filter((r) => r.metric === metric).map((r) => [esc(r.condition), String(r.n), fmt(r.mean), fmt(r.sd), r.ci_low === null ? "–" : `[${fmt(r.ci_low)}, ${fmt(r.ci_high)}]`]);
+    const summary = a.summary
+      .filter((r) => r.metric === metric)
+      .map((r) => [
+        esc(r.condition),
+        String(r.n),
+        fmt(r.mean),
+        fmt(r.sd),
+        r.ci_low === null ? "–" : `[${fmt(r.ci_low)}, ${fmt(r.ci_high)}]`,
+      ]);
     const comparisons = a.comparisons
       .filter((r) => r.metric === metric)
-      .map((r) => [esc(`${r.condition} − ${r.reference}`), `${r.n_condition} / ${r.n_reference}`, fmt(r.diff), r.ci_low === null ? "–" : `[${fmt(r.ci_low)}, ${fmt(r.ci_high)}]`, fmtP(r.p)]);
+      .map((r) => [
+        esc(`${r.condition} − ${r.reference}`),
+        `${r.n_condition} / ${r.n_reference}`,
+        fmt(r.diff),
+        r.ci_low === null ? "–" : `[${fmt(r.ci_low)}, ${fmt(r.ci_high)}]`,
+        fmtP(r.p),
+      ]);
     const p = plots[metric]!;
     return `<section class="metric" id="metric-${esc(metric)}" data-metric="${esc(metric)}">
 <h2>${esc(metric)}</h2>
@@ -109,7 +128,14 @@ ${comparisons.length > 0 ? `<h3>Difference from ${esc(a.reference)}</h3>\n${tabl
   });
   const runs = [...a.included, ...a.excluded]
     .sort((x, y) => String(x.run).localeCompare(String(y.run)))
-    .map((r) => [esc(String(r.run)), esc(String(r.condition)), String(r.seed ?? "–"), r.status === "completed" ? "completed" : `<span class="bad">${esc(String(r.status))}</span>`, String(r.generations ?? "–"), esc(String(r.error ?? ""))]);
+    .map((r) => [
+      esc(String(r.run)),
+      esc(String(r.condition)),
+      String(r.seed ?? "–"),
+      r.status === "completed" ? "completed" : `<span class="bad">${esc(String(r.status))}</span>`,
+      String(r.generations ?? "–"),
+      esc(String(r.error ?? "")),
+    ]);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Agora batch report: ${esc(m.batchId)}</title>

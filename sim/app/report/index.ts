@@ -32,9 +32,15 @@ export const plotFileStem = (metric: string): string => metric.replace(/[^A-Za-z
 export async function buildReport(dir: string, options: ReportOptions = {}): Promise<ReportResult> {
   const root = resolve(dir);
   const batch = readBatchFile(root);
-  if (!batch) throw new Error(`${root} has no batch.json: is it a batch directory (agora batch --out DIR)?`);
+  if (!batch)
+    throw new Error(`${root} has no batch.json: is it a batch directory (agora batch --out DIR)?`);
   const tables = await loadTables(root);
-  const analysis = analyse(tables, Object.keys(batch.grid).map(gridColumn), [...new Set(batch.runs.map((r) => r.conditionLabel))], options);
+  const analysis = analyse(
+    tables,
+    Object.keys(batch.grid).map(gridColumn),
+    [...new Set(batch.runs.map((r) => r.conditionLabel))],
+    options,
+  );
   const methods = collectMethods(root, batch, tables.runs);
   const html = resolve(options.out ?? join(root, "report", "report.html"));
   const outDir = dirname(html);
@@ -54,7 +60,14 @@ export async function buildReport(dir: string, options: ReportOptions = {}): Pro
       metric,
       analysis.conditions.map((condition) => ({
         condition,
-        points: analysis.series.filter((r) => r.metric === metric && r.condition === condition).map((r) => ({ generation: r.generation, mean: r.mean, ciLow: r.ci_low, ciHigh: r.ci_high })),
+        points: analysis.series
+          .filter((r) => r.metric === metric && r.condition === condition)
+          .map((r) => ({
+            generation: r.generation,
+            mean: r.mean,
+            ciLow: r.ci_low,
+            ciHigh: r.ci_high,
+          })),
         runs: runs.filter((r) => r.condition === condition).map((r) => r.points),
       })),
     );
@@ -63,7 +76,15 @@ export async function buildReport(dir: string, options: ReportOptions = {}): Pro
       metric,
       analysis.conditions.map((condition) => {
         const s = analysis.summary.find((r) => r.metric === metric && r.condition === condition)!;
-        return { condition, values: runs.filter((r) => r.condition === condition && r.final !== null).map((r) => r.final!), mean: s.mean, ciLow: s.ci_low, ciHigh: s.ci_high };
+        return {
+          condition,
+          values: runs
+            .filter((r) => r.condition === condition && r.final !== null)
+            .map((r) => r.final!),
+          mean: s.mean,
+          ciLow: s.ci_low,
+          ciHigh: s.ci_high,
+        };
       }),
       new Rng(analysis.seed, ["report", "jitter", metric]),
     );
@@ -71,9 +92,38 @@ export async function buildReport(dir: string, options: ReportOptions = {}): Pro
     write(`${plotFileStem(metric)}-generations.svg`, generations);
     write(`${plotFileStem(metric)}-final.svg`, finals);
   }
-  write("summary.csv", toCsv(analysis.summary, ["metric", "condition", "n", "mean", "sd", "ci_low", "ci_high"]));
-  write("comparisons.csv", toCsv(analysis.comparisons, ["metric", "reference", "condition", "n_reference", "n_condition", "diff", "ci_low", "ci_high", "p", "permutations"]));
-  write("series.csv", toCsv(analysis.series, ["metric", "condition", "generation", "n", "mean", "sd", "ci_low", "ci_high"]));
+  write(
+    "summary.csv",
+    toCsv(analysis.summary, ["metric", "condition", "n", "mean", "sd", "ci_low", "ci_high"]),
+  );
+  write(
+    "comparisons.csv",
+    toCsv(analysis.comparisons, [
+      "metric",
+      "reference",
+      "condition",
+      "n_reference",
+      "n_condition",
+      "diff",
+      "ci_low",
+      "ci_high",
+      "p",
+      "permutations",
+    ]),
+  );
+  write(
+    "series.csv",
+    toCsv(analysis.series, [
+      "metric",
+      "condition",
+      "generation",
+      "n",
+      "mean",
+      "sd",
+      "ci_low",
+      "ci_high",
+    ]),
+  );
   write(basename(html), reportHtml(methods, analysis, plots));
   return { html, files, analysis };
 }

@@ -47,7 +47,11 @@ export function endpointLabel(url: string): string {
 function sanitiseConfig(value: unknown, key = ""): unknown {
   if (Array.isArray(value)) return value.map((v) => sanitiseConfig(v));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== "cache").map(([k, v]) => [k, sanitiseConfig(v, k)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== "cache")
+        .map(([k, v]) => [k, sanitiseConfig(v, k)]),
+    );
   }
   if (typeof value === "string" && /url$/i.test(key)) return endpointLabel(value);
   return value;

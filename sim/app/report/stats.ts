@@ -6,9 +6,25 @@
  * Rng passed in, so the same data and seed give the same intervals and p-values.
  */
 import type { Rng } from "../../core/rng.js";
-import { BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrapMeanCI, mean, percentileInterval, resampledMean, sd, type BootstrapOptions } from "../../toolkit/stats.js";
+import {
+  BOOTSTRAP_RESAMPLES,
+  CONFIDENCE,
+  bootstrapMeanCI,
+  mean,
+  percentileInterval,
+  resampledMean,
+  sd,
+  type BootstrapOptions,
+} from "../../toolkit/stats.js";
 
-export { BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrapMeanCI, mean, quantile, sd } from "../../toolkit/stats.js";
+export {
+  BOOTSTRAP_RESAMPLES,
+  CONFIDENCE,
+  bootstrapMeanCI,
+  mean,
+  quantile,
+  sd,
+} from "../../toolkit/stats.js";
 
 /** Random relabellings per permutation test. */
 export const PERMUTATIONS = 9999;
@@ -34,14 +50,23 @@ export interface Comparison {
   diff: number | null;
   ciLow: number | null;
   ciHigh: number | null;
-  /** Two-sided permutation p-value, (extreme + 1) / (permutations + 1); null when a group has no value. */
+  /**
+   * Two-sided permutation p-value, (extreme + 1) / (permutations + 1); null when a group has no
+   * value.
+   */
   p: number | null;
   permutations: number;
 }
 
 export function summarise(xs: readonly number[], rng: Rng, options: StatOptions = {}): Summary {
   const ci = bootstrapMeanCI(xs, rng, options);
-  return { n: xs.length, mean: mean(xs), sd: sd(xs), ciLow: ci?.[0] ?? null, ciHigh: ci?.[1] ?? null };
+  return {
+    n: xs.length,
+    mean: mean(xs),
+    sd: sd(xs),
+    ciLow: ci?.[0] ?? null,
+    ciHigh: ci?.[1] ?? null,
+  };
 }
 
 /**
@@ -49,22 +74,41 @@ export function summarise(xs: readonly number[], rng: Rng, options: StatOptions 
  * its own) and a two-sided permutation test of "no difference" (the pooled values relabelled at
  * random; a relabelling counts as extreme when its |difference| is at least the observed one).
  */
-export function compareMeans(a: readonly number[], b: readonly number[], rng: Rng, options: StatOptions = {}): Comparison {
+export function compareMeans(
+  a: readonly number[],
+  b: readonly number[],
+  rng: Rng,
+  options: StatOptions = {},
+): Comparison {
   const permutations = options.permutations ?? PERMUTATIONS;
   const base = { nA: a.length, nB: b.length, permutations };
-  if (a.length === 0 || b.length === 0) return { ...base, diff: null, ciLow: null, ciHigh: null, p: null };
+  if (a.length === 0 || b.length === 0)
+    return { ...base, diff: null, ciLow: null, ciHigh: null, p: null };
   const diff = mean(b)! - mean(a)!;
   let ci: [number, number] | null = null;
   if (a.length >= 2 && b.length >= 2) {
     const bootRng = rng.derive("bootstrap");
     const draws: number[] = [];
-    for (let i = 0; i < (options.resamples ?? BOOTSTRAP_RESAMPLES); i++) draws.push(resampledMean(b, bootRng) - resampledMean(a, bootRng));
+    for (let i = 0; i < (options.resamples ?? BOOTSTRAP_RESAMPLES); i++)
+      draws.push(resampledMean(b, bootRng) - resampledMean(a, bootRng));
     ci = percentileInterval(draws, options.level ?? CONFIDENCE);
   }
-  return { ...base, diff, ciLow: ci?.[0] ?? null, ciHigh: ci?.[1] ?? null, p: permutationP(a, b, diff, rng.derive("permutation"), permutations) };
+  return {
+    ...base,
+    diff,
+    ciLow: ci?.[0] ?? null,
+    ciHigh: ci?.[1] ?? null,
+    p: permutationP(a, b, diff, rng.derive("permutation"), permutations),
+  };
 }
 
-function permutationP(a: readonly number[], b: readonly number[], observed: number, rng: Rng, permutations: number): number {
+function permutationP(
+  a: readonly number[],
+  b: readonly number[],
+  observed: number,
+  rng: Rng,
+  permutations: number,
+): number {
   const pooled = [...a, ...b];
   const total = pooled.reduce((s, x) => s + x, 0);
   const nA = a.length;

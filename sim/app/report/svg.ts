@@ -18,7 +18,10 @@ const FONT = `font-family="system-ui, -apple-system, 'Segoe UI', sans-serif"`;
 export const conditionColor = (index: number): string => PALETTE[index % PALETTE.length]!;
 
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 }
 
 /** Short tick labels: 1.5k, 0.25, 12. */
@@ -47,10 +50,12 @@ function frame(title: string, body: string[], xLabel: string, yLabel: string): s
 function yAxis(y: ReturnType<typeof scaleLinear<number, number>>): string[] {
   const x0 = MARGIN.left;
   const x1 = WIDTH - MARGIN.right;
-  return y.ticks(6).flatMap((t) => [
-    `<line x1="${x0}" x2="${x1}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e6e8eb"/>`,
-    `<text x="${x0 - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${formatNumber(t)}</text>`,
-  ]);
+  return y
+    .ticks(6)
+    .flatMap((t) => [
+      `<line x1="${x0}" x2="${x1}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e6e8eb"/>`,
+      `<text x="${x0 - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" fill="#555">${formatNumber(t)}</text>`,
+    ]);
 }
 
 function legend(labels: string[]): string[] {
@@ -78,16 +83,35 @@ function yScale(values: number[]) {
 export interface GenerationSeries {
   condition: string;
   /** Per generation: mean and CI bounds (null where there are fewer than two runs). */
-  points: { generation: number; mean: number | null; ciLow: number | null; ciHigh: number | null }[];
+  points: {
+    generation: number;
+    mean: number | null;
+    ciLow: number | null;
+    ciHigh: number | null;
+  }[];
   /** One line per seed. */
   runs: [number, number][][];
 }
 
 /** Metric over generations: per condition a CI ribbon, thin per-seed lines and the mean line. */
 export function generationsSvg(title: string, yLabel: string, series: GenerationSeries[]): string {
-  const all = series.flatMap((s) => [...s.runs.flat().map(([, v]) => v), ...s.points.flatMap((p) => [p.mean, p.ciLow, p.ciHigh]).filter((v): v is number => v !== null)]);
-  const gens = series.flatMap((s) => [...s.points.map((p) => p.generation), ...s.runs.flat().map(([g]) => g)]);
-  if (all.length === 0 || gens.length === 0) return frame(title, [`<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" fill="#777">no values</text>`], "generation", yLabel);
+  const all = series.flatMap((s) => [
+    ...s.runs.flat().map(([, v]) => v),
+    ...s.points.flatMap((p) => [p.mean, p.ciLow, p.ciHigh]).filter((v): v is number => v !== null),
+  ]);
+  const gens = series.flatMap((s) => [
+    ...s.points.map((p) => p.generation),
+    ...s.runs.flat().map(([g]) => g),
+  ]);
+  if (all.length === 0 || gens.length === 0)
+    return frame(
+      title,
+      [
+        `<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" fill="#777">no values</text>`,
+      ],
+      "generation",
+      yLabel,
+    );
   const gMin = Math.min(...gens);
   const gMax = Math.max(...gens);
   const x = scaleLinear()
@@ -96,9 +120,13 @@ export function generationsSvg(title: string, yLabel: string, series: Generation
   const y = yScale(all);
   const body = [...yAxis(y)];
   for (const t of x.ticks(Math.min(10, gMax - gMin + 1)).filter(Number.isInteger)) {
-    body.push(`<text x="${x(t).toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" fill="#555">${t}</text>`);
+    body.push(
+      `<text x="${x(t).toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" fill="#555">${t}</text>`,
+    );
   }
-  body.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom}" stroke="#999"/>`);
+  body.push(
+    `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom}" stroke="#999"/>`,
+  );
   const ribbon = area<GenerationSeries["points"][number]>()
     .defined((p) => p.ciLow !== null && p.ciHigh !== null)
     .x((p) => x(p.generation))
@@ -119,13 +147,18 @@ export function generationsSvg(title: string, yLabel: string, series: Generation
     const cls = `condition-${i}`;
     body.push(`<g class="${cls}" data-condition="${escapeXml(s.condition)}">`);
     const r = ribbon(s.points);
-    if (r) body.push(`<path class="ci" d="${r}" fill="${color}" fill-opacity="0.18" stroke="none"/>`);
+    if (r)
+      body.push(`<path class="ci" d="${r}" fill="${color}" fill-opacity="0.18" stroke="none"/>`);
     for (const run of s.runs) {
       const d = run.length > 1 ? runLine(run) : null;
-      if (d) body.push(`<path class="seed" d="${d}" fill="none" stroke="${color}" stroke-opacity="0.35" stroke-width="0.8"/>`);
+      if (d)
+        body.push(
+          `<path class="seed" d="${d}" fill="none" stroke="${color}" stroke-opacity="0.35" stroke-width="0.8"/>`,
+        );
     }
     const m = meanLine(s.points);
-    if (m) body.push(`<path class="mean" d="${m}" fill="none" stroke="${color}" stroke-width="2.2"/>`);
+    if (m)
+      body.push(`<path class="mean" d="${m}" fill="none" stroke="${color}" stroke-width="2.2"/>`);
     body.push(`</g>`);
   });
   body.push(...legend(series.map((s) => s.condition)));
@@ -141,9 +174,25 @@ export interface FinalValues {
 }
 
 /** Final values per condition: box (quartiles, whiskers to min/max), seeds as points, mean ± CI. */
-export function finalsSvg(title: string, yLabel: string, groups: FinalValues[], jitter: Rng): string {
-  const all = groups.flatMap((g) => [...g.values, ...[g.ciLow, g.ciHigh].filter((v): v is number => v !== null)]);
-  if (all.length === 0) return frame(title, [`<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" fill="#777">no values</text>`], "condition", yLabel);
+export function finalsSvg(
+  title: string,
+  yLabel: string,
+  groups: FinalValues[],
+  jitter: Rng,
+): string {
+  const all = groups.flatMap((g) => [
+    ...g.values,
+    ...[g.ciLow, g.ciHigh].filter((v): v is number => v !== null),
+  ]);
+  if (all.length === 0)
+    return frame(
+      title,
+      [
+        `<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" fill="#777">no values</text>`,
+      ],
+      "condition",
+      yLabel,
+    );
   const x = scaleBand<string>()
     .domain(groups.map((g) => g.condition))
     .range([MARGIN.left, WIDTH - MARGIN.right])
@@ -156,8 +205,12 @@ export function finalsSvg(title: string, yLabel: string, groups: FinalValues[], 
     const left = x(g.condition)!;
     const mid = left + bw / 2;
     const label = g.condition.length > 34 ? `${g.condition.slice(0, 33)}…` : g.condition;
-    body.push(`<text x="${mid.toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" fill="#555">${escapeXml(label)}</text>`);
-    body.push(`<g class="condition-${i}" data-condition="${escapeXml(g.condition)}" data-n="${g.values.length}">`);
+    body.push(
+      `<text x="${mid.toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" fill="#555">${escapeXml(label)}</text>`,
+    );
+    body.push(
+      `<g class="condition-${i}" data-condition="${escapeXml(g.condition)}" data-n="${g.values.length}">`,
+    );
     if (g.values.length > 0) {
       const sorted = [...g.values].sort((a, b) => a - b);
       const [q1, med, q3] = [0.25, 0.5, 0.75].map((q) => y(quantile(sorted, q)));
@@ -172,15 +225,27 @@ export function finalsSvg(title: string, yLabel: string, groups: FinalValues[], 
       );
       for (const v of g.values) {
         const jx = mid + (jitter.float() - 0.5) * bw * 0.5;
-        body.push(`<circle class="seed" cx="${jx.toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.6" fill="${color}" fill-opacity="0.7"/>`);
+        body.push(
+          `<circle class="seed" cx="${jx.toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.6" fill="${color}" fill-opacity="0.7"/>`,
+        );
       }
     }
     if (g.mean !== null) {
       const mx = left + bw * 0.92;
-      if (g.ciLow !== null && g.ciHigh !== null) body.push(`<line class="ci" x1="${mx.toFixed(1)}" x2="${mx.toFixed(1)}" y1="${y(g.ciLow).toFixed(1)}" y2="${y(g.ciHigh).toFixed(1)}" stroke="#222" stroke-width="1.5"/>`);
-      body.push(`<rect class="mean" x="${(mx - 3).toFixed(1)}" y="${(y(g.mean) - 3).toFixed(1)}" width="6" height="6" fill="#222"/>`);
+      if (g.ciLow !== null && g.ciHigh !== null)
+        body.push(
+          `<line class="ci" x1="${mx.toFixed(1)}" x2="${mx.toFixed(1)}" y1="${y(g.ciLow).toFixed(1)}" y2="${y(g.ciHigh).toFixed(1)}" stroke="#222" stroke-width="1.5"/>`,
+        );
+      body.push(
+        `<rect class="mean" x="${(mx - 3).toFixed(1)}" y="${(y(g.mean) - 3).toFixed(1)}" width="6" height="6" fill="#222"/>`,
+      );
     }
     body.push(`</g>`);
   });
-  return frame(title, body, "condition (box: quartiles and range; dots: seeds; black: mean and 95% CI)", yLabel);
+  return frame(
+    title,
+    body,
+    "condition (box: quartiles and range; dots: seeds; black: mean and 95% CI)",
+    yLabel,
+  );
 }

@@ -24,7 +24,9 @@ export function tableFile(dir: string, name: "runs" | "metrics"): string {
     const path = join(dir, `${name}.${ext}`);
     if (existsSync(path)) return path;
   }
-  throw new Error(`${dir} has no ${name}.parquet or ${name}.csv: is it a batch directory (agora batch --out DIR)?`);
+  throw new Error(
+    `${dir} has no ${name}.parquet or ${name}.csv: is it a batch directory (agora batch --out DIR)?`,
+  );
 }
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -32,7 +34,8 @@ const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 function cell(value: unknown): Cell {
   if (value === null || value === undefined) return null;
   if (typeof value === "bigint") return Number(value);
-  if (typeof value === "number" || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number" || typeof value === "string" || typeof value === "boolean")
+    return value;
   return String(value);
 }
 
@@ -42,15 +45,24 @@ export async function loadTables(dir: string): Promise<BatchTables> {
   try {
     const read = async (name: "runs" | "metrics") => {
       const file = tableFile(dir, name);
-      const source = file.endsWith(".parquet") ? `read_parquet(${sqlString(file)})` : `read_csv(${sqlString(file)}, header = true)`;
+      const source = file.endsWith(".parquet")
+        ? `read_parquet(${sqlString(file)})`
+        : `read_csv(${sqlString(file)}, header = true)`;
       const reader = await connection.runAndReadAll(`SELECT * FROM ${source}`);
       const columns = reader.columnNames();
-      const rows = reader.getRowObjectsJS().map((r) => Object.fromEntries(columns.map((c) => [c, cell(r[c])])) as Row);
+      const rows = reader
+        .getRowObjectsJS()
+        .map((r) => Object.fromEntries(columns.map((c) => [c, cell(r[c])])) as Row);
       return { rows, columns };
     };
     const runs = await read("runs");
     const metrics = await read("metrics");
-    return { runs: runs.rows, metrics: metrics.rows, runColumns: runs.columns, metricColumns: metrics.columns };
+    return {
+      runs: runs.rows,
+      metrics: metrics.rows,
+      runColumns: runs.columns,
+      metricColumns: metrics.columns,
+    };
   } finally {
     connection.closeSync();
     instance.closeSync();

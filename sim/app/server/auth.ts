@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 
-/** Compares a presented token with the expected one in constant time. No token set: anything passes. */
+/**
+ * Compares a presented token with the expected one in constant time. No token set: anything passes.
+ */
 export function tokenMatches(expected: string | undefined, given: unknown): boolean {
   if (expected === undefined) return true;
   if (typeof given !== "string") return false;
@@ -23,10 +25,14 @@ const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
 export function isLoopbackHost(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, "");
-  return LOOPBACK_NAMES.has(name) || name.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(name);
+  return (
+    LOOPBACK_NAMES.has(name) || name.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(name)
+  );
 }
 
-/** The hostname of a Host header or origin ("[::1]:7420" → "[::1]", "localhost:7420" → "localhost"). */
+/**
+ * The hostname of a Host header or origin ("[::1]:7420" → "[::1]", "localhost:7420" → "localhost").
+ */
 function hostnameOf(host: string): string {
   if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
   return host.split(":")[0] ?? host;
@@ -38,7 +44,10 @@ function hostnameOf(host: string): string {
  * loopback one (the viewer's dev server); and a server bound to loopback only answers Host headers
  * naming loopback (which defeats DNS rebinding). Non-browser clients send no Origin.
  */
-export function browserRequestAllowed(headers: IncomingHttpHeaders, serverIsLoopback: boolean): boolean {
+export function browserRequestAllowed(
+  headers: IncomingHttpHeaders,
+  serverIsLoopback: boolean,
+): boolean {
   const host = headers.host;
   if (serverIsLoopback && host !== undefined && !isLoopbackHost(hostnameOf(host))) return false;
   const origin = headers.origin;
@@ -50,5 +59,8 @@ export function browserRequestAllowed(headers: IncomingHttpHeaders, serverIsLoop
     return false;
   }
   if (host !== undefined && originHost.toLowerCase() === host.toLowerCase()) return true;
-  return isLoopbackHost(hostnameOf(originHost)) && (host === undefined || isLoopbackHost(hostnameOf(host)));
+  return (
+    isLoopbackHost(hostnameOf(originHost)) &&
+    (host === undefined || isLoopbackHost(hostnameOf(host)))
+  );
 }

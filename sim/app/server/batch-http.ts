@@ -5,12 +5,20 @@ import { sendJson } from "./http.js";
 import { describeIssue } from "./protocol.js";
 
 /** `GET /api/batch[?metric=NAME]` (after the origin and token checks of every /api request). */
-export function batchApi(batch: BatchSource | undefined, req: IncomingMessage, res: ServerResponse, url: URL): void {
+export function batchApi(
+  batch: BatchSource | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): void {
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
     return sendJson(res, 405, { error: "method not allowed" });
   }
-  if (!batch) return sendJson(res, 404, { error: "this server serves no batch (agora serve --runs BATCH_DIR, or agora batch --serve)" });
+  if (!batch)
+    return sendJson(res, 404, {
+      error: "this server serves no batch (agora serve --runs BATCH_DIR, or agora batch --serve)",
+    });
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
     if (key in query) return sendJson(res, 400, { error: `${key}: given more than once` });

@@ -28,15 +28,31 @@ export interface LiveBatch {
    * Serves run `id` (DIR/runs/<id>) as live from now on. `options.hooks` and `options.onStart` are
    * the caller's own; the returned ones call the live run's and then the caller's.
    */
-  track(id: string, scenario: string, batchDir: string, options?: TrackedRunOptions): { live: LiveRun; options: { hooks: EngineHooks; onStart: (handle: RunHandle) => void }; finish(status: RunStatus | "pending"): void };
+  track(
+    id: string,
+    scenario: string,
+    batchDir: string,
+    options?: TrackedRunOptions,
+  ): {
+    live: LiveRun;
+    options: { hooks: EngineHooks; onStart: (handle: RunHandle) => void };
+    finish(status: RunStatus | "pending"): void;
+  };
 }
 
-export async function serveBatch(batchDir: string, options: Omit<ServerOptions, "batchDir" | "runsDir" | "live"> = {}): Promise<LiveBatch> {
+export async function serveBatch(
+  batchDir: string,
+  options: Omit<ServerOptions, "batchDir" | "runsDir" | "live"> = {},
+): Promise<LiveBatch> {
   const server = await startServer({ ...options, batchDir });
   return {
     server,
     track(id, scenario, dir, own = {}) {
-      const live = new LiveRun({ dir: join(dir, "runs", id), scenario, ...(own.signal ? { signal: own.signal } : {}) });
+      const live = new LiveRun({
+        dir: join(dir, "runs", id),
+        scenario,
+        ...(own.signal ? { signal: own.signal } : {}),
+      });
       server.registry.addLive(live);
       const mine = own.hooks ?? {};
       return {

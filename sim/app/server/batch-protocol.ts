@@ -3,7 +3,8 @@
  * `GET /api/batch[?metric=NAME]` → `BatchState` (JSON), token-protected like `/api/runs`; 404
  * `{ error }` when the server serves no batch; 503 `{ error }` before its batch.json exists; 400
  * `{ error }` for a bad query (unknown parameter,
- * empty or overlong metric, a metric the batch does not have). No Node imports: the viewer shares it.
+ * empty or overlong metric, a metric the batch does not have). No Node imports: the viewer shares
+ * it.
  */
 import { z } from "zod";
 
@@ -59,7 +60,9 @@ export interface BatchState {
   runs: BatchRunView[];
   /** Numeric metrics recorded so far. */
   metrics: string[];
-  /** The metric of `series` (the query's, else the first metric); null before any generation ended. */
+  /**
+   * The metric of `series` (the query's, else the first metric); null before any generation ended.
+   */
   metric: string | null;
   series: BatchSeries[];
   ci: { level: number; resamples: number };

@@ -22,7 +22,10 @@ const CACHE_LIMIT = 20_000;
 export class BatchNotReady extends Error {}
 
 export class BatchSource {
-  /** Intervals by metric, condition, generation and values: unchanged points are not resampled again. */
+  /**
+   * Intervals by metric, condition, generation and values: unchanged points are not resampled
+   * again.
+   */
   private readonly cache = new Map<string, Summary>();
 
   constructor(
@@ -30,17 +33,27 @@ export class BatchSource {
     private readonly registry: RunRegistry,
   ) {}
 
-  /** The batch now; throws when batch.json is missing, or `metric` is not one of the batch's metrics. */
+  /**
+   * The batch now; throws when batch.json is missing, or `metric` is not one of the batch's
+   * metrics.
+   */
   state(metric?: string): BatchState {
     const file = readBatchFile(this.dir);
-    if (!file) throw new BatchNotReady(`${this.dir} has no batch.json yet: the batch has not started`);
+    if (!file)
+      throw new BatchNotReady(`${this.dir} has no batch.json yet: the batch has not started`);
     const runs: BatchRunView[] = [];
     const rows: Record<string, Cell>[] = [];
     const columns = new Set<string>();
     for (const entry of file.runs) {
       const live = this.registry.liveRun(entry.id);
       const lines = runMetrics(this.dir, entry.id);
-      const recorded = runRow(entry, file.batchId, this.dir, { status: entry.status, error: entry.error }, lines);
+      const recorded = runRow(
+        entry,
+        file.batchId,
+        this.dir,
+        { status: entry.status, error: entry.error },
+        lines,
+      );
       runs.push({
         id: entry.id,
         condition: entry.conditionLabel,
@@ -57,7 +70,10 @@ export class BatchSource {
       }
     }
     const metrics = metricColumns(rows, [...columns], Object.keys(file.grid).map(gridColumn));
-    if (metric !== undefined && !metrics.includes(metric)) throw new RangeError(`metric: got "${metric}", expected one of ${metrics.length ? metrics.join(", ") : "(no metric recorded yet)"}`);
+    if (metric !== undefined && !metrics.includes(metric))
+      throw new RangeError(
+        `metric: got "${metric}", expected one of ${metrics.length ? metrics.join(", ") : "(no metric recorded yet)"}`,
+      );
     const chosen = metric ?? metrics[0] ?? null;
     const conditions = [...new Set(file.runs.map((r) => r.conditionLabel))];
     const counts: Record<string, number> = {};
@@ -84,7 +100,13 @@ export class BatchSource {
     for (const row of rows) {
       const g = row.generation;
       const v = row[metric];
-      if (row.condition !== condition || typeof g !== "number" || typeof v !== "number" || !Number.isFinite(v)) continue;
+      if (
+        row.condition !== condition ||
+        typeof g !== "number" ||
+        typeof v !== "number" ||
+        !Number.isFinite(v)
+      )
+        continue;
       let values = byGeneration.get(g);
       if (!values) byGeneration.set(g, (values = []));
       values.push(v);
@@ -95,7 +117,9 @@ export class BatchSource {
       const key = JSON.stringify([metric, condition, g, values]);
       let s = this.cache.get(key);
       if (!s) {
-        s = summarise(values, new Rng(0, ["batch-view", metric, condition, g]), { resamples: LIVE_RESAMPLES });
+        s = summarise(values, new Rng(0, ["batch-view", metric, condition, g]), {
+          resamples: LIVE_RESAMPLES,
+        });
         if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
         this.cache.set(key, s);
       }

@@ -20,12 +20,18 @@ const SEQ_PREFIX = /^\{"v":\d+,"seq":(\d+)[,}]/;
  * unterminated or unparsable line ends the chunk (and is not consumed): it is a line still being
  * written, or a torn tail after a crash.
  */
-export async function readHistoryChunk(path: string, offset: number, fromSeq: number, maxBytes: number): Promise<HistoryChunk> {
+export async function readHistoryChunk(
+  path: string,
+  offset: number,
+  fromSeq: number,
+  maxBytes: number,
+): Promise<HistoryChunk> {
   let handle;
   try {
     handle = await open(path, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { events: [], offset, eof: true };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { events: [], offset, eof: true };
     throw error;
   }
   try {

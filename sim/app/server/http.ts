@@ -44,12 +44,18 @@ The API (<code>/api/runs</code>) and the event stream are running.</p>
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+  });
   res.end(text);
 }
 
 /** `/api/...` and the static viewer. socket.io answers its own path before this runs. */
-export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestHandler(
+  ctx: HttpContext,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const root = resolve(ctx.staticDir);
   return (req, res) => {
     let url: URL;
@@ -69,10 +75,13 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
 }
 
 function api(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
-  if (!browserRequestAllowed(req.headers, ctx.serverIsLoopback)) return sendJson(res, 403, { error: "forbidden origin or host" });
+  if (!browserRequestAllowed(req.headers, ctx.serverIsLoopback))
+    return sendJson(res, 403, { error: "forbidden origin or host" });
   if (!tokenMatches(ctx.token, requestToken(req.headers, url))) {
     res.setHeader("WWW-Authenticate", 'Bearer realm="agora"');
-    return sendJson(res, 401, { error: "unauthorized: a valid token is required (?token= or Authorization: Bearer)" });
+    return sendJson(res, 401, {
+      error: "unauthorized: a valid token is required (?token= or Authorization: Bearer)",
+    });
   }
   if (url.pathname === "/api/runs" || url.pathname === "/api/runs/") {
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -85,11 +94,17 @@ function api(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, url: U
       return sendJson(res, 500, { error: `could not list runs: ${(error as Error).message}` });
     }
   }
-  if (url.pathname === "/api/batch" || url.pathname === "/api/batch/") return batchApi(ctx.batch, req, res, url);
+  if (url.pathname === "/api/batch" || url.pathname === "/api/batch/")
+    return batchApi(ctx.batch, req, res, url);
   sendJson(res, 404, { error: `not found: ${url.pathname}` });
 }
 
-function serveStatic(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): void {
+function serveStatic(
+  root: string,
+  pathname: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   let relative: string;
   try {
     relative = decodeURIComponent(pathname);
@@ -112,7 +127,10 @@ function serveStatic(root: string, pathname: string, req: IncomingMessage, res: 
       return void res.end();
     }
     if (relative === "/index.html") {
-      res.writeHead(503, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+      res.writeHead(503, {
+        "Content-Type": "text/html; charset=utf-8",
+        "Cache-Control": "no-store",
+      });
       return void res.end(req.method === "HEAD" ? undefined : NOT_BUILT);
     }
     return notFound(res);

@@ -24,14 +24,24 @@ export type * from "./batch-protocol.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 7420;
-export const DEFAULT_LIMITS: StreamLimits = { batchIntervalMs: 50, maxBufferedEvents: 10_000, historyChunkBytes: 512 * 1024 };
+export const DEFAULT_LIMITS: StreamLimits = {
+  batchIntervalMs: 50,
+  maxBufferedEvents: 10_000,
+  historyChunkBytes: 512 * 1024,
+};
 /** The built viewer: viewer/dist at the package root, from the sources and from the build alike. */
 export const VIEWER_DIST = join(PACKAGE_ROOT, "viewer", "dist");
 
 export interface ServerOptions extends Partial<StreamLimits> {
-  /** Recorded runs: the directories directly under this one. A batch directory (with batch.json) serves its batch. */
+  /**
+   * Recorded runs: the directories directly under this one. A batch directory (with batch.json)
+   * serves its batch.
+   */
   runsDir?: string;
-  /** A batch directory: the batch page (`GET /api/batch`) and its runs (DIR/runs/*; `runsDir` defaults to it). */
+  /**
+   * A batch directory: the batch page (`GET /api/batch`) and its runs (DIR/runs/*; `runsDir`
+   * defaults to it).
+   */
   batchDir?: string;
   /** The run this process executes. */
   live?: LiveRun;
@@ -62,7 +72,14 @@ export interface AgoraServer {
 
 /** The viewer URL for a host and port ("::1" → "http://[::1]:P/"). */
 export function viewerUrl(host: string, port: number, token?: string): string {
-  const shown = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  const shown =
+    host === "0.0.0.0"
+      ? "127.0.0.1"
+      : host === "::"
+        ? "[::1]"
+        : host.includes(":") && !host.startsWith("[")
+          ? `[${host}]`
+          : host;
   return `http://${shown}:${port}/${token ? `?token=${encodeURIComponent(token)}` : ""}`;
 }
 
@@ -75,22 +92,43 @@ export async function startServer(options: ServerOptions = {}): Promise<AgoraSer
     historyChunkBytes: options.historyChunkBytes ?? DEFAULT_LIMITS.historyChunkBytes,
   };
   const serverIsLoopback = isLoopbackHost(host);
-  const batchDir = options.batchDir ?? (options.runsDir !== undefined && existsSync(join(options.runsDir, BATCH_FILE)) ? options.runsDir : undefined);
-  const registry = new RunRegistry(batchDir !== undefined && (options.runsDir === undefined || options.runsDir === batchDir) ? join(batchDir, "runs") : options.runsDir, options.live);
+  const batchDir =
+    options.batchDir ??
+    (options.runsDir !== undefined && existsSync(join(options.runsDir, BATCH_FILE))
+      ? options.runsDir
+      : undefined);
+  const registry = new RunRegistry(
+    batchDir !== undefined && (options.runsDir === undefined || options.runsDir === batchDir)
+      ? join(batchDir, "runs")
+      : options.runsDir,
+    options.live,
+  );
   const batch = batchDir !== undefined ? new BatchSource(resolve(batchDir), registry) : undefined;
   const http = createServer(
-    createRequestHandler({ registry, staticDir: options.staticDir ?? VIEWER_DIST, serverIsLoopback, ...(batch ? { batch } : {}), ...(options.token !== undefined ? { token: options.token } : {}) }),
+    createRequestHandler({
+      registry,
+      staticDir: options.staticDir ?? VIEWER_DIST,
+      serverIsLoopback,
+      ...(batch ? { batch } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
+    }),
   );
   const io: AgoraIo = new Server(http, {
     serveClient: false,
-    allowRequest: (req, callback) => callback(null, browserRequestAllowed(req.headers, serverIsLoopback)),
+    allowRequest: (req, callback) =>
+      callback(null, browserRequestAllowed(req.headers, serverIsLoopback)),
   });
-  const sockets = attachSockets(io, { registry, limits, ...(options.token !== undefined ? { token: options.token } : {}) });
+  const sockets = attachSockets(io, {
+    registry,
+    limits,
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       http.off("listening", onListening);
-      if (error.code === "EADDRINUSE") reject(new Error(`port ${requestedPort} on ${host} is in use (--port 0 picks a free one)`));
+      if (error.code === "EADDRINUSE")
+        reject(new Error(`port ${requestedPort} on ${host} is in use (--port 0 picks a free one)`));
       else reject(error);
     };
     const onListening = () => {
@@ -114,7 +152,10 @@ export async function startServer(options: ServerOptions = {}): Promise<AgoraSer
     clients: sockets.stats,
     settle: async (timeoutMs) => {
       const deadline = Date.now() + timeoutMs;
-      const settled = () => sockets.stats().every((c) => c.mode !== "history" && c.buffered === 0 && c.queuedMessages === 0);
+      const settled = () =>
+        sockets
+          .stats()
+          .every((c) => c.mode !== "history" && c.buffered === 0 && c.queuedMessages === 0);
       while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     },
     close: () =>

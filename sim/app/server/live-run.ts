@@ -91,11 +91,25 @@ export class LiveRun {
   }
 
   state(): RunState {
-    return { runId: this.id, live: true, status: this.status, generation: this.generation, ...this.gate.state };
+    return {
+      runId: this.id,
+      live: true,
+      status: this.status,
+      generation: this.generation,
+      ...this.gate.state,
+    };
   }
 
   summary(): RunSummary {
-    return { id: this.id, scenario: this.scenario, status: this.status, generation: this.generation, live: true, startedAt: this.startedAt, endedAt: this.endedAt };
+    return {
+      id: this.id,
+      scenario: this.scenario,
+      status: this.status,
+      generation: this.generation,
+      live: true,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+    };
   }
 
   onEvents(listener: EventsListener): () => void {

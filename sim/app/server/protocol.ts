@@ -3,13 +3,14 @@
  *
  * HTTP (same origin as the viewer):
  * - `GET /` and static files: the built viewer (`viewer/dist/`); without `viewer/dist/index.html`,
- *   `GET /` answers 503 with a page saying to run `npm run build:viewer`. Static files need no token.
+ * `GET /` answers 503 with a page saying to run `npm run build:viewer`. Static files need no token.
  * - `GET /api/runs` → `RunSummary[]` (JSON), newest first. Unknown `/api/...` paths → 404 JSON
  *   `{ error }`. With a token set, every `/api` request must carry it (`?token=T` or
  *   `Authorization: Bearer T`), else 401 JSON `{ error }`.
  *
  * socket.io (same port, default path `/socket.io/`); with a token set the handshake must carry
- * `auth: { token }`, else the connection is refused (`connect_error` with an "unauthorized" message).
+ * `auth: { token }`, else the connection is refused (`connect_error` with an "unauthorized"
+ * message).
  *
  * Client → server (each with an ack callback; a message without one is still validated and obeyed
  * when valid, and simply gets no answer):
@@ -48,7 +49,9 @@ export function isSafeRunId(id: string): boolean {
   );
 }
 
-export const RunIdSchema = z.string().refine(isSafeRunId, { message: "runId must be a run directory name (no '..', '/', '\\', not empty, not absolute)" });
+export const RunIdSchema = z.string().refine(isSafeRunId, {
+  message: "runId must be a run directory name (no '..', '/', '\\', not empty, not absolute)",
+});
 
 export const SubscribeSchema = z.strictObject({
   runId: RunIdSchema,
@@ -64,8 +67,14 @@ export const ControlSchema = z
     value: z.number().min(0).optional(),
   })
   .superRefine((msg, ctx) => {
-    if (msg.action === "speed" && msg.value === undefined) ctx.addIssue({ code: "custom", message: "speed needs a value (steps per second, >= 0; 0 = unlimited)", path: ["value"] });
-    if (msg.action !== "speed" && msg.value !== undefined) ctx.addIssue({ code: "custom", message: `${msg.action} takes no value`, path: ["value"] });
+    if (msg.action === "speed" && msg.value === undefined)
+      ctx.addIssue({
+        code: "custom",
+        message: "speed needs a value (steps per second, >= 0; 0 = unlimited)",
+        path: ["value"],
+      });
+    if (msg.action !== "speed" && msg.value !== undefined)
+      ctx.addIssue({ code: "custom", message: `${msg.action} takes no value`, path: ["value"] });
   });
 
 export type SubscribeRequest = z.infer<typeof SubscribeSchema>;

@@ -47,7 +47,9 @@ export class RunRegistry {
       }
     }
     // Newest first; runs without a start time last.
-    return rows.sort((a, b) => (b.startedAt ?? "").localeCompare(a.startedAt ?? "") || a.id.localeCompare(b.id));
+    return rows.sort(
+      (a, b) => (b.startedAt ?? "").localeCompare(a.startedAt ?? "") || a.id.localeCompare(b.id),
+    );
   }
 
   /** The run with this id, or undefined (unknown, unsafe or unreadable). */
@@ -60,7 +62,14 @@ export class RunRegistry {
     return {
       id,
       eventsPath: join(this.runsDir, id, FILES.events),
-      state: { runId: id, live: false, status: manifest.status, generation: manifest.generationsCompleted ?? 0, paused: false, speed: 0 },
+      state: {
+        runId: id,
+        live: false,
+        status: manifest.status,
+        generation: manifest.generationsCompleted ?? 0,
+        paused: false,
+        speed: 0,
+      },
     };
   }
 

@@ -1,6 +1,14 @@
 import type { Server, Socket } from "socket.io";
 import { tokenMatches } from "./auth.js";
-import { ControlSchema, describeIssue, SubscribeSchema, type ClientToServerEvents, type ControlAck, type ServerToClientEvents, type SubscribeAck } from "./protocol.js";
+import {
+  ControlSchema,
+  describeIssue,
+  SubscribeSchema,
+  type ClientToServerEvents,
+  type ControlAck,
+  type ServerToClientEvents,
+  type SubscribeAck,
+} from "./protocol.js";
 import type { RunRegistry } from "./run-registry.js";
 import { EventStream, type StreamLimits, type StreamSink, type StreamStats } from "./stream.js";
 
@@ -27,7 +35,9 @@ interface Subscription {
 
 type Ack<T> = ((answer: T) => void) | undefined;
 
-/** Splits a handler's arguments into the message and the ack callback (if the client asked for one). */
+/**
+ * Splits a handler's arguments into the message and the ack callback (if the client asked for one).
+ */
 function messageAndAck<T>(args: unknown[]): { message: unknown; extra: boolean; ack: Ack<T> } {
   const last = args.at(-1);
   const ack = typeof last === "function" ? (last as (answer: T) => void) : undefined;
@@ -35,7 +45,8 @@ function messageAndAck<T>(args: unknown[]): { message: unknown; extra: boolean; 
   return { message: rest[0], extra: rest.length > 1, ack };
 }
 
-const writeBuffer = (socket: AgoraSocket): unknown[] => (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer;
+const writeBuffer = (socket: AgoraSocket): unknown[] =>
+  (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer;
 
 function sinkFor(socket: AgoraSocket): StreamSink {
   return {
@@ -72,7 +83,16 @@ export function attachSockets(io: AgoraIo, ctx: SocketContext): { stats: () => C
       const entry = ctx.registry.get(runId);
       if (!entry) return reply({ ok: false, error: `unknown run: ${runId}` });
       current?.stream.stop();
-      const stream = new EventStream({ eventsPath: entry.eventsPath, state: entry.state, ...(entry.live ? { live: entry.live } : {}) }, fromSeq, sinkFor(socket), ctx.limits);
+      const stream = new EventStream(
+        {
+          eventsPath: entry.eventsPath,
+          state: entry.state,
+          ...(entry.live ? { live: entry.live } : {}),
+        },
+        fromSeq,
+        sinkFor(socket),
+        ctx.limits,
+      );
       current = { runId, stream };
       subscriptions.set(socket.id, { socket, sub: current });
       // The ack goes out before the stream's first message: everything after it is this run's.
@@ -90,7 +110,12 @@ export function attachSockets(io: AgoraIo, ctx: SocketContext): { stats: () => C
       const live = ctx.registry.liveRun(runId);
       if (!live) {
         const known = ctx.registry.get(runId) !== undefined;
-        return reply({ ok: false, error: known ? `${runId} is a recorded run: only the live run can be controlled` : `unknown run: ${runId}` });
+        return reply({
+          ok: false,
+          error: known
+            ? `${runId} is a recorded run: only the live run can be controlled`
+            : `unknown run: ${runId}`,
+        });
       }
       if (!live.running) return reply({ ok: false, error: `${runId} has ended (${live.status})` });
       const gate = live.gate;

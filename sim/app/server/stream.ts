@@ -107,7 +107,12 @@ export class EventStream {
   }
 
   stats(): StreamStats {
-    return { mode: this.mode, sentSeq: this.sentSeq, buffered: this.pending.length, overflows: this.overflows };
+    return {
+      mode: this.mode,
+      sentSeq: this.sentSeq,
+      buffered: this.pending.length,
+      overflows: this.overflows,
+    };
   }
 
   private sendState(state: RunState): void {
@@ -150,7 +155,12 @@ export class EventStream {
       while (this.mode === "history") {
         await this.drained();
         if (this.mode !== "history") break;
-        const chunk = await readHistoryChunk(eventsPath, this.offset, this.nextSeq, this.limits.historyChunkBytes);
+        const chunk = await readHistoryChunk(
+          eventsPath,
+          this.offset,
+          this.nextSeq,
+          this.limits.historyChunkBytes,
+        );
         if (this.mode !== "history") break;
         this.offset = chunk.offset;
         const last = chunk.events.at(-1);

@@ -15,7 +15,12 @@ export interface BuildGraphOptions {
  * The interaction graph over `nodeIds` (the population, in order). The config is validated here
  * too, so unchecked configs fail with a ConfigError rather than a malformed graph.
  */
-export function buildGraph(config: GraphConfigInput, nodeIds: readonly string[], rng: Rng, opts: BuildGraphOptions = {}): Graph {
+export function buildGraph(
+  config: GraphConfigInput,
+  nodeIds: readonly string[],
+  rng: Rng,
+  opts: BuildGraphOptions = {},
+): Graph {
   const prefix = opts.path ?? "graph";
   const parsed = parseGraphConfig(config, prefix);
   return parsed.type === "file"

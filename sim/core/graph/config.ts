@@ -17,16 +17,22 @@ export const GRAPH_FORMATS = ["json", "gexf", "edgelist"] as const;
 const sbmSchema = z
   .strictObject({
     type: z.literal("sbm"),
-    sizes: z.array(intAtLeast(1), { error: "a list of block sizes" }).min(1, { error: "at least one block" }),
-    p: z.array(z.array(probability(), { error: "a matrix row" }), { error: "a square matrix of probabilities" }),
+    sizes: z
+      .array(intAtLeast(1), { error: "a list of block sizes" })
+      .min(1, { error: "at least one block" }),
+    p: z.array(z.array(probability(), { error: "a matrix row" }), {
+      error: "a square matrix of probabilities",
+    }),
     directed: bool().default(false),
   })
   .superRefine((cfg, ctx) => {
     const k = cfg.sizes.length;
     const shape = `a ${k}x${k} matrix (one row and column per block)`;
-    if (cfg.p.length !== k) return void ctx.addIssue({ code: "custom", path: ["p"], message: shape });
+    if (cfg.p.length !== k)
+      return void ctx.addIssue({ code: "custom", path: ["p"], message: shape });
     const badRow = cfg.p.findIndex((row) => row.length !== k);
-    if (badRow >= 0) return void ctx.addIssue({ code: "custom", path: ["p", badRow], message: shape });
+    if (badRow >= 0)
+      return void ctx.addIssue({ code: "custom", path: ["p", badRow], message: shape });
     if (cfg.directed) return;
     for (let i = 0; i < k; i++)
       for (let j = i + 1; j < k; j++)
@@ -45,32 +51,48 @@ export const graphConfigSchema = z
       z.strictObject({ type: z.literal("complete") }),
       z.strictObject({ type: z.literal("cycle") }),
       z.strictObject({ type: z.literal("chain"), directed: bool().default(true) }),
-      // `count` disjoint directed chains of consecutive nodes (the transmission scenario's chain mode).
+      // `count` disjoint directed chains of consecutive nodes (the transmission scenario's chain
+      // mode).
       z.strictObject({ type: z.literal("paths"), count: intAtLeast(1).default(1) }),
       z.strictObject({ type: z.literal("star"), center: intAtLeast(0).default(0) }),
       z.strictObject({ type: z.literal("grid"), rows: intAtLeast(1), cols: intAtLeast(1) }),
       // Below 3 a wrapped dimension would need duplicate edges or self-loops.
       z.strictObject({ type: z.literal("torus"), rows: intAtLeast(3), cols: intAtLeast(3) }),
-      z.strictObject({ type: z.literal("erdos-renyi"), p: probability(), directed: bool().default(false) }),
+      z.strictObject({
+        type: z.literal("erdos-renyi"),
+        p: probability(),
+        directed: bool().default(false),
+      }),
       z.strictObject({
         type: z.literal("watts-strogatz"),
         k: intAtLeast(2).refine((k) => k % 2 === 0, { error: "an even integer >= 2" }),
         beta: probability(),
       }),
       z.strictObject({ type: z.literal("barabasi-albert"), m: intAtLeast(1) }),
-      // size >= 3: with 2-node cliques the rewired edge is the clique's only edge and the graph falls apart.
-      z.strictObject({ type: z.literal("connected-caveman"), cliques: intAtLeast(2), size: intAtLeast(3) }),
+      // size >= 3: with 2-node cliques the rewired edge is the clique's only edge and the graph
+      // falls apart.
+      z.strictObject({
+        type: z.literal("connected-caveman"),
+        cliques: intAtLeast(2),
+        size: intAtLeast(3),
+      }),
       sbmSchema,
-      // LLM-Culture's four networks as its code builds them with networkx, in networkx's edge order.
+      // LLM-Culture's four networks as its code builds them with networkx, in networkx's edge
+      // order.
       z.strictObject({
         type: z.literal("llm-culture"),
-        structure: z.enum(["sequence", "circle", "caveman", "fully_connected"], { error: "one of sequence, circle, caveman, fully_connected" }),
+        structure: z.enum(["sequence", "circle", "caveman", "fully_connected"], {
+          error: "one of sequence, circle, caveman, fully_connected",
+        }),
         cliques: intAtLeast(1).default(2),
       }),
-      // An inline adjacency matrix: matrix[i][j] != 0 is an edge from node i to node j, weighted by the value.
+      // An inline adjacency matrix: matrix[i][j] != 0 is an edge from node i to node j, weighted by
+      // the value.
       z.strictObject({
         type: z.literal("adjacency"),
-        matrix: z.array(z.array(z.number({ error: "a number" }), { error: "a matrix row" }), { error: "a square matrix of numbers" }),
+        matrix: z.array(z.array(z.number({ error: "a number" }), { error: "a matrix row" }), {
+          error: "a square matrix of numbers",
+        }),
         directed: bool().optional(),
       }),
       z.strictObject({
@@ -82,7 +104,8 @@ export const graphConfigSchema = z
       }),
     ],
     {
-      error: "an object whose type is one of complete, cycle, chain, paths, star, grid, torus, erdos-renyi, watts-strogatz, barabasi-albert, connected-caveman, sbm, llm-culture, adjacency, file",
+      error:
+        "an object whose type is one of complete, cycle, chain, paths, star, grid, torus, erdos-renyi, watts-strogatz, barabasi-albert, connected-caveman, sbm, llm-culture, adjacency, file",
     },
   )
   .default({ type: "complete" });
@@ -97,7 +120,11 @@ export function parseGraphConfig(config: unknown, prefix: string): GraphConfig {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
-  const value = path.reduce<unknown>((v, key) => (v as Record<PropertyKey, unknown> | undefined)?.[key], config);
-  const expected = issue.code === "unrecognized_keys" ? "no such option for this graph type" : issue.message;
+  const value = path.reduce<unknown>(
+    (v, key) => (v as Record<PropertyKey, unknown> | undefined)?.[key],
+    config,
+  );
+  const expected =
+    issue.code === "unrecognized_keys" ? "no such option for this graph type" : issue.message;
   throw new ConfigError([prefix, ...path.map(String)].join("."), value, expected);
 }

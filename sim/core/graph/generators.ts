@@ -2,17 +2,34 @@ import { ConfigError } from "../errors.js";
 import type { Rng } from "../rng.js";
 import type { GraphConfig } from "./config.js";
 import { emptyGraph, link } from "./edges.js";
-import { complete, connectedCaveman, DirectedGraph, erdosRenyi, type Graph, path, UndirectedGraph } from "./graphology.js";
+import {
+  complete,
+  connectedCaveman,
+  DirectedGraph,
+  erdosRenyi,
+  type Graph,
+  path,
+  UndirectedGraph,
+} from "./graphology.js";
 
 export type GeneratedGraphConfig = Exclude<GraphConfig, { type: "file" }>;
 type Of<T extends GeneratedGraphConfig["type"]> = Extract<GeneratedGraphConfig, { type: T }>;
 
 /** Builds a generated graph on `ids` (generator node i becomes ids[i]). */
-export function generateGraph(config: GeneratedGraphConfig, ids: readonly string[], rng: Rng, prefix: string): Graph {
+export function generateGraph(
+  config: GeneratedGraphConfig,
+  ids: readonly string[],
+  rng: Rng,
+  prefix: string,
+): Graph {
   const n = ids.length;
   const atLeast = (min: number) => {
     if (n < min)
-      throw new ConfigError(`${prefix}.type`, config.type, `a population of at least ${min} agents for this graph type (it has ${n})`);
+      throw new ConfigError(
+        `${prefix}.type`,
+        config.type,
+        `a population of at least ${min} agents for this graph type (it has ${n})`,
+      );
   };
   switch (config.type) {
     case "complete":
@@ -29,15 +46,22 @@ export function generateGraph(config: GeneratedGraphConfig, ids: readonly string
     case "paths": {
       atLeast(1);
       const { count } = config;
-      if (n % count !== 0) throw new ConfigError(`${prefix}.count`, count, `a number of paths dividing the population size ${n} (each path has n / count nodes)`);
+      if (n % count !== 0)
+        throw new ConfigError(
+          `${prefix}.count`,
+          count,
+          `a number of paths dividing the population size ${n} (each path has n / count nodes)`,
+        );
       const length = n / count;
       return byIndex(ids, true, (add) => {
-        for (let start = 0; start < n; start += length) for (let i = start; i + 1 < start + length; i++) add(i, i + 1);
+        for (let start = 0; start < n; start += length)
+          for (let i = start; i + 1 < start + length; i++) add(i, i + 1);
       });
     }
     case "star":
       atLeast(2);
-      if (config.center >= n) throw new ConfigError(`${prefix}.center`, config.center, `a node index in [0, ${n - 1}]`);
+      if (config.center >= n)
+        throw new ConfigError(`${prefix}.center`, config.center, `a node index in [0, ${n - 1}]`);
       return byIndex(ids, false, (add) => {
         for (let i = 0; i < n; i++) if (i !== config.center) add(config.center, i);
       });
@@ -47,19 +71,33 @@ export function generateGraph(config: GeneratedGraphConfig, ids: readonly string
     case "erdos-renyi":
       atLeast(1);
       return relabel(
-        erdosRenyi(config.directed ? DirectedGraph : UndirectedGraph, { order: n, probability: config.p, rng: () => rng.float() }),
+        erdosRenyi(config.directed ? DirectedGraph : UndirectedGraph, {
+          order: n,
+          probability: config.p,
+          rng: () => rng.float(),
+        }),
         ids,
       );
     case "watts-strogatz":
-      if (config.k >= n) throw new ConfigError(`${prefix}.k`, config.k, `an even integer below the population size ${n}`);
+      if (config.k >= n)
+        throw new ConfigError(
+          `${prefix}.k`,
+          config.k,
+          `an even integer below the population size ${n}`,
+        );
       return wattsStrogatz(config, ids, rng);
     case "barabasi-albert":
-      if (config.m >= n) throw new ConfigError(`${prefix}.m`, config.m, `an integer below the population size ${n}`);
+      if (config.m >= n)
+        throw new ConfigError(`${prefix}.m`, config.m, `an integer below the population size ${n}`);
       return barabasiAlbert(config, ids, rng);
     case "connected-caveman": {
       const { cliques, size } = config;
       if (cliques * size !== n)
-        throw new ConfigError(`${prefix}.cliques`, cliques, `cliques * size (${cliques} * ${size} = ${cliques * size}) to equal the population size ${n}`);
+        throw new ConfigError(
+          `${prefix}.cliques`,
+          cliques,
+          `cliques * size (${cliques} * ${size} = ${cliques * size}) to equal the population size ${n}`,
+        );
       const graph = relabel(connectedCaveman(UndirectedGraph, cliques, size), ids);
       ids.forEach((id, i) => graph.setNodeAttribute(id, "block", Math.floor(i / size)));
       return graph;
@@ -76,11 +114,17 @@ export function generateGraph(config: GeneratedGraphConfig, ids: readonly string
 /** Copies a generator's graph (nodes "0".."n-1") onto the agent ids with stable edge keys. */
 function relabel(indexed: Graph, ids: readonly string[]): Graph {
   const graph = emptyGraph(ids, indexed.type === "directed" ? "directed" : "undirected");
-  indexed.forEachEdge((_edge, _attributes, source, target) => link(graph, ids[Number(source)]!, ids[Number(target)]!));
+  indexed.forEachEdge((_edge, _attributes, source, target) =>
+    link(graph, ids[Number(source)]!, ids[Number(target)]!),
+  );
   return graph;
 }
 
-function byIndex(ids: readonly string[], directed: boolean, fill: (add: (i: number, j: number) => void) => void): Graph {
+function byIndex(
+  ids: readonly string[],
+  directed: boolean,
+  fill: (add: (i: number, j: number) => void) => void,
+): Graph {
   const graph = emptyGraph(ids, directed ? "directed" : "undirected");
   fill((i, j) => link(graph, ids[i]!, ids[j]!));
   return graph;
@@ -89,7 +133,11 @@ function byIndex(ids: readonly string[], directed: boolean, fill: (add: (i: numb
 function lattice(config: Of<"grid" | "torus">, ids: readonly string[], prefix: string): Graph {
   const { rows, cols } = config;
   if (rows * cols !== ids.length)
-    throw new ConfigError(`${prefix}.rows`, rows, `rows * cols (${rows} * ${cols} = ${rows * cols}) to equal the population size ${ids.length}`);
+    throw new ConfigError(
+      `${prefix}.rows`,
+      rows,
+      `rows * cols (${rows} * ${cols} = ${rows * cols}) to equal the population size ${ids.length}`,
+    );
   const wrap = config.type === "torus";
   return byIndex(ids, false, (add) => {
     for (let r = 0; r < rows; r++)
@@ -101,7 +149,10 @@ function lattice(config: Of<"grid" | "torus">, ids: readonly string[], prefix: s
   });
 }
 
-/** networkx's watts_strogatz_graph: ring lattice, then each lattice edge (u, u+j) is rewired to a uniform new endpoint with probability beta. */
+/**
+ * networkx's watts_strogatz_graph: ring lattice, then each lattice edge (u, u+j) is rewired to a
+ * uniform new endpoint with probability beta.
+ */
 function wattsStrogatz(config: Of<"watts-strogatz">, ids: readonly string[], rng: Rng): Graph {
   const n = ids.length;
   const half = config.k / 2;
@@ -145,11 +196,23 @@ function barabasiAlbert(config: Of<"barabasi-albert">, ids: readonly string[], r
   });
 }
 
-/** Blocks are consecutive runs of ids; each pair (ordered when directed) links with its blocks' probability. */
-function stochasticBlockModel(config: Of<"sbm">, ids: readonly string[], rng: Rng, prefix: string): Graph {
+/**
+ * Blocks are consecutive runs of ids; each pair (ordered when directed) links with its blocks'
+ * probability.
+ */
+function stochasticBlockModel(
+  config: Of<"sbm">,
+  ids: readonly string[],
+  rng: Rng,
+  prefix: string,
+): Graph {
   const total = config.sizes.reduce((a, b) => a + b, 0);
   if (total !== ids.length)
-    throw new ConfigError(`${prefix}.sizes`, config.sizes, `block sizes summing to the population size ${ids.length} (they sum to ${total})`);
+    throw new ConfigError(
+      `${prefix}.sizes`,
+      config.sizes,
+      `block sizes summing to the population size ${ids.length} (they sum to ${total})`,
+    );
   const block = config.sizes.flatMap((size, b) => Array<number>(size).fill(b));
   const graph = byIndex(ids, config.directed, (add) => {
     for (let i = 0; i < ids.length; i++)
@@ -161,16 +224,19 @@ function stochasticBlockModel(config: Of<"sbm">, ids: readonly string[], rng: Rn
 }
 
 /**
- * LLM-Culture's networks (Perez et al. 2024), edge for edge and in networkx's insertion order, which
+ * LLM-Culture's networks (Perez et al. 2024), edge for edge and in networkx's insertion order,
+ * which
  * is the order its agents list their neighbours' stories: "sequence" is a DiGraph i -> i+1,
- * "circle" nx.cycle_graph, "caveman" nx.connected_caveman_graph(cliques, n / cliques) (each clique's
+ * "circle" nx.cycle_graph, "caveman" nx.connected_caveman_graph(cliques, n / cliques) (each
+ * clique's
  * edge (s, s+1) rewired to (s, s-1 mod n)), "fully_connected" nx.complete_graph. No self-loops.
  */
 function llmCulture(config: Of<"llm-culture">, ids: readonly string[], prefix: string): Graph {
   const n = ids.length;
   const edges = new Map<string, [number, number]>();
   const add = (i: number, j: number) => {
-    const key = config.structure === "sequence" ? `${i}>${j}` : `${Math.min(i, j)}-${Math.max(i, j)}`;
+    const key =
+      config.structure === "sequence" ? `${i}>${j}` : `${Math.min(i, j)}-${Math.max(i, j)}`;
     if (!edges.has(key)) edges.set(key, [i, j]);
   };
   switch (config.structure) {
@@ -178,7 +244,12 @@ function llmCulture(config: Of<"llm-culture">, ids: readonly string[], prefix: s
       for (let i = 0; i + 1 < n; i++) add(i, i + 1);
       break;
     case "circle":
-      if (n < 3) throw new ConfigError(`${prefix}.structure`, config.structure, `a population of at least 3 agents for a circle (it has ${n})`);
+      if (n < 3)
+        throw new ConfigError(
+          `${prefix}.structure`,
+          config.structure,
+          `a population of at least 3 agents for a circle (it has ${n})`,
+        );
       for (let i = 0; i < n; i++) add(i, (i + 1) % n);
       break;
     case "fully_connected":
@@ -187,9 +258,14 @@ function llmCulture(config: Of<"llm-culture">, ids: readonly string[], prefix: s
     case "caveman": {
       const size = Math.floor(n / config.cliques);
       if (size * config.cliques !== n || size < 2)
-        throw new ConfigError(`${prefix}.cliques`, config.cliques, `a number of cliques dividing the population size ${n} into cliques of at least 2`);
+        throw new ConfigError(
+          `${prefix}.cliques`,
+          config.cliques,
+          `a number of cliques dividing the population size ${n} into cliques of at least 2`,
+        );
       for (let start = 0; start < n; start += size)
-        for (let i = start; i < start + size; i++) for (let j = i + 1; j < start + size; j++) add(i, j);
+        for (let i = start; i < start + size; i++)
+          for (let j = i + 1; j < start + size; j++) add(i, j);
       for (let start = 0; start < n; start += size) {
         edges.delete(`${start}-${start + 1}`);
         add(start, (start - 1 + n) % n);
@@ -199,28 +275,59 @@ function llmCulture(config: Of<"llm-culture">, ids: readonly string[], prefix: s
   }
   const graph = emptyGraph(ids, config.structure === "sequence" ? "directed" : "undirected");
   for (const [i, j] of edges.values()) link(graph, ids[i]!, ids[j]!);
-  if (config.structure === "caveman") ids.forEach((id, i) => graph.setNodeAttribute(id, "block", Math.floor(i / (n / config.cliques))));
+  if (config.structure === "caveman")
+    ids.forEach((id, i) =>
+      graph.setNodeAttribute(id, "block", Math.floor(i / (n / config.cliques))),
+    );
   return graph;
 }
 
-/** An inline adjacency matrix (row = source, column = target, value = weight; 0 = no edge), edges in row-major order. */
+/**
+ * An inline adjacency matrix (row = source, column = target, value = weight; 0 = no edge), edges in
+ * row-major order.
+ */
 function adjacency(config: Of<"adjacency">, ids: readonly string[], prefix: string): Graph {
   const n = ids.length;
   const m = config.matrix;
-  if (m.length !== n) throw new ConfigError(`${prefix}.matrix`, `${m.length} rows`, `a ${n}x${n} matrix (one row and column per agent)`);
+  if (m.length !== n)
+    throw new ConfigError(
+      `${prefix}.matrix`,
+      `${m.length} rows`,
+      `a ${n}x${n} matrix (one row and column per agent)`,
+    );
   m.forEach((row, i) => {
-    if (row.length !== n) throw new ConfigError(`${prefix}.matrix.${i}`, `${row.length} columns`, `a row of ${n} numbers`);
+    if (row.length !== n)
+      throw new ConfigError(
+        `${prefix}.matrix.${i}`,
+        `${row.length} columns`,
+        `a row of ${n} numbers`,
+      );
     row.forEach((v, j) => {
-      if (!Number.isFinite(v) || v < 0) throw new ConfigError(`${prefix}.matrix.${i}.${j}`, v, "a finite weight >= 0 (0 = no edge)");
+      if (!Number.isFinite(v) || v < 0)
+        throw new ConfigError(
+          `${prefix}.matrix.${i}.${j}`,
+          v,
+          "a finite weight >= 0 (0 = no edge)",
+        );
     });
     if (row[i] !== 0)
-      throw new ConfigError(`${prefix}.matrix.${i}.${i}`, row[i], "0: self-loops are not supported (a transmission agent sees its own text through socialLearning.memory)");
+      throw new ConfigError(
+        `${prefix}.matrix.${i}.${i}`,
+        row[i],
+        "0: self-loops are not supported (a transmission agent sees its own text through socialLearning.memory)",
+      );
   });
   const symmetric = m.every((row, i) => row.every((v, j) => v === m[j]![i]));
   const directed = config.directed ?? !symmetric;
   if (!directed && !symmetric) {
-    const [i, j] = m.flatMap((row, a) => row.map((v, b) => [a, b, v] as const)).find(([a, b, v]) => v !== m[b]![a])!;
-    throw new ConfigError(`${prefix}.matrix.${i}.${j}`, m[i]![j], `${m[j]![i]} (matrix.${j}.${i}): an undirected graph needs a symmetric matrix`);
+    const [i, j] = m
+      .flatMap((row, a) => row.map((v, b) => [a, b, v] as const))
+      .find(([a, b, v]) => v !== m[b]![a])!;
+    throw new ConfigError(
+      `${prefix}.matrix.${i}.${j}`,
+      m[i]![j],
+      `${m[j]![i]} (matrix.${j}.${i}): an undirected graph needs a symmetric matrix`,
+    );
   }
   const graph = emptyGraph(ids, directed ? "directed" : "undirected");
   for (let i = 0; i < n; i++)

@@ -19,19 +19,32 @@ const FORMAT_BY_EXTENSION: Record<string, GraphFormat> = {
   ".edges": "edgelist",
 };
 
-// graphology-gexf parses with xmldom (pinned to the version it depends on, so npm installs one copy),
+// graphology-gexf parses with xmldom (pinned to the version it depends on, so npm installs one
+// copy),
 // whose default parser merely logs malformed XML; a strict parser makes bad files fail loudly.
 
 /**
  * Loads a graph file onto `ids`: file nodes map to ids in file order (edge lists: order of first
  * appearance) and keep their original key as attribute `label`.
  */
-export function loadGraph(config: FileGraphConfig, ids: readonly string[], baseDir: string, prefix: string): Graph {
+export function loadGraph(
+  config: FileGraphConfig,
+  ids: readonly string[],
+  baseDir: string,
+  prefix: string,
+): Graph {
   const fail = (expected: string) => new ConfigError(`${prefix}.path`, config.path, expected);
   const format = config.format ?? FORMAT_BY_EXTENSION[extname(config.path).toLowerCase()];
-  if (!format) throw fail(`a ${Object.keys(FORMAT_BY_EXTENSION).join(", ")} file, or an explicit format (${GRAPH_FORMATS.join(", ")})`);
+  if (!format)
+    throw fail(
+      `a ${Object.keys(FORMAT_BY_EXTENSION).join(", ")} file, or an explicit format (${GRAPH_FORMATS.join(", ")})`,
+    );
   if (format !== "edgelist" && config.directed !== undefined)
-    throw new ConfigError(`${prefix}.directed`, config.directed, `no directed flag: ${format} files declare their own graph type`);
+    throw new ConfigError(
+      `${prefix}.directed`,
+      config.directed,
+      `no directed flag: ${format} files declare their own graph type`,
+    );
 
   const file = resolve(baseDir, config.path);
   let text: string;
@@ -43,7 +56,11 @@ export function loadGraph(config: FileGraphConfig, ids: readonly string[], baseD
   let source: Graph;
   try {
     source =
-      format === "json" ? Graph.from(JSON.parse(text)) : format === "gexf" ? readGexf(text) : readEdgeList(text, config.directed ?? false);
+      format === "json"
+        ? Graph.from(JSON.parse(text))
+        : format === "gexf"
+          ? readGexf(text)
+          : readEdgeList(text, config.directed ?? false);
   } catch (error) {
     throw fail(`a valid ${format} graph file (${(error as Error).message})`);
   }
@@ -55,23 +72,32 @@ function readGexf(text: string): Graph {
     throw new Error(message.replace(/^\[xmldom \w+\]\s*/, "").replace(/\s*@#\[line.*$/s, ""));
   };
   // xmldom 0.8 reports some malformations (e.g. unclosed tags) only as warnings.
-  const doc = new DOMParser({ errorHandler: { warning: raise, error: raise, fatalError: raise } }).parseFromString(
-    text,
-    "application/xml",
-  );
+  const doc = new DOMParser({
+    errorHandler: { warning: raise, error: raise, fatalError: raise },
+  }).parseFromString(text, "application/xml");
   if (doc.getElementsByTagName("graph").length === 0) throw new Error("no <graph> element");
   return parseGexf(Graph, doc as never, { allowUndeclaredAttributes: true });
 }
 
-/** Lines `a b`, `a,b` or `a b weight`; a lone `a` declares an isolated node; `#` starts a comment. */
+/**
+ * Lines `a b`, `a,b` or `a b weight`; a lone `a` declares an isolated node; `#` starts a comment.
+ */
 function readEdgeList(text: string, directed: boolean): Graph {
-  const graph = new Graph({ type: directed ? "directed" : "undirected", multi: true, allowSelfLoops: true });
+  const graph = new Graph({
+    type: directed ? "directed" : "undirected",
+    multi: true,
+    allowSelfLoops: true,
+  });
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.replace(/#.*/, "").trim();
     if (!line) return;
     const fields = line.split(/\s*,\s*|\s+/);
     const [source, target, weight] = fields;
-    if (fields.length > 3 || fields.includes("") || (weight !== undefined && !Number.isFinite(Number(weight))))
+    if (
+      fields.length > 3 ||
+      fields.includes("") ||
+      (weight !== undefined && !Number.isFinite(Number(weight)))
+    )
       throw new Error(`line ${index + 1}: expected "source target [weight]", got "${line}"`);
     graph.mergeNode(source!);
     if (target === undefined) return;
@@ -81,12 +107,20 @@ function readEdgeList(text: string, directed: boolean): Graph {
   return graph;
 }
 
-function mapOntoIds(source: Graph, ids: readonly string[], fail: (expected: string) => ConfigError): Graph {
+function mapOntoIds(
+  source: Graph,
+  ids: readonly string[],
+  fail: (expected: string) => ConfigError,
+): Graph {
   if (source.order !== ids.length)
-    throw fail(`a graph with as many nodes as the population (${ids.length}); the file has ${source.order}`);
+    throw fail(
+      `a graph with as many nodes as the population (${ids.length}); the file has ${source.order}`,
+    );
   const idOf = new Map(source.nodes().map((key, i) => [key, ids[i]!]));
   const graph = emptyGraph(ids, narrowType(source));
-  source.forEachNode((key, attributes) => graph.mergeNodeAttributes(idOf.get(key)!, { ...attributes, label: key }));
+  source.forEachNode((key, attributes) =>
+    graph.mergeNodeAttributes(idOf.get(key)!, { ...attributes, label: key }),
+  );
 
   source.forEachEdge((_edge, attributes: Attributes, s, t, _sa, _ta, undirected) => {
     const where = `${s} ${undirected ? "--" : "->"} ${t}`;
@@ -99,12 +133,17 @@ function mapOntoIds(source: Graph, ids: readonly string[], fail: (expected: stri
     // Repeated edges (e.g. an undirected list naming both directions) merge if they agree.
     const before: unknown = graph.getEdgeAttribute(existing, "weight");
     if (before !== attributes.weight)
-      throw fail(`one weight per edge (${where} appears with weights ${before ?? "none"} and ${attributes.weight ?? "none"})`);
+      throw fail(
+        `one weight per edge (${where} appears with weights ${before ?? "none"} and ${attributes.weight ?? "none"})`,
+      );
   });
   return graph;
 }
 
-/** Mixed graphs (graphology's default, and GEXF's for edgeless files) become simple types when their edges allow. */
+/**
+ * Mixed graphs (graphology's default, and GEXF's for edgeless files) become simple types when their
+ * edges allow.
+ */
 function narrowType(graph: Graph): GraphType {
   if (graph.type !== "mixed") return graph.type;
   if (graph.undirectedSize === 0 && graph.directedSize > 0) return "directed";

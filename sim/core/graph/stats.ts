@@ -8,9 +8,15 @@ export interface GraphStats {
   density: number;
   /** Undirected edges count at both ends, directed ones once (mean out-degree). */
   meanDegree: number;
-  /** Mean local clustering on the undirected view; nodes of degree < 2 count 0 (networkx average_clustering). */
+  /**
+   * Mean local clustering on the undirected view; nodes of degree < 2 count 0 (networkx
+   * average_clustering).
+   */
   clustering: number;
-  /** Mean shortest-path length (in hops, following edge directions) over ordered pairs that are reachable; null if none. */
+  /**
+   * Mean shortest-path length (in hops, following edge directions) over ordered pairs that are
+   * reachable; null if none.
+   */
   averagePathLength: number | null;
   /** Connected when edge directions are ignored (weakly connected for directed graphs). */
   connected: boolean;
@@ -20,13 +26,32 @@ export function graphStats(graph: Graph): GraphStats {
   const nodes = graph.nodes();
   const n = nodes.length;
   const index = new Map(nodes.map((node, i) => [node, i]));
-  // Outbound (directed out + undirected) and direction-free neighbour lists, self excluded, deduplicated.
+  // Outbound (directed out + undirected) and direction-free neighbour lists, self excluded,
+  // deduplicated.
   const out: Int32Array[] = [];
   const all: Int32Array[] = [];
   for (const node of nodes) {
     const i = index.get(node)!;
-    out.push(Int32Array.from(new Set(graph.outboundNeighbors(node).map((m) => index.get(m)!).filter((j) => j !== i))));
-    all.push(Int32Array.from(new Set(graph.neighbors(node).map((m) => index.get(m)!).filter((j) => j !== i))));
+    out.push(
+      Int32Array.from(
+        new Set(
+          graph
+            .outboundNeighbors(node)
+            .map((m) => index.get(m)!)
+            .filter((j) => j !== i),
+        ),
+      ),
+    );
+    all.push(
+      Int32Array.from(
+        new Set(
+          graph
+            .neighbors(node)
+            .map((m) => index.get(m)!)
+            .filter((j) => j !== i),
+        ),
+      ),
+    );
   }
   // Average shortest path length over ordered reachable pairs (BFS along edge directions).
   const dist = new Int32Array(n);
@@ -58,7 +83,8 @@ export function graphStats(graph: Graph): GraphStats {
   // neighbours u of |N(u) & N(v)|, halved; by bitsets of N.
   const words = (n + 31) >>> 5;
   const bits = new Uint32Array(n * words);
-  for (let v = 0; v < n; v++) for (const u of all[v]!) bits[v * words + (u >>> 5)]! |= 1 << (u & 31);
+  for (let v = 0; v < n; v++)
+    for (const u of all[v]!) bits[v * words + (u >>> 5)]! |= 1 << (u & 31);
   let clusteringSum = 0;
   for (let v = 0; v < n; v++) {
     const nv = all[v]!;
@@ -79,7 +105,13 @@ export function graphStats(graph: Graph): GraphStats {
     const stack = [0];
     seen[0] = 1;
     reached = 1;
-    while (stack.length > 0) for (const w of all[stack.pop()!]!) if (!seen[w]) (seen[w] = 1), reached++, stack.push(w);
+    while (stack.length > 0)
+      for (const w of all[stack.pop()!]!) {
+        if (seen[w]) continue;
+        seen[w] = 1;
+        reached++;
+        stack.push(w);
+      }
   }
   return {
     nodes: n,

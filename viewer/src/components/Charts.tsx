@@ -7,7 +7,13 @@ import { useMemo } from "react";
 import { PALETTE } from "../colors.js";
 import { fmtInt, fmtUsd } from "../format.js";
 import { viewFor } from "../scenarios/index.js";
-import { generationMetricKeys, generationSeries, roundMetricKeys, roundSeries, usageSeries } from "../state/selectors.js";
+import {
+  generationMetricKeys,
+  generationSeries,
+  roundMetricKeys,
+  roundSeries,
+  usageSeries,
+} from "../state/selectors.js";
 import { setOption, useViewer } from "../store.js";
 import { Panel, useThrottled } from "./common.js";
 import { UPlotChart } from "./UPlotChart.js";
@@ -21,8 +27,17 @@ export function Charts() {
   const scenarioView = viewFor(view.run?.scenario);
   const metricRows = view.generationMetrics;
   const keys = useMemo(() => generationMetricKeys({ generationMetrics: metricRows }), [metricRows]);
-  // A chart whose metrics are null in every generation so far (attitudes in a debate without surveys) is left out.
-  const charts = scenarioView.generationCharts(keys).filter((c) => metricRows.length === 0 || c.series.some((s) => metricRows.some((r) => r.values[s.key] !== null && r.values[s.key] !== undefined)));
+  // A chart whose metrics are null in every generation so far (attitudes in a debate without
+  // surveys) is left out.
+  const charts = scenarioView
+    .generationCharts(keys)
+    .filter(
+      (c) =>
+        metricRows.length === 0 ||
+        c.series.some((s) =>
+          metricRows.some((r) => r.values[s.key] !== null && r.values[s.key] !== undefined),
+        ),
+    );
   const roundRows = view.roundMetrics;
   const roundKeys = useMemo(() => roundMetricKeys({ roundMetrics: roundRows }), [roundRows]);
   const roundChart = scenarioView.roundChart(roundKeys);
@@ -38,15 +53,28 @@ export function Charts() {
               {chart.title}
               {chart.logToggle ? (
                 <label className="chart-option">
-                  <input type="checkbox" data-testid="log-toggle" checked={logScale} onChange={(e) => setOption("logScale", e.target.checked)} /> log scale
+                  <input
+                    type="checkbox"
+                    data-testid="log-toggle"
+                    checked={logScale}
+                    onChange={(e) => setOption("logScale", e.target.checked)}
+                  />{" "}
+                  log scale
                 </label>
               ) : null}
             </div>
             <UPlotChart
               testId={`plot-${chart.id}`}
               xLabel="generation"
-              data={generationSeries(view, chart.series.map((s) => s.key))}
-              series={chart.series.map((s) => ({ label: s.label, color: s.color, ...(chart.format ? { format: chart.format } : {}) }))}
+              data={generationSeries(
+                view,
+                chart.series.map((s) => s.key),
+              )}
+              series={chart.series.map((s) => ({
+                label: s.label,
+                color: s.color,
+                ...(chart.format ? { format: chart.format } : {}),
+              }))}
               log={chart.logToggle === true && logScale}
               {...(chart.yRange ? { yRange: chart.yRange } : {})}
             />
@@ -62,7 +90,11 @@ export function Charts() {
               testId="plot-rounds"
               xLabel={rounds.xLabel}
               data={rounds.data}
-              series={rounds.series.map((g, i) => ({ label: roundChart.seriesLabel?.(g) ?? rounds.seriesLabel(g), color: ROUND_SERIES_COLORS[i % ROUND_SERIES_COLORS.length]!, ...(roundChart.format ? { format: roundChart.format } : {}) }))}
+              series={rounds.series.map((g, i) => ({
+                label: roundChart.seriesLabel?.(g) ?? rounds.seriesLabel(g),
+                color: ROUND_SERIES_COLORS[i % ROUND_SERIES_COLORS.length]!,
+                ...(roundChart.format ? { format: roundChart.format } : {}),
+              }))}
               {...(roundChart.format === "percent" ? { yRange: [0, 1] as [number, number] } : {})}
             />
           </div>
@@ -71,7 +103,8 @@ export function Charts() {
           <div className="chart-title">LLM calls, tokens and cost</div>
           <div className="llm-counters" data-testid="llm-counters" data-calls={llm.calls}>
             <span>
-              <b>{fmtInt(llm.calls)}</b> calls{llm.cachedCalls > 0 ? ` (${fmtInt(llm.cachedCalls)} cached)` : ""}
+              <b>{fmtInt(llm.calls)}</b> calls
+              {llm.cachedCalls > 0 ? ` (${fmtInt(llm.cachedCalls)} cached)` : ""}
             </span>
             <span>
               <b>{fmtInt(llm.tokensIn)}</b> tokens in · <b>{fmtInt(llm.tokensOut)}</b> out
@@ -94,7 +127,8 @@ export function Charts() {
           </div>
           {llm.calls === 0 ? (
             <div className="muted chart-empty" data-testid="usage-none">
-              No LLM calls{view.nextSeq > 0 ? " so far" : ""}: policy minds are offline programs and make none.
+              No LLM calls{view.nextSeq > 0 ? " so far" : ""}: policy minds are offline programs and
+              make none.
             </div>
           ) : (
             <UPlotChart

@@ -9,26 +9,54 @@ export function Controls() {
   const connection = useViewer((s) => s.connection);
   const phase = useViewer((s) => s.head.phase);
   const controlError = useViewer((s) => s.controlError);
-  const live = (runState?.live ?? subscription.live) && phase !== "completed" && phase !== "failed" && phase !== "budget-exhausted" && phase !== "interrupted";
+  const live =
+    (runState?.live ?? subscription.live) &&
+    phase !== "completed" &&
+    phase !== "failed" &&
+    phase !== "budget-exhausted" &&
+    phase !== "interrupted";
   const enabled = live && connection === "connected";
   const paused = runState?.paused ?? false;
   const speed = runState?.speed ?? 0;
-  const speeds = SPEEDS.some((s) => s.value === speed) ? SPEEDS : [...SPEEDS, { value: speed, label: `${speed} steps/s` }];
+  const speeds = SPEEDS.some((s) => s.value === speed)
+    ? SPEEDS
+    : [...SPEEDS, { value: speed, label: `${speed} steps/s` }];
   return (
     <div className="controls" data-testid="controls">
       <div className="control-buttons">
-        <button type="button" data-testid="btn-pause" disabled={!enabled || paused} onClick={() => control("pause")}>
+        <button
+          type="button"
+          data-testid="btn-pause"
+          disabled={!enabled || paused}
+          onClick={() => control("pause")}
+        >
           ❚❚ Pause
         </button>
-        <button type="button" data-testid="btn-resume" disabled={!enabled || !paused} onClick={() => control("resume")}>
+        <button
+          type="button"
+          data-testid="btn-resume"
+          disabled={!enabled || !paused}
+          onClick={() => control("resume")}
+        >
           ▶ Resume
         </button>
-        <button type="button" data-testid="btn-step" disabled={!enabled} onClick={() => control("step")} title="Run one engine step, then pause">
+        <button
+          type="button"
+          data-testid="btn-step"
+          disabled={!enabled}
+          onClick={() => control("step")}
+          title="Run one engine step, then pause"
+        >
           ▶❚ Step
         </button>
         <label className="speed">
           Speed
-          <select data-testid="speed-select" disabled={!enabled} value={String(speed)} onChange={(e) => control("speed", Number(e.target.value))}>
+          <select
+            data-testid="speed-select"
+            disabled={!enabled}
+            value={String(speed)}
+            onChange={(e) => control("speed", Number(e.target.value))}
+          >
             {speeds.map((s) => (
               <option key={s.value} value={String(s.value)}>
                 {s.label}
@@ -38,7 +66,9 @@ export function Controls() {
         </label>
         {!live && runState !== null ? (
           <span className="muted" data-testid="controls-recorded">
-            {runState.live || subscription.live ? "the run has ended: engine controls are off" : "recorded run: engine controls are off"}
+            {runState.live || subscription.live
+              ? "the run has ended: engine controls are off"
+              : "recorded run: engine controls are off"}
           </span>
         ) : null}
         {live && paused ? (
@@ -85,8 +115,16 @@ function Scrubber() {
         />
         <div className="ticks" aria-hidden="true">
           {ticks.map((tick, i) => (
-            <span key={tick.seq} className="tick" style={{ left: `${((tick.seq - minSeq) / span) * 100}%` }} data-testid="scrubber-tick" data-generation={tick.generation}>
-              {i % labelEvery === 0 || i === ticks.length - 1 ? <span className="tick-label">g{tick.generation}</span> : null}
+            <span
+              key={tick.seq}
+              className="tick"
+              style={{ left: `${((tick.seq - minSeq) / span) * 100}%` }}
+              data-testid="scrubber-tick"
+              data-generation={tick.generation}
+            >
+              {i % labelEvery === 0 || i === ticks.length - 1 ? (
+                <span className="tick-label">g{tick.generation}</span>
+              ) : null}
             </span>
           ))}
         </div>
@@ -96,10 +134,26 @@ function Scrubber() {
           viewing the past
         </span>
       ) : null}
-      <span className="seq-label" data-testid="seq-label" data-seq={viewSeq} data-head-seq={headSeq}>
-        {headSeq < 0 ? "no events yet" : following ? `seq ${fmtInt(viewSeq)} · gen ${viewGeneration}` : `seq ${fmtInt(viewSeq)} / ${fmtInt(headSeq)} · gen ${viewGeneration}`}
+      <span
+        className="seq-label"
+        data-testid="seq-label"
+        data-seq={viewSeq}
+        data-head-seq={headSeq}
+      >
+        {headSeq < 0
+          ? "no events yet"
+          : following
+            ? `seq ${fmtInt(viewSeq)} · gen ${viewGeneration}`
+            : `seq ${fmtInt(viewSeq)} / ${fmtInt(headSeq)} · gen ${viewGeneration}`}
       </span>
-      <button type="button" className={following ? "live-on" : "live-off"} data-testid="btn-live" data-following={following ? "true" : "false"} disabled={following} onClick={() => goLive()}>
+      <button
+        type="button"
+        className={following ? "live-on" : "live-off"}
+        data-testid="btn-live"
+        data-following={following ? "true" : "false"}
+        disabled={following}
+        onClick={() => goLive()}
+      >
         {following ? "● live" : "Back to live"}
       </button>
     </div>

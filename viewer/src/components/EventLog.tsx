@@ -14,7 +14,16 @@ import { selectAgent, setLogFilter, useViewer } from "../store.js";
 import { MindBadge, Panel, PromptMessages, useThrottled } from "./common.js";
 
 const MAX_ROWS = 50;
-const BASE_TYPES = ["run-started", "agent-created", "llm-call", "parse-failure", "metric", "generation-ended", "run-ended", "warning"];
+const BASE_TYPES = [
+  "run-started",
+  "agent-created",
+  "llm-call",
+  "parse-failure",
+  "metric",
+  "generation-ended",
+  "run-ended",
+  "warning",
+];
 const TRANSCRIPT_TYPES = new Set(["llm-call", "parse-failure", "interaction"]);
 
 export function EventLog() {
@@ -30,7 +39,12 @@ export function EventLog() {
     for (let i = view.log.length - 1; i >= 0 && out.length < MAX_ROWS; i--) {
       const e = view.log[i]!;
       if (!TRANSCRIPT_TYPES.has(e.type)) continue;
-      if (e.type === "interaction" && typeof e.data.justification !== "string" && !scenarioView.strategyRevision?.(e)) continue;
+      if (
+        e.type === "interaction" &&
+        typeof e.data.justification !== "string" &&
+        !scenarioView.strategyRevision?.(e)
+      )
+        continue;
       if (matchesFilter(e, filter)) out.push(e);
     }
     return out;
@@ -43,10 +57,24 @@ export function EventLog() {
       className="log-panel"
       actions={
         <div className="tabs" role="tablist">
-          <button type="button" role="tab" aria-selected={tab === "events"} data-testid="log-tab-events" className={tab === "events" ? "active" : ""} onClick={() => setTab("events")}>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === "events"}
+            data-testid="log-tab-events"
+            className={tab === "events" ? "active" : ""}
+            onClick={() => setTab("events")}
+          >
             Events
           </button>
-          <button type="button" role="tab" aria-selected={tab === "transcript"} data-testid="log-tab-transcript" className={tab === "transcript" ? "active" : ""} onClick={() => setTab("transcript")}>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === "transcript"}
+            data-testid="log-tab-transcript"
+            className={tab === "transcript" ? "active" : ""}
+            onClick={() => setTab("transcript")}
+          >
             Transcript
           </button>
         </div>
@@ -55,11 +83,20 @@ export function EventLog() {
       <div className="filters">
         <label>
           agent
-          <input data-testid="filter-agent" placeholder="e.g. 2_3" value={filter.agent} onChange={(e) => setLogFilter({ agent: e.target.value })} />
+          <input
+            data-testid="filter-agent"
+            placeholder="e.g. 2_3"
+            value={filter.agent}
+            onChange={(e) => setLogFilter({ agent: e.target.value })}
+          />
         </label>
         <label>
           type
-          <select data-testid="filter-type" value={filter.type} onChange={(e) => setLogFilter({ type: e.target.value })}>
+          <select
+            data-testid="filter-type"
+            value={filter.type}
+            onChange={(e) => setLogFilter({ type: e.target.value })}
+          >
             <option value="">any</option>
             {kinds.map((k) => (
               <option key={k} value={`interaction:${k}`}>
@@ -76,17 +113,31 @@ export function EventLog() {
         </label>
         <label>
           generation
-          <input data-testid="filter-generation" inputMode="numeric" placeholder="any" size={5} value={filter.generation} onChange={(e) => setLogFilter({ generation: e.target.value })} />
+          <input
+            data-testid="filter-generation"
+            inputMode="numeric"
+            placeholder="any"
+            size={5}
+            value={filter.generation}
+            onChange={(e) => setLogFilter({ generation: e.target.value })}
+          />
         </label>
         <span className="muted small" data-testid="log-count">
-          {rows.length === MAX_ROWS ? `newest ${MAX_ROWS}` : rows.length} matching of the last {view.log.length.toLocaleString("en-US")} events
+          {rows.length === MAX_ROWS ? `newest ${MAX_ROWS}` : rows.length} matching of the last{" "}
+          {view.log.length.toLocaleString("en-US")} events
         </span>
       </div>
       <div className="log-rows" data-testid="log-rows">
         {rows.length === 0 ? <div className="muted">No matching events.</div> : null}
         {tab === "events"
           ? rows.map((e) => (
-              <div key={e.seq} className={`log-row type-${e.type}`} data-testid="log-row" data-seq={e.seq} data-type={e.type}>
+              <div
+                key={e.seq}
+                className={`log-row type-${e.type}`}
+                data-testid="log-row"
+                data-seq={e.seq}
+                data-type={e.type}
+              >
                 <span className="seq">#{e.seq}</span>
                 <span className="when">{fmtTime(e.t, view.run?.time)}</span>
                 <span className={`etype etype-${e.type}`}>{eventTypeLabel(e)}</span>
@@ -102,7 +153,12 @@ export function EventLog() {
 
 function TranscriptRow({ event, scenarioView }: { event: AgoraEvent; scenarioView: ScenarioView }) {
   const time = useViewer((s) => s.view.run?.time);
-  const agentId = event.type === "interaction" ? event.from : event.type === "llm-call" || event.type === "parse-failure" ? event.agentId : "";
+  const agentId =
+    event.type === "interaction"
+      ? event.from
+      : event.type === "llm-call" || event.type === "parse-failure"
+        ? event.agentId
+        : "";
   const head = (
     <div className="muted">
       #{event.seq} {fmtTime(event.t, time)} ·{" "}
@@ -115,9 +171,15 @@ function TranscriptRow({ event, scenarioView }: { event: AgoraEvent; scenarioVie
   if (event.type === "llm-call") {
     const prompt = event.messages ?? [];
     return (
-      <div className="transcript-item" data-testid="transcript-row" data-seq={event.seq} data-kind="llm">
+      <div
+        className="transcript-item"
+        data-testid="transcript-row"
+        data-seq={event.seq}
+        data-kind="llm"
+      >
         {head}
-        <span className="badge badge-llm">LLM · {event.model}</span> <span className="muted">{event.purpose}</span>
+        <span className="badge badge-llm">LLM · {event.model}</span>{" "}
+        <span className="muted">{event.purpose}</span>
         {prompt.length > 0 ? <PromptMessages messages={prompt} /> : null}
         <div className="message role-assistant">
           <span className="role">answer</span>
@@ -128,7 +190,12 @@ function TranscriptRow({ event, scenarioView }: { event: AgoraEvent; scenarioVie
   }
   if (event.type === "parse-failure") {
     return (
-      <div className="transcript-item parse-failure" data-testid="transcript-row" data-seq={event.seq} data-kind="parse-failure">
+      <div
+        className="transcript-item parse-failure"
+        data-testid="transcript-row"
+        data-seq={event.seq}
+        data-kind="parse-failure"
+      >
         {head}
         <span className="badge badge-warn">unusable answer</span> {event.reason}
         <pre>{truncate(event.answer, 2000)}</pre>
@@ -140,10 +207,19 @@ function TranscriptRow({ event, scenarioView }: { event: AgoraEvent; scenarioVie
     const revision = scenarioView.strategyRevision?.(event);
     const text = revision ? (revision.strategy ?? "") : String(event.data.justification ?? "");
     return (
-      <div className="transcript-item" data-testid="transcript-row" data-seq={event.seq} data-kind={event.mind.kind}>
+      <div
+        className="transcript-item"
+        data-testid="transcript-row"
+        data-seq={event.seq}
+        data-kind={event.mind.kind}
+      >
         {head}
         <MindBadge mind={event.mind} />{" "}
-        {event.mind.kind === "policy" ? <span className="muted small">justification line of an offline policy (not LLM output): </span> : null}
+        {event.mind.kind === "policy" ? (
+          <span className="muted small">
+            justification line of an offline policy (not LLM output):{" "}
+          </span>
+        ) : null}
         <span>{text || <i className="muted">no justification</i>}</span>
       </div>
     );

@@ -18,7 +18,13 @@ import { describeMind, truncate } from "../format.js";
 import { layoutGraph } from "../graph/layout.js";
 import { createOverlay, drawOverlay, type OverlayState } from "../graph/overlay.js";
 import { viewFor } from "../scenarios/index.js";
-import { chosenSize, fmtMeasure, measuresOf, sizeMeasures, sizeValue } from "../scenarios/measures.js";
+import {
+  chosenSize,
+  fmtMeasure,
+  measuresOf,
+  sizeMeasures,
+  sizeValue,
+} from "../scenarios/measures.js";
 import type { ScenarioView } from "../scenarios/types.js";
 import type { AgentState, SerializedGraph, ViewerState } from "../state/types.js";
 import { selectAgent, setOption, useViewer, type ViewOptions } from "../store.js";
@@ -63,13 +69,19 @@ export interface Palettes {
 }
 
 /** The colour category of an agent in a colouring mode, with its legend label. */
-export function categoryOf(agent: AgentState, mode: ViewOptions["colorBy"], view: ScenarioView, state?: ViewerState): string {
+export function categoryOf(
+  agent: AgentState,
+  mode: ViewOptions["colorBy"],
+  view: ScenarioView,
+  state?: ViewerState,
+): string {
   // A scenario may colour by its own state at the viewed time (a debater's current answer).
   if (mode === "family" && view.nodeCategory && state) return view.nodeCategory(agent, state);
   const mind = agent.mind;
   if (!mind) return "unknown";
   if (mode === "family") return view.strategyFamily(agent);
-  if (mode === "model") return mind.kind === "policy" ? "policy (offline, not an LLM)" : (mind.model ?? mind.name);
+  if (mode === "model")
+    return mind.kind === "policy" ? "policy (offline, not an LLM)" : (mind.model ?? mind.name);
   return mind.kind === "policy" ? `${mind.name} (policy)` : `${mind.name} (LLM profile)`;
 }
 
@@ -91,7 +103,15 @@ function buildGraph(source: SerializedGraph): Graph {
   const positions = layoutGraph(slots, pairs);
   for (const slot of slots) {
     const p = positions[slot]!;
-    graph.addNode(`${HALO}${slot}`, { x: p.x, y: p.y, size: 1, color: HALO_NEWBORN, hidden: true, zIndex: 0, label: null });
+    graph.addNode(`${HALO}${slot}`, {
+      x: p.x,
+      y: p.y,
+      size: 1,
+      color: HALO_NEWBORN,
+      hidden: true,
+      zIndex: 0,
+      label: null,
+    });
     graph.addNode(slot, { x: p.x, y: p.y, size: 4, color: EMPTY_SLOT, label: slot, zIndex: 1 });
   }
   return graph;
@@ -99,7 +119,8 @@ function buildGraph(source: SerializedGraph): Graph {
 
 /**
  * Topology edges ("topo:<i>"). Above EDGE_LIMIT they start hidden: a dense graph is a hairball, and
- * drawing tens of thousands of edges every frame stalls software-rendered WebGL (headless Chromium).
+ * drawing tens of thousands of edges every frame stalls software-rendered WebGL (headless
+ * Chromium).
  */
 export const EDGE_LIMIT = 1000;
 
@@ -117,7 +138,8 @@ function setTopology(graph: Graph, source: SerializedGraph, show: boolean): void
   source.edges.forEach((e, i) => {
     if (!graph.hasNode(e.source) || !graph.hasNode(e.target)) return;
     const attrs = { color: TOPOLOGY_EDGE, size: lineWidth, zIndex: 0 };
-    if (undirected || e.undirected) graph.addUndirectedEdgeWithKey(`topo:${i}`, e.source, e.target, attrs);
+    if (undirected || e.undirected)
+      graph.addUndirectedEdgeWithKey(`topo:${i}`, e.source, e.target, attrs);
     else graph.addDirectedEdgeWithKey(`topo:${i}`, e.source, e.target, { ...attrs, type: "line" });
   });
 }
@@ -133,7 +155,9 @@ export function GraphPanel() {
   const selectedAgentId = useViewer((s) => s.selectedAgentId);
   // Interactions flash only as they happen: at the head of a running live run, never while
   // scrubbing or replaying a recording (whose history would otherwise flash in bursts).
-  const animating = useViewer((s) => s.scrubSeq === null && s.runState?.live === true && s.runState.status === "running");
+  const animating = useViewer(
+    (s) => s.scrubSeq === null && s.runState?.live === true && s.runState.status === "running",
+  );
   const containerRef = useRef<HTMLDivElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const rigRef = useRef<Rig | null>(null);
@@ -143,7 +167,11 @@ export function GraphPanel() {
   const runId = view.run?.runId ?? null;
   const scenarioView = viewFor(view.run?.scenario);
   const palettes = useMemo<Palettes>(
-    () => ({ policy: new CategoryColors(), model: new CategoryColors(), family: new CategoryColors(scenarioView.familyColors) }),
+    () => ({
+      policy: new CategoryColors(),
+      model: new CategoryColors(),
+      family: new CategoryColors(scenarioView.familyColors),
+    }),
     // Fresh colour assignments per run (and scenario).
     [runId, scenarioView],
   );
@@ -191,7 +219,9 @@ export function GraphPanel() {
       const id = viewRef.current.slotAgent[slot];
       if (id !== undefined) selectAgent(id);
     });
-    sigma.on("enterNode", ({ node, event }) => setHover({ slot: slotOf(node), x: event.x, y: event.y }));
+    sigma.on("enterNode", ({ node, event }) =>
+      setHover({ slot: slotOf(node), x: event.x, y: event.y }),
+    );
     sigma.on("leaveNode", () => setHover(null));
     sigma.on("clickStage", () => setHover(null));
     if (window.__agoraViewer) Object.assign(window.__agoraViewer, { sigma });
@@ -224,7 +254,8 @@ export function GraphPanel() {
       const id = view.slotAgent[slot];
       const agent = id !== undefined ? view.agents[id] : undefined;
       if (!agent || !chosen) continue;
-      // The chosen measure falls back on the view's other size measures where a scenario does not report it.
+      // The chosen measure falls back on the view's other size measures where a scenario does not
+      // report it.
       const v = sizeValue(agent, view, chosen, sizes);
       values.set(slot, v);
       if (v !== null && v > vmax) vmax = v;
@@ -235,19 +266,48 @@ export function GraphPanel() {
       const id = view.slotAgent[slot];
       const agent = id !== undefined ? view.agents[id] : undefined;
       if (!agent) {
-        writeNode(rig, slot, { color: EMPTY_SLOT, size: minSize, label: slot, forceLabel: forceLabels, zIndex: 1 });
+        writeNode(rig, slot, {
+          color: EMPTY_SLOT,
+          size: minSize,
+          label: slot,
+          forceLabel: forceLabels,
+          zIndex: 1,
+        });
         writeNode(rig, `${HALO}${slot}`, { hidden: true });
         continue;
       }
       const v = values.get(slot) ?? null;
-      const size = v === null || vmax <= 0 ? minSize : minSize + (maxSize - minSize) * Math.sqrt(Math.max(0, v) / vmax);
-      const color = colorOf(palettes, options.colorBy, categoryOf(agent, options.colorBy, scenarioView, view));
+      const size =
+        v === null || vmax <= 0
+          ? minSize
+          : minSize + (maxSize - minSize) * Math.sqrt(Math.max(0, v) / vmax);
+      const color = colorOf(
+        palettes,
+        options.colorBy,
+        categoryOf(agent, options.colorBy, scenarioView, view),
+      );
       const newborn = agent.generation > 1 && agent.generation === view.generation;
       const selected = agent.id === selectedAgentId;
       // Sizes rounded to a tenth of a pixel: invisible changes cause no re-render.
       const shown = Math.round(size * 10) / 10;
-      writeNode(rig, slot, { color, size: shown, label: agent.id, forceLabel: forceLabels || selected, zIndex: selected ? 2 : 1 });
-      writeNode(rig, `${HALO}${slot}`, newborn || selected ? { hidden: false, size: shown + (selected ? 5 : 6), color: selected ? HALO_SELECTED : HALO_NEWBORN } : { hidden: true });
+      writeNode(rig, slot, {
+        color,
+        size: shown,
+        label: agent.id,
+        forceLabel: forceLabels || selected,
+        zIndex: selected ? 2 : 1,
+      });
+      writeNode(
+        rig,
+        `${HALO}${slot}`,
+        newborn || selected
+          ? {
+              hidden: false,
+              size: shown + (selected ? 5 : 6),
+              color: selected ? HALO_SELECTED : HALO_NEWBORN,
+            }
+          : { hidden: true },
+      );
     }
 
     // Lineage arrows: parent slot -> newborn slot, for newborns of the viewed generation.
@@ -256,7 +316,13 @@ export function GraphPanel() {
       for (const slot of slots) {
         const id = view.slotAgent[slot];
         const agent = id !== undefined ? view.agents[id] : undefined;
-        if (!agent || agent.generation <= 1 || agent.generation !== view.generation || agent.parents.length > 3) continue;
+        if (
+          !agent ||
+          agent.generation <= 1 ||
+          agent.generation !== view.generation ||
+          agent.parents.length > 3
+        )
+          continue;
         for (const parent of agent.parents) {
           const p = view.agents[parent];
           if (!p?.slot || view.slotAgent[p.slot] !== parent || p.slot === slot) continue;
@@ -276,14 +342,23 @@ export function GraphPanel() {
         const style = scenarioView.interactionStyle(entry);
         const fromAgent = view.agents[entry.from];
         const toAgent = view.agents[entry.to];
-        if (!style || !fromAgent?.slot || !toAgent?.slot || fromAgent.slot === toAgent.slot) continue;
-        rig.overlay.flashes.push({ from: fromAgent.slot, to: toAgent.slot, born: now, color: style.color, size: style.size });
+        if (!style || !fromAgent?.slot || !toAgent?.slot || fromAgent.slot === toAgent.slot)
+          continue;
+        rig.overlay.flashes.push({
+          from: fromAgent.slot,
+          to: toAgent.slot,
+          born: now,
+          color: style.color,
+          size: style.size,
+        });
         rig.totalFlashes++;
       }
-      if (rig.overlay.flashes.length > MAX_FLASHES) rig.overlay.flashes.splice(0, rig.overlay.flashes.length - MAX_FLASHES);
+      if (rig.overlay.flashes.length > MAX_FLASHES)
+        rig.overlay.flashes.splice(0, rig.overlay.flashes.length - MAX_FLASHES);
     }
     if (rig.frame === null) {
-      if (drawOverlay(rig.sigma, rig.canvas, rig.overlay, now)) rig.frame = requestAnimationFrame(() => animate(rig, wrapRef.current));
+      if (drawOverlay(rig.sigma, rig.canvas, rig.overlay, now))
+        rig.frame = requestAnimationFrame(() => animate(rig, wrapRef.current));
     }
     rig.lastSeq = view.nextSeq;
     const wrap = wrapRef.current;
@@ -295,7 +370,8 @@ export function GraphPanel() {
   }, [view, options, selectedAgentId, palettes, scenarioView, animating]);
 
   const hovered = hover ? view.agents[view.slotAgent[hover.slot] ?? ""] : undefined;
-  const hoverText = hovered && scenarioView.nodeTooltip ? scenarioView.nodeTooltip(hovered, view) : null;
+  const hoverText =
+    hovered && scenarioView.nodeTooltip ? scenarioView.nodeTooltip(hovered, view) : null;
   const legend = useLegend(view, options, palettes, scenarioView);
   const measures = measuresOf(scenarioView, view);
   const sizes = sizeMeasures(measures);
@@ -312,7 +388,11 @@ export function GraphPanel() {
           {size ? (
             <label>
               size
-              <select data-testid="size-by" value={size.id} onChange={(e) => setOption("sizeBy", e.target.value)}>
+              <select
+                data-testid="size-by"
+                value={size.id}
+                onChange={(e) => setOption("sizeBy", e.target.value)}
+              >
                 {sizes.map((m) => (
                   <option key={m.id} value={m.id}>
                     {m.label}
@@ -323,28 +403,62 @@ export function GraphPanel() {
           ) : null}
           <label>
             colour
-            <select data-testid="color-by" value={options.colorBy} onChange={(e) => setOption("colorBy", e.target.value as ViewOptions["colorBy"])}>
+            <select
+              data-testid="color-by"
+              value={options.colorBy}
+              onChange={(e) => setOption("colorBy", e.target.value as ViewOptions["colorBy"])}
+            >
               <option value="family">{scenarioView.familyLabel ?? "strategy family"}</option>
               <option value="policy">policy / profile</option>
               <option value="model">model</option>
             </select>
           </label>
-          <label title={source && source.edges.length > EDGE_LIMIT ? `${source.edges.length.toLocaleString("en-US")} edges: hidden by default` : ""}>
-            <input type="checkbox" data-testid="show-edges" checked={showEdges} onChange={(e) => setOption("showEdges", e.target.checked)} />
+          <label
+            title={
+              source && source.edges.length > EDGE_LIMIT
+                ? `${source.edges.length.toLocaleString("en-US")} edges: hidden by default`
+                : ""
+            }
+          >
+            <input
+              type="checkbox"
+              data-testid="show-edges"
+              checked={showEdges}
+              onChange={(e) => setOption("showEdges", e.target.checked)}
+            />
             edges
           </label>
           <label>
-            <input type="checkbox" data-testid="show-lineage" checked={options.showLineage} onChange={(e) => setOption("showLineage", e.target.checked)} />
+            <input
+              type="checkbox"
+              data-testid="show-lineage"
+              checked={options.showLineage}
+              onChange={(e) => setOption("showLineage", e.target.checked)}
+            />
             lineage
           </label>
         </>
       }
     >
-      <div className="graph-wrap" ref={wrapRef} data-testid="graph" data-nodes={view.slots.length} data-agents={occupied} data-color-by={options.colorBy} data-size-by={size?.id ?? "none"}>
+      <div
+        className="graph-wrap"
+        ref={wrapRef}
+        data-testid="graph"
+        data-nodes={view.slots.length}
+        data-agents={occupied}
+        data-color-by={options.colorBy}
+        data-size-by={size?.id ?? "none"}
+      >
         <div className="graph-canvas" ref={containerRef} />
-        {!source ? <div className="graph-empty muted">The graph appears with the run's first event.</div> : null}
+        {!source ? (
+          <div className="graph-empty muted">The graph appears with the run's first event.</div>
+        ) : null}
         {hover ? (
-          <div className="graph-tooltip" data-testid="graph-tooltip" style={tooltipPosition(hover, wrapRef.current)}>
+          <div
+            className="graph-tooltip"
+            data-testid="graph-tooltip"
+            style={tooltipPosition(hover, wrapRef.current)}
+          >
             {hovered ? (
               <>
                 <div className="tooltip-title">
@@ -353,7 +467,9 @@ export function GraphPanel() {
                 <div className="muted">
                   slot {hover.slot} · {describeMind(hovered.mind)}
                 </div>
-                <div>{hovered.strategy ? truncate(hovered.strategy, 220) : <i>no strategy yet</i>}</div>
+                <div>
+                  {hovered.strategy ? truncate(hovered.strategy, 220) : <i>no strategy yet</i>}
+                </div>
                 {hoverText ? (
                   <div className="tooltip-text" data-testid="graph-tooltip-text">
                     {truncate(hoverText, 600)}
@@ -361,7 +477,9 @@ export function GraphPanel() {
                 ) : null}
                 {measures.length > 0 ? (
                   <div className="muted" data-testid="graph-tooltip-measures">
-                    {measures.map((m) => `${m.label}: ${fmtMeasure(m, m.value(hovered, view))}`).join(" · ")}
+                    {measures
+                      .map((m) => `${m.label}: ${fmtMeasure(m, m.value(hovered, view))}`)
+                      .join(" · ")}
                   </div>
                 ) : null}
               </>
@@ -373,7 +491,13 @@ export function GraphPanel() {
       </div>
       <div className="legend" data-testid="graph-legend">
         <div className="legend-group">
-          <span className="legend-title">{options.colorBy === "family" ? (scenarioView.familyLabel ?? "strategy family") : options.colorBy === "model" ? "model" : "policy / profile"}</span>
+          <span className="legend-title">
+            {options.colorBy === "family"
+              ? (scenarioView.familyLabel ?? "strategy family")
+              : options.colorBy === "model"
+                ? "model"
+                : "policy / profile"}
+          </span>
           {legend.map((item) => (
             <span key={item.label} className="legend-item" data-testid="legend-item">
               <span className="swatch" style={{ background: item.color }} />
@@ -404,7 +528,12 @@ export function GraphPanel() {
   );
 }
 
-function useLegend(view: ViewerState, options: ViewOptions, palettes: Palettes, scenarioView: ScenarioView) {
+function useLegend(
+  view: ViewerState,
+  options: ViewOptions,
+  palettes: Palettes,
+  scenarioView: ScenarioView,
+) {
   const counts = new Map<string, number>();
   for (const slot of view.slots) {
     const id = view.slotAgent[slot];
@@ -418,8 +547,14 @@ function useLegend(view: ViewerState, options: ViewOptions, palettes: Palettes, 
     .map(([label, count]) => ({ label, count, color: colorOf(palettes, options.colorBy, label) }));
 }
 
-/** Beside the pointer, on the side with more room (drawn rightwards near the right edge it was squeezed and clipped). */
-function tooltipPosition(hover: { x: number; y: number }, wrap: HTMLDivElement | null): CSSProperties {
+/**
+ * Beside the pointer, on the side with more room (drawn rightwards near the right edge it was
+ * squeezed and clipped).
+ */
+function tooltipPosition(
+  hover: { x: number; y: number },
+  wrap: HTMLDivElement | null,
+): CSSProperties {
   const width = wrap?.clientWidth ?? 0;
   const height = wrap?.clientHeight ?? 0;
   return {

@@ -40,7 +40,8 @@ export function Inspector() {
         <AgentDetails agent={agent} view={view} scenarioView={scenarioView} />
       ) : (
         <div className="muted" data-testid="inspector-missing">
-          Agent {selectedId} does not exist at this point of the run (not born yet, or dropped from the viewer's memory).
+          Agent {selectedId} does not exist at this point of the run (not born yet, or dropped from
+          the viewer's memory).
         </div>
       )}
     </Panel>
@@ -59,7 +60,9 @@ function AgentTable({ view, scenarioView }: { view: ViewerState; scenarioView: S
     <div className="agent-table-wrap">
       <p className="muted small">
         Click an agent (here or on the graph) to inspect it.
-        {all.length > agents.length ? ` Showing the first ${agents.length} of ${all.length}; the graph shows them all.` : ""}
+        {all.length > agents.length
+          ? ` Showing the first ${agents.length} of ${all.length}; the graph shows them all.`
+          : ""}
       </p>
       <table className="agent-table" data-testid="agent-table">
         <thead>
@@ -76,13 +79,21 @@ function AgentTable({ view, scenarioView }: { view: ViewerState; scenarioView: S
         </thead>
         <tbody>
           {agents.map((a) => (
-            <tr key={a.id} data-testid={`agent-row-${a.id}`} onClick={() => selectAgent(a.id)} className="clickable">
+            <tr
+              key={a.id}
+              data-testid={`agent-row-${a.id}`}
+              onClick={() => selectAgent(a.id)}
+              className="clickable"
+            >
               <td>
                 <b>{a.id}</b>
-                {a.generation > 1 && a.generation === view.generation ? <span className="badge badge-new">new</span> : null}
+                {a.generation > 1 && a.generation === view.generation ? (
+                  <span className="badge badge-new">new</span>
+                ) : null}
               </td>
               <td title={describeMind(a.mind)}>
-                <MindBadge mind={a.mind} /> <span className="muted">{a.mind ? truncate(a.mind.name, 16) : ""}</span>
+                <MindBadge mind={a.mind} />{" "}
+                <span className="muted">{a.mind ? truncate(a.mind.name, 16) : ""}</span>
               </td>
               <td>{scenarioView.strategyFamily(a)}</td>
               {columns.map(({ measure }) => (
@@ -101,13 +112,28 @@ function AgentTable({ view, scenarioView }: { view: ViewerState; scenarioView: S
 function AgentLink({ id, view }: { id: string; view: ViewerState }) {
   const known = view.agents[id] !== undefined;
   return (
-    <button type="button" className="link" data-testid={`lineage-link-${id}`} disabled={!known} title={known ? "inspect" : "no longer in the viewer's memory"} onClick={() => selectAgent(id)}>
+    <button
+      type="button"
+      className="link"
+      data-testid={`lineage-link-${id}`}
+      disabled={!known}
+      title={known ? "inspect" : "no longer in the viewer's memory"}
+      onClick={() => selectAgent(id)}
+    >
       {id}
     </button>
   );
 }
 
-function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: ViewerState; scenarioView: ScenarioView }) {
+function AgentDetails({
+  agent,
+  view,
+  scenarioView,
+}: {
+  agent: AgentState;
+  view: ViewerState;
+  scenarioView: ScenarioView;
+}) {
   const inSlot = agent.slot !== null && view.slotAgent[agent.slot] === agent.id;
   const policy = agent.mind?.kind === "policy";
   const scores = Object.entries(agent.scores)
@@ -118,13 +144,29 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
   const fmtScore = scoring?.format === "percent" ? fmtPct : fmtNumber;
   return (
     <div className="agent-details" data-testid="agent-details" data-agent={agent.id}>
-      <div className="field" data-testid="inspector-mind" data-mind-kind={agent.mind?.kind ?? "unknown"}>
+      <div
+        className="field"
+        data-testid="inspector-mind"
+        data-mind-kind={agent.mind?.kind ?? "unknown"}
+      >
         <MindBadge mind={agent.mind} /> {describeMind(agent.mind)}
       </div>
       <div className="field muted" data-testid="inspector-status">
-        {agent.role ? <span data-testid="inspector-role">{agent.role}{agent.slot !== null && !view.slots.includes(agent.slot) ? " (off the graph)" : ""} · </span> : null}
+        {agent.role ? (
+          <span data-testid="inspector-role">
+            {agent.role}
+            {agent.slot !== null && !view.slots.includes(agent.slot) ? " (off the graph)" : ""}{" "}
+            ·{" "}
+          </span>
+        ) : null}
         born in generation {agent.generation || "?"} · slot {agent.slot ?? "?"} ·{" "}
-        {inSlot ? (agent.removedAfter !== null ? `removed after generation ${agent.removedAfter} (still in its slot until replaced)` : "alive") : agent.removedAfter !== null ? `removed after generation ${agent.removedAfter}` : "not in a slot"}
+        {inSlot
+          ? agent.removedAfter !== null
+            ? `removed after generation ${agent.removedAfter} (still in its slot until replaced)`
+            : "alive"
+          : agent.removedAfter !== null
+            ? `removed after generation ${agent.removedAfter}`
+            : "not in a slot"}
         {agent.revisions > 0 ? ` · revised its strategy ${agent.revisions} time(s)` : ""}
       </div>
       {fields.map((f) => (
@@ -136,7 +178,15 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
       ))}
 
       <h3>Strategy</h3>
-      <blockquote data-testid="inspector-strategy">{agent.strategy ?? <i>{agent.strategyUnusable ? `no usable strategy: ${agent.strategyUnusable}` : "not written yet"}</i>}</blockquote>
+      <blockquote data-testid="inspector-strategy">
+        {agent.strategy ?? (
+          <i>
+            {agent.strategyUnusable
+              ? `no usable strategy: ${agent.strategyUnusable}`
+              : "not written yet"}
+          </i>
+        )}
+      </blockquote>
       {agent.reasoning ? (
         <>
           <h3>Reasoning{policy ? " (policy description)" : ""}</h3>
@@ -158,7 +208,11 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
         </div>
         <div>
           children:{" "}
-          {agent.children.length === 0 ? <span className="muted">none yet</span> : agent.children.map((c) => <AgentLink key={c} id={c} view={view} />)}
+          {agent.children.length === 0 ? (
+            <span className="muted">none yet</span>
+          ) : (
+            agent.children.map((c) => <AgentLink key={c} id={c} view={view} />)
+          )}
         </div>
       </div>
 
@@ -191,22 +245,40 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
       <div className="two-col">
         <div>
           <h3>Recent actions</h3>
-          <InteractionList entries={agent.given} scenarioView={scenarioView} testId="inspector-given" />
+          <InteractionList
+            entries={agent.given}
+            scenarioView={scenarioView}
+            testId="inspector-given"
+          />
         </div>
         <div>
           <h3>Recently received</h3>
-          <InteractionList entries={agent.received} scenarioView={scenarioView} testId="inspector-received" received />
+          <InteractionList
+            entries={agent.received}
+            scenarioView={scenarioView}
+            testId="inspector-received"
+            received
+          />
         </div>
       </div>
 
-      <h3>{policy ? "Decisions (policy justification lines, not LLM output)" : "Recent prompts and answers"}</h3>
+      <h3>
+        {policy
+          ? "Decisions (policy justification lines, not LLM output)"
+          : "Recent prompts and answers"}
+      </h3>
       {policy ? (
         <div data-testid="inspector-transcript" data-kind="policy">
-          <p className="muted small">A policy mind is an offline program: it makes no LLM calls. These are the justification lines its decisions came with.</p>
+          <p className="muted small">
+            A policy mind is an offline program: it makes no LLM calls. These are the justification
+            lines its decisions came with.
+          </p>
           <ul className="justifications">
             {[...agent.given]
               .reverse()
-              .filter((e) => typeof e.data.justification === "string" && e.data.justification !== "")
+              .filter(
+                (e) => typeof e.data.justification === "string" && e.data.justification !== "",
+              )
               .map((e) => (
                 <li key={e.seq}>
                   <span className="muted">
@@ -226,7 +298,17 @@ function AgentDetails({ agent, view, scenarioView }: { agent: AgentState; view: 
 
 const SHORT_LIST = 6;
 
-function InteractionList({ entries, scenarioView, testId, received }: { entries: InteractionEntry[]; scenarioView: ScenarioView; testId: string; received?: boolean }) {
+function InteractionList({
+  entries,
+  scenarioView,
+  testId,
+  received,
+}: {
+  entries: InteractionEntry[];
+  scenarioView: ScenarioView;
+  testId: string;
+  received?: boolean;
+}) {
   const time = useViewer((s) => s.view.run?.time);
   const [all, setAll] = useState(false);
   if (entries.length === 0)
@@ -241,9 +323,13 @@ function InteractionList({ entries, scenarioView, testId, received }: { entries:
       <ul className="interactions" data-testid={testId}>
         {shown.map((e) => (
           <li key={e.seq}>
-            <span className="muted">{fmtTime(e.t, time)}</span> {scenarioView.describeInteraction(e, received ? "to" : "from")}
+            <span className="muted">{fmtTime(e.t, time)}</span>{" "}
+            {scenarioView.describeInteraction(e, received ? "to" : "from")}
             {e.data.fallback === true ? (
-              <span className="badge badge-warn" title="No usable answer: the scenario's fallback decision">
+              <span
+                className="badge badge-warn"
+                title="No usable answer: the scenario's fallback decision"
+              >
                 fallback
               </span>
             ) : null}
@@ -282,7 +368,8 @@ export function TranscriptItem({ entry }: { entry: TranscriptEntry }) {
     return (
       <div className="transcript-item parse-failure" data-testid="transcript-item">
         <div className="muted">
-          #{entry.seq} {fmtTime(entry.t, time)} · {entry.purpose} · <span className="badge badge-warn">unusable answer</span> {entry.reason}
+          #{entry.seq} {fmtTime(entry.t, time)} · {entry.purpose} ·{" "}
+          <span className="badge badge-warn">unusable answer</span> {entry.reason}
         </div>
         {entry.response ? <pre>{truncate(entry.response, 2000)}</pre> : null}
       </div>
@@ -292,11 +379,17 @@ export function TranscriptItem({ entry }: { entry: TranscriptEntry }) {
   return (
     <div className="transcript-item" data-testid="transcript-item">
       <div className="muted">
-        #{entry.seq} {fmtTime(entry.t, time)} · {entry.purpose} · <span className="badge badge-llm">LLM · {entry.model}</span> · {entry.tokensIn}+{entry.tokensOut} tokens
+        #{entry.seq} {fmtTime(entry.t, time)} · {entry.purpose} ·{" "}
+        <span className="badge badge-llm">LLM · {entry.model}</span> · {entry.tokensIn}+
+        {entry.tokensOut} tokens
         {entry.cached ? " · cached" : ""}
         {entry.cost !== null && entry.cost !== undefined ? ` · $${entry.cost.toFixed(5)}` : ""}
-        {entry.finishReason === "length" ? <span className="badge badge-warn"> cut at maxTokens</span> : null}
-        {entry.failure ? <span className="badge badge-warn"> no answer: {entry.failure}</span> : null}
+        {entry.finishReason === "length" ? (
+          <span className="badge badge-warn"> cut at maxTokens</span>
+        ) : null}
+        {entry.failure ? (
+          <span className="badge badge-warn"> no answer: {entry.failure}</span>
+        ) : null}
       </div>
       {prompt.length > 0 ? (
         <PromptMessages messages={prompt} />

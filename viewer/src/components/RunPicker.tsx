@@ -14,7 +14,11 @@ export function RunPicker() {
           Could not list runs: {runsError}
         </div>
       ) : null}
-      {runs === null && !runsError ? <div className="muted" data-testid="runs-loading">loading runs…</div> : null}
+      {runs === null && !runsError ? (
+        <div className="muted" data-testid="runs-loading">
+          loading runs…
+        </div>
+      ) : null}
       {runs !== null && runs.length === 0 ? (
         <div className="notice" data-testid="runs-empty">
           No runs yet: <code>npx agora run CONFIG --serve</code>
@@ -34,12 +38,17 @@ export function RunPicker() {
             >
               <span className="run-id">{run.id}</span>
               <span className="run-meta">
-                <StatusBadge status={String(run.status)} live={run.live && run.status === "running"} />
+                <StatusBadge
+                  status={String(run.status)}
+                  live={run.live && run.status === "running"}
+                />
                 <span className="muted">
                   {run.scenario} · gen {run.generation}
                 </span>
               </span>
-              {run.startedAt ? <span className="run-time muted">{new Date(run.startedAt).toLocaleString()}</span> : null}
+              {run.startedAt ? (
+                <span className="run-time muted">{new Date(run.startedAt).toLocaleString()}</span>
+              ) : null}
             </button>
           </li>
         ))}

@@ -1,7 +1,10 @@
 import type { ReactNode } from "react";
 import { useViewer } from "../store.js";
 
-/** Connection state: connecting, connected, or disconnected and reconnecting (resuming from the last seq). */
+/**
+ * Connection state: connecting, connected, or disconnected and reconnecting (resuming from the last
+ * seq).
+ */
 export function ConnectionBadge() {
   const connection = useViewer((s) => s.connection);
   const error = useViewer((s) => s.connectionError);
@@ -16,14 +19,23 @@ export function ConnectionBadge() {
           ? `disconnected — reconnecting (will resume from seq ${nextSeq})`
           : `disconnected${error ? `: ${error}` : ""}`;
   return (
-    <span className={`connection connection-${connection}`} data-testid="connection-status" data-state={connection} data-reconnects={reconnects} title={error ?? ""}>
+    <span
+      className={`connection connection-${connection}`}
+      data-testid="connection-status"
+      data-state={connection}
+      data-reconnects={reconnects}
+      title={error ?? ""}
+    >
       <span className="dot" />
       {text}
     </span>
   );
 }
 
-/** The selected run's state: waiting, running, finished, failed (with its error), or the server's refusal. */
+/**
+ * The selected run's state: waiting, running, finished, failed (with its error), or the server's
+ * refusal.
+ */
 export function RunStatus() {
   const selected = useViewer((s) => s.selectedRunId);
   const subscription = useViewer((s) => s.subscription);
@@ -42,7 +54,11 @@ export function RunStatus() {
   const phase = head.phase;
   let body: ReactNode;
   let kind = "info";
-  if (phase === "waiting") body = subscription.status === "subscribing" ? "Subscribing…" : "Waiting for the run's first events…";
+  if (phase === "waiting")
+    body =
+      subscription.status === "subscribing"
+        ? "Subscribing…"
+        : "Waiting for the run's first events…";
   else if (phase === "running") {
     const paused = runState?.paused ? " — paused" : "";
     const where = `generation ${head.generation}${head.t.round !== undefined ? `, round ${head.t.round}` : ""}`;

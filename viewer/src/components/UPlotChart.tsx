@@ -59,7 +59,8 @@ export function UPlotChart({
     const wrap = wrapRef.current;
     if (!wrap) return;
     const scales = [...new Set(series.map((s) => s.scale ?? "y"))];
-    const formatOf = (scale: string): ValueFormat => series.find((s) => (s.scale ?? "y") === scale)?.format ?? "number";
+    const formatOf = (scale: string): ValueFormat =>
+      series.find((s) => (s.scale ?? "y") === scale)?.format ?? "number";
     const opts: uPlot.Options = {
       width: Math.max(200, wrap.clientWidth),
       height,
@@ -71,12 +72,26 @@ export function UPlotChart({
         ...Object.fromEntries(
           scales.map((scale) => [
             scale,
-            scale === "y" && log ? { distr: 3 as const, log: 10 as const } : scale === "y" && yRange ? { range: yRange } : { range: (_u: uPlot, min: number, max: number) => (min === max ? [Math.min(0, min), max === 0 ? 1 : max * 1.1] : [Math.min(0, min), max]) as uPlot.Range.MinMax },
+            scale === "y" && log
+              ? { distr: 3 as const, log: 10 as const }
+              : scale === "y" && yRange
+                ? { range: yRange }
+                : {
+                    range: (_u: uPlot, min: number, max: number) =>
+                      (min === max
+                        ? [Math.min(0, min), max === 0 ? 1 : max * 1.1]
+                        : [Math.min(0, min), max]) as uPlot.Range.MinMax,
+                  },
           ]),
         ),
       },
       axes: [
-        { label: xLabel, labelSize: 16, size: 34, values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? String(v) : "")) },
+        {
+          label: xLabel,
+          labelSize: 16,
+          size: 34,
+          values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? String(v) : "")),
+        },
         ...scales.map((scale, i) => ({
           scale,
           side: i === 0 ? 3 : 1,
@@ -117,7 +132,9 @@ export function UPlotChart({
     plotRef.current?.setData(shown as uPlot.AlignedData);
   }, [shown]);
 
-  return <div className="uplot-wrap" ref={wrapRef} data-testid={testId} data-points={data[0].length} />;
+  return (
+    <div className="uplot-wrap" ref={wrapRef} data-testid={testId} data-points={data[0].length} />
+  );
 }
 
 /** Log scales cannot show 0 or negative values: they become gaps. */

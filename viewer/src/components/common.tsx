@@ -2,7 +2,11 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { MindInfo } from "../state/types.js";
 
 /** A recorded prompt, folded: one block per message with its role. */
-export function PromptMessages({ messages }: { messages: readonly { role: string; content: string }[] }) {
+export function PromptMessages({
+  messages,
+}: {
+  messages: readonly { role: string; content: string }[];
+}) {
   return (
     <details>
       <summary>
@@ -23,13 +27,21 @@ export function MindBadge({ mind }: { mind: MindInfo | null }) {
   if (!mind) return <span className="badge badge-unknown">unknown</span>;
   if (mind.kind === "policy") {
     return (
-      <span className="badge badge-policy" data-testid="badge-policy" title="An offline, seeded policy program: not an LLM">
+      <span
+        className="badge badge-policy"
+        data-testid="badge-policy"
+        title="An offline, seeded policy program: not an LLM"
+      >
         policy
       </span>
     );
   }
   return (
-    <span className="badge badge-llm" data-testid="badge-llm" title={`LLM profile ${mind.name}${mind.model ? `, model ${mind.model}` : ""}`}>
+    <span
+      className="badge badge-llm"
+      data-testid="badge-llm"
+      title={`LLM profile ${mind.name}${mind.model ? `, model ${mind.model}` : ""}`}
+    >
       LLM{mind.model ? ` · ${mind.model}` : ""}
     </span>
   );
@@ -37,13 +49,19 @@ export function MindBadge({ mind }: { mind: MindInfo | null }) {
 
 export function StatusBadge({ status, live }: { status: string; live?: boolean }) {
   return (
-    <span className={`badge status-${status}${live ? " status-live" : ""}`} data-testid="status-badge" data-status={status}>
+    <span
+      className={`badge status-${status}${live ? " status-live" : ""}`}
+      data-testid="status-badge"
+      data-status={status}
+    >
       {live ? "● live" : status}
     </span>
   );
 }
 
-/** A value that follows `value` at most every `ms` milliseconds (charts and lists need no 60 Hz). */
+/**
+ * A value that follows `value` at most every `ms` milliseconds (charts and lists need no 60 Hz).
+ */
 export function useThrottled<T>(value: T, ms: number): T {
   const [shown, setShown] = useState(value);
   const last = useRef(0);
@@ -75,7 +93,19 @@ export function useThrottled<T>(value: T, ms: number): T {
   return shown;
 }
 
-export function Panel({ title, testId, actions, children, className }: { title: string; testId: string; actions?: ReactNode; children: ReactNode; className?: string }) {
+export function Panel({
+  title,
+  testId,
+  actions,
+  children,
+  className,
+}: {
+  title: string;
+  testId: string;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+}) {
   return (
     <section className={`panel${className ? ` ${className}` : ""}`} data-testid={testId}>
       <header className="panel-header">

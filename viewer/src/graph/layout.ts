@@ -14,7 +14,11 @@ export interface Point {
 
 const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
 
-export function layoutGraph(slots: readonly string[], edges: readonly [string, string][], options: { iterations?: number; forceLimit?: number } = {}): Record<string, Point> {
+export function layoutGraph(
+  slots: readonly string[],
+  edges: readonly [string, string][],
+  options: { iterations?: number; forceLimit?: number } = {},
+): Record<string, Point> {
   const n = slots.length;
   const out: Record<string, Point> = {};
   if (n === 0) return out;
@@ -43,7 +47,13 @@ export function layoutGraph(slots: readonly string[], edges: readonly [string, s
   return out;
 }
 
-function forcePass(slots: readonly string[], edges: readonly [string, string][], xs: Float64Array, ys: Float64Array, iterations: number): void {
+function forcePass(
+  slots: readonly string[],
+  edges: readonly [string, string][],
+  xs: Float64Array,
+  ys: Float64Array,
+  iterations: number,
+): void {
   const n = slots.length;
   const index = new Map(slots.map((s, i) => [s, i]));
   const pairs: [number, number][] = [];

@@ -24,7 +24,10 @@ export interface OverlayState {
 export const FLASH_MS = 600;
 
 export function createOverlay(sigma: Sigma): HTMLCanvasElement {
-  return sigma.createCanvas("agoraOverlay", { afterLayer: "edgeLabels", style: { pointerEvents: "none" } });
+  return sigma.createCanvas("agoraOverlay", {
+    afterLayer: "edgeLabels",
+    style: { pointerEvents: "none" },
+  });
 }
 
 function nodePoint(sigma: Sigma, slot: string): { x: number; y: number; r: number } | null {
@@ -34,7 +37,12 @@ function nodePoint(sigma: Sigma, slot: string): { x: number; y: number; r: numbe
   return { x: p.x, y: p.y, r: sigma.scaleSize(data.size) };
 }
 
-function arrow(ctx: CanvasRenderingContext2D, a: { x: number; y: number; r: number }, b: { x: number; y: number; r: number }, width: number): void {
+function arrow(
+  ctx: CanvasRenderingContext2D,
+  a: { x: number; y: number; r: number },
+  b: { x: number; y: number; r: number },
+  width: number,
+): void {
   const dx = b.x - a.x;
   const dy = b.y - a.y;
   const len = Math.hypot(dx, dy);
@@ -60,7 +68,12 @@ function arrow(ctx: CanvasRenderingContext2D, a: { x: number; y: number; r: numb
 }
 
 /** Redraws the layer; drops expired flashes. Returns whether flashes remain (keep animating). */
-export function drawOverlay(sigma: Sigma, canvas: HTMLCanvasElement, state: OverlayState, now: number): boolean {
+export function drawOverlay(
+  sigma: Sigma,
+  canvas: HTMLCanvasElement,
+  state: OverlayState,
+  now: number,
+): boolean {
   const { width, height } = sigma.getDimensions();
   const ratio = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {

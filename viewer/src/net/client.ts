@@ -17,7 +17,13 @@ import { io, type Socket } from "socket.io-client";
 import { store } from "../store.js";
 import { Timeline } from "../state/timeline.js";
 import type { AgoraEvent } from "../state/types.js";
-import type { ControlAck, ControlAction, RunStateMessage, RunSummary, SubscribeAck } from "./protocol.js";
+import type {
+  ControlAck,
+  ControlAction,
+  RunStateMessage,
+  RunSummary,
+  SubscribeAck,
+} from "./protocol.js";
 
 export interface ViewerStats {
   framesRendered: number;
@@ -33,7 +39,12 @@ export interface ViewerStats {
 declare global {
   interface Window {
     /** For benchmarks and end-to-end tests; `sigma` is set by the graph panel. */
-    __agoraViewer?: { store: typeof store; stats: ViewerStats; timeline: () => Timeline; sigma?: unknown };
+    __agoraViewer?: {
+      store: typeof store;
+      stats: ViewerStats;
+      timeline: () => Timeline;
+      sigma?: unknown;
+    };
   }
 }
 
@@ -43,7 +54,14 @@ const RUNS_POLL_MS = 5_000;
 const params = new URLSearchParams(window.location.search);
 const token = params.get("token");
 
-export const stats: ViewerStats = { framesRendered: 0, eventsApplied: 0, lastApplyLagMs: null, duplicatesDropped: 0, gaps: 0, batchesReceived: 0 };
+export const stats: ViewerStats = {
+  framesRendered: 0,
+  eventsApplied: 0,
+  lastApplyLagMs: null,
+  duplicatesDropped: 0,
+  gaps: 0,
+  batchesReceived: 0,
+};
 
 let timeline = new Timeline();
 let queue: AgoraEvent[][] = [];
@@ -70,11 +88,18 @@ export async function refreshRuns(): Promise<void> {
     const res = await fetch("/api/runs", { headers: authHeaders() });
     if (!res.ok) {
       const text = await res.text().catch(() => "");
-      throw new Error(res.status === 401 || res.status === 403 ? `not authorised (HTTP ${res.status}): open the URL with its ?token=` : `HTTP ${res.status} ${text.slice(0, 200)}`);
+      throw new Error(
+        res.status === 401 || res.status === 403
+          ? `not authorised (HTTP ${res.status}): open the URL with its ?token=`
+          : `HTTP ${res.status} ${text.slice(0, 200)}`,
+      );
     }
     const runs = (await res.json()) as RunSummary[];
     const rank = (r: RunSummary) => (r.live ? (r.status === "running" ? 2 : 1) : 0);
-    const sorted = [...runs].sort((a, b) => rank(b) - rank(a) || String(b.startedAt ?? "").localeCompare(String(a.startedAt ?? "")));
+    const sorted = [...runs].sort(
+      (a, b) =>
+        rank(b) - rank(a) || String(b.startedAt ?? "").localeCompare(String(a.startedAt ?? "")),
+    );
     store.setState({ runs: sorted, runsError: null });
     autoSelect(sorted);
   } catch (error) {
@@ -86,7 +111,11 @@ export async function refreshRuns(): Promise<void> {
 function autoSelect(runs: RunSummary[]): void {
   if (store.getState().selectedRunId !== null) return;
   const wanted = params.get("run");
-  const pick = wanted ?? runs.find((r) => r.live && r.status === "running")?.id ?? runs.find((r) => r.live)?.id ?? (runs.length === 1 ? runs[0]!.id : undefined);
+  const pick =
+    wanted ??
+    runs.find((r) => r.live && r.status === "running")?.id ??
+    runs.find((r) => r.live)?.id ??
+    (runs.length === 1 ? runs[0]!.id : undefined);
   if (pick !== undefined) selectRun(pick);
 }
 
@@ -145,9 +174,11 @@ function flush(): void {
     stats.lastApplyLagMs = Date.now() - Date.parse(batch[batch.length - 1]!.at);
   }
   if (head.phase !== before.phase && head.phase !== "running") void refreshRuns();
-  const interval = publishCost > SLOW_FRAME_MS ? Math.min(MAX_PUBLISH_INTERVAL_MS, 2 * publishCost) : 0;
+  const interval =
+    publishCost > SLOW_FRAME_MS ? Math.min(MAX_PUBLISH_INTERVAL_MS, 2 * publishCost) : 0;
   if (now - lastPublish < interval) {
-    // Publish a later frame (one is requested, so the latest state shows even if nothing else arrives).
+    // Publish a later frame (one is requested, so the latest state shows even if nothing else
+    // arrives).
     pendingPublish = true;
     scheduleFlush();
     return;
@@ -188,14 +219,22 @@ function onEvents(events: AgoraEvent[]): void {
 
 function ensureSocket(): Socket {
   if (socket) return socket;
-  const s = io({ auth: token ? { token } : {}, transports: ["websocket", "polling"], reconnectionDelayMax: 3000 });
+  const s = io({
+    auth: token ? { token } : {},
+    transports: ["websocket", "polling"],
+    reconnectionDelayMax: 3000,
+  });
   socket = s;
   s.on("connect", () => {
     const wasReconnect = everConnected && !switching;
     everConnected = true;
     switching = false;
     subscribedOnThisConnection = false;
-    store.setState((st) => ({ connection: "connected", connectionError: null, reconnects: st.reconnects + (wasReconnect ? 1 : 0) }));
+    store.setState((st) => ({
+      connection: "connected",
+      connectionError: null,
+      reconnects: st.reconnects + (wasReconnect ? 1 : 0),
+    }));
     subscribe();
   });
   s.on("disconnect", (reason) => {
@@ -209,7 +248,10 @@ function ensureSocket(): Socket {
     if (reason === "io server disconnect") setTimeout(() => s.connect(), 1000);
   });
   s.on("connect_error", (error: Error) => {
-    store.setState({ connection: everConnected ? "reconnecting" : "disconnected", connectionError: error.message });
+    store.setState({
+      connection: everConnected ? "reconnecting" : "disconnected",
+      connectionError: error.message,
+    });
     if (!s.active) setTimeout(() => s.connect(), 2000);
   });
   s.on("events", onEvents);
@@ -227,19 +269,31 @@ function subscribe(): void {
   subscribedOnThisConnection = true;
   flushNow();
   const fromSeq = timeline.head.nextSeq;
-  store.setState((st) => ({ subscription: { ...st.subscription, status: "subscribing", error: null } }));
-  s.timeout(ACK_TIMEOUT_MS).emit("subscribe", fromSeq > 0 ? { runId, fromSeq } : { runId }, (err: Error | null, ack?: SubscribeAck) => {
-    if (store.getState().selectedRunId !== runId) return;
-    if (err || !ack) {
-      store.setState({ subscription: { status: "error", error: `no answer to subscribe (${err?.message ?? "no ack"})`, live: false } });
-      return;
-    }
-    if (!ack.ok) {
-      store.setState({ subscription: { status: "error", error: ack.error, live: false } });
-      return;
-    }
-    store.setState({ subscription: { status: "subscribed", error: null, live: ack.live } });
-  });
+  store.setState((st) => ({
+    subscription: { ...st.subscription, status: "subscribing", error: null },
+  }));
+  s.timeout(ACK_TIMEOUT_MS).emit(
+    "subscribe",
+    fromSeq > 0 ? { runId, fromSeq } : { runId },
+    (err: Error | null, ack?: SubscribeAck) => {
+      if (store.getState().selectedRunId !== runId) return;
+      if (err || !ack) {
+        store.setState({
+          subscription: {
+            status: "error",
+            error: `no answer to subscribe (${err?.message ?? "no ack"})`,
+            live: false,
+          },
+        });
+        return;
+      }
+      if (!ack.ok) {
+        store.setState({ subscription: { status: "error", error: ack.error, live: false } });
+        return;
+      }
+      store.setState({ subscription: { status: "subscribed", error: null, live: ack.live } });
+    },
+  );
 }
 
 /** A fresh connection (run switch, or recovery from a gap); the connect handler subscribes. */
@@ -303,18 +357,25 @@ export function control(action: ControlAction, value?: number): void {
   const s = socket;
   const runId = store.getState().selectedRunId;
   if (!s || !s.connected || runId === null) return;
-  s.timeout(ACK_TIMEOUT_MS).emit("control", { runId, action, ...(value !== undefined ? { value } : {}) }, (err: Error | null, ack?: ControlAck) => {
-    if (err || !ack) {
-      store.setState({ controlError: `no answer to ${action} (${err?.message ?? "no ack"})` });
-      return;
-    }
-    if (!ack.ok) {
-      store.setState({ controlError: `${action}: ${ack.error}` });
-      return;
-    }
-    const runState = store.getState().runState;
-    store.setState({ controlError: null, ...(runState ? { runState: { ...runState, ...ack.state } } : {}) });
-  });
+  s.timeout(ACK_TIMEOUT_MS).emit(
+    "control",
+    { runId, action, ...(value !== undefined ? { value } : {}) },
+    (err: Error | null, ack?: ControlAck) => {
+      if (err || !ack) {
+        store.setState({ controlError: `no answer to ${action} (${err?.message ?? "no ack"})` });
+        return;
+      }
+      if (!ack.ok) {
+        store.setState({ controlError: `${action}: ${ack.error}` });
+        return;
+      }
+      const runState = store.getState().runState;
+      store.setState({
+        controlError: null,
+        ...(runState ? { runState: { ...runState, ...ack.state } } : {}),
+      });
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

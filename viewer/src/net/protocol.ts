@@ -1,4 +1,7 @@
-/** The server protocol: the types are the server's own (sim/app/server/protocol.ts), shared, never copied. */
+/**
+ * The server protocol: the types are the server's own (sim/app/server/protocol.ts), shared, never
+ * copied.
+ */
 export type {
   ControlAck,
   ControlAction,

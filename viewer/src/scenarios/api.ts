@@ -5,8 +5,29 @@
  * import React parts from ui.ts.
  */
 export { defineView } from "./types.js";
-export type { AgentMeasure, ChartSpec, DefinedView, InspectorField, InteractionStyle, LegendItem, RoundChartSpec, ScenarioView, SeriesSpec, StrategyRevision } from "./types.js";
-export type { AgentState, AgoraEvent, EventOf, GenerationRow, InteractionEntry, MindInfo, RoundRow, TimeCoords, ViewerState } from "../state/types.js";
+export type {
+  AgentMeasure,
+  ChartSpec,
+  DefinedView,
+  InspectorField,
+  InteractionStyle,
+  LegendItem,
+  RoundChartSpec,
+  ScenarioView,
+  SeriesSpec,
+  StrategyRevision,
+} from "./types.js";
+export type {
+  AgentState,
+  AgoraEvent,
+  EventOf,
+  GenerationRow,
+  InteractionEntry,
+  MindInfo,
+  RoundRow,
+  TimeCoords,
+  ViewerState,
+} from "../state/types.js";
 export { CategoryColors, PALETTE, fractionColor } from "../colors.js";
 export { fmtCompact, fmtNumber, fmtPct, truncate } from "../format.js";
 export { currentAgents, latestScore } from "../state/selectors.js";

@@ -14,12 +14,27 @@ import type { AgentMeasure, ScenarioView } from "./types.js";
  * Engine-level metrics every scenario reports: the LLM usage chart and counters show them, so they
  * are not plotted one by one (a policy run would otherwise get empty "llmTruncated" charts).
  */
-export const USAGE_METRICS = new Set(["llmCalls", "tokensIn", "tokensOut", "cost", "llmTruncated", "llmContextExceeded"]);
+export const USAGE_METRICS = new Set([
+  "llmCalls",
+  "tokensIn",
+  "tokensOut",
+  "cost",
+  "llmTruncated",
+  "llmContextExceeded",
+]);
 
 /** The agents' last score (generation-ended's `scores`), the measure the generic view offers. */
-export const LAST_SCORE: AgentMeasure = { id: "score", label: "last score", column: "score", value: (agent) => latestScore(agent) };
+export const LAST_SCORE: AgentMeasure = {
+  id: "score",
+  label: "last score",
+  column: "score",
+  value: (agent) => latestScore(agent),
+};
 
-/** Whether any agent of the state has been scored (a generic run that scores no one shows no score column). */
+/**
+ * Whether any agent of the state has been scored (a generic run that scores no one shows no score
+ * column).
+ */
 function anyScored(state: ViewerState): boolean {
   return Object.values(state.agents).some((agent) => Object.keys(agent.scores).length > 0);
 }
@@ -30,7 +45,11 @@ export const genericView: ScenarioView = {
   generationCharts(keys) {
     return keys
       .filter((k) => !USAGE_METRICS.has(k))
-      .map((key, i) => ({ id: `metric-${key}`, title: key, series: [{ key, label: key, color: PALETTE[i % PALETTE.length]! }] }));
+      .map((key, i) => ({
+        id: `metric-${key}`,
+        title: key,
+        series: [{ key, label: key, color: PALETTE[i % PALETTE.length]! }],
+      }));
   },
   roundChart(keys) {
     const metric = keys[0];
@@ -41,7 +60,9 @@ export const genericView: ScenarioView = {
   },
   interactionLegend: [{ label: "interaction", color: "#4e79a7" }],
   describeInteraction(entry, side = "from") {
-    return side === "to" ? `${entry.kind} from ${entry.from}` : `${entry.kind}${entry.to ? ` → ${entry.to}` : ""}`;
+    return side === "to"
+      ? `${entry.kind} from ${entry.from}`
+      : `${entry.kind}${entry.to ? ` → ${entry.to}` : ""}`;
   },
   strategyFamily(agent) {
     return agent.mind ? agent.mind.name : "unknown";

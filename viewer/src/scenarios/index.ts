@@ -11,11 +11,24 @@
 import { genericView } from "./generic.js";
 import { isScenarioView, type ScenarioView } from "./types.js";
 
-export type { AgentMeasure, ChartSpec, InspectorField, InteractionStyle, LegendItem, RoundChartSpec, ScenarioView, SeriesSpec, StrategyRevision } from "./types.js";
+export type {
+  AgentMeasure,
+  ChartSpec,
+  InspectorField,
+  InteractionStyle,
+  LegendItem,
+  RoundChartSpec,
+  ScenarioView,
+  SeriesSpec,
+  StrategyRevision,
+} from "./types.js";
 
 declare global {
   interface ImportMeta {
-    /** Vite's glob import (https://vite.dev/guide/features#glob-import), declared for both type checks. */
+    /**
+     * Vite's glob import (https://vite.dev/guide/features#glob-import), declared for both type
+     * checks.
+     */
     glob<T = unknown>(pattern: string | string[], options: { eager: true }): Record<string, T>;
   }
 }
@@ -26,14 +39,21 @@ export function folderOf(path: string): string {
   return match ? match[1]! : path;
 }
 
-function discover(): { byId: Record<string, ScenarioView>; byFolder: Record<string, ScenarioView> } {
-  const modules = import.meta.glob<{ default?: unknown }>("../../../scenarios/*/view.ts", { eager: true });
+function discover(): {
+  byId: Record<string, ScenarioView>;
+  byFolder: Record<string, ScenarioView>;
+} {
+  const modules = import.meta.glob<{ default?: unknown }>("../../../scenarios/*/view.ts", {
+    eager: true,
+  });
   const byId: Record<string, ScenarioView> = {};
   const byFolder: Record<string, ScenarioView> = {};
   for (const path of Object.keys(modules).sort()) {
     const view = modules[path]!.default;
     if (!isScenarioView(view)) {
-      console.warn(`agora viewer: ${path} has no scenario view as its default export (defineView): skipped`);
+      console.warn(
+        `agora viewer: ${path} has no scenario view as its default export (defineView): skipped`,
+      );
       continue;
     }
     byId[view.id] = view;

@@ -18,17 +18,32 @@ export function sizeMeasures(measures: readonly AgentMeasure[]): AgentMeasure[] 
 }
 
 /** The measures shown as agents-table columns, with their headers. */
-export function columnMeasures(measures: readonly AgentMeasure[]): { measure: AgentMeasure; header: string }[] {
-  return measures.filter((m) => m.column !== null).map((measure) => ({ measure, header: measure.column ?? measure.label }));
+export function columnMeasures(
+  measures: readonly AgentMeasure[],
+): { measure: AgentMeasure; header: string }[] {
+  return measures
+    .filter((m) => m.column !== null)
+    .map((measure) => ({ measure, header: measure.column ?? measure.label }));
 }
 
 /** The size measure chosen (`sizeBy`), else the first one; null when the view offers none. */
-export function chosenSize(sizes: readonly AgentMeasure[], sizeBy: string | null): AgentMeasure | null {
+export function chosenSize(
+  sizes: readonly AgentMeasure[],
+  sizeBy: string | null,
+): AgentMeasure | null {
   return sizes.find((m) => m.id === sizeBy) ?? sizes[0] ?? null;
 }
 
-/** An agent's node size value: the chosen measure, else (where the scenario does not report it) the other size measures in order. */
-export function sizeValue(agent: AgentState, state: ViewerState, chosen: AgentMeasure | null, sizes: readonly AgentMeasure[]): number | null {
+/**
+ * An agent's node size value: the chosen measure, else (where the scenario does not report it) the
+ * other size measures in order.
+ */
+export function sizeValue(
+  agent: AgentState,
+  state: ViewerState,
+  chosen: AgentMeasure | null,
+  sizes: readonly AgentMeasure[],
+): number | null {
   if (!chosen) return null;
   const first = chosen.value(agent, state);
   if (first !== null) return first;

@@ -9,7 +9,9 @@ import { useViewer } from "../store.js";
 import { VIEWS_BY_FOLDER, folderOf } from "./index.js";
 
 function discoverPanels(): Record<string, ComponentType> {
-  const modules = import.meta.glob<{ default?: unknown }>("../../../scenarios/*/view/panel.tsx", { eager: true });
+  const modules = import.meta.glob<{ default?: unknown }>("../../../scenarios/*/view/panel.tsx", {
+    eager: true,
+  });
   const panels: Record<string, ComponentType> = {};
   for (const path of Object.keys(modules).sort()) {
     const panel = modules[path]!.default;
@@ -19,7 +21,9 @@ function discoverPanels(): Record<string, ComponentType> {
       continue;
     }
     if (!view) {
-      console.warn(`agora viewer: ${path} has no scenario view beside it (scenarios/<id>/view.ts): skipped`);
+      console.warn(
+        `agora viewer: ${path} has no scenario view beside it (scenarios/<id>/view.ts): skipped`,
+      );
       continue;
     }
     panels[view.id] = panel as ComponentType;

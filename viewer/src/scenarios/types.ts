@@ -38,7 +38,10 @@ export interface RoundChartSpec {
   title: string;
   metric: string;
   format?: ChartSpec["format"];
-  /** A series' legend label from its coordinate value (Donor Game: "game 2"); default: the coordinate's label and value. */
+  /**
+   * A series' legend label from its coordinate value (Donor Game: "game 2"); default: the
+   * coordinate's label and value.
+   */
   seriesLabel?(value: number): string;
 }
 
@@ -69,7 +72,10 @@ export interface AgentMeasure {
   size?: boolean;
   /** How to print it: a number (default) or a fraction as a percentage. */
   format?: "number" | "percent";
-  /** The agent's value at the viewed state; null: unknown (the size falls back on the next size measure). */
+  /**
+   * The agent's value at the viewed state; null: unknown (the size falls back on the next size
+   * measure).
+   */
   value(agent: AgentState, state: ViewerState): number | null;
 }
 
@@ -85,7 +91,10 @@ export interface InspectorField {
 
 /** What an interaction that revises its actor's own strategy sets (reducer hook). */
 export interface StrategyRevision {
-  /** The new strategy text; null: the agent states none (with `strategyUnusable` saying why); absent: unchanged. */
+  /**
+   * The new strategy text; null: the agent states none (with `strategyUnusable` saying why);
+   * absent: unchanged.
+   */
   strategy?: string | null;
   /** Why the agent states no usable strategy; absent: it does (a previous reason is cleared). */
   strategyUnusable?: string;
@@ -99,7 +108,10 @@ export interface ScenarioView {
   title: string;
   /** Charts over generation metrics, given the metric keys seen so far. */
   generationCharts(metricKeys: readonly string[]): ChartSpec[];
-  /** A chart over the viewed generation's round metrics, one series per value of the outermost declared coordinate; null: none. */
+  /**
+   * A chart over the viewed generation's round metrics, one series per value of the outermost
+   * declared coordinate; null: none.
+   */
   roundChart(metricKeys: readonly string[]): RoundChartSpec | null;
   /** How an interaction flashes on the graph; null draws nothing. */
   interactionStyle(entry: InteractionEntry): InteractionStyle | null;
@@ -113,11 +125,19 @@ export interface ScenarioView {
   strategyFamily(agent: AgentState): string;
   /** Fixed colours for known families (others get palette colours). */
   familyColors: Record<string, string>;
-  /** The "family" colouring's name when `nodeCategory` replaces strategy families (e.g. "current answer"). */
+  /**
+   * The "family" colouring's name when `nodeCategory` replaces strategy families (e.g. "current
+   * answer").
+   */
   familyLabel?: string;
-  /** Colour category of an agent from the viewed state (e.g. its current answer); default `strategyFamily`. */
+  /**
+   * Colour category of an agent from the viewed state (e.g. its current answer); default
+   * `strategyFamily`.
+   */
   nodeCategory?(agent: AgentState, state: ViewerState): string;
-  /** Extra text for the node tooltip at the viewed time (e.g. the agent's latest text); null: none. */
+  /**
+   * Extra text for the node tooltip at the viewed time (e.g. the agent's latest text); null: none.
+   */
   nodeTooltip?(agent: AgentState, state: ViewerState): string | null;
   /**
    * The agent measures of this view at the viewed state (agents-table columns, graph sizes, tooltip
@@ -149,10 +169,17 @@ export interface ScenarioView {
   derive?(previous: unknown, entries: readonly InteractionEntry[]): unknown;
 }
 
-/** A view as `defineView` returns it: the contract's signatures, with the optional members it defines required. */
-export type DefinedView<V extends ScenarioView> = ScenarioView & Required<Pick<ScenarioView, Extract<keyof V, keyof ScenarioView>>>;
+/**
+ * A view as `defineView` returns it: the contract's signatures, with the optional members it
+ * defines required.
+ */
+export type DefinedView<V extends ScenarioView> = ScenarioView &
+  Required<Pick<ScenarioView, Extract<keyof V, keyof ScenarioView>>>;
 
-/** Declares a scenario's view (the default export of `scenarios/<id>/view.ts`); checks its type, returns it. */
+/**
+ * Declares a scenario's view (the default export of `scenarios/<id>/view.ts`); checks its type,
+ * returns it.
+ */
 export function defineView<V extends ScenarioView>(view: V): DefinedView<V> {
   return view as unknown as DefinedView<V>;
 }
@@ -161,5 +188,10 @@ export function defineView<V extends ScenarioView>(view: V): DefinedView<V> {
 export function isScenarioView(value: unknown): value is ScenarioView {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<ScenarioView>;
-  return typeof v.id === "string" && typeof v.generationCharts === "function" && typeof v.describeInteraction === "function" && typeof v.strategyFamily === "function";
+  return (
+    typeof v.id === "string" &&
+    typeof v.generationCharts === "function" &&
+    typeof v.describeInteraction === "function" &&
+    typeof v.strategyFamily === "function"
+  );
 }

@@ -49,7 +49,17 @@ export function initialState(limits: Partial<Limits> = {}): ViewerState {
     generationMetrics: [],
     roundGeneration: 0,
     roundMetrics: [],
-    llm: { calls: 0, cachedCalls: 0, tokensIn: 0, tokensOut: 0, cost: 0, unpricedCalls: 0, parseFailures: 0, truncated: 0, contextExceeded: 0 },
+    llm: {
+      calls: 0,
+      cachedCalls: 0,
+      tokensIn: 0,
+      tokensOut: 0,
+      cost: 0,
+      unpricedCalls: 0,
+      parseFailures: 0,
+      truncated: 0,
+      contextExceeded: 0,
+    },
     llmByGeneration: [],
     interactionCounts: {},
     interactions: [],
@@ -69,7 +79,8 @@ export function checkBatch(state: ViewerState, batch: readonly AgoraEvent[]): Re
   const expected = state.nextSeq;
   const first = batch[0]!.seq;
   const last = batch[batch.length - 1]!.seq;
-  if (first < expected) return { expected, got: first, reason: last < expected ? "duplicate" : "straddle" };
+  if (first < expected)
+    return { expected, got: first, reason: last < expected ? "duplicate" : "straddle" };
   if (first > expected) return { expected, got: first, reason: "gap" };
   for (let i = 1; i < batch.length; i++) {
     if (batch[i]!.seq !== first + i) return { expected, got: first, reason: "out-of-order" };
@@ -80,14 +91,18 @@ export function checkBatch(state: ViewerState, batch: readonly AgoraEvent[]): Re
 export function reduce(state: ViewerState, batch: readonly AgoraEvent[]): ViewerState {
   if (batch.length === 0) return state;
   const rejection = checkBatch(state, batch);
-  if (rejection) return { ...state, rejectedBatches: state.rejectedBatches + 1, lastRejection: rejection };
+  if (rejection)
+    return { ...state, rejectedBatches: state.rejectedBatches + 1, lastRejection: rejection };
   const draft = new Draft(state);
   for (const event of batch) draft.apply(event);
   return draft.finish();
 }
 
 /** Reduces a whole recorded run (or any prefix of it) from scratch. */
-export function reduceAll(events: readonly AgoraEvent[], limits: Partial<Limits> = {}): ViewerState {
+export function reduceAll(
+  events: readonly AgoraEvent[],
+  limits: Partial<Limits> = {},
+): ViewerState {
   return reduce(initialState(limits), events);
 }
 
@@ -153,13 +168,26 @@ class Draft {
   }
 
   /** Clones one of the state's containers the first time the batch touches it. */
-  private own<K extends "slotAgent" | "agents" | "deadAgents" | "generationMetrics" | "roundMetrics" | "llm" | "llmByGeneration" | "interactionCounts" | "generationEnds" | "warnings" | "slots">(
-    key: K,
-  ): ViewerState[K] {
+  private own<
+    K extends
+      | "slotAgent"
+      | "agents"
+      | "deadAgents"
+      | "generationMetrics"
+      | "roundMetrics"
+      | "llm"
+      | "llmByGeneration"
+      | "interactionCounts"
+      | "generationEnds"
+      | "warnings"
+      | "slots",
+  >(key: K): ViewerState[K] {
     if (!this.cloned.has(key)) {
       this.cloned.add(key);
       const value = this.s[key];
-      (this.s as unknown as Record<string, unknown>)[key] = Array.isArray(value) ? [...value] : { ...value };
+      (this.s as unknown as Record<string, unknown>)[key] = Array.isArray(value)
+        ? [...value]
+        : { ...value };
     }
     return this.s[key];
   }
@@ -178,7 +206,8 @@ class Draft {
   apply(original: AgoraEvent): void {
     const s = this.s;
     // Version 1 logs: t.game stood for the scenario's first coordinate.
-    const event = original.type === "run-started" ? original : upgradeEvent(original, s.run?.time ?? []);
+    const event =
+      original.type === "run-started" ? original : upgradeEvent(original, s.run?.time ?? []);
     s.nextSeq = event.seq + 1;
     s.t = event.t;
     if (event.t.generation > s.generation) s.generation = event.t.generation;
@@ -194,7 +223,14 @@ class Draft {
         return this.llmCall(event);
       case "parse-failure": {
         this.own("llm").parseFailures++;
-        const entry: TranscriptEntry = { seq: event.seq, t: event.t, type: "parse-failure", purpose: event.purpose, reason: event.reason, response: event.answer };
+        const entry: TranscriptEntry = {
+          seq: event.seq,
+          t: event.t,
+          type: "parse-failure",
+          purpose: event.purpose,
+          reason: event.reason,
+          response: event.answer,
+        };
         pushBounded(this.agent(event.agentId).transcript, entry, s.limits.transcript);
         return;
       }
@@ -207,7 +243,11 @@ class Draft {
         s.error = event.error ?? null;
         return;
       case "warning":
-        pushBounded(this.own("warnings"), { seq: event.seq, message: event.message }, s.limits.warnings);
+        pushBounded(
+          this.own("warnings"),
+          { seq: event.seq, message: event.message },
+          s.limits.warnings,
+        );
         return;
       default:
         // An event type this viewer does not know (a newer engine): it stays in the log.
@@ -255,7 +295,8 @@ class Draft {
       createdSeq: e.seq,
     });
     // The newborn takes the slot (graph node) of the agent it replaces: on the graph it appears
-    // exactly where that agent was. The panels mark it as new and draw lineage edges to its parents.
+    // exactly where that agent was. The panels mark it as new and draw lineage edges to its
+    // parents.
     const slotAgent = this.own("slotAgent");
     const previous = slotAgent[info.slot];
     slotAgent[info.slot] = info.id;
@@ -283,16 +324,27 @@ class Draft {
 
   private interaction(e: EventOf<"interaction">): void {
     const s = this.s;
-    const entry: InteractionEntry = { seq: e.seq, at: e.at, kind: e.kind, from: e.from, to: e.to, mind: e.mind, t: e.t, data: e.data };
+    const entry: InteractionEntry = {
+      seq: e.seq,
+      at: e.at,
+      kind: e.kind,
+      from: e.from,
+      to: e.to,
+      mind: e.mind,
+      t: e.t,
+      data: e.data,
+    };
     this.newInteractions.push(entry);
     const counts = this.own("interactionCounts");
     counts[e.kind] = (counts[e.kind] ?? 0) + 1;
     const from = this.agent(e.from);
-    // A scenario's strategy revision (the Donor Game's strategy-revised) is not an action towards others.
+    // A scenario's strategy revision (the Donor Game's strategy-revised) is not an action towards
+    // others.
     const revision = viewFor(s.run?.scenario).strategyRevision?.(entry) ?? null;
     if (revision) {
       if (revision.strategy !== undefined) from.strategy = revision.strategy;
-      if (revision.strategyUnusable !== undefined) from.strategyUnusable = revision.strategyUnusable;
+      if (revision.strategyUnusable !== undefined)
+        from.strategyUnusable = revision.strategyUnusable;
       else delete from.strategyUnusable;
       if (revision.reasoning !== undefined) from.reasoning = revision.reasoning;
       from.revisions++;
@@ -384,7 +436,13 @@ class Draft {
     const s = this.s;
     const generation = e.t.generation;
     const ends = this.own("generationEnds");
-    ends.push({ generation, seq: e.seq, survivors: e.survivors, removed: e.removed, created: e.created });
+    ends.push({
+      generation,
+      seq: e.seq,
+      survivors: e.survivors,
+      removed: e.removed,
+      created: e.created,
+    });
     if (ends.length > s.limits.generations) ends.splice(0, ends.length - s.limits.generations);
     for (const [id, score] of Object.entries(e.scores)) this.agent(id).scores[generation] = score;
     for (const id of e.removed) this.agent(id).removedAfter = generation;

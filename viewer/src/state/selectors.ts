@@ -19,7 +19,9 @@ export function generationSeries(state: ViewerState, keys: readonly string[]): A
 /** Every numeric generation metric key seen, in first-seen order. */
 export function generationMetricKeys(state: Pick<ViewerState, "generationMetrics">): string[] {
   const keys = new Set<string>();
-  for (const row of state.generationMetrics) for (const [k, v] of Object.entries(row.values)) if (typeof v === "number" || v === null) keys.add(k);
+  for (const row of state.generationMetrics)
+    for (const [k, v] of Object.entries(row.values))
+      if (typeof v === "number" || v === null) keys.add(k);
   return [...keys];
 }
 
@@ -47,7 +49,8 @@ export function roundSeries(
       return row ? finite(row.values[metric]) : null;
     }),
   );
-  const seriesLabel = (value: number): string => (axes.series ? `${axes.series.label} ${value}` : metric);
+  const seriesLabel = (value: number): string =>
+    axes.series ? `${axes.series.label} ${value}` : metric;
   return { series, data: [xs, ...ys], xLabel: axes.x?.label ?? "round", seriesLabel };
 }
 
@@ -121,10 +124,12 @@ export function eventAgents(event: AgoraEvent): string[] {
 }
 
 export function matchesFilter(event: AgoraEvent, filter: LogFilter): boolean {
-  if (filter.generation !== "" && String(event.t.generation) !== filter.generation.trim()) return false;
+  if (filter.generation !== "" && String(event.t.generation) !== filter.generation.trim())
+    return false;
   if (filter.type !== "") {
     if (filter.type.startsWith("interaction:")) {
-      if (event.type !== "interaction" || event.kind !== filter.type.slice("interaction:".length)) return false;
+      if (event.type !== "interaction" || event.kind !== filter.type.slice("interaction:".length))
+        return false;
     } else if (event.type !== filter.type) return false;
   }
   if (filter.agent.trim() !== "" && !eventAgents(event).includes(filter.agent.trim())) return false;
@@ -132,7 +137,11 @@ export function matchesFilter(event: AgoraEvent, filter: LogFilter): boolean {
 }
 
 /** The newest `limit` events of the log ring that match, newest first. */
-export function filterLog(log: readonly AgoraEvent[], filter: LogFilter, limit: number): AgoraEvent[] {
+export function filterLog(
+  log: readonly AgoraEvent[],
+  filter: LogFilter,
+  limit: number,
+): AgoraEvent[] {
   const out: AgoraEvent[] = [];
   for (let i = log.length - 1; i >= 0 && out.length < limit; i--) {
     const event = log[i]!;

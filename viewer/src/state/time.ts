@@ -15,7 +15,9 @@ const V1_TIME: Record<string, TimeCoordinate[]> = {
   "public-goods": [ROUND],
 };
 
-/** A scenario's coordinates from its run-started: declared (version 2), else what version 1 used. */
+/**
+ * A scenario's coordinates from its run-started: declared (version 2), else what version 1 used.
+ */
 export function declaredTime(e: Extract<AgoraEvent, { type: "run-started" }>): TimeCoordinate[] {
   if (Array.isArray(e.time)) return e.time.map((c) => ({ key: c.key, label: c.label }));
   return (V1_TIME[e.scenario] ?? [GAME, ROUND]).map((c) => ({ ...c }));
@@ -30,7 +32,8 @@ export function upgradeEvent(event: AgoraEvent, time: readonly TimeCoordinate[])
   const first = time[0]?.key ?? "game";
   if (first === "game") return event;
   const t: TimeCoords = { generation: event.t.generation };
-  for (const [key, value] of Object.entries(event.t)) if (key !== "generation" && value !== undefined) t[key === "game" ? first : key] = value;
+  for (const [key, value] of Object.entries(event.t))
+    if (key !== "generation" && value !== undefined) t[key === "game" ? first : key] = value;
   return { ...event, t };
 }
 
@@ -38,6 +41,9 @@ export function upgradeEvent(event: AgoraEvent, time: readonly TimeCoordinate[])
  * How round metrics are charted: x is the innermost coordinate (the round), one series per value
  * of the outermost one when there are two or more (the Donor Game's game, the debate's question).
  */
-export function roundAxes(time: readonly TimeCoordinate[]): { x: TimeCoordinate | null; series: TimeCoordinate | null } {
+export function roundAxes(time: readonly TimeCoordinate[]): {
+  x: TimeCoordinate | null;
+  series: TimeCoordinate | null;
+} {
   return { x: time.at(-1) ?? null, series: time.length >= 2 ? time[0]! : null };
 }

@@ -83,7 +83,10 @@ export class Timeline {
     for (let i = 0; i < batch.length; i++) {
       const event = batch[i]!;
       const next = event.seq + 1;
-      const boundary = event.type === "generation-ended" || event.type === "run-ended" || next % this.snapshotEvery === 0;
+      const boundary =
+        event.type === "generation-ended" ||
+        event.type === "run-ended" ||
+        next % this.snapshotEvery === 0;
       if (boundary && next - lastSnapshot >= this.minSnapshotGap) {
         this.head = reduce(this.head, batch.slice(start, i + 1));
         this.snapshots.push(this.head);
@@ -91,17 +94,21 @@ export class Timeline {
         start = i + 1;
       }
     }
-    if (start < batch.length) this.head = reduce(this.head, start === 0 ? batch : batch.slice(start));
+    if (start < batch.length)
+      this.head = reduce(this.head, start === 0 ? batch : batch.slice(start));
     for (const event of batch) this.events.push(event);
     this.trim();
     return this.head;
   }
 
-  /** The state after applying every event up to and including `seq` (clamped to the retained range). */
+  /**
+   * The state after applying every event up to and including `seq` (clamped to the retained range).
+   */
   stateAt(seq: number): ViewerState {
     const target = Math.max(this.minSeq, Math.min(seq, this.headSeq)) + 1;
     if (target >= this.head.nextSeq) return this.head;
-    if (this.cached && this.cached.seq === target && this.cached.head === this.head) return this.cached.state;
+    if (this.cached && this.cached.seq === target && this.cached.head === this.head)
+      return this.cached.state;
     // The last snapshot with nextSeq <= target.
     let lo = 0;
     let hi = this.snapshots.length - 1;

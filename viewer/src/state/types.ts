@@ -4,9 +4,25 @@
  * the reducer copies what a batch touches and shares the rest, so any state can be kept as a
  * snapshot and compared by reference in React.
  */
-import type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoordinate, TimeCoords } from "../../../sim/core/events.js";
+import type {
+  AgoraEvent,
+  EventOf,
+  MindInfo,
+  RunStatus,
+  SerializedGraph,
+  TimeCoordinate,
+  TimeCoords,
+} from "../../../sim/core/events.js";
 
-export type { AgoraEvent, EventOf, MindInfo, RunStatus, SerializedGraph, TimeCoordinate, TimeCoords };
+export type {
+  AgoraEvent,
+  EventOf,
+  MindInfo,
+  RunStatus,
+  SerializedGraph,
+  TimeCoordinate,
+  TimeCoords,
+};
 
 /** Ring sizes: how much of each bounded collection the state keeps. */
 export interface Limits {
@@ -35,7 +51,9 @@ export const DEFAULT_LIMITS: Limits = {
   generations: 100_000,
 };
 
-/** One interaction as the panels use it; `data` is the event's own (shared, never mutated) object. */
+/**
+ * One interaction as the panels use it; `data` is the event's own (shared, never mutated) object.
+ */
 export interface InteractionEntry {
   seq: number;
   at: string;
@@ -70,7 +88,10 @@ export interface TranscriptEntry {
 
 export interface AgentState {
   id: string;
-  /** False while only LLM calls of the agent have been seen (its agent-created event comes after its strategy call). */
+  /**
+   * False while only LLM calls of the agent have been seen (its agent-created event comes after its
+   * strategy call).
+   */
   known: boolean;
   /** Generation the agent was born into. */
   generation: number;
@@ -85,12 +106,18 @@ export interface AgentState {
   /** Why the agent stated no usable strategy (its answers could not be read as one). */
   strategyUnusable?: string;
   reasoning: string | null;
-  /** How many times the agent revised its strategy (interactions the view reads as revisions: ScenarioView.strategyRevision). */
+  /**
+   * How many times the agent revised its strategy (interactions the view reads as revisions:
+   * ScenarioView.strategyRevision).
+   */
   revisions: number;
   createdSeq: number;
   /** The generation at whose end selection removed the agent, if it did. */
   removedAfter: number | null;
-  /** Score per generation played (generation-ended's scores; what they mean is the scenario's: ScenarioView.scores). */
+  /**
+   * Score per generation played (generation-ended's scores; what they mean is the scenario's:
+   * ScenarioView.scores).
+   */
   scores: Record<number, number>;
   given: InteractionEntry[];
   received: InteractionEntry[];
@@ -147,7 +174,10 @@ export interface RunInfo {
   graphStats: Record<string, unknown>;
   agoraVersion: string;
   startedAt: string;
-  /** The scenario's time coordinates below the generation (run-started's, or what a version 1 log used). */
+  /**
+   * The scenario's time coordinates below the generation (run-started's, or what a version 1 log
+   * used).
+   */
   time: TimeCoordinate[];
   /** The scenario's interaction kinds and their descriptions (empty for version 1 logs). */
   interactions: Record<string, string>;
@@ -171,7 +201,10 @@ export interface RejectionInfo {
 export interface ViewerState {
   /** The seq of the next event to apply; events 0..nextSeq-1 have been applied. */
   nextSeq: number;
-  /** Batches rejected as out of order, duplicate or straddling applied seqs (never partially applied). */
+  /**
+   * Batches rejected as out of order, duplicate or straddling applied seqs (never partially
+   * applied).
+   */
   rejectedBatches: number;
   lastRejection: RejectionInfo | null;
   run: RunInfo | null;
@@ -196,7 +229,13 @@ export interface ViewerState {
   interactionCounts: Record<string, number>;
   interactions: InteractionEntry[];
   log: AgoraEvent[];
-  generationEnds: { generation: number; seq: number; survivors: string[]; removed: string[]; created: string[] }[];
+  generationEnds: {
+    generation: number;
+    seq: number;
+    survivors: string[];
+    removed: string[];
+    created: string[];
+  }[];
   warnings: { seq: number; message: string }[];
   phase: RunPhase;
   error: string | null;

@@ -20,7 +20,10 @@ export interface RunJobData {
 
 export type RunJobResult = SummaryRow;
 
-/** A failing run is tried this many times in all, 5 s, 10 s, 20 s ... apart (exponential backoff); then its row says failed. */
+/**
+ * A failing run is tried this many times in all, 5 s, 10 s, 20 s ... apart (exponential backoff);
+ * then its row says failed.
+ */
 export const JOB_ATTEMPTS = 3;
 export const JOB_BACKOFF_MS = 5_000;
 
@@ -28,7 +31,8 @@ export const JOB_BACKOFF_MS = 5_000;
  * Job id = batch id + condition + seed (the run's directory name holds both), so enqueueing the
  * same batch again finds the existing jobs and adds none. BullMQ refuses ids with ":" in them.
  */
-export const jobId = (batchId: string, spec: Pick<RunSpec, "id">): string => `${batchId}__${spec.id}`.replaceAll(":", "_");
+export const jobId = (batchId: string, spec: Pick<RunSpec, "id">): string =>
+  `${batchId}__${spec.id}`.replaceAll(":", "_");
 
 /** Checks a --queue value: redis://HOST:PORT (optionally /DB), or rediss:// for TLS. */
 export function parseQueueUrl(value: string, flag = "--queue"): URL {
@@ -38,8 +42,10 @@ export function parseQueueUrl(value: string, flag = "--queue"): URL {
   } catch {
     throw new ConfigError(flag, value, "a Redis URL: redis://HOST:PORT");
   }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new ConfigError(flag, value, "a Redis URL: redis://HOST:PORT (or rediss:// for TLS)");
-  if (!url.hostname) throw new ConfigError(flag, value, "a Redis URL with a host: redis://HOST:PORT");
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:")
+    throw new ConfigError(flag, value, "a Redis URL: redis://HOST:PORT (or rediss:// for TLS)");
+  if (!url.hostname)
+    throw new ConfigError(flag, value, "a Redis URL with a host: redis://HOST:PORT");
   return url;
 }
 
@@ -59,7 +65,11 @@ export async function connectAll(url: URL, count: number, timeoutMs = 5_000): Pr
   const connections = Array.from({ length: count }, () => connect(url));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`--queue: no Redis answered at ${url.host} within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(new Error(`--queue: no Redis answered at ${url.host} within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([Promise.all(connections.map((c) => c.ping())), timeout]);
@@ -72,7 +82,9 @@ export async function connectAll(url: URL, count: number, timeoutMs = 5_000): Pr
   }
 }
 
-/** Closes connections whose BullMQ users are closed (a blocked read would hold up QUIT: disconnect). */
+/**
+ * Closes connections whose BullMQ users are closed (a blocked read would hold up QUIT: disconnect).
+ */
 export function disconnectAll(connections: readonly Redis[]): void {
   for (const c of connections) c.disconnect();
 }

@@ -7,16 +7,35 @@ import { basename, resolve } from "node:path";
 import { Job, Queue, QueueEvents } from "bullmq";
 import { emptyTotals, type Totals } from "../../../core/spend.js";
 import { ConfigError } from "../../../core/errors.js";
-import { applyRow, batchOutcome, newBatchFile, readBatchFile, writeBatchFile, type BatchFile } from "../batch-file.js";
+import {
+  applyRow,
+  batchOutcome,
+  newBatchFile,
+  readBatchFile,
+  writeBatchFile,
+  type BatchFile,
+} from "../batch-file.js";
 import type { RunSpec } from "../plan.js";
 import { runRow, type SummaryRow } from "../rows.js";
 import type { BatchObserver, BatchPlan, BatchResult } from "../runner.js";
 import { writeTables } from "../tables.js";
-import { connectAll, disconnectAll, JOB_ATTEMPTS, JOB_BACKOFF_MS, jobId, QUEUE_NAME, type RunJobData, type RunJobResult } from "./connection.js";
+import {
+  connectAll,
+  disconnectAll,
+  JOB_ATTEMPTS,
+  JOB_BACKOFF_MS,
+  jobId,
+  QUEUE_NAME,
+  type RunJobData,
+  type RunJobResult,
+} from "./connection.js";
 
 export interface QueuedBatchOptions {
   queue: URL;
-  /** The batch directory: batch.json and the tables. Workers write the runs to <their --out>/<its name>/runs. */
+  /**
+   * The batch directory: batch.json and the tables. Workers write the runs to <their --out>/<its
+   * name>/runs.
+   */
   out: string;
   retryFailed?: boolean;
   /** Batch-wide caps need one budget in one process: refused with --queue. */
@@ -26,22 +45,34 @@ export interface QueuedBatchOptions {
   observer?: BatchObserver;
   /** Told once batch.json exists (the progress display reads the file and the totals). */
   onFile?: (file: BatchFile, totals: () => Totals) => void;
-  /** Tries per run (default JOB_ATTEMPTS) and the first retry's delay (default JOB_BACKOFF_MS, doubling after). */
+  /**
+   * Tries per run (default JOB_ATTEMPTS) and the first retry's delay (default JOB_BACKOFF_MS,
+   * doubling after).
+   */
   attempts?: number;
   backoffMs?: number;
-  /** How often job states are read back, besides the events (events may be missed across a reconnect). */
+  /**
+   * How often job states are read back, besides the events (events may be missed across a
+   * reconnect).
+   */
   pollMs?: number;
 }
 
 export interface QueuedBatchResult extends BatchResult {
-  /** Jobs this call added to the queue (the others existed already: the batch was enqueued before). */
+  /**
+   * Jobs this call added to the queue (the others existed already: the batch was enqueued before).
+   */
   added: number;
 }
 
 const FINAL = new Set(["completed", "failed"]);
 
-/** Whether a queued job is this run (not a run of an earlier batch that had the same name and another config). */
-const sameConfig = (job: Job<RunJobData>, spec: RunSpec): boolean => JSON.stringify(job.data.spec.raw) === JSON.stringify(spec.raw);
+/**
+ * Whether a queued job is this run (not a run of an earlier batch that had the same name and
+ * another config).
+ */
+const sameConfig = (job: Job<RunJobData>, spec: RunSpec): boolean =>
+  JSON.stringify(job.data.spec.raw) === JSON.stringify(spec.raw);
 
 /** The LLM use of the collected rows (what batch.json's totals and the progress line show). */
 function rowTotals(rows: Iterable<SummaryRow>): Totals {
@@ -56,14 +87,29 @@ function rowTotals(rows: Iterable<SummaryRow>): Totals {
   return totals;
 }
 
-export async function runQueuedBatch(plan: BatchPlan, options: QueuedBatchOptions): Promise<QueuedBatchResult> {
+export async function runQueuedBatch(
+  plan: BatchPlan,
+  options: QueuedBatchOptions,
+): Promise<QueuedBatchResult> {
   if (options.maxCost !== undefined || options.maxCalls !== undefined) {
-    throw new ConfigError(options.maxCost !== undefined ? "--max-cost" : "--max-calls", options.maxCost ?? options.maxCalls, "no batch-wide cap with --queue (each worker has its own budget; set budget.maxCost or budget.maxCalls in the config for a per-run cap)");
+    throw new ConfigError(
+      options.maxCost !== undefined ? "--max-cost" : "--max-calls",
+      options.maxCost ?? options.maxCalls,
+      "no batch-wide cap with --queue (each worker has its own budget; set budget.maxCost or budget.maxCalls in the config for a per-run cap)",
+    );
   }
   const dir = resolve(options.out);
   const previous = readBatchFile(dir);
   const batchId = previous?.batchId ?? basename(dir);
-  const file = newBatchFile({ batchId, config: plan.configPath, grid: plan.grid, seeds: plan.seeds, specs: plan.specs, caps: {}, totals: emptyTotals() });
+  const file = newBatchFile({
+    batchId,
+    config: plan.configPath,
+    grid: plan.grid,
+    seeds: plan.seeds,
+    specs: plan.specs,
+    caps: {},
+    totals: emptyTotals(),
+  });
   if (previous) file.createdAt = previous.createdAt;
   const rows = new Map<string, SummaryRow>();
   const byJob = new Map<string, RunSpec>(plan.specs.map((spec) => [jobId(batchId, spec), spec]));
@@ -76,7 +122,8 @@ export async function runQueuedBatch(plan: BatchPlan, options: QueuedBatchOption
   const connections = await connectAll(options.queue, 2);
   const queue = new Queue<RunJobData, RunJobResult>(QUEUE_NAME, { connection: connections[0]! });
   const events = new QueueEvents(QUEUE_NAME, { connection: connections[1]! });
-  // Connection trouble shows in the commands that fail; the emitters' own reports would only repeat it.
+  // Connection trouble shows in the commands that fail; the emitters' own reports would only repeat
+  // it.
   queue.on("error", () => undefined);
   events.on("error", () => undefined);
   let settle: () => void = () => undefined;
@@ -91,21 +138,32 @@ export async function runQueuedBatch(plan: BatchPlan, options: QueuedBatchOption
     observer?.onRunEnd?.(spec, row);
     if (rows.size === plan.specs.length) settle();
   };
-  /** Reads a job back; a finished one gives its row (a job that failed for good: a failed row with its reason). */
+  /**
+   * Reads a job back; a finished one gives its row (a job that failed for good: a failed row with
+   * its reason).
+   */
   const check = async (id: string): Promise<void> => {
     const spec = byJob.get(id);
     if (!spec || rows.has(spec.id)) return;
     const job = await Job.fromId<RunJobData, RunJobResult>(queue, id);
     if (!job) return;
     if (!sameConfig(job, spec)) {
-      // The id was taken by an earlier batch of the same name with another config: never mix its result in.
+      // The id was taken by an earlier batch of the same name with another config: never mix its
+      // result in.
       const error = `the queue already holds job ${id} for another config (an earlier batch with the same --out name); use another --out`;
       return finish(spec, runRow(spec, batchId, dir, { status: "failed", error }));
     }
     const state = await job.getState();
     if (!FINAL.has(state)) return;
     if (state === "completed" && job.returnvalue) finish(spec, job.returnvalue);
-    else finish(spec, runRow(spec, batchId, dir, { status: "failed", error: job.failedReason || "the job failed" }));
+    else
+      finish(
+        spec,
+        runRow(spec, batchId, dir, {
+          status: "failed",
+          error: job.failedReason || "the job failed",
+        }),
+      );
   };
 
   try {
@@ -137,17 +195,29 @@ export async function runQueuedBatch(plan: BatchPlan, options: QueuedBatchOption
       plan.specs.map((spec) => ({
         name: spec.id,
         data: { batchId, spec, retryFailed: options.retryFailed ?? false },
-        opts: { jobId: jobId(batchId, spec), attempts: options.attempts ?? JOB_ATTEMPTS, backoff: { type: "exponential", delay: options.backoffMs ?? JOB_BACKOFF_MS } },
+        opts: {
+          jobId: jobId(batchId, spec),
+          attempts: options.attempts ?? JOB_ATTEMPTS,
+          backoff: { type: "exponential", delay: options.backoffMs ?? JOB_BACKOFF_MS },
+        },
       })),
     );
     const after = await queue.getJobCounts();
-    const added = Object.values(after).reduce((a, b) => a + b, 0) - Object.values(before).reduce((a, b) => a + b, 0);
+    const added =
+      Object.values(after).reduce((a, b) => a + b, 0) -
+      Object.values(before).reduce((a, b) => a + b, 0);
     if (options.retryFailed) {
-      // A job whose last try failed finished "completed" with a failed row (or "failed", if it stalled too often).
+      // A job whose last try failed finished "completed" with a failed row (or "failed", if it
+      // stalled too often).
       for (const added of jobs) {
         const job = await Job.fromId<RunJobData, RunJobResult>(queue, added.id!);
         const state = await job?.getState();
-        if (!job || !sameConfig(job, byJob.get(job.id!)!) || !(state === "failed" || (state === "completed" && job.returnvalue?.status === "failed"))) continue;
+        if (
+          !job ||
+          !sameConfig(job, byJob.get(job.id!)!) ||
+          !(state === "failed" || (state === "completed" && job.returnvalue?.status === "failed"))
+        )
+          continue;
         await job.updateData({ ...job.data, retryFailed: true });
         await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
       }
@@ -157,7 +227,9 @@ export async function runQueuedBatch(plan: BatchPlan, options: QueuedBatchOption
     const poll = setInterval(() => {
       for (const id of byJob.keys()) void check(id).catch(() => undefined);
     }, options.pollMs ?? 2_000);
-    const aborted = new Promise<void>((r) => options.signal?.addEventListener("abort", () => r(), { once: true }));
+    const aborted = new Promise<void>((r) =>
+      options.signal?.addEventListener("abort", () => r(), { once: true }),
+    );
     try {
       await Promise.race([allDone, aborted]);
     } finally {
@@ -168,7 +240,13 @@ export async function runQueuedBatch(plan: BatchPlan, options: QueuedBatchOption
     file.status = status;
     save();
     await writeTables(dir);
-    return { dir, file, rows: plan.specs.map((s) => rows.get(s.id) ?? runRow(s, batchId, dir)), status, added };
+    return {
+      dir,
+      file,
+      rows: plan.specs.map((s) => rows.get(s.id) ?? runRow(s, batchId, dir)),
+      status,
+      added,
+    };
   } finally {
     await events.close().catch(() => undefined);
     await queue.close().catch(() => undefined);

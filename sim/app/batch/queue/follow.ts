@@ -1,4 +1,7 @@
-/** The `--queue` branch of `agora batch`: enqueue, follow with the batch progress display, summarise. */
+/**
+ * The `--queue` branch of `agora batch`: enqueue, follow with the batch progress display,
+ * summarise.
+ */
 import type { BatchPlan } from "../runner.js";
 import { watchBatch } from "../watch.js";
 import { parseQueueUrl } from "./connection.js";
@@ -12,11 +15,16 @@ export interface QueueFlags {
 }
 
 /** Returns the exit code (the same codes as a local batch). */
-export async function followQueuedBatch(plan: BatchPlan, out: string, flags: QueueFlags): Promise<number> {
+export async function followQueuedBatch(
+  plan: BatchPlan,
+  out: string,
+  flags: QueueFlags,
+): Promise<number> {
   const queue = parseQueueUrl(flags.queue);
   const text = {
     where: `, queued at ${queue.host}`,
-    onInterrupt: "no longer following (the jobs stay queued and the workers go on; the same command follows them again)",
+    onInterrupt:
+      "no longer following (the jobs stay queued and the workers go on; the same command follows them again)",
   };
   return watchBatch(plan, out, text, async (progress, signal) => {
     const result = await runQueuedBatch(plan, {
@@ -29,6 +37,9 @@ export async function followQueuedBatch(plan: BatchPlan, out: string, flags: Que
       observer: progress,
       onFile: (file, totals) => progress.attach(file, totals),
     });
-    return { ...result, note: `${result.added} job(s) added, ${plan.specs.length - result.added} already queued\n` };
+    return {
+      ...result,
+      note: `${result.added} job(s) added, ${plan.specs.length - result.added} already queued\n`,
+    };
   });
 }

@@ -8,7 +8,13 @@ import { DelayedError, Worker, type Job } from "bullmq";
 import { RedisRateLimiter } from "../../../../agents/rate-limit-redis.js";
 import { runOne } from "../run-one.js";
 import { createSharedResources, profileLimits } from "../shared.js";
-import { connectAll, disconnectAll, QUEUE_NAME, type RunJobData, type RunJobResult } from "./connection.js";
+import {
+  connectAll,
+  disconnectAll,
+  QUEUE_NAME,
+  type RunJobData,
+  type RunJobResult,
+} from "./connection.js";
 
 export interface WorkerOptions {
   queue: URL;
@@ -37,7 +43,9 @@ export interface QueueWorker {
   ready: Promise<void>;
 }
 
-/** A job that ended its run this many times is not retried by a stall again: its row says failed. */
+/**
+ * A job that ended its run this many times is not retried by a stall again: its row says failed.
+ */
 const MAX_STALLS = 5;
 
 export async function startWorker(options: WorkerOptions): Promise<QueueWorker> {
@@ -45,33 +53,57 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   const lockMs = options.lockMs ?? 30_000;
   const out = resolve(options.out);
   const connections = await connectAll(options.queue, 2);
-  const limiter = new RedisRateLimiter({ redis: connections[1]!, limits: {}, ...(options.rateWindowMs ? { windowMs: options.rateWindowMs } : {}) });
-  const shared = createSharedResources({ llmConcurrency: options.llmConcurrency, rateLimiter: limiter });
+  const limiter = new RedisRateLimiter({
+    redis: connections[1]!,
+    limits: {},
+    ...(options.rateWindowMs ? { windowMs: options.rateWindowMs } : {}),
+  });
+  const shared = createSharedResources({
+    llmConcurrency: options.llmConcurrency,
+    rateLimiter: limiter,
+  });
   const abort = new AbortController();
 
-  const processJob = async (job: Job<RunJobData, RunJobResult>, token?: string): Promise<RunJobResult> => {
+  const processJob = async (
+    job: Job<RunJobData, RunJobResult>,
+    token?: string,
+  ): Promise<RunJobResult> => {
     const { batchId, spec } = job.data;
     const name = `${batchId}/${spec.id}`;
     // attemptsMade counts failed attempts of this job: a run this job itself failed is run again.
     const retryFailed = job.data.retryFailed || job.attemptsMade > 0;
     await preloadScenario(spec.raw, spec.configDir);
-    const row = await runOne(spec, join(out, batchId), { ...shared, rateLimiter: limiter.withLimits(profileLimits([spec])) }, {
-      batch: batchId,
-      retryFailed,
-      signal: abort.signal,
-      ...(options.env ? { env: options.env } : {}),
-      onBegin: (mode) => log(`${mode} ${name} (attempt ${job.attemptsMade + 1}${job.stalledCounter > 0 ? `, after ${job.stalledCounter} stall(s)` : ""})`),
-      hooks: { onGenerationEnd: (info) => void job.updateProgress({ generation: info.generation }).catch(() => undefined) },
-    });
+    const row = await runOne(
+      spec,
+      join(out, batchId),
+      { ...shared, rateLimiter: limiter.withLimits(profileLimits([spec])) },
+      {
+        batch: batchId,
+        retryFailed,
+        signal: abort.signal,
+        ...(options.env ? { env: options.env } : {}),
+        onBegin: (mode) =>
+          log(
+            `${mode} ${name} (attempt ${job.attemptsMade + 1}${job.stalledCounter > 0 ? `, after ${job.stalledCounter} stall(s)` : ""})`,
+          ),
+        hooks: {
+          onGenerationEnd: (info) =>
+            void job.updateProgress({ generation: info.generation }).catch(() => undefined),
+        },
+      },
+    );
     if (abort.signal.aborted && row.status === "interrupted") {
       // This worker is stopping: the job goes back to the queue at once, without using an attempt.
       await job.moveToDelayed(Date.now(), token);
       log(`${name}: interrupted at generation ${row.generations}, back in the queue`);
       throw new DelayedError();
     }
-    log(`${row.status} ${name}: ${row.generations} generation(s), ${row.llm_calls} LLM call(s)${row.error ? `; error: ${row.error}` : ""}`);
+    log(
+      `${row.status} ${name}: ${row.generations} generation(s), ${row.llm_calls} LLM call(s)${row.error ? `; error: ${row.error}` : ""}`,
+    );
     if (row.status === "failed" && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
-      // Thrown so BullMQ retries it after its backoff; the last attempt returns the failed row instead.
+      // Thrown so BullMQ retries it after its backoff; the last attempt returns the failed row
+      // instead.
       throw new Error(row.error ?? "the run failed");
     }
     return row;

@@ -7,13 +7,21 @@ import { useEffect, useMemo } from "react";
 import { Panel, StatusBadge } from "../common.js";
 import { UPlotChart } from "../UPlotChart.js";
 import { batchChartData, conditionColor } from "./batchSeries.js";
-import { openBatchPage, openRun, setBatchMetric, startBatchClient, useBatch } from "./batchStore.js";
+import {
+  openBatchPage,
+  openRun,
+  setBatchMetric,
+  startBatchClient,
+  useBatch,
+} from "./batchStore.js";
 import "./batch.css";
 
 /** True while the batch page replaces the run view. */
 export const useBatchOpen = (): boolean => useBatch((s) => s.open && s.available === true);
 
-/** The sidebar's way back to the batch page (only when the server serves a batch); starts polling. */
+/**
+ * The sidebar's way back to the batch page (only when the server serves a batch); starts polling.
+ */
 export function BatchNav() {
   useEffect(() => startBatchClient(), []);
   const available = useBatch((s) => s.available);
@@ -22,7 +30,13 @@ export function BatchNav() {
   if (!available || !state) return null;
   const done = (state.counts.completed ?? 0) + (state.counts.failed ?? 0);
   return (
-    <button type="button" className="batch-nav" data-testid="batch-nav" aria-pressed={open} onClick={openBatchPage}>
+    <button
+      type="button"
+      className="batch-nav"
+      data-testid="batch-nav"
+      aria-pressed={open}
+      onClick={openBatchPage}
+    >
       <b>Batch {state.batchId}</b>
       <br />
       <span className="muted">
@@ -37,14 +51,30 @@ export function BatchPage() {
   const error = useBatch((s) => s.error);
   const chart = useMemo(() => (state ? batchChartData(state.series) : null), [state]);
   if (!state || !chart) return <div className="muted">loading the batch…</div>;
-  const counts = ["completed", "running", "pending", "failed", "interrupted", "budget-exhausted"].filter((s) => (state.counts[s] ?? 0) > 0);
+  const counts = [
+    "completed",
+    "running",
+    "pending",
+    "failed",
+    "interrupted",
+    "budget-exhausted",
+  ].filter((s) => (state.counts[s] ?? 0) > 0);
   const latestN = (i: number) => state.series[i]?.n.at(-1) ?? 0;
   return (
-    <div className="batch-page" data-testid="batch-page" data-status={state.status} data-runs={state.runs.length}>
+    <div
+      className="batch-page"
+      data-testid="batch-page"
+      data-status={state.status}
+      data-runs={state.runs.length}
+    >
       <div className="batch-header">
         <h2 data-testid="batch-title">Batch {state.batchId}</h2>
         <StatusBadge status={state.status} live={state.status === "running"} />
-        <span className="batch-counts" data-testid="batch-counts" {...Object.fromEntries(Object.entries(state.counts).map(([k, v]) => [`data-${k}`, v]))}>
+        <span
+          className="batch-counts"
+          data-testid="batch-counts"
+          {...Object.fromEntries(Object.entries(state.counts).map(([k, v]) => [`data-${k}`, v]))}
+        >
           {counts.map((s) => (
             <span key={s} className={`badge status-${s}`}>
               {state.counts[s]} {s}
@@ -77,7 +107,12 @@ export function BatchPage() {
         actions={
           <label className="batch-metric">
             metric{" "}
-            <select data-testid="batch-metric" value={state.metric ?? ""} onChange={(e) => setBatchMetric(e.target.value)} disabled={state.metrics.length === 0}>
+            <select
+              data-testid="batch-metric"
+              value={state.metric ?? ""}
+              onChange={(e) => setBatchMetric(e.target.value)}
+              disabled={state.metrics.length === 0}
+            >
               {state.metrics.map((m) => (
                 <option key={m} value={m}>
                   {m}
@@ -93,7 +128,14 @@ export function BatchPage() {
           </div>
         ) : (
           <>
-            <UPlotChart testId="batch-plot" xLabel="generation" height={240} data={chart.data} series={chart.series} bands={chart.bands} />
+            <UPlotChart
+              testId="batch-plot"
+              xLabel="generation"
+              height={240}
+              data={chart.data}
+              series={chart.series}
+              bands={chart.bands}
+            />
             <div className="batch-legend muted">
               {state.conditions.map((c, i) => (
                 <span key={c} data-testid="batch-condition" data-n={latestN(i)}>
@@ -102,7 +144,8 @@ export function BatchPage() {
                 </span>
               ))}
               <span>
-                band: percentile bootstrap of the mean ({state.ci.resamples} resamples); every run's recorded generations count, running runs too
+                band: percentile bootstrap of the mean ({state.ci.resamples} resamples); every run's
+                recorded generations count, running runs too
               </span>
             </div>
           </>
@@ -122,12 +165,23 @@ export function BatchPage() {
           </thead>
           <tbody>
             {state.runs.map((run) => (
-              <tr key={run.id} data-testid={`batch-run-${run.id}`} data-status={run.status} data-generation={run.generation} data-live={run.live ? "true" : "false"}>
+              <tr
+                key={run.id}
+                data-testid={`batch-run-${run.id}`}
+                data-status={run.status}
+                data-generation={run.generation}
+                data-live={run.live ? "true" : "false"}
+              >
                 <td>
                   {run.status === "pending" ? (
                     <span className="muted">{run.id}</span>
                   ) : (
-                    <button type="button" className="link" data-testid={`batch-open-${run.id}`} onClick={() => openRun(run.id)}>
+                    <button
+                      type="button"
+                      className="link"
+                      data-testid={`batch-open-${run.id}`}
+                      onClick={() => openRun(run.id)}
+                    >
                       {run.id}
                     </button>
                   )}
@@ -139,7 +193,11 @@ export function BatchPage() {
                 </td>
                 <td>
                   <span className="batch-progress">
-                    <span style={{ width: `${run.generations > 0 ? Math.min(100, (100 * run.generation) / run.generations) : 0}%` }} />
+                    <span
+                      style={{
+                        width: `${run.generations > 0 ? Math.min(100, (100 * run.generation) / run.generations) : 0}%`,
+                      }}
+                    />
                   </span>
                   {run.generation}/{run.generations}
                 </td>

@@ -37,11 +37,16 @@ export function batchChartData(all: readonly BatchSeries[]): BatchChartData {
   const bands: uPlot.Band[] = [];
   all.forEach((s, i) => {
     const at = new Map(s.generation.map((g, k) => [g, k]));
-    const column = (values: (number | null)[]) => x.map((g) => (at.has(g) ? (values[at.get(g)!] ?? null) : null));
+    const column = (values: (number | null)[]) =>
+      x.map((g) => (at.has(g) ? (values[at.get(g)!] ?? null) : null));
     const color = conditionColor(i);
     // uPlot series indexes count the x column: this condition's mean, low and high are 3i+1..3i+3.
     data.push(column(s.mean), column(s.ciLow), column(s.ciHigh));
-    series.push({ label: s.condition, color }, { label: `${s.condition} CI low`, color, width: 0, points: false }, { label: `${s.condition} CI high`, color, width: 0, points: false });
+    series.push(
+      { label: s.condition, color },
+      { label: `${s.condition} CI low`, color, width: 0, points: false },
+      { label: `${s.condition} CI high`, color, width: 0, points: false },
+    );
     bands.push({ series: [3 * i + 3, 3 * i + 2], fill: translucent(color, 0.18) });
   });
   return { data, series, bands };

@@ -23,7 +23,13 @@ const POLL_MS = 2000;
 const params = new URLSearchParams(window.location.search);
 const token = params.get("token");
 
-export const batchStore = createStore<BatchStore>(() => ({ available: null, state: null, error: null, metric: params.get("metric"), open: false }));
+export const batchStore = createStore<BatchStore>(() => ({
+  available: null,
+  state: null,
+  error: null,
+  metric: params.get("metric"),
+  open: false,
+}));
 
 export function useBatch<T>(selector: (s: BatchStore) => T): T {
   return useStore(batchStore, selector);
@@ -35,21 +41,31 @@ let timer: ReturnType<typeof setTimeout> | null = null;
 export async function refreshBatch(): Promise<void> {
   const metric = batchStore.getState().metric;
   try {
-    const res = await fetch(`/api/batch${metric ? `?metric=${encodeURIComponent(metric)}` : ""}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    const res = await fetch(`/api/batch${metric ? `?metric=${encodeURIComponent(metric)}` : ""}`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
     if (res.status === 404) {
       batchStore.setState({ available: false, open: false });
       return;
     }
     const body = (await res.json()) as BatchState | { error: string };
-    if (!res.ok || "error" in body) throw new Error("error" in body ? body.error : `HTTP ${res.status}`);
+    if (!res.ok || "error" in body)
+      throw new Error("error" in body ? body.error : `HTTP ${res.status}`);
     const first = batchStore.getState().available !== true;
-    batchStore.setState({ available: true, state: body, error: null, ...(first && (!params.has("run") || params.has("batch")) ? { open: true } : {}) });
+    batchStore.setState({
+      available: true,
+      state: body,
+      error: null,
+      ...(first && (!params.has("run") || params.has("batch")) ? { open: true } : {}),
+    });
   } catch (error) {
     batchStore.setState({ error: error instanceof Error ? error.message : String(error) });
   }
   if (timer) clearTimeout(timer);
-  // Until the server says it serves no batch (404), keep asking: a batch may not have started yet (503).
-  if (batchStore.getState().available !== false) timer = setTimeout(() => void refreshBatch(), POLL_MS);
+  // Until the server says it serves no batch (404), keep asking: a batch may not have started yet
+  // (503).
+  if (batchStore.getState().available !== false)
+    timer = setTimeout(() => void refreshBatch(), POLL_MS);
 }
 
 /** Starts polling once (the sidebar's batch link calls it on mount). */

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { answerKey, extractAnswer, isCorrect, normalizeAnswer, readAnswer, sameAnswer } from "../scenarios/debate/answers.js";
-import type { Question } from "../scenarios/debate/questions.js";
+import {
+  answerKey,
+  extractAnswer,
+  isCorrect,
+  normalizeAnswer,
+  readAnswer,
+  sameAnswer,
+} from "../answers.js";
+import type { Question } from "../questions.js";
 
 const question = (text: string, answers: string[], extra: Partial<Question> = {}): Question => ({
   id: "q",
@@ -13,10 +20,17 @@ const question = (text: string, answers: string[], extra: Partial<Question> = {}
 const speed = question("What is her average speed for the round trip, in m/s?", ["1.5"]);
 const milk = question("What is the percentage of milk in the cup now?", ["48%", "0.48"]);
 const gsmPercent = question("What percentage of the students enrolled in hip-hop dance?", ["60"]);
-const jacket = question("After a 25% increase, a jacket costs $100. What was its price before, in dollars?", ["80"]);
+const jacket = question(
+  "After a 25% increase, a jacket costs $100. What was its price before, in dollars?",
+  ["80"],
+);
 const growth = question("By what percentage did sales grow?", ["150%"]);
-const planets = question("Which planet is closest to the Sun?", ["B"], { choices: ["Venus", "Mercury", "Mars"] });
-const fractions = question("Which is three quarters?", ["3/4"], { choices: ["1/2", "0.75 exactly", "1"] });
+const planets = question("Which planet is closest to the Sun?", ["B"], {
+  choices: ["Venus", "Mercury", "Mars"],
+});
+const fractions = question("Which is three quarters?", ["3/4"], {
+  choices: ["1/2", "0.75 exactly", "1"],
+});
 const daughter = question("What is the fifth daughter called?", ["Mary"]);
 const race = question("In which place are you now?", ["2", "second"]);
 const topic = question("Remote work should be the default.", [], { topic: "remote work" });
@@ -62,8 +76,22 @@ describe("normalizeAnswer: numbers", () => {
   });
 
   it("counts 1.5, 3/2, 1 1/2 and $1.50 right, and near misses wrong", () => {
-    for (const right of ["1.5", "3/2", "1 1/2", "$1.50", "1.50 m/s", "6/4"]) expect(isCorrect(right, speed), right).toBe(true);
-    for (const wrong of ["15", "0.15", "2/3", "1.55", "1.4999", "-1.5", "1,5", "150%", "3", "2", "1"]) expect(isCorrect(wrong, speed), wrong).toBe(false);
+    for (const right of ["1.5", "3/2", "1 1/2", "$1.50", "1.50 m/s", "6/4"])
+      expect(isCorrect(right, speed), right).toBe(true);
+    for (const wrong of [
+      "15",
+      "0.15",
+      "2/3",
+      "1.55",
+      "1.4999",
+      "-1.5",
+      "1,5",
+      "150%",
+      "3",
+      "2",
+      "1",
+    ])
+      expect(isCorrect(wrong, speed), wrong).toBe(false);
   });
 
   it("takes a number word only when no digits are written", () => {
@@ -81,17 +109,22 @@ describe("normalizeAnswer: percentages", () => {
       expect(normalizeAnswer(right, milk), right).toBe("48%");
       expect(isCorrect(right, milk), right).toBe(true);
     }
-    for (const wrong of ["4.8%", "0.048", "480%", "68%", "0.68", "4.8"]) expect(isCorrect(wrong, milk), wrong).toBe(false);
+    for (const wrong of ["4.8%", "0.048", "480%", "68%", "0.68", "4.8"])
+      expect(isCorrect(wrong, milk), wrong).toBe(false);
   });
 
   it("reads a GSM8K percentage answer given without a sign", () => {
-    for (const right of ["60%", "60", "0.6", "60 percent"]) expect(isCorrect(right, gsmPercent), right).toBe(true);
-    for (const wrong of ["6%", "0.06", "600%"]) expect(isCorrect(wrong, gsmPercent), wrong).toBe(false);
+    for (const right of ["60%", "60", "0.6", "60 percent"])
+      expect(isCorrect(right, gsmPercent), right).toBe(true);
+    for (const wrong of ["6%", "0.06", "600%"])
+      expect(isCorrect(wrong, gsmPercent), wrong).toBe(false);
   });
 
   it("reads a bare number above 1 as percentage points, so 150% is 150 or 1.5 written as 150%", () => {
-    for (const right of ["150%", "150", "150 percent", "3/2 = 150%"]) expect(isCorrect(right, growth), right).toBe(true);
-    for (const wrong of ["15%", "15", "0.15", "1.5%", "1.5", "3/2"]) expect(isCorrect(wrong, growth), wrong).toBe(false);
+    for (const right of ["150%", "150", "150 percent", "3/2 = 150%"])
+      expect(isCorrect(right, growth), right).toBe(true);
+    for (const wrong of ["15%", "15", "0.15", "1.5%", "1.5", "3/2"])
+      expect(isCorrect(wrong, growth), wrong).toBe(false);
     expect(normalizeAnswer("1.5", growth)).toBe("1.5%");
   });
 
@@ -182,7 +215,11 @@ describe("extractAnswer", () => {
     ["Answer: let me think again.\nIt comes to x = 5.", null, "5"],
     ["The final answer is $1,500.", "$1,500", "$1,500"],
     ["She makes 9 * 2 = 18.\n#### 18", "18", "18"],
-    ['{"Whether there is a preference": "Yes", "Supported Side": "Negative", "Reason": "r", "debate_answer": "0.5"}', "0.5", "0.5"],
+    [
+      '{"Whether there is a preference": "Yes", "Supported Side": "Negative", "Reason": "r", "debate_answer": "0.5"}',
+      "0.5",
+      "0.5",
+    ],
     ['{"answer": 12}', "12", "12"],
     ["The answer isn't 5, it is 6.", null, "6"],
     ["The answer is: 1.5", "1.5", "1.5"],
@@ -195,24 +232,45 @@ describe("extractAnswer", () => {
   });
 
   it("reads a structured (JSON) answer from its answer field alone, not from its reasoning", () => {
-    const reply = JSON.stringify({ reasoning: "The other agent says the answer is 14, but 3/2 is right.", answer: "1.5" });
+    const reply = JSON.stringify({
+      reasoning: "The other agent says the answer is 14, but 3/2 is right.",
+      answer: "1.5",
+    });
     expect(extractAnswer(reply, speed)).toBe("1.5");
-    expect(extractAnswer('```json\n{"reasoning": "4 hours", "answer": 1.5}\n```', speed)).toBe("1.5");
-    // A field with no answer in it is no answer, whatever the reasoning says (leniently, the text is read on).
-    const empty = JSON.stringify({ reasoning: "Maybe the answer is 14. Or not.", answer: "unsure" });
+    expect(extractAnswer('```json\n{"reasoning": "4 hours", "answer": 1.5}\n```', speed)).toBe(
+      "1.5",
+    );
+    // A field with no answer in it is no answer, whatever the reasoning says (leniently, the text
+    // is read on).
+    const empty = JSON.stringify({
+      reasoning: "Maybe the answer is 14. Or not.",
+      answer: "unsure",
+    });
     expect(extractAnswer(empty, speed)).toBeNull();
     expect(extractAnswer(empty, speed, "lenient")).toBe("14");
   });
 
   it("reads multiple choice: explicit letter; leniently also the last (X) or the last option named", () => {
     expect(extractAnswer("I considered (A) Venus, but the answer is (B).", planets)).toBe("(B)");
-    expect(extractAnswer("Answer: let me weigh them.\nVenus is hot; (B) is closest.", planets)).toBeNull();
+    expect(
+      extractAnswer("Answer: let me weigh them.\nVenus is hot; (B) is closest.", planets),
+    ).toBeNull();
     expect(extractAnswer("Venus is close, but Mercury is closest.", planets)).toBeNull();
-    expect(extractAnswer("(A) is too far and (C) is further still, so (B)", planets, "lenient")).toBe("(B)");
-    expect(extractAnswer("Venus is close, but Mercury is closest.", planets, "lenient")).toBe("Mercury");
+    expect(
+      extractAnswer("(A) is too far and (C) is further still, so (B)", planets, "lenient"),
+    ).toBe("(B)");
+    expect(extractAnswer("Venus is close, but Mercury is closest.", planets, "lenient")).toBe(
+      "Mercury",
+    );
     expect(extractAnswer("Mars, then Venus.", planets, "lenient")).toBe("Venus");
     expect(extractAnswer("(E) is not an option.", planets, "lenient")).toBeNull();
-    expect(extractAnswer("Answer: let me weigh them.\nVenus is hot; (B) is closest.", planets, "lenient")).toBe("(B)");
+    expect(
+      extractAnswer(
+        "Answer: let me weigh them.\nVenus is hot; (B) is closest.",
+        planets,
+        "lenient",
+      ),
+    ).toBe("(B)");
   });
 
   it("cuts a text answer at its clause", () => {

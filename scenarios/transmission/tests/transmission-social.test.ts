@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { transmissionConfigSchema } from "../scenarios/transmission/config.js";
-import { chooseInputs, inNeighbours, turnoverSlots, type Candidate } from "../scenarios/transmission/social-learning.js";
-import { buildGraph } from "../sim/core/graph/index.js";
-import { Rng } from "../sim/core/rng.js";
+import { transmissionConfigSchema } from "../config.js";
+import { chooseInputs, inNeighbours, turnoverSlots, type Candidate } from "../social-learning.js";
+import { buildGraph } from "../../../sim/core/graph/index.js";
+import { Rng } from "../../../sim/core/rng.js";
 
 const ids = ["a", "b", "c", "d", "e", "f"];
 const slotIndex = new Map(ids.map((id, i) => [id, i]));
-// Star-ish directed graph into "a", with weights; "b" also feeds "c", "d" and "e" (so its degree is highest).
+// Star-ish directed graph into "a", with weights; "b" also feeds "c", "d" and "e" (so its degree is
+// highest).
 const graph = buildGraph(
   {
     type: "adjacency",
@@ -29,8 +30,17 @@ const TEXTS: Record<string, string> = {
   e: "the red fox slept at home",
   f: "green hills under rain",
 };
-const candidates = (): Candidate[] => inNeighbours(graph, "a").map((slot) => ({ slot, authorId: `${slot}-author`, text: TEXTS[slot]! }));
-const choose = (social: Record<string, unknown>, extra: Partial<Parameters<typeof chooseInputs>[1]> = {}, seed = 1) =>
+const candidates = (): Candidate[] =>
+  inNeighbours(graph, "a").map((slot) => ({
+    slot,
+    authorId: `${slot}-author`,
+    text: TEXTS[slot]!,
+  }));
+const choose = (
+  social: Record<string, unknown>,
+  extra: Partial<Parameters<typeof chooseInputs>[1]> = {},
+  seed = 1,
+) =>
   chooseInputs(candidates(), {
     graph,
     slot: "a",
@@ -61,12 +71,16 @@ describe("social learning", () => {
   it("prestige top by edge weight keeps the k heaviest; by degree prefers the best connected", () => {
     expect(choose({ prestige: { by: "weight", k: 2 } })).toEqual(["d", "f"]);
     expect(choose({ prestige: { by: "degree", k: 1 } })).toEqual(["b"]);
-    expect(choose({ prestige: { by: "influence", k: 1 } }, { influence: { e: 4, c: 1 } })).toEqual(["e"]);
+    expect(choose({ prestige: { by: "influence", k: 1 } }, { influence: { e: 4, c: 1 } })).toEqual([
+      "e",
+    ]);
   });
 
   it("prestige weighted draws favour heavy edges", () => {
     const counts: Record<string, number> = {};
-    for (let seed = 0; seed < 400; seed++) for (const s of choose({ prestige: { by: "weight", select: "weighted", k: 1 } }, {}, seed)) counts[s] = (counts[s] ?? 0) + 1;
+    for (let seed = 0; seed < 400; seed++)
+      for (const s of choose({ prestige: { by: "weight", select: "weighted", k: 1 } }, {}, seed))
+        counts[s] = (counts[s] ?? 0) + 1;
     // Weights b 1, c 2, d 5, e 1, f 3: d should be drawn about 5/12 of the time, b about 1/12.
     expect(counts.d!).toBeGreaterThan(120);
     expect(counts.b ?? 0).toBeLessThan(counts.d! / 2);
@@ -83,7 +97,12 @@ describe("social learning", () => {
 
   it("turnover takes round(fraction * n) slots, kept in population order", () => {
     const slots = Array.from({ length: 10 }, (_, i) => `s${i}`);
-    for (const [fraction, count] of [[0, 0], [0.25, 3], [0.3, 3], [1, 10]] as const) {
+    for (const [fraction, count] of [
+      [0, 0],
+      [0.25, 3],
+      [0.3, 3],
+      [1, 10],
+    ] as const) {
       const out = turnoverSlots(slots, fraction, new Rng(3));
       expect(out).toHaveLength(count);
       expect(out).toEqual(slots.filter((s) => out.includes(s)));

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgoraEvent } from "../sim/core/events.js";
-import { startRun } from "../sim/app/run.js";
-import { startServer } from "../sim/app/server/index.js";
+import type { AgoraEvent } from "../../../sim/core/events.js";
+import { startRun } from "../../../sim/app/run.js";
+import { startServer } from "../../../sim/app/server/index.js";
 import {
   exportLlmCulture,
   importLlmCulture,
@@ -11,15 +11,29 @@ import {
   readLlmCultureFile,
   writeLlmCultureFile,
   type LlmCultureOutput,
-} from "../scenarios/transmission/interop/llm-culture.js";
-import { betweenGenerationMatrix, generationTextMetrics, DEFAULT_TEXT_METRICS_OPTIONS } from "../scenarios/transmission/metrics/index.js";
-import { ofType, readEvents, readJson, readJsonlStrict, ROOT, runCli, tempDir } from "./support/llm-helpers.js";
+} from "../interop/llm-culture.js";
+import {
+  betweenGenerationMatrix,
+  generationTextMetrics,
+  DEFAULT_TEXT_METRICS_OPTIONS,
+} from "../metrics/index.js";
+import {
+  ofType,
+  readEvents,
+  readJson,
+  readJsonlStrict,
+  ROOT,
+  runCli,
+  tempDir,
+} from "../../../tests/support/llm-helpers.js";
 
 const FIXTURES = join(ROOT, "tests", "fixtures", "llm-culture");
 const NETWORK = join(FIXTURES, "network-cycle4.json");
 const SEQUENCE = join(FIXTURES, "sequence-path4.json");
-const fixture = (path: string): LlmCultureOutput => JSON.parse(readFileSync(path, "utf8")) as LlmCultureOutput;
-const texts = (events: AgoraEvent[]) => ofType(events, "interaction").filter((e) => e.kind === "text");
+const fixture = (path: string): LlmCultureOutput =>
+  JSON.parse(readFileSync(path, "utf8")) as LlmCultureOutput;
+const texts = (events: AgoraEvent[]) =>
+  ofType(events, "interaction").filter((e) => e.kind === "text");
 
 let scratch: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -39,30 +53,48 @@ describe("import llm-culture", () => {
     expect(started!.scenario).toBe("transmission");
     // nx.cycle_graph(4): undirected edges 0-1, 1-2, 2-3, 0-3.
     expect(started!.graph.options?.type).toBe("undirected");
-    expect(started!.graph.edges.map((e) => `${e.source}-${e.target}`).sort()).toEqual(["1_1-1_2", "1_1-1_4", "1_2-1_3", "1_3-1_4"]);
+    expect(started!.graph.edges.map((e) => `${e.source}-${e.target}`).sort()).toEqual([
+      "1_1-1_2",
+      "1_1-1_4",
+      "1_2-1_3",
+      "1_3-1_4",
+    ]);
 
     const created = ofType(events, "agent-created");
     expect(created.map((e) => e.agent.id)).toEqual(["1_1", "1_2", "1_3", "1_4"]);
-    expect(created[1]!.agent.strategy).toBe("For what follows, pretend that you are a very creative person.");
-    for (const e of created) expect(e.agent.mind).toEqual({ kind: "llm", name: "llm-culture-import" });
+    expect(created[1]!.agent.strategy).toBe(
+      "For what follows, pretend that you are a very creative person.",
+    );
+    for (const e of created)
+      expect(e.agent.mind).toEqual({ kind: "llm", name: "llm-culture-import" });
 
     const stories = fixture(NETWORK).stories;
     const written = texts(events);
     expect(written).toHaveLength(12);
     expect(written.map((e) => e.data.text)).toEqual(stories.flat());
     const g2a1 = written.find((e) => e.t.generation === 2 && e.from === "1_1")!;
-    expect(g2a1.data).toMatchObject({ inputs: ["1_2", "1_4"], transformation: "prompt_update", persona: null });
-    expect(written.find((e) => e.t.generation === 1 && e.from === "1_2")!.data).toMatchObject({ inputs: [], transformation: "prompt_init", persona: expect.stringContaining("creative") });
+    expect(g2a1.data).toMatchObject({
+      inputs: ["1_2", "1_4"],
+      transformation: "prompt_update",
+      persona: null,
+    });
+    expect(written.find((e) => e.t.generation === 1 && e.from === "1_2")!.data).toMatchObject({
+      inputs: [],
+      transformation: "prompt_init",
+      persona: expect.stringContaining("creative"),
+    });
 
     // Lineage: each agent's parent is among the agents it heard in the previous generation.
     const lineage = ofType(events, "interaction").filter((e) => e.kind === "lineage");
     expect(lineage).toHaveLength(8);
     for (const e of lineage) {
-      const heard = written.find((w) => w.from === e.from && w.t.generation === e.t.generation)!.data.inputs as string[];
+      const heard = written.find((w) => w.from === e.from && w.t.generation === e.t.generation)!
+        .data.inputs as string[];
       expect(heard).toContain(e.to);
       expect(e.data.parentGeneration).toBe(e.t.generation - 1);
     }
-    // Agent 1_2 in generation 2 (whale and pear) hears 1_1 (the whale) and 1_3 (the pear and the foxes).
+    // Agent 1_2 in generation 2 (whale and pear) hears 1_1 (the whale) and 1_3 (the pear and the
+    // foxes).
     expect(lineage.find((e) => e.from === "1_2" && e.t.generation === 2)!.to).toBe("1_3");
 
     const metricEvents = ofType(events, "metric");
@@ -72,7 +104,9 @@ describe("import llm-culture", () => {
     const direct = await generationTextMetrics({
       generation: 3,
       texts: stories[2]!.map((text, k) => ({ agentId: `1_${k + 1}`, text })),
-      history: stories.slice(0, 2).map((gen) => gen.map((text, k) => ({ agentId: `1_${k + 1}`, text }))),
+      history: stories
+        .slice(0, 2)
+        .map((gen) => gen.map((text, k) => ({ agentId: `1_${k + 1}`, text }))),
       options: DEFAULT_TEXT_METRICS_OPTIONS,
     });
     expect(rows[2]).toMatchObject(direct);
@@ -80,12 +114,32 @@ describe("import llm-culture", () => {
 
     const agentRows = readJsonlStrict<Record<string, unknown>>(join(dir, "agents.jsonl"));
     expect(agentRows).toHaveLength(12);
-    expect(agentRows[5]).toMatchObject({ generation: 2, agentId: "1_2", text: stories[1]![1], inputs: ["1_1", "1_3"], likelyParent: "1_3", mindKind: "llm", mind: "llm-culture-import" });
+    expect(agentRows[5]).toMatchObject({
+      generation: 2,
+      agentId: "1_2",
+      text: stories[1]![1],
+      inputs: ["1_1", "1_3"],
+      likelyParent: "1_3",
+      mindKind: "llm",
+      mind: "llm-culture-import",
+    });
 
     expect(ofType(events, "run-ended")[0]!.status).toBe("completed");
     const manifest = readJson<Record<string, any>>(join(dir, "manifest.json"));
-    expect(manifest).toMatchObject({ status: "completed", scenario: "transmission", generationsCompleted: 3, importedFrom: { format: "llm-culture", file: "network-cycle4.json" } });
-    expect(manifest.minds).toEqual([{ kind: "llm", name: "llm-culture-import", count: 4, note: expect.stringContaining("imported") }]);
+    expect(manifest).toMatchObject({
+      status: "completed",
+      scenario: "transmission",
+      generationsCompleted: 3,
+      importedFrom: { format: "llm-culture", file: "network-cycle4.json" },
+    });
+    expect(manifest.minds).toEqual([
+      {
+        kind: "llm",
+        name: "llm-culture-import",
+        count: 4,
+        note: expect.stringContaining("imported"),
+      },
+    ]);
   });
 
   it("fits TF-IDF on the whole run with fit 'run', giving LLM-Culture's between-generation matrix", async () => {
@@ -95,9 +149,13 @@ describe("import llm-culture", () => {
     expect(metrics[2]!.similarityWithinSelf).toBeCloseTo(matrix[2]![2]!, 12);
     expect(metrics[2]!.similarityPrevious).toBeCloseTo(matrix[1]![2]!, 12);
     expect(metrics[2]!.similarityFirst).toBeCloseTo(matrix[0]![2]!, 12);
-    const seen = readJsonlStrict<Record<string, number>>(join(scratch.path, "runs", "network", "metrics.jsonl"));
+    const seen = readJsonlStrict<Record<string, number>>(
+      join(scratch.path, "runs", "network", "metrics.jsonl"),
+    );
     // Generations 1-2 alone give other idf weights than the whole run.
-    expect(Math.abs(seen[1]!.similarityWithinSelf! - (metrics[1]!.similarityWithinSelf as number))).toBeGreaterThan(1e-6);
+    expect(
+      Math.abs(seen[1]!.similarityWithinSelf! - (metrics[1]!.similarityWithinSelf as number)),
+    ).toBeGreaterThan(1e-6);
   });
 
   it("imports a sequence (transmission chain): agent t writes at timestep t and hears agent t-1", async () => {
@@ -123,8 +181,13 @@ describe("import llm-culture", () => {
   it("is listed by the viewer's server as a recorded transmission run", async () => {
     const server = await startServer({ runsDir: join(scratch.path, "runs"), port: 0 });
     try {
-      const runs = (await (await fetch(`${server.url.replace(/\/?(\?.*)?$/, "")}/api/runs`)).json()) as { id: string; scenario: string; status: string }[];
-      expect(runs.find((r) => r.id === "sequence")).toMatchObject({ scenario: "transmission", status: "completed" });
+      const runs = (await (
+        await fetch(`${server.url.replace(/\/?(\?.*)?$/, "")}/api/runs`)
+      ).json()) as { id: string; scenario: string; status: string }[];
+      expect(runs.find((r) => r.id === "sequence")).toMatchObject({
+        scenario: "transmission",
+        status: "completed",
+      });
     } finally {
       await server.close();
     }
@@ -135,11 +198,14 @@ describe("export llm-culture", () => {
   it.each([
     ["network", NETWORK],
     ["sequence", SEQUENCE],
-  ])("gives back the %s file's stories, adjacency, prompts and personalities", async (name, path) => {
-    const dir = join(scratch.path, "roundtrip", name);
-    await importLlmCulture(path, dir);
-    expect(exportLlmCulture(dir)).toEqual(fixture(path));
-  });
+  ])(
+    "gives back the %s file's stories, adjacency, prompts and personalities",
+    async (name, path) => {
+      const dir = join(scratch.path, "roundtrip", name);
+      await importLlmCulture(path, dir);
+      expect(exportLlmCulture(dir)).toEqual(fixture(path));
+    },
+  );
 
   it("round-trips through the CLI", async () => {
     const dir = join(scratch.path, "cli-run");
@@ -154,21 +220,47 @@ describe("export llm-culture", () => {
 
   it("exports a transmission run that imports back to the same metrics and file", async () => {
     const config = join(scratch.path, "cycle.yaml");
-    writeFileSync(config, ["scenario: transmission", "seed: 4", "generations: 3", "population: { size: 6, minds: [{ count: 6, policy: text-operators }] }", "graph: { type: cycle }", "transmission: { transformation: combine, persona: creative }", ""].join("\n"));
+    writeFileSync(
+      config,
+      [
+        "scenario: transmission",
+        "seed: 4",
+        "generations: 3",
+        "population: { size: 6, minds: [{ count: 6, policy: text-operators }] }",
+        "graph: { type: cycle }",
+        "transmission: { transformation: combine, persona: creative }",
+        "",
+      ].join("\n"),
+    );
     const run = await startRun(config, { out: join(scratch.path, "own-cycle") });
     expect(run.status).toBe("completed");
     const exported = exportLlmCulture(run.dir);
     expect(exported.stories).toHaveLength(3);
     expect(exported.stories.flat()).toEqual(texts(readEvents(run.dir)).map((e) => e.data.text));
-    expect(exported.personality_list).toEqual(Array(6).fill("For what follows, pretend that you are a very creative person."));
-    expect(exported.prompt_update[0]).toMatch(/^You will receive stories\. Pick the two stories you prefer/);
+    expect(exported.personality_list).toEqual(
+      Array(6).fill("For what follows, pretend that you are a very creative person."),
+    );
+    expect(exported.prompt_update[0]).toMatch(
+      /^You will receive stories\. Pick the two stories you prefer/,
+    );
     const file = join(scratch.path, "own-cycle.json");
     writeLlmCultureFile(file, exported);
     const back = await importLlmCulture(file, join(scratch.path, "own-cycle-back"));
     expect(exportLlmCulture(back.dir)).toEqual(exported);
     const original = readJsonlStrict<Record<string, unknown>>(join(run.dir, "metrics.jsonl"));
     for (const [i, row] of back.metrics.entries()) {
-      for (const key of ["similarityWithin", "similarityWithinSelf", "similarityPrevious", "similarityFirst", "similarityToGen1", "clusters", "positivity", "fog", "words", "cumulativeChange"]) {
+      for (const key of [
+        "similarityWithin",
+        "similarityWithinSelf",
+        "similarityPrevious",
+        "similarityFirst",
+        "similarityToGen1",
+        "clusters",
+        "positivity",
+        "fog",
+        "words",
+        "cumulativeChange",
+      ]) {
         expect(row[key], `${key} in generation ${i + 1}`).toEqual(original[i]![key]);
       }
     }
@@ -178,11 +270,23 @@ describe("export llm-culture", () => {
     const config = join(scratch.path, "chains.yaml");
     writeFileSync(
       config,
-      ["scenario: transmission", "seed: 2", "generations: 3", "population: { size: 6, minds: [{ count: 6, policy: text-operators }] }", "graph: { type: paths, count: 2 }", "transmission:", "  mode: chain", "  seeds: [\"The first seed story is about a cat.\", \"The second seed story is about a boat.\"]", ""].join("\n"),
+      [
+        "scenario: transmission",
+        "seed: 2",
+        "generations: 3",
+        "population: { size: 6, minds: [{ count: 6, policy: text-operators }] }",
+        "graph: { type: paths, count: 2 }",
+        "transmission:",
+        "  mode: chain",
+        '  seeds: ["The first seed story is about a cat.", "The second seed story is about a boat."]',
+        "",
+      ].join("\n"),
     );
     const run = await startRun(config, { out: join(scratch.path, "own-chains") });
     expect(run.status).toBe("completed");
-    expect(() => exportLlmCulture(run.dir)).toThrow(/--chain: got nothing, expected a chain from 0 to 1/);
+    expect(() => exportLlmCulture(run.dir)).toThrow(
+      /--chain: got nothing, expected a chain from 0 to 1/,
+    );
     const exported = exportLlmCulture(run.dir, { chain: 1 });
     expect(exported.adjacency_matrix).toEqual([
       [0, 1, 0],
@@ -196,8 +300,13 @@ describe("export llm-culture", () => {
   it("refuses a run of another scenario", async () => {
     const dir = join(scratch.path, "donor");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "events.jsonl"), `${JSON.stringify({ v: 1, seq: 0, type: "run-started", t: { generation: 1 }, at: "", scenario: "donor-game", config: {}, graph: { nodes: [], edges: [] } })}\n`);
-    expect(() => exportLlmCulture(dir)).toThrow(/scenario is "donor-game", expected "transmission"/);
+    writeFileSync(
+      join(dir, "events.jsonl"),
+      `${JSON.stringify({ v: 1, seq: 0, type: "run-started", t: { generation: 1 }, at: "", scenario: "donor-game", config: {}, graph: { nodes: [], edges: [] } })}\n`,
+    );
+    expect(() => exportLlmCulture(dir)).toThrow(
+      /scenario is "donor-game", expected "transmission"/,
+    );
   });
 });
 
@@ -206,12 +315,36 @@ describe("bad LLM-Culture files", () => {
   const cases: [string, (d: Record<string, any>) => void, RegExp][] = [
     ["a missing key", (d) => delete d.stories, /stories: got nothing, expected this key/],
     ["a ragged timestep", (d) => d.stories[1].pop(), /stories\.1: got "3 stories", expected 4/],
-    ["a story that is not text", (d) => (d.stories[0][2] = 7), /stories\.0\.2: got 7, expected a string/],
-    ["a short matrix row", (d) => d.adjacency_matrix[2].pop(), /adjacency_matrix\.2: got \[.*\], expected a row of 4 numbers/],
-    ["a self-loop", (d) => (d.adjacency_matrix[1][1] = 1), /adjacency_matrix\.1\.1: got 1, expected 0/],
-    ["a negative weight", (d) => (d.adjacency_matrix[0][1] = -1), /adjacency_matrix\.0\.1: got -1, expected a weight >= 0/],
-    ["too few personalities", (d) => d.personality_list.pop(), /personality_list: got .*, expected a list of 4 strings/],
-    ["a prompt that is not a list", (d) => (d.prompt_init = "Create a story."), /prompt_init: got "Create a story\.", expected a list of strings/],
+    [
+      "a story that is not text",
+      (d) => (d.stories[0][2] = 7),
+      /stories\.0\.2: got 7, expected a string/,
+    ],
+    [
+      "a short matrix row",
+      (d) => d.adjacency_matrix[2].pop(),
+      /adjacency_matrix\.2: got \[.*\], expected a row of 4 numbers/,
+    ],
+    [
+      "a self-loop",
+      (d) => (d.adjacency_matrix[1][1] = 1),
+      /adjacency_matrix\.1\.1: got 1, expected 0/,
+    ],
+    [
+      "a negative weight",
+      (d) => (d.adjacency_matrix[0][1] = -1),
+      /adjacency_matrix\.0\.1: got -1, expected a weight >= 0/,
+    ],
+    [
+      "too few personalities",
+      (d) => d.personality_list.pop(),
+      /personality_list: got .*, expected a list of 4 strings/,
+    ],
+    [
+      "a prompt that is not a list",
+      (d) => (d.prompt_init = "Create a story."),
+      /prompt_init: got "Create a story\.", expected a list of strings/,
+    ],
   ];
   it.each(cases)("names the field for %s", (_, spoil, message) => {
     const data = good();
@@ -226,7 +359,9 @@ describe("bad LLM-Culture files", () => {
     expect(parsed.mode).toBe("chain");
     expect(parsed.output.stories).toEqual(fixture(SEQUENCE).stories);
     data.stories.push(["one more"]);
-    expect(() => parseLlmCultureOutput(data, "gap.json")).toThrow(/gap\.json: stories\.6: got "1 stories", expected 0: in a sequence/);
+    expect(() => parseLlmCultureOutput(data, "gap.json")).toThrow(
+      /gap\.json: stories\.6: got "1 stories", expected 0: in a sequence/,
+    );
   });
 
   it("tolerates extra keys and reports them", () => {
@@ -239,7 +374,13 @@ describe("bad LLM-Culture files", () => {
     const data = good();
     data.stories[2][0] = null;
     writeFileSync(path, JSON.stringify(data));
-    const result = await runCli(["import", "llm-culture", path, "--out", join(scratch.path, "bad-run")]);
+    const result = await runCli([
+      "import",
+      "llm-culture",
+      path,
+      "--out",
+      join(scratch.path, "bad-run"),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${path}: stories.2.0: got null, expected a string`);
   });

@@ -4,8 +4,18 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readEvents, readJsonlStrict, runCli, writeConfig } from "./support/llm-helpers.js";
-import { distinctPersonas, storyWorkspace, textsWritten, transmissionLlmConfig } from "./support/transmission-helpers.js";
+import {
+  readEvents,
+  readJsonlStrict,
+  runCli,
+  writeConfig,
+} from "../../../tests/support/llm-helpers.js";
+import {
+  distinctPersonas,
+  storyWorkspace,
+  textsWritten,
+  transmissionLlmConfig,
+} from "../../../tests/support/transmission-helpers.js";
 
 const workspace = storyWorkspace();
 
@@ -34,8 +44,12 @@ describe("embedding metrics", () => {
     const replay = await runCli(["run", config, "--cache", "replay", "--out", join(dir, "b")]);
     expect(replay.stderr).toBe("");
     expect(replay.code).toBe(0);
-    const metrics = (run: string) => readJsonlStrict<Record<string, number | null>>(join(dir, run, "metrics.jsonl"));
-    expect(metrics("a").map((r) => r.embeddingWithin)).toEqual([expect.any(Number), expect.any(Number)]);
+    const metrics = (run: string) =>
+      readJsonlStrict<Record<string, number | null>>(join(dir, run, "metrics.jsonl"));
+    expect(metrics("a").map((r) => r.embeddingWithin)).toEqual([
+      expect.any(Number),
+      expect.any(Number),
+    ]);
     expect(metrics("b")).toEqual(metrics("a"));
   });
 });

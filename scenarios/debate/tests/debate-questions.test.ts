@@ -2,15 +2,21 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { isCorrect, normalizeAnswer, readAnswer } from "../scenarios/debate/answers.js";
-import { generateArithmetic } from "../scenarios/debate/arithmetic.js";
-import { loadQuestions, questionSourceSchema, type Question, type QuestionSource } from "../scenarios/debate/questions.js";
-import { ConfigError } from "../sim/core/errors.js";
-import { Rng } from "../sim/core/rng.js";
+import { isCorrect, normalizeAnswer, readAnswer } from "../answers.js";
+import { generateArithmetic } from "../arithmetic.js";
+import {
+  loadQuestions,
+  questionSourceSchema,
+  type Question,
+  type QuestionSource,
+} from "../questions.js";
+import { ConfigError } from "../../../sim/core/errors.js";
+import { Rng } from "../../../sim/core/rng.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const FIXTURES = join(ROOT, "tests/fixtures/debate");
-const load = (source: QuestionSource, seed = 1) => loadQuestions(source, { baseDir: FIXTURES, rng: new Rng(seed, ["questions"]) });
+const load = (source: QuestionSource, seed = 1) =>
+  loadQuestions(source, { baseDir: FIXTURES, rng: new Rng(seed, ["questions"]) });
 
 /** The ConfigError a load throws, so tests can assert on its parts. */
 function loadError(source: QuestionSource): ConfigError {
@@ -27,27 +33,50 @@ describe("JSONL questions", () => {
   const questions = load({ file: "questions.jsonl" });
 
   it("reads every field, a single answer string and numeric answers", () => {
-    expect(questions.map((q) => q.id)).toEqual(["speed", "questions-2", "questions-3", "7", "questions-5"]);
+    expect(questions.map((q) => q.id)).toEqual([
+      "speed",
+      "questions-2",
+      "questions-3",
+      "7",
+      "questions-5",
+    ]);
     expect(questions[0]).toEqual({
       id: "speed",
-      question: "A cyclist rides up a hill at 10 km/h and down at 30 km/h. What is the average speed for the round trip, in km/h?",
+      question:
+        "A cyclist rides up a hill at 10 km/h and down at 30 km/h. What is the average speed for the round trip, in km/h?",
       answers: ["15"],
       trap: "20",
       explanation: "Harmonic mean: 2 * 10 * 30 / 40 = 15.",
       source: "questions.jsonl",
     });
-    expect(questions[2]).toMatchObject({ answers: ["B"], choices: ["Venus", "Mercury", "Mars"], trap: "Venus", topic: "astronomy" });
+    expect(questions[2]).toMatchObject({
+      answers: ["B"],
+      choices: ["Venus", "Mercury", "Mars"],
+      trap: "Venus",
+      topic: "astronomy",
+    });
     expect(questions[3]!.answers).toEqual(["24"]);
   });
 
   it("keeps an item without answers as an open question (a topic)", () => {
-    expect(questions[4]).toMatchObject({ question: "Social media does more harm than good.", answers: [], topic: "social media" });
+    expect(questions[4]).toMatchObject({
+      question: "Social media does more harm than good.",
+      answers: [],
+      topic: "social media",
+    });
     expect(isCorrect("yes", questions[4]!)).toBe(false);
   });
 
   it("resolves file paths against the config's directory", () => {
-    expect(() => loadQuestions({ file: "questions.jsonl" }, { baseDir: ROOT, rng: new Rng(1) })).toThrow(/readable question file/);
-    expect(loadQuestions({ file: "tests/fixtures/debate/questions.jsonl" }, { baseDir: ROOT, rng: new Rng(1) })).toHaveLength(5);
+    expect(() =>
+      loadQuestions({ file: "questions.jsonl" }, { baseDir: ROOT, rng: new Rng(1) }),
+    ).toThrow(/readable question file/);
+    expect(
+      loadQuestions(
+        { file: "tests/fixtures/debate/questions.jsonl" },
+        { baseDir: ROOT, rng: new Rng(1) },
+      ),
+    ).toHaveLength(5);
   });
 });
 
@@ -56,7 +85,12 @@ describe("CIAR layout (MAD repository)", () => {
 
   it("takes `answer` as the accepted list and the first `incorrect answer` as the trap", () => {
     expect(questions).toHaveLength(5);
-    expect(questions[0]).toMatchObject({ id: "ciar-sample-1", answers: ["6"], trap: "8", source: "ciar-sample.json" });
+    expect(questions[0]).toMatchObject({
+      id: "ciar-sample-1",
+      answers: ["6"],
+      trap: "8",
+      source: "ciar-sample.json",
+    });
     expect(questions[0]!.explanation).toMatch(/^For a 12 km lake/);
     expect(questions[1]).toMatchObject({ answers: ["46.15%", "6/13"], trap: "60%" });
     expect(questions[2]).toMatchObject({ answers: ["12"] });
@@ -91,14 +125,18 @@ describe("GSM8K layout", () => {
 
   it("accepts the number after ####, without thousands commas, and keeps the worked solution", () => {
     expect(questions.map((q) => q.answers)).toEqual([["31"], ["1200"], ["-7"]]);
-    expect(questions[0]!.explanation).toBe("She makes 3 * 12 = 36 rolls.\nShe sells 36 - 5 = 31 rolls.");
+    expect(questions[0]!.explanation).toBe(
+      "She makes 3 * 12 = 36 rolls.\nShe sells 36 - 5 = 31 rolls.",
+    );
     expect(questions[0]!.trap).toBeUndefined();
     expect(questions.map((q) => q.id)).toEqual(["gsm-layout-1", "gsm-layout-2", "gsm-layout-3"]);
   });
 
   it("is detected from the content of a .jsonl file", () => {
     expect(load({ file: "gsm-layout.jsonl", format: "gsm8k" })).toEqual(questions);
-    expect(() => load({ file: "gsm-layout.jsonl", format: "jsonl" })).toThrow(/field answer: .*a GSM8K file needs format: gsm8k/);
+    expect(() => load({ file: "gsm-layout.jsonl", format: "jsonl" })).toThrow(
+      /field answer: .*a GSM8K file needs format: gsm8k/,
+    );
   });
 
   it("rejects a solution without the #### marker, naming the line", () => {
@@ -111,13 +149,37 @@ describe("GSM8K layout", () => {
 
 describe("bad question files", () => {
   it.each([
-    ["bad-answers.jsonl", "bad-answers.jsonl, line 3, field answers", /got \[4,\{"value":4\}\], expected a string or a list/],
-    ["missing-question.jsonl", "missing-question.jsonl, line 2, field question", /got nothing, expected a non-empty string/],
-    ["unknown-field.jsonl", "unknown-field.jsonl, line 2, field prompt", /got "What is 2 \+ 2\?", expected no such field \(known fields: id, question/],
+    [
+      "bad-answers.jsonl",
+      "bad-answers.jsonl, line 3, field answers",
+      /got \[4,\{"value":4\}\], expected a string or a list/,
+    ],
+    [
+      "missing-question.jsonl",
+      "missing-question.jsonl, line 2, field question",
+      /got nothing, expected a non-empty string/,
+    ],
+    [
+      "unknown-field.jsonl",
+      "unknown-field.jsonl, line 2, field prompt",
+      /got "What is 2 \+ 2\?", expected no such field \(known fields: id, question/,
+    ],
     ["broken-json.jsonl", "broken-json.jsonl, line 2", /expected one JSON object per line/],
-    ["trap-correct.jsonl", "trap-correct.jsonl, line 1, field trap", /got "3\/2", expected a wrong answer \(it matches an accepted answer\)/],
-    ["duplicate-id.jsonl", "duplicate-id.jsonl, line 2, field id", /got "a", expected an id not already used \(line 1 has it\)/],
-    ["choice-not-an-option.jsonl", "choice-not-an-option.jsonl, line 1, field answers", /got "E", expected an option letter or an option's text/],
+    [
+      "trap-correct.jsonl",
+      "trap-correct.jsonl, line 1, field trap",
+      /got "3\/2", expected a wrong answer \(it matches an accepted answer\)/,
+    ],
+    [
+      "duplicate-id.jsonl",
+      "duplicate-id.jsonl, line 2, field id",
+      /got "a", expected an id not already used \(line 1 has it\)/,
+    ],
+    [
+      "choice-not-an-option.jsonl",
+      "choice-not-an-option.jsonl, line 1, field answers",
+      /got "E", expected an option letter or an option's text/,
+    ],
   ])("%s", (file, path, message) => {
     const error = loadError({ file });
     expect(error.path).toBe(path);
@@ -125,7 +187,9 @@ describe("bad question files", () => {
   });
 
   it("names the missing file", () => {
-    expect(loadError({ file: "no-such-file.jsonl" }).message).toMatch(/^no-such-file\.jsonl: got ".*no-such-file\.jsonl", expected a readable question file/);
+    expect(loadError({ file: "no-such-file.jsonl" }).message).toMatch(
+      /^no-such-file\.jsonl: got ".*no-such-file\.jsonl", expected a readable question file/,
+    );
   });
 });
 
@@ -143,7 +207,9 @@ describe("selection", () => {
     expect(ids(load({ builtin: "counterintuitive", shuffle: true }, 2))).not.toEqual(a);
     expect(a).not.toEqual(all);
     expect([...a].sort()).toEqual([...all].sort());
-    expect(ids(load({ builtin: "counterintuitive", shuffle: true, limit: 4 }, 1))).toEqual(a.slice(0, 4));
+    expect(ids(load({ builtin: "counterintuitive", shuffle: true, limit: 4 }, 1))).toEqual(
+      a.slice(0, 4),
+    );
   });
 });
 
@@ -167,10 +233,19 @@ describe("question source schema", () => {
   });
 
   it("reports a mistake against its own key", () => {
-    const issues = (source: unknown) => questionSourceSchema.safeParse(source).error!.issues.map((i) => [i.path.join("."), i.message]);
-    expect(issues({ builtin: "topics", count: 3 })).toEqual([["count", "no count with builtin (it takes limit, shuffle)"]]);
-    expect(issues({ generator: "arithmetic" })).toEqual([["count", "the number of questions to generate (an integer >= 1)"]]);
-    expect(issues({ file: "a.jsonl", builtin: "topics" })).toEqual([["", "exactly one of file, builtin or generator: arithmetic"]]);
+    const issues = (source: unknown) =>
+      questionSourceSchema
+        .safeParse(source)
+        .error!.issues.map((i) => [i.path.join("."), i.message]);
+    expect(issues({ builtin: "topics", count: 3 })).toEqual([
+      ["count", "no count with builtin (it takes limit, shuffle)"],
+    ]);
+    expect(issues({ generator: "arithmetic" })).toEqual([
+      ["count", "the number of questions to generate (an integer >= 1)"],
+    ]);
+    expect(issues({ file: "a.jsonl", builtin: "topics" })).toEqual([
+      ["", "exactly one of file, builtin or generator: arithmetic"],
+    ]);
   });
 });
 
@@ -187,19 +262,27 @@ describe("shipped question sets", () => {
     }
   });
 
-  it.each(counterintuitive.map((q) => [q.id, q] as const))("%s: accepted answers match, the trap does not", (_id, q) => {
-    for (const answer of q.answers) {
-      expect(isCorrect(answer, q), answer).toBe(true);
-      expect(readAnswer(`Let me think it through.\nAnswer: ${answer}`, q), answer).not.toBeNull();
-      expect(isCorrect(readAnswer(`Let me think it through.\nAnswer: ${answer}`, q), q), answer).toBe(true);
-    }
-    for (const raw of [...q.answers, q.trap!]) {
-      const key = normalizeAnswer(raw, q)!;
-      expect(normalizeAnswer(key, q), raw).toBe(key);
-    }
-    expect(isCorrect(q.trap!, q)).toBe(false);
-    expect(isCorrect(readAnswer(`At first sight it looks easy.\nThe answer is ${q.trap}.`, q), q)).toBe(false);
-  });
+  it.each(counterintuitive.map((q) => [q.id, q] as const))(
+    "%s: accepted answers match, the trap does not",
+    (_id, q) => {
+      for (const answer of q.answers) {
+        expect(isCorrect(answer, q), answer).toBe(true);
+        expect(readAnswer(`Let me think it through.\nAnswer: ${answer}`, q), answer).not.toBeNull();
+        expect(
+          isCorrect(readAnswer(`Let me think it through.\nAnswer: ${answer}`, q), q),
+          answer,
+        ).toBe(true);
+      }
+      for (const raw of [...q.answers, q.trap!]) {
+        const key = normalizeAnswer(raw, q)!;
+        expect(normalizeAnswer(key, q), raw).toBe(key);
+      }
+      expect(isCorrect(q.trap!, q)).toBe(false);
+      expect(
+        isCorrect(readAnswer(`At first sight it looks easy.\nThe answer is ${q.trap}.`, q), q),
+      ).toBe(false);
+    },
+  );
 
   it("has at least 6 persona-debate topics without answers", () => {
     const topics = load({ builtin: "topics" });
@@ -218,13 +301,16 @@ describe("shipped question sets", () => {
     for (const q of sample) expect(isCorrect(q.answers[0]!, q)).toBe(true);
     const licence = join(ROOT, "scenarios/debate/data/gsm8k-sample.LICENSE");
     expect(existsSync(licence)).toBe(true);
-    expect(readFileSync(licence, "utf8")).toMatch(/MIT License[\s\S]*Copyright \(c\) 2021 OpenAI[\s\S]*Permission is hereby granted/);
+    expect(readFileSync(licence, "utf8")).toMatch(
+      /MIT License[\s\S]*Copyright \(c\) 2021 OpenAI[\s\S]*Permission is hereby granted/,
+    );
   });
 });
 
 describe("arithmetic generator (Du et al.)", () => {
   const questions = generateArithmetic({ count: 200 }, new Rng(7, ["arithmetic"]));
-  const expressionOf = (q: Question) => /^What is the result of ([\d+\-*]+)\?$/.exec(q.question)![1]!;
+  const expressionOf = (q: Question) =>
+    /^What is the result of ([\d+\-*]+)\?$/.exec(q.question)![1]!;
 
   it("writes a+b*c+d-e*f with operands 0..29 by default", () => {
     const operands = questions.flatMap((q) => {
@@ -243,16 +329,23 @@ describe("arithmetic generator (Du et al.)", () => {
       expect(isCorrect(q.trap ?? null, q)).toBe(false);
       const [first, ...rest] = expression.match(/\d+|[+\-*]/g)!;
       let leftToRight = Number(first);
-      for (let i = 0; i < rest.length; i += 2) leftToRight = eval(`${leftToRight}${rest[i]}${rest[i + 1]}`) as number;
+      for (let i = 0; i < rest.length; i += 2)
+        leftToRight = eval(`${leftToRight}${rest[i]}${rest[i + 1]}`) as number;
       if (leftToRight !== Number(q.answers[0])) expect(q.trap).toBe(String(leftToRight));
     }
   });
 
   it("is seeded by the given stream, and honours terms and maxOperand", () => {
     expect(generateArithmetic({ count: 200 }, new Rng(7, ["arithmetic"]))).toEqual(questions);
-    expect(generateArithmetic({ count: 5 }, new Rng(8, ["arithmetic"]))).not.toEqual(questions.slice(0, 5));
+    expect(generateArithmetic({ count: 5 }, new Rng(8, ["arithmetic"]))).not.toEqual(
+      questions.slice(0, 5),
+    );
     const short = generateArithmetic({ count: 50, terms: 4, maxOperand: 3 }, new Rng(1));
     for (const q of short) expect(expressionOf(q)).toMatch(/^[0-3]\+[0-3]\*[0-3]\+[0-3]$/);
-    expect(load({ generator: "arithmetic", count: 3 }).map((q) => q.id)).toEqual(["arithmetic-1", "arithmetic-2", "arithmetic-3"]);
+    expect(load({ generator: "arithmetic", count: 3 }).map((q) => q.id)).toEqual([
+      "arithmetic-1",
+      "arithmetic-2",
+      "arithmetic-3",
+    ]);
   });
 });

@@ -1,26 +1,67 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { parseDonation, parseStrategy, type Punishment } from "../scenarios/donor-game/parse.js";
-import { DONOR_POLICIES, type DonationState } from "../scenarios/donor-game/policies.js";
-import type { TraceEntry } from "../scenarios/donor-game/trace.js";
-import { Rng } from "../sim/core/rng.js";
-import { interactions, runDonor, scratch } from "./support/donor-helpers.js";
+import { parseDonation, parseStrategy, type Punishment } from "../parse.js";
+import { DONOR_POLICIES, type DonationState } from "../policies.js";
+import type { TraceEntry } from "../trace.js";
+import { Rng } from "../../../sim/core/rng.js";
+import { interactions, runDonor, scratch } from "../../../tests/support/donor-helpers.js";
 
 type Params = Record<string, unknown>;
 
 const NONE: TraceEntry = { kind: "none", agent: "r" };
-const gave = (fraction: number, round = 1): TraceEntry => ({ kind: "donate", round, donor: "r", recipient: "s", amount: fraction * 10, fraction });
-const refused: TraceEntry = { kind: "refuse", round: 2, donor: "r", recipient: "s", amount: 0, fraction: null };
-const punished: TraceEntry = { kind: "punish", round: 2, donor: "r", recipient: "s", amount: 3, fraction: null, taken: 6 };
+const gave = (fraction: number, round = 1): TraceEntry => ({
+  kind: "donate",
+  round,
+  donor: "r",
+  recipient: "s",
+  amount: fraction * 10,
+  fraction,
+});
+const refused: TraceEntry = {
+  kind: "refuse",
+  round: 2,
+  donor: "r",
+  recipient: "s",
+  amount: 0,
+  fraction: null,
+};
+const punished: TraceEntry = {
+  kind: "punish",
+  round: 2,
+  donor: "r",
+  recipient: "s",
+  amount: 3,
+  fraction: null,
+  taken: 6,
+};
 
 function policyParams(name: string, params: Params): Params {
   return DONOR_POLICIES[name]!.paramsSchema.parse(params) as Params;
 }
 
 /** Asks a policy as the engine does and parses its answer as the engine does. */
-function decide(name: string, params: Params, state: Partial<DonationState> & { holdings: number }, rng = new Rng(1, ["test"])) {
-  const full: DonationState = { recipientHoldings: 10, trace: [NONE], punishment: "none", ...state };
-  const text = DONOR_POLICIES[name]!.decide({ purpose: "donation", state: full, params: policyParams(name, params), rng });
-  const parsed = parseDonation(text, { punishment: full.punishment as Punishment, holdings: full.holdings, outOfRange: "reject" });
+function decide(
+  name: string,
+  params: Params,
+  state: Partial<DonationState> & { holdings: number },
+  rng = new Rng(1, ["test"]),
+) {
+  const full: DonationState = {
+    recipientHoldings: 10,
+    trace: [NONE],
+    punishment: "none",
+    ...state,
+  };
+  const text = DONOR_POLICIES[name]!.decide({
+    purpose: "donation",
+    state: full,
+    params: policyParams(name, params),
+    rng,
+  });
+  const parsed = parseDonation(text, {
+    punishment: full.punishment as Punishment,
+    holdings: full.holdings,
+    outOfRange: "reject",
+  });
   if (!parsed.ok) throw new Error(`unparsable answer from ${name}: ${parsed.reason}\n${text}`);
   return { text, action: parsed.action };
 }
@@ -46,33 +87,74 @@ describe("constant and defect", () => {
   });
 
   it("constant answers 'Donate, x' under costly punishment", () => {
-    const { text, action } = decide("constant", { fraction: 0.5 }, { holdings: 8, punishment: "costly" });
+    const { text, action } = decide(
+      "constant",
+      { fraction: 0.5 },
+      { holdings: 8, punishment: "costly" },
+    );
     expect(text).toMatch(/Answer: Donate, 4\.0+$/);
     expect(action).toEqual({ kind: "donate", amount: 4 });
   });
 
   it("defect always gives 0", () => {
     for (const punishment of ["none", "costly", "partner-choice"] as const)
-      for (const trace of [[NONE], [gave(1)], [gave(0)]]) expect(decide("defect", {}, { holdings: 10, trace, punishment }).action).toEqual({ kind: "donate", amount: 0 });
+      for (const trace of [[NONE], [gave(1)], [gave(0)]])
+        expect(decide("defect", {}, { holdings: 10, trace, punishment }).action).toEqual({
+          kind: "donate",
+          amount: 0,
+        });
   });
 });
 
 describe("tit-for-tat", () => {
   it("gives the fraction the recipient last gave (trace[0] is the newest)", () => {
-    expect(amountOf(decide("tit-for-tat", { initial: 1 }, { holdings: 10, trace: [gave(0.3, 3), gave(0.9, 2), NONE] }).action)).toBeCloseTo(3, 9);
-    expect(amountOf(decide("tit-for-tat", { initial: 1 }, { holdings: 20, trace: [gave(0.75, 3), gave(0, 2)] }).action)).toBeCloseTo(15, 9);
-    expect(amountOf(decide("tit-for-tat", { initial: 1 }, { holdings: 10, trace: [gave(0, 3), gave(1, 2)] }).action)).toBe(0);
+    expect(
+      amountOf(
+        decide(
+          "tit-for-tat",
+          { initial: 1 },
+          { holdings: 10, trace: [gave(0.3, 3), gave(0.9, 2), NONE] },
+        ).action,
+      ),
+    ).toBeCloseTo(3, 9);
+    expect(
+      amountOf(
+        decide("tit-for-tat", { initial: 1 }, { holdings: 20, trace: [gave(0.75, 3), gave(0, 2)] })
+          .action,
+      ),
+    ).toBeCloseTo(15, 9);
+    expect(
+      amountOf(
+        decide("tit-for-tat", { initial: 1 }, { holdings: 10, trace: [gave(0, 3), gave(1, 2)] })
+          .action,
+      ),
+    ).toBe(0);
   });
 
   it("treats a recipient whose last act was a punishment or a refusal as having given 0", () => {
-    expect(amountOf(decide("tit-for-tat", { initial: 1 }, { holdings: 10, trace: [refused, gave(1)] }).action)).toBe(0);
-    expect(amountOf(decide("tit-for-tat", { initial: 1 }, { holdings: 10, trace: [punished, gave(1)] }).action)).toBe(0);
+    expect(
+      amountOf(
+        decide("tit-for-tat", { initial: 1 }, { holdings: 10, trace: [refused, gave(1)] }).action,
+      ),
+    ).toBe(0);
+    expect(
+      amountOf(
+        decide("tit-for-tat", { initial: 1 }, { holdings: 10, trace: [punished, gave(1)] }).action,
+      ),
+    ).toBe(0);
   });
 
   it("gives `initial` to a recipient with no history (default 1)", () => {
-    expect(amountOf(decide("tit-for-tat", { initial: 0.2 }, { holdings: 10, trace: [NONE] }).action)).toBeCloseTo(2, 9);
-    expect(amountOf(decide("tit-for-tat", {}, { holdings: 10, trace: [NONE] }).action)).toBeCloseTo(10, 9);
-    expect(amountOf(decide("tit-for-tat", { initial: 0.6 }, { holdings: 5, trace: [] }).action)).toBeCloseTo(3, 9);
+    expect(
+      amountOf(decide("tit-for-tat", { initial: 0.2 }, { holdings: 10, trace: [NONE] }).action),
+    ).toBeCloseTo(2, 9);
+    expect(amountOf(decide("tit-for-tat", {}, { holdings: 10, trace: [NONE] }).action)).toBeCloseTo(
+      10,
+      9,
+    );
+    expect(
+      amountOf(decide("tit-for-tat", { initial: 0.6 }, { holdings: 5, trace: [] }).action),
+    ).toBeCloseTo(3, 9);
   });
 });
 
@@ -80,7 +162,8 @@ describe("image-scoring", () => {
   const params = { threshold: 0.3, fraction: 0.6, punish: 0 };
 
   it("gives `fraction` iff the recipient's last act gave at least the threshold, or it has no history", () => {
-    const give = (trace: TraceEntry[]) => amountOf(decide("image-scoring", params, { holdings: 10, trace }).action);
+    const give = (trace: TraceEntry[]) =>
+      amountOf(decide("image-scoring", params, { holdings: 10, trace }).action);
     expect(give([NONE])).toBeCloseTo(6, 9);
     expect(give([gave(0.3)])).toBeCloseTo(6, 9);
     expect(give([gave(0.9), gave(0)])).toBeCloseTo(6, 9);
@@ -92,25 +175,57 @@ describe("image-scoring", () => {
 
   it("with punish > 0 under costly punishment, punishes a recipient below the threshold with punish * holdings", () => {
     const p = { ...params, punish: 0.25 };
-    expect(decide("image-scoring", p, { holdings: 8, trace: [gave(0.1)], punishment: "costly" }).action).toEqual({ kind: "punish", amount: 2 });
+    expect(
+      decide("image-scoring", p, { holdings: 8, trace: [gave(0.1)], punishment: "costly" }).action,
+    ).toEqual({ kind: "punish", amount: 2 });
     // Good standing is still rewarded; punish 0 only withholds.
-    expect(decide("image-scoring", p, { holdings: 8, trace: [gave(0.5)], punishment: "costly" }).action).toEqual({ kind: "donate", amount: 4.8 });
-    expect(decide("image-scoring", params, { holdings: 8, trace: [gave(0.1)], punishment: "costly" }).action).toEqual({ kind: "donate", amount: 0 });
+    expect(
+      decide("image-scoring", p, { holdings: 8, trace: [gave(0.5)], punishment: "costly" }).action,
+    ).toEqual({ kind: "donate", amount: 4.8 });
+    expect(
+      decide("image-scoring", params, { holdings: 8, trace: [gave(0.1)], punishment: "costly" })
+        .action,
+    ).toEqual({ kind: "donate", amount: 0 });
     // Without a punishment option it withholds.
-    expect(decide("image-scoring", p, { holdings: 8, trace: [gave(0.1)], punishment: "none" }).action).toEqual({ kind: "donate", amount: 0 });
+    expect(
+      decide("image-scoring", p, { holdings: 8, trace: [gave(0.1)], punishment: "none" }).action,
+    ).toEqual({ kind: "donate", amount: 0 });
   });
 
   it("with punish > 0 under partner choice, refuses a recipient below the threshold", () => {
     const p = { ...params, punish: 0.5 };
-    expect(decide("image-scoring", p, { holdings: 8, trace: [gave(0)], punishment: "partner-choice" }).action).toEqual({ kind: "refuse" });
-    expect(decide("image-scoring", p, { holdings: 8, trace: [NONE], punishment: "partner-choice" }).action.kind).toBe("donate");
-    expect(decide("image-scoring", params, { holdings: 8, trace: [gave(0)], punishment: "partner-choice" }).action).toEqual({ kind: "donate", amount: 0 });
+    expect(
+      decide("image-scoring", p, { holdings: 8, trace: [gave(0)], punishment: "partner-choice" })
+        .action,
+    ).toEqual({ kind: "refuse" });
+    expect(
+      decide("image-scoring", p, { holdings: 8, trace: [NONE], punishment: "partner-choice" })
+        .action.kind,
+    ).toBe("donate");
+    expect(
+      decide("image-scoring", params, {
+        holdings: 8,
+        trace: [gave(0)],
+        punishment: "partner-choice",
+      }).action,
+    ).toEqual({ kind: "donate", amount: 0 });
   });
 });
 
 describe("random", () => {
   it("gives a fraction within [min, max] that varies across streams", () => {
-    const fractions = Array.from({ length: 300 }, (_, i) => amountOf(decide("random", { min: 0.2, max: 0.45 }, { holdings: 10 }, new Rng(i, ["mind"]).derive("x")).action) / 10);
+    const fractions = Array.from(
+      { length: 300 },
+      (_, i) =>
+        amountOf(
+          decide(
+            "random",
+            { min: 0.2, max: 0.45 },
+            { holdings: 10 },
+            new Rng(i, ["mind"]).derive("x"),
+          ).action,
+        ) / 10,
+    );
     for (const f of fractions) {
       expect(f).toBeGreaterThanOrEqual(0.2 - 1e-12);
       expect(f).toBeLessThanOrEqual(0.45 + 1e-12);
@@ -120,7 +235,8 @@ describe("random", () => {
   });
 
   it("is reproducible with the same seed and path, and differs with another path", () => {
-    const ask = (seed: number, ...path: (string | number)[]) => decide("random", { min: 0, max: 1 }, { holdings: 10 }, new Rng(seed, path)).text;
+    const ask = (seed: number, ...path: (string | number)[]) =>
+      decide("random", { min: 0, max: 1 }, { holdings: 10 }, new Rng(seed, path)).text;
     expect(ask(5, "mind", "1_3", 1, 1, 4)).toBe(ask(5, "mind", "1_3", 1, 1, 4));
     expect(ask(5, "mind", "1_3", 1, 1, 4)).not.toBe(ask(5, "mind", "1_3", 1, 1, 5));
     expect(ask(5, "mind", "1_3", 1, 1, 4)).not.toBe(ask(6, "mind", "1_3", 1, 1, 4));
@@ -135,7 +251,12 @@ describe("strategy purpose", () => {
     ["image-scoring", { threshold: 0.3, fraction: 0.6, punish: 0.1 }, /60%.*30%.*punish/],
     ["random", { min: 0.1, max: 0.9 }, /10%.*90%/],
   ] as const)("%s returns a sentence starting 'My strategy will be'", (name, params, detail) => {
-    const text = DONOR_POLICIES[name]!.decide({ purpose: "strategy", state: {}, params: policyParams(name, params), rng: new Rng(1) });
+    const text = DONOR_POLICIES[name]!.decide({
+      purpose: "strategy",
+      state: {},
+      params: policyParams(name, params),
+      rng: new Rng(1),
+    });
     expect(text.startsWith("My strategy will be")).toBe(true);
     expect(text).toMatch(detail);
     expect(parseStrategy(text)).toEqual({ ok: true, justification: "", strategy: text });
@@ -165,16 +286,25 @@ describe("mutate", () => {
     expect(changed).toBeGreaterThan(90);
   });
 
-  it.each(cases)("%s: same rng path gives the same result; rate 0 changes nothing", (name, params) => {
-    const mutate = DONOR_POLICIES[name]!.mutate!;
-    for (let seed = 0; seed < 20; seed++) {
-      expect(mutate(params, new Rng(seed, ["selection", 1]), { rate: 0.5, sd: 0.1 })).toEqual(mutate(params, new Rng(seed, ["selection", 1]), { rate: 0.5, sd: 0.1 }));
-      expect(mutate(params, new Rng(seed), { rate: 0, sd: 5 })).toEqual(params);
-    }
-    // Different streams give different mutations.
-    const outs = new Set(Array.from({ length: 20 }, (_, seed) => JSON.stringify(mutate(params, new Rng(seed), { rate: 1, sd: 0.1 }))));
-    expect(outs.size).toBeGreaterThan(15);
-  });
+  it.each(cases)(
+    "%s: same rng path gives the same result; rate 0 changes nothing",
+    (name, params) => {
+      const mutate = DONOR_POLICIES[name]!.mutate!;
+      for (let seed = 0; seed < 20; seed++) {
+        expect(mutate(params, new Rng(seed, ["selection", 1]), { rate: 0.5, sd: 0.1 })).toEqual(
+          mutate(params, new Rng(seed, ["selection", 1]), { rate: 0.5, sd: 0.1 }),
+        );
+        expect(mutate(params, new Rng(seed), { rate: 0, sd: 5 })).toEqual(params);
+      }
+      // Different streams give different mutations.
+      const outs = new Set(
+        Array.from({ length: 20 }, (_, seed) =>
+          JSON.stringify(mutate(params, new Rng(seed), { rate: 1, sd: 0.1 })),
+        ),
+      );
+      expect(outs.size).toBeGreaterThan(15);
+    },
+  );
 
   it("defect has no numeric parameters to mutate", () => {
     expect(DONOR_POLICIES.defect!.mutate!({}, new Rng(1), { rate: 1, sd: 1 })).toEqual({});
@@ -185,7 +315,10 @@ describe("mutate", () => {
   it("random: a mutated range stays a valid range (min <= max) and never throws", () => {
     const mutate = DONOR_POLICIES.random!.mutate!;
     for (let seed = 0; seed < 100; seed++) {
-      const out = mutate({ min: 0.5, max: 0.5 }, new Rng(seed), { rate: 1, sd: 0.1 }) as { min: number; max: number };
+      const out = mutate({ min: 0.5, max: 0.5 }, new Rng(seed), { rate: 1, sd: 0.1 }) as {
+        min: number;
+        max: number;
+      };
       expect(out.min).toBeLessThanOrEqual(out.max);
     }
   });
@@ -210,8 +343,17 @@ describe("through the engine", () => {
     let zeroToDefector = 0;
     let initialToDefector = 0;
     for (const act of acts.filter((a) => tft.has(a.from))) {
-      const previous = acts.filter((a) => a.game === act.game && a.from === act.to && a.round < act.round).at(-1);
-      const want = act.data.donorBefore === 0 ? 0 : previous === undefined ? 1 : previous.kind === "donation" ? previous.data.fraction : 0;
+      const previous = acts
+        .filter((a) => a.game === act.game && a.from === act.to && a.round < act.round)
+        .at(-1);
+      const want =
+        act.data.donorBefore === 0
+          ? 0
+          : previous === undefined
+            ? 1
+            : previous.kind === "donation"
+              ? previous.data.fraction
+              : 0;
       expect(act.data.fraction).toBeCloseTo(want, 9);
       checked++;
       if (!tft.has(act.to) && previous !== undefined) {

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { debateWorkspace, readRequest, runDebate } from "./support/debate-helpers.js";
-import { ofType, readEvents, runCli, tempDir, ROOT } from "./support/llm-helpers.js";
+import { debateWorkspace, readRequest, runDebate } from "../../../tests/support/debate-helpers.js";
+import { ofType, readEvents, runCli, tempDir, ROOT } from "../../../tests/support/llm-helpers.js";
 
 const workspace = debateWorkspace();
 
@@ -16,21 +16,35 @@ describe("debate generations", () => {
     const tmp = tempDir("debate-evolving");
     const out = join(tmp.path, "evolving");
     onTestFinished(() => tmp.cleanup());
-    const cli = await runCli(["run", join(ROOT, "scenarios/debate/offline-evolving.yaml"), "--out", out]);
+    const cli = await runCli([
+      "run",
+      join(ROOT, "scenarios/debate/offline-evolving.yaml"),
+      "--out",
+      out,
+    ]);
     expect(cli.code, cli.stderr).toBe(0);
     const events = readEvents(out);
     const ended = ofType(events, "generation-ended");
-    expect(ended.map((e) => [e.survivors.length, e.removed.length, e.created.length])).toEqual([...Array(5).fill([4, 4, 4]), [0, 0, 0]]);
+    expect(ended.map((e) => [e.survivors.length, e.removed.length, e.created.length])).toEqual([
+      ...Array(5).fill([4, 4, 4]),
+      [0, 0, 0],
+    ]);
 
     const created = ofType(events, "agent-created");
     const byId = new Map(created.map((e) => [e.agent.id, e.agent]));
     for (const g of ended.slice(0, -1)) {
       const accuracy = g.scores;
       // Every survivor scored at least as well as every removed debater.
-      expect(Math.min(...g.survivors.map((id) => accuracy[id]!))).toBeGreaterThanOrEqual(Math.max(...g.removed.map((id) => accuracy[id]!)));
+      expect(Math.min(...g.survivors.map((id) => accuracy[id]!))).toBeGreaterThanOrEqual(
+        Math.max(...g.removed.map((id) => accuracy[id]!)),
+      );
       for (const [i, id] of g.created.entries()) {
         const child = byId.get(id)!;
-        expect(child).toMatchObject({ generation: g.t.generation + 1, role: "debater", slot: byId.get(g.removed[i]!)!.slot });
+        expect(child).toMatchObject({
+          generation: g.t.generation + 1,
+          role: "debater",
+          slot: byId.get(g.removed[i]!)!.slot,
+        });
         expect(child.parents).toHaveLength(1);
         expect(g.survivors).toContain(child.parents[0]);
         const parent = byId.get(child.parents[0]!)!;
@@ -42,21 +56,43 @@ describe("debate generations", () => {
         }
       }
     }
-    const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, number>);
     expect(metrics.at(-1)!.accuracy).toBeGreaterThan(metrics[0]!.accuracy!);
   }, 30_000);
 
   it("LLM newcomers write their advice from the survivors' advice and keep the profile of the place", async () => {
-    const open = await workspace({ answer: (r) => (r.name.endsWith("_1") || r.name.endsWith("_2") ? "4" : "5") });
-    const run = await runDebate(open.work, "run", open.config(4, { setup: "n-agent", rounds: 1, questionsPerGeneration: 1, evolution: { enabled: true } }, { generations: 2 }));
+    const open = await workspace({
+      answer: (r) => (r.name.endsWith("_1") || r.name.endsWith("_2") ? "4" : "5"),
+    });
+    const run = await runDebate(
+      open.work,
+      "run",
+      open.config(
+        4,
+        { setup: "n-agent", rounds: 1, questionsPerGeneration: 1, evolution: { enabled: true } },
+        { generations: 2 },
+      ),
+    );
     const ended = ofType(run.events, "generation-ended")[0]!;
     expect(ended.survivors.sort()).toEqual(["1_1", "1_2"]);
-    const advice = open.requests().map(readRequest).filter((r) => r.kind === "advice");
-    // Generation 1: everyone writes first advice; generation 2: the two newcomers, from the survivors'.
+    const advice = open
+      .requests()
+      .map(readRequest)
+      .filter((r) => r.kind === "advice");
+    // Generation 1: everyone writes first advice; generation 2: the two newcomers, from the
+    // survivors'.
     expect(advice.map((r) => r.name).sort()).toEqual(["1_1", "1_2", "1_3", "1_4", "2_1", "2_2"]);
-    for (const r of advice.filter((x) => x.name.startsWith("2_"))) expect(r.survivorsAdvice.sort()).toEqual(["the advice of 1_1.", "the advice of 1_2."]);
-    const newcomers = ofType(run.events, "agent-created").filter((e) => e.agent.generation === 2).sort((a, b) => a.agent.id.localeCompare(b.agent.id));
-    expect(newcomers.map((e) => [e.agent.id, e.agent.strategy, e.agent.mind.name, e.agent.parents])).toEqual([
+    for (const r of advice.filter((x) => x.name.startsWith("2_")))
+      expect(r.survivorsAdvice.sort()).toEqual(["the advice of 1_1.", "the advice of 1_2."]);
+    const newcomers = ofType(run.events, "agent-created")
+      .filter((e) => e.agent.generation === 2)
+      .sort((a, b) => a.agent.id.localeCompare(b.agent.id));
+    expect(
+      newcomers.map((e) => [e.agent.id, e.agent.strategy, e.agent.mind.name, e.agent.parents]),
+    ).toEqual([
       ["2_1", expect.stringContaining("the advice of 2_1."), "fake", ["1_1", "1_2"]],
       ["2_2", expect.stringContaining("the advice of 2_2."), "fake", ["1_1", "1_2"]],
     ]);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { donorGameConfigSchema } from "../scenarios/donor-game/config.js";
-import { donationPrompt, traceLine } from "../scenarios/donor-game/prompts.js";
-import { alternatingSchedule, codeSchedule, reversed, type Pairing } from "../scenarios/donor-game/schedule.js";
-import { initialTraces, recordAction, visibleTrace, type TraceEntry } from "../scenarios/donor-game/trace.js";
+import { donorGameConfigSchema } from "../config.js";
+import { donationPrompt, traceLine } from "../prompts.js";
+import { alternatingSchedule, codeSchedule, reversed, type Pairing } from "../schedule.js";
+import { initialTraces, recordAction, visibleTrace, type TraceEntry } from "../trace.js";
 
-const ids = (n: number) => Array.from({ length: n }, (_, i) => (i < n / 2 ? `a${i + 1}` : `b${i + 1 - n / 2}`));
+const ids = (n: number) =>
+  Array.from({ length: n }, (_, i) => (i < n / 2 ? `a${i + 1}` : `b${i + 1 - n / 2}`));
 const halfOf = (id: string) => id[0] as "a" | "b";
 const donorHalf = (round: readonly Pairing[]) => {
   const halves = new Set(round.map(([d]) => halfOf(d)));
@@ -16,18 +17,21 @@ describe.each([
   ["code", codeSchedule],
   ["alternating", alternatingSchedule],
 ] as const)("%s schedule: structure", (_name, schedule) => {
-  it.each([4, 6, 12])("every agent appears exactly once per round and pairs join the halves (n=%i)", (n) => {
-    const order = ids(n);
-    const rounds = schedule(order, 2 * n + 3);
-    expect(rounds).toHaveLength(2 * n + 3);
-    for (const round of rounds) {
-      expect(round).toHaveLength(n / 2);
-      expect(round.flat().sort()).toEqual([...order].sort());
-      for (const [d, r] of round) expect(halfOf(d)).not.toBe(halfOf(r));
-      // One half donates in a round.
-      donorHalf(round);
-    }
-  });
+  it.each([4, 6, 12])(
+    "every agent appears exactly once per round and pairs join the halves (n=%i)",
+    (n) => {
+      const order = ids(n);
+      const rounds = schedule(order, 2 * n + 3);
+      expect(rounds).toHaveLength(2 * n + 3);
+      for (const round of rounds) {
+        expect(round).toHaveLength(n / 2);
+        expect(round.flat().sort()).toEqual([...order].sort());
+        for (const [d, r] of round) expect(halfOf(d)).not.toBe(halfOf(r));
+        // One half donates in a round.
+        donorHalf(round);
+      }
+    },
+  );
 
   it("throws on an odd population", () => {
     expect(() => schedule(["x", "y", "z"], 3)).toThrow(/even/);
@@ -38,15 +42,39 @@ describe("code schedule", () => {
   it("pairs as Python's b[-i:] + b[:-i] rotation does (n=6, by hand)", () => {
     const expected: [string, string][][] = [
       // i=0: b unrotated, A donates
-      [["a1", "b1"], ["a2", "b2"], ["a3", "b3"]],
+      [
+        ["a1", "b1"],
+        ["a2", "b2"],
+        ["a3", "b3"],
+      ],
       // i=1: b -> [b3, b1, b2], B donates
-      [["b3", "a1"], ["b1", "a2"], ["b2", "a3"]],
+      [
+        ["b3", "a1"],
+        ["b1", "a2"],
+        ["b2", "a3"],
+      ],
       // i=2: b -> [b2, b3, b1], A donates
-      [["a1", "b2"], ["a2", "b3"], ["a3", "b1"]],
+      [
+        ["a1", "b2"],
+        ["a2", "b3"],
+        ["a3", "b1"],
+      ],
       // rounds 4..6: rounds 1..3 with roles swapped
-      [["b1", "a1"], ["b2", "a2"], ["b3", "a3"]],
-      [["a1", "b3"], ["a2", "b1"], ["a3", "b2"]],
-      [["b2", "a1"], ["b3", "a2"], ["b1", "a3"]],
+      [
+        ["b1", "a1"],
+        ["b2", "a2"],
+        ["b3", "a3"],
+      ],
+      [
+        ["a1", "b3"],
+        ["a2", "b1"],
+        ["a3", "b2"],
+      ],
+      [
+        ["b2", "a1"],
+        ["b3", "a2"],
+        ["b1", "a3"],
+      ],
     ];
     expect(codeSchedule(ids(6), 6)).toEqual(expected);
     // Longer games cycle.
@@ -56,10 +84,22 @@ describe("code schedule", () => {
   it("uses the shuffled order it is given: first half A, second half B", () => {
     const order = ["z", "q", "m", "c"];
     expect(codeSchedule(order, 4)).toEqual([
-      [["z", "m"], ["q", "c"]],
-      [["c", "z"], ["m", "q"]],
-      [["m", "z"], ["c", "q"]],
-      [["z", "c"], ["q", "m"]],
+      [
+        ["z", "m"],
+        ["q", "c"],
+      ],
+      [
+        ["c", "z"],
+        ["m", "q"],
+      ],
+      [
+        ["m", "z"],
+        ["c", "q"],
+      ],
+      [
+        ["z", "c"],
+        ["q", "m"],
+      ],
     ]);
   });
 
@@ -96,8 +136,16 @@ describe("alternating schedule", () => {
 
   it("rotates B by the round number (n=6 after round 3 keeps rotating)", () => {
     const rounds = alternatingSchedule(ids(6), 5);
-    expect(rounds[3]).toEqual([["b1", "a1"], ["b2", "a2"], ["b3", "a3"]]);
-    expect(rounds[4]).toEqual([["a1", "b3"], ["a2", "b1"], ["a3", "b2"]]);
+    expect(rounds[3]).toEqual([
+      ["b1", "a1"],
+      ["b2", "a2"],
+      ["b3", "a3"],
+    ]);
+    expect(rounds[4]).toEqual([
+      ["a1", "b3"],
+      ["a2", "b1"],
+      ["a3", "b2"],
+    ]);
   });
 
   it("n=12: each pair meets twice with the same donor (unlike the code schedule)", () => {
@@ -118,7 +166,9 @@ describe("reversed", () => {
     const second = reversed(first);
     expect(second).toHaveLength(20);
     second.forEach((round, r) => expect(round).toEqual(first[r]!.map(([d, rec]) => [rec, d])));
-    expect(second.map(donorHalf).join("")).toBe(first.map((round) => (donorHalf(round) === "A" ? "B" : "A")).join(""));
+    expect(second.map(donorHalf).join("")).toBe(
+      first.map((round) => (donorHalf(round) === "A" ? "B" : "A")).join(""),
+    );
   });
 });
 
@@ -160,7 +210,14 @@ describe("chained traces", () => {
 
   it("a refusal or punishment enters the trace like a donation", () => {
     const traces = initialTraces(["A", "B"]);
-    const refusal = { kind: "refuse", round: 1, donor: "A", recipient: "B", amount: 0, fraction: null } as const;
+    const refusal = {
+      kind: "refuse",
+      round: 1,
+      donor: "A",
+      recipient: "B",
+      amount: 0,
+      fraction: null,
+    } as const;
     recordAction(traces, refusal);
     expect(visibleTrace(traces, "A", 3)[0]).toEqual(refusal);
   });
@@ -171,28 +228,84 @@ describe("trace lines and the donation prompt", () => {
 
   it("renders each kind of trace entry with percent to 2 decimals", () => {
     expect(traceLine({ kind: "none", agent: "1_3" })).toBe("1_3 has no previous interactions.");
-    expect(traceLine({ kind: "donate", round: 4, donor: "1_2", recipient: "1_9", amount: 10 / 3, fraction: 1 / 3 })).toBe(
-      "In round 4, 1_2 gave 33.33% of their resources to 1_9.",
-    );
-    expect(traceLine({ kind: "donate", round: 1, donor: "x", recipient: "y", amount: 10, fraction: 1 })).toBe("In round 1, x gave 100.00% of their resources to y.");
-    expect(traceLine({ kind: "donate", round: 1, donor: "x", recipient: "y", amount: 0, fraction: 0.001266 })).toBe("In round 1, x gave 0.13% of their resources to y.");
-    expect(traceLine({ kind: "punish", round: 2, donor: "x", recipient: "y", amount: 1.5, fraction: null, taken: 3 })).toBe(
-      "In round 2, x spent 1.5 units to take 3 units away from y.",
-    );
-    expect(traceLine({ kind: "refuse", round: 5, donor: "x", recipient: "y", amount: 0, fraction: null })).toBe("In round 5, x refused to play with y.");
+    expect(
+      traceLine({
+        kind: "donate",
+        round: 4,
+        donor: "1_2",
+        recipient: "1_9",
+        amount: 10 / 3,
+        fraction: 1 / 3,
+      }),
+    ).toBe("In round 4, 1_2 gave 33.33% of their resources to 1_9.");
+    expect(
+      traceLine({ kind: "donate", round: 1, donor: "x", recipient: "y", amount: 10, fraction: 1 }),
+    ).toBe("In round 1, x gave 100.00% of their resources to y.");
+    expect(
+      traceLine({
+        kind: "donate",
+        round: 1,
+        donor: "x",
+        recipient: "y",
+        amount: 0,
+        fraction: 0.001266,
+      }),
+    ).toBe("In round 1, x gave 0.13% of their resources to y.");
+    expect(
+      traceLine({
+        kind: "punish",
+        round: 2,
+        donor: "x",
+        recipient: "y",
+        amount: 1.5,
+        fraction: null,
+        taken: 3,
+      }),
+    ).toBe("In round 2, x spent 1.5 units to take 3 units away from y.");
+    expect(
+      traceLine({
+        kind: "refuse",
+        round: 5,
+        donor: "x",
+        recipient: "y",
+        amount: 0,
+        fraction: null,
+      }),
+    ).toBe("In round 5, x refused to play with y.");
   });
 
   it("does not HTML-escape names", () => {
-    expect(traceLine({ kind: "donate", round: 1, donor: "Tom & Jerry", recipient: "<b>", amount: 5, fraction: 0.5 })).toBe(
-      "In round 1, Tom & Jerry gave 50.00% of their resources to <b>.",
-    );
+    expect(
+      traceLine({
+        kind: "donate",
+        round: 1,
+        donor: "Tom & Jerry",
+        recipient: "<b>",
+        amount: 5,
+        fraction: 0.5,
+      }),
+    ).toBe("In round 1, Tom & Jerry gave 50.00% of their resources to <b>.");
     expect(traceLine({ kind: "none", agent: 'a"<&>' })).toBe('a"<&> has no previous interactions.');
   });
 
   it("the donation prompt lists the visible trace newest first, unescaped", () => {
     const traces = initialTraces(["R&D", "<P>", "Q"]);
-    const older: TraceEntry = { kind: "donate", round: 1, donor: "<P>", recipient: "Q", amount: 2.5, fraction: 0.25 };
-    const newer: TraceEntry = { kind: "donate", round: 2, donor: "R&D", recipient: "<P>", amount: 7.5, fraction: 0.75 };
+    const older: TraceEntry = {
+      kind: "donate",
+      round: 1,
+      donor: "<P>",
+      recipient: "Q",
+      amount: 2.5,
+      fraction: 0.25,
+    };
+    const newer: TraceEntry = {
+      kind: "donate",
+      round: 2,
+      donor: "R&D",
+      recipient: "<P>",
+      amount: 7.5,
+      fraction: 0.75,
+    };
     recordAction(traces, older as Exclude<TraceEntry, { kind: "none" }>);
     recordAction(traces, newer as Exclude<TraceEntry, { kind: "none" }>);
     const trace = visibleTrace(traces, "R&D", 3);
@@ -223,9 +336,32 @@ describe("trace lines and the donation prompt", () => {
 
   it("the prompt shows only the last traceDepth entries", () => {
     const traces = initialTraces(["A", "B", "C"]);
-    recordAction(traces, { kind: "donate", round: 1, donor: "C", recipient: "B", amount: 1, fraction: 0.1 });
-    recordAction(traces, { kind: "donate", round: 2, donor: "A", recipient: "C", amount: 2, fraction: 0.2 });
-    const prompt = donationPrompt(config, { name: "D", strategy: undefined, generation: 1, round: 3, recipient: "A", recipientHoldings: 10, holdings: 10, trace: visibleTrace(traces, "A", 1) });
+    recordAction(traces, {
+      kind: "donate",
+      round: 1,
+      donor: "C",
+      recipient: "B",
+      amount: 1,
+      fraction: 0.1,
+    });
+    recordAction(traces, {
+      kind: "donate",
+      round: 2,
+      donor: "A",
+      recipient: "C",
+      amount: 2,
+      fraction: 0.2,
+    });
+    const prompt = donationPrompt(config, {
+      name: "D",
+      strategy: undefined,
+      generation: 1,
+      round: 3,
+      recipient: "A",
+      recipientHoldings: 10,
+      holdings: 10,
+      trace: visibleTrace(traces, "A", 1),
+    });
     expect(prompt).toContain("In round 2, A gave 20.00% of their resources to C.");
     expect(prompt).not.toContain("In round 1");
     expect(prompt).not.toContain("no previous interactions");

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ResponseCache } from "../agents/response-cache.js";
-import { attractor, bootstrapAttractor, linearFit } from "../scenarios/transmission/metrics/attractors.js";
-import { clusterCount } from "../scenarios/transmission/metrics/diversity.js";
-import { createEmbedder, embedderFor } from "../scenarios/transmission/metrics/embeddings.js";
+import { ResponseCache } from "../../../agents/response-cache.js";
+import { attractor, bootstrapAttractor, linearFit } from "../metrics/attractors.js";
+import { clusterCount } from "../metrics/diversity.js";
+import { createEmbedder, embedderFor } from "../metrics/embeddings.js";
 import {
   betweenGenerationMatrix,
   DEFAULT_TEXT_METRICS_OPTIONS,
@@ -10,32 +10,52 @@ import {
   likelyParents,
   textMetricsOptionsSchema,
   type AuthoredText,
-} from "../scenarios/transmission/metrics/index.js";
-import { gunningFog, sentences, words } from "../scenarios/transmission/metrics/readability.js";
-import { positivity } from "../scenarios/transmission/metrics/sentiment.js";
-import { ENGLISH_STOP_WORDS } from "../scenarios/transmission/metrics/stop-words.js";
-import { cosine, TfidfModel, tfidfVectors, tokenize } from "../scenarios/transmission/metrics/tfidf.js";
-import { Rng } from "../sim/core/rng.js";
-import { fakeEmbedding, startFakeOpenAI } from "./support/fake-openai.js";
-import { tempDir } from "./support/llm-helpers.js";
+} from "../metrics/index.js";
+import { gunningFog, sentences, words } from "../metrics/readability.js";
+import { positivity } from "../metrics/sentiment.js";
+import { ENGLISH_STOP_WORDS } from "../metrics/stop-words.js";
+import { cosine, TfidfModel, tfidfVectors, tokenize } from "../metrics/tfidf.js";
+import { Rng } from "../../../sim/core/rng.js";
+import { fakeEmbedding, startFakeOpenAI } from "../../../tests/support/fake-openai.js";
+import { tempDir } from "../../../tests/support/llm-helpers.js";
 
 const options = DEFAULT_TEXT_METRICS_OPTIONS;
-const authored = (texts: readonly string[], extra: Partial<AuthoredText> = {}): AuthoredText[] => texts.map((text, i) => ({ agentId: `1_${i + 1}`, text, ...extra }));
+const authored = (texts: readonly string[], extra: Partial<AuthoredText> = {}): AuthoredText[] =>
+  texts.map((text, i) => ({ agentId: `1_${i + 1}`, text, ...extra }));
 
-const DOCS = ["The cat sat on the mat.", "The dog sat on the log, the dog!", "Cats and dogs: a cat, a dog."];
+const DOCS = [
+  "The cat sat on the mat.",
+  "The dog sat on the log, the dog!",
+  "Cats and dogs: a cat, a dog.",
+];
 // A second generation for the generation-level checks.
-const GEN2 = ["A cat and a dog sat together on the mat.", "The log was where the dog slept.", "Birds sing in the morning."];
+const GEN2 = [
+  "A cat and a dog sat together on the mat.",
+  "The log was where the dog slept.",
+  "Birds sing in the morning.",
+];
 
 describe("TF-IDF as scikit-learn's TfidfVectorizer", () => {
   it("tokenises like (?u)\\b\\w\\w+\\b on lowercased text", () => {
     // Expected list from Python: re.findall(r"(?u)\b\w\w+\b", text.lower()).
-    expect(tokenize("Don't STOP-me now_ok 42 a x1 é café naïve 3.14", "none")).toEqual(["don", "stop", "me", "now_ok", "42", "x1", "café", "naïve", "14"]);
+    expect(tokenize("Don't STOP-me now_ok 42 a x1 é café naïve 3.14", "none")).toEqual([
+      "don",
+      "stop",
+      "me",
+      "now_ok",
+      "42",
+      "x1",
+      "café",
+      "naïve",
+      "14",
+    ]);
     expect(tokenize("The cat and THE dog", "english")).toEqual(["cat", "dog"]);
   });
 
   it("uses sklearn's English stop-word list", () => {
     expect(ENGLISH_STOP_WORDS.size).toBe(317);
-    for (const w of ["a", "amongst", "yourselves", "whereupon", "co", "bill", "fire"]) expect(ENGLISH_STOP_WORDS.has(w)).toBe(true);
+    for (const w of ["a", "amongst", "yourselves", "whereupon", "co", "bill", "fire"])
+      expect(ENGLISH_STOP_WORDS.has(w)).toBe(true);
     for (const w of ["cat", "story", "king"]) expect(ENGLISH_STOP_WORDS.has(w)).toBe(false);
   });
 
@@ -47,27 +67,42 @@ describe("TF-IDF as scikit-learn's TfidfVectorizer", () => {
     const model = TfidfModel.fit(DOCS, "english");
     expect(model.idf[model.vocabulary.get("cat")!]).toBeCloseTo(a, 14);
     expect(model.idf[model.vocabulary.get("mat")!]).toBeCloseTo(b, 14);
-    const [v1, v2, v3] = tfidfVectors(DOCS, "english") as [Map<number, number>, Map<number, number>, Map<number, number>];
+    const [v1, v2, v3] = tfidfVectors(DOCS, "english") as [
+      Map<number, number>,
+      Map<number, number>,
+      Map<number, number>,
+    ];
     const n1 = 2 * a * a + b * b; // |d1|²: cat, sat (a) and mat (b)
     const n2 = 5 * a * a + b * b; // |d2|²: dog counted twice (2a)², sat a², log b²
     const n3 = 2 * a * a + 2 * b * b; // |d3|²: cat, dog (a) and cats, dogs (b)
     expect(cosine(v1, v2)).toBeCloseTo((a * a) / Math.sqrt(n1 * n2), 14); // shared: sat
     expect(cosine(v1, v3)).toBeCloseTo((a * a) / Math.sqrt(n1 * n3), 14); // shared: cat
-    expect(cosine(v2, v3)).toBeCloseTo((2 * a * a) / Math.sqrt(n2 * n3), 14); // shared: dog (2 in d2)
+    // shared: dog (2 in d2)
+    expect(cosine(v2, v3)).toBeCloseTo((2 * a * a) / Math.sqrt(n2 * n3), 14);
     expect(cosine(v1, v1)).toBeCloseTo(1, 14);
-    // The same numbers from numpy with Python's re (sklearn's formula written out, see the comment above).
-    expect([cosine(v1, v2), cosine(v1, v3), cosine(v2, v3)].map((x) => +x.toFixed(12))).toEqual([0.199635045756, 0.221666257259, 0.330025994201]);
+    // The same numbers from numpy with Python's re (sklearn's formula written out, see the comment
+    // above).
+    expect([cosine(v1, v2), cosine(v1, v3), cosine(v2, v3)].map((x) => +x.toFixed(12))).toEqual([
+      0.199635045756, 0.221666257259, 0.330025994201,
+    ]);
   });
 
   it("keeps stop words with stopWords: none (values from numpy)", () => {
-    const [v1, v2, v3] = tfidfVectors(DOCS, "none") as [Map<number, number>, Map<number, number>, Map<number, number>];
+    const [v1, v2, v3] = tfidfVectors(DOCS, "none") as [
+      Map<number, number>,
+      Map<number, number>,
+      Map<number, number>,
+    ];
     expect(cosine(v1, v2)).toBeCloseTo(0.6620277533416006, 12);
     expect(cosine(v1, v3)).toBeCloseTo(0.12625670406165873, 12);
     expect(cosine(v2, v3)).toBeCloseTo(0.18240242867723874, 12);
   });
 
   it("gives a text of stop words only the zero vector and cosine 0", () => {
-    const [v1, v2] = tfidfVectors(["the and of", "the cat"], "english") as [Map<number, number>, Map<number, number>];
+    const [v1, v2] = tfidfVectors(["the and of", "the cat"], "english") as [
+      Map<number, number>,
+      Map<number, number>,
+    ];
     expect(v1.size).toBe(0);
     expect(cosine(v1, v2)).toBe(0);
   });
@@ -84,7 +119,12 @@ describe("generation metrics", () => {
     expect(m1.similarityFirst).toBeNull();
     expect(m1.cumulativeChange).toBe(0);
 
-    const m2 = await generationTextMetrics({ generation: 2, texts: authored(GEN2), history: [g1], options });
+    const m2 = await generationTextMetrics({
+      generation: 2,
+      texts: authored(GEN2),
+      history: [g1],
+      options,
+    });
     expect(m2.similarityWithin).toBeCloseTo(0.05855489957816706, 12);
     expect(m2.similarityWithinSelf).toBeCloseTo(0.37236993305211136, 12);
     expect(m2.similarityPrevious).toBeCloseTo(0.28162152149786174, 12);
@@ -100,14 +140,22 @@ describe("generation metrics", () => {
 
   it("reproduces LLM-Culture's between-generation matrix (one fit over the whole run, self-pairs on the diagonal)", () => {
     const matrix = betweenGenerationMatrix([DOCS, GEN2], "english");
-    expect(matrix[0]![0]).toBeCloseTo(0.49313528325406275, 12); // differs from 0.5003 fitted on generation 1 alone
+    // differs from 0.5003 fitted on generation 1 alone
+    expect(matrix[0]![0]).toBeCloseTo(0.49313528325406275, 12);
     expect(matrix[0]![1]).toBeCloseTo(0.28162152149786174, 12);
     expect(matrix[1]![1]).toBeCloseTo(0.37236993305211136, 12);
   });
 
   it("counts single-linkage clusters at the threshold", () => {
-    const vectors = tfidfVectors(["red apple pie", "red apple tart", "green apple tart", "blue whale song"], "english");
-    const sims = [cosine(vectors[0]!, vectors[1]!), cosine(vectors[1]!, vectors[2]!), cosine(vectors[0]!, vectors[2]!)];
+    const vectors = tfidfVectors(
+      ["red apple pie", "red apple tart", "green apple tart", "blue whale song"],
+      "english",
+    );
+    const sims = [
+      cosine(vectors[0]!, vectors[1]!),
+      cosine(vectors[1]!, vectors[2]!),
+      cosine(vectors[0]!, vectors[2]!),
+    ];
     // Links 0-1 and 1-2 are stronger than 0-2, so a threshold between them chains 0, 1, 2 together.
     const t = (Math.min(sims[0]!, sims[1]!) + sims[2]!) / 2;
     expect(sims[2]).toBeLessThan(t);
@@ -126,36 +174,55 @@ describe("generation metrics", () => {
     // 7 words, 2 sentences, complex: elephant (el-e-phant), bananas (ba-na-nas).
     expect(words("The cat sat. The elephant ate bananas!")).toHaveLength(7);
     expect(sentences("The cat sat. The elephant ate bananas!")).toHaveLength(2);
-    expect(gunningFog("The cat sat. The elephant ate bananas!")).toBeCloseTo(0.4 * (7 / 2 + (100 * 2) / 7), 12);
+    expect(gunningFog("The cat sat. The elephant ate bananas!")).toBeCloseTo(
+      0.4 * (7 / 2 + (100 * 2) / 7),
+      12,
+    );
     expect(sentences('He said "stop!" Then he left')).toHaveLength(2);
     expect(words("Don't over-think it")).toEqual(["Don't", "over-think", "it"]);
     expect(gunningFog("...")).toBeNull();
   });
 
   it("averages lengths in characters and words", async () => {
-    const m = await generationTextMetrics({ generation: 1, texts: authored(["one two three", "four five"]), history: [], options });
+    const m = await generationTextMetrics({
+      generation: 1,
+      texts: authored(["one two three", "four five"]),
+      history: [],
+      options,
+    });
     expect(m.chars).toBe((13 + 9) / 2);
     expect(m.words).toBe(2.5);
     expect(m.clusters).toBe(2);
   });
 
   it("finds each text's likely parent (numpy: argmax of cosines)", () => {
-    const parents = likelyParents(authored(GEN2), authored(DOCS).map((t, i) => ({ ...t, agentId: `p${i}` })), options);
-    expect(parents.map((p) => p.parent)).toEqual(["p0", "p1", "p0"]); // the last shares no term: ties go to the first
+    const parents = likelyParents(
+      authored(GEN2),
+      authored(DOCS).map((t, i) => ({ ...t, agentId: `p${i}` })),
+      options,
+    );
+    // the last shares no term: ties go to the first
+    expect(parents.map((p) => p.parent)).toEqual(["p0", "p1", "p0"]);
     expect(parents[0]!.similarity).toBeCloseTo(0.9069237700583272, 12);
     expect(parents[1]!.similarity).toBeCloseTo(0.6046403405500245, 12);
     expect(parents[2]!.similarity).toBe(0);
   });
 
   it("validates its options and fills defaults", () => {
-    expect(textMetricsOptionsSchema.parse({})).toEqual({ stopWords: "english", clusterThreshold: 0.5, attractorGeneration: 2, bootstrapSamples: 1000 });
+    expect(textMetricsOptionsSchema.parse({})).toEqual({
+      stopWords: "english",
+      clusterThreshold: 0.5,
+      attractorGeneration: 2,
+      bootstrapSamples: 1000,
+    });
     expect(() => textMetricsOptionsSchema.parse({ stopWords: "french" })).toThrow();
     expect(() => textMetricsOptionsSchema.parse({ clusterThreshold: 2 })).toThrow();
   });
 });
 
 describe("attractors", () => {
-  // Synthetic chains: final = a + b·initial + small noise, so position = a / (1 - b), strength = 1 - |b|.
+  // Synthetic chains: final = a + b·initial + small noise, so position = a / (1 - b), strength = 1
+  // - |b|.
   const [A, B] = [2, 0.6];
   const synthetic = (n: number, seed: number) => {
     const rng = new Rng(seed, ["synthetic"]);
@@ -192,20 +259,44 @@ describe("attractors", () => {
     // Every chain's length moves to 0.5·x + 10: an attractor at 20 words with strength 0.5.
     const g1 = initial.map((n, c) => ({ agentId: `a${c}`, chain: c, text: words(n) }));
     const g2 = initial.map((n, c) => ({ agentId: `b${c}`, chain: c, text: words(0.5 * n + 10) }));
-    const m = await generationTextMetrics({ generation: 2, texts: g2, history: [g1], options: { ...options, bootstrapSamples: 200 }, rng: new Rng(3) });
+    const m = await generationTextMetrics({
+      generation: 2,
+      texts: g2,
+      history: [g1],
+      options: { ...options, bootstrapSamples: 200 },
+      rng: new Rng(3),
+    });
     expect(m.attractorWordsSlope).toBeCloseTo(0.5, 12);
     expect(m.attractorWordsPosition).toBeCloseTo(20, 10);
     expect(m.attractorWordsStrength).toBeCloseTo(0.5, 12);
-    expect(m.attractorWordsPositionLo).toBeCloseTo(20, 8); // no noise: every resample finds the same line
+    // no noise: every resample finds the same line
+    expect(m.attractorWordsPositionLo).toBeCloseTo(20, 8);
     expect(m).toHaveProperty("attractorPositivityPosition");
-    const later = await generationTextMetrics({ generation: 2, texts: g2, history: [g1], options: { ...options, attractorGeneration: 3 } });
+    const later = await generationTextMetrics({
+      generation: 2,
+      texts: g2,
+      history: [g1],
+      options: { ...options, attractorGeneration: 3 },
+    });
     expect(later).not.toHaveProperty("attractorWordsSlope");
   });
 
   it("measures cumulative change along chains from their seed texts", async () => {
-    const seeds = [{ agentId: "seed", chain: 0, text: "alpha beta gamma" }, { agentId: "seed", chain: 1, text: "delta epsilon zeta" }];
-    const texts = [{ agentId: "x", chain: 0, text: "alpha beta gamma" }, { agentId: "y", chain: 1, text: "omega psi chi" }];
-    const m = await generationTextMetrics({ generation: 1, texts, history: [], options, initial: seeds });
+    const seeds = [
+      { agentId: "seed", chain: 0, text: "alpha beta gamma" },
+      { agentId: "seed", chain: 1, text: "delta epsilon zeta" },
+    ];
+    const texts = [
+      { agentId: "x", chain: 0, text: "alpha beta gamma" },
+      { agentId: "y", chain: 1, text: "omega psi chi" },
+    ];
+    const m = await generationTextMetrics({
+      generation: 1,
+      texts,
+      history: [],
+      options,
+      initial: seeds,
+    });
     expect(m.cumulativeChange).toBeCloseTo((0 + 1) / 2, 12);
   });
 });
@@ -215,11 +306,28 @@ describe("embeddings", () => {
     const fake = await startFakeOpenAI();
     const dir = tempDir("embed");
     try {
-      const profile = { model: "embed-test", baseURL: fake.baseURL, apiKeyEnv: "EMBED_KEY", timeoutMs: 10_000, maxRetries: 0, responseFormat: "text" as const };
+      const profile = {
+        model: "embed-test",
+        baseURL: fake.baseURL,
+        apiKeyEnv: "EMBED_KEY",
+        timeoutMs: 10_000,
+        maxRetries: 0,
+        responseFormat: "text" as const,
+      };
       const cache = new ResponseCache(dir.path, "read-write");
-      const embedder = embedderFor("emb", { emb: profile }, { env: { EMBED_KEY: "sk-embed-secret" }, cache })!;
+      const embedder = embedderFor(
+        "emb",
+        { emb: profile },
+        { env: { EMBED_KEY: "sk-embed-secret" }, cache },
+      )!;
       const texts = authored(["abc", "abd", "xyz"]);
-      const m = await generationTextMetrics({ generation: 1, texts, history: [], options: { ...options, embeddings: "emb" }, embedder });
+      const m = await generationTextMetrics({
+        generation: 1,
+        texts,
+        history: [],
+        options: { ...options, embeddings: "emb" },
+        embedder,
+      });
       // Letter counts: abc·abd = 2 over 3, abc·xyz = abd·xyz = 0.
       expect(m.embeddingWithin).toBeCloseTo((2 / 3 + 0 + 0) / 3, 6);
       expect(fake.embeddingRequests).toHaveLength(1);
@@ -229,7 +337,12 @@ describe("embeddings", () => {
       expect(JSON.stringify(m)).not.toContain("sk-embed");
 
       // Replay: no endpoint, no key, same vectors from the cache.
-      const replay = createEmbedder({ profileName: "emb", profile: { ...profile, baseURL: "http://127.0.0.1:9/v1" }, env: {}, cache: new ResponseCache(dir.path, "replay") });
+      const replay = createEmbedder({
+        profileName: "emb",
+        profile: { ...profile, baseURL: "http://127.0.0.1:9/v1" },
+        env: {},
+        cache: new ResponseCache(dir.path, "replay"),
+      });
       expect(await replay(["abd"])).toEqual([fakeEmbedding("abd")]);
       expect(fake.embeddingRequests).toHaveLength(1);
     } finally {
@@ -240,6 +353,13 @@ describe("embeddings", () => {
 
   it("names the option when the profile is unknown or no embedder is given", async () => {
     expect(() => embedderFor("nope", {})).toThrow(/transmission\.metrics\.embeddings: got "nope"/);
-    await expect(generationTextMetrics({ generation: 1, texts: authored(["a b", "c d"]), history: [], options: { ...options, embeddings: "emb" } })).rejects.toThrow(/transmission\.metrics\.embeddings/);
+    await expect(
+      generationTextMetrics({
+        generation: 1,
+        texts: authored(["a b", "c d"]),
+        history: [],
+        options: { ...options, embeddings: "emb" },
+      }),
+    ).rejects.toThrow(/transmission\.metrics\.embeddings/);
   });
 });

@@ -7,24 +7,52 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { estimatePromptTokens } from "../agents/context-fit.js";
-import { exportLlmCulture } from "../scenarios/transmission/interop/llm-culture.js";
-import { DEFAULT_TEXT_METRICS_OPTIONS, generationTextMetrics } from "../scenarios/transmission/metrics/index.js";
-import type { AgoraEvent } from "../sim/core/events.js";
-import { deriveTransmission, textOf } from "../scenarios/transmission/view.js";
-import { contextExceeded, messyScript, type ChatRequestRecord, type Reply, type Script } from "./support/fake-openai.js";
-import { ofType, readEvents, readJsonlStrict, runCli, stableEvents, writeConfig } from "./support/llm-helpers.js";
-import { distinctPersonas, receivedTexts, storyWorkspace, textsWritten, transmissionLlmConfig } from "./support/transmission-helpers.js";
+import { estimatePromptTokens } from "../../../agents/context-fit.js";
+import { exportLlmCulture } from "../interop/llm-culture.js";
+import { DEFAULT_TEXT_METRICS_OPTIONS, generationTextMetrics } from "../metrics/index.js";
+import type { AgoraEvent } from "../../../sim/core/events.js";
+import { deriveTransmission, textOf } from "../view.js";
+import {
+  contextExceeded,
+  messyScript,
+  type ChatRequestRecord,
+  type Reply,
+  type Script,
+} from "../../../tests/support/fake-openai.js";
+import {
+  ofType,
+  readEvents,
+  readJsonlStrict,
+  runCli,
+  stableEvents,
+  writeConfig,
+} from "../../../tests/support/llm-helpers.js";
+import {
+  distinctPersonas,
+  receivedTexts,
+  storyWorkspace,
+  textsWritten,
+  transmissionLlmConfig,
+} from "../../../tests/support/transmission-helpers.js";
 
 const workspace = storyWorkspace();
 
-type Options = Omit<Parameters<typeof transmissionLlmConfig>[0], "baseURL" | "cacheDir"> & { script: Script };
+type Options = Omit<Parameters<typeof transmissionLlmConfig>[0], "baseURL" | "cacheDir"> & {
+  script: Script;
+};
 
-/** Runs a config on a fresh fake endpoint with `script`; `replay()` runs it again from the cache with the endpoint closed. */
+/**
+ * Runs a config on a fresh fake endpoint with `script`; `replay()` runs it again from the cache
+ * with the endpoint closed.
+ */
 async function run({ script, ...options }: Options) {
   const { dir, fake } = await workspace.start();
   fake.setScript(script);
-  const config = writeConfig(dir, "run.yaml", transmissionLlmConfig({ baseURL: fake.baseURL, cacheDir: join(dir, "cache"), ...options }));
+  const config = writeConfig(
+    dir,
+    "run.yaml",
+    transmissionLlmConfig({ baseURL: fake.baseURL, cacheDir: join(dir, "cache"), ...options }),
+  );
   const out = join(dir, "run");
   const result = await runCli(["run", config, "--out", out]);
   expect(result.code, result.stderr + result.stdout).toBe(0);
@@ -43,18 +71,28 @@ async function run({ script, ...options }: Options) {
   };
 }
 
-const metricsOf = (events: readonly AgoraEvent[], generation: number): Record<string, number | null> =>
-  ofType(events, "metric").find((e) => e.scope === "generation" && e.t.generation === generation)!.values;
+const metricsOf = (
+  events: readonly AgoraEvent[],
+  generation: number,
+): Record<string, number | null> =>
+  ofType(events, "metric").find((e) => e.scope === "generation" && e.t.generation === generation)!
+    .values;
 
-const llmCalls = (events: readonly AgoraEvent[], generation: number) => ofType(events, "llm-call").filter((e) => e.t.generation === generation);
+const llmCalls = (events: readonly AgoraEvent[], generation: number) =>
+  ofType(events, "llm-call").filter((e) => e.t.generation === generation);
 
 const textEvents = (events: readonly AgoraEvent[], generation: number) =>
   ofType(events, "interaction").filter((e) => e.kind === "text" && e.t.generation === generation);
 
-const userPrompt = (req: Pick<ChatRequestRecord, "messages">): string => req.messages.find((m) => m.role === "user")!.content;
+const userPrompt = (req: Pick<ChatRequestRecord, "messages">): string =>
+  req.messages.find((m) => m.role === "user")!.content;
 
-/** The agent a request is from, by its persona (distinctPersonas: "storyteller number k" is agent 1_k). */
-const agentOf = (req: Pick<ChatRequestRecord, "messages">): string => `1_${/storyteller number (\d+)\./.exec(userPrompt(req))![1]}`;
+/**
+ * The agent a request is from, by its persona (distinctPersonas: "storyteller number k" is agent
+ * 1_k).
+ */
+const agentOf = (req: Pick<ChatRequestRecord, "messages">): string =>
+  `1_${/storyteller number (\d+)\./.exec(userPrompt(req))![1]}`;
 
 describe("identical prompts are independent samples", () => {
   // Network mode, one persona for all: every generation-1 prompt is the same message.
@@ -62,23 +100,34 @@ describe("identical prompts are independent samples", () => {
   const base = { size, generations: 2, graph: { type: "complete" }, transmission: {} };
 
   it("without a profile seed: one request per agent, different texts, an exact replay", async () => {
-    const { events, requests, replay } = await run({ ...base, profile: { maxTokens: 30 }, script: messyScript({ seed: 11, mode: "rambling" }) });
+    const { events, requests, replay } = await run({
+      ...base,
+      profile: { maxTokens: 30 },
+      script: messyScript({ seed: 11, mode: "rambling" }),
+    });
     const first = requests.slice(0, size);
     expect(new Set(first.map((r) => JSON.stringify(r.messages))).size).toBe(1);
     expect(requests).toHaveLength(2 * size);
-    expect(requests.every((r) => r.body.response_format === undefined && r.body.seed === undefined)).toBe(true);
+    expect(
+      requests.every((r) => r.body.response_format === undefined && r.body.seed === undefined),
+    ).toBe(true);
     const texts = textEvents(events, 1).map((e) => e.data.text);
     expect(new Set(texts).size).toBe(size);
     const m = metricsOf(events, 1);
     expect(m.similarityWithin).toBeLessThan(1);
     expect(m.diversity).toBeGreaterThan(0);
     expect(m.textsUnusable).toBe(0);
-    // Each agent's answer has its own cache entry: the replay (no server) gives every agent its own text back.
+    // Each agent's answer has its own cache entry: the replay (no server) gives every agent its own
+    // text back.
     expect(stableEvents(await replay())).toEqual(stableEvents(events));
   });
 
   it("with a profile seed: each request carries its own seed, texts still differ, replay is exact", async () => {
-    const { events, requests, replay } = await run({ ...base, profile: { maxTokens: 30, seed: 42 }, script: messyScript({ seed: 11, mode: "rambling" }) });
+    const { events, requests, replay } = await run({
+      ...base,
+      profile: { maxTokens: 30, seed: 42 },
+      script: messyScript({ seed: 11, mode: "rambling" }),
+    });
     const first = requests.slice(0, size);
     expect(new Set(first.map((r) => JSON.stringify(r.messages))).size).toBe(1);
     const seeds = first.map((r) => r.body.seed);
@@ -115,10 +164,13 @@ describe("prompts longer than the profile's contextWindow", () => {
     const written = textsWritten(events);
     expect(calls).toHaveLength(4);
     for (const call of calls) {
-      // Own text and three neighbours' (about 190 tokens) never fit 130; one neighbour's always does.
+      // Own text and three neighbours' (about 190 tokens) never fit 130; one neighbour's always
+      // does.
       expect(call.trimmed, call.agentId).toBeGreaterThanOrEqual(2);
       const sent = bySeed.get(call.seed)!;
-      expect(estimatePromptTokens(sent.messages as { role: "user"; content: string }[])).toBeLessThanOrEqual(contextWindow - maxTokens);
+      expect(
+        estimatePromptTokens(sent.messages as { role: "user"; content: string }[]),
+      ).toBeLessThanOrEqual(contextWindow - maxTokens);
       const heard = receivedTexts(userPrompt(sent));
       expect(heard).toHaveLength(4 - call.trimmed!);
       expect(heard.map((h) => h.label)).not.toContain("Your previous text");
@@ -127,11 +179,14 @@ describe("prompts longer than the profile's contextWindow", () => {
       const text = written.get(`2:${call.agentId}`)!;
       expect(text.inputs).toEqual(neighbours.slice(0, heard.length));
       expect(text.dropped).toEqual([call.agentId, ...neighbours.slice(heard.length)]);
-      expect(heard.map((h) => h.text)).toEqual(text.inputs.map((id) => written.get(`1:${id}`)!.text));
+      expect(heard.map((h) => h.text)).toEqual(
+        text.inputs.map((id) => written.get(`1:${id}`)!.text),
+      );
       expect(userPrompt(sent)).toContain("Pick the two stories you prefer");
     }
     // Lineage only among the texts actually sent.
-    for (const e of ofType(events, "interaction").filter((e) => e.kind === "lineage")) expect(written.get(`2:${e.from}`)!.inputs).toContain(e.to);
+    for (const e of ofType(events, "interaction").filter((e) => e.kind === "lineage"))
+      expect(written.get(`2:${e.from}`)!.inputs).toContain(e.to);
     expect(metricsOf(events, 2).textsUnusable).toBe(0);
     expect(metricsOf(events, 2).meanInputs).toBe(calls.reduce((s, c) => s + 4 - c.trimmed!, 0) / 4);
   });
@@ -146,25 +201,45 @@ describe("prompts longer than the profile's contextWindow", () => {
       transmission: {},
       script,
     });
-    // Generation 1 (the initial prompt, ~22 tokens) and generation 3 are sent; no generation-2 prompt reaches the server.
+    // Generation 1 (the initial prompt, ~22 tokens) and generation 3 are sent; no generation-2
+    // prompt reaches the server.
     expect(requests).toHaveLength(8);
     expect(requests.every((r) => receivedTexts(userPrompt(r)).length === 0)).toBe(true);
     expect(llmCalls(events, 2)).toHaveLength(4);
-    for (const call of llmCalls(events, 2)) expect(call.failure).toMatchObject({ kind: "context-exceeded", sent: false });
-    for (const e of textEvents(events, 2)) expect(e.data).toMatchObject({ text: null, unusable: "context-exceeded" });
-    expect(metricsOf(events, 2)).toMatchObject({ textsUnusable: 4, llmContextExceeded: 4, similarityWithin: null, chars: null });
-    // Nothing usable was written in generation 2, so generation 3 hears nothing and starts again from the initial prompt.
-    expect(textEvents(events, 3).map((e) => [e.data.transformation, e.data.inputs])).toEqual(Array(4).fill(["story", []]));
+    for (const call of llmCalls(events, 2))
+      expect(call.failure).toMatchObject({ kind: "context-exceeded", sent: false });
+    for (const e of textEvents(events, 2))
+      expect(e.data).toMatchObject({ text: null, unusable: "context-exceeded" });
+    expect(metricsOf(events, 2)).toMatchObject({
+      textsUnusable: 4,
+      llmContextExceeded: 4,
+      similarityWithin: null,
+      chars: null,
+    });
+    // Nothing usable was written in generation 2, so generation 3 hears nothing and starts again
+    // from the initial prompt.
+    expect(textEvents(events, 3).map((e) => [e.data.transformation, e.data.inputs])).toEqual(
+      Array(4).fill(["story", []]),
+    );
     expect(metricsOf(events, 3).textsUnusable).toBe(0);
     expect(ofType(events, "run-ended")[0]!.status).toBe("completed");
-    const rows = readJsonlStrict<{ generation: number; text: string | null; unusable: string | null }>(join(out, "agents.jsonl"));
-    expect(rows.filter((r) => r.generation === 2).map((r) => [r.text, r.unusable])).toEqual(Array(4).fill([null, "context-exceeded"]));
+    const rows = readJsonlStrict<{
+      generation: number;
+      text: string | null;
+      unusable: string | null;
+    }>(join(out, "agents.jsonl"));
+    expect(rows.filter((r) => r.generation === 2).map((r) => [r.text, r.unusable])).toEqual(
+      Array(4).fill([null, "context-exceeded"]),
+    );
   });
 });
 
 describe("unusable answers: counted, not measured, not passed on", () => {
   /** messy answers, except where `fail` gives another reply for an agent's request. */
-  const withFailures = (options: Parameters<typeof messyScript>[0], fail: (agent: string, req: ChatRequestRecord) => Reply | undefined): Script => {
+  const withFailures = (
+    options: Parameters<typeof messyScript>[0],
+    fail: (agent: string, req: ChatRequestRecord) => Reply | undefined,
+  ): Script => {
     const messy = messyScript(options);
     return (req, index) => fail(agentOf(req), req) ?? messy(req, index);
   };
@@ -180,22 +255,44 @@ describe("unusable answers: counted, not measured, not passed on", () => {
       // First prompts only: 1_2's is refused in vLLM's wording, 1_4 answers white space.
       script: withFailures({ seed: 2, mode: "rambling" }, (agent, req) => {
         if (receivedTexts(userPrompt(req)).length > 0) return undefined;
-        return agent === "1_2" ? contextExceeded("vllm") : agent === "1_4" ? { content: "  \n\t " } : undefined;
+        return agent === "1_2"
+          ? contextExceeded("vllm")
+          : agent === "1_4"
+            ? { content: "  \n\t " }
+            : undefined;
       }),
     });
     const first = textEvents(events, 1);
-    expect(first.find((e) => e.from === "1_2")!.data).toMatchObject({ text: null, unusable: "context-exceeded" });
-    expect(first.find((e) => e.from === "1_4")!.data).toMatchObject({ text: null, unusable: "empty" });
-    expect(llmCalls(events, 1).find((e) => e.agentId === "1_2")!.failure).toMatchObject({ kind: "context-exceeded", sent: true });
+    expect(first.find((e) => e.from === "1_2")!.data).toMatchObject({
+      text: null,
+      unusable: "context-exceeded",
+    });
+    expect(first.find((e) => e.from === "1_4")!.data).toMatchObject({
+      text: null,
+      unusable: "empty",
+    });
+    expect(llmCalls(events, 1).find((e) => e.agentId === "1_2")!.failure).toMatchObject({
+      kind: "context-exceeded",
+      sent: true,
+    });
     const m1 = metricsOf(events, 1);
     expect(m1).toMatchObject({ textsUnusable: 2, llmContextExceeded: 1 });
     // The progress line and the end-of-run summary name the count.
-    expect(stdout).toMatch(/^generation 1\/2 done: .* unusable: textsUnusable=2 .*llmContextExceeded=1$/m);
+    expect(stdout).toMatch(
+      /^generation 1\/2 done: .* unusable: textsUnusable=2 .*llmContextExceeded=1$/m,
+    );
     expect(stdout).toMatch(/^unusable: textsUnusable=2 .*\(over all generations/m);
     // The text metrics are those of the three usable texts alone.
-    const usable = first.filter((e) => typeof e.data.text === "string").map((e) => ({ agentId: e.from, text: e.data.text as string }));
+    const usable = first
+      .filter((e) => typeof e.data.text === "string")
+      .map((e) => ({ agentId: e.from, text: e.data.text as string }));
     expect(usable.map((t) => t.agentId)).toEqual(USABLE);
-    const expected = await generationTextMetrics({ generation: 1, texts: usable, history: [], options: DEFAULT_TEXT_METRICS_OPTIONS });
+    const expected = await generationTextMetrics({
+      generation: 1,
+      texts: usable,
+      history: [],
+      options: DEFAULT_TEXT_METRICS_OPTIONS,
+    });
     for (const [key, value] of Object.entries(expected)) expect(m1[key], key).toEqual(value);
 
     // Generation 2: only 1_1, 1_3 and 1_5's texts go around (each agent's own first, under memory).
@@ -203,7 +300,10 @@ describe("unusable answers: counted, not measured, not passed on", () => {
     for (const req of requests.filter((r) => receivedTexts(userPrompt(r)).length > 0)) {
       const agent = agentOf(req);
       const heard = receivedTexts(userPrompt(req));
-      expect(heard.every((h) => usableTexts.has(h.text)), agent).toBe(true);
+      expect(
+        heard.every((h) => usableTexts.has(h.text)),
+        agent,
+      ).toBe(true);
       expect(heard.length, agent).toBe(3);
       expect(heard[0]!.label === "Your previous text", agent).toBe(USABLE.includes(agent));
     }
@@ -212,29 +312,54 @@ describe("unusable answers: counted, not measured, not passed on", () => {
       expect(e.data.inputs, e.from).toEqual(USABLE.includes(e.from) ? [e.from, ...others] : others);
     }
     expect(textEvents(events, 2).every((e) => typeof e.data.text === "string")).toBe(true);
-    expect(metricsOf(events, 2)).toMatchObject({ textsUnusable: 0, llmContextExceeded: 0, meanInputs: 3 });
-    const rows = readJsonlStrict<{ generation: number; agentId: string; text: string | null; unusable: string | null }>(join(out, "agents.jsonl"));
-    expect(rows.filter((r) => r.generation === 1 && r.text === null).map((r) => [r.agentId, r.unusable])).toEqual([
+    expect(metricsOf(events, 2)).toMatchObject({
+      textsUnusable: 0,
+      llmContextExceeded: 0,
+      meanInputs: 3,
+    });
+    const rows = readJsonlStrict<{
+      generation: number;
+      agentId: string;
+      text: string | null;
+      unusable: string | null;
+    }>(join(out, "agents.jsonl"));
+    expect(
+      rows.filter((r) => r.generation === 1 && r.text === null).map((r) => [r.agentId, r.unusable]),
+    ).toEqual([
       ["1_2", "context-exceeded"],
       ["1_4", "empty"],
     ]);
     // The viewer shows the unusable text as such.
-    const entries = ofType(events, "interaction").map(({ seq, at, kind, from, to, mind, t, data }) => ({ seq, at, kind, from, to, mind, t, data }));
-    expect(textOf(deriveTransmission(undefined, entries), "1_2", 1)!.text).toBe("(no usable text: context-exceeded)");
+    const entries = ofType(events, "interaction").map(
+      ({ seq, at, kind, from, to, mind, t, data }) => ({ seq, at, kind, from, to, mind, t, data }),
+    );
+    expect(textOf(deriveTransmission(undefined, entries), "1_2", 1)!.text).toBe(
+      "(no usable text: context-exceeded)",
+    );
     // The endpoint's refusal is cached like an answer: the replay refuses alike.
     expect(stableEvents(await replay())).toEqual(stableEvents(events));
   });
 
   it("chain mode: after an unusable text the chain passes on its last usable one", async () => {
-    const seeds = ["A red boat sailed across the quiet bay at dawn.", "A green hill stood alone above the sleeping town."];
+    const seeds = [
+      "A red boat sailed across the quiet bay at dawn.",
+      "A green hill stood alone above the sleeping town.",
+    ];
     const { out, events } = await run({
       size: 6,
       generations: 3,
       graph: { type: "paths", count: 2 },
       profile: { maxTokens: 30, seed: 4 },
-      transmission: { mode: "chain", seeds, transformation: "rephrase", personaList: distinctPersonas(6) },
+      transmission: {
+        mode: "chain",
+        seeds,
+        transformation: "rephrase",
+        personaList: distinctPersonas(6),
+      },
       // 1_2 writes chain 0's generation-2 text: llama.cpp's server refuses its prompt.
-      script: withFailures({ seed: 8, mode: "rambling" }, (agent) => (agent === "1_2" ? contextExceeded("llama.cpp") : undefined)),
+      script: withFailures({ seed: 8, mode: "rambling" }, (agent) =>
+        agent === "1_2" ? contextExceeded("llama.cpp") : undefined,
+      ),
     });
     const written = [...textsWritten(events).values()];
     const chain0 = written.filter((w) => w.chain === 0);
@@ -243,16 +368,27 @@ describe("unusable answers: counted, not measured, not passed on", () => {
       ["1_2", true],
       ["1_3", false],
     ]);
-    // 1_3 hears 1_1's generation-1 text, the chain's last usable one; its likely parent is that text.
+    // 1_3 hears 1_1's generation-1 text, the chain's last usable one; its likely parent is that
+    // text.
     expect(chain0[2]!.inputs).toEqual(["1_1"]);
-    const lineage = ofType(events, "interaction").filter((e) => e.kind === "lineage" && e.from === "1_3");
+    const lineage = ofType(events, "interaction").filter(
+      (e) => e.kind === "lineage" && e.from === "1_3",
+    );
     expect(lineage.map((e) => [e.to, e.data.parentGeneration])).toEqual([["1_1", 1]]);
     // Chain 1 ran as usual.
-    expect(written.filter((w) => w.chain === 1).map((w) => w.inputs)).toEqual([[], ["1_4"], ["1_5"]]);
+    expect(written.filter((w) => w.chain === 1).map((w) => w.inputs)).toEqual([
+      [],
+      ["1_4"],
+      ["1_5"],
+    ]);
     expect([1, 2, 3].map((g) => metricsOf(events, g).textsUnusable)).toEqual([0, 1, 0]);
     // An unusable text has no place in LLM-Culture's one-story-per-timestep format.
-    expect(() => exportLlmCulture(out, { chain: 0 })).toThrow(/1_2's text of generation 2, chain 0 is unusable \(context-exceeded\)/);
-    expect(exportLlmCulture(out, { chain: 1 }).stories).toEqual(written.filter((w) => w.chain === 1).map((w) => [w.text]));
+    expect(() => exportLlmCulture(out, { chain: 0 })).toThrow(
+      /1_2's text of generation 2, chain 0 is unusable \(context-exceeded\)/,
+    );
+    expect(exportLlmCulture(out, { chain: 1 }).stories).toEqual(
+      written.filter((w) => w.chain === 1).map((w) => [w.text]),
+    );
   });
 });
 
@@ -264,7 +400,8 @@ describe("structured answers (responseFormat: json_schema)", () => {
       const reply = await messy(req, index);
       if (typeof reply !== "object" || !("content" in reply)) return reply;
       // 1_3 answers JSON of another shape, as a server that does not enforce the schema may.
-      if (agentOf(req) === "1_3") return { ...reply, content: JSON.stringify({ story: reply.content }) };
+      if (agentOf(req) === "1_3")
+        return { ...reply, content: JSON.stringify({ story: reply.content }) };
       inner.set(userPrompt(req), reply.content);
       return { ...reply, content: JSON.stringify({ text: ` ${reply.content} ` }) };
     };
@@ -281,7 +418,12 @@ describe("structured answers (responseFormat: json_schema)", () => {
         type: "json_schema",
         json_schema: {
           name: "transmission_text",
-          schema: { type: "object", properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false },
+          schema: {
+            type: "object",
+            properties: { text: { type: "string" } },
+            required: ["text"],
+            additionalProperties: false,
+          },
           strict: true,
         },
       });
@@ -292,7 +434,10 @@ describe("structured answers (responseFormat: json_schema)", () => {
       const prompt = userPrompt(requests.find((r) => agentOf(r) === e.from)!);
       expect(e.data.text, e.from).toBe(inner.get(prompt)!.trim());
     }
-    expect(first.find((e) => e.from === "1_3")!.data).toMatchObject({ text: null, unusable: "unreadable" });
+    expect(first.find((e) => e.from === "1_3")!.data).toMatchObject({
+      text: null,
+      unusable: "unreadable",
+    });
     expect(metricsOf(events, 1).textsUnusable).toBe(1);
     // Generation 2 passes on the texts, not the JSON they came in.
     const read = new Set(first.map((e) => e.data.text).filter((t) => t !== null));
@@ -300,7 +445,8 @@ describe("structured answers (responseFormat: json_schema)", () => {
     expect(later).toHaveLength(4);
     for (const req of later) {
       expect(userPrompt(req)).not.toContain('{"text"');
-      for (const heard of receivedTexts(userPrompt(req))) expect(read.has(heard.text), agentOf(req)).toBe(true);
+      for (const heard of receivedTexts(userPrompt(req)))
+        expect(read.has(heard.text), agentOf(req)).toBe(true);
     }
   });
 });

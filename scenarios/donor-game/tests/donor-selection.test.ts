@@ -1,9 +1,17 @@
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gini } from "../scenarios/donor-game/metrics.js";
-import { codeSchedule } from "../scenarios/donor-game/schedule.js";
-import type { AgoraEvent } from "../sim/core/events.js";
-import { interactions, ofType, runDonor, scratch, type AgentRow, type DonorRun, type Interaction } from "./support/donor-helpers.js";
+import { gini } from "../metrics.js";
+import { codeSchedule } from "../schedule.js";
+import type { AgoraEvent } from "../../../sim/core/events.js";
+import {
+  interactions,
+  ofType,
+  runDonor,
+  scratch,
+  type AgentRow,
+  type DonorRun,
+  type Interaction,
+} from "../../../tests/support/donor-helpers.js";
 
 const dir = scratch();
 afterAll(dir.cleanup);
@@ -14,7 +22,9 @@ const MIXED = [
 ];
 const DEFECTORS = new Set(["1_1", "1_2", "1_3", "1_4", "1_5", "1_6"]);
 
-/** Gini from its definition: mean absolute difference over all ordered pairs, over twice the mean. */
+/**
+ * Gini from its definition: mean absolute difference over all ordered pairs, over twice the mean.
+ */
 function giniByPairs(xs: readonly number[]): number {
   const n = xs.length;
   const mean = xs.reduce((a, b) => a + b, 0) / n;
@@ -24,20 +34,25 @@ function giniByPairs(xs: readonly number[]): number {
   return sum / (2 * n * n * mean);
 }
 
-const rowsOf = (run: DonorRun, generation: number) => run.agents.filter((r) => r.generation === generation).sort((a, b) => a.rank - b.rank);
-const generationEnded = (run: DonorRun, generation: number) => ofType(run.events, "generation-ended").find((e) => e.t.generation === generation)!;
+const rowsOf = (run: DonorRun, generation: number) =>
+  run.agents.filter((r) => r.generation === generation).sort((a, b) => a.rank - b.rank);
+const generationEnded = (run: DonorRun, generation: number) =>
+  ofType(run.events, "generation-ended").find((e) => e.t.generation === generation)!;
 
 /** Selection invariants of one generation's rows against its generation-ended event. */
 function checkSelection(run: DonorRun, keep: number) {
   const rows = rowsOf(run, 1);
   expect(rows).toHaveLength(12);
   expect(rows.map((r) => r.rank)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
-  for (let i = 1; i < rows.length; i++) expect(rows[i]!.score).toBeLessThanOrEqual(rows[i - 1]!.score);
+  for (let i = 1; i < rows.length; i++)
+    expect(rows[i]!.score).toBeLessThanOrEqual(rows[i - 1]!.score);
   const survivors = rows.filter((r) => r.survived === true);
   const removed = rows.filter((r) => r.survived === false);
   expect(survivors.map((r) => r.rank)).toEqual(Array.from({ length: keep }, (_, i) => i + 1));
   expect(removed).toHaveLength(12 - keep);
-  expect(Math.min(...survivors.map((r) => r.score))).toBeGreaterThanOrEqual(Math.max(...removed.map((r) => r.score)));
+  expect(Math.min(...survivors.map((r) => r.score))).toBeGreaterThanOrEqual(
+    Math.max(...removed.map((r) => r.score)),
+  );
 
   const ended = generationEnded(run, 1);
   expect(ended.survivors).toEqual(survivors.map((r) => r.agentId));
@@ -69,11 +84,20 @@ describe("selection on a mixed constant population (6 give nothing, 6 give every
   it("game 1 follows the code schedule over the generation's shuffled order; game 2 replays it with roles reversed", () => {
     const acts = interactions(run.events).filter((a) => a.generation === 1);
     const pairings = (game: number) =>
-      Array.from({ length: 12 }, (_, r) => acts.filter((a) => a.game === game && a.round === r + 1).map((a) => [a.from, a.to] as const));
+      Array.from({ length: 12 }, (_, r) =>
+        acts
+          .filter((a) => a.game === game && a.round === r + 1)
+          .map((a) => [a.from, a.to] as const),
+      );
     const game1 = pairings(1);
-    // Round 1: A donates to B in order, so the shuffled order is round 1's donors then its recipients.
+    // Round 1: A donates to B in order, so the shuffled order is round 1's donors then its
+    // recipients.
     const order = [...game1[0]!.map(([d]) => d), ...game1[0]!.map(([, r]) => r)];
-    expect([...order].sort()).toEqual(rowsOf(run, 1).map((r) => r.agentId).sort());
+    expect([...order].sort()).toEqual(
+      rowsOf(run, 1)
+        .map((r) => r.agentId)
+        .sort(),
+    );
     expect(game1).toEqual(codeSchedule(order, 12));
     expect(pairings(2)).toEqual(game1.map((round) => round.map(([d, r]) => [r, d])));
   });
@@ -82,7 +106,8 @@ describe("selection on a mixed constant population (6 give nothing, 6 give every
     const rows = rowsOf(run, 1);
     const acts = interactions(run.events).filter((a) => a.generation === 1);
     for (const game of [1, 2] as const) {
-      // Replay every transfer from the events: each agent's last 'after' value is its final holding.
+      // Replay every transfer from the events: each agent's last 'after' value is its final
+      // holding.
       const final = new Map<string, number>();
       for (const a of acts.filter((x) => x.game === game)) {
         final.set(a.from, a.data.donorAfter);
@@ -92,18 +117,33 @@ describe("selection on a mixed constant population (6 give nothing, 6 give every
       const avg = rows.reduce((s, r) => s + (game === 1 ? r.game1 : r.game2!), 0) / 12;
       expect(run.metrics[0]![`game${game}AvgResources`]).toBeCloseTo(avg, 9);
     }
-    expect(run.metrics[0]!.giniFinalResources).toBeCloseTo(giniByPairs(rows.map((r) => r.score)), 12);
+    expect(run.metrics[0]!.giniFinalResources).toBeCloseTo(
+      giniByPairs(rows.map((r) => r.score)),
+      12,
+    );
     const fractions = acts.map((a) => a.data.fraction);
-    expect(run.metrics[0]!.avgDonationFraction).toBeCloseTo(fractions.reduce((a, b) => a + b, 0) / fractions.length, 12);
+    expect(run.metrics[0]!.avgDonationFraction).toBeCloseTo(
+      fractions.reduce((a, b) => a + b, 0) / fractions.length,
+      12,
+    );
   });
 
   it("newborns 2_1..2_6 take the removed agents' slots and copy a survivor's policy unchanged (mutation rate 0)", () => {
     const { survivors, removed } = checkSelection(run, 6);
     const gen2 = rowsOf(run, 2);
-    expect(gen2.map((r) => r.agentId).sort()).toEqual([...survivors.map((r) => r.agentId), "2_1", "2_2", "2_3", "2_4", "2_5", "2_6"].sort());
+    expect(gen2.map((r) => r.agentId).sort()).toEqual(
+      [...survivors.map((r) => r.agentId), "2_1", "2_2", "2_3", "2_4", "2_5", "2_6"].sort(),
+    );
     const gen1ById = new Map(rowsOf(run, 1).map((r) => [r.agentId, r]));
     const created = ofType(run.events, "agent-created").filter((e) => e.t.generation === 2);
-    expect(created.map((e) => e.agent.id).sort()).toEqual(["2_1", "2_2", "2_3", "2_4", "2_5", "2_6"]);
+    expect(created.map((e) => e.agent.id).sort()).toEqual([
+      "2_1",
+      "2_2",
+      "2_3",
+      "2_4",
+      "2_5",
+      "2_6",
+    ]);
     for (const [i, gone] of removed.entries()) {
       const child = gen2.find((r) => r.agentId === `2_${i + 1}`)!;
       expect(child.slot).toBe(gone.slot);
@@ -119,10 +159,15 @@ describe("selection on a mixed constant population (6 give nothing, 6 give every
       expect(event.agent.mind.params).toEqual(parent.params);
     }
     // Only defectors survived, so every newborn is a defector.
-    for (const child of gen2.filter((r) => r.born === 2)) expect(child.params).toEqual({ fraction: 0 });
+    for (const child of gen2.filter((r) => r.born === 2))
+      expect(child.params).toEqual({ fraction: 0 });
     // Survivors keep their own slot; the slots still cover the population once each.
     for (const s of survivors) expect(gen2.find((r) => r.agentId === s.agentId)!.slot).toBe(s.slot);
-    expect(gen2.map((r) => r.slot).sort()).toEqual(rowsOf(run, 1).map((r) => r.slot).sort());
+    expect(gen2.map((r) => r.slot).sort()).toEqual(
+      rowsOf(run, 1)
+        .map((r) => r.slot)
+        .sort(),
+    );
     // The last generation selects no one.
     expect(gen2.every((r) => r.survived === null)).toBe(true);
     expect(generationEnded(run, 2)).toMatchObject({ survivors: [], removed: [], created: [] });
@@ -131,7 +176,12 @@ describe("selection on a mixed constant population (6 give nothing, 6 give every
 
 describe("selection variants", () => {
   it("selection game2x2 scores twice the game-2 resources", async () => {
-    const run = await runDonor(dir.root, { seed: 4, generations: 2, minds: MIXED, donorGame: { selection: "game2x2" } });
+    const run = await runDonor(dir.root, {
+      seed: 4,
+      generations: 2,
+      minds: MIXED,
+      donorGame: { selection: "game2x2" },
+    });
     const { rows } = checkSelection(run, 6);
     for (const r of rows) expect(r.score).toBe(2 * r.game2!);
     // Not the mean of both games (which would make this test unable to tell them apart).
@@ -139,7 +189,12 @@ describe("selection variants", () => {
   });
 
   it("survivorFraction 0.25 keeps 3 of 12 and creates 9", async () => {
-    const run = await runDonor(dir.root, { seed: 5, generations: 2, minds: MIXED, donorGame: { survivorFraction: 0.25 } });
+    const run = await runDonor(dir.root, {
+      seed: 5,
+      generations: 2,
+      minds: MIXED,
+      donorGame: { survivorFraction: 0.25 },
+    });
     checkSelection(run, 3);
     expect(rowsOf(run, 2).filter((r) => r.born === 2)).toHaveLength(9);
   });
@@ -222,7 +277,8 @@ describe("punishment and partner choice", () => {
     // A tit-for-tat donor meeting a recipient whose latest act was a refusal gives 0 (the
     // refusal is what it sees). Count the cases where ignoring the refusal would give more.
     const tft = new Set(["1_9", "1_10", "1_11", "1_12"]);
-    const before = (a: Interaction, who: string) => acts.filter((x) => x.game === a.game && x.from === who && x.round < a.round);
+    const before = (a: Interaction, who: string) =>
+      acts.filter((x) => x.game === a.game && x.from === who && x.round < a.round);
     let telling = 0;
     for (const a of acts.filter((x) => tft.has(x.from))) {
       const history = before(a, a.to);
@@ -240,7 +296,9 @@ describe("interaction graph", () => {
   it("a cycle graph skips non-adjacent pairs and never lets them interact", async () => {
     const run = await runDonor(dir.root, { seed: 6, minds: MIXED, graph: { type: "cycle" } });
     const started = ofType(run.events, "run-started")[0]!;
-    const edges = new Set(started.graph.edges.flatMap((e) => [`${e.source}|${e.target}`, `${e.target}|${e.source}`]));
+    const edges = new Set(
+      started.graph.edges.flatMap((e) => [`${e.source}|${e.target}`, `${e.target}|${e.source}`]),
+    );
     expect(started.graph.edges).toHaveLength(12);
     const acts = interactions(run.events);
     const skipped = run.metrics[0]!.pairsSkipped as number;
@@ -252,12 +310,20 @@ describe("interaction graph", () => {
     const rounds = ofType(run.events, "metric").filter((e) => e.scope === "round");
     expect(rounds).toHaveLength(2 * 12);
     for (const m of rounds) {
-      const fractions = acts.filter((a) => a.game === m.t.game && a.round === m.t.round).map((a) => a.data.fraction);
+      const fractions = acts
+        .filter((a) => a.game === m.t.game && a.round === m.t.round)
+        .map((a) => a.data.fraction);
       if (fractions.length === 0) expect(m.values.avgDonationFraction).toBeNull();
-      else expect(m.values.avgDonationFraction).toBeCloseTo(fractions.reduce((x, y) => x + y, 0) / fractions.length, 12);
+      else
+        expect(m.values.avgDonationFraction).toBeCloseTo(
+          fractions.reduce((x, y) => x + y, 0) / fractions.length,
+          12,
+        );
       expect(m.values.fallbackDecisions).toBe(0);
     }
-    expect(rounds.some((m) => !acts.some((a) => a.game === m.t.game && a.round === m.t.round))).toBe(true);
+    expect(
+      rounds.some((m) => !acts.some((a) => a.game === m.t.game && a.round === m.t.round)),
+    ).toBe(true);
     // The complete graph, same seed, skips nothing.
     const complete = await runDonor(dir.root, { seed: 6, minds: MIXED });
     expect(complete.metrics[0]!.pairsSkipped).toBe(0);
@@ -293,8 +359,15 @@ describe("reproducibility", () => {
     expect(b.agents).toEqual(a.agents);
     expect(b.metrics).toEqual(a.metrics);
     // Mutation happened, so the comparison covers seeded mutation too.
-    const initialParams = new Map(spec.minds.map(({ count: _c, policy, ...params }) => [policy, params]));
-    const mutated = a.agents.filter((r) => r.born > 1 && r.mind !== "defect" && !isDeepStrictEqual(r.params, initialParams.get(r.mind)));
+    const initialParams = new Map(
+      spec.minds.map(({ count: _c, policy, ...params }) => [policy, params]),
+    );
+    const mutated = a.agents.filter(
+      (r) =>
+        r.born > 1 &&
+        r.mind !== "defect" &&
+        !isDeepStrictEqual(r.params, initialParams.get(r.mind)),
+    );
     expect(mutated.length).toBeGreaterThan(0);
 
     const c = await runDonor(dir.root, spec, { outName: "same", seedOverride: 22 });

@@ -1,13 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { parseDonation, parseStrategy, type Punishment } from "../scenarios/donor-game/parse.js";
+import { parseDonation, parseStrategy, type Punishment } from "../parse.js";
 
-const opts = (punishment: Punishment = "none", holdings = 10, outOfRange: "reject" | "clamp" = "reject") => ({
+const opts = (
+  punishment: Punishment = "none",
+  holdings = 10,
+  outOfRange: "reject" | "clamp" = "reject",
+) => ({
   punishment,
   holdings,
   outOfRange,
 });
-const donate = (amount: number, clamped = false) => ({ ok: true, action: { kind: "donate", amount }, justification: "", clamped });
-const punish = (amount: number) => ({ ok: true, action: { kind: "punish", amount }, justification: "", clamped: false });
+const donate = (amount: number, clamped = false) => ({
+  ok: true,
+  action: { kind: "donate", amount },
+  justification: "",
+  clamped,
+});
+const punish = (amount: number) => ({
+  ok: true,
+  action: { kind: "punish", amount },
+  justification: "",
+  clamped: false,
+});
 
 describe("parseDonation amount forms", () => {
   it.each([
@@ -69,12 +83,22 @@ describe("parseDonation labels and justification", () => {
 
   it("extracts a markdown justification", () => {
     const out = parseDonation("**Justification:** Reciprocity matters.\n\n**Answer:** 3", opts());
-    expect(out).toEqual({ ok: true, action: { kind: "donate", amount: 3 }, justification: "Reciprocity matters.", clamped: false });
+    expect(out).toEqual({
+      ok: true,
+      action: { kind: "donate", amount: 3 },
+      justification: "Reciprocity matters.",
+      clamped: false,
+    });
   });
 
   it("keeps earlier answers in the justification when several labels appear", () => {
     const out = parseDonation("Justification: Answer: 1 seems low.\nAnswer: 2", opts());
-    expect(out).toEqual({ ok: true, action: { kind: "donate", amount: 2 }, justification: "Answer: 1 seems low.", clamped: false });
+    expect(out).toEqual({
+      ok: true,
+      action: { kind: "donate", amount: 2 },
+      justification: "Answer: 1 seems low.",
+      clamped: false,
+    });
   });
 
   it("justification without a label is the text before 'Answer:'", () => {
@@ -106,11 +130,17 @@ describe("parseDonation failures", () => {
 
   it("truncates long quotes to 80 characters", () => {
     const answer = "x".repeat(100);
-    expect(parseDonation(`Answer: ${answer}`, opts())).toEqual({ ok: false, reason: `no amount in answer "${"x".repeat(77)}..."` });
+    expect(parseDonation(`Answer: ${answer}`, opts())).toEqual({
+      ok: false,
+      reason: `no amount in answer "${"x".repeat(77)}..."`,
+    });
   });
 
   it("flattens whitespace in quotes", () => {
-    expect(parseDonation("Answer:  none\n\tat all", opts())).toEqual({ ok: false, reason: 'no amount in answer "none at all"' });
+    expect(parseDonation("Answer:  none\n\tat all", opts())).toEqual({
+      ok: false,
+      reason: 'no amount in answer "none at all"',
+    });
   });
 });
 
@@ -150,8 +180,14 @@ describe("parseDonation partner choice", () => {
   });
 
   it("refuse is not an action without partner choice", () => {
-    expect(parseDonation("Answer: Refuse to play", opts("costly"))).toEqual({ ok: false, reason: 'no amount in answer "Refuse to play"' });
-    expect(parseDonation("Answer: Refuse to play", opts("none"))).toEqual({ ok: false, reason: 'no amount in answer "Refuse to play"' });
+    expect(parseDonation("Answer: Refuse to play", opts("costly"))).toEqual({
+      ok: false,
+      reason: 'no amount in answer "Refuse to play"',
+    });
+    expect(parseDonation("Answer: Refuse to play", opts("none"))).toEqual({
+      ok: false,
+      reason: 'no amount in answer "Refuse to play"',
+    });
   });
 });
 
@@ -175,7 +211,10 @@ describe("parseDonation costly punishment", () => {
   });
 
   it("fails when the keyword has no number after it", () => {
-    expect(parseDonation("Answer: 3, punish", opts("costly"))).toEqual({ ok: false, reason: 'no amount in answer "3, punish"' });
+    expect(parseDonation("Answer: 3, punish", opts("costly"))).toEqual({
+      ok: false,
+      reason: 'no amount in answer "3, punish"',
+    });
   });
 
   it("rejects out-of-range punishments", () => {
@@ -192,7 +231,8 @@ describe("parseDonation costly punishment", () => {
 
 describe("parseStrategy", () => {
   it("splits at the first 'My strategy will be'", () => {
-    const text = "Cooperation paid off.\n\nMy strategy will be to donate 50%. My strategy will be fair.\n";
+    const text =
+      "Cooperation paid off.\n\nMy strategy will be to donate 50%. My strategy will be fair.\n";
     expect(parseStrategy(text)).toEqual({
       ok: true,
       justification: "Cooperation paid off.",
@@ -209,7 +249,10 @@ describe("parseStrategy", () => {
   });
 
   it("an answer without the phrase is unusable, never a strategy", () => {
-    expect(parseStrategy("  Donate half to everyone.\n")).toEqual({ ok: false, reason: `no 'My strategy will be' in response "Donate half to everyone."` });
+    expect(parseStrategy("  Donate half to everyone.\n")).toEqual({
+      ok: false,
+      reason: `no 'My strategy will be' in response "Donate half to everyone."`,
+    });
   });
 });
 
@@ -217,39 +260,108 @@ describe("structured (JSON) answers", () => {
   const json = (value: unknown) => JSON.stringify(value);
 
   it("reads a donation's amount and justification from a JSON object", () => {
-    expect(parseDonation(json({ justification: "x", amount: 3 }), opts())).toEqual({ ok: true, action: { kind: "donate", amount: 3 }, justification: "x", clamped: false });
-    expect(parseDonation(`  ${json({ justification: " why ", amount: 0 })}\n`, opts())).toEqual({ ok: true, action: { kind: "donate", amount: 0 }, justification: "why", clamped: false });
+    expect(parseDonation(json({ justification: "x", amount: 3 }), opts())).toEqual({
+      ok: true,
+      action: { kind: "donate", amount: 3 },
+      justification: "x",
+      clamped: false,
+    });
+    expect(parseDonation(`  ${json({ justification: " why ", amount: 0 })}\n`, opts())).toEqual({
+      ok: true,
+      action: { kind: "donate", amount: 0 },
+      justification: "why",
+      clamped: false,
+    });
   });
 
   it("applies the text's range rules to the amount", () => {
-    expect(parseDonation(json({ justification: "", amount: 11 }), opts())).toEqual({ ok: false, reason: `amount 11 exceeds holdings 10 in answer "{"justification":"","amount":11}"` });
-    expect(parseDonation(json({ justification: "", amount: -1 }), opts())).toMatchObject({ ok: false, reason: expect.stringMatching(/^amount -1 is negative/) });
-    expect(parseDonation(json({ justification: "", amount: 11 }), opts("none", 10, "clamp"))).toEqual({ ok: true, action: { kind: "donate", amount: 10 }, justification: "", clamped: true });
+    expect(parseDonation(json({ justification: "", amount: 11 }), opts())).toEqual({
+      ok: false,
+      reason: `amount 11 exceeds holdings 10 in answer "{"justification":"","amount":11}"`,
+    });
+    expect(parseDonation(json({ justification: "", amount: -1 }), opts())).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^amount -1 is negative/),
+    });
+    expect(
+      parseDonation(json({ justification: "", amount: 11 }), opts("none", 10, "clamp")),
+    ).toEqual({
+      ok: true,
+      action: { kind: "donate", amount: 10 },
+      justification: "",
+      clamped: true,
+    });
     // Up to the rounded figure the prompt showed means everything, as in text.
-    expect(parseDonation(json({ justification: "", amount: 3.34 }), { ...opts("none", 3.335), shownHoldings: 3.34 })).toMatchObject({ ok: true, action: { amount: 3.335 } });
+    expect(
+      parseDonation(json({ justification: "", amount: 3.34 }), {
+        ...opts("none", 3.335),
+        shownHoldings: 3.34,
+      }),
+    ).toMatchObject({ ok: true, action: { amount: 3.335 } });
   });
 
   it("an amount that is not a JSON number is unusable (no reading of strings)", () => {
-    expect(parseDonation(json({ justification: "", amount: "3" }), opts())).toEqual({ ok: false, reason: `amount "3" is not a number in answer "{"justification":"","amount":"3"}"` });
-    expect(parseDonation(json({ justification: "", amount: null }), opts())).toMatchObject({ ok: false, reason: expect.stringMatching(/^amount null is not a number/) });
+    expect(parseDonation(json({ justification: "", amount: "3" }), opts())).toEqual({
+      ok: false,
+      reason: `amount "3" is not a number in answer "{"justification":"","amount":"3"}"`,
+    });
+    expect(parseDonation(json({ justification: "", amount: null }), opts())).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^amount null is not a number/),
+    });
   });
 
   it("reads the action under costly punishment and partner choice", () => {
-    expect(parseDonation(json({ justification: "", action: "punish", amount: 2 }), opts("costly"))).toEqual(punish(2));
-    expect(parseDonation(json({ justification: "", action: "donate", amount: 2 }), opts("costly"))).toEqual(donate(2));
-    expect(parseDonation(json({ justification: "", action: "refuse", amount: 99 }), opts("partner-choice"))).toEqual({ ok: true, action: { kind: "refuse" }, justification: "", clamped: false });
-    expect(parseDonation(json({ justification: "", action: "refuse", amount: 2 }), opts("costly"))).toMatchObject({ ok: false, reason: expect.stringMatching(/^action "refuse" is not "donate" or "punish"/) });
-    expect(parseDonation(json({ justification: "", amount: 2 }), opts("partner-choice"))).toMatchObject({ ok: false, reason: expect.stringMatching(/^action missing is not "donate" or "refuse"/) });
+    expect(
+      parseDonation(json({ justification: "", action: "punish", amount: 2 }), opts("costly")),
+    ).toEqual(punish(2));
+    expect(
+      parseDonation(json({ justification: "", action: "donate", amount: 2 }), opts("costly")),
+    ).toEqual(donate(2));
+    expect(
+      parseDonation(
+        json({ justification: "", action: "refuse", amount: 99 }),
+        opts("partner-choice"),
+      ),
+    ).toEqual({ ok: true, action: { kind: "refuse" }, justification: "", clamped: false });
+    expect(
+      parseDonation(json({ justification: "", action: "refuse", amount: 2 }), opts("costly")),
+    ).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^action "refuse" is not "donate" or "punish"/),
+    });
+    expect(
+      parseDonation(json({ justification: "", amount: 2 }), opts("partner-choice")),
+    ).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^action missing is not "donate" or "refuse"/),
+    });
   });
 
   it("anything that is not a JSON object with the answer's field keeps the free-text rules", () => {
-    expect(parseDonation(json({ answer: 3 }), opts())).toMatchObject({ ok: false, reason: expect.stringMatching(/^no 'Answer:' label/) });
-    expect(parseDonation(`${json({ amount: 3 })} Answer: 4`, opts())).toMatchObject({ ok: true, action: { kind: "donate", amount: 4 } });
-    expect(parseDonation("{not json}\nAnswer: 4", opts())).toMatchObject({ ok: true, action: { kind: "donate", amount: 4 } });
+    expect(parseDonation(json({ answer: 3 }), opts())).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^no 'Answer:' label/),
+    });
+    expect(parseDonation(`${json({ amount: 3 })} Answer: 4`, opts())).toMatchObject({
+      ok: true,
+      action: { kind: "donate", amount: 4 },
+    });
+    expect(parseDonation("{not json}\nAnswer: 4", opts())).toMatchObject({
+      ok: true,
+      action: { kind: "donate", amount: 4 },
+    });
   });
 
   it("reads a strategy from its field, and an empty one is unusable", () => {
-    expect(parseStrategy(json({ justification: "j", strategy: " give half " }))).toEqual({ ok: true, justification: "j", strategy: "give half" });
-    expect(parseStrategy(json({ justification: "j", strategy: "" }))).toEqual({ ok: false, reason: `no strategy in answer "{"justification":"j","strategy":""}"` });
+    expect(parseStrategy(json({ justification: "j", strategy: " give half " }))).toEqual({
+      ok: true,
+      justification: "j",
+      strategy: "give half",
+    });
+    expect(parseStrategy(json({ justification: "j", strategy: "" }))).toEqual({
+      ok: false,
+      reason: `no strategy in answer "{"justification":"j","strategy":""}"`,
+    });
   });
 });
