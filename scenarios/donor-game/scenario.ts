@@ -4,6 +4,7 @@ import { ConfigError } from "../../sim/core/errors.js";
 import type { AgentInfo } from "../../sim/core/events.js";
 import { areAdjacent } from "../../sim/core/graph/index.js";
 import { defineScenario, type StepContext, type StepDef } from "../../sim/core/scenario.js";
+import { askUntilUsable } from "../../sim/toolkit/ask.js";
 import { select } from "../../sim/toolkit/selection.js";
 import { mean as meanOrNull } from "../../sim/toolkit/stats.js";
 import { donorGameConfigSchema, type DonorGameConfig } from "./config.js";
@@ -79,52 +80,6 @@ interface DonorWork {
 }
 
 type Ctx = StepContext<DonorGameConfig>;
-type AskRequest = Parameters<Ctx["ask"]>[0];
-
-/** The parse-failure reason of an answer that did not fit the model's context (the mind's null). */
-const CONTEXT_EXCEEDED = "context exceeded";
-
-type Unusable = { ok: false; reason: string };
-
-/**
- * Asks until the answer reads, re-asking up to parseRetries times. A re-ask sends the original
- * prompt, the last unusable answer and the reason: never the history of every failed attempt,
- * which grows towards the context limit. An answer that did not fit the context (null) is not
- * re-asked, since the same prompt would not fit again. Each unusable answer is a parse-failure
- * event and counted in `failures`; an outcome that is not ok means: fall back.
- */
-async function askUntilUsable<R extends { ok: true } | Unusable>(
-  ctx: Ctx,
-  request: AskRequest & { t: { generation: number } },
-  read: (text: string) => R,
-  reask: (reason: string) => string,
-): Promise<{ outcome: R | Unusable; failures: number }> {
-  let messages = request.messages;
-  let outcome: R | Unusable = { ok: false, reason: "not asked" };
-  let failures = 0;
-  for (let attempt = 1; attempt <= ctx.config.parseRetries + 1; attempt++) {
-    const text = await ctx.ask({ ...request, messages, attempt });
-    outcome = text === null ? { ok: false, reason: CONTEXT_EXCEEDED } : read(text);
-    if (outcome.ok) break;
-    failures++;
-    ctx.emit({
-      type: "parse-failure",
-      t: request.t,
-      agentId: request.agentId,
-      purpose: request.purpose,
-      attempt,
-      reason: outcome.reason,
-      answer: text ?? "",
-    });
-    if (text === null) break;
-    messages = [
-      ...request.messages,
-      { role: "assistant", content: text },
-      { role: "user", content: reask(outcome.reason) },
-    ];
-  }
-  return { outcome, failures };
-}
 
 async function writeStrategy(
   agent: DonorAgent,
@@ -149,8 +104,11 @@ async function writeStrategy(
       t: { generation: ctx.generation },
       schema: STRATEGY_SCHEMA,
     },
-    parseStrategy,
-    (reason) => strategyReaskPrompt(config, reason),
+    {
+      retries: config.parseRetries,
+      read: parseStrategy,
+      reask: (reason) => strategyReaskPrompt(config, reason),
+    },
   );
   work.strategyParseFailures += failures;
   if (!outcome.ok) work.strategyFallbacks++;
@@ -237,14 +195,17 @@ async function donate(
       t,
       schema: donationSchema(config.punishment, shownHoldings),
     },
-    (text) =>
-      parseDonation(text, {
-        punishment: config.punishment,
-        holdings,
-        shownHoldings,
-        outOfRange: config.outOfRange,
-      }),
-    (reason) => reaskPrompt(config, reason, holdings),
+    {
+      retries: config.parseRetries,
+      read: (text) =>
+        parseDonation(text, {
+          punishment: config.punishment,
+          holdings,
+          shownHoldings,
+          outOfRange: config.outOfRange,
+        }),
+      reask: (reason) => reaskPrompt(config, reason, holdings),
+    },
   );
   work.parseFailures += failures;
   const fallback = !outcome.ok;

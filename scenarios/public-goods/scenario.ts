@@ -1,4 +1,5 @@
 import {
+  askUntilUsable,
   defineScenario,
   gini,
   mean,
@@ -8,7 +9,7 @@ import {
   type StepContext,
   type StepDef,
 } from "../../sim/index.js";
-import { parseContribution, type ContributionOutcome } from "./answers.js";
+import { parseContribution } from "./answers.js";
 import { publicGoodsConfigSchema, type PublicGoodsConfig } from "./config.js";
 import { reproduce, type PublicGoodsAgent } from "./evolution.js";
 import { neighbourhoods, playRound } from "./game.js";
@@ -49,14 +50,9 @@ interface PublicGoodsWork {
 
 type Ctx = StepContext<PublicGoodsConfig>;
 
-/** The parse-failure reason when a prompt did not fit the model's context (ctx.ask gave null). */
-const CONTEXT_EXCEEDED = "context exceeded";
-
 /**
- * Asks for a contribution until the answer reads, re-asking up to `parseRetries` times with the
- * original prompt, the unusable answer and the reason. A null from ctx.ask (the prompt did not fit)
- * is not re-asked: the same prompt would not fit again. Every unusable answer is a parse-failure
- * event.
+ * Asks for a contribution until the answer reads (the toolkit's askUntilUsable: re-asks with the
+ * reason, parse-failure events, no re-ask after a context overflow); a fallback contributes 0.
  */
 async function askContribution(
   ctx: Ctx,
@@ -100,31 +96,16 @@ async function askContribution(
     schema: contributionSchema(config),
     rng: ctx.rng("mind", agent.id, ctx.generation, round),
   };
-  let outcome: ContributionOutcome = { ok: false, reason: "not asked" };
-  let sent = messages;
-  for (let attempt = 1; attempt <= config.parseRetries + 1; attempt++) {
-    const text = await ctx.ask({ ...request, messages: sent, attempt });
-    outcome =
-      text === null ? { ok: false, reason: CONTEXT_EXCEEDED } : parseContribution(text, config);
-    if (outcome.ok) break;
-    work.parseFailures++;
-    ctx.emit({
-      type: "parse-failure",
-      t,
-      agentId: agent.id,
-      purpose: "contribution",
-      attempt,
-      reason: outcome.reason,
-      answer: text ?? "",
-    });
-    if (text === null) break;
-    // Four messages however many attempts came before: the prompt, the last answer, the reason.
-    sent = [
-      ...messages,
-      { role: "assistant", content: text },
-      { role: "user", content: reaskPrompt(config, outcome.reason) },
-    ];
-  }
+  const { outcome, failures } = await askUntilUsable(
+    ctx,
+    { ...request, messages },
+    {
+      retries: config.parseRetries,
+      read: (text) => parseContribution(text, config),
+      reask: (reason) => reaskPrompt(config, reason),
+    },
+  );
+  work.parseFailures += failures;
   if (!outcome.ok) {
     work.fallbacks++;
     return { agentId: agent.id, amount: 0, fraction: 0, justification: "", fallback: true };

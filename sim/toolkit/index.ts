@@ -33,3 +33,4 @@ export {
   sd,
   type BootstrapOptions,
 } from "./stats.js";
+export { askUntilUsable, CONTEXT_EXCEEDED, type Unusable } from "./ask.js";
