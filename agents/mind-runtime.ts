@@ -32,8 +32,6 @@ import { modelParameters } from "./profiles.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { cacheKey, type ResponseCache } from "./response-cache.js";
 
-// Scenarios import these from here today.
-
 export interface MindRuntimeOptions {
   profiles: Record<string, Profile>;
   policies: PolicyRegistry;

@@ -31,7 +31,6 @@ export interface EngineHooks {
     nextSeq: number;
     population: unknown;
     metrics: Record<string, unknown>;
-    agentRows: Record<string, unknown>[];
   }) => void;
 }
 
@@ -172,7 +171,6 @@ export class Engine {
           nextSeq: this.nextSeq,
           population,
           metrics: { generation, ...metrics },
-          agentRows,
         });
       }
       return this.finish("completed");
