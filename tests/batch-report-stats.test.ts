@@ -37,6 +37,10 @@ describe("descriptive statistics", () => {
       sd: null,
       ciLow: null,
       ciHigh: null,
+      tLow: null,
+      tHigh: null,
+      bcaLow: null,
+      bcaHigh: null,
     });
     const xs = normals(new Rng(9), 20, 0, 1);
     expect(bootstrapMeanCI(xs, new Rng(5, ["a"]))).toEqual(bootstrapMeanCI(xs, new Rng(5, ["a"])));

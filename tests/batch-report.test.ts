@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../sim/core/rng.js";
 import { buildReport, type ReportResult } from "../sim/app/report/index.js";
 import { bootstrapMeanCI, compareMeans } from "../sim/app/report/stats.js";
+import { bcaInterval, bootstrapMeans, welchDiffCI } from "../sim/toolkit/stats.js";
 import { loadTables } from "../sim/app/report/tables.js";
 import {
   FIXTURE_CONDITIONS,
@@ -75,6 +76,16 @@ describe("agora report on a batch directory", () => {
         expect(Number(row.ci_high)).toBeCloseTo(hi, 9);
         expect(Number(row.ci_low)).toBeLessThan(meanOf(xs));
         expect(Number(row.ci_high)).toBeGreaterThan(meanOf(xs));
+        // t interval: t_{0.975, n-1} from R's qt (df 5 for 6 seeds, df 4 for 5).
+        const tq = xs.length === 6 ? 2.570581835636314 : 2.776445105197793;
+        const half = (tq * sdOf(xs)) / Math.sqrt(xs.length);
+        expect(Number(row.t_low)).toBeCloseTo(meanOf(xs) - half, 9);
+        expect(Number(row.t_high)).toBeCloseTo(meanOf(xs) + half, 9);
+        // BCa from the same seeded draws as the percentile interval.
+        const draws = bootstrapMeans(xs, new Rng(0, ["report", "final", metric, condition]), 2000);
+        const [bLo, bHi] = bcaInterval(xs, draws)!;
+        expect(Number(row.bca_low)).toBeCloseTo(bLo, 9);
+        expect(Number(row.bca_high)).toBeCloseTo(bHi, 9);
       }
     }
     // The failed run is left out: 6 seeds for "none", 5 for "costly".
@@ -102,6 +113,17 @@ describe("agora report on a batch directory", () => {
     // A shift of 40 with sd 8: clearly detected.
     expect(Number(row.p)).toBeLessThan(0.01);
     expect(Number(row.ci_low)).toBeGreaterThan(0);
+    const [tLo, tHi] = welchDiffCI(a, b)!;
+    expect(Number(row.t_low)).toBeCloseTo(tLo, 9);
+    expect(Number(row.t_high)).toBeCloseTo(tHi, 9);
+    expect(Number(row.t_low)).toBeGreaterThan(0);
+    // Hedges' g by hand: pooled sd over df = 6 + 5 - 2 = 9, J(9) = 0.9138748917925524 (R).
+    const pooled = Math.sqrt((5 * sdOf(a) ** 2 + 4 * sdOf(b) ** 2) / 9);
+    expect(Number(row.hedges_g)).toBeCloseTo(
+      (0.9138748917925524 * (meanOf(b) - meanOf(a))) / pooled,
+      9,
+    );
+    expect(Number(row.hedges_g)).toBeGreaterThan(2);
   });
 
   it("writes the per-generation series of every counted run", () => {

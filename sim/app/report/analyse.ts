@@ -1,7 +1,8 @@
 /**
  * From a batch's tables to the report's numbers: per metric and condition the final values'
- * summary (n, mean, sd, bootstrap CI), each condition against the reference condition (difference,
- * bootstrap CI, permutation p), and the mean with its CI per generation. Only completed runs count:
+ * summary (n, mean, sd, percentile and BCa bootstrap and t intervals), each condition against the
+ * reference condition (difference, bootstrap and Welch t intervals, Hedges' g, permutation p), the
+ * mean with its intervals per generation, and which metrics never vary. Only completed runs count:
  * a failed, interrupted or budget-capped run stopped early and its values are not comparable.
  */
 import { METRICS_HEAD } from "../batch/rows.js";
@@ -24,8 +25,15 @@ export interface SummaryRow {
   n: number;
   mean: number | null;
   sd: number | null;
+  /** Percentile bootstrap. */
   ci_low: number | null;
   ci_high: number | null;
+  /** Student t. */
+  t_low: number | null;
+  t_high: number | null;
+  /** Bias-corrected and accelerated bootstrap (same draws as ci_*). */
+  bca_low: number | null;
+  bca_high: number | null;
 }
 
 export interface ComparisonRow {
@@ -36,10 +44,23 @@ export interface ComparisonRow {
   n_condition: number;
   /** mean(condition) - mean(reference). */
   diff: number | null;
+  /** Percentile bootstrap. */
   ci_low: number | null;
   ci_high: number | null;
   p: number | null;
   permutations: number;
+  /** Welch t. */
+  t_low: number | null;
+  t_high: number | null;
+  /** Hedges' g of condition against reference (pooled sd, small-sample corrected). */
+  hedges_g: number | null;
+}
+
+/** A metric with one value in every counted run and generation (or none at all). */
+export interface ConstantMetric {
+  metric: string;
+  /** The value; null when no counted run recorded one. */
+  value: number | null;
 }
 
 export interface SeriesRow extends SummaryRow {
@@ -69,6 +90,11 @@ export interface Analysis {
   series: SeriesRow[];
   /** Per metric: every counted run's values. */
   runValues: Record<string, RunValues[]>;
+  /**
+   * Metrics of `metrics` that never vary, in the same order: the report lists them in one line
+   * each instead of tables and plots (their rows stay in the CSVs).
+   */
+  constant: ConstantMetric[];
 }
 
 /** Columns of the metrics table that are not metrics (besides the grid keys). */
@@ -139,6 +165,7 @@ export function analyse(
   const comparisons: ComparisonRow[] = [];
   const series: SeriesRow[] = [];
   const runValues: Record<string, RunValues[]> = {};
+  const constant: ConstantMetric[] = [];
   for (const metric of metrics) {
     const values: RunValues[] = included.map((r) => {
       const points = (rowsByRun.get(String(r.run)) ?? []).flatMap((row): [number, number][] => {
@@ -155,6 +182,13 @@ export function analyse(
       };
     });
     runValues[metric] = values;
+    // Every value the counted runs recorded, per generation and final.
+    const seen = new Set<number>();
+    for (const v of values) {
+      for (const [, x] of v.points) seen.add(x);
+      if (v.final !== null) seen.add(v.final);
+    }
+    if (seen.size <= 1) constant.push({ metric, value: seen.size === 1 ? [...seen][0]! : null });
     const finals = (condition: string) =>
       values.filter((v) => v.condition === condition && v.final !== null).map((v) => v.final!);
     for (const condition of conditions) {
@@ -171,6 +205,10 @@ export function analyse(
         sd: s.sd,
         ci_low: s.ciLow,
         ci_high: s.ciHigh,
+        t_low: s.tLow,
+        t_high: s.tHigh,
+        bca_low: s.bcaLow,
+        bca_high: s.bcaHigh,
       });
       // Each generation's values in run order, grouped in one pass.
       const byGeneration = new Map<number, number[]>();
@@ -197,6 +235,10 @@ export function analyse(
           sd: g.sd,
           ci_low: g.ciLow,
           ci_high: g.ciHigh,
+          t_low: g.tLow,
+          t_high: g.tHigh,
+          bca_low: g.bcaLow,
+          bca_high: g.bcaHigh,
         });
       }
       if (condition === reference) continue;
@@ -217,6 +259,9 @@ export function analyse(
         ci_high: c.ciHigh,
         p: c.p,
         permutations: c.permutations,
+        t_low: c.tLow,
+        t_high: c.tHigh,
+        hedges_g: c.hedgesG,
       });
     }
   }
@@ -231,6 +276,7 @@ export function analyse(
     comparisons,
     series,
     runValues,
+    constant,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * `agora report DIR`: reads a batch directory's tables and batch.json, computes the statistics and
  * writes the report files (report.html, summary.csv, comparisons.csv, series.csv and two SVG plots
- * per metric) into DIR/report/ (or beside `--out FILE`).
+ * per metric that varies) into DIR/report/ (or beside `--out FILE`).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -12,7 +12,7 @@ import { analyse, type Analysis, type AnalysisOptions } from "./analyse.js";
 import { toCsv } from "./csv.js";
 import { reportHtml, type MetricPlots } from "./html.js";
 import { collectMethods } from "./methods.js";
-import { finalsSvg, generationsSvg } from "./svg.js";
+import { finalsSvg, generationsSvg, plotFileStem } from "./svg.js";
 import { loadTables } from "./tables.js";
 
 export interface ReportOptions extends AnalysisOptions {
@@ -26,8 +26,22 @@ export interface ReportResult {
   analysis: Analysis;
 }
 
-/** A metric name as a file name. */
-export const plotFileStem = (metric: string): string => metric.replace(/[^A-Za-z0-9._-]/g, "_");
+export { plotFileStem };
+
+/** summary.csv's columns; series.csv has the same with `generation` after `condition`. */
+const SUMMARY_COLUMNS = [
+  "metric",
+  "condition",
+  "n",
+  "mean",
+  "sd",
+  "ci_low",
+  "ci_high",
+  "t_low",
+  "t_high",
+  "bca_low",
+  "bca_high",
+] as const;
 
 export async function buildReport(dir: string, options: ReportOptions = {}): Promise<ReportResult> {
   const root = resolve(dir);
@@ -53,7 +67,9 @@ export async function buildReport(dir: string, options: ReportOptions = {}): Pro
   };
 
   const plots: Record<string, MetricPlots> = {};
-  for (const metric of analysis.metrics) {
+  const constant = new Set(analysis.constant.map((c) => c.metric));
+  // A constant metric's plots would be flat lines: the report gives it one line instead.
+  for (const metric of analysis.metrics.filter((m) => !constant.has(m))) {
     const runs = analysis.runValues[metric]!;
     const generations = generationsSvg(
       `${metric} over generations (mean, 95% CI, seeds)`,
@@ -92,10 +108,7 @@ export async function buildReport(dir: string, options: ReportOptions = {}): Pro
     write(`${plotFileStem(metric)}-generations.svg`, generations);
     write(`${plotFileStem(metric)}-final.svg`, finals);
   }
-  write(
-    "summary.csv",
-    toCsv(analysis.summary, ["metric", "condition", "n", "mean", "sd", "ci_low", "ci_high"]),
-  );
+  write("summary.csv", toCsv(analysis.summary, [...SUMMARY_COLUMNS]));
   write(
     "comparisons.csv",
     toCsv(analysis.comparisons, [
@@ -109,20 +122,14 @@ export async function buildReport(dir: string, options: ReportOptions = {}): Pro
       "ci_high",
       "p",
       "permutations",
+      "t_low",
+      "t_high",
+      "hedges_g",
     ]),
   );
   write(
     "series.csv",
-    toCsv(analysis.series, [
-      "metric",
-      "condition",
-      "generation",
-      "n",
-      "mean",
-      "sd",
-      "ci_low",
-      "ci_high",
-    ]),
+    toCsv(analysis.series, ["metric", "condition", "generation", ...SUMMARY_COLUMNS.slice(2)]),
   );
   write(basename(html), reportHtml(methods, analysis, plots));
   return { html, files, analysis };

@@ -1,19 +1,24 @@
 /**
- * Statistics for batch reports: each condition's summary (mean, standard deviation, bootstrap
- * interval of the mean) and the difference between two conditions with its bootstrap interval and
- * a two-sided permutation-test p-value. The small statistics themselves are the scenario toolkit's
- * (sim/toolkit/stats.ts), re-exported here for the report's users. All randomness comes from the
- * Rng passed in, so the same data and seed give the same intervals and p-values.
+ * Statistics for batch reports: each condition's summary (mean, standard deviation, percentile
+ * and BCa bootstrap and Student t intervals of the mean) and the difference between two conditions
+ * with its bootstrap and Welch t intervals, Hedges' g and a two-sided permutation-test p-value. The
+ * small statistics themselves are the scenario toolkit's (sim/toolkit/stats.ts), re-exported here
+ * for the report's users. All randomness comes from the Rng passed in, so the same data and seed
+ * give the same intervals and p-values.
  */
 import type { Rng } from "../../core/rng.js";
 import {
   BOOTSTRAP_RESAMPLES,
   CONFIDENCE,
-  bootstrapMeanCI,
+  bcaInterval,
+  bootstrapMeans,
+  hedgesG,
   mean,
   percentileInterval,
   resampledMean,
   sd,
+  tMeanCI,
+  welchDiffCI,
   type BootstrapOptions,
 } from "../../toolkit/stats.js";
 
@@ -41,6 +46,12 @@ export interface Summary {
   /** Percentile-bootstrap interval of the mean; null below two values. */
   ciLow: number | null;
   ciHigh: number | null;
+  /** Student t interval of the mean; null below two values. */
+  tLow: number | null;
+  tHigh: number | null;
+  /** BCa interval from the same bootstrap draws; null below two values or when undefined. */
+  bcaLow: number | null;
+  bcaHigh: number | null;
 }
 
 export interface Comparison {
@@ -48,8 +59,14 @@ export interface Comparison {
   nB: number;
   /** mean(B) - mean(A). */
   diff: number | null;
+  /** Percentile-bootstrap interval of diff; null when a group has fewer than two values. */
   ciLow: number | null;
   ciHigh: number | null;
+  /** Welch t interval of diff; null when a group has fewer than two values. */
+  tLow: number | null;
+  tHigh: number | null;
+  /** Hedges' g of B against A; null when a group has fewer than two values or no spread. */
+  hedgesG: number | null;
   /**
    * Two-sided permutation p-value, (extreme + 1) / (permutations + 1); null when a group has no
    * value.
@@ -59,20 +76,31 @@ export interface Comparison {
 }
 
 export function summarise(xs: readonly number[], rng: Rng, options: StatOptions = {}): Summary {
-  const ci = bootstrapMeanCI(xs, rng, options);
+  const level = options.level ?? CONFIDENCE;
+  // One set of draws for both bootstrap intervals (the same draws as bootstrapMeanCI's).
+  const draws =
+    xs.length < 2 ? null : bootstrapMeans(xs, rng, options.resamples ?? BOOTSTRAP_RESAMPLES);
+  const ci = draws && percentileInterval(draws, level);
+  const bca = draws && bcaInterval(xs, draws, level);
+  const t = tMeanCI(xs, level);
   return {
     n: xs.length,
     mean: mean(xs),
     sd: sd(xs),
     ciLow: ci?.[0] ?? null,
     ciHigh: ci?.[1] ?? null,
+    tLow: t?.[0] ?? null,
+    tHigh: t?.[1] ?? null,
+    bcaLow: bca?.[0] ?? null,
+    bcaHigh: bca?.[1] ?? null,
   };
 }
 
 /**
  * B minus A: the difference of means, its percentile-bootstrap interval (each group resampled on
- * its own) and a two-sided permutation test of "no difference" (the pooled values relabelled at
- * random; a relabelling counts as extreme when its |difference| is at least the observed one).
+ * its own), its Welch t interval, Hedges' g and a two-sided permutation test of "no difference"
+ * (the pooled values relabelled at random; a relabelling counts as extreme when its |difference|
+ * is at least the observed one).
  */
 export function compareMeans(
   a: readonly number[],
@@ -83,7 +111,16 @@ export function compareMeans(
   const permutations = options.permutations ?? PERMUTATIONS;
   const base = { nA: a.length, nB: b.length, permutations };
   if (a.length === 0 || b.length === 0)
-    return { ...base, diff: null, ciLow: null, ciHigh: null, p: null };
+    return {
+      ...base,
+      diff: null,
+      ciLow: null,
+      ciHigh: null,
+      tLow: null,
+      tHigh: null,
+      hedgesG: null,
+      p: null,
+    };
   const diff = mean(b)! - mean(a)!;
   let ci: [number, number] | null = null;
   if (a.length >= 2 && b.length >= 2) {
@@ -93,11 +130,15 @@ export function compareMeans(
       draws.push(resampledMean(b, bootRng) - resampledMean(a, bootRng));
     ci = percentileInterval(draws, options.level ?? CONFIDENCE);
   }
+  const t = welchDiffCI(a, b, options.level ?? CONFIDENCE);
   return {
     ...base,
     diff,
     ciLow: ci?.[0] ?? null,
     ciHigh: ci?.[1] ?? null,
+    tLow: t?.[0] ?? null,
+    tHigh: t?.[1] ?? null,
+    hedgesG: hedgesG(a, b),
     p: permutationP(a, b, diff, rng.derive("permutation"), permutations),
   };
 }

@@ -15,6 +15,9 @@ const HEIGHT = 320;
 const MARGIN = { top: 34, right: 16, bottom: 44, left: 64 };
 const FONT = `font-family="system-ui, -apple-system, 'Segoe UI', sans-serif"`;
 
+/** A metric name as a file name (and an HTML anchor): A-Z a-z 0-9 . _ - kept, the rest `_`. */
+export const plotFileStem = (metric: string): string => metric.replace(/[^A-Za-z0-9._-]/g, "_");
+
 export const conditionColor = (index: number): string => PALETTE[index % PALETTE.length]!;
 
 export function escapeXml(text: string): string {
