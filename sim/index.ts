@@ -31,6 +31,7 @@ export type {
 export { stableView } from "./core/events.js";
 export { ConfigError, UsageError } from "./core/errors.js";
 export { Rng } from "./core/rng.js";
+export { agentId, agentIdParts } from "./core/ids.js";
 export { renderTemplate } from "./core/prompt-template.js";
 export { areAdjacent, type GraphConfig } from "./core/graph/index.js";
 export type {

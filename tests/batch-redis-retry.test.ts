@@ -11,7 +11,9 @@ import { runQueuedBatch } from "../sim/app/batch/queue/coordinator.js";
 import { jobId, QUEUE_NAME } from "../sim/app/batch/queue/connection.js";
 import { startWorker, type QueueWorker } from "../sim/app/batch/queue/worker.js";
 import { prepareBatch } from "../sim/app/batch/runner.js";
+import { agentId } from "../sim/core/ids.js";
 import type { Manifest } from "../sim/core/recorder.js";
+import { promptName } from "../scenarios/donor-game/prompts.js";
 import { startFakeOpenAI, type ChatRequestRecord, type FakeOpenAI } from "./support/fake-openai.js";
 import {
   deterministicScript,
@@ -26,7 +28,7 @@ import { startRedis, type RedisServer } from "./support/redis.js";
 
 const ENV = { FAKE_KEY: "sk-retry-test" };
 const isFirstStrategy = (req: ChatRequestRecord) =>
-  isStrategyRequest(req) && strategyName(req) === "1_1";
+  isStrategyRequest(req) && strategyName(req) === promptName(agentId(1, 1));
 const BACKOFF_MS = 300;
 
 let redis: RedisServer;
@@ -36,7 +38,7 @@ const tmp = tempDir("batch-redis-retry");
 
 beforeAll(async () => {
   redis = await startRedis();
-  // Agent 1_1's strategy request is refused the first two times under "ok-model", always under
+  // Agent g1-a1's strategy request is refused the first two times under "ok-model", always under
   // "bad-model".
   const tries = new Map<string, number>();
   fake = await startFakeOpenAI({

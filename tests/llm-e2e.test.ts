@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { llmCacheKey } from "../agents/mind-runtime.js";
 import { type ChatMessage } from "../sim/core/minds.js";
 import { profileSchema } from "../sim/core/profile.js";
+import { promptName } from "../scenarios/donor-game/prompts.js";
 import { donorGame } from "../scenarios/donor-game/scenario.js";
+import { agentId } from "../sim/core/ids.js";
 import type { AgoraEvent, EventOf } from "../sim/core/events.js";
 import { resumeRun, startRun, type RunResult } from "../sim/app/run.js";
 import {
@@ -47,6 +49,15 @@ const NO_LABEL = "I think I will give five units, as my strategy says.";
 const WORDS = "Justification: hmm, let me see.\nAnswer: five";
 const WORDS_AGAIN = "Justification: fine.\nAnswer: about half of it";
 
+// The agents the failure injections pick. Events carry their ids ("g1-a3"); Donor Game prompts
+// name them as the paper's code does ("1_3"), so prompt names are compared through promptName.
+const A2 = agentId(1, 2);
+const A3 = agentId(1, 3);
+const A4 = agentId(1, 4);
+const A5 = agentId(1, 5);
+const A6 = agentId(1, 6);
+const A8 = agentId(1, 8);
+
 const assistantTurns = (req: ChatRequestRecord) =>
   req.messages.filter((m) => m.role === "assistant").length;
 const lastAnswer = (req: ChatRequestRecord) =>
@@ -59,7 +70,7 @@ const lastAnswer = (req: ChatRequestRecord) =>
 function inject(req: ChatRequestRecord, seen: number): Reply | undefined {
   if (isStrategyRequest(req)) {
     // A 200 whose body is not JSON: retried like any transport failure.
-    if (strategyName(req) === "1_8" && seen === 1)
+    if (strategyName(req) === promptName(A8) && seen === 1)
       return { malformed: '{"id": "chatcmpl-broken", "choices": [' };
     return undefined;
   }
@@ -67,17 +78,18 @@ function inject(req: ChatRequestRecord, seen: number): Reply | undefined {
   if (!view || view.generation !== 1) return undefined;
   const turn = assistantTurns(req);
   // Unreadable answers (each its own request content, so they reach the cache like good ones).
-  if (view.name === "1_3" && view.round === 2 && turn === 0)
+  if (view.name === promptName(A3) && view.round === 2 && turn === 0)
     return { content: NO_LABEL, usage: usageFor(req, NO_LABEL) };
-  if (view.name === "1_5" && view.round === 4 && turn === 0)
+  if (view.name === promptName(A5) && view.round === 4 && turn === 0)
     return { content: WORDS, usage: usageFor(req, WORDS) };
-  if (view.name === "1_5" && view.round === 4 && lastAnswer(req) === WORDS)
+  if (view.name === promptName(A5) && view.round === 4 && lastAnswer(req) === WORDS)
     return { content: WORDS_AGAIN, usage: usageFor(req, WORDS_AGAIN) };
   // Transport failures, all in round 3 so their waits overlap.
   if (view.round === 3 && turn === 0) {
-    if (view.name === "1_2" && seen === 1) return { status: 429, headers: { "Retry-After": "1" } };
-    if (view.name === "1_4" && seen <= 2) return { status: 500 };
-    if (view.name === "1_6" && seen === 1) return { hang: true };
+    if (view.name === promptName(A2) && seen === 1)
+      return { status: 429, headers: { "Retry-After": "1" } };
+    if (view.name === promptName(A4) && seen <= 2) return { status: 500 };
+    if (view.name === promptName(A6) && seen === 1) return { hang: true };
   }
   return undefined;
 }
@@ -152,10 +164,11 @@ const donationCallOf = (
       e.t.round === round &&
       e.t.generation === 1,
   );
-const requestsFor = (name: string, round: number, turn = 0) =>
+/** The donation requests of agent `id` (named by its prompt name in the prompt). */
+const requestsFor = (id: string, round: number, turn = 0) =>
   original.requests.filter((r) => {
     const v = donationView(r);
-    return v?.name === name && v.round === round && assistantTurns(r) === turn;
+    return v?.name === promptName(id) && v.round === round && assistantTurns(r) === turn;
   });
 
 describe("one LLM generation against the fake endpoint", () => {
@@ -169,7 +182,7 @@ describe("one LLM generation against the fake endpoint", () => {
     const calls = llmCalls(events);
     const strategies = calls.filter((e) => e.purpose === "strategy");
     expect(strategies.map((e) => e.agentId).sort()).toEqual(
-      Array.from({ length: 12 }, (_, i) => `1_${i + 1}`).sort(),
+      Array.from({ length: 12 }, (_, i) => agentId(1, i + 1)).sort(),
     );
     const donations = ofType(events, "interaction").filter((e) => e.kind === "donation");
     expect(donations).toHaveLength(12 * 12);
@@ -184,7 +197,7 @@ describe("one LLM generation against the fake endpoint", () => {
     for (const d of donations) {
       const shown = Math.round((d.data.donorBefore as number) * 100) / 100;
       const expected = donationAmount({
-        name: d.from,
+        name: promptName(d.from),
         generation: 1,
         round: d.t.round!,
         recipient: d.to!,
@@ -210,9 +223,9 @@ describe("one LLM generation against the fake endpoint", () => {
     const { events, dir } = original;
     const failures = ofType(events, "parse-failure");
     expect(failures.map((f) => [f.agentId, f.t.round, f.attempt])).toEqual([
-      ["1_3", 2, 1],
-      ["1_5", 4, 1],
-      ["1_5", 4, 2],
+      [A3, 2, 1],
+      [A5, 4, 1],
+      [A5, 4, 2],
     ]);
     expect(failures.map((f) => f.answer)).toEqual([NO_LABEL, WORDS, WORDS_AGAIN]);
     expect(failures[0]!.reason).toMatch(/no 'Answer:' label/);
@@ -221,7 +234,7 @@ describe("one LLM generation against the fake endpoint", () => {
 
     // The re-ask carries the conversation so far: the bad answer as the assistant's turn, then the
     // reason.
-    const [reask1] = requestsFor("1_3", 2, 1);
+    const [reask1] = requestsFor(A3, 2, 1);
     expect(reask1).toBeDefined();
     expect(isReask(reask1!)).toBe(true);
     expect(reask1!.messages.slice(2).map((m) => m.role)).toEqual(["assistant", "user"]);
@@ -231,16 +244,16 @@ describe("one LLM generation against the fake endpoint", () => {
         `Your answer could not be used: ${failures[0]!.reason}.`,
       ),
     ).toBe(true);
-    expect(reask1!.messages.slice(0, 2)).toEqual(requestsFor("1_3", 2, 0)[0]!.messages);
+    expect(reask1!.messages.slice(0, 2)).toEqual(requestsFor(A3, 2, 0)[0]!.messages);
 
     // A second re-ask carries the original prompt, the LAST bad answer and its reason only: never
     // the
     // history of every failed attempt, which grows towards the context limit.
-    const reasks = requestsFor("1_5", 4, 1);
+    const reasks = requestsFor(A5, 4, 1);
     expect(reasks.map(lastAnswer)).toEqual([WORDS, WORDS_AGAIN]);
     const reask2 = reasks[1]!;
     expect(reask2.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
-    expect(reask2.messages.slice(0, 2)).toEqual(requestsFor("1_5", 4, 0)[0]!.messages);
+    expect(reask2.messages.slice(0, 2)).toEqual(requestsFor(A5, 4, 0)[0]!.messages);
     expect(
       reask2.messages[3]!.content.startsWith(
         `Your answer could not be used: ${failures[2]!.reason}.`,
@@ -249,7 +262,7 @@ describe("one LLM generation against the fake endpoint", () => {
     expect(reask2.messages[3]!.content).not.toContain(failures[1]!.reason);
     expect(
       ofType(events, "llm-call")
-        .filter((c) => c.agentId === "1_5" && c.t.round === 4 && c.t.generation === 1)
+        .filter((c) => c.agentId === A5 && c.t.round === 4 && c.t.generation === 1)
         .map((c) => c.reask),
     ).toEqual([undefined, 1, 2]);
 
@@ -257,10 +270,10 @@ describe("one LLM generation against the fake endpoint", () => {
     const acted = ofType(events, "interaction").filter(
       (e) =>
         e.t.generation === 1 &&
-        ((e.from === "1_3" && e.t.round === 2) || (e.from === "1_5" && e.t.round === 4)),
+        ((e.from === A3 && e.t.round === 2) || (e.from === A5 && e.t.round === 4)),
     );
     expect(acted.map((e) => e.data.fallback)).toEqual([false, false]);
-    expect(donationCallOf(events, "1_5", 4)).toHaveLength(3);
+    expect(donationCallOf(events, A5, 4)).toHaveLength(3);
 
     const [metrics] = readJsonlStrict(join(dir, "metrics.jsonl"));
     expect(metrics).toMatchObject({
@@ -273,33 +286,33 @@ describe("one LLM generation against the fake endpoint", () => {
   it("retries a 429 no sooner than its Retry-After, and retries 500s, a hang past timeoutMs and a garbled body", () => {
     const { events, retries, result } = original;
 
-    const rateLimited = requestsFor("1_2", 3);
+    const rateLimited = requestsFor(A2, 3);
     expect(rateLimited).toHaveLength(2);
     expect(rateLimited[1]!.receivedAt - rateLimited[0]!.receivedAt).toBeGreaterThanOrEqual(990);
-    expect(donationCallOf(events, "1_2", 3).map((e) => e.attempts)).toEqual([2]);
-    expect(retries.filter((r) => r.agentId === "1_2")).toEqual([
-      { agentId: "1_2", attempt: 1, waitMs: expect.any(Number) },
+    expect(donationCallOf(events, A2, 3).map((e) => e.attempts)).toEqual([2]);
+    expect(retries.filter((r) => r.agentId === A2)).toEqual([
+      { agentId: A2, attempt: 1, waitMs: expect.any(Number) },
     ]);
-    expect(retries.find((r) => r.agentId === "1_2")!.waitMs).toBeGreaterThanOrEqual(1000);
+    expect(retries.find((r) => r.agentId === A2)!.waitMs).toBeGreaterThanOrEqual(1000);
 
-    expect(requestsFor("1_4", 3)).toHaveLength(3);
-    expect(donationCallOf(events, "1_4", 3).map((e) => e.attempts)).toEqual([3]);
+    expect(requestsFor(A4, 3)).toHaveLength(3);
+    expect(donationCallOf(events, A4, 3).map((e) => e.attempts)).toEqual([3]);
 
-    const hung = requestsFor("1_6", 3);
+    const hung = requestsFor(A6, 3);
     expect(hung).toHaveLength(2);
     expect(hung[1]!.receivedAt - hung[0]!.receivedAt).toBeGreaterThanOrEqual(TIMEOUT_MS - 10);
-    expect(donationCallOf(events, "1_6", 3).map((e) => e.attempts)).toEqual([2]);
+    expect(donationCallOf(events, A6, 3).map((e) => e.attempts)).toEqual([2]);
 
     const garbled = original.requests.filter(
-      (r) => isStrategyRequest(r) && strategyName(r) === "1_8",
+      (r) => isStrategyRequest(r) && strategyName(r) === promptName(A8),
     );
     expect(garbled).toHaveLength(2);
     expect(
-      llmCalls(events).find((e) => e.purpose === "strategy" && e.agentId === "1_8")!.attempts,
+      llmCalls(events).find((e) => e.purpose === "strategy" && e.agentId === A8)!.attempts,
     ).toBe(2);
 
     // Nothing else was retried, and every retry is counted.
-    expect(retries.map((r) => r.agentId).sort()).toEqual(["1_2", "1_4", "1_4", "1_6", "1_8"]);
+    expect(retries.map((r) => r.agentId).sort()).toEqual([A2, A4, A4, A6, A8]);
     expect(result.manifest.totals.retries).toBe(5);
     expect(original.requests).toHaveLength(llmCalls(events).length + 5);
     expect(llmCalls(events).filter((e) => e.attempts !== 1).length).toBe(4);

@@ -97,7 +97,7 @@ describe("independent samples", () => {
       { baseURL: server.baseURL },
       { cache: new ResponseCache(dir, "read-write") },
     );
-    const agents = ["1_1", "1_2", "1_3", "1_4"];
+    const agents = ["g1-a1", "g1-a2", "g1-a3", "g1-a4"];
     const answers = await Promise.all(agents.map((id) => live.ask(id, SAME)));
     expect(server.requests).toHaveLength(4);
     expect(new Set(server.requests.map((r) => JSON.stringify(r.messages))).size).toBe(1);
@@ -118,7 +118,7 @@ describe("independent samples", () => {
   it("gives a re-ask its own identity but keeps a retried or resumed call on the same entry", () => {
     const profile = profileSchema.parse({ model: "m" });
     const base = {
-      agentId: "1_1",
+      agentId: "g1-a1",
       mind: { kind: "llm", profile: "p" },
       purpose: "donation",
       messages: SAME,
@@ -130,7 +130,7 @@ describe("independent samples", () => {
       llmCacheKey(profile, callIdentity({ ...base, ...r }, 7), SAME);
     expect(key({})).toBe(key({ attempt: 1 }));
     expect(key({ attempt: 2 })).not.toBe(key({}));
-    expect(key({ agentId: "1_2" })).not.toBe(key({}));
+    expect(key({ agentId: "g1-a2" })).not.toBe(key({}));
     expect(key({ t: { generation: 2, game: 1, round: 4 } })).not.toBe(key({}));
     expect(key({ item: "q7" })).not.toBe(key({}));
     expect(llmCacheKey(profile, callIdentity(base, 8), SAME)).not.toBe(key({}));
@@ -166,8 +166,8 @@ describe("independent samples", () => {
       { baseURL: server.baseURL, seed: 9 },
       { cache: new ResponseCache(dir, "read-write"), sampleSharing: true },
     );
-    const a = await shared.ask("1_1", SAME);
-    const b = await shared.ask("1_2", SAME);
+    const a = await shared.ask("g1-a1", SAME);
+    const b = await shared.ask("g1-a2", SAME);
     expect(b).toBe(a);
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.body.seed).toBe(9);
@@ -196,7 +196,7 @@ describe("invalid UTF-8", () => {
       { baseURL: server.baseURL },
       { cache: new ResponseCache(dir, "read-write") },
     );
-    const text = await live.ask("1_1", SAME);
+    const text = await live.ask("g1-a1", SAME);
     expect(text).toBe("Ans\uFFFD\uFFFD: 5");
     expect(live.events[0]!.response).toBe(text);
     await server.close();
@@ -204,7 +204,7 @@ describe("invalid UTF-8", () => {
       { baseURL: server.baseURL },
       { cache: new ResponseCache(dir, "replay") },
     );
-    expect(await replay.ask("1_1", SAME)).toBe(text);
+    expect(await replay.ask("g1-a1", SAME)).toBe(text);
   });
 });
 
@@ -218,7 +218,7 @@ describe("context overflow is a failed answer", () => {
         { baseURL: server.baseURL, maxRetries: 3 },
         { cache: new ResponseCache(dir, "read-write") },
       );
-      expect(await live.ask("1_1", SAME)).toBeNull();
+      expect(await live.ask("g1-a1", SAME)).toBeNull();
       expect(server.requests).toHaveLength(1);
       const [event] = live.events;
       expect(event!.failure).toMatchObject({ kind: "context-exceeded", sent: true });
@@ -230,7 +230,7 @@ describe("context overflow is a failed answer", () => {
         { baseURL: server.baseURL },
         { cache: new ResponseCache(dir, "replay") },
       );
-      expect(await replay.ask("1_1", SAME)).toBeNull();
+      expect(await replay.ask("g1-a1", SAME)).toBeNull();
       expect(replay.events[0]!.failure?.kind).toBe("context-exceeded");
     });
   }
@@ -247,7 +247,7 @@ describe("context overflow is a failed answer", () => {
       { role: "user", content: "now answer" },
     ];
     const fitting = runtime({ baseURL: server.baseURL, contextWindow: 150, maxTokens: 20 });
-    expect(await fitting.ask("1_1", conversation)).toBe("ok");
+    expect(await fitting.ask("g1-a1", conversation)).toBe("ok");
     const sent = server.requests[0]!.messages.map((m) => m.content);
     expect(sent[0]).toBe("rules");
     expect(sent[1]).toBe("the task");
@@ -256,7 +256,7 @@ describe("context overflow is a failed answer", () => {
     expect(fitting.events[0]!.trimmed).toBe(conversation.length - sent.length);
 
     const tiny = runtime({ baseURL: server.baseURL, contextWindow: 30, maxTokens: 20 });
-    expect(await tiny.ask("1_1", [{ role: "user", content: long }])).toBeNull();
+    expect(await tiny.ask("g1-a1", [{ role: "user", content: long }])).toBeNull();
     expect(server.requests).toHaveLength(1);
     expect(tiny.events[0]!.failure).toMatchObject({ kind: "context-exceeded", sent: false });
     expect(tiny.ledger.run).toMatchObject({ calls: 0, contextExceeded: 1 });
@@ -279,7 +279,7 @@ describe("bounded calls and visible truncation", () => {
   it("records finish_reason on every call and counts answers cut at maxTokens", async () => {
     const server = await serve(messyScript({ seed: 2, mode: "never-stop" }));
     const { ask, events, ledger } = runtime({ baseURL: server.baseURL, maxTokens: 12 });
-    const text = await ask("1_1", SAME);
+    const text = await ask("g1-a1", SAME);
     expect(text!.split(" ")).toHaveLength(12);
     expect(server.requests[0]!.body.max_tokens).toBe(12);
     expect(events[0]!.finishReason).toBe("length");
@@ -348,7 +348,7 @@ describe("structured answers", () => {
       },
     };
     const json = runtime({ baseURL: server.baseURL, responseFormat: "json_schema" });
-    expect(await json.ask("1_1", SAME, { schema })).toBe('{"text":"a fox"}');
+    expect(await json.ask("g1-a1", SAME, { schema })).toBe('{"text":"a fox"}');
     expect(server.requests[0]!.body.response_format).toEqual({
       type: "json_schema",
       json_schema: { name: "text", schema: schema.schema, strict: true },
@@ -356,7 +356,7 @@ describe("structured answers", () => {
     expect(json.events[0]!.responseFormat).toBe("json_schema");
 
     const text = runtime({ baseURL: server.baseURL });
-    await text.ask("1_1", SAME, { schema });
+    await text.ask("g1-a1", SAME, { schema });
     expect(server.requests[1]!.body.response_format).toBeUndefined();
     // The format is part of the call's identity: a JSON answer is never replayed for a text
     // request.
@@ -379,8 +379,8 @@ describe("structured answers", () => {
       },
     };
     const json = runtime({ baseURL: server.baseURL, responseFormat: "json_schema", maxRetries: 2 });
-    expect(await json.ask("1_1", SAME, { schema })).toBe("we one more fox");
-    expect(await json.ask("1_2", SAME, { schema })).toBe('{"text":"a fox wh');
+    expect(await json.ask("g1-a1", SAME, { schema })).toBe("we one more fox");
+    expect(await json.ask("g1-a2", SAME, { schema })).toBe('{"text":"a fox wh');
     expect(server.requests).toHaveLength(2);
     expect(json.events.map((e) => e.finishReason)).toEqual(["stop", "length"]);
   });
@@ -404,7 +404,7 @@ describe("errors that help", () => {
       { baseURL: server.baseURL, apiKeyEnv: "ROBUST_KEY", maxRetries: 4 },
       { env: { ROBUST_KEY: SECRET } },
     );
-    const error = (await ask("1_1", SAME).catch((e: unknown) => e)) as Error;
+    const error = (await ask("g1-a1", SAME).catch((e: unknown) => e)) as Error;
     expect(server.requests).toHaveLength(1);
     expect(error.message).toContain(
       `POST http://127.0.0.1:${server.port}/v1/chat/completions failed after 1 attempt`,
@@ -417,7 +417,7 @@ describe("errors that help", () => {
     const server = await serve(() => "never");
     await server.close();
     const { ask } = runtime({ baseURL: server.baseURL, maxRetries: 1, timeoutMs: 2000 });
-    const error = (await ask("1_1", SAME).catch((e: unknown) => e)) as Error;
+    const error = (await ask("g1-a1", SAME).catch((e: unknown) => e)) as Error;
     expect(error.name).toBe("EndpointError");
     expect(error.message).toMatch(
       new RegExp(
@@ -438,7 +438,7 @@ describe("errors that help", () => {
       },
     }));
     const error = (await runtime({ baseURL: server.baseURL })
-      .ask("1_1", SAME)
+      .ask("g1-a1", SAME)
       .catch((e: unknown) => e)) as Error;
     expect(error.message).toContain("'messages' must not be empty");
   });

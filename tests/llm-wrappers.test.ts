@@ -44,7 +44,7 @@ function cacheDir(): string {
   return dir;
 }
 
-function request(extra: Partial<CompletionRequest> = {}, agentId = "1_1"): CompletionRequest {
+function request(extra: Partial<CompletionRequest> = {}, agentId = "g1-a1"): CompletionRequest {
   const call: MindCallRequest = {
     agentId,
     mind: { kind: "llm", profile: "p" },
@@ -177,7 +177,7 @@ describe("budgeted", () => {
       price,
     );
     await accounted.complete(request());
-    await accounted.complete(request({}, "1_2"));
+    await accounted.complete(request({}, "g1-a2"));
     for (const ledger of [run, batch]) {
       expect(ledger.run).toMatchObject({
         calls: 2,
@@ -188,7 +188,7 @@ describe("budgeted", () => {
         cacheHits: 1,
         retries: 2,
       });
-      expect(ledger.agent(2, "1_2")).toMatchObject({ calls: 1, cacheHits: 1 });
+      expect(ledger.agent(2, "g1-a2")).toMatchObject({ calls: 1, cacheHits: 1 });
     }
   });
 
@@ -237,7 +237,7 @@ describe("budgeted", () => {
     const sending = withinCostCap(inner, [run]);
     await sending.complete(request());
     run.record({
-      agentId: "1_1",
+      agentId: "g1-a1",
       generation: 1,
       tokensIn: 1,
       tokensOut: 1,
@@ -344,8 +344,8 @@ describe("retrying", () => {
     }).complete(request());
     expect(answer).toEqual(completion("at last", { attempts: 3 }));
     expect(retries).toEqual([
-      ["1_1", 1],
-      ["1_1", 2],
+      ["g1-a1", 1],
+      ["g1-a1", 2],
     ]);
   });
 

@@ -250,7 +250,7 @@ describe("version 1 logs still replay", () => {
       seed: 1,
       configHash: "h",
       config: {},
-      graph: { nodes: [{ key: "1_1" }], edges: [] },
+      graph: { nodes: [{ key: "g1-a1" }], edges: [] },
       graphStats: {},
       agoraVersion: "0",
     } as AgoraEvent;

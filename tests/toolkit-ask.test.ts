@@ -29,7 +29,7 @@ function scripted(answers: (string | null)[]) {
 }
 
 const request = {
-  agentId: "1_1",
+  agentId: "g1-a1",
   mind: { kind: "llm", profile: "p" },
   purpose: "amount",
   messages: PROMPT,

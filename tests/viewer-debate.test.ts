@@ -66,7 +66,7 @@ describe("debate view: derived chat state", () => {
       [false, false, "undecided"],
       [true, true, "right"],
     ]);
-    expect(rounds[1]!.items[3]!.sawFrom).toEqual(["1_2", "1_3"]);
+    expect(rounds[1]!.items[3]!.sawFrom).toEqual(["g1-a2", "g1-a3"]);
     // Surveys are private entries; topic answers have no key.
     const q1Items = chatRounds(q1!).flatMap((r) => r.items);
     const surveys = q1Items.filter((i) => i.kind === "survey");
@@ -103,7 +103,7 @@ describe("debate view: derived chat state", () => {
     expect(verdictOf("41", false)).toBe("wrong");
     expect(verdictOf("for", null)).toBe("unscored");
     const unreadable = debateState(final).questions[0]!.entries.find(
-      (e) => e.kind === "answer" && e.from === "1_3",
+      (e) => e.kind === "answer" && e.from === "g1-a3",
     )!;
     expect(debateView.describeInteraction(unreadable)).toContain("(unreadable)");
     expect(ANSWER_COLORS.unreadable).toBeDefined();
@@ -123,12 +123,12 @@ describe("debate view: derived chat state", () => {
 
   it("filters the chat to what one agent said or was sent", () => {
     const q0 = debateState(final).questions[0]!;
-    const mine = chatRounds(q0, "1_2").flatMap((r) => r.items);
+    const mine = chatRounds(q0, "g1-a2").flatMap((r) => r.items);
     expect(mine.map((i) => `${i.kind}:${i.from}->${i.to}`)).toEqual([
-      "answer:1_2->null",
-      "summary:summariser->1_2",
-      "answer:1_2->null",
-      "answer:1_2->null",
+      "answer:g1-a2->null",
+      "summary:summariser->g1-a2",
+      "answer:g1-a2->null",
+      "answer:g1-a2->null",
     ]);
     const judge = chatRounds(q0, "judge").flatMap((r) => r.items);
     expect(judge.map((i) => i.kind)).toEqual(["judge", "judge"]);
@@ -137,8 +137,8 @@ describe("debate view: derived chat state", () => {
   it("colours each debater by its answer to the question being debated, at the viewed time", () => {
     const colour = (state: ReturnType<typeof reduceAll>) =>
       DEBATERS.map((id) => debateView.nodeCategory!(state.agents[id]!, state));
-    // 1_3's answer could not be read: its own colour, counted wrong like the round's accuracy (1/3)
-    // does.
+    // g1-a3's answer could not be read: its own colour, counted wrong like the round's accuracy
+    // (1/3) does.
     expect(colour(stateAfter(isRoundMetric(0, 0)))).toEqual(["right", "wrong", "unreadable"]);
     expect(colour(stateAfter(isRoundMetric(0, 1)))).toEqual(["right", "right", "wrong"]);
     expect(colour(stateAfter(isRoundMetric(0, 2)))).toEqual(["right", "right", "right"]);
@@ -150,14 +150,14 @@ describe("debate view: derived chat state", () => {
     expect(answerCategory("nobody", debateState(final))).toBe("undecided");
     expect(colour(final)).toEqual(["answer for", "answer for", "answer for"]);
     // The tooltip says what the debater answered.
-    expect(debateView.nodeTooltip!(final.agents["1_2"]!, final)).toContain("“for”");
+    expect(debateView.nodeTooltip!(final.agents["g1-a2"]!, final)).toContain("“for”");
   });
 
   it("keeps judge and summariser off the graph, with their roles, and never flashes", () => {
     expect(final.slots).toEqual(DEBATERS);
     expect(final.agents.judge!.role).toBe("judge");
     expect(final.agents.summariser!.role).toBe("summariser");
-    expect(final.agents["1_1"]!.role).toBe("debater");
+    expect(final.agents["g1-a1"]!.role).toBe("debater");
     expect(final.slots.includes("judge")).toBe(false);
     const summary = debateState(final).questions[0]!.entries.find((e) => e.kind === "summary")!;
     expect(debateView.interactionStyle(summary)).toBeNull();

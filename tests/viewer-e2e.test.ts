@@ -25,7 +25,7 @@ import { readEvents, runCli, spawnCli, tempDir, type CliProcess } from "./suppor
 const DEMO = "scenarios/donor-game/offline-demo.yaml";
 const VIEWPORT = { width: 1280, height: 800 };
 /** A slot (first-generation id) of the demo's 12-agent graph: the node clicked on the canvas. */
-const CLICK_SLOT = "1_5";
+const CLICK_SLOT = "g1-a5";
 
 const tmp = tempDir("viewer-e2e");
 const runsDir = join(tmp.path, "runs");
@@ -295,7 +295,7 @@ describe.sequential("the live viewer in Chromium", () => {
     const details = page.getByTestId("agent-details");
     await details.waitFor({ timeout: 5_000 });
     const agentId = await details.getAttribute("data-agent");
-    expect(agentId).toMatch(/^\d+_\d+$/);
+    expect(agentId).toMatch(/^g\d+-a\d+$/);
     expect(await page.evaluate(() => window.__agoraViewer!.store.getState().selectedAgentId)).toBe(
       agentId,
     );
@@ -362,7 +362,7 @@ describe.sequential("the live viewer in Chromium", () => {
       expect(await page.getByTestId("scrubber-tick").count()).toBe(10);
       // At the end, later generations hold slots.
       await expect
-        .poll(async () => Object.values(await nodeLabels()).some((l) => l.startsWith("10_")), {
+        .poll(async () => Object.values(await nodeLabels()).some((l) => l.startsWith("g10-")), {
           timeout: 5_000,
         })
         .toBe(true);
@@ -393,7 +393,7 @@ describe.sequential("the live viewer in Chromium", () => {
             ).sort(),
           { timeout: 5_000 },
         )
-        .toEqual(Array.from({ length: 12 }, (_, i) => `agent-row-1_${i + 1}`).sort());
+        .toEqual(Array.from({ length: 12 }, (_, i) => `agent-row-g1-a${i + 1}`).sort());
       await expect
         .poll(
           async () => Object.entries(await nodeLabels()).every(([slot, label]) => slot === label),
@@ -411,12 +411,12 @@ describe.sequential("the live viewer in Chromium", () => {
       expect(await page.getByTestId("scrub-notice").count()).toBe(0);
       expect(await page.getByTestId("seq-label").textContent()).toContain("gen 10");
       await expect
-        .poll(async () => Object.values(await nodeLabels()).some((l) => l.startsWith("10_")), {
+        .poll(async () => Object.values(await nodeLabels()).some((l) => l.startsWith("g10-")), {
           timeout: 5_000,
         })
         .toBe(true);
       await expect
-        .poll(async () => (await page.locator('[data-testid^="agent-row-10_"]').count()) > 0, {
+        .poll(async () => (await page.locator('[data-testid^="agent-row-g10-"]').count()) > 0, {
           timeout: 5_000,
         })
         .toBe(true);

@@ -245,7 +245,7 @@ describe("viewer state: agents, lineage, metrics", () => {
     for (const end of ends)
       for (const [id, score] of Object.entries(end.scores))
         expect(state.agents[id]!.scores[end.t.generation]).toBe(score);
-    const policyAgent = state.agents["1_1"]!;
+    const policyAgent = state.agents["g1-a1"]!;
     expect(policyAgent.mind?.kind).toBe("policy");
     expect(policyAgent.strategy).toMatch(/^My strategy will be/);
   });
@@ -278,7 +278,7 @@ describe("viewer state: agents, lineage, metrics", () => {
     expect(Object.keys(donorState(end).levels).length).toBe(playing.size);
     expect(Object.keys(donorState(end).levels).every((id) => playing.has(id))).toBe(true);
     expect(donor.given.at(-1)?.seq).toBe(firstDonation.seq);
-    expect(view.describeInteraction(donor.given.at(-1)!)).toMatch(/^gave 5\.00 \(50%\) to 1_11/);
+    expect(view.describeInteraction(donor.given.at(-1)!)).toMatch(/^gave 5\.00 \(50%\) to g1-a11;/);
   });
 
   it("builds per-generation and per-round metric series", () => {
@@ -324,7 +324,7 @@ describe("viewer state: agents, lineage, metrics", () => {
     const state = reduceAll(events);
     const rows = filterLog(
       state.log,
-      { agent: "10_1", type: "interaction:donation", generation: "10" },
+      { agent: "g10-a1", type: "interaction:donation", generation: "10" },
       50,
     );
     expect(rows.length).toBeGreaterThan(0);
@@ -333,7 +333,7 @@ describe("viewer state: agents, lineage, metrics", () => {
       expect(
         e.type === "interaction" &&
           e.kind === "donation" &&
-          (e.from === "10_1" || e.to === "10_1") &&
+          (e.from === "g10-a1" || e.to === "g10-a1") &&
           e.t.generation === 10,
       ).toBe(true);
     }
@@ -357,8 +357,8 @@ describe("viewer state: agents, lineage, metrics", () => {
         configHash: "h",
         config: {},
         graph: {
-          nodes: [{ key: "1_1" }, { key: "1_2" }],
-          edges: [{ source: "1_1", target: "1_2" }],
+          nodes: [{ key: "g1-a1" }, { key: "g1-a2" }],
+          edges: [{ source: "g1-a1", target: "g1-a2" }],
         },
         graphStats: {},
         agoraVersion: "0",
@@ -369,7 +369,7 @@ describe("viewer state: agents, lineage, metrics", () => {
         type: "llm-call",
         t,
         at,
-        agentId: "1_1",
+        agentId: "g1-a1",
         purpose: "strategy",
         profile: "gpt",
         model: "gpt-x",
@@ -391,13 +391,13 @@ describe("viewer state: agents, lineage, metrics", () => {
         t,
         at,
         agent: {
-          id: "1_1",
+          id: "g1-a1",
           generation: 1,
           parents: [],
           mind,
           strategy: "give",
           reasoning: "why",
-          slot: "1_1",
+          slot: "g1-a1",
         },
       },
       {
@@ -406,7 +406,7 @@ describe("viewer state: agents, lineage, metrics", () => {
         type: "parse-failure",
         t,
         at,
-        agentId: "1_1",
+        agentId: "g1-a1",
         purpose: "donation",
         attempt: 1,
         reason: "no number",
@@ -418,7 +418,7 @@ describe("viewer state: agents, lineage, metrics", () => {
         type: "llm-call",
         t: { generation: 2 },
         at,
-        agentId: "1_1",
+        agentId: "g1-a1",
         purpose: "strategy",
         profile: "gpt",
         model: "gpt-x",
@@ -439,7 +439,7 @@ describe("viewer state: agents, lineage, metrics", () => {
         t: { generation: 2 },
         at,
         kind: "strategy-revised",
-        from: "1_1",
+        from: "g1-a1",
         to: null,
         mind,
         data: { strategy: "give more", reasoning: "it paid" },
@@ -456,7 +456,7 @@ describe("viewer state: agents, lineage, metrics", () => {
       },
     ];
     const state = reduceAll(synthetic);
-    const agent = state.agents["1_1"]!;
+    const agent = state.agents["g1-a1"]!;
     expect(agent.strategy).toBe("give more");
     expect(agent.reasoning).toBe("it paid");
     expect(agent.revisions).toBe(1);
@@ -500,7 +500,7 @@ describe("viewer state: bounded memory", () => {
   /** 100k synthetic events: 50 slots, a new generation every 500 events replacing half of them. */
   function* synthetic(count: number): Generator<AgoraEvent> {
     const at = "2026-01-01T00:00:00.000Z";
-    const slots = Array.from({ length: 50 }, (_, i) => `1_${i + 1}`);
+    const slots = Array.from({ length: 50 }, (_, i) => `g1-a${i + 1}`);
     const occupant = new Map(slots.map((s) => [s, s]));
     const mind = { kind: "llm" as const, name: "m", model: "m" };
     let seq = 0;
@@ -559,7 +559,7 @@ describe("viewer state: bounded memory", () => {
       } else if (seq % 500 === 499) {
         const removed = slots.filter((_, k) => k % 2 === 0).map((s) => occupant.get(s)!);
         const survivors = slots.filter((_, k) => k % 2 === 1).map((s) => occupant.get(s)!);
-        const created = removed.map((_, k) => `${generation + 1}_${k + 1}`);
+        const created = removed.map((_, k) => `g${generation + 1}-a${k + 1}`);
         yield {
           v: 1,
           seq: seq++,

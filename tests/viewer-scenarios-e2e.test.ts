@@ -150,7 +150,7 @@ describe.sequential("debate and transmission views in Chromium", () => {
         expect(await sizeOptions(page)).toEqual(["accuracy"]);
         expect(await page.getByTestId("graph").getAttribute("data-size-by")).toBe("accuracy");
         expect(await tableColumns(page)).toEqual(["agent", "mind", "family", "accuracy"]);
-        expect(await page.getByTestId("agent-row-1_1").locator("td").last().textContent()).toBe(
+        expect(await page.getByTestId("agent-row-g1-a1").locator("td").last().textContent()).toBe(
           "100%",
         );
         expect(await page.getByTestId("inspector").textContent()).not.toMatch(/resources/);
@@ -184,7 +184,7 @@ describe.sequential("debate and transmission views in Chromium", () => {
         await more.click();
         expect(await more.textContent()).toBe("less");
         // Filtering by agent keeps what it said and what it was sent.
-        await page.getByTestId("debate-agent-filter").selectOption("1_2");
+        await page.getByTestId("debate-agent-filter").selectOption("g1-a2");
         await expect.poll(() => page.getByTestId("chat-bubble").count()).toBe(4);
         await page.getByTestId("debate-agent-filter").selectOption("");
         await expect
@@ -204,9 +204,9 @@ describe.sequential("debate and transmission views in Chromium", () => {
         await expect
           .poll(() => nodeColors(page), { timeout: 5_000 })
           .toEqual({
-            "1_1": ANSWER_COLORS.right,
-            "1_2": ANSWER_COLORS.wrong,
-            "1_3": ANSWER_COLORS.unreadable,
+            "g1-a1": ANSWER_COLORS.right,
+            "g1-a2": ANSWER_COLORS.wrong,
+            "g1-a3": ANSWER_COLORS.unreadable,
           });
         await expect
           .poll(() => page.getByTestId("debate-answer-counts").getAttribute("data-wrong"))
@@ -220,7 +220,7 @@ describe.sequential("debate and transmission views in Chromium", () => {
         // The chat follows the viewed time: round 0 only.
         await page.getByTestId("debate-question-select").selectOption("");
         await expect.poll(() => page.getByTestId("chat-bubble").count()).toBe(3);
-        await hoverNode(page, "1_2");
+        await hoverNode(page, "g1-a2");
         const tip = page.getByTestId("graph-tooltip-text");
         await tip.waitFor({ timeout: 5_000 });
         await expect.poll(() => tip.textContent()).toContain("“41” (wrong)");
@@ -238,10 +238,10 @@ describe.sequential("debate and transmission views in Chromium", () => {
         // A debater in the inspector: its accuracy per generation, no resources.
         await page.getByTestId("agent-details").waitFor();
         await page.getByTestId("inspector-close").click();
-        await page.getByTestId("agent-row-1_2").click();
+        await page.getByTestId("agent-row-g1-a2").click();
         await expect
           .poll(() => page.getByTestId("agent-details").getAttribute("data-agent"))
-          .toBe("1_2");
+          .toBe("g1-a2");
         const details = page.getByTestId("agent-details");
         expect(await details.textContent()).toContain("Accuracy per generation");
         expect(await page.getByTestId("inspector-scores").textContent()).toContain("50%");
@@ -282,7 +282,7 @@ describe.sequential("debate and transmission views in Chromium", () => {
       expect(await page.getByTestId("graph-legend").textContent()).not.toContain("size:");
       expect(await page.getByTestId("inspector").textContent()).not.toMatch(/resources|score/);
 
-      await hoverNode(page, "1_3");
+      await hoverNode(page, "g1-a3");
       const tip = page.getByTestId("graph-tooltip-text");
       await tip.waitFor({ timeout: 5_000 });
       await expect.poll(() => tip.textContent()).toMatch(/^generation 6: /);
@@ -296,16 +296,18 @@ describe.sequential("debate and transmission views in Chromium", () => {
       await page.mouse.down();
       await page.mouse.up();
       const inspector = page.getByTestId("tx-inspector");
-      await expect.poll(() => inspector.getAttribute("data-agent"), { timeout: 5_000 }).toBe("1_3");
+      await expect
+        .poll(() => inspector.getAttribute("data-agent"), { timeout: 5_000 })
+        .toBe("g1-a3");
       expect(await inspector.getAttribute("data-generation")).toBe("6");
-      expect(await page.getByTestId("tx-parent").getAttribute("data-parent")).toBe("1_2");
+      expect(await page.getByTestId("tx-parent").getAttribute("data-parent")).toBe("g1-a2");
       const diff = page.getByTestId("tx-diff");
       expect(Number(await diff.getAttribute("data-added"))).toBeGreaterThan(0);
       expect(Number(await diff.getAttribute("data-removed"))).toBeGreaterThan(0);
       expect(await page.getByTestId("tx-diff-added").count()).toBeGreaterThan(0);
       // The agent inspector has no resources, no scores table, no strategy revisions.
       const details = page.getByTestId("agent-details");
-      expect(await details.getAttribute("data-agent")).toBe("1_3");
+      expect(await details.getAttribute("data-agent")).toBe("g1-a3");
       expect(await details.textContent()).not.toMatch(
         /resources|Scores per generation|not scored|revised its strategy/,
       );
@@ -340,9 +342,9 @@ describe.sequential("debate and transmission views in Chromium", () => {
         )
         .click();
       const inspector = page.getByTestId("tx-inspector");
-      await expect.poll(() => inspector.getAttribute("data-agent")).toBe("4_c1");
-      expect(await page.getByTestId("tx-parent").getAttribute("data-parent")).toBe("3_c1");
-      expect(await page.getByTestId("agent-details").getAttribute("data-agent")).toBe("4_c1");
+      await expect.poll(() => inspector.getAttribute("data-agent")).toBe("g4-a2");
+      expect(await page.getByTestId("tx-parent").getAttribute("data-parent")).toBe("g3-a2");
+      expect(await page.getByTestId("agent-details").getAttribute("data-agent")).toBe("g4-a2");
       await page.getByTestId("transmission-panel").scrollIntoViewIfNeeded();
       await snap(page, "scenario-tx-chains");
     } finally {
@@ -444,7 +446,7 @@ describe.sequential("debate and transmission views in Chromium", () => {
   e2e("recorded transmission network (offline config): tooltip text, parent, heatmap", async () => {
     const events = recorded("network");
     const generations = events.filter((e) => e.type === "generation-ended").length;
-    const slot = "1_5";
+    const slot = "g1-a5";
     const lastText = events
       .filter((e) => e.type === "interaction" && e.kind === "text" && e.from === slot)
       .at(-1)!;

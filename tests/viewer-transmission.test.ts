@@ -44,11 +44,11 @@ describe("transmission view: texts, parents and diffs", () => {
     expect(d.generations.every((g) => Object.keys(g.texts).length === TX_AGENTS.length)).toBe(true);
     const written = network.filter(
       (e) =>
-        e.type === "interaction" && e.kind === "text" && e.from === "1_3" && e.t.generation === 3,
+        e.type === "interaction" && e.kind === "text" && e.from === "g1-a3" && e.t.generation === 3,
     );
-    expect(textOf(d, "1_3", 3)?.text).toBe(textData(written[0]!));
-    expect(textsOfAgent(d, "1_3").map((t) => t.generation)).toEqual([1, 2, 3, 4]);
-    expect(textOf(d, "1_3", 3)?.inputs).toEqual(["1_2"]);
+    expect(textOf(d, "g1-a3", 3)?.text).toBe(textData(written[0]!));
+    expect(textsOfAgent(d, "g1-a3").map((t) => t.generation)).toEqual([1, 2, 3, 4]);
+    expect(textOf(d, "g1-a3", 3)?.inputs).toEqual(["g1-a2"]);
   });
 
   it("shows on hover the agent's latest text at the viewed time", () => {
@@ -56,25 +56,25 @@ describe("transmission view: texts, parents and diffs", () => {
       (e) => e.type === "generation-ended" && e.t.generation === 2,
     );
     const mid = reduceAll(network.slice(0, endOfGen2 + 1));
-    const tip = transmissionView.nodeTooltip!(mid.agents["1_4"]!, mid)!;
+    const tip = transmissionView.nodeTooltip!(mid.agents["g1-a4"]!, mid)!;
     expect(tip.startsWith("generation 2: ")).toBe(true);
-    expect(tip).toContain(textOf(transmissionState(netState), "1_4", 2)!.text);
-    expect(transmissionView.nodeTooltip!(netState.agents["1_4"]!, netState)).toMatch(
+    expect(tip).toContain(textOf(transmissionState(netState), "g1-a4", 2)!.text);
+    expect(transmissionView.nodeTooltip!(netState.agents["g1-a4"]!, netState)).toMatch(
       /^generation 4: /,
     );
     // No text yet: no tooltip line.
     const created = reduceAll(network.slice(0, 1 + TX_AGENTS.length));
-    expect(transmissionView.nodeTooltip!(created.agents["1_1"]!, created)).toBeNull();
+    expect(transmissionView.nodeTooltip!(created.agents["g1-a1"]!, created)).toBeNull();
   });
 
   it("finds each text's likely parent and diffs the two word by word", () => {
     const d = transmissionState(netState);
-    const child = textOf(d, "1_3", 3)!;
+    const child = textOf(d, "g1-a3", 3)!;
     const parent = parentOf(d, child)!;
-    expect(parent.link).toEqual({ parent: "1_2", similarity: 0.6, parentGeneration: 2 });
-    expect(parent.text?.agentId).toBe("1_2");
+    expect(parent.link).toEqual({ parent: "g1-a2", similarity: 0.6, parentGeneration: 2 });
+    expect(parent.text?.agentId).toBe("g1-a2");
     expect(parent.text?.generation).toBe(2);
-    expect(parentOf(d, textOf(d, "1_3", 1)!)).toBeNull();
+    expect(parentOf(d, textOf(d, "g1-a3", 1)!)).toBeNull();
 
     const diff = wordDiff("the quick brown fox jumps", "the slow brown fox leaps high");
     expect(diff.parts.filter((p) => p.kind === "removed").map((p) => p.text.trim())).toEqual([
@@ -132,14 +132,14 @@ describe("transmission view: texts, parents and diffs", () => {
     expect(lanes.map((l) => l.chain)).toEqual([0, 1, 2]);
     expect(hiddenLanes).toBe(0);
     expect(lanes[1]!.steps.map((s) => `${s.generation}:${s.agentId}`)).toEqual([
-      "1:1_c1",
-      "2:2_c1",
-      "3:3_c1",
-      "4:4_c1",
-      "5:5_c1",
+      "1:g1-a2",
+      "2:g2-a2",
+      "3:g3-a2",
+      "4:g4-a2",
+      "5:g5-a2",
     ]);
     const d = transmissionState(chains);
-    expect(parentOf(d, lanes[2]!.steps[3]!)?.text?.agentId).toBe("3_c2");
+    expect(parentOf(d, lanes[2]!.steps[3]!)?.text?.agentId).toBe("g3-a3");
     const capped = chainLanes(d, 2, 3);
     expect(capped.hiddenLanes).toBe(1);
     expect(capped.lanes[0]!.steps.map((s) => s.generation)).toEqual([3, 4, 5]);
@@ -190,7 +190,7 @@ describe("transmission view: texts, parents and diffs", () => {
     const entry = netState.interactions.find((e) => e.kind === "lineage")!;
     expect(transmissionView.interactionStyle(entry)).not.toBeNull();
     expect(transmissionView.describeInteraction(entry)).toMatch(
-      /likely parent: 1_\d \(generation 1, similarity 0\.\d+\)/,
+      /likely parent: g1-a\d \(generation 1, similarity 0\.\d+\)/,
     );
     expect(lineage.generations.length).toBe(4);
   });

@@ -47,8 +47,8 @@ function donation(fraction: number, kind = "donation"): InteractionEntry {
     seq: 5,
     at,
     kind,
-    from: "1_1",
-    to: "1_2",
+    from: "g1-a1",
+    to: "g1-a2",
     mind: { kind: "policy", name: "constant" },
     t: { generation: 1, game: 1, round: 1 },
     data: {
@@ -136,15 +136,15 @@ describe("scenario views", () => {
   it("describes interactions from both sides and reads resources off them", () => {
     const entry = donation(0.5);
     expect(donorGameView.describeInteraction(entry)).toBe(
-      "gave 5.00 (50%) to 1_2; they received 10.00",
+      "gave 5.00 (50%) to g1-a2; they received 10.00",
     );
     expect(donorGameView.describeInteraction(entry, "to")).toBe(
-      "received 10.00 from 1_1 (who gave 5.00, 50%)",
+      "received 10.00 from g1-a1 (who gave 5.00, 50%)",
     );
     const event = { v: 1, type: "interaction", ...entry } as AgoraEvent & { type: "interaction" };
     expect(resourceUpdates(event)).toEqual([
-      ["1_1", 5],
-      ["1_2", 20],
+      ["g1-a1", 5],
+      ["g1-a2", 20],
     ]);
     expect(initialResources({ donorGame: { endowment: 10 } })).toBe(10);
     expect(initialResources(null)).toBeNull();
@@ -176,7 +176,7 @@ describe("scenario views", () => {
         seed: 1,
         configHash: "h",
         config: {},
-        graph: { nodes: [{ key: "1_1" }], edges: [] },
+        graph: { nodes: [{ key: "g1-a1" }], edges: [] },
         graphStats: {},
         agoraVersion: "0",
       },
@@ -187,14 +187,14 @@ describe("scenario views", () => {
         t: { generation: 1 },
         at,
         agent: {
-          id: "1_1",
+          id: "g1-a1",
           generation: 1,
           parents: [],
           mind: { kind: "policy", name: "image-scoring", params: { punish: 0.3 } },
-          slot: "1_1",
+          slot: "g1-a1",
         },
       },
-    ]).agents["1_1"]!;
+    ]).agents["g1-a1"]!;
     expect(donorGameView.strategyFamily(agent)).toBe("punisher");
     expect(genericView.strategyFamily(agent)).toBe("image-scoring");
   });
@@ -267,7 +267,7 @@ describe("a neutral core: each scenario's words come from its view", () => {
     expect(chosenSize(sizes, "score")?.id).toBe("score");
     // An id another scenario's view offered (a stale option) falls back on the first size.
     expect(chosenSize(sizes, "accuracy")?.id).toBe("resources");
-    const a = state.agents["1_1"]!;
+    const a = state.agents["g1-a1"]!;
     // No score yet: sizing by score falls back on resources (mean over both games: (5 + 14) / 2).
     expect(sizeValue(a, state, chosenSize(sizes, "score"), sizes)).toBe(9.5);
     expect(donorGameView.inspectorFields(a, state)).toEqual([
@@ -282,7 +282,7 @@ describe("a neutral core: each scenario's words come from its view", () => {
     expect(ids(debateView, debate)).toEqual({ columns: ["accuracy"], sizes: ["accuracy"] });
     const accuracy = measuresOf(debateView, debate)[0]!;
     expect(accuracy.format).toBe("percent");
-    expect(accuracy.value(debate.agents["1_1"]!, debate)).toBe(1);
+    expect(accuracy.value(debate.agents["g1-a1"]!, debate)).toBe(1);
     expect(debateView.scores.label).toBe("accuracy");
     expect(debateView.inspectorFields).toBeUndefined();
     expect(debateView.strategyRevision).toBeUndefined();
@@ -307,10 +307,10 @@ describe("a neutral core: each scenario's words come from its view", () => {
         type: "generation-ended",
         t: { generation: 1 },
         at,
-        survivors: ["1_1"],
+        survivors: ["g1-a1"],
         removed: [],
         created: [],
-        scores: { "1_1": 4 },
+        scores: { "g1-a1": 4 },
       },
     ]);
     expect(ids(genericView, scored)).toEqual({ columns: ["score"], sizes: ["last score"] });
@@ -331,7 +331,7 @@ describe("a neutral core: each scenario's words come from its view", () => {
           seed: 1,
           configHash: "h",
           config: {},
-          graph: { nodes: [{ key: "1_1" }], edges: [] },
+          graph: { nodes: [{ key: "g1-a1" }], edges: [] },
           graphStats: {},
           agoraVersion: "0",
         },
@@ -342,11 +342,11 @@ describe("a neutral core: each scenario's words come from its view", () => {
           t: { generation: 1 },
           at,
           agent: {
-            id: "1_1",
+            id: "g1-a1",
             generation: 1,
             parents: [],
             mind: { kind: "policy", name: "p" },
-            slot: "1_1",
+            slot: "g1-a1",
             strategy: "old",
           },
         },
@@ -357,12 +357,12 @@ describe("a neutral core: each scenario's words come from its view", () => {
           t: { generation: 1 },
           at,
           kind: "strategy-revised",
-          from: "1_1",
+          from: "g1-a1",
           to: null,
           mind: { kind: "policy", name: "p" },
           data: { strategy: "new", reasoning: "why" },
         },
-      ]).agents["1_1"]!;
+      ]).agents["g1-a1"]!;
     const donor = revise("donor-game");
     expect([donor.strategy, donor.reasoning, donor.revisions, donor.given.length]).toEqual([
       "new",
@@ -410,12 +410,12 @@ describe("a neutral core: each scenario's words come from its view", () => {
     expect(whole).toEqual({
       kind: "donor-game",
       generation: 2,
-      levels: { "1_1": { 1: 7 }, "1_2": { 1: 7 } },
+      levels: { "g1-a1": { 1: 7 }, "g1-a2": { 1: 7 } },
     });
     expect(deriveDonor(undefined, entries.slice(0, 2))).toEqual({
       kind: "donor-game",
       generation: 1,
-      levels: { "1_1": { 1: 5, 2: 14 }, "1_2": { 1: 20, 2: 8 } },
+      levels: { "g1-a1": { 1: 5, 2: 14 }, "g1-a2": { 1: 20, 2: 8 } },
     });
     // Through the reducer, in any batching.
     const one = reduceAll(events);
@@ -460,7 +460,7 @@ function donorEvents(): AgoraEvent[] {
       seed: 1,
       configHash: "h",
       config: { donorGame: { endowment: 10 } },
-      graph: { nodes: [{ key: "1_1" }, { key: "1_2" }], edges: [] },
+      graph: { nodes: [{ key: "g1-a1" }, { key: "g1-a2" }], edges: [] },
       graphStats: {},
       agoraVersion: "0",
     },
@@ -470,7 +470,7 @@ function donorEvents(): AgoraEvent[] {
       type: "agent-created",
       t: { generation: 1 },
       at,
-      agent: { id: "1_1", generation: 1, parents: [], mind, slot: "1_1" },
+      agent: { id: "g1-a1", generation: 1, parents: [], mind, slot: "g1-a1" },
     },
     {
       v: 1,
@@ -478,11 +478,11 @@ function donorEvents(): AgoraEvent[] {
       type: "agent-created",
       t: { generation: 1 },
       at,
-      agent: { id: "1_2", generation: 1, parents: [], mind, slot: "1_2" },
+      agent: { id: "g1-a2", generation: 1, parents: [], mind, slot: "g1-a2" },
     },
-    give(3, { generation: 1, game: 1, round: 1 }, "1_1", "1_2", 5, 20),
-    give(4, { generation: 1, game: 2, round: 1 }, "1_2", "1_1", 8, 14),
-    give(5, { generation: 2, game: 1, round: 1 }, "1_1", "1_2", 7, 7),
+    give(3, { generation: 1, game: 1, round: 1 }, "g1-a1", "g1-a2", 5, 20),
+    give(4, { generation: 1, game: 2, round: 1 }, "g1-a2", "g1-a1", 8, 14),
+    give(5, { generation: 2, game: 1, round: 1 }, "g1-a1", "g1-a2", 7, 7),
   ];
 }
 

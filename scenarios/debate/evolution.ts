@@ -1,4 +1,5 @@
 import type { MindSpec } from "../../sim/core/minds.js";
+import { agentId } from "../../sim/core/ids.js";
 import { select as selectBy } from "../../sim/toolkit/selection.js";
 import { DEBATE_POLICIES } from "./policies.js";
 import { advicePrompt, systemPrompt } from "./prompts.js";
@@ -117,7 +118,7 @@ export function select(
       ...(gone.persona ? { persona: gone.persona } : {}),
       ...(gone.trait ? { trait: gone.trait } : {}),
     };
-    const id = `${ctx.generation + 1}_${i + 1}`;
+    const id = agentId(ctx.generation + 1, i + 1);
     const parents = parentsOf.get(goneId)!;
     if (gone.mind.kind === "llm")
       return {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { agentIdParts } from "../../sim/core/ids.js";
 import { renderTemplate } from "../../sim/core/prompt-template.js";
 import { parse as parseYaml } from "yaml";
 import type { DonorGameConfig } from "./config.js";
@@ -18,6 +19,15 @@ const TEMPLATES = {
   reaskStrategy: read("reask-strategy.md"),
 };
 const TRACE = parseYaml(read("trace.yaml")) as Record<TraceEntry["kind"], string>;
+
+/**
+ * The name an agent goes by in prompts: the released code's `<generation>_<index>` (agent `g2-a5`
+ * is "2_5"), so that models read the paper's prompts; data files keep the unambiguous id.
+ */
+export function promptName(id: string): string {
+  const parts = agentIdParts(id);
+  return parts ? `${parts.generation}_${parts.index}` : id;
+}
 
 const render = (template: string, view: object): string => renderTemplate(template, view).trim();
 
@@ -59,10 +69,10 @@ export function strategyPrompt(
   survivors: readonly { strategy: string; score: number }[] | null,
 ): string {
   if (!survivors || survivors.length === 0)
-    return render(TEMPLATES.strategyFirst, { ...rules(config), name });
+    return render(TEMPLATES.strategyFirst, { ...rules(config), name: promptName(name) });
   return render(TEMPLATES.strategyNext, {
     ...rules(config),
-    name,
+    name: promptName(name),
     showScores: config.showScores,
     survivors: survivors.map((s) => ({ strategy: s.strategy, score: formatUnits(s.score) })),
   });
@@ -85,6 +95,8 @@ export function donationPrompt(
   return render(TEMPLATES.donation, {
     ...rules(config),
     ...view,
+    name: promptName(view.name),
+    recipient: promptName(view.recipient),
     strategy: view.strategy ?? "",
     noStrategy: view.strategy === null,
     holdings: formatUnits(view.holdings),
@@ -103,9 +115,11 @@ export function reaskPrompt(config: DonorGameConfig, reason: string, holdings: n
 }
 
 export function traceLine(entry: TraceEntry): string {
-  if (entry.kind === "none") return render(TRACE.none, entry);
+  if (entry.kind === "none") return render(TRACE.none, { agent: promptName(entry.agent) });
   return render(TRACE[entry.kind], {
     ...entry,
+    donor: promptName(entry.donor),
+    recipient: promptName(entry.recipient),
     percent: ((entry.fraction ?? 0) * 100).toFixed(2),
     amount: formatUnits(entry.amount),
     taken: formatUnits(entry.taken ?? 0),

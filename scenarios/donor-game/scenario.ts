@@ -2,6 +2,7 @@ import type { MindSpec } from "../../sim/core/minds.js";
 import type { ChatMessage } from "../../sim/core/minds.js";
 import { ConfigError } from "../../sim/core/errors.js";
 import type { AgentInfo } from "../../sim/core/events.js";
+import { agentId } from "../../sim/core/ids.js";
 import { areAdjacent } from "../../sim/core/graph/index.js";
 import { defineScenario, type StepContext, type StepDef } from "../../sim/core/scenario.js";
 import { askUntilUsable } from "../../sim/toolkit/ask.js";
@@ -435,7 +436,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
 
     const newborns: DonorAgent[] = removed.map((removedId, i) => {
       const gone = agents.get(removedId)!;
-      const id = `${ctx.generation + 1}_${i + 1}`;
+      const id = agentId(ctx.generation + 1, i + 1);
       const parents = selection.parentsOf.get(removedId)!;
       if (gone.mind.kind === "llm")
         return { id, generation: ctx.generation + 1, slot: gone.slot, parents, mind: gone.mind };

@@ -1,4 +1,4 @@
-import type { MindSpec, PolicyRegistry, Rng } from "../../sim/index.js";
+import { agentId, type MindSpec, type PolicyRegistry, type Rng } from "../../sim/index.js";
 
 /**
  * Reproduction between generations. Who survives is the toolkit's truncation selection (`select`
@@ -62,7 +62,7 @@ export function reproduce(r: Reproduction): PublicGoodsAgent[] {
   return r.removed.map((removedId, i) => {
     const gone = r.agents.get(removedId)!;
     const base = {
-      id: `${r.generation + 1}_${i + 1}`,
+      id: agentId(r.generation + 1, i + 1),
       generation: r.generation + 1,
       slot: gone.slot,
     };

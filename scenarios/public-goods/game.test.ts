@@ -79,16 +79,16 @@ describe("payoffs", () => {
     graph.addEdge("s1", "s2");
     graph.addEdge("s2", "s2");
     const agents = [
-      { id: "1_1", slot: "s1" },
-      { id: "2_1", slot: "s2" },
-      { id: "1_3", slot: "s3" },
-      { id: "1_4", slot: "s4" },
+      { id: "g1-a1", slot: "s1" },
+      { id: "g2-a1", slot: "s2" },
+      { id: "g1-a3", slot: "s3" },
+      { id: "g1-a4", slot: "s4" },
     ];
     expect(Object.fromEntries(neighbourhoods(graph, agents))).toEqual({
-      "1_1": ["2_1", "1_3"],
-      "2_1": ["1_1"],
-      "1_3": ["1_1"],
-      "1_4": [],
+      "g1-a1": ["g2-a1", "g1-a3"],
+      "g2-a1": ["g1-a1"],
+      "g1-a3": ["g1-a1"],
+      "g1-a4": [],
     });
   });
 });
@@ -100,7 +100,7 @@ describe("payoffs in a run", () => {
   it("records the hand-computed numbers on the contribution events", async () => {
     const tmp = tempDir("payoffs");
     dirs.push(tmp.cleanup);
-    // The path 1_1 - 1_2 - 1_3 as an adjacency matrix; contributions 6, 3 and 0 of 10.
+    // The path g1-a1 - g1-a2 - g1-a3 as an adjacency matrix; contributions 6, 3 and 0 of 10.
     const config = offlineConfig({
       graph: {
         type: "adjacency",
@@ -128,7 +128,7 @@ describe("payoffs in a run", () => {
         (e) => e.kind === "contribution" && e.to === null && e.t.round === 1,
       ),
     ).toBe(true);
-    expect(data["1_1"]).toMatchObject({
+    expect(data["g1-a1"]).toMatchObject({
       amount: 6,
       fraction: 0.6,
       groups: 2,
@@ -137,12 +137,18 @@ describe("payoffs in a run", () => {
       groupPayoff: 4,
       fallback: false,
     });
-    expect(data["1_2"]).toMatchObject({ amount: 3, groups: 3, share: 1, pot: 4, fallback: false });
-    expect(data["1_3"]).toMatchObject({ amount: 0, groups: 2, pot: 1, groupPayoff: 1 });
-    expect(data["1_1"]!.payoff).toBeCloseTo(32 / 3, 9);
-    expect(data["1_2"]!.payoff).toBeCloseTo(44 / 3, 9);
-    expect(data["1_3"]!.payoff).toBeCloseTo(41 / 3, 9);
+    expect(data["g1-a2"]).toMatchObject({
+      amount: 3,
+      groups: 3,
+      share: 1,
+      pot: 4,
+      fallback: false,
+    });
+    expect(data["g1-a3"]).toMatchObject({ amount: 0, groups: 2, pot: 1, groupPayoff: 1 });
+    expect(data["g1-a1"]!.payoff).toBeCloseTo(32 / 3, 9);
+    expect(data["g1-a2"]!.payoff).toBeCloseTo(44 / 3, 9);
+    expect(data["g1-a3"]!.payoff).toBeCloseTo(41 / 3, 9);
     const ended = ofType(events, "generation-ended")[0]!;
-    expect(ended.scores["1_2"]).toBeCloseTo(44 / 3, 9);
+    expect(ended.scores["g1-a2"]).toBeCloseTo(44 / 3, 9);
   });
 });

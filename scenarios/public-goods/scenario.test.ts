@@ -109,15 +109,15 @@ describe("selection", () => {
     expect(Math.min(...survivors.map((id) => scores[id]!))).toBeGreaterThanOrEqual(
       Math.max(...removed.map((id) => scores[id]!)),
     );
-    expect(created).toEqual(["2_1", "2_2", "2_3"]);
+    expect(created).toEqual(["g2-a1", "g2-a2", "g2-a3"]);
 
     const born = new Map(ofType(events, "agent-created").map((e) => [e.agent.id, e.agent]));
-    const slots = ["1_1", "1_2", "1_3", "1_4", "1_5", "1_6"];
+    const slots = ["g1-a1", "g1-a2", "g1-a3", "g1-a4", "g1-a5", "g1-a6"];
     const adjacent = (a: string, b: string) =>
       Math.abs(slots.indexOf(a) - slots.indexOf(b)) % 4 === 1;
     const policyOf = (id: string) => born.get(id)!.mind;
     removed.forEach((gone, i) => {
-      const child = born.get(`2_${i + 1}`)!;
+      const child = born.get(`g2-a${i + 1}`)!;
       expect(child.generation).toBe(2);
       expect(child.slot).toBe(born.get(gone)!.slot);
       const [parent] = child.parents;
@@ -125,7 +125,7 @@ describe("selection", () => {
       const neighbours = survivors.filter((s) => adjacent(born.get(s)!.slot, child.slot));
       // The best surviving neighbour (survivors are listed best first), else the best survivor.
       expect(parent).toBe(neighbours[0] ?? survivors[0]);
-      expect(policyOf(`2_${i + 1}`)).toEqual(policyOf(parent!));
+      expect(policyOf(`g2-a${i + 1}`)).toEqual(policyOf(parent!));
     });
     // The last generation selects no one.
     expect(ended[1]).toMatchObject({ survivors: [], removed: [], created: [] });
@@ -191,7 +191,7 @@ describe("selection", () => {
     };
     const [c2, d2] = reproduce({ ...base, survivors: ["a", "b"], removed: ["c", "d"] });
     expect(c2).toEqual({
-      id: "2_1",
+      id: "g2-a1",
       generation: 2,
       slot: "c",
       parents: ["a", "b"],
@@ -203,7 +203,7 @@ describe("selection", () => {
     });
     // No surviving policy neighbour: the best surviving policy agent anywhere.
     expect(d2).toEqual({
-      id: "2_2",
+      id: "g2-a2",
       generation: 2,
       slot: "d",
       parents: ["b"],

@@ -2,6 +2,7 @@ import { llmCultureCommands } from "./interop/cli.js";
 import { estimatePromptTokens } from "../../agents/context-fit.js";
 import type { MindSpec } from "../../sim/core/minds.js";
 import { ConfigError } from "../../sim/core/errors.js";
+import { agentId } from "../../sim/core/ids.js";
 import { defineScenario, type StepContext } from "../../sim/core/scenario.js";
 import { mean } from "../../sim/toolkit/stats.js";
 import { dropTexts, readText, TEXT_SCHEMA, type ReadText } from "./answers.js";
@@ -501,7 +502,7 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
         return [
           slot,
           {
-            id: `${generation + 1}_${i + 1}`,
+            id: agentId(generation + 1, i + 1),
             generation: generation + 1,
             slot,
             parents: [],

@@ -1,5 +1,6 @@
 import type { LoadedConfig } from "../core/config.js";
 import { buildGraph } from "../core/graph/index.js";
+import { agentId } from "../core/ids.js";
 import { Rng } from "../core/rng.js";
 import type { InitialAgent } from "../core/scenario.js";
 
@@ -8,9 +9,9 @@ import type { InitialAgent } from "../core/scenario.js";
  * too.
  */
 
-/** The first generation: ids 1_1..1_n with the minds the config assigns, in population order. */
+/** The first generation: ids g1-a1 … g1-aN with the minds the config assigns, in config order. */
 export function firstGeneration(loaded: LoadedConfig): InitialAgent[] {
-  return loaded.minds.map((mind, i) => ({ id: `1_${i + 1}`, mind }));
+  return loaded.minds.map((mind, i) => ({ id: agentId(1, i + 1), mind }));
 }
 
 /**

@@ -121,7 +121,7 @@ export class RunRecorder {
       const rows = readJsonLines<{ generation: number }>(join(dir, name)).filter(
         (r) => r.generation <= generation,
       );
-      rewriteLines(join(dir, name), rows);
+      rewriteLines(join(dir, name), rows, name === FILES.metrics ? metricsLine : undefined);
     }
     return new RunRecorder(dir);
   }
@@ -131,7 +131,7 @@ export class RunRecorder {
     if (events.length === 0) return;
     writeLines(this.fds.events, events);
     const { metrics, agents } = tableRows(events);
-    if (metrics.length > 0) writeLines(this.fds.metrics, metrics);
+    if (metrics.length > 0) writeLines(this.fds.metrics, metrics, metricsLine);
     if (agents.length > 0) writeLines(this.fds.agents, agents);
   }
 
@@ -172,7 +172,7 @@ export function tableRows(events: readonly AgoraEvent[]): {
 /** Rewrites a run directory's metrics.jsonl and agents.jsonl from its events.jsonl alone. */
 export function rebuildTables(dir: string): { metrics: number; agents: number } {
   const { metrics, agents } = tableRows(readJsonLines<AgoraEvent>(join(dir, FILES.events)));
-  rewriteLines(join(dir, FILES.metrics), metrics);
+  rewriteLines(join(dir, FILES.metrics), metrics, metricsLine);
   rewriteLines(join(dir, FILES.agents), agents);
   return { metrics: metrics.length, agents: agents.length };
 }
@@ -187,12 +187,36 @@ export function readCheckpoint<Pop>(dir: string): Checkpoint<Pop> | null {
   return JSON.parse(readFileSync(path, "utf8")) as Checkpoint<Pop> | null;
 }
 
-function writeLines(fd: number, rows: readonly unknown[]): void {
-  writeSync(fd, rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
+type LineWriter = (row: Record<string, unknown>) => string;
+
+const jsonLine: LineWriter = (row) => JSON.stringify(row);
+
+/**
+ * A metrics.jsonl row with every metric value written as a floating-point number (`0.0`, not
+ * `0`): readers that infer a column's type per file (polars, DuckDB, pandas) would otherwise type
+ * a metric Int64 in a run where it happened to be whole and Float64 in another, and refuse to
+ * concatenate the runs. `generation` stays an integer.
+ */
+const metricsLine: LineWriter = (row) =>
+  `{${Object.entries(row)
+    .map(
+      ([key, value]) =>
+        `${JSON.stringify(key)}:${key === "generation" ? JSON.stringify(value) : floatJson(value)}`,
+    )
+    .join(",")}}`;
+
+/** A whole number with `.0`; anything else (fractions, 1e21 and above, null) as JSON writes it. */
+const floatJson = (value: unknown): string =>
+  typeof value === "number" && Number.isInteger(value) && Math.abs(value) < 1e21
+    ? `${Object.is(value, -0) ? 0 : value}.0`
+    : JSON.stringify(value);
+
+function writeLines(fd: number, rows: readonly unknown[], line: LineWriter = jsonLine): void {
+  writeSync(fd, rows.map((row) => `${line(row as Record<string, unknown>)}\n`).join(""));
 }
 
-function rewriteLines(path: string, rows: readonly unknown[]): void {
+function rewriteLines(path: string, rows: readonly unknown[], line: LineWriter = jsonLine): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
+  writeFileSync(tmp, rows.map((row) => `${line(row as Record<string, unknown>)}\n`).join(""));
   renameSync(tmp, path);
 }

@@ -28,7 +28,7 @@ export type DebateRequest =
   | { kind: "summary"; of: string[] }
   | { kind: "advice"; name: string; survivorsAdvice: string[] };
 
-/** The marker a scripted reply carries: `[[1_2 r1]]`. */
+/** The marker a scripted reply carries: `[[g1-a2 r1]]`. */
 export const marker = (name: string, round: number): string => `[[${name} r${round}]]`;
 export const surveyMarker = (name: string, round: number): string => `[[survey ${name} r${round}]]`;
 

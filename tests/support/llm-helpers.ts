@@ -89,10 +89,14 @@ export function strategyName(req: Pick<ChatRequestRecord, "messages">): string {
   return name;
 }
 
-/** Each agent's fixed share of its holdings, from the number after the underscore of its id. */
+/**
+ * Each agent's fixed share of its holdings, from the index in its prompt name: the Donor Game
+ * names agent `g1-a5` "1_5" in prompts (see promptName), and that is the form read here.
+ */
 export function shareOf(name: string): number {
-  const k = Number(name.split("_")[1] ?? 0);
-  return [0.1, 0.25, 0.5, 0.8][k % 4]!;
+  const index = /^\d+_(\d+)$/.exec(name)?.[1];
+  if (index === undefined) throw new Error(`not a Donor Game prompt name: ${name}`);
+  return [0.1, 0.25, 0.5, 0.8][Number(index) % 4]!;
 }
 
 /**

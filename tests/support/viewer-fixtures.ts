@@ -13,6 +13,7 @@ import {
   type MindInfo,
   type TimeCoords,
 } from "../../sim/core/events.js";
+import { agentId } from "../../sim/core/ids.js";
 
 const AT = "2026-01-01T00:00:00.000Z";
 const POLICY: MindInfo = { kind: "policy", name: "solver", params: { p: 0.6 } };
@@ -42,7 +43,7 @@ const complete = (ids: string[]) => ({
   ),
 });
 
-export const DEBATERS = ["1_1", "1_2", "1_3"];
+export const DEBATERS = ["g1-a1", "g1-a2", "g1-a3"];
 
 /**
  * Generation 1, question 0 (arithmetic, accepted answer "42"): round 0 independent answers
@@ -125,17 +126,17 @@ export function debateEvents(): AgoraEvent[] {
       side,
       answer: value,
       correct,
-      text: `${from} says ${value ?? "it is unclear"} in round ${round}. ${"Because the arithmetic works out that way. ".repeat(round === 2 && from === "1_1" ? 20 : 1)}`,
+      text: `${from} says ${value ?? "it is unclear"} in round ${round}. ${"Because the arithmetic works out that way. ".repeat(round === 2 && from === "g1-a1" ? 20 : 1)}`,
       sawFrom: others,
     });
   const roundMetric = (question: number, round: number, values: Record<string, number | null>) =>
     log.push({ type: "metric", t: { generation: 1, question, round }, scope: "round", values });
 
-  answer(0, "1_1", "42", true, "affirmative", []);
-  answer(0, "1_2", "41", false, "negative", []);
+  answer(0, "g1-a1", "42", true, "affirmative", []);
+  answer(0, "g1-a2", "41", false, "negative", []);
   // Unreadable: the scenario scores a keyed question's unreadable answer false (the metrics count
   // it wrong).
-  answer(0, "1_3", null, false, "negative", []);
+  answer(0, "g1-a3", null, false, "negative", []);
   roundMetric(0, 0, {
     accuracy: 1 / 3,
     agreement: 1 / 3,
@@ -150,9 +151,9 @@ export function debateEvents(): AgoraEvent[] {
       text: `Summary for ${id}: one says 42, one says 41.`,
       of: DEBATERS.filter((x) => x !== id),
     });
-  answer(1, "1_1", "42", true, "affirmative", ["1_2", "1_3"]);
-  answer(1, "1_2", "42", true, "negative", ["1_1", "1_3"]);
-  answer(1, "1_3", "41", false, "negative", ["1_1", "1_2"]);
+  answer(1, "g1-a1", "42", true, "affirmative", ["g1-a2", "g1-a3"]);
+  answer(1, "g1-a2", "42", true, "negative", ["g1-a1", "g1-a3"]);
+  answer(1, "g1-a3", "41", false, "negative", ["g1-a1", "g1-a2"]);
   log.interaction({ generation: 1, question: 0, round: 1 }, "judge", "judge", null, {
     questionId: q0.questionId,
     round: 1,
@@ -170,9 +171,9 @@ export function debateEvents(): AgoraEvent[] {
     majorityCorrect: 1,
     tie: 0,
   });
-  answer(2, "1_1", "42", true, "affirmative", ["1_2", "1_3"]);
-  answer(2, "1_2", "42", true, "negative", ["1_1", "1_3"]);
-  answer(2, "1_3", "42", true, "negative", ["1_1", "1_2"]);
+  answer(2, "g1-a1", "42", true, "affirmative", ["g1-a2", "g1-a3"]);
+  answer(2, "g1-a2", "42", true, "negative", ["g1-a1", "g1-a3"]);
+  answer(2, "g1-a3", "42", true, "negative", ["g1-a1", "g1-a2"]);
   log.interaction({ generation: 1, question: 0, round: 2 }, "judge", "judge", null, {
     questionId: q0.questionId,
     round: 2,
@@ -201,9 +202,9 @@ export function debateEvents(): AgoraEvent[] {
     accepted: [],
   };
   const attitudes: Record<string, number[]> = {
-    "1_1": [7, 6, 5],
-    "1_2": [2, 3, 5],
-    "1_3": [5, 5, 5],
+    "g1-a1": [7, 6, 5],
+    "g1-a2": [2, 3, 5],
+    "g1-a3": [5, 5, 5],
   };
   for (let round = 0; round <= 2; round++) {
     for (const id of DEBATERS) {
@@ -232,7 +233,8 @@ export function debateEvents(): AgoraEvent[] {
       majorityCorrect: null,
       tie: 0,
       attitudeMean:
-        (attitudes["1_1"]![round]! + attitudes["1_2"]![round]! + attitudes["1_3"]![round]!) / 3,
+        (attitudes["g1-a1"]![round]! + attitudes["g1-a2"]![round]! + attitudes["g1-a3"]![round]!) /
+        3,
       ...(round === 2 ? { final: 1, roundsUsed: 2, judgeCorrect: null } : {}),
     });
   }
@@ -265,7 +267,7 @@ export function debateEvents(): AgoraEvent[] {
     survivors: DEBATERS,
     removed: [],
     created: [],
-    scores: { "1_1": 1, "1_2": 0.5, "1_3": 0.5 },
+    scores: { "g1-a1": 1, "g1-a2": 0.5, "g1-a3": 0.5 },
   });
   log.push({ type: "run-ended", t: { generation: 1 }, status: "completed" });
   return log.events;
@@ -292,7 +294,7 @@ function text(seed: number, generation: number, length = 18): string {
 const simBetween = (g: number, k: number): number =>
   g === k ? 0.9 : Math.max(0, Math.round((0.8 - 0.15 * Math.abs(g - k)) * 100) / 100);
 
-export const TX_AGENTS = ["1_1", "1_2", "1_3", "1_4", "1_5", "1_6"];
+export const TX_AGENTS = ["g1-a1", "g1-a2", "g1-a3", "g1-a4", "g1-a5", "g1-a6"];
 
 /**
  * Network mode: six agents on a cycle, four generations. Each agent's parent is its left neighbour
@@ -393,11 +395,12 @@ export function transmissionNetworkEvents(generations = 4): AgoraEvent[] {
 
 /**
  * Chain mode: `chains` independent chains of `generations` steps; the step of chain c in
- * generation g is agent `${g}_c${c}`, in its chain's slot, and sees only its predecessor.
+ * generation g is agent `agentId(g, c + 1)` (chain 1 in generation 4: g4-a2), in its chain's
+ * slot, and sees only its predecessor.
  */
 export function transmissionChainEvents(chains = 3, generations = 5): AgoraEvent[] {
   const log = new Log();
-  const heads = Array.from({ length: chains }, (_, c) => `1_c${c}`);
+  const heads = Array.from({ length: chains }, (_, c) => agentId(1, c + 1));
   log.push({
     type: "run-started",
     t: { generation: 1 },
@@ -414,8 +417,8 @@ export function transmissionChainEvents(chains = 3, generations = 5): AgoraEvent
   });
   for (let g = 1; g <= generations; g++) {
     for (let c = 0; c < chains; c++) {
-      const id = `${g}_c${c}`;
-      const prev = `${g - 1}_c${c}`;
+      const id = agentId(g, c + 1);
+      const prev = agentId(g - 1, c + 1);
       log.push({
         type: "agent-created",
         t: { generation: g, chain: c },

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { agentIdParts } from "../../../sim/core/ids.js";
 import { debateWorkspace, readRequest, runDebate } from "../../../tests/support/debate-helpers.js";
 import { ofType, readEvents, runCli, tempDir, ROOT } from "../../../tests/support/llm-helpers.js";
 
@@ -65,7 +66,8 @@ describe("debate generations", () => {
 
   it("LLM newcomers write their advice from the survivors' advice and keep the profile of the place", async () => {
     const open = await workspace({
-      answer: (r) => (r.name.endsWith("_1") || r.name.endsWith("_2") ? "4" : "5"),
+      // Debaters 1 and 2 of each generation answer "4", the others "5".
+      answer: (r) => (agentIdParts(r.name)!.index <= 2 ? "4" : "5"),
     });
     const run = await runDebate(
       open.work,
@@ -77,24 +79,33 @@ describe("debate generations", () => {
       ),
     );
     const ended = ofType(run.events, "generation-ended")[0]!;
-    expect(ended.survivors.sort()).toEqual(["1_1", "1_2"]);
+    expect(ended.survivors.sort()).toEqual(["g1-a1", "g1-a2"]);
     const advice = open
       .requests()
       .map(readRequest)
       .filter((r) => r.kind === "advice");
     // Generation 1: everyone writes first advice; generation 2: the two newcomers, from the
     // survivors'.
-    expect(advice.map((r) => r.name).sort()).toEqual(["1_1", "1_2", "1_3", "1_4", "2_1", "2_2"]);
-    for (const r of advice.filter((x) => x.name.startsWith("2_")))
-      expect(r.survivorsAdvice.sort()).toEqual(["the advice of 1_1.", "the advice of 1_2."]);
+    expect(advice.map((r) => r.name).sort()).toEqual([
+      "g1-a1",
+      "g1-a2",
+      "g1-a3",
+      "g1-a4",
+      "g2-a1",
+      "g2-a2",
+    ]);
+    const newcomersAdvice = advice.filter((x) => agentIdParts(x.name)!.generation === 2);
+    expect(newcomersAdvice).toHaveLength(2);
+    for (const r of newcomersAdvice)
+      expect(r.survivorsAdvice.sort()).toEqual(["the advice of g1-a1.", "the advice of g1-a2."]);
     const newcomers = ofType(run.events, "agent-created")
       .filter((e) => e.agent.generation === 2)
       .sort((a, b) => a.agent.id.localeCompare(b.agent.id));
     expect(
       newcomers.map((e) => [e.agent.id, e.agent.strategy, e.agent.mind.name, e.agent.parents]),
     ).toEqual([
-      ["2_1", expect.stringContaining("the advice of 2_1."), "fake", ["1_1", "1_2"]],
-      ["2_2", expect.stringContaining("the advice of 2_2."), "fake", ["1_1", "1_2"]],
+      ["g2-a1", expect.stringContaining("the advice of g2-a1."), "fake", ["g1-a1", "g1-a2"]],
+      ["g2-a2", expect.stringContaining("the advice of g2-a2."), "fake", ["g1-a1", "g1-a2"]],
     ]);
   }, 30_000);
 });

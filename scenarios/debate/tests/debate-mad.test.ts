@@ -66,12 +66,12 @@ describe("MAD", () => {
     })!;
     expect(readRequest(finalJudge)).toMatchObject({ question: "What is 5+5?", round: 3 });
     expect(markersIn(finalJudge.messages.map((m) => m.content).join("\n"))).toEqual([
-      "1_1 r1",
-      "1_2 r1",
-      "1_1 r2",
-      "1_2 r2",
-      "1_1 r3",
-      "1_2 r3",
+      "g1-a1 r1",
+      "g1-a2 r1",
+      "g1-a1 r2",
+      "g1-a2 r2",
+      "g1-a1 r3",
+      "g1-a2 r3",
     ]);
 
     // Each debater's prompt holds its own previous argument and only the opponent's latest one.
@@ -80,22 +80,22 @@ describe("MAD", () => {
         r.side === "affirmative"
           ? r.round === 1
             ? []
-            : [`1_1 r${r.round - 1}`, `1_2 r${r.round - 1}`]
+            : [`g1-a1 r${r.round - 1}`, `g1-a2 r${r.round - 1}`]
           : r.round === 1
-            ? ["1_1 r1"]
-            : [`1_2 r${r.round - 1}`, `1_1 r${r.round}`];
+            ? ["g1-a1 r1"]
+            : [`g1-a2 r${r.round - 1}`, `g1-a1 r${r.round}`];
       expect(r.shown, `${r.side} round ${r.round}`).toEqual(expected);
     }
     const answers = interactionsOf(run.events, "answer").filter(
       (e) => e.data.questionId === "four",
     );
     expect(answers.map((e) => [e.from, e.data.side, e.data.round, e.data.sawFrom])).toEqual([
-      ["1_1", "affirmative", 1, []],
-      ["1_2", "negative", 1, ["1_1"]],
-      ["1_1", "affirmative", 2, ["1_1", "1_2"]],
-      ["1_2", "negative", 2, ["1_2", "1_1"]],
-      ["1_1", "affirmative", 3, ["1_1", "1_2"]],
-      ["1_2", "negative", 3, ["1_2", "1_1"]],
+      ["g1-a1", "affirmative", 1, []],
+      ["g1-a2", "negative", 1, ["g1-a1"]],
+      ["g1-a1", "affirmative", 2, ["g1-a1", "g1-a2"]],
+      ["g1-a2", "negative", 2, ["g1-a2", "g1-a1"]],
+      ["g1-a1", "affirmative", 3, ["g1-a1", "g1-a2"]],
+      ["g1-a2", "negative", 3, ["g1-a2", "g1-a1"]],
     ]);
     expect(answers.map((e) => e.data.correct)).toEqual([false, true, true, true, true, true]);
     // Every answer carries the question's key, the judge's rulings do not (they share the answers'

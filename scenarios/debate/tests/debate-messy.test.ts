@@ -137,7 +137,8 @@ describe("a model that writes random text", () => {
 
 describe("identical prompts", () => {
   it("the summariser's identical prompts for two debaters are two samples, each replayed to its own debater", async () => {
-    // On a star around 1_3, 1_1 and 1_2 both hear only 1_3: the summariser gets the same prompt for
+    // On a star around g1-a3, g1-a1 and g1-a2 both hear only g1-a3: the summariser gets the same
+    // prompt for
     // each.
     const { work, config, requests, server } = await workspace(
       messyScript({ seed: 3, mode: "varied" }),
@@ -169,10 +170,10 @@ describe("identical prompts", () => {
     // The two samples differ, and each debater's next prompt holds its own.
     const summaries = interactionsOf(run.events, "summary");
     for (const questionId of ["four", "six"]) {
-      const [to11, to12] = ["1_1", "1_2"].map((to) =>
+      const [to11, to12] = ["g1-a1", "g1-a2"].map((to) =>
         summaries.find((e) => e.data.questionId === questionId && e.to === to)!,
       );
-      expect([to11!.data.of, to12!.data.of]).toEqual([["1_3"], ["1_3"]]);
+      expect([to11!.data.of, to12!.data.of]).toEqual([["g1-a3"], ["g1-a3"]]);
       expect(to11!.data.summary).not.toEqual(to12!.data.summary);
       for (const e of [to11!, to12!]) {
         const prompt = requests().find(
@@ -252,7 +253,7 @@ const STRUCTURED: Record<string, { kind: string; reply: Record<string, unknown> 
   },
   judge_final: {
     kind: "judge",
-    reply: { "Supported Side": "1_2", Reason: "sound", debate_answer: "4" },
+    reply: { "Supported Side": "g1-a2", Reason: "sound", debate_answer: "4" },
   },
 };
 
@@ -340,7 +341,7 @@ describe("structured answers", () => {
         e.data.answer,
         e.data.correct,
       ]),
-    ).toEqual([[true, "1_2", "4", true]]);
+    ).toEqual([[true, "g1-a2", "4", true]]);
     expect(
       interactionsOf(mad.events, "judge").map((e) => [
         e.data.final,
@@ -425,7 +426,7 @@ describe("prompts that do not fit", () => {
       interactionsOf(run.events, "answer")
         .filter((e) => e.data.round === 1)
         .map((e) => e.data.sawFrom),
-    ).toEqual([["1_1"], ["1_2"]]);
+    ).toEqual([["g1-a1"], ["g1-a2"]]);
 
     await server.close();
     expect(stableEvents(await replayDebate(work, "run"))).toEqual(stableEvents(run.events));

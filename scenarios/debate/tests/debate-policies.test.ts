@@ -174,11 +174,11 @@ describe("debate policy minds from the CLI", () => {
     );
     const path = (id: string) =>
       surveys.filter((e) => e.from === id).map((e) => e.data.attitude as number);
-    expect(path("1_1")[0]).toBe(9);
-    expect(path("1_1").at(-1)!).toBeLessThan(9);
-    expect(path("1_2")[0]).toBe(1);
-    expect(path("1_2").at(-1)!).toBeGreaterThan(1);
-    expect(path("1_3")).toEqual([5, 5, 5, 5]);
+    expect(path("g1-a1")[0]).toBe(9);
+    expect(path("g1-a1").at(-1)!).toBeLessThan(9);
+    expect(path("g1-a2")[0]).toBe(1);
+    expect(path("g1-a2").at(-1)!).toBeGreaterThan(1);
+    expect(path("g1-a3")).toEqual([5, 5, 5, 5]);
     expect(a.metrics[0]!.attitudeMean).not.toBeNull();
 
     const b = await run(3, minds, debate, { inProcess: true });

@@ -81,14 +81,14 @@ describe("parseJudge", () => {
     });
   });
 
-  it("matches debater ids exactly before looking for one inside the text (1_1 is not 1_10)", () => {
-    const sides = ["1_1", "1_10"];
+  it("matches debater ids exactly before looking for one inside the text (g1-a1 is not g1-a10)", () => {
+    const sides = ["g1-a1", "g1-a10"];
     expect(
-      parseJudge('{"Supported Side": "1_10", "debate_answer": "4"}', sides, Q, true).side,
-    ).toBe("1_10");
+      parseJudge('{"Supported Side": "g1-a10", "debate_answer": "4"}', sides, Q, true).side,
+    ).toBe("g1-a10");
     expect(
-      parseJudge('{"Supported Side": "agent 1_10", "debate_answer": "4"}', sides, Q, true).side,
-    ).toBe("1_10");
+      parseJudge('{"Supported Side": "agent g1-a10", "debate_answer": "4"}', sides, Q, true).side,
+    ).toBe("g1-a10");
     expect(parseJudge('{"Supported Side": "", "debate_answer": ""}', sides, Q, true)).toEqual({
       decided: false,
       side: null,

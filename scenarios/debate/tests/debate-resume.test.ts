@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { agentIdParts } from "../../../sim/core/ids.js";
 import type { AgoraEvent } from "../../../sim/core/events.js";
 import type { Manifest } from "../../../sim/core/recorder.js";
 import {
@@ -29,7 +30,7 @@ const workspace = debateWorkspace();
 describe("debate resume", () => {
   it("a run killed mid-generation 2 resumes from its checkpoint and equals an uninterrupted run", async () => {
     const open = await workspace(
-      { answer: (r) => (r.name.endsWith("_1") ? "4" : "5") },
+      { answer: (r) => (agentIdParts(r.name)!.index === 1 ? "4" : "5") },
       undefined,
       { latencyMs: 100 },
     );

@@ -20,23 +20,24 @@ import { stableEvents } from "../../../tests/support/llm-helpers.js";
 const workspace = debateWorkspace();
 
 describe("N-agent debate", () => {
-  // On a 4-cycle 1_1 hears 1_2 and 1_4, never 1_3. "four" ends 2-2 (a tie); "six" 3-1 for the right
+  // On a 4-cycle g1-a1 hears g1-a2 and g1-a4, never g1-a3. "four" ends 2-2 (a tie); "six" 3-1 for
+  // the right
   // answer.
   const plan: DebatePlan = {
     answer: (r) =>
       r.question === "What is 2+2?"
-        ? ["1_1", "1_2"].includes(r.name)
+        ? ["g1-a1", "g1-a2"].includes(r.name)
           ? "4"
           : "5"
-        : r.name === "1_4"
+        : r.name === "g1-a4"
           ? "7"
           : "6",
   };
   const NEIGHBOURS: Record<string, string[]> = {
-    "1_1": ["1_2", "1_4"],
-    "1_2": ["1_1", "1_3"],
-    "1_3": ["1_2", "1_4"],
-    "1_4": ["1_1", "1_3"],
+    "g1-a1": ["g1-a2", "g1-a4"],
+    "g1-a2": ["g1-a1", "g1-a3"],
+    "g1-a3": ["g1-a2", "g1-a4"],
+    "g1-a4": ["g1-a1", "g1-a3"],
   };
 
   it("shows each agent exactly its graph neighbours' previous answers and counts votes and ties", async () => {
@@ -107,17 +108,17 @@ describe("N-agent debate", () => {
     );
     const summaries = interactionsOf(run.events, "summary");
     expect(summaries.map((e) => [e.from, e.to, e.data.of])).toEqual([
-      ["summariser", "1_1", ["1_2", "1_3"]],
-      ["summariser", "1_2", ["1_1", "1_3"]],
-      ["summariser", "1_3", ["1_1", "1_2"]],
+      ["summariser", "g1-a1", ["g1-a2", "g1-a3"]],
+      ["summariser", "g1-a2", ["g1-a1", "g1-a3"]],
+      ["summariser", "g1-a3", ["g1-a1", "g1-a2"]],
     ]);
     for (const r of answerRequests(requests()).filter((x) => x.round === 1))
       expect(r.shown).toEqual([`${r.name} r0`]);
     const round1 = interactionsOf(run.events, "answer").filter((e) => e.data.round === 1);
     expect(round1.map((e) => e.data.sawFrom)).toEqual([
-      ["1_1", "summariser"],
-      ["1_2", "summariser"],
-      ["1_3", "summariser"],
+      ["g1-a1", "summariser"],
+      ["g1-a2", "summariser"],
+      ["g1-a3", "summariser"],
     ]);
     const summariser = run.events.find(
       (e) => e.type === "agent-created" && e.agent.id === "summariser",
@@ -129,7 +130,7 @@ describe("N-agent debate", () => {
 describe("Memory", () => {
   it("with memory: full a debater's prompt is its whole conversation: every round of its own and its neighbours' replies", async () => {
     const { work, config, requests } = await workspace(
-      { answer: (r) => (r.name === "1_1" ? "7" : "6") },
+      { answer: (r) => (r.name === "g1-a1" ? "7" : "6") },
       QUESTIONS.slice(1, 2),
     );
     const run = await runDebate(
@@ -140,7 +141,7 @@ describe("Memory", () => {
     const last = answerRequests(requests()).filter((r) => r.round === 2);
     expect(last).toHaveLength(3);
     for (const r of last) {
-      const others = ["1_1", "1_2", "1_3"].filter((n) => n !== r.name);
+      const others = ["g1-a1", "g1-a2", "g1-a3"].filter((n) => n !== r.name);
       expect(r.shown).toEqual([
         `${r.name} r0`,
         ...others.map((n) => `${n} r0`),
@@ -150,9 +151,9 @@ describe("Memory", () => {
     }
     const round2 = interactionsOf(run.events, "answer").filter((e) => e.data.round === 2);
     expect(round2.map((e) => e.data.sawFrom)).toEqual([
-      ["1_1", "1_2", "1_3"],
-      ["1_2", "1_1", "1_3"],
-      ["1_3", "1_1", "1_2"],
+      ["g1-a1", "g1-a2", "g1-a3"],
+      ["g1-a2", "g1-a1", "g1-a3"],
+      ["g1-a3", "g1-a1", "g1-a2"],
     ]);
   }, 30_000);
 });
@@ -160,7 +161,7 @@ describe("Memory", () => {
 describe("Societies", () => {
   it("a reflection round shows only the agent's own answer, a debate round the others' too; traits reach the system prompt", async () => {
     const { work, config, requests } = await workspace(
-      { answer: (r) => (r.name === "1_1" ? "7" : "6") },
+      { answer: (r) => (r.name === "g1-a1" ? "7" : "6") },
       QUESTIONS.slice(1, 2),
     );
     const run = await runDebate(
@@ -176,13 +177,13 @@ describe("Societies", () => {
     const asked = answerRequests(requests());
     for (const r of asked.filter((x) => x.round === 1)) expect(r.shown).toEqual([`${r.name} r0`]);
     for (const r of asked.filter((x) => x.round === 2))
-      expect([...r.shown].sort()).toEqual(["1_1 r1", "1_2 r1", "1_3 r1"]);
+      expect([...r.shown].sort()).toEqual(["g1-a1 r1", "g1-a2 r1", "g1-a3 r1"]);
     const system = (name: string) =>
       requests().find((req) => req.messages[0]!.content.startsWith(`You are ${name},`))!
         .messages[0]!.content;
-    expect(system("1_1")).toMatch(/confident in your answer/);
-    expect(system("1_2")).toMatch(/can be persuaded/);
-    expect(system("1_3")).not.toMatch(/confident in your answer|can be persuaded/);
+    expect(system("g1-a1")).toMatch(/confident in your answer/);
+    expect(system("g1-a2")).toMatch(/can be persuaded/);
+    expect(system("g1-a3")).not.toMatch(/confident in your answer|can be persuaded/);
     const patterns = interactionsOf(run.events, "answer").map(
       (e) => `${e.data.round}:${e.data.pattern}`,
     );
@@ -207,13 +208,13 @@ describe("Persona debate", () => {
     question: "Raising the minimum wage would do more good than harm.",
     answers: [],
   };
-  const start: Record<string, number> = { "1_1": 8, "1_2": 2, "1_3": 5 };
-  const step: Record<string, number> = { "1_1": -1, "1_2": 1, "1_3": 1 };
+  const start: Record<string, number> = { "g1-a1": 8, "g1-a2": 2, "g1-a3": 5 };
+  const step: Record<string, number> = { "g1-a1": -1, "g1-a2": 1, "g1-a3": 1 };
 
   it("speaks in a fixed order, keeps the attitude surveys out of every prompt and averages them", async () => {
     const { work, config, requests } = await workspace(
       {
-        answer: (r) => (r.name === "1_2" ? "disagree" : "agree"),
+        answer: (r) => (r.name === "g1-a2" ? "disagree" : "agree"),
         attitude: (r) => start[r.name]! + step[r.name]! * r.round,
       },
       [TOPIC],
@@ -242,23 +243,26 @@ describe("Persona debate", () => {
     const surveys = interactionsOf(run.events, "survey");
     expect(surveys).toHaveLength(9);
     expect(surveys.map((e) => [e.from, e.data.round, e.data.attitude])).toContainEqual([
-      "1_2",
+      "g1-a2",
       2,
       4,
     ]);
 
-    // Fixed speaking order: in round 1, 1_2 hears 1_1's round-1 statement and 1_3's round-0 one.
-    const r12 = answerRequests(requests()).find((r) => r.name === "1_2" && r.round === 1)!;
-    expect([...r12.shown].sort()).toEqual(["1_1 r1", "1_2 r0", "1_3 r0"]);
+    // Fixed speaking order: in round 1, g1-a2 hears g1-a1's round-1 statement and g1-a3's round-0
+    // one.
+    const r12 = answerRequests(requests()).find((r) => r.name === "g1-a2" && r.round === 1)!;
+    expect([...r12.shown].sort()).toEqual(["g1-a1 r1", "g1-a2 r0", "g1-a3 r0"]);
     const systems = requests()
       .filter((req) => readRequest(req).kind === "answer")
       .map((req) => req.messages[0]!.content);
     expect(
       systems
         .filter((s) => s.includes("lifelong Democrat"))
-        .every((s) => s.startsWith("You are 1_1,")),
+        .every((s) => s.startsWith("You are g1-a1,")),
     ).toBe(true);
-    expect(systems.some((s) => s.startsWith("You are 1_3,") && s.includes("lifelong"))).toBe(false);
+    expect(systems.some((s) => s.startsWith("You are g1-a3,") && s.includes("lifelong"))).toBe(
+      false,
+    );
 
     const answers = interactionsOf(run.events, "answer");
     expect(answers.every((e) => e.data.correct === null)).toBe(true);

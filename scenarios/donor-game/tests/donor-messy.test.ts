@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgoraEvent } from "../../../sim/core/events.js";
+import { promptName } from "../prompts.js";
 import { interactions, type AgentRow } from "../../../tests/support/donor-helpers.js";
 import {
   contextExceeded,
@@ -269,7 +270,8 @@ describe("usable strategies only", () => {
     // none.
     for (const req of r.requests.filter((q) => donationView(q)?.generation === 1 && !isReask(q))) {
       const { name } = donationView(req)!;
-      const has = gen1.find((a) => a.agentId === name)!.strategy;
+      // The prompt names the agent as the paper's code does ("1_3" for g1-a3).
+      const has = gen1.find((a) => promptName(a.agentId) === name)!.strategy;
       expect(userPrompt(req)).toContain(
         has === null
           ? "You stated no usable strategy"

@@ -237,9 +237,9 @@ describe("random", () => {
   it("is reproducible with the same seed and path, and differs with another path", () => {
     const ask = (seed: number, ...path: (string | number)[]) =>
       decide("random", { min: 0, max: 1 }, { holdings: 10 }, new Rng(seed, path)).text;
-    expect(ask(5, "mind", "1_3", 1, 1, 4)).toBe(ask(5, "mind", "1_3", 1, 1, 4));
-    expect(ask(5, "mind", "1_3", 1, 1, 4)).not.toBe(ask(5, "mind", "1_3", 1, 1, 5));
-    expect(ask(5, "mind", "1_3", 1, 1, 4)).not.toBe(ask(6, "mind", "1_3", 1, 1, 4));
+    expect(ask(5, "mind", "g1-a3", 1, 1, 4)).toBe(ask(5, "mind", "g1-a3", 1, 1, 4));
+    expect(ask(5, "mind", "g1-a3", 1, 1, 4)).not.toBe(ask(5, "mind", "g1-a3", 1, 1, 5));
+    expect(ask(5, "mind", "g1-a3", 1, 1, 4)).not.toBe(ask(6, "mind", "g1-a3", 1, 1, 4));
   });
 });
 
@@ -336,7 +336,7 @@ describe("through the engine", () => {
         { count: 6, policy: "defect" },
       ],
     });
-    const tft = new Set(["1_1", "1_2", "1_3", "1_4", "1_5", "1_6"]);
+    const tft = new Set(["g1-a1", "g1-a2", "g1-a3", "g1-a4", "g1-a5", "g1-a6"]);
     const acts = interactions(run.events);
     expect(acts).toHaveLength(2 * 12 * 6);
     let checked = 0;

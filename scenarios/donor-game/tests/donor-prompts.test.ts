@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventOf } from "../../../sim/core/events.js";
 import { startRun } from "../../../sim/app/run.js";
+import { promptName } from "../prompts.js";
 import {
   startFakeOpenAI,
   type ChatRequestRecord,
@@ -93,7 +94,7 @@ describe("strategy prompts across generations", () => {
         expect(text).toContain(`Score ${Math.round(s.score * 100) / 100}: ${s.strategy}`);
       // Removed agents' strategies are not passed on.
       for (const gone of rows.filter((x) => x.generation === 1 && !x.survived))
-        expect(text).not.toContain(`${gone.agentId} `);
+        expect(text).not.toContain(`${promptName(gone.agentId)} `);
     }
   });
 
@@ -110,9 +111,10 @@ describe("strategy prompts across generations", () => {
   it("survivorsRevise: survivors write a new strategy too, recorded as strategy-revised", async () => {
     const { requests, events } = await run("revise", { donorGame: { survivorsRevise: true } });
     const gen2Step = ofType(events, "generation-ended")[0]!;
+    const survivorNames = gen2Step.survivors.map(promptName);
     const revisedRequests = requests
       .filter(isStrategyRequest)
-      .filter((r) => gen2Step.survivors.includes(strategyName(r)));
+      .filter((r) => survivorNames.includes(strategyName(r)));
     // Each survivor is asked twice: once as a newborn of generation 1, once to revise.
     expect(revisedRequests).toHaveLength(12);
     const revised = events.filter(
@@ -137,18 +139,19 @@ describe("donation prompts", () => {
     const round4 = donations.filter((e) => e.t.round === 4);
     expect(round4.length).toBeGreaterThan(0);
     for (const act of round4) {
-      const recipient = act.to!;
-      const own = donations.find((e) => e.t.round === 3 && e.from === recipient)!;
+      // Events carry ids ("g1-a3"); the prompt names agents as the paper's code does ("1_3").
+      const recipient = promptName(act.to!);
+      const own = donations.find((e) => e.t.round === 3 && e.from === act.to)!;
       const prompt = requests
         .map(userText)
         .find(
           (t) =>
-            t.includes(`Your name is ${act.from}.`) &&
+            t.includes(`Your name is ${promptName(act.from)}.`) &&
             t.includes("round 4.") &&
             t.includes(`paired with ${recipient},`),
         )!;
       const first = prompt.indexOf(`In round 3, ${recipient} gave`);
-      const second = prompt.indexOf(`In round 2, ${own.to} gave`);
+      const second = prompt.indexOf(`In round 2, ${promptName(own.to!)} gave`);
       expect(first).toBeGreaterThan(-1);
       expect(second).toBeGreaterThan(first);
       expect(prompt).not.toContain("In round 1,");
@@ -195,7 +198,8 @@ describe("donation prompts", () => {
     );
     expect(policyAgents.size).toBe(6);
     for (const r of requests)
-      for (const id of policyAgents) expect(userText(r)).not.toContain(`Your name is ${id}.`);
+      for (const id of policyAgents)
+        expect(userText(r)).not.toContain(`Your name is ${promptName(id)}.`);
     expect(ofType(events, "llm-call").every((c) => !policyAgents.has(c.agentId))).toBe(true);
   });
 

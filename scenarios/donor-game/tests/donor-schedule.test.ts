@@ -227,13 +227,14 @@ describe("trace lines and the donation prompt", () => {
   const config = donorGameConfigSchema.parse({});
 
   it("renders each kind of trace entry with percent to 2 decimals", () => {
-    expect(traceLine({ kind: "none", agent: "1_3" })).toBe("1_3 has no previous interactions.");
+    // Agent ids (g1-a3) appear under the paper's prompt names (1_3); other names pass unchanged.
+    expect(traceLine({ kind: "none", agent: "g1-a3" })).toBe("1_3 has no previous interactions.");
     expect(
       traceLine({
         kind: "donate",
         round: 4,
-        donor: "1_2",
-        recipient: "1_9",
+        donor: "g1-a2",
+        recipient: "g1-a9",
         amount: 10 / 3,
         fraction: 1 / 3,
       }),

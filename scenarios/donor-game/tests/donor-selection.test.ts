@@ -20,7 +20,7 @@ const MIXED = [
   { count: 6, policy: "constant", fraction: 0 },
   { count: 6, policy: "constant", fraction: 1 },
 ];
-const DEFECTORS = new Set(["1_1", "1_2", "1_3", "1_4", "1_5", "1_6"]);
+const DEFECTORS = new Set(["g1-a1", "g1-a2", "g1-a3", "g1-a4", "g1-a5", "g1-a6"]);
 
 /**
  * Gini from its definition: mean absolute difference over all ordered pairs, over twice the mean.
@@ -57,7 +57,7 @@ function checkSelection(run: DonorRun, keep: number) {
   const ended = generationEnded(run, 1);
   expect(ended.survivors).toEqual(survivors.map((r) => r.agentId));
   expect(ended.removed).toEqual(removed.map((r) => r.agentId));
-  expect(ended.created).toEqual(Array.from({ length: 12 - keep }, (_, i) => `2_${i + 1}`));
+  expect(ended.created).toEqual(Array.from({ length: 12 - keep }, (_, i) => `g2-a${i + 1}`));
   expect(ended.scores).toEqual(Object.fromEntries(rows.map((r) => [r.agentId, r.score])));
   return { rows, survivors, removed, ended };
 }
@@ -128,24 +128,32 @@ describe("selection on a mixed constant population (6 give nothing, 6 give every
     );
   });
 
-  it("newborns 2_1..2_6 take the removed agents' slots and copy a survivor's policy unchanged (mutation rate 0)", () => {
+  it("newborns g2-a1..g2-a6 take the removed agents' slots and copy a survivor's policy unchanged (mutation rate 0)", () => {
     const { survivors, removed } = checkSelection(run, 6);
     const gen2 = rowsOf(run, 2);
     expect(gen2.map((r) => r.agentId).sort()).toEqual(
-      [...survivors.map((r) => r.agentId), "2_1", "2_2", "2_3", "2_4", "2_5", "2_6"].sort(),
+      [
+        ...survivors.map((r) => r.agentId),
+        "g2-a1",
+        "g2-a2",
+        "g2-a3",
+        "g2-a4",
+        "g2-a5",
+        "g2-a6",
+      ].sort(),
     );
     const gen1ById = new Map(rowsOf(run, 1).map((r) => [r.agentId, r]));
     const created = ofType(run.events, "agent-created").filter((e) => e.t.generation === 2);
     expect(created.map((e) => e.agent.id).sort()).toEqual([
-      "2_1",
-      "2_2",
-      "2_3",
-      "2_4",
-      "2_5",
-      "2_6",
+      "g2-a1",
+      "g2-a2",
+      "g2-a3",
+      "g2-a4",
+      "g2-a5",
+      "g2-a6",
     ]);
     for (const [i, gone] of removed.entries()) {
-      const child = gen2.find((r) => r.agentId === `2_${i + 1}`)!;
+      const child = gen2.find((r) => r.agentId === `g2-a${i + 1}`)!;
       expect(child.slot).toBe(gone.slot);
       expect(child.born).toBe(2);
       expect(child.parents).toHaveLength(1);
@@ -276,7 +284,7 @@ describe("punishment and partner choice", () => {
     }
     // A tit-for-tat donor meeting a recipient whose latest act was a refusal gives 0 (the
     // refusal is what it sees). Count the cases where ignoring the refusal would give more.
-    const tft = new Set(["1_9", "1_10", "1_11", "1_12"]);
+    const tft = new Set(["g1-a9", "g1-a10", "g1-a11", "g1-a12"]);
     const before = (a: Interaction, who: string) =>
       acts.filter((x) => x.game === a.game && x.from === who && x.round < a.round);
     let telling = 0;

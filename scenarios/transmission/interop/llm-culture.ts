@@ -1,3 +1,4 @@
+import { agentId } from "../../../sim/core/ids.js";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
@@ -224,7 +225,7 @@ export async function importLlmCulture(
   const { output, mode, ignoredKeys, sha256 } = readLlmCultureFile(file);
   const options = textMetricsOptionsSchema.parse(metricsOptions);
   const n = output.adjacency_matrix.length;
-  const ids = output.adjacency_matrix.map((_, k) => `1_${k + 1}`);
+  const ids = output.adjacency_matrix.map((_, k) => agentId(1, k + 1));
   const generations = output.stories.length;
   const transmission: TransmissionConfig = transmissionConfigSchema.parse({
     mode,

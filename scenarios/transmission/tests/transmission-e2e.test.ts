@@ -71,7 +71,7 @@ const MATRIX = [
   [1, 0, 0, 0, 0],
   [3, 0, 0, 2, 0],
 ];
-const id = (i: number) => `1_${i + 1}`;
+const id = (i: number) => `g1-a${i + 1}`;
 
 describe("network mode through ChatOpenAI", () => {
   it("each prompt holds exactly the in-neighbours' previous texts, in slot order (directed graph)", async () => {
@@ -83,11 +83,11 @@ describe("network mode through ChatOpenAI", () => {
     });
     expect(requests).toHaveLength(15);
     const inSlotOrder: Record<string, number[]> = {
-      "1_1": [3, 4],
-      "1_2": [0],
-      "1_3": [0, 1],
-      "1_4": [2, 4],
-      "1_5": [1],
+      "g1-a1": [3, 4],
+      "g1-a2": [0],
+      "g1-a3": [0, 1],
+      "g1-a4": [2, 4],
+      "g1-a5": [1],
     };
     const checks = heardVersusExpected(events, prompts, (agent) => inSlotOrder[agent]!.map(id));
     expect(checks).toHaveLength(10);
@@ -111,11 +111,11 @@ describe("network mode through ChatOpenAI", () => {
       transmission: { personaList: distinctPersonas(5), inputOrder: "weight" },
     });
     const byWeight: Record<string, number[]> = {
-      "1_1": [4, 3],
-      "1_2": [0],
-      "1_3": [1, 0],
-      "1_4": [2, 4],
-      "1_5": [1],
+      "g1-a1": [4, 3],
+      "g1-a2": [0],
+      "g1-a3": [1, 0],
+      "g1-a4": [2, 4],
+      "g1-a5": [1],
     };
     for (const c of heardVersusExpected(events, prompts, (agent) => byWeight[agent]!.map(id)))
       expect(c.heard, c.who).toEqual(c.expected);
@@ -170,7 +170,7 @@ describe("network mode through ChatOpenAI", () => {
     // four texts each.
     expect(warnings.map((w) => w.t.generation)).toEqual([2, 2, 2, 2, 2]);
     expect(warnings[0]!.message).toMatch(
-      /1_1's prompt \(4 text\(s\)\) is about \d+ tokens \(characters \/ 3 \+ 4\), \d+% of profile "fake"'s contextWindow of 200/,
+      /g1-a1's prompt \(4 text\(s\)\) is about \d+ tokens \(characters \/ 3 \+ 4\), \d+% of profile "fake"'s contextWindow of 200/,
     );
     // A warning only: the calls are made with every text.
     expect(requests.slice(5).map((r) => receivedTexts(r.messages[0]!.content).length)).toEqual([
@@ -193,12 +193,12 @@ describe("chain mode through ChatOpenAI", () => {
     });
     const written = [...textsWritten(events).values()];
     expect(written.map((w) => [w.generation, w.chain, w.agentId])).toEqual([
-      [1, 0, "1_1"],
-      [1, 1, "1_4"],
-      [2, 0, "1_2"],
-      [2, 1, "1_5"],
-      [3, 0, "1_3"],
-      [3, 1, "1_6"],
+      [1, 0, "g1-a1"],
+      [1, 1, "g1-a4"],
+      [2, 0, "g1-a2"],
+      [2, 1, "g1-a5"],
+      [3, 0, "g1-a3"],
+      [3, 1, "g1-a6"],
     ]);
     for (const w of written) {
       const predecessor = written.find(
@@ -215,7 +215,7 @@ describe("chain mode through ChatOpenAI", () => {
     const heardLinks = written
       .flatMap((w) => w.inputs.map((from) => `${from}>${w.agentId}`))
       .sort();
-    expect(heardLinks).toEqual(["1_1>1_2", "1_2>1_3", "1_4>1_5", "1_5>1_6"]);
+    expect(heardLinks).toEqual(["g1-a1>g1-a2", "g1-a2>g1-a3", "g1-a4>g1-a5", "g1-a5>g1-a6"]);
     const { graph } = ofType(events, "run-started")[0]!;
     expect(graph.options?.type).toBe("directed");
     expect(graph.edges.map((e) => `${e.source}>${e.target}`).sort()).toEqual(heardLinks);

@@ -53,15 +53,15 @@ describe("import llm-culture", () => {
     expect(started!.scenario).toBe("transmission");
     // nx.cycle_graph(4): undirected edges 0-1, 1-2, 2-3, 0-3.
     expect(started!.graph.options?.type).toBe("undirected");
-    expect(started!.graph.edges.map((e) => `${e.source}-${e.target}`).sort()).toEqual([
-      "1_1-1_2",
-      "1_1-1_4",
-      "1_2-1_3",
-      "1_3-1_4",
+    expect(started!.graph.edges.map((e) => `${e.source}--${e.target}`).sort()).toEqual([
+      "g1-a1--g1-a2",
+      "g1-a1--g1-a4",
+      "g1-a2--g1-a3",
+      "g1-a3--g1-a4",
     ]);
 
     const created = ofType(events, "agent-created");
-    expect(created.map((e) => e.agent.id)).toEqual(["1_1", "1_2", "1_3", "1_4"]);
+    expect(created.map((e) => e.agent.id)).toEqual(["g1-a1", "g1-a2", "g1-a3", "g1-a4"]);
     expect(created[1]!.agent.strategy).toBe(
       "For what follows, pretend that you are a very creative person.",
     );
@@ -72,13 +72,13 @@ describe("import llm-culture", () => {
     const written = texts(events);
     expect(written).toHaveLength(12);
     expect(written.map((e) => e.data.text)).toEqual(stories.flat());
-    const g2a1 = written.find((e) => e.t.generation === 2 && e.from === "1_1")!;
+    const g2a1 = written.find((e) => e.t.generation === 2 && e.from === "g1-a1")!;
     expect(g2a1.data).toMatchObject({
-      inputs: ["1_2", "1_4"],
+      inputs: ["g1-a2", "g1-a4"],
       transformation: "prompt_update",
       persona: null,
     });
-    expect(written.find((e) => e.t.generation === 1 && e.from === "1_2")!.data).toMatchObject({
+    expect(written.find((e) => e.t.generation === 1 && e.from === "g1-a2")!.data).toMatchObject({
       inputs: [],
       transformation: "prompt_init",
       persona: expect.stringContaining("creative"),
@@ -93,9 +93,10 @@ describe("import llm-culture", () => {
       expect(heard).toContain(e.to);
       expect(e.data.parentGeneration).toBe(e.t.generation - 1);
     }
-    // Agent 1_2 in generation 2 (whale and pear) hears 1_1 (the whale) and 1_3 (the pear and the
+    // Agent g1-a2 in generation 2 (whale and pear) hears g1-a1 (the whale) and g1-a3 (the pear and
+    // the
     // foxes).
-    expect(lineage.find((e) => e.from === "1_2" && e.t.generation === 2)!.to).toBe("1_3");
+    expect(lineage.find((e) => e.from === "g1-a2" && e.t.generation === 2)!.to).toBe("g1-a3");
 
     const metricEvents = ofType(events, "metric");
     const rows = readJsonlStrict<Record<string, unknown>>(join(dir, "metrics.jsonl"));
@@ -103,10 +104,10 @@ describe("import llm-culture", () => {
     metricEvents.forEach((e, i) => expect({ generation: i + 1, ...e.values }).toEqual(rows[i]));
     const direct = await generationTextMetrics({
       generation: 3,
-      texts: stories[2]!.map((text, k) => ({ agentId: `1_${k + 1}`, text })),
+      texts: stories[2]!.map((text, k) => ({ agentId: `g1-a${k + 1}`, text })),
       history: stories
         .slice(0, 2)
-        .map((gen) => gen.map((text, k) => ({ agentId: `1_${k + 1}`, text }))),
+        .map((gen) => gen.map((text, k) => ({ agentId: `g1-a${k + 1}`, text }))),
       options: DEFAULT_TEXT_METRICS_OPTIONS,
     });
     expect(rows[2]).toMatchObject(direct);
@@ -116,10 +117,10 @@ describe("import llm-culture", () => {
     expect(agentRows).toHaveLength(12);
     expect(agentRows[5]).toMatchObject({
       generation: 2,
-      agentId: "1_2",
+      agentId: "g1-a2",
       text: stories[1]![1],
-      inputs: ["1_1", "1_3"],
-      likelyParent: "1_3",
+      inputs: ["g1-a1", "g1-a3"],
+      likelyParent: "g1-a3",
       mindKind: "llm",
       mind: "llm-culture-import",
     });
@@ -168,10 +169,10 @@ describe("import llm-culture", () => {
     expect((started!.config as { transmission: { mode: string } }).transmission.mode).toBe("chain");
     const written = texts(events);
     expect(written.map((e) => [e.t, e.from, e.data.inputs, e.data.chain])).toEqual([
-      [{ generation: 1, chain: 0 }, "1_1", [], 0],
-      [{ generation: 2, chain: 0 }, "1_2", ["1_1"], 0],
-      [{ generation: 3, chain: 0 }, "1_3", ["1_2"], 0],
-      [{ generation: 4, chain: 0 }, "1_4", ["1_3"], 0],
+      [{ generation: 1, chain: 0 }, "g1-a1", [], 0],
+      [{ generation: 2, chain: 0 }, "g1-a2", ["g1-a1"], 0],
+      [{ generation: 3, chain: 0 }, "g1-a3", ["g1-a2"], 0],
+      [{ generation: 4, chain: 0 }, "g1-a4", ["g1-a3"], 0],
     ]);
     const rows = readJsonlStrict<Record<string, unknown>>(join(dir, "metrics.jsonl"));
     expect(rows[0]!.similarityWithin).toBeNull(); // one text per generation

@@ -89,10 +89,10 @@ const userPrompt = (req: Pick<ChatRequestRecord, "messages">): string =>
 
 /**
  * The agent a request is from, by its persona (distinctPersonas: "storyteller number k" is agent
- * 1_k).
+ * g1-ak).
  */
 const agentOf = (req: Pick<ChatRequestRecord, "messages">): string =>
-  `1_${/storyteller number (\d+)\./.exec(userPrompt(req))![1]}`;
+  `g1-a${/storyteller number (\d+)\./.exec(userPrompt(req))![1]}`;
 
 describe("identical prompts are independent samples", () => {
   // Network mode, one persona for all: every generation-1 prompt is the same message.
@@ -175,7 +175,7 @@ describe("prompts longer than the profile's contextWindow", () => {
       expect(heard).toHaveLength(4 - call.trimmed!);
       expect(heard.map((h) => h.label)).not.toContain("Your previous text");
       // The prompt holds the first neighbours in slot order, rebuilt with the same instruction.
-      const neighbours = ["1_1", "1_2", "1_3", "1_4"].filter((id) => id !== call.agentId);
+      const neighbours = ["g1-a1", "g1-a2", "g1-a3", "g1-a4"].filter((id) => id !== call.agentId);
       const text = written.get(`2:${call.agentId}`)!;
       expect(text.inputs).toEqual(neighbours.slice(0, heard.length));
       expect(text.dropped).toEqual([call.agentId, ...neighbours.slice(heard.length)]);
@@ -243,7 +243,7 @@ describe("unusable answers: counted, not measured, not passed on", () => {
     const messy = messyScript(options);
     return (req, index) => fail(agentOf(req), req) ?? messy(req, index);
   };
-  const USABLE = ["1_1", "1_3", "1_5"];
+  const USABLE = ["g1-a1", "g1-a3", "g1-a5"];
 
   it("network mode: the failed slots' neighbours receive nothing from them; metrics are over the usable texts", async () => {
     const { out, stdout, events, requests, replay } = await run({
@@ -252,26 +252,26 @@ describe("unusable answers: counted, not measured, not passed on", () => {
       graph: { type: "complete" },
       profile: { maxTokens: 30, seed: 3 },
       transmission: { personaList: distinctPersonas(5), socialLearning: { memory: true } },
-      // First prompts only: 1_2's is refused in vLLM's wording, 1_4 answers white space.
+      // First prompts only: g1-a2's is refused in vLLM's wording, g1-a4 answers white space.
       script: withFailures({ seed: 2, mode: "rambling" }, (agent, req) => {
         if (receivedTexts(userPrompt(req)).length > 0) return undefined;
-        return agent === "1_2"
+        return agent === "g1-a2"
           ? contextExceeded("vllm")
-          : agent === "1_4"
+          : agent === "g1-a4"
             ? { content: "  \n\t " }
             : undefined;
       }),
     });
     const first = textEvents(events, 1);
-    expect(first.find((e) => e.from === "1_2")!.data).toMatchObject({
+    expect(first.find((e) => e.from === "g1-a2")!.data).toMatchObject({
       text: null,
       unusable: "context-exceeded",
     });
-    expect(first.find((e) => e.from === "1_4")!.data).toMatchObject({
+    expect(first.find((e) => e.from === "g1-a4")!.data).toMatchObject({
       text: null,
       unusable: "empty",
     });
-    expect(llmCalls(events, 1).find((e) => e.agentId === "1_2")!.failure).toMatchObject({
+    expect(llmCalls(events, 1).find((e) => e.agentId === "g1-a2")!.failure).toMatchObject({
       kind: "context-exceeded",
       sent: true,
     });
@@ -295,7 +295,8 @@ describe("unusable answers: counted, not measured, not passed on", () => {
     });
     for (const [key, value] of Object.entries(expected)) expect(m1[key], key).toEqual(value);
 
-    // Generation 2: only 1_1, 1_3 and 1_5's texts go around (each agent's own first, under memory).
+    // Generation 2: only g1-a1, g1-a3 and g1-a5's texts go around (each agent's own first, under
+    // memory).
     const usableTexts = new Set(usable.map((t) => t.text));
     for (const req of requests.filter((r) => receivedTexts(userPrompt(r)).length > 0)) {
       const agent = agentOf(req);
@@ -326,14 +327,14 @@ describe("unusable answers: counted, not measured, not passed on", () => {
     expect(
       rows.filter((r) => r.generation === 1 && r.text === null).map((r) => [r.agentId, r.unusable]),
     ).toEqual([
-      ["1_2", "context-exceeded"],
-      ["1_4", "empty"],
+      ["g1-a2", "context-exceeded"],
+      ["g1-a4", "empty"],
     ]);
     // The viewer shows the unusable text as such.
     const entries = ofType(events, "interaction").map(
       ({ seq, at, kind, from, to, mind, t, data }) => ({ seq, at, kind, from, to, mind, t, data }),
     );
-    expect(textOf(deriveTransmission(undefined, entries), "1_2", 1)!.text).toBe(
+    expect(textOf(deriveTransmission(undefined, entries), "g1-a2", 1)!.text).toBe(
       "(no usable text: context-exceeded)",
     );
     // The endpoint's refusal is cached like an answer: the replay refuses alike.
@@ -356,35 +357,35 @@ describe("unusable answers: counted, not measured, not passed on", () => {
         transformation: "rephrase",
         personaList: distinctPersonas(6),
       },
-      // 1_2 writes chain 0's generation-2 text: llama.cpp's server refuses its prompt.
+      // g1-a2 writes chain 0's generation-2 text: llama.cpp's server refuses its prompt.
       script: withFailures({ seed: 8, mode: "rambling" }, (agent) =>
-        agent === "1_2" ? contextExceeded("llama.cpp") : undefined,
+        agent === "g1-a2" ? contextExceeded("llama.cpp") : undefined,
       ),
     });
     const written = [...textsWritten(events).values()];
     const chain0 = written.filter((w) => w.chain === 0);
     expect(chain0.map((w) => [w.agentId, w.text === null])).toEqual([
-      ["1_1", false],
-      ["1_2", true],
-      ["1_3", false],
+      ["g1-a1", false],
+      ["g1-a2", true],
+      ["g1-a3", false],
     ]);
-    // 1_3 hears 1_1's generation-1 text, the chain's last usable one; its likely parent is that
+    // g1-a3 hears g1-a1's generation-1 text, the chain's last usable one; its likely parent is that
     // text.
-    expect(chain0[2]!.inputs).toEqual(["1_1"]);
+    expect(chain0[2]!.inputs).toEqual(["g1-a1"]);
     const lineage = ofType(events, "interaction").filter(
-      (e) => e.kind === "lineage" && e.from === "1_3",
+      (e) => e.kind === "lineage" && e.from === "g1-a3",
     );
-    expect(lineage.map((e) => [e.to, e.data.parentGeneration])).toEqual([["1_1", 1]]);
+    expect(lineage.map((e) => [e.to, e.data.parentGeneration])).toEqual([["g1-a1", 1]]);
     // Chain 1 ran as usual.
     expect(written.filter((w) => w.chain === 1).map((w) => w.inputs)).toEqual([
       [],
-      ["1_4"],
-      ["1_5"],
+      ["g1-a4"],
+      ["g1-a5"],
     ]);
     expect([1, 2, 3].map((g) => metricsOf(events, g).textsUnusable)).toEqual([0, 1, 0]);
     // An unusable text has no place in LLM-Culture's one-story-per-timestep format.
     expect(() => exportLlmCulture(out, { chain: 0 })).toThrow(
-      /1_2's text of generation 2, chain 0 is unusable \(context-exceeded\)/,
+      /g1-a2's text of generation 2, chain 0 is unusable \(context-exceeded\)/,
     );
     expect(exportLlmCulture(out, { chain: 1 }).stories).toEqual(
       written.filter((w) => w.chain === 1).map((w) => [w.text]),
@@ -399,8 +400,8 @@ describe("structured answers (responseFormat: json_schema)", () => {
     const script: Script = async (req, index) => {
       const reply = await messy(req, index);
       if (typeof reply !== "object" || !("content" in reply)) return reply;
-      // 1_3 answers JSON of another shape, as a server that does not enforce the schema may.
-      if (agentOf(req) === "1_3")
+      // g1-a3 answers JSON of another shape, as a server that does not enforce the schema may.
+      if (agentOf(req) === "g1-a3")
         return { ...reply, content: JSON.stringify({ story: reply.content }) };
       inner.set(userPrompt(req), reply.content);
       return { ...reply, content: JSON.stringify({ text: ` ${reply.content} ` }) };
@@ -430,11 +431,11 @@ describe("structured answers (responseFormat: json_schema)", () => {
     }
     expect(llmCalls(events, 1).every((e) => e.responseFormat === "json_schema")).toBe(true);
     const first = textEvents(events, 1);
-    for (const e of first.filter((e) => e.from !== "1_3")) {
+    for (const e of first.filter((e) => e.from !== "g1-a3")) {
       const prompt = userPrompt(requests.find((r) => agentOf(r) === e.from)!);
       expect(e.data.text, e.from).toBe(inner.get(prompt)!.trim());
     }
-    expect(first.find((e) => e.from === "1_3")!.data).toMatchObject({
+    expect(first.find((e) => e.from === "g1-a3")!.data).toMatchObject({
       text: null,
       unusable: "unreadable",
     });

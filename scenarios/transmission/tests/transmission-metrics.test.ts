@@ -15,13 +15,14 @@ import { gunningFog, sentences, words } from "../metrics/readability.js";
 import { positivity } from "../metrics/sentiment.js";
 import { ENGLISH_STOP_WORDS } from "../metrics/stop-words.js";
 import { cosine, TfidfModel, tfidfVectors, tokenize } from "../metrics/tfidf.js";
+import { agentId } from "../../../sim/core/ids.js";
 import { Rng } from "../../../sim/core/rng.js";
 import { fakeEmbedding, startFakeOpenAI } from "../../../tests/support/fake-openai.js";
 import { tempDir } from "../../../tests/support/llm-helpers.js";
 
 const options = DEFAULT_TEXT_METRICS_OPTIONS;
 const authored = (texts: readonly string[], extra: Partial<AuthoredText> = {}): AuthoredText[] =>
-  texts.map((text, i) => ({ agentId: `1_${i + 1}`, text, ...extra }));
+  texts.map((text, i) => ({ agentId: agentId(1, i + 1), text, ...extra }));
 
 const DOCS = [
   "The cat sat on the mat.",
@@ -132,7 +133,7 @@ describe("generation metrics", () => {
     expect(m2.similarityToGen1).toBeCloseTo(0.28162152149786174, 12);
     expect(m2.similarityToGen2).toBeCloseTo(0.37236993305211136, 12);
     expect(m2.diversity).toBeCloseTo(0.9414451004218329, 12);
-    // Agents 1_1..1_3 against their own generation-1 texts.
+    // Agents g1-a1..g1-a3 against their own generation-1 texts.
     expect(m2.cumulativeChange).toBeCloseTo(0.4961452964638828, 12);
     expect(m2).not.toHaveProperty("embeddingWithin");
     expect(m2).not.toHaveProperty("attractorWordsSlope");

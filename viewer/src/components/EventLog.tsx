@@ -85,7 +85,7 @@ export function EventLog() {
           agent
           <input
             data-testid="filter-agent"
-            placeholder="e.g. 2_3"
+            placeholder="e.g. g2-a3"
             value={filter.agent}
             onChange={(e) => setLogFilter({ agent: e.target.value })}
           />

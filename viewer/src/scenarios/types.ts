@@ -117,8 +117,8 @@ export interface ScenarioView {
   interactionStyle(entry: InteractionEntry): InteractionStyle | null;
   interactionLegend: LegendItem[];
   /**
-   * One line describing an interaction from its actor's side ("gave 5.00 (50%) to 1_11"), or with
-   * `side: "to"` from its target's ("received 10.00 from 1_3 (5.00, 50%)").
+   * One line describing an interaction from its actor's side ("gave 5.00 (50%) to g1-a11"), or
+   * with `side: "to"` from its target's ("received 10.00 from g1-a3 (5.00, 50%)").
    */
   describeInteraction(entry: InteractionEntry, side?: "from" | "to"): string;
   /** A coarse grouping of agents by strategy, for colouring. */
