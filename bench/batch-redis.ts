@@ -43,12 +43,13 @@ function startWorker(queue: string, out: string, concurrency: number): Promise<C
       String(concurrency * 64),
     ],
     {
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["ignore", "ignore", "pipe"],
     },
   );
   return new Promise((resolve, reject) => {
     let out = "";
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    // The worker's status lines come on stderr.
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
       out += chunk;
       if (out.includes("worker: queue")) resolve(child);
     });

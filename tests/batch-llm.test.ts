@@ -43,7 +43,7 @@ describe("the batch budget", () => {
     const { work, configPath, fake } = await setup();
     const out = join(work, "capped");
     const args = ["batch", configPath, "--seeds", "0..3", "--out", out, "--concurrency", "2"];
-    const capped = await runCli([...args, "--max-calls", "100"], ENV);
+    const capped = await runCli([...args, "--max-calls", "100", "--quiet"], ENV);
     expect(capped.stderr).toBe("");
     expect(capped.code).toBe(3);
     expect(capped.stdout).toMatch(/the batch budget \(max-calls 100\) is exhausted/);
@@ -130,34 +130,38 @@ describe("failure isolation", () => {
       const file = batchFile(out);
       expect(file.status).toBe("failed");
       const byCondition = Object.fromEntries(file.runs.map((r) => [r.id, [r.status, r.error]]));
-      expect(byCondition["population.minds.0.profile=fake__s0"]).toEqual(["completed", null]);
-      expect(byCondition["population.minds.0.profile=fake__s1"]).toEqual(["completed", null]);
+      expect(byCondition["population.minds.0.profile-fake__s0"]).toEqual(["completed", null]);
+      expect(byCondition["population.minds.0.profile-fake__s1"]).toEqual(["completed", null]);
       for (const id of [
-        "population.minds.0.profile=broken__s0",
-        "population.minds.0.profile=broken__s1",
+        "population.minds.0.profile-broken__s0",
+        "population.minds.0.profile-broken__s1",
       ]) {
         expect(byCondition[id]![0]).toBe("failed");
         expect(byCondition[id]![1]).toMatch(/500/);
         expect(first.stdout).toContain(`failed ${id}: `);
       }
-      // Plain progress lines (stdout is not a TTY here): each run's start and end, then the overall
-      // line.
-      expect(first.stdout).toMatch(/^start population\.minds\.0\.profile=fake__s0$/m);
-      expect(first.stdout).toMatch(
-        /^completed population\.minds\.0\.profile=fake__s1: 1 generation\(s\), 52 LLM call\(s\), \$\d+\.\d{4}$/m,
+      // Plain progress lines on stderr (not a TTY here): each run's start and end, then the
+      // overall line; the summary on stdout ends with the overall line too.
+      expect(first.stderr).toMatch(/^start population\.minds\.0\.profile-fake__s0$/m);
+      expect(first.stderr).toMatch(
+        /^completed population\.minds\.0\.profile-fake__s1: 1 generation\(s\), 52 LLM call\(s\), \$\d+\.\d{4}$/m,
       );
-      expect(first.stdout).toMatch(
-        /^failed population\.minds\.0\.profile=broken__s0: 0 generation\(s\), 0 LLM call\(s\), \$0\.0000; error: .*500/m,
+      expect(first.stderr).toMatch(
+        /^failed population\.minds\.0\.profile-broken__s0: 0 generation\(s\), 0 LLM call\(s\), \$0\.0000; error: .*500/m,
+      );
+      expect(first.stderr).toMatch(
+        /^batch: runs 4\/4 done · 2 failed · 0 running · ETA 0 s · calls 104 · /m,
       );
       expect(first.stdout).toMatch(
         /^batch: runs 4\/4 done · 2 failed · 0 running · ETA 0 s · calls 104 · /m,
       );
+      expect(first.stdout).not.toMatch(/^start /m);
       const csv = readFileSync(join(out, "runs.csv"), "utf8");
       expect(csv.split("\n").filter((line) => line.includes(",failed,"))).toHaveLength(2);
       const goodRequests = fake.requests.length;
       expect(goodRequests).toBe(2 * CALLS_PER_RUN);
       const goodEvents = readFileSync(
-        join(out, "runs", "population.minds.0.profile=fake__s0", "events.jsonl"),
+        join(out, "runs", "population.minds.0.profile-fake__s0", "events.jsonl"),
         "utf8",
       );
 
@@ -175,7 +179,7 @@ describe("failure isolation", () => {
       expect(bad.requests.length - badRequests).toBe(2 * CALLS_PER_RUN);
       expect(
         readFileSync(
-          join(out, "runs", "population.minds.0.profile=fake__s0", "events.jsonl"),
+          join(out, "runs", "population.minds.0.profile-fake__s0", "events.jsonl"),
           "utf8",
         ),
       ).toBe(goodEvents);

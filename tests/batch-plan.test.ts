@@ -142,19 +142,34 @@ describe("key paths", () => {
 describe("run names", () => {
   it("are condition and seed, stable and filesystem-safe, distinct where sanitising would merge them", () => {
     expect(runId({}, 3)).toBe("baseline__s3");
-    expect(runId({ "donorGame.punishment": "costly" }, 0)).toBe("donorGame.punishment=costly__s0");
+    expect(runId({ "donorGame.punishment": "costly" }, 0)).toBe("donorGame.punishment-costly__s0");
     expect(runId({ "donorGame.punishment": "costly", "population.minds.0.profile": "a" }, 12)).toBe(
-      "donorGame.punishment=costly,population.minds.0.profile=a__s12",
+      "donorGame.punishment-costly+population.minds.0.profile-a__s12",
     );
     const spaced = conditionSlug({ k: "a b" });
     const underscored = conditionSlug({ k: "a_b" });
-    expect(spaced).toMatch(/^k=a_b~[0-9a-f]{8}$/);
-    expect(underscored).toBe("k=a_b");
+    expect(spaced).toMatch(/^k-a_b~[0-9a-f]{8}$/);
+    expect(underscored).toBe("k-a_b");
     expect(conditionSlug({ k: "a/b" })).not.toBe(conditionSlug({ k: "a\\b" }));
     expect(conditionSlug({ k: "x".repeat(200) }).length).toBeLessThanOrEqual(89);
     expect(conditionSlug({ k: "a b" })).toBe(spaced); // stable
-    for (const name of [spaced, conditionSlug({ k: "../../etc" }), conditionSlug({ k: "[1, 2]" })])
-      expect(name).toMatch(/^[A-Za-z0-9._=,~-]+$/);
+    // A value holding the pair separator, or a `=`, is sanitised and hashed: never merged with
+    // another condition, never a `key=value` segment.
+    const joined = conditionSlug({ k: "a+j-b" });
+    expect(joined).not.toBe(conditionSlug({ k: "a", j: "b" }));
+    expect(conditionSlug({ k: "x=y" })).toMatch(/^k-x_y~[0-9a-f]{8}$/);
+    // `..` is not a run id the server serves: hashed too.
+    expect(conditionSlug({ k: "1..2" })).toMatch(/^k-1_\.2~[0-9a-f]{8}$/);
+    for (const name of [
+      spaced,
+      joined,
+      conditionSlug({ k: "../../etc" }),
+      conditionSlug({ k: "[1, 2]" }),
+      conditionSlug({ k: "1..2" }),
+    ]) {
+      expect(name).toMatch(/^[A-Za-z0-9._+~-]+$/);
+      expect(name).not.toContain("..");
+    }
   });
 });
 
@@ -170,14 +185,14 @@ describe("the plan", () => {
       seeds: [5, 6],
     });
     expect(specs.map((s) => s.id)).toEqual([
-      "donorGame.multiplier=1,population.minds.0.fraction=0.1__s5",
-      "donorGame.multiplier=1,population.minds.0.fraction=0.1__s6",
-      "donorGame.multiplier=1,population.minds.0.fraction=0.9__s5",
-      "donorGame.multiplier=1,population.minds.0.fraction=0.9__s6",
-      "donorGame.multiplier=2,population.minds.0.fraction=0.1__s5",
-      "donorGame.multiplier=2,population.minds.0.fraction=0.1__s6",
-      "donorGame.multiplier=2,population.minds.0.fraction=0.9__s5",
-      "donorGame.multiplier=2,population.minds.0.fraction=0.9__s6",
+      "donorGame.multiplier-1+population.minds.0.fraction-0.1__s5",
+      "donorGame.multiplier-1+population.minds.0.fraction-0.1__s6",
+      "donorGame.multiplier-1+population.minds.0.fraction-0.9__s5",
+      "donorGame.multiplier-1+population.minds.0.fraction-0.9__s6",
+      "donorGame.multiplier-2+population.minds.0.fraction-0.1__s5",
+      "donorGame.multiplier-2+population.minds.0.fraction-0.1__s6",
+      "donorGame.multiplier-2+population.minds.0.fraction-0.9__s5",
+      "donorGame.multiplier-2+population.minds.0.fraction-0.9__s6",
     ]);
     const last = specs.at(-1)!;
     expect(last.condition).toEqual({
@@ -239,13 +254,13 @@ describe("the plan", () => {
     const declared = prepareBatch({ configPath: path });
     expect(declared.seeds).toEqual([0, 1, 2]);
     expect(declared.specs).toHaveLength(6);
-    expect(declared.specs[3]!.id).toBe("donorGame.punishment=costly__s0");
+    expect(declared.specs[3]!.id).toBe("donorGame.punishment-costly__s0");
     const overridden = prepareBatch({
       configPath: path,
       seeds: "7",
       grid: [["donorGame.punishment", ["partner-choice"]]],
     });
-    expect(overridden.specs.map((s) => s.id)).toEqual(["donorGame.punishment=partner-choice__s7"]);
+    expect(overridden.specs.map((s) => s.id)).toEqual(["donorGame.punishment-partner-choice__s7"]);
     const bad = writeConfig(tmp.path, "bad-batch.yaml", {
       ...BASE,
       batch: { seeds: "0..2", grdi: {} },

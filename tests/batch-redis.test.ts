@@ -60,10 +60,10 @@ let fake: FakeOpenAI;
 const tmp = tempDir("batch-redis");
 const workers: { proc: CliProcess; name: string }[] = [];
 
-/** A worker's output so far (its start/resume/end lines). */
-const stdoutOf = (proc: CliProcess) => {
+/** A worker's output so far (its start/resume/end lines, on stderr). */
+const stderrOf = (proc: CliProcess) => {
   let out = "";
-  proc.child.stdout!.on("data", (chunk: string) => (out += chunk));
+  proc.child.stderr!.on("data", (chunk: string) => (out += chunk));
   return () => out;
 };
 
@@ -84,7 +84,7 @@ function startWorker(name: string) {
     ],
     ENV,
   );
-  const output = stdoutOf(proc);
+  const output = stderrOf(proc);
   workers.push({ proc, name });
   return { proc, output };
 }
@@ -187,6 +187,7 @@ describe("agora batch --queue with two agora workers", () => {
         join(tmp.path, "llm"),
         "--queue",
         redis.url,
+        "--quiet",
       ],
       ENV,
     );

@@ -82,8 +82,8 @@ describe("agora batch --serve", () => {
   it("serves the batch page while it runs, each started run live and controllable, and keeps serving until Ctrl-C", async () => {
     const out = join(tmp.path, "served");
     const proc = batch(out, "--serve", "--port", "0", "--speed", "10");
-    let stdout = "";
-    proc.child.stdout!.on("data", (chunk: string) => (stdout += chunk));
+    let stderr = "";
+    proc.child.stderr!.on("data", (chunk: string) => (stderr += chunk));
     const origin = new URL(await viewerUrlOf(proc)).origin;
 
     // Every status each run is seen with, in order, over the polls; `last` is the latest state.
@@ -185,7 +185,7 @@ describe("agora batch --serve", () => {
       "running",
     );
 
-    await expect.poll(() => stdout.includes("still serving"), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => stderr.includes("still serving"), { timeout: 10_000 }).toBe(true);
     expect(alive(proc)).toBe(true);
     proc.child.kill("SIGINT");
     const exit = await proc.done;
@@ -210,9 +210,9 @@ describe("agora batch --serve", () => {
 
     const second = await batch(out, "--serve", "--port", "0", "--exit-when-done").done;
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/viewer: http:\/\/127\.0\.0\.1:\d+\//);
-    expect(second.stdout).toContain("resume");
-    expect(second.stdout).not.toContain("still serving");
+    expect(second.stderr).toMatch(/viewer: http:\/\/127\.0\.0\.1:\d+\//);
+    expect(second.stderr).toContain("resume");
+    expect(second.stderr).not.toContain("still serving");
     expect(readJson<BatchFile>(join(out, "batch.json")).status).toBe("completed");
   }, 60_000);
 
@@ -229,6 +229,6 @@ describe("agora batch --serve", () => {
     expect(speed.stderr).toContain("--speed needs --serve");
     expect(queue.code).toBe(2);
     expect(queue.stderr).toContain("with --queue it executes none");
-    expect(port.stdout + speed.stdout + queue.stdout).not.toContain("viewer:");
+    expect(port.stderr + speed.stderr + queue.stderr).not.toContain("viewer:");
   }, 30_000);
 });

@@ -5,7 +5,6 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emptyTotals } from "../sim/core/spend.js";
 import { newBatchFile, writeBatchFile } from "../sim/app/batch/batch-file.js";
@@ -13,37 +12,11 @@ import { planBatch } from "../sim/app/batch/plan.js";
 import { prepareBatch, runBatch, type BatchResult } from "../sim/app/batch/runner.js";
 import { writeTables } from "../sim/app/batch/tables.js";
 import type { Manifest } from "../sim/core/recorder.js";
+import { readTable } from "./support/duckdb-table.js";
 import { readJson, readJsonlStrict, runCli, tempDir, writeConfig } from "./support/llm-helpers.js";
 
 const tmp = tempDir("batch-tables");
 afterAll(tmp.cleanup);
-
-interface Table {
-  columns: { name: string; type: string }[];
-  rows: Record<string, unknown>[];
-}
-
-async function readTable(path: string): Promise<Table> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    const source = path.endsWith(".parquet")
-      ? `read_parquet('${path}')`
-      : `read_csv('${path}', header = true)`;
-    const described = (
-      await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)
-    ).getRowObjectsJson() as { column_name: string; column_type: string }[];
-    const rows = (
-      await connection.runAndReadAll(`SELECT * FROM ${source}`)
-    ).getRowObjectsJS() as Record<string, unknown>[];
-    return { columns: described.map((c) => ({ name: c.column_name, type: c.column_type })), rows };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
-
-const num = (value: unknown) => (typeof value === "bigint" ? Number(value) : value);
 
 describe("tables of a policy batch", () => {
   let result: BatchResult;
@@ -87,7 +60,7 @@ describe("tables of a policy batch", () => {
     ).filter((k) => k !== "generation");
     for (const ext of ["parquet", "csv"]) {
       const table = await readTable(join(result.dir, `runs.${ext}`));
-      expect(table.columns.map((c) => c.name)).toEqual([
+      expect(table.columns).toEqual([
         "run",
         "batch",
         "condition",
@@ -107,7 +80,7 @@ describe("tables of a policy batch", () => {
       expect(table.rows).toHaveLength(8);
     }
     const table = await readTable(join(result.dir, "runs.parquet"));
-    const types = Object.fromEntries(table.columns.map((c) => [c.name, c.type]));
+    const types = table.types;
     expect(types).toMatchObject({
       run: "VARCHAR",
       seed: "BIGINT",
@@ -123,15 +96,15 @@ describe("tables of a policy batch", () => {
       const manifest = readJson<Manifest>(join(dir, "manifest.json"));
       const last = readJsonlStrict(join(dir, "metrics.jsonl")).at(-1)!;
       expect(row).toMatchObject({ batch: "batch", status: "completed", error: null });
-      expect(num(row.seed)).toBe(manifest.seed);
-      expect(num(row.generations)).toBe(manifest.generationsCompleted);
+      expect(row.seed).toBe(manifest.seed);
+      expect(row.generations).toBe(manifest.generationsCompleted);
       expect(row["grid.generations"]).toBe(manifest.generationsCompleted);
       expect(row.condition).toBe(
         `generations=${row["grid.generations"]}, donorGame.punishment=${row["donorGame.punishment"]}`,
       );
       expect(row.final_avgFinalResources).toBe(last.avgFinalResources);
       expect(row.final_avgDonationFraction).toBe(last.avgDonationFraction);
-      expect(num(row.llm_calls)).toBe(0);
+      expect(row.llm_calls).toBe(0);
       expect(row.wall_s).toBe(
         (Date.parse(manifest.endedAt!) - Date.parse(manifest.startedAt)) / 1000,
       );
@@ -143,7 +116,7 @@ describe("tables of a policy batch", () => {
     const firstRun = readJsonlStrict(
       join(result.dir, "runs", result.file.runs[0]!.id, "metrics.jsonl"),
     );
-    expect(table.columns.map((c) => c.name)).toEqual([
+    expect(table.columns).toEqual([
       "run",
       "condition",
       "seed",
@@ -156,10 +129,10 @@ describe("tables of a policy batch", () => {
     for (const entry of result.file.runs) {
       const expected = readJsonlStrict(join(result.dir, "runs", entry.id, "metrics.jsonl"));
       const rows = table.rows.filter((r) => r.run === entry.id);
-      expect(rows.map((r) => num(r.generation))).toEqual(expected.map((m) => m.generation));
+      expect(rows.map((r) => r.generation)).toEqual(expected.map((m) => m.generation));
       rows.forEach((row, i) => {
         for (const [key, value] of Object.entries(expected[i]!))
-          expect(num(row[key]), `${entry.id} ${key}`).toEqual(value);
+          expect(row[key], `${entry.id} ${key}`).toEqual(value);
       });
     }
     const csv = await readTable(join(result.dir, "metrics.csv"));
@@ -175,7 +148,9 @@ describe("tables of a policy batch", () => {
     const rebuilt = await runCli(["batch", configPath, "--out", result.dir, "--tables-only"]);
     expect(rebuilt.stderr).toBe("");
     expect(rebuilt.code).toBe(0);
-    expect(rebuilt.stdout).toContain("tables: 8 run row(s), 20 metrics row(s)");
+    expect(rebuilt.stdout).toContain(
+      "tables: runs 8 row(s), metrics 20 row(s), agents 80 row(s), interactions 960 row(s), llm_calls 0 row(s)",
+    );
     expect(
       ["runs.csv", "metrics.csv"].map((f) => readFileSync(join(result.dir, f), "utf8")),
     ).toEqual(before);
@@ -256,9 +231,15 @@ describe("metric columns", () => {
     // specs[3] never started: no directory.
     writeBatchFile(dir, file);
 
-    expect(await writeTables(dir)).toEqual({ runs: 4, metrics: 4 });
+    expect(await writeTables(dir)).toEqual({
+      runs: 4,
+      metrics: 4,
+      agents: 0,
+      interactions: 0,
+      llm_calls: 0,
+    });
     const metrics = await readTable(join(dir, "metrics.parquet"));
-    expect(metrics.columns).toEqual([
+    expect(metrics.columns.map((name) => ({ name, type: metrics.types[name] }))).toEqual([
       { name: "run", type: "VARCHAR" },
       { name: "condition", type: "VARCHAR" },
       { name: "seed", type: "BIGINT" },
@@ -269,14 +250,14 @@ describe("metric columns", () => {
       { name: "z", type: "VARCHAR" },
       { name: "w", type: "VARCHAR" },
     ]);
-    expect(metrics.rows.map((r) => [r.run, num(r.generation), r.x, r.y, r.z, r.w])).toEqual([
+    expect(metrics.rows.map((r) => [r.run, r.generation, r.x, r.y, r.z, r.w])).toEqual([
       [specs[0]!.id, 1, 1, 1, null, null],
       [specs[0]!.id, 2, 2.5, 0, null, null],
       [specs[1]!.id, 1, null, 1, "text", '{"nested":1}'],
       [specs[2]!.id, 1, 7, 1, null, null],
     ]);
     const runs = await readTable(join(dir, "runs.parquet"));
-    expect(runs.columns.map((c) => c.name)).toEqual([
+    expect(runs.columns).toEqual([
       "run",
       "batch",
       "condition",
@@ -298,10 +279,10 @@ describe("metric columns", () => {
     expect(
       runs.rows.map((r) => [
         r.status,
-        num(r.generations),
+        r.generations,
         r.final_x,
         r.final_z,
-        num(r.llm_calls),
+        r.llm_calls,
         r.cost,
         r.wall_s,
       ]),

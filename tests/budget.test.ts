@@ -52,7 +52,10 @@ describe("--max-calls", () => {
     const { work, configPath, fake } = await setup();
     const N = 20; // 12 strategies, then 8 of round 1's 12 donations
     const dir = join(work, "capped", "run");
-    const out = await runCli(["run", configPath, "--out", dir, "--max-calls", String(N)], ENV);
+    const out = await runCli(
+      ["run", configPath, "--out", dir, "--max-calls", String(N), "--quiet"],
+      ENV,
+    );
     expect(out.stderr).toBe("");
     expect(out.code).toBe(3);
     expect(out.stdout).toMatch(/^budget-exhausted: 0 generation\(s\), 20 LLM call\(s\)/m);
@@ -112,6 +115,7 @@ describe("--max-calls", () => {
       "1",
       "--max-cost",
       "0.000001",
+      "--quiet",
     ]);
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
@@ -129,7 +133,10 @@ describe("--max-cost", () => {
     const { work, configPath, fake } = await setup();
     const cap = 0.06; // about two and a half steps' worth at these prices and prompt sizes
     const dir = join(work, "capped", "run");
-    const out = await runCli(["run", configPath, "--out", dir, "--max-cost", String(cap)], ENV);
+    const out = await runCli(
+      ["run", configPath, "--out", dir, "--max-cost", String(cap), "--quiet"],
+      ENV,
+    );
     expect(out.stderr).toBe("");
     expect(out.code).toBe(3);
 

@@ -176,8 +176,11 @@ describe("contract for outside checks", () => {
     const config = writeConfig(CONTRACT_YAML);
     const out = join(TMP, "contract-run");
     const result = await agora(["run", config, "--out", out]);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
+    // Progress on stderr, the summary on stdout, and no error.
+    expect(result.stderr).toMatch(/^generation 1\/1 done: /m);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.stdout).toMatch(/^completed: 1 generation\(s\), /);
     for (const name of ["manifest.json", "events.jsonl", "metrics.jsonl"])
       expect(existsSync(join(out, name)), name).toBe(true);
 

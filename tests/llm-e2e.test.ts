@@ -484,7 +484,15 @@ describe("replay from the response cache, endpoint closed", () => {
 
   it("the same replay through the CLI's --cache replay also completes with exit code 0", async () => {
     const dir = join(original.work, "replay-cli", "run");
-    const out = await runCli(["run", original.configPath, "--out", dir, "--cache", "replay"]);
+    const out = await runCli([
+      "run",
+      original.configPath,
+      "--out",
+      dir,
+      "--cache",
+      "replay",
+      "--quiet",
+    ]);
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(

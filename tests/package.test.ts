@@ -35,7 +35,8 @@ interface Result {
   stderr: string;
 }
 
-function watch(child: ChildProcess): { output: () => string; done: Promise<Result> } {
+/** The child's output as it comes; `status()` is its stderr (progress, `viewer: URL`, …). */
+function watch(child: ChildProcess): { status: () => string; done: Promise<Result> } {
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -44,7 +45,7 @@ function watch(child: ChildProcess): { output: () => string; done: Promise<Resul
     child.once("error", reject);
     child.once("close", (code) => resolve({ code, stdout, stderr }));
   });
-  return { output: () => stdout, done };
+  return { status: () => stderr, done };
 }
 
 const start = (command: string, args: readonly string[], cwd: string): ChildProcess =>
@@ -60,23 +61,23 @@ async function ok(command: string, args: readonly string[], cwd: string): Promis
   return result.stdout;
 }
 
-/** The first match of `pattern` in the child's stdout; rejects if the child ends first. */
-function waitForOutput(
+/** The first match of `pattern` in the child's stderr; rejects if the child ends first. */
+function waitForStatus(
   child: ChildProcess,
-  output: () => string,
+  status: () => string,
   pattern: RegExp,
 ): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      const match = output().match(pattern);
+      const match = status().match(pattern);
       if (!match) return;
-      child.stdout!.off("data", check);
+      child.stderr!.off("data", check);
       child.off("close", ended);
       resolve(match);
     };
     const ended = (code: number | null) =>
-      reject(new Error(`the CLI exited (${code}) before printing ${pattern}:\n${output()}`));
-    child.stdout!.on("data", check);
+      reject(new Error(`the CLI exited (${code}) before printing ${pattern}:\n${status()}`));
+    child.stderr!.on("data", check);
     child.once("close", ended);
     check();
   });
@@ -150,7 +151,7 @@ describe(`the npm package (${NAME})`, () => {
     const cli = watch(child);
     try {
       const served = /run ended \(completed\); still serving (http:\/\/\S+)/;
-      const [, url] = await waitForOutput(child, cli.output, served);
+      const [, url] = await waitForStatus(child, cli.status, served);
       const index = await fetch(url!);
       expect(index.status).toBe(200);
       const html = await index.text();

@@ -99,7 +99,7 @@ describe("resume after a crash", () => {
     });
     const requestsBeforeResume = fake.requests.length;
 
-    const resumed = await runCli(["resume", dir], ENV);
+    const resumed = await runCli(["resume", dir, "--quiet"], ENV);
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
     const manifest = readJson<Manifest>(join(dir, "manifest.json"));
@@ -135,7 +135,7 @@ describe("resume after a crash", () => {
     expect(() => readFileSync(join(dir, "checkpoint.json"))).toThrow(/ENOENT/);
     expect(peekEvents(dir).some((e) => e.type === "generation-ended")).toBe(false);
 
-    const resumed = await runCli(["resume", dir], ENV);
+    const resumed = await runCli(["resume", dir, "--quiet"], ENV);
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
     const manifest = readJson<Manifest>(join(dir, "manifest.json"));

@@ -619,12 +619,12 @@ describe("HTTP", () => {
 });
 
 describe("the CLI", () => {
-  /** The viewer URL the CLI prints, and a reader of its output so far. */
-  async function viewerUrl(proc: CliProcess): Promise<{ url: string; stdout: () => string }> {
+  /** The viewer URL the CLI prints, and a reader of its status output (stderr) so far. */
+  async function viewerUrl(proc: CliProcess): Promise<{ url: string; stderr: () => string }> {
     let out = "";
-    proc.child.stdout!.on("data", (chunk: string) => (out += chunk));
+    proc.child.stderr!.on("data", (chunk: string) => (out += chunk));
     await until(() => /viewer: (http:\/\/\S+)/.test(out), "the viewer URL", 20_000);
-    return { url: /viewer: (http:\/\/\S+)/.exec(out)![1]!, stdout: () => out };
+    return { url: /viewer: (http:\/\/\S+)/.exec(out)![1]!, stderr: () => out };
   }
 
   async function connectUrl(
@@ -680,7 +680,7 @@ describe("the CLI", () => {
       "40",
     ]);
     children.push(proc);
-    const { url, stdout } = await viewerUrl(proc);
+    const { url, stderr } = await viewerUrl(proc);
     const viewer = await connectUrl(url);
     const ack = await viewer.subscribe({ runId: "cli-live" });
     expect(ack).toMatchObject({ ok: true, runId: "cli-live", live: true });
@@ -693,11 +693,11 @@ describe("the CLI", () => {
       generation: 2,
     });
     expect(runs.find((r) => r.id === RECORDED)).toMatchObject({ live: false });
-    await until(() => stdout().includes("still serving"), "the still-serving line");
+    await until(() => stderr().includes("still serving"), "the still-serving line");
     proc.child.kill("SIGINT");
     const exit = await proc.done;
     expect(exit.code).toBe(0);
-    expect(exit.stdout).toContain("still serving");
+    expect(exit.stderr).toContain("still serving");
   });
 
   it("`agora run --serve --exit-when-done` exits with the run's code when it ends", async () => {
@@ -714,7 +714,7 @@ describe("the CLI", () => {
     children.push(proc);
     const exit = await proc.done;
     expect(exit.code).toBe(0);
-    expect(exit.stdout).toMatch(/viewer: http:\/\/127\.0\.0\.1:\d+\//);
+    expect(exit.stderr).toMatch(/viewer: http:\/\/127\.0\.0\.1:\d+\//);
     expect(exit.stdout).toContain("completed: 2 generation(s)");
   });
 

@@ -112,11 +112,14 @@ export async function snap(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** The `viewer: URL` a serving CLI prints; fails if the process ends or nothing comes in time. */
+/**
+ * The `viewer: URL` a serving CLI prints (on stderr); fails if the process ends or nothing comes in
+ * time.
+ */
 export async function viewerUrlOf(proc: CliProcess, timeoutMs = 20_000): Promise<string> {
   let out = "";
   const onData = (chunk: string) => (out += chunk);
-  proc.child.stdout!.on("data", onData);
+  proc.child.stderr!.on("data", onData);
   let exited = false;
   void proc.done.then(() => (exited = true));
   const deadline = Date.now() + timeoutMs;
@@ -124,16 +127,13 @@ export async function viewerUrlOf(proc: CliProcess, timeoutMs = 20_000): Promise
     for (;;) {
       const match = /viewer: (http:\/\/\S+)/.exec(out);
       if (match) return match[1]!;
-      if (exited)
-        throw new Error(
-          `the server exited before printing its URL:\n${out}\n${(await proc.done).stderr}`,
-        );
+      if (exited) throw new Error(`the server exited before printing its URL:\n${out}`);
       if (Date.now() > deadline)
         throw new Error(`no "viewer: URL" line within ${timeoutMs} ms:\n${out}`);
       await sleep(20);
     }
   } finally {
-    proc.child.stdout!.off("data", onData);
+    proc.child.stderr!.off("data", onData);
   }
 }
 

@@ -56,7 +56,9 @@ afterAll(async () => {
 
 interface MessyRun {
   code: number | null;
+  /** The summary; `stderr` has the progress lines. */
   stdout: string;
+  stderr: string;
   dir: string;
   configPath: string;
   requests: ChatRequestRecord[];
@@ -97,10 +99,12 @@ async function runConfig(
 ): Promise<MessyRun> {
   const from = server.requests.length;
   const out = await runCli(["run", configPath, "--out", dir, ...args], ENV);
-  expect(out.stderr).toBe("");
+  // stderr carries the progress lines; no error among them.
+  expect(out.stderr).not.toMatch(/^(config )?error: /m);
   return {
     code: out.code,
     stdout: out.stdout,
+    stderr: out.stderr,
     dir,
     configPath,
     requests: server.requests.slice(from),
@@ -223,7 +227,7 @@ describe("a rambling model (no label, ever)", () => {
   it("names the unusable counts in the progress line and the summary", () => {
     const [g1, g2] = ramble.metrics;
     const total = (key: string) => (g1![key] as number) + (g2![key] as number);
-    expect(ramble.stdout).toMatch(
+    expect(ramble.stderr).toMatch(
       new RegExp(
         `^generation 1/2 done: .* · unusable: parseFailures=${g1!.parseFailures as number} fallbackDecisions=8 strategyParseFailures=12 strategyFallbacks=4`,
         "m",

@@ -1,5 +1,8 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
+import { UsageError } from "../../../sim/core/errors.js";
+import { FILES, readManifest } from "../../../sim/core/recorder.js";
 import type { ScenarioCommands } from "../../../sim/core/scenario.js";
 import { exportLlmCulture, importLlmCulture, writeLlmCultureFile } from "./llm-culture.js";
 
@@ -67,6 +70,15 @@ export const llmCultureCommands: ScenarioCommands = ({ importCommand, exportComm
       chainIndex,
     )
     .action((runDir: string, opts: { out: string; chain?: number }) => {
+      // Not a transmission run directory: the command line names the wrong input (exit 2).
+      const dir = resolve(runDir);
+      if (!existsSync(join(dir, FILES.manifest)))
+        throw new UsageError(`${dir} is not a run directory (no ${FILES.manifest})`);
+      const { scenario } = readManifest(dir);
+      if (scenario !== "transmission")
+        throw new UsageError(
+          `${dir} is a ${scenario} run; export llm-culture takes a transmission run`,
+        );
       const output = exportLlmCulture(
         runDir,
         opts.chain !== undefined ? { chain: opts.chain } : {},

@@ -31,7 +31,7 @@ async function run(
     transmissionLlmConfig({ baseURL: fake.baseURL, cacheDir: join(dir, "cache"), ...options }),
   );
   const out = join(dir, "run");
-  const result = await runCli(["run", config, "--out", out]);
+  const result = await runCli(["run", config, "--out", out, "--quiet"]);
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
   return {

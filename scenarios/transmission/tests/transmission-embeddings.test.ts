@@ -41,7 +41,15 @@ describe("embedding metrics", () => {
     const texts = [...textsWritten(readEvents(join(dir, "a"))).values()].map((w) => w.text);
     expect(embedded.sort()).toEqual(texts.sort());
     await workspace.closeEndpoint();
-    const replay = await runCli(["run", config, "--cache", "replay", "--out", join(dir, "b")]);
+    const replay = await runCli([
+      "run",
+      config,
+      "--cache",
+      "replay",
+      "--out",
+      join(dir, "b"),
+      "--quiet",
+    ]);
     expect(replay.stderr).toBe("");
     expect(replay.code).toBe(0);
     const metrics = (run: string) =>

@@ -59,6 +59,7 @@ async function run({ script, ...options }: Options) {
   return {
     out,
     stdout: result.stdout,
+    stderr: result.stderr,
     events: readEvents(out),
     requests: fake.requests,
     async replay(): Promise<AgoraEvent[]> {
@@ -246,7 +247,7 @@ describe("unusable answers: counted, not measured, not passed on", () => {
   const USABLE = ["g1-a1", "g1-a3", "g1-a5"];
 
   it("network mode: the failed slots' neighbours receive nothing from them; metrics are over the usable texts", async () => {
-    const { out, stdout, events, requests, replay } = await run({
+    const { out, stdout, stderr, events, requests, replay } = await run({
       size: 5,
       generations: 2,
       graph: { type: "complete" },
@@ -278,7 +279,7 @@ describe("unusable answers: counted, not measured, not passed on", () => {
     const m1 = metricsOf(events, 1);
     expect(m1).toMatchObject({ textsUnusable: 2, llmContextExceeded: 1 });
     // The progress line and the end-of-run summary name the count.
-    expect(stdout).toMatch(
+    expect(stderr).toMatch(
       /^generation 1\/2 done: .* unusable: textsUnusable=2 .*llmContextExceeded=1$/m,
     );
     expect(stdout).toMatch(/^unusable: textsUnusable=2 .*\(over all generations/m);

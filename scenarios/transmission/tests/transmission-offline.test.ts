@@ -30,7 +30,7 @@ const example = (name: string): Record<string, unknown> =>
 async function run(name: string, config: Record<string, unknown>, seed: number): Promise<string> {
   const path = writeConfig(tmp.path, `${name}.yaml`, config);
   const out = join(tmp.path, `${name}-s${seed}`);
-  const result = await runCli(["run", path, "--seed", String(seed), "--out", out]);
+  const result = await runCli(["run", path, "--seed", String(seed), "--out", out, "--quiet"]);
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
   return out;

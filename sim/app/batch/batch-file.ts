@@ -123,6 +123,22 @@ export function batchOutcome(
       : "completed";
 }
 
+/**
+ * The plan's runs under the names `file` (batch.json) already gives them. Run names have changed
+ * before (`key=value,...` until they were misread as Hive partitions): a batch directory made then
+ * keeps its run directories, so running the same command again skips, resumes and tabulates them
+ * there. Runs batch.json does not list (new seeds, new grid values) take today's names.
+ */
+export function withRecordedIds(specs: readonly RunSpec[], file: BatchFile | null): RunSpec[] {
+  const key = (run: Pick<RunSpec, "condition" | "seed">) =>
+    JSON.stringify([Object.entries(run.condition), run.seed]);
+  const recorded = new Map((file?.runs ?? []).map((run) => [key(run), run.id]));
+  return specs.map((spec) => {
+    const id = recorded.get(key(spec));
+    return id === undefined || id === spec.id ? spec : { ...spec, id };
+  });
+}
+
 export function readBatchFile(batchDir: string): BatchFile | null {
   const path = join(batchDir, BATCH_FILE);
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as BatchFile) : null;

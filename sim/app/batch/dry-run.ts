@@ -8,6 +8,7 @@ import type { EventOf } from "../../core/events.js";
 import type { Profile } from "../../core/profile.js";
 import { readJsonLines } from "../../core/recorder.js";
 import { startRunFrom } from "../run.js";
+import { readBatchFile, withRecordedIds } from "./batch-file.js";
 import { setPath, type RunSpec } from "./plan.js";
 import { readRunManifest, runDirOf } from "./rows.js";
 import type { BatchPlan } from "./runner.js";
@@ -160,8 +161,9 @@ export async function estimateBatch(plan: BatchPlan, batchDir: string): Promise<
   const conditions: ConditionEstimate[] = [];
   const total = new Map<string, ProfileUsage>();
   const remaining = new Map<string, ProfileUsage>();
-  for (const label of [...new Set(plan.specs.map((s) => s.conditionLabel))]) {
-    const specs = plan.specs.filter((s) => s.conditionLabel === label);
+  const planned = withRecordedIds(plan.specs, readBatchFile(batchDir));
+  for (const label of [...new Set(planned.map((s) => s.conditionLabel))]) {
+    const specs = planned.filter((s) => s.conditionLabel === label);
     const left = specs.filter(
       (s) => readRunManifest(runDirOf(batchDir, s.id))?.status !== "completed",
     ).length;

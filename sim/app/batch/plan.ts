@@ -7,7 +7,10 @@ import { firstGeneration, socialGraph } from "../population.js";
 
 /** One run of a batch: an ordinary run directory DIR/runs/<id>. */
 export interface RunSpec {
-  /** The run directory's name under DIR/runs: `<condition slug>__s<seed>`. */
+  /**
+   * The run directory's name under DIR/runs: `<condition slug>__s<seed>`, or the name batch.json
+   * already gives the run (a batch made before the names changed; see withRecordedIds).
+   */
   id: string;
   /** Grid key -> the value's text, in grid order (empty for a batch without a grid). */
   condition: Record<string, string>;
@@ -198,18 +201,28 @@ export function setPath(raw: unknown, key: string, value: unknown): unknown {
 
 const hash8 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 8);
 
+/** What a run name may not hold: anything but letters, digits, `.`, `_`, `-`. */
+const UNSAFE = /[^A-Za-z0-9._-]/g;
+
 /**
- * The directory-name form of a condition: `key=value,key=value` (or `baseline`). Characters outside
- * [A-Za-z0-9._=,-] become `_`; when that changed anything, or the name is over 80 characters, a
- * `~` and 8 hex digits of the condition's SHA-256 keep names distinct.
+ * The directory-name form of a condition: `key-value` pairs joined by `+` (or `baseline`). No `=`
+ * anywhere, so tools that guess Hive partitions from `key=value` path segments (DuckDB, Spark,
+ * Arrow) do not add a column to every file read through `runs/*` (batch README, "Run ids").
+ * Characters outside [A-Za-z0-9._-] become `_`; when that changed anything, the name holds `..`
+ * (not a run id the server serves; then the first of two dots becomes `_`) or is over 80
+ * characters, it is cut to 80 and a `~` and 8 hex digits of the condition's SHA-256 keep names
+ * distinct. `+` never occurs inside a pair, so the
+ * names of one grid's conditions are distinct without the hash too.
  */
 export function conditionSlug(condition: Record<string, string>): string {
-  const text = Object.entries(condition)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
-  if (!text) return BASELINE;
-  const safe = text.replace(/[^A-Za-z0-9._=,-]/g, "_");
-  return safe === text && safe.length <= 80 ? safe : `${safe.slice(0, 80)}~${hash8(text)}`;
+  const pairs = Object.entries(condition);
+  if (pairs.length === 0) return BASELINE;
+  const text = pairs.map(([k, v]) => `${k}-${v}`).join("+");
+  const safe = pairs
+    .map(([k, v]) => `${k.replace(UNSAFE, "_")}-${v.replace(UNSAFE, "_")}`)
+    .join("+");
+  if (safe === text && safe.length <= 80 && !safe.includes("..")) return safe;
+  return `${safe.slice(0, 80).replace(/\.(?=\.)/g, "_")}~${hash8(JSON.stringify(pairs))}`;
 }
 
 export const runId = (condition: Record<string, string>, seed: number): string =>

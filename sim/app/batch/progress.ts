@@ -1,10 +1,13 @@
+import { readdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import { pricedCost, type Totals } from "../../core/spend.js";
+import { redraws, type ProgressStream } from "../cli/output.js";
 import { statusLine } from "../cli/progress.js";
 import type { RunHandle } from "../run.js";
 import { countRuns, type BatchFile } from "./batch-file.js";
 import type { RunSpec } from "./plan.js";
 import type { BatchObserver } from "./runner.js";
-import type { SummaryRow } from "./rows.js";
+import { runDirOf, type SummaryRow } from "./rows.js";
 
 const compact = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 });
 
@@ -25,8 +28,8 @@ interface Active {
 
 /**
  * The batch's progress. On a terminal: an overall line (runs done, failed, running, ETA, calls,
- * tokens, cost) and a line per active run, redrawn in place. Otherwise plain lines: each run's
- * start and end, each followed at its end by the overall line.
+ * tokens, cost) and a line per active run, redrawn in place. Otherwise (or with NO_COLOR) plain
+ * lines: each run's start and end, each followed at its end by the overall line.
  */
 export class BatchProgress implements BatchObserver {
   private readonly active = new Map<string, Active>();
@@ -37,10 +40,10 @@ export class BatchProgress implements BatchObserver {
   private file: BatchFile | undefined;
   private totals: () => Totals = () => this.file!.totals;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(private readonly stream: ProgressStream) {}
 
-  get tty(): boolean {
-    return this.stream.isTTY === true;
+  private get inPlace(): boolean {
+    return redraws(this.stream);
   }
 
   /** Called once batch.json exists; `totals` reads the shared budget's live totals. */
@@ -48,12 +51,12 @@ export class BatchProgress implements BatchObserver {
     this.file = file;
     this.totals = totals;
     this.generationsAtStart = file.runs.reduce((n, r) => n + r.generationsCompleted, 0);
-    if (this.tty) this.timer = setInterval(() => this.redraw(), 250);
+    if (this.inPlace) this.timer = setInterval(() => this.redraw(), 250);
   }
 
   onRunBegin(spec: RunSpec, mode: "start" | "resume"): void {
     this.active.set(spec.id, { spec, startedAt: Date.now() });
-    if (!this.tty) this.line(`${mode === "start" ? "start" : "resume"} ${spec.id}`);
+    if (!this.inPlace) this.line(`${mode === "start" ? "start" : "resume"} ${spec.id}`);
   }
 
   onRunStart(spec: RunSpec, handle: RunHandle): void {
@@ -67,7 +70,7 @@ export class BatchProgress implements BatchObserver {
     this.line(
       `${row.status} ${spec.id}: ${row.generations} generation(s), ${row.llm_calls} LLM call(s), ${cost}${row.error ? `; error: ${row.error}` : ""}`,
     );
-    if (!this.tty) this.line(this.overall());
+    if (!this.inPlace) this.line(this.overall());
   }
 
   onRetry(
@@ -115,7 +118,7 @@ export class BatchProgress implements BatchObserver {
   line(text: string): void {
     this.clear();
     this.stream.write(`${text}\n`);
-    if (this.tty) this.redraw();
+    if (this.inPlace) this.redraw();
   }
 
   stop(): void {
@@ -125,13 +128,13 @@ export class BatchProgress implements BatchObserver {
   }
 
   private clear(): void {
-    if (!this.tty || this.drawn === 0) return;
+    if (!this.inPlace || this.drawn === 0) return;
     this.stream.write(`${this.drawn > 1 ? `\x1b[${this.drawn - 1}A` : ""}\r\x1b[J`);
     this.drawn = 0;
   }
 
   private redraw(): void {
-    if (!this.tty || !this.file) return;
+    if (!this.inPlace || !this.file) return;
     const rows = Math.max(3, (this.stream.rows ?? 24) - 2);
     const lines = [this.overall()];
     for (const { spec, handle, startedAt } of [...this.active.values()].slice(0, rows - 1)) {
@@ -168,8 +171,35 @@ export function batchSummary(file: BatchFile, out: string): string {
       : "") +
     failed.map((r) => `failed ${r.id}: ${r.error}\n`).join("") +
     (failed.length > 0
-      ? "run the same command with --retry-failed to retry the failed runs\n"
+      ? "run the same command with --retry-failed to retry the failed runs (a run whose directory" +
+        " the coordinator could not read needs shared storage first: see its error)\n"
       : "") +
-    `tables: ${out}/runs.parquet, runs.csv, metrics.parquet, metrics.csv\n`
+    `tables: ${tableFiles(out)
+      .map((path) => basename(path))
+      .join(", ")} in ${out}\n`
   );
+}
+
+/** The batch's table files (DIR/*.parquet, DIR/*.csv), absolute, by name. */
+export function tableFiles(out: string): string[] {
+  return readdirSync(out)
+    .filter((name) => /\.(parquet|csv)$/.test(name))
+    .sort()
+    .map((name) => join(out, name));
+}
+
+/** The end of a batch as `agora batch --json` prints it (docs/cli.md, "JSON results"). */
+export function batchJson(file: BatchFile, out: string, exitCode: number): Record<string, unknown> {
+  return {
+    batchDir: out,
+    batchId: file.batchId,
+    config: file.config,
+    status: file.status,
+    exitCode,
+    counts: file.counts,
+    budget: file.budget,
+    llm: { ...file.totals, cost: pricedCost(file.totals) },
+    runs: file.runs.map((run) => ({ ...run, runDir: runDirOf(out, run.id) })),
+    tables: tableFiles(out),
+  };
 }

@@ -4,6 +4,7 @@ import { pricedCost } from "../../core/spend.js";
 import type { RunStatus } from "../../core/events.js";
 import { FILES, readJsonLines, readManifest, type Manifest } from "../../core/recorder.js";
 import type { RunSpec } from "./plan.js";
+import type { SqlType } from "./sql.js";
 
 /** A run's state in batch.json and the runs table: a run status, or `pending` before it started. */
 export type BatchRunStatus = RunStatus | "pending";
@@ -52,11 +53,49 @@ export const RUN_TAIL = ["llm_calls", "tokens_in", "tokens_out", "cost", "wall_s
 /** Fixed columns of the metrics table before the grid keys and the metrics. */
 export const METRICS_HEAD = ["run", "condition", "seed", "generation"] as const;
 
-const FIXED = new Set<string>([...RUN_HEAD, ...RUN_TAIL, ...METRICS_HEAD]);
+/**
+ * The fixed columns of the interactions and llm_calls tables after run, condition, seed,
+ * generation, the time coordinates and the grid keys, with their types (sim/app/batch/README.md).
+ */
+export const INTERACTION_COLUMNS = {
+  seq: "BIGINT",
+  kind: "VARCHAR",
+  from: "VARCHAR",
+  to: "VARCHAR",
+  mind_kind: "VARCHAR",
+  mind_name: "VARCHAR",
+} as const satisfies Record<string, SqlType>;
+export const LLM_CALL_COLUMNS = {
+  seq: "BIGINT",
+  agent: "VARCHAR",
+  purpose: "VARCHAR",
+  profile: "VARCHAR",
+  model: "VARCHAR",
+  tokens_in: "BIGINT",
+  tokens_out: "BIGINT",
+  cost: "DOUBLE",
+  latency_ms: "BIGINT",
+  finish_reason: "VARCHAR",
+  cached: "BOOLEAN",
+  attempts: "BIGINT",
+  reask: "BIGINT",
+  call_seed: "BIGINT",
+  failure: "VARCHAR",
+  trimmed: "BIGINT",
+  prompt_hash: "VARCHAR",
+} as const satisfies Record<string, SqlType>;
+
+const FIXED = new Set<string>([
+  ...RUN_HEAD,
+  ...RUN_TAIL,
+  ...METRICS_HEAD,
+  ...Object.keys(INTERACTION_COLUMNS),
+  ...Object.keys(LLM_CALL_COLUMNS),
+]);
 
 /**
- * The table column of a grid key: the key path itself, or `grid.<key>` if that is a fixed column's
- * name (e.g. `generations`).
+ * The table column of a grid key, the same in every table: the key path itself, or `grid.<key>` if
+ * that is a fixed column's name in any table (e.g. `generations`).
  */
 export const gridColumn = (key: string): string => (FIXED.has(key) ? `grid.${key}` : key);
 
@@ -157,8 +196,14 @@ export function metricRows(
       generation: generation ?? null,
     };
     for (const [key, value] of Object.entries(spec.condition)) row[gridColumn(key)] = value;
-    for (const [key, value] of Object.entries(values))
-      row[key in row ? `metric.${key}` : key] = value ?? null;
+    for (const [key, value] of Object.entries(values)) row[metricColumn(key, row)] = value ?? null;
     return row;
   });
 }
+
+/**
+ * A metric's column in the metrics table: its name, or `metric.<name>` when a fixed or grid column
+ * (a key of `taken`) has that name.
+ */
+export const metricColumn = (key: string, taken: object): string =>
+  key in taken ? `metric.${key}` : key;

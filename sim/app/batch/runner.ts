@@ -17,6 +17,7 @@ import {
   batchOutcome,
   newBatchFile,
   readBatchFile,
+  withRecordedIds,
   writeBatchFile,
   type BatchFile,
   type BatchStatus,
@@ -196,26 +197,27 @@ function checkRunDirs(specs: readonly RunSpec[], dir: string): void {
  */
 export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<BatchResult> {
   const dir = resolve(options.out);
-  checkRunDirs(plan.specs, dir);
   const previous = readBatchFile(dir);
+  const specs = withRecordedIds(plan.specs, previous);
+  checkRunDirs(specs, dir);
   const caps = {
     ...(options.maxCost !== undefined ? { maxCost: options.maxCost } : {}),
     ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
   };
-  const spentBefore = priorSpend(dir, plan.specs, options.retryFailed ?? false);
+  const spentBefore = priorSpend(dir, specs, options.retryFailed ?? false);
   const file = newBatchFile({
     batchId: previous?.batchId ?? basename(dir),
     config: plan.configPath,
     grid: plan.grid,
     seeds: plan.seeds,
-    specs: plan.specs,
+    specs,
     caps,
     totals: spentBefore,
   });
   if (previous) file.createdAt = previous.createdAt;
   const shared = createSharedResources({
     llmConcurrency: options.llmConcurrency,
-    limits: profileLimits(plan.specs),
+    limits: profileLimits(specs),
     caps,
     spentBefore,
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
@@ -224,7 +226,7 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
 
   // Where each run stands according to its directory (and what a previous batch process recorded).
   const rows = new Map<string, SummaryRow>();
-  for (const [i, spec] of plan.specs.entries()) {
+  for (const [i, spec] of specs.entries()) {
     const before = previous?.runs.find((r) => r.id === spec.id);
     const row = runRow(
       spec,
@@ -244,10 +246,17 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
     writeBatchFile(dir, file);
   };
   // Table refreshes coalesce: while one is being written, later requests make one more pass.
+  // agents, interactions and llm_calls grow with every run's events, so between the first and the
+  // last refresh they are rebuilt only once 9 times their last rebuild's time has passed: they
+  // never take more than a tenth of the batch's time.
   let tablesError: unknown;
   let writing: Promise<void> | null = null;
   let again = false;
-  const refreshTables = (): Promise<void> => {
+  let wholeWanted = false;
+  let wholeAt = 0;
+  let wholeMs = 0;
+  const refreshTables = (whole: boolean): Promise<void> => {
+    wholeWanted ||= whole;
     if (writing) {
       again = true;
       return writing;
@@ -255,16 +264,23 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
     writing = (async () => {
       do {
         again = false;
-        await writeTables(dir).catch((error: unknown) => (tablesError = error));
+        const started = Date.now();
+        const runTables = wholeWanted || started - wholeAt >= 9 * wholeMs;
+        wholeWanted = false;
+        await writeTables(dir, { runTables }).catch((error: unknown) => (tablesError = error));
+        if (runTables) {
+          wholeAt = Date.now();
+          wholeMs = wholeAt - started;
+        }
       } while (again);
       writing = null;
     })();
     return writing;
   };
   save();
-  await refreshTables();
+  await refreshTables(true);
 
-  const todo = plan.specs.filter((spec) => {
+  const todo = specs.filter((spec) => {
     const status = rows.get(spec.id)!.status;
     return status !== "completed" && !(status === "failed" && !options.retryFailed);
   });
@@ -311,7 +327,7 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
         applyRow(file, row);
         save();
         observer?.onRunEnd?.(spec, row);
-        void refreshTables();
+        void refreshTables(false);
       }),
     ),
   );
@@ -319,7 +335,7 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
   const status = batchOutcome(file.runs, options.signal?.aborted ?? false);
   file.status = status;
   save();
-  await refreshTables();
+  await refreshTables(true);
   if (tablesError) throw tablesError;
-  return { dir, file, rows: plan.specs.map((s) => rows.get(s.id)!), status };
+  return { dir, file, rows: specs.map((s) => rows.get(s.id)!), status };
 }

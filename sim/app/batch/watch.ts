@@ -1,8 +1,10 @@
 /**
  * What `agora batch` shows while a batch runs here or on a queue: header, progress, Ctrl-C,
- * summary.
+ * summary. Header and progress are status (stderr, none with --quiet); the summary is the result
+ * (stdout, or the batch's JSON document with --json).
  */
-import { BatchProgress, batchSummary } from "./progress.js";
+import { progressStream, result, status } from "../cli/output.js";
+import { BatchProgress, batchJson, batchSummary } from "./progress.js";
 import { BATCH_EXIT, type BatchPlan, type BatchResult } from "./runner.js";
 
 export interface WatchText {
@@ -22,7 +24,7 @@ export async function watchBatch(
   text: WatchText,
   go: (progress: BatchProgress, signal: AbortSignal) => Promise<BatchResult & { note?: string }>,
 ): Promise<number> {
-  const progress = new BatchProgress(process.stdout);
+  const progress = new BatchProgress(progressStream());
   const abort = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
@@ -33,16 +35,21 @@ export async function watchBatch(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const conditions = new Set(plan.specs.map((s) => s.conditionLabel)).size;
-  process.stdout.write(
-    `batch directory: ${out}\n${plan.specs.length} run(s): ${conditions} condition(s) x ${plan.seeds.length} seed(s)${text.where ?? ""}\n`,
+  status(
+    `batch directory: ${out}\n${plan.specs.length} run(s): ${conditions} condition(s) x ${plan.seeds.length} seed(s)${text.where ?? ""}`,
   );
   try {
-    const result = await go(progress, abort.signal);
+    const outcome = await go(progress, abort.signal);
     progress.stop();
-    process.stdout.write(
-      `${result.note ?? ""}${progress.overall()}\n${batchSummary(result.file, out)}`,
+    const code = BATCH_EXIT[outcome.status];
+    result(
+      `${outcome.note ?? ""}${progress.overall()}\n${batchSummary(outcome.file, out)}`,
+      () => ({
+        ...batchJson(outcome.file, out, code),
+        ...(outcome.note ? { note: outcome.note.trim() } : {}),
+      }),
     );
-    return BATCH_EXIT[result.status];
+    return code;
   } finally {
     progress.stop();
     process.off("SIGINT", onSignal);

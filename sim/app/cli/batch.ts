@@ -3,6 +3,7 @@ import { type Command, Option } from "commander";
 import { ConfigError } from "../../core/errors.js";
 import type { prepareBatch } from "../batch/runner.js";
 import type { LiveBatch } from "../server/batch-live.js";
+import { result, status, withOutputFlags } from "./output.js";
 import {
   positive,
   requireServe,
@@ -97,112 +98,116 @@ export function registerBatch(program: Command): Command {
       "--serve",
       "serve the batch page to the browser viewer while the batch runs, every active run live (until Ctrl-C unless --exit-when-done)",
     );
-  return withServerFlags(batch, "batch")
-    .option(
-      "--speed <steps>",
-      "with --serve: at most this many engine steps per second in each run (0 = unlimited; the viewer can change it)",
-      speed,
-    )
-    .action(async (configPath: string, opts: BatchFlags) => {
-      requireServe(opts);
-      if (opts.speed !== undefined && !opts.serve) throw new UsageError("--speed needs --serve");
-      const runsNothing =
-        opts.queue !== undefined
-          ? "--queue"
-          : opts.dryRun
-            ? "--dry-run"
-            : opts.tablesOnly
-              ? "--tables-only"
-              : undefined;
-      if (opts.serve && runsNothing) {
-        throw new UsageError(
-          `--serve shows the runs this process executes, and with ${runsNothing} it executes none; watch the batch directory with \`agora serve --runs DIR\` instead`,
-        );
-      }
-      const { BATCH_EXIT, defaultBatchDir, prepareBatch } = await import("../batch/runner.js");
-      const out = resolve(opts.out ?? defaultBatchDir(configPath));
-      if (opts.tablesOnly) {
-        const [{ readBatchFile }, { writeTables }] = await Promise.all([
-          import("../batch/batch-file.js"),
-          import("../batch/tables.js"),
-        ]);
-        if (!readBatchFile(out))
-          throw new ConfigError(
-            "--out",
-            out,
-            "a batch directory holding batch.json (for --tables-only)",
-          );
-        const counts = await writeTables(out);
-        process.stdout.write(
-          `tables: ${counts.runs} run row(s), ${counts.metrics} metrics row(s) in ${out}/{runs,metrics}.{parquet,csv}\n`,
-        );
-        return;
-      }
-      const [config, { preloadScenario }, { parseGridFlag }] = await Promise.all([
-        import("../../core/config.js"),
-        import("../scenarios.js"),
-        import("../batch/plan.js"),
+  withServerFlags(batch, "batch").option(
+    "--speed <steps>",
+    "with --serve: at most this many engine steps per second in each run (0 = unlimited; the viewer can change it)",
+    speed,
+  );
+  return withOutputFlags(batch, true).action(async (configPath: string, opts: BatchFlags) => {
+    requireServe(opts);
+    if (opts.speed !== undefined && !opts.serve) throw new UsageError("--speed needs --serve");
+    const runsNothing =
+      opts.queue !== undefined
+        ? "--queue"
+        : opts.dryRun
+          ? "--dry-run"
+          : opts.tablesOnly
+            ? "--tables-only"
+            : undefined;
+    if (opts.serve && runsNothing) {
+      throw new UsageError(
+        `--serve shows the runs this process executes, and with ${runsNothing} it executes none; watch the batch directory with \`agora serve --runs DIR\` instead`,
+      );
+    }
+    const { BATCH_EXIT, defaultBatchDir, prepareBatch } = await import("../batch/runner.js");
+    const out = resolve(opts.out ?? defaultBatchDir(configPath));
+    if (opts.tablesOnly) {
+      const [{ readBatchFile }, { writeTables }, { tableFiles }] = await Promise.all([
+        import("../batch/batch-file.js"),
+        import("../batch/tables.js"),
+        import("../batch/progress.js"),
       ]);
-      const { baseConfigSchema, parseOrThrow, readConfigFile } = config;
-      const grid = opts.grid?.map(parseGridFlag);
-      await preloadScenario(readConfigFile(configPath), dirname(resolve(configPath)));
-      const plan = prepareBatch({
-        configPath,
-        ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
-        ...(grid ? { grid } : {}),
-        ...(opts.cache ? { cacheMode: opts.cache } : {}),
-        ...(opts.model ? { model: opts.model } : {}),
-      });
-      if (opts.dryRun) {
-        const { estimateBatch, formatEstimate } = await import("../batch/dry-run.js");
-        process.stdout.write(`${formatEstimate(await estimateBatch(plan, out), plan)}\n`);
-        return;
-      }
-      if (opts.queue !== undefined) {
-        const { followQueuedBatch } = await import("../batch/queue/follow.js");
-        process.exitCode = await followQueuedBatch(plan, out, { ...opts, queue: opts.queue });
-        return;
-      }
-      const perRun = parseOrThrow(
-        baseConfigSchema.shape.llm,
-        (readConfigFile(configPath) as { llm?: unknown }).llm,
-        "llm",
-      ).maxConcurrency;
-      const llmConcurrency = opts.llmConcurrency ?? opts.concurrency * perRun;
-      if (!opts.serve) {
-        process.exitCode = await execute(plan, out, opts, llmConcurrency);
-        return;
-      }
-      const { serveBatch } = await import("../server/batch-live.js");
-      const live = await serveBatch(out, {
-        ...(opts.host !== undefined ? { host: opts.host } : {}),
-        ...(opts.port !== undefined ? { port: opts.port } : {}),
-        ...(opts.token !== undefined ? { token: opts.token } : {}),
-      });
-      process.stdout.write(`viewer: ${live.server.url}\n`);
-      try {
-        const pace = opts.speed;
-        const paced: Pick<LiveBatch, "track"> = pace
-          ? {
-              track: (...args) => {
-                const tracked = live.track(...args);
-                tracked.live.gate.setSpeed(pace);
-                return tracked;
-              },
-            }
-          : live;
-        process.exitCode = await execute(plan, out, opts, llmConcurrency, paced);
-        if (opts.exitWhenDone || process.exitCode === BATCH_EXIT.interrupted) {
-          // Let connected viewers receive the end of the runs first.
-          await live.server.settle(2000);
-        } else {
-          process.stdout.write(`batch ended; still serving ${live.server.url} (Ctrl-C to stop)\n`);
-          await untilSignal();
-        }
-      } finally {
-        await live.server.close();
-      }
+      if (!readBatchFile(out))
+        throw new ConfigError(
+          "--out",
+          out,
+          "a batch directory holding batch.json (for --tables-only)",
+        );
+      const counts = await writeTables(out);
+      result(
+        `tables: ${Object.entries(counts)
+          .map(([table, rows]) => `${table} ${rows === null ? "unchanged" : `${rows} row(s)`}`)
+          .join(", ")} in ${out} (.parquet and .csv)\n`,
+        () => ({ batchDir: out, rows: counts, tables: tableFiles(out) }),
+      );
+      return;
+    }
+    const [config, { preloadScenario }, { parseGridFlag }] = await Promise.all([
+      import("../../core/config.js"),
+      import("../scenarios.js"),
+      import("../batch/plan.js"),
+    ]);
+    const { baseConfigSchema, parseOrThrow, readConfigFile } = config;
+    const grid = opts.grid?.map(parseGridFlag);
+    await preloadScenario(readConfigFile(configPath), dirname(resolve(configPath)));
+    const plan = prepareBatch({
+      configPath,
+      ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
+      ...(grid ? { grid } : {}),
+      ...(opts.cache ? { cacheMode: opts.cache } : {}),
+      ...(opts.model ? { model: opts.model } : {}),
     });
+    if (opts.dryRun) {
+      const { estimateBatch, formatEstimate } = await import("../batch/dry-run.js");
+      const estimate = await estimateBatch(plan, out);
+      result(`${formatEstimate(estimate, plan)}\n`, () => ({ batchDir: out, estimate }));
+      return;
+    }
+    if (opts.queue !== undefined) {
+      const { followQueuedBatch } = await import("../batch/queue/follow.js");
+      process.exitCode = await followQueuedBatch(plan, out, { ...opts, queue: opts.queue });
+      return;
+    }
+    const perRun = parseOrThrow(
+      baseConfigSchema.shape.llm,
+      (readConfigFile(configPath) as { llm?: unknown }).llm,
+      "llm",
+    ).maxConcurrency;
+    const llmConcurrency = opts.llmConcurrency ?? opts.concurrency * perRun;
+    if (!opts.serve) {
+      process.exitCode = await execute(plan, out, opts, llmConcurrency);
+      return;
+    }
+    const { serveBatch } = await import("../server/batch-live.js");
+    const live = await serveBatch(out, {
+      ...(opts.host !== undefined ? { host: opts.host } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.token !== undefined ? { token: opts.token } : {}),
+    });
+    status(`viewer: ${live.server.url}`);
+    try {
+      const pace = opts.speed;
+      const paced: Pick<LiveBatch, "track"> = pace
+        ? {
+            track: (...args) => {
+              const tracked = live.track(...args);
+              tracked.live.gate.setSpeed(pace);
+              return tracked;
+            },
+          }
+        : live;
+      process.exitCode = await execute(plan, out, opts, llmConcurrency, paced);
+      if (opts.exitWhenDone || process.exitCode === BATCH_EXIT.interrupted) {
+        // Let connected viewers receive the end of the runs first.
+        await live.server.settle(2000);
+      } else {
+        status(`batch ended; still serving ${live.server.url} (Ctrl-C to stop)`);
+        await untilSignal();
+      }
+    } finally {
+      await live.server.close();
+    }
+  });
 }
 
 async function execute(

@@ -5,10 +5,11 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import type { Overrides } from "../../core/config.js";
 import type { EngineHooks } from "../../core/engine.js";
 import { ConfigError } from "../../core/errors.js";
+import type { Manifest } from "../../core/recorder.js";
 import type { RunStatus } from "../../core/events.js";
 import type { AnyScenario } from "../../core/scenario.js";
 import type { RunHandle, RunOptions, RunResult } from "../run.js";
@@ -19,9 +20,20 @@ import { registerBatch } from "./batch.js";
 import { registerImportExport } from "./import-export.js";
 import { registerWorker } from "./worker.js";
 import {
+  errorResult,
+  outputMode,
+  progressStream,
+  result,
+  setOutputMode,
+  status,
+  withOutputFlags,
+} from "./output.js";
+import {
   nonEmpty,
   port,
+  positive,
   requireServe,
+  seed,
   speed,
   untilSignal,
   UsageError,
@@ -62,20 +74,6 @@ const exitFor = (status: RunStatus): number =>
         ? EXIT.interrupted
         : EXIT.failed;
 
-function number(flag: string, integer: boolean) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(
-        `${flag}: got "${value}", expected ${integer ? "an integer" : "a number"}`,
-      );
-    }
-    if (flag !== "--seed" && n <= 0)
-      throw new InvalidArgumentError(`${flag}: got "${value}", expected a positive number`);
-    return n;
-  };
-}
-
 async function serve(
   options: ServeFlags & { runsDir: string; live?: LiveRun },
 ): Promise<AgoraServer> {
@@ -87,7 +85,7 @@ async function serve(
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.token !== undefined ? { token: options.token } : {}),
   });
-  process.stdout.write(`viewer: ${server.url}\n`);
+  status(`viewer: ${server.url}`);
   return server;
 }
 
@@ -103,11 +101,11 @@ async function execute(
   generations: () => number,
   extras: RunExtras = {},
 ): Promise<{ code: number; status: RunStatus }> {
-  const [{ Progress, unusableText }, { FILES, readJsonLines }] = await Promise.all([
+  const [{ Progress }, { runResult }] = await Promise.all([
     import("./progress.js"),
-    import("../../core/recorder.js"),
+    import("./run-result.js"),
   ]);
-  const progress = new Progress(process.stdout, generations());
+  const progress = new Progress(progressStream(), generations());
   let unusableCounts: readonly string[] = [];
   const abort = extras.abort ?? new AbortController();
   let interrupts = 0;
@@ -122,7 +120,7 @@ async function execute(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const result = await go({
+    const run = await go({
       signal: abort.signal,
       onStart: (handle) => {
         unusableCounts = handle.loaded.scenario.unusableCounts;
@@ -142,18 +140,10 @@ async function execute(
         ),
     });
     progress.stop();
-    const m = result.manifest;
-    const unusable = unusableText(
-      readJsonLines<Record<string, unknown>>(join(result.dir, FILES.metrics)),
-      unusableCounts,
-    );
-    process.stdout.write(
-      `${result.status}: ${m.generationsCompleted} generation(s), ${m.totals.calls ?? 0} LLM call(s), cache ${m.cache.hits} hit(s) / ${m.cache.misses} miss(es)\n` +
-        (unusable ? `${unusable} (over all generations; see metrics.jsonl)\n` : "") +
-        (result.error ? `error: ${result.error}\n` : "") +
-        `run directory: ${result.dir}\n`,
-    );
-    return { code: exitFor(result.status), status: result.status };
+    const code = exitFor(run.status);
+    const { human, json } = runResult(run, unusableCounts, code);
+    result(human, json);
+    return { code, status: run.status };
   } finally {
     progress.stop();
     process.off("SIGINT", onSignal);
@@ -172,93 +162,94 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
     .command("run")
     .description("run a config and record it to a run directory")
     .argument("<config>", "YAML config file")
-    .option("--seed <n>", "override the config's seed", number("--seed", true))
+    .option("--seed <n>", "override the config's seed (an integer >= 0)", seed)
     .option("--out <dir>", "run directory (default runs/<scenario>-s<seed>-<time>)")
     .option("--model <profile>", "use this profile for every LLM mind")
     .option(
       "--max-cost <usd>",
       "stop cleanly once priced cost reaches this many USD",
-      number("--max-cost", false),
+      positive("--max-cost", false),
     )
     .option(
       "--max-calls <n>",
       "stop cleanly after this many LLM calls",
-      number("--max-calls", true),
+      positive("--max-calls", true),
     )
     .addOption(
       new Option("--cache <mode>", "response cache mode").choices(["off", "read-write", "replay"]),
     )
     .option("--serve", "stream the run to the browser viewer (and serve the other runs beside it)");
-  withServerFlags(run, "run")
-    .option("--speed <steps>", "at most this many engine steps per second (0 = unlimited)", speed)
-    .action(async (configPath: string, opts: RunFlags) => {
-      const overrides: Overrides = {
-        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-        ...(opts.model !== undefined ? { model: opts.model } : {}),
-        ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}),
-        ...(opts.maxCalls !== undefined ? { maxCalls: opts.maxCalls } : {}),
-        ...(opts.cache !== undefined ? { cacheMode: opts.cache } : {}),
-      };
-      requireServe(opts);
-      const [config, scenarios, { StepGate }, { defaultRunDir, startRun }] = await Promise.all([
-        import("../../core/config.js"),
-        import("../scenarios.js"),
-        import("../control.js"),
-        import("../run.js"),
-      ]);
-      const { readConfigFile, resolveConfig } = config;
-      const { preloadScenario, scenarioLookup } = scenarios;
-      const raw = readConfigFile(configPath);
-      const configDir = dirname(resolve(configPath));
-      await preloadScenario(raw, configDir);
-      const loaded = resolveConfig(raw, scenarioLookup(configDir), overrides, configDir);
-      const out = resolve(opts.out ?? defaultRunDir(loaded));
-      const abort = new AbortController();
-      const gate = new StepGate({ speed: opts.speed ?? 0 });
-      const go = (options: RunOptions) => startRun(configPath, { ...options, overrides, out });
-      if (!opts.serve) {
-        const hooks: EngineHooks = opts.speed ? { beforeStep: () => gate.wait(abort.signal) } : {};
-        process.exitCode = (
-          await execute(go, () => loaded.config.generations, { abort, hooks })
-        ).code;
-        return;
-      }
-      // The live run and the runs recorded beside it (its parent directory) in the run picker.
-      const { LiveRun } = await import("../server/index.js");
-      const live = new LiveRun({
-        dir: out,
-        scenario: loaded.scenario.id,
-        gate,
-        signal: abort.signal,
-      });
-      const server = await serve({ ...opts, runsDir: dirname(out), live });
-      let outcome: { code: number; status: RunStatus };
-      try {
-        outcome = await execute(go, () => loaded.config.generations, {
-          abort,
-          hooks: live.hooks,
-          onStart: live.onStart,
-        });
-      } catch (error) {
-        live.fail();
-        await server.close();
-        throw error;
-      }
-      live.finish({ status: outcome.status });
-      process.exitCode = outcome.code;
-      if (opts.exitWhenDone || abort.signal.aborted) {
-        // Let connected viewers receive the end of the run first.
-        await server.settle(2000);
-      } else {
-        process.stdout.write(
-          `run ended (${outcome.status}); still serving ${server.url} (Ctrl-C to stop)\n`,
-        );
-        await untilSignal();
-      }
-      await server.close();
+  withServerFlags(run, "run").option(
+    "--speed <steps>",
+    "at most this many engine steps per second (0 = unlimited)",
+    speed,
+  );
+  withOutputFlags(run, true).action(async (configPath: string, opts: RunFlags) => {
+    const overrides: Overrides = {
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.model !== undefined ? { model: opts.model } : {}),
+      ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}),
+      ...(opts.maxCalls !== undefined ? { maxCalls: opts.maxCalls } : {}),
+      ...(opts.cache !== undefined ? { cacheMode: opts.cache } : {}),
+    };
+    requireServe(opts);
+    const [config, scenarios, { StepGate }, { defaultRunDir, startRun }] = await Promise.all([
+      import("../../core/config.js"),
+      import("../scenarios.js"),
+      import("../control.js"),
+      import("../run.js"),
+    ]);
+    const { readConfigFile, resolveConfig } = config;
+    const { preloadScenario, scenarioLookup } = scenarios;
+    const raw = readConfigFile(configPath);
+    const configDir = dirname(resolve(configPath));
+    await preloadScenario(raw, configDir);
+    const loaded = resolveConfig(raw, scenarioLookup(configDir), overrides, configDir);
+    const out = resolve(opts.out ?? defaultRunDir(loaded));
+    const abort = new AbortController();
+    const gate = new StepGate({ speed: opts.speed ?? 0 });
+    const go = (options: RunOptions) => startRun(configPath, { ...options, overrides, out });
+    if (!opts.serve) {
+      const hooks: EngineHooks = opts.speed ? { beforeStep: () => gate.wait(abort.signal) } : {};
+      process.exitCode = (
+        await execute(go, () => loaded.config.generations, { abort, hooks })
+      ).code;
+      return;
+    }
+    // The live run and the runs recorded beside it (its parent directory) in the run picker.
+    const { LiveRun } = await import("../server/index.js");
+    const live = new LiveRun({
+      dir: out,
+      scenario: loaded.scenario.id,
+      gate,
+      signal: abort.signal,
     });
+    const server = await serve({ ...opts, runsDir: dirname(out), live });
+    let outcome: { code: number; status: RunStatus };
+    try {
+      outcome = await execute(go, () => loaded.config.generations, {
+        abort,
+        hooks: live.hooks,
+        onStart: live.onStart,
+      });
+    } catch (error) {
+      live.fail();
+      await server.close();
+      throw error;
+    }
+    live.finish({ status: outcome.status });
+    process.exitCode = outcome.code;
+    if (opts.exitWhenDone || abort.signal.aborted) {
+      // Let connected viewers receive the end of the run first.
+      await server.settle(2000);
+    } else {
+      status(`run ended (${outcome.status}); still serving ${server.url} (Ctrl-C to stop)`);
+      await untilSignal();
+    }
+    await server.close();
+  });
 
-  program
+  const serveCommand = program
     .command("serve")
     .description("serve recorded runs to the browser viewer")
     .option("--runs <dir>", "directory holding run directories", "runs")
@@ -268,71 +259,143 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
       "--token <token>",
       "require this token from the viewer and API clients",
       nonEmpty("--token"),
-    )
-    .action(async (opts: ServeFlags & { runs: string }) => {
-      const runsDir = resolve(opts.runs);
-      if (!existsSync(runsDir) || !statSync(runsDir).isDirectory())
-        throw new UsageError(`--runs: ${runsDir} is not a directory`);
-      const server = await serve({ ...opts, runsDir });
-      process.stdout.write(`serving the runs in ${runsDir} (Ctrl-C to stop)\n`);
-      await untilSignal();
-      await server.close();
-    });
+    );
+  withOutputFlags(serveCommand, false).action(async (opts: ServeFlags & { runs: string }) => {
+    const runsDir = resolve(opts.runs);
+    if (!existsSync(runsDir) || !statSync(runsDir).isDirectory())
+      throw new UsageError(`--runs: ${runsDir} is not a directory`);
+    const server = await serve({ ...opts, runsDir });
+    status(`serving the runs in ${runsDir} (Ctrl-C to stop)`);
+    await untilSignal();
+    await server.close();
+  });
 
-  program
+  const resume = program
     .command("resume")
     .description("continue an interrupted run from its last completed generation")
-    .argument("<run-dir>", "run directory")
-    .action(async (dir: string) => {
-      const [{ readManifest }, { resumeRun }] = await Promise.all([
-        import("../../core/recorder.js"),
-        import("../run.js"),
-      ]);
-      const manifest = readManifest(dir);
-      if (manifest.status === "completed") {
-        process.stdout.write(`${dir}: already completed, nothing to do\n`);
-        return;
-      }
-      process.exitCode = (
-        await execute(
-          (options) => resumeRun(dir, options),
-          () => (manifest.config as { generations: number }).generations,
-        )
-      ).code;
-    });
+    .argument("<run-dir>", "run directory");
+  withOutputFlags(resume, true).action(async (dir: string) => {
+    const [{ FILES, readManifest }, { resumeRun }] = await Promise.all([
+      import("../../core/recorder.js"),
+      import("../run.js"),
+    ]);
+    if (!existsSync(join(dir, FILES.manifest)))
+      throw new UsageError(`${resolve(dir)} is not a run directory (no ${FILES.manifest})`);
+    const manifest = readManifest(dir);
+    if (manifest.status === "completed") {
+      const json = outputMode().json ? await completedRunJson(dir, manifest) : () => ({});
+      result(`${dir}: already completed, nothing to do\n`, json);
+      return;
+    }
+    process.exitCode = (
+      await execute(
+        (options) => resumeRun(dir, options),
+        () => (manifest.config as { generations: number }).generations,
+      )
+    ).code;
+  });
 
-  program
+  const validate = program
     .command("validate")
     .description("check a config and print it resolved, with every default filled in")
-    .argument("<config>", "YAML config file")
-    .action(async (configPath: string) => {
-      const [config, scenarios, { firstGeneration, socialGraph }] = await Promise.all([
-        import("../../core/config.js"),
-        import("../scenarios.js"),
-        import("../population.js"),
-      ]);
-      const { readConfigFile, resolveConfig } = config;
-      const { preloadScenario, scenarioLookup } = scenarios;
+    .argument("<config>", "YAML config file");
+  withOutputFlags(validate, true).action(async (configPath: string) => {
+    const [config, scenarios, { firstGeneration, socialGraph }] = await Promise.all([
+      import("../../core/config.js"),
+      import("../scenarios.js"),
+      import("../population.js"),
+    ]);
+    const { readConfigFile, resolveConfig } = config;
+    const { preloadScenario, scenarioLookup } = scenarios;
+    let loaded: ReturnType<typeof resolveConfig>;
+    try {
       const raw = readConfigFile(configPath);
       const configDir = dirname(resolve(configPath));
       await preloadScenario(raw, configDir);
-      const loaded = resolveConfig(raw, scenarioLookup(configDir), {}, configDir);
+      loaded = resolveConfig(raw, scenarioLookup(configDir), {}, configDir);
       // Building the graph catches what only the population size reveals (a grid that does not
       // fit).
       socialGraph(loaded, firstGeneration(loaded));
-      process.stdout.write(
-        `${JSON.stringify({ configHash: loaded.hash, config: loaded.config }, null, 2)}\n`,
-      );
-      process.stdout.write(
+    } catch (error) {
+      const { message, code } = failure(error);
+      if (code === EXIT.usage) {
+        const errors = [message];
+        result("", () => ({ valid: false, config: configPath, errors, exitCode: code }));
+      }
+      throw error;
+    }
+    const resolved = { configHash: loaded.hash, config: loaded.config };
+    result(
+      `${JSON.stringify(resolved, null, 2)}\n` +
         `valid: ${configPath} (${loaded.scenario.id}, ${loaded.minds.length} agents)\n`,
-      );
-    });
+      () => ({
+        valid: true,
+        config: configPath,
+        scenario: loaded.scenario.id,
+        configHash: loaded.hash,
+        agents: loaded.minds.length,
+        generations: loaded.config.generations,
+        seed: loaded.config.seed,
+        resolved: loaded.config,
+      }),
+    );
+  });
 
   registerReport(program);
   registerBatch(program);
   registerImportExport(program, scenarios);
   registerWorker(program);
+  program.hook("preAction", (_program, command) => {
+    const opts = command.opts<{ json?: boolean; quiet?: boolean }>();
+    setOutputMode({ json: opts.json === true, quiet: opts.quiet === true });
+  });
   return program;
+}
+
+/** The --json document of a run that `resume` leaves alone, as `run --json` printed it. */
+async function completedRunJson(dir: string, manifest: Manifest): Promise<() => unknown> {
+  const [{ loadScenario }, { runResult }] = await Promise.all([
+    import("../scenarios.js"),
+    import("./run-result.js"),
+  ]);
+  // The unusable counts are the scenario's, found as `resume` would find it; a run without a
+  // recorded source (an imported one) names a built-in scenario by its id.
+  const { source } = manifest as Manifest & {
+    source?: { raw: { scenario: string }; configDir: string };
+  };
+  const scenario = await loadScenario(
+    source?.raw.scenario ?? manifest.scenario,
+    source?.configDir ?? resolve(dir),
+  );
+  const run = { dir: resolve(dir), status: manifest.status, manifest };
+  return runResult(run, scenario.unusableCounts, EXIT.completed).json;
+}
+
+/**
+ * How an error ends a command (docs/cli.md, "Exit codes"): the line for stderr (commander prints
+ * its own), the bare message, and the exit code.
+ */
+function failure(error: unknown): { line: string; message: string; code: number } {
+  const e = error as { code?: string; exitCode?: number; message?: string };
+  const message = e.message ?? String(error);
+  // Commander exits 0 after help or the version it was asked for; anything else is a usage error.
+  if (e.code?.startsWith("commander."))
+    return {
+      line: "",
+      message: message.replace(/^error: /, ""),
+      code: e.exitCode ? EXIT.usage : 0,
+    };
+  if (error instanceof ConfigError)
+    return { line: `config error: ${message}\n`, message, code: EXIT.usage };
+  // A missing file named on the command line is a usage error like a bad flag.
+  const usage = error instanceof UsageError || e.code === "ENOENT";
+  return { line: `error: ${message}\n`, message, code: usage ? EXIT.usage : EXIT.failed };
+}
+
+/** Whether the command line asks for --json (before a `--`), also when commander rejects it. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -345,26 +408,11 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram(scenarios).parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
-    const e = error as { code?: string; exitCode?: number; message?: string };
-    if (e.code?.startsWith("commander.")) {
-      return e.code === "commander.helpDisplayed" || e.code === "commander.version"
-        ? 0
-        : EXIT.usage;
-    }
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof ConfigError) {
-      process.stderr.write(`config error: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stderr.write(`error: ${e.message}\n`);
-      return EXIT.usage;
-    }
-    process.stderr.write(`error: ${e.message ?? String(error)}\n`);
-    return EXIT.failed;
+    const { line, message, code } = failure(error);
+    process.stderr.write(line);
+    if (wantsJson(argv)) setOutputMode({ ...outputMode(), json: true });
+    if (code !== 0) errorResult(message, code);
+    return code;
   }
 }
 

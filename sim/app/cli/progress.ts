@@ -1,5 +1,6 @@
 import { pricedCost } from "../../core/spend.js";
 import type { RunHandle } from "../run.js";
+import { redraws, type ProgressStream } from "./output.js";
 
 const compact = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
@@ -36,6 +37,19 @@ export function statusLine(handle: RunHandle, startedAt: number, generations: nu
 /** Counts of unusable answers and truncated or refused calls, named whenever not zero. */
 const CALL_COUNTS = ["llmTruncated", "llmContextExceeded"] as const;
 
+/** The counts `keys` (and the engine's call counts) summed over `rows`, zeros included. */
+export function unusableTotals(
+  rows: readonly Record<string, unknown>[],
+  keys: readonly string[],
+): Record<string, number> {
+  return Object.fromEntries(
+    [...keys, ...CALL_COUNTS].map((key) => [
+      key,
+      rows.reduce((n, row) => n + (typeof row[key] === "number" ? (row[key] as number) : 0), 0),
+    ]),
+  );
+}
+
 /**
  * "unusable: parseFailures=3 fallbackDecisions=1 llmTruncated=8" for the counts among `keys` (and
  * the engine's call counts) that are not zero in `rows`, summed; "" when all are zero.
@@ -44,19 +58,15 @@ export function unusableText(
   rows: readonly Record<string, unknown>[],
   keys: readonly string[],
 ): string {
-  const named = [...keys, ...CALL_COUNTS].flatMap((key) => {
-    const total = rows.reduce(
-      (n, row) => n + (typeof row[key] === "number" ? (row[key] as number) : 0),
-      0,
-    );
-    return total > 0 ? [`${key}=${total}`] : [];
-  });
+  const named = Object.entries(unusableTotals(rows, keys))
+    .filter(([, total]) => total > 0)
+    .map(([key, total]) => `${key}=${total}`);
   return named.length > 0 ? `unusable: ${named.join(" ")}` : "";
 }
 
 /**
- * A live status line on a terminal; plain lines (one per generation) when stdout is not a TTY,
- * so logs and CI output stay readable.
+ * A live status line on a terminal; plain lines (one per generation) when the stream is not one or
+ * NO_COLOR is set (see `redraws`), so logs and CI output stay readable.
  */
 export class Progress {
   private timer: NodeJS.Timeout | undefined;
@@ -65,18 +75,18 @@ export class Progress {
   private stopped = false;
 
   constructor(
-    private readonly stream: NodeJS.WriteStream,
+    private readonly stream: ProgressStream,
     private readonly generations: number,
   ) {}
 
-  get tty(): boolean {
-    return this.stream.isTTY === true;
+  private get inPlace(): boolean {
+    return redraws(this.stream);
   }
 
   start(handle: RunHandle): void {
     this.handle = handle;
     this.stream.write(`run directory: ${handle.dir}\n`);
-    if (this.tty) this.timer = setInterval(() => this.redraw(), 250);
+    if (this.inPlace) this.timer = setInterval(() => this.redraw(), 250);
   }
 
   generationDone(generation: number, metrics: Record<string, unknown>): void {
@@ -92,17 +102,17 @@ export class Progress {
   }
 
   line(text: string): void {
-    if (this.tty) this.stream.write("\r\x1b[2K");
+    if (this.inPlace) this.stream.write("\r\x1b[2K");
     this.stream.write(`${text}\n`);
-    if (this.tty) this.redraw();
+    if (this.inPlace) this.redraw();
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.tty) this.stream.write("\r\x1b[2K");
-    if (this.handle && !this.tty)
+    if (this.inPlace) this.stream.write("\r\x1b[2K");
+    if (this.handle && !this.inPlace)
       this.stream.write(`${statusLine(this.handle, this.startedAt, this.generations)}\n`);
   }
 

@@ -36,6 +36,14 @@ export function positive(flag: string, integer: boolean) {
   };
 }
 
+/** `--seed`: a non-negative integer, as `seed` in a config and `--seeds` of a batch. */
+export function seed(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`--seed: got "${value}", expected a non-negative integer`);
+  return n;
+}
+
 export function speed(value: string): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < 0)

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { status, withOutputFlags } from "./output.js";
 import { positive, untilSignal } from "./server-flags.js";
 
 interface WorkerFlags {
@@ -16,7 +17,7 @@ interface WorkerFlags {
  * (sim/app/batch/queue/README.md).
  */
 export function registerWorker(program: Command): Command {
-  return program
+  const worker = program
     .command("worker")
     .description(
       "run the jobs of batches enqueued with `agora batch --queue` (on any machine that reaches the Redis)",
@@ -48,30 +49,30 @@ export function registerWorker(program: Command): Command {
       "--rate-window-ms <ms>",
       "the window the profiles' rpm and tpm count over (default 60000: per minute; shorter for tests)",
       positive("--rate-window-ms", true),
-    )
-    .action(async (opts: WorkerFlags) => {
-      const [{ parseQueueUrl }, { startWorker }] = await Promise.all([
-        import("../batch/queue/connection.js"),
-        import("../batch/queue/worker.js"),
-      ]);
-      const queue = parseQueueUrl(opts.queue);
-      const out = resolve(opts.out);
-      const log = (line: string) => process.stdout.write(`${line}\n`);
-      const worker = await startWorker({
-        queue,
-        out,
-        concurrency: opts.concurrency,
-        llmConcurrency: opts.llmConcurrency ?? opts.concurrency * 16,
-        lockMs: opts.lockMs,
-        ...(opts.rateWindowMs !== undefined ? { rateWindowMs: opts.rateWindowMs } : {}),
-        log,
-      });
-      log(
-        `worker: queue ${queue.host}, ${opts.concurrency} run(s) at once, runs under ${out} (Ctrl-C to stop)`,
-      );
-      await untilSignal();
-      log("worker: stopping; runs in progress go back to the queue after their current step");
-      await worker.close();
-      log("worker: stopped");
+    );
+  // The worker's lines (its runs starting and ending) are status: stderr, none with --quiet.
+  return withOutputFlags(worker, false).action(async (opts: WorkerFlags) => {
+    const [{ parseQueueUrl }, { startWorker }] = await Promise.all([
+      import("../batch/queue/connection.js"),
+      import("../batch/queue/worker.js"),
+    ]);
+    const queue = parseQueueUrl(opts.queue);
+    const out = resolve(opts.out);
+    const worker = await startWorker({
+      queue,
+      out,
+      concurrency: opts.concurrency,
+      llmConcurrency: opts.llmConcurrency ?? opts.concurrency * 16,
+      lockMs: opts.lockMs,
+      ...(opts.rateWindowMs !== undefined ? { rateWindowMs: opts.rateWindowMs } : {}),
+      log: status,
     });
+    status(
+      `worker: queue ${queue.host}, ${opts.concurrency} run(s) at once, runs under ${out} (Ctrl-C to stop)`,
+    );
+    await untilSignal();
+    status("worker: stopping; runs in progress go back to the queue after their current step");
+    await worker.close();
+    status("worker: stopped");
+  });
 }

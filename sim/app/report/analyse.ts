@@ -6,6 +6,7 @@
  * a failed, interrupted or budget-capped run stopped early and its values are not comparable.
  */
 import { METRICS_HEAD } from "../batch/rows.js";
+import { UsageError } from "../../core/errors.js";
 import { Rng } from "../../core/rng.js";
 import { compareMeans, summarise, type StatOptions } from "./stats.js";
 import type { BatchTables, Cell, Row } from "./tables.js";
@@ -136,7 +137,7 @@ export function analyse(
   const metrics = options.metrics ?? available;
   for (const m of metrics) {
     if (!available.includes(m))
-      throw new Error(
+      throw new UsageError(
         `--metric: got "${m}", expected one of the metrics table's numeric columns (${available.join(", ")})`,
       );
   }
@@ -145,7 +146,7 @@ export function analyse(
   const conditions = orderedConditions(tables.runs, preferredConditions);
   const reference = options.reference ?? conditions[0] ?? "baseline";
   if (!conditions.includes(reference))
-    throw new Error(
+    throw new UsageError(
       `--reference: got "${reference}", expected one of the conditions (${conditions.join(", ")})`,
     );
   const seed = options.seed ?? 0;

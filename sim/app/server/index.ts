@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Server } from "socket.io";
+import { UsageError } from "../../core/errors.js";
 import { PACKAGE_ROOT } from "../../core/version.js";
 import { BATCH_FILE } from "../batch/batch-file.js";
 import { browserRequestAllowed, isLoopbackHost } from "./auth.js";
@@ -127,8 +128,11 @@ export async function startServer(options: ServerOptions = {}): Promise<AgoraSer
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       http.off("listening", onListening);
+      // The port is the user's --port: a usage error (the CLI exits 2).
       if (error.code === "EADDRINUSE")
-        reject(new Error(`port ${requestedPort} on ${host} is in use (--port 0 picks a free one)`));
+        reject(
+          new UsageError(`port ${requestedPort} on ${host} is in use (--port 0 picks a free one)`),
+        );
       else reject(error);
     };
     const onListening = () => {

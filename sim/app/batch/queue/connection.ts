@@ -18,7 +18,11 @@ export interface RunJobData {
   retryFailed: boolean;
 }
 
-export type RunJobResult = SummaryRow;
+/**
+ * The run's row, and where the worker wrote the run (`host:/path`), for the coordinator's message
+ * when it cannot find the run under its own batch directory.
+ */
+export type RunJobResult = SummaryRow & { writtenTo?: string };
 
 /**
  * A failing run is tried this many times in all, 5 s, 10 s, 20 s ... apart (exponential backoff);

@@ -3,20 +3,23 @@
  * workers' progress through QueueEvents, collects each job's summary row into batch.json, and
  * writes the same tables as a local batch.
  */
-import { basename, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { Job, Queue, QueueEvents } from "bullmq";
 import { emptyTotals, type Totals } from "../../../core/spend.js";
 import { ConfigError } from "../../../core/errors.js";
+import { FILES } from "../../../core/recorder.js";
 import {
   applyRow,
   batchOutcome,
   newBatchFile,
   readBatchFile,
+  withRecordedIds,
   writeBatchFile,
   type BatchFile,
 } from "../batch-file.js";
 import type { RunSpec } from "../plan.js";
-import { runRow, type SummaryRow } from "../rows.js";
+import { readRunManifest, runDirOf, runRow, type SummaryRow } from "../rows.js";
 import type { BatchObserver, BatchPlan, BatchResult } from "../runner.js";
 import { writeTables } from "../tables.js";
 import {
@@ -63,6 +66,11 @@ export interface QueuedBatchResult extends BatchResult {
    * Jobs this call added to the queue (the others existed already: the batch was enqueued before).
    */
   added: number;
+  /**
+   * Runs a worker finished whose directory this coordinator cannot read under DIR/runs (recorded
+   * as failed): the worker's --out is not this batch directory's parent on shared storage.
+   */
+  unreadable: string[];
 }
 
 const FINAL = new Set(["completed", "failed"]);
@@ -87,6 +95,26 @@ function rowTotals(rows: Iterable<SummaryRow>): Totals {
   return totals;
 }
 
+/**
+ * Why the coordinator cannot take a run a worker finished, or null when it can: the tables are
+ * built from DIR/runs/<id>, so a run the worker wrote anywhere else would count as done with no
+ * data in them.
+ */
+export function unreadableRun(dir: string, id: string, result: RunJobResult): string | null {
+  // A run that failed on its worker is failed anyway, with the worker's error.
+  if (result.status === "failed") return null;
+  const runDir = runDirOf(dir, id);
+  const where = result.writtenTo ? ` (the worker wrote it to ${result.writtenTo})` : "";
+  const share = `each worker's --out must be ${dirname(dir)} on storage this coordinator shares (sim/app/batch/queue/README.md, "Sharing storage")`;
+  const missing = [FILES.manifest, FILES.metrics].find((name) => !existsSync(join(runDir, name)));
+  if (missing)
+    return `a worker reported this run ${result.status}, but ${join(runDir, missing)} does not exist${where}: ${share}`;
+  const status = readRunManifest(runDir)?.status;
+  if (status !== result.status)
+    return `a worker reported this run ${result.status}, but ${join(runDir, FILES.manifest)} says ${status}${where}: ${share}`;
+  return null;
+}
+
 export async function runQueuedBatch(
   plan: BatchPlan,
   options: QueuedBatchOptions,
@@ -100,19 +128,21 @@ export async function runQueuedBatch(
   }
   const dir = resolve(options.out);
   const previous = readBatchFile(dir);
+  const specs = withRecordedIds(plan.specs, previous);
   const batchId = previous?.batchId ?? basename(dir);
   const file = newBatchFile({
     batchId,
     config: plan.configPath,
     grid: plan.grid,
     seeds: plan.seeds,
-    specs: plan.specs,
+    specs,
     caps: {},
     totals: emptyTotals(),
   });
   if (previous) file.createdAt = previous.createdAt;
   const rows = new Map<string, SummaryRow>();
-  const byJob = new Map<string, RunSpec>(plan.specs.map((spec) => [jobId(batchId, spec), spec]));
+  const unreadable: string[] = [];
+  const byJob = new Map<string, RunSpec>(specs.map((spec) => [jobId(batchId, spec), spec]));
   const save = () => {
     file.totals = rowTotals(rows.values());
     writeBatchFile(dir, file);
@@ -136,7 +166,7 @@ export async function runQueuedBatch(
     applyRow(file, row);
     save();
     observer?.onRunEnd?.(spec, row);
-    if (rows.size === plan.specs.length) settle();
+    if (rows.size === specs.length) settle();
   };
   /**
    * Reads a job back; a finished one gives its row (a job that failed for good: a failed row with
@@ -154,9 +184,17 @@ export async function runQueuedBatch(
       return finish(spec, runRow(spec, batchId, dir, { status: "failed", error }));
     }
     const state = await job.getState();
-    if (!FINAL.has(state)) return;
-    if (state === "completed" && job.returnvalue) finish(spec, job.returnvalue);
-    else
+    // Events and polls may read one job at once: the first to get here records it.
+    if (!FINAL.has(state) || rows.has(spec.id)) return;
+    if (state === "completed" && job.returnvalue) {
+      const { writtenTo: _writtenTo, ...row } = job.returnvalue;
+      const error = unreadableRun(dir, spec.id, job.returnvalue);
+      if (error) {
+        unreadable.push(spec.id);
+        return finish(spec, { ...runRow(spec, batchId, dir), status: "failed", error });
+      }
+      finish(spec, row);
+    } else
       finish(
         spec,
         runRow(spec, batchId, dir, {
@@ -192,7 +230,7 @@ export async function runQueuedBatch(
 
     const before = await queue.getJobCounts();
     const jobs = await queue.addBulk(
-      plan.specs.map((spec) => ({
+      specs.map((spec) => ({
         name: spec.id,
         data: { batchId, spec, retryFailed: options.retryFailed ?? false },
         opts: {
@@ -236,16 +274,17 @@ export async function runQueuedBatch(
       clearInterval(poll);
     }
 
-    const status = batchOutcome(file.runs, rows.size < plan.specs.length);
+    const status = batchOutcome(file.runs, rows.size < specs.length);
     file.status = status;
     save();
     await writeTables(dir);
     return {
       dir,
       file,
-      rows: plan.specs.map((s) => rows.get(s.id) ?? runRow(s, batchId, dir)),
+      rows: specs.map((s) => rows.get(s.id) ?? runRow(s, batchId, dir)),
       status,
       added,
+      unreadable,
     };
   } finally {
     await events.close().catch(() => undefined);

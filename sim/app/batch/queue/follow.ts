@@ -2,6 +2,7 @@
  * The `--queue` branch of `agora batch`: enqueue, follow with the batch progress display,
  * summarise.
  */
+import { dirname, join } from "node:path";
 import type { BatchPlan } from "../runner.js";
 import { watchBatch } from "../watch.js";
 import { parseQueueUrl } from "./connection.js";
@@ -37,9 +38,14 @@ export async function followQueuedBatch(
       observer: progress,
       onFile: (file, totals) => progress.attach(file, totals),
     });
+    const unreadable = result.unreadable.length;
     return {
       ...result,
-      note: `${result.added} job(s) added, ${plan.specs.length - result.added} already queued\n`,
+      note:
+        `${result.added} job(s) added, ${plan.specs.length - result.added} already queued\n` +
+        (unreadable > 0
+          ? `${unreadable} run(s) finished on a worker but are missing from ${join(result.dir, "runs")} (recorded as failed): the workers' --out must be ${dirname(result.dir)} on storage shared with this coordinator; once the runs are there, run the same command again\n`
+          : ""),
     };
   });
 }

@@ -1,11 +1,14 @@
 /**
  * A batch worker: takes run jobs from the queue, runs (or resumes) each with runOne into
- * OUT/<batch id>/runs/<run id>, and returns the run's summary row as the job's result.
+ * OUT/<batch id>/runs/<run id>, and returns the run's summary row (and where it wrote the run) as
+ * the job's result.
  */
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { preloadScenario } from "../../scenarios.js";
 import { DelayedError, Worker, type Job } from "bullmq";
 import { RedisRateLimiter } from "../../../../agents/rate-limit-redis.js";
+import { runDirOf } from "../rows.js";
 import { runOne } from "../run-one.js";
 import { createSharedResources, profileLimits } from "../shared.js";
 import {
@@ -70,12 +73,13 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   ): Promise<RunJobResult> => {
     const { batchId, spec } = job.data;
     const name = `${batchId}/${spec.id}`;
+    const batchDir = join(out, batchId);
     // attemptsMade counts failed attempts of this job: a run this job itself failed is run again.
     const retryFailed = job.data.retryFailed || job.attemptsMade > 0;
     await preloadScenario(spec.raw, spec.configDir);
     const row = await runOne(
       spec,
-      join(out, batchId),
+      batchDir,
       { ...shared, rateLimiter: limiter.withLimits(profileLimits([spec])) },
       {
         batch: batchId,
@@ -106,7 +110,7 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
       // instead.
       throw new Error(row.error ?? "the run failed");
     }
-    return row;
+    return { ...row, writtenTo: `${hostname()}:${runDirOf(batchDir, spec.id)}` };
   };
 
   const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, processJob, {
