@@ -64,10 +64,14 @@ export interface Checkpoint<Pop = unknown> {
 }
 
 /** Writes a file whole or not at all: a crash mid-write leaves the previous version. */
-export function writeJsonAtomic(path: string, value: unknown): void {
+export function writeTextAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function readJsonLines<T>(path: string): T[] {
