@@ -11,6 +11,7 @@ import { ConfigError } from "../../../core/errors.js";
 import { FILES } from "../../../core/recorder.js";
 import {
   applyRow,
+  BATCH_FILE,
   batchOutcome,
   newBatchFile,
   readBatchFile,
@@ -56,9 +57,16 @@ export interface QueuedBatchOptions {
   backoffMs?: number;
   /**
    * How often job states are read back, besides the events (events may be missed across a
-   * reconnect).
+   * reconnect), and jobs Redis lost are re-enqueued.
    */
   pollMs?: number;
+  /**
+   * How long Redis may leave the coordinator unanswered (down, unreachable) before it stops
+   * following and fails (default OUTAGE_MS).
+   */
+  outageMs?: number;
+  /** Warnings while following (jobs Redis lost and re-enqueued): stderr in the CLI. */
+  log?: (line: string) => void;
 }
 
 export interface QueuedBatchResult extends BatchResult {
@@ -71,7 +79,12 @@ export interface QueuedBatchResult extends BatchResult {
    * as failed): the worker's --out is not this batch directory's parent on shared storage.
    */
   unreadable: string[];
+  /** Jobs Redis lost (restarted without its data) that this call enqueued again. */
+  reenqueued: number;
 }
+
+/** How long the coordinator waits for an unreachable Redis before it fails: 10 minutes. */
+export const OUTAGE_MS = 600_000;
 
 const FINAL = new Set(["completed", "failed"]);
 
@@ -170,18 +183,19 @@ export async function runQueuedBatch(
   };
   /**
    * Reads a job back; a finished one gives its row (a job that failed for good: a failed row with
-   * its reason).
+   * its reason). Says "missing" for a job of an unfinished run that Redis does not hold.
    */
-  const check = async (id: string): Promise<void> => {
+  const check = async (id: string): Promise<"missing" | undefined> => {
     const spec = byJob.get(id);
     if (!spec || rows.has(spec.id)) return;
     const job = await Job.fromId<RunJobData, RunJobResult>(queue, id);
-    if (!job) return;
+    if (!job) return rows.has(spec.id) ? undefined : "missing";
     if (!sameConfig(job, spec)) {
       // The id was taken by an earlier batch of the same name with another config: never mix its
       // result in.
       const error = `the queue already holds job ${id} for another config (an earlier batch with the same --out name); use another --out`;
-      return finish(spec, runRow(spec, batchId, dir, { status: "failed", error }));
+      finish(spec, runRow(spec, batchId, dir, { status: "failed", error }));
+      return;
     }
     const state = await job.getState();
     // Events and polls may read one job at once: the first to get here records it.
@@ -191,9 +205,8 @@ export async function runQueuedBatch(
       const error = unreadableRun(dir, spec.id, job.returnvalue);
       if (error) {
         unreadable.push(spec.id);
-        return finish(spec, { ...runRow(spec, batchId, dir), status: "failed", error });
-      }
-      finish(spec, row);
+        finish(spec, { ...runRow(spec, batchId, dir), status: "failed", error });
+      } else finish(spec, row);
     } else
       finish(
         spec,
@@ -204,7 +217,70 @@ export async function runQueuedBatch(
       );
   };
 
-  try {
+  const jobOf = (spec: RunSpec) => ({
+    name: spec.id,
+    data: { batchId, spec, retryFailed: options.retryFailed ?? false },
+    opts: {
+      jobId: jobId(batchId, spec),
+      attempts: options.attempts ?? JOB_ATTEMPTS,
+      backoff: { type: "exponential", delay: options.backoffMs ?? JOB_BACKOFF_MS },
+    },
+  });
+  const client = connections[0]!;
+  let reenqueued = 0;
+  let reconciling = false;
+  /**
+   * Reads back every unfinished run's job and enqueues again, under the same ids, those Redis no
+   * longer holds (it restarted without its data). A run a worker already finished is not run again
+   * (the worker finds it complete); one still running is not run twice (its lease, in worker.ts).
+   * Skipped while Redis is down, so commands do not pile up for its return.
+   */
+  const reconcile = async () => {
+    if (reconciling || client.status !== "ready") return;
+    reconciling = true;
+    try {
+      const ids = [...byJob.keys()];
+      const states = await Promise.all(ids.map((id) => check(id)));
+      const missing = ids.filter((_, i) => states[i] === "missing").map((id) => byJob.get(id)!);
+      if (missing.length === 0) return;
+      await queue.addBulk(missing.map(jobOf));
+      reenqueued += missing.length;
+      options.log?.(
+        `Redis lost ${missing.length} job(s) of this batch (restarted without its data?): re-enqueued them (${missing.map((s) => s.id).join(", ")}); runs a worker finished are not run again`,
+      );
+    } finally {
+      reconciling = false;
+    }
+  };
+
+  // Following stops on Ctrl-C (signal), or when Redis has not answered a PING for outageMs.
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<undefined>((r) => (stop = () => r(undefined)));
+  options.signal?.addEventListener("abort", () => stop(), { once: true });
+  if (options.signal?.aborted) stop();
+  const outageMs = options.outageMs ?? OUTAGE_MS;
+  let lastAnswer = Date.now();
+  let pinging = false;
+  let redisGone = false;
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - lastAnswer > outageMs) {
+        redisGone = true;
+        return stop();
+      }
+      if (pinging) return;
+      pinging = true;
+      client
+        .ping()
+        .then(() => (lastAnswer = Date.now()))
+        .catch(() => undefined)
+        .finally(() => (pinging = false));
+    },
+    Math.min(1_000, outageMs / 4),
+  );
+
+  /** Subscribes to the queue's events and adds the jobs; returns how many were new. */
+  const enqueue = async (): Promise<number> => {
     events.on("active", ({ jobId: id }) => {
       const spec = byJob.get(id);
       const entry = spec && file.runs.find((r) => r.id === spec.id);
@@ -229,21 +305,8 @@ export async function runQueuedBatch(
     save();
 
     const before = await queue.getJobCounts();
-    const jobs = await queue.addBulk(
-      specs.map((spec) => ({
-        name: spec.id,
-        data: { batchId, spec, retryFailed: options.retryFailed ?? false },
-        opts: {
-          jobId: jobId(batchId, spec),
-          attempts: options.attempts ?? JOB_ATTEMPTS,
-          backoff: { type: "exponential", delay: options.backoffMs ?? JOB_BACKOFF_MS },
-        },
-      })),
-    );
+    const jobs = await queue.addBulk(specs.map(jobOf));
     const after = await queue.getJobCounts();
-    const added =
-      Object.values(after).reduce((a, b) => a + b, 0) -
-      Object.values(before).reduce((a, b) => a + b, 0);
     if (options.retryFailed) {
       // A job whose last try failed finished "completed" with a failed row (or "failed", if it
       // stalled too often).
@@ -261,23 +324,42 @@ export async function runQueuedBatch(
       }
     }
     for (const job of jobs) await check(job.id!);
-
-    const poll = setInterval(() => {
-      for (const id of byJob.keys()) void check(id).catch(() => undefined);
-    }, options.pollMs ?? 2_000);
-    const aborted = new Promise<void>((r) =>
-      options.signal?.addEventListener("abort", () => r(), { once: true }),
+    return (
+      Object.values(after).reduce((a, b) => a + b, 0) -
+      Object.values(before).reduce((a, b) => a + b, 0)
     );
+  };
+
+  try {
+    const enqueuing = enqueue();
+    // Left behind when following stops first; its commands then fail as the connections close.
+    enqueuing.catch(() => undefined);
+    const added = (await Promise.race([enqueuing, stopped])) ?? 0;
+    const poll = setInterval(
+      () => void reconcile().catch(() => undefined),
+      options.pollMs ?? 2_000,
+    );
+    // A Redis back after a restart is checked at once for the jobs it lost.
+    client.on("ready", () => void reconcile().catch(() => undefined));
     try {
-      await Promise.race([allDone, aborted]);
+      await Promise.race([allDone, stopped]);
     } finally {
       clearInterval(poll);
     }
 
+    // Runs the workers finished while Redis could not say so are in their directories.
+    for (const spec of specs)
+      if (!rows.has(spec.id) && readRunManifest(runDirOf(dir, spec.id))?.status === "completed")
+        finish(spec, runRow(spec, batchId, dir));
     const status = batchOutcome(file.runs, rows.size < specs.length);
     file.status = status;
     save();
     await writeTables(dir);
+    // With every run finished on disk, an outage at the end costs nothing.
+    if (redisGone && rows.size < specs.length)
+      throw new Error(
+        `--queue: Redis at ${options.queue.host} has not answered for ${outageMs / 1000} s: stopped following the batch (${rows.size} of ${specs.length} run(s) finished, in ${join(dir, BATCH_FILE)}); runs in progress on the workers go on. Once Redis is back, run the same command again: it re-enqueues the jobs Redis lost and follows the rest`,
+      );
     return {
       dir,
       file,
@@ -285,10 +367,13 @@ export async function runQueuedBatch(
       status,
       added,
       unreadable,
+      reenqueued,
     };
   } finally {
-    await events.close().catch(() => undefined);
-    await queue.close().catch(() => undefined);
+    clearInterval(watchdog);
+    // Closing waits for Redis to answer: after an outage the connections are just dropped.
+    const closed = Promise.all([events.close(), queue.close()]).catch(() => undefined);
+    if (!redisGone) await closed;
     disconnectAll(connections);
   }
 }

@@ -37,12 +37,16 @@ export async function followQueuedBatch(
       signal,
       observer: progress,
       onFile: (file, totals) => progress.attach(file, totals),
+      log: (line) => progress.line(line),
     });
     const unreadable = result.unreadable.length;
     return {
       ...result,
       note:
         `${result.added} job(s) added, ${plan.specs.length - result.added} already queued\n` +
+        (result.reenqueued > 0
+          ? `${result.reenqueued} job(s) re-enqueued after Redis lost them\n`
+          : "") +
         (unreadable > 0
           ? `${unreadable} run(s) finished on a worker but are missing from ${join(result.dir, "runs")} (recorded as failed): the workers' --out must be ${dirname(result.dir)} on storage shared with this coordinator; once the runs are there, run the same command again\n`
           : ""),

@@ -6,9 +6,9 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { preloadScenario } from "../../scenarios.js";
-import { DelayedError, Worker, type Job } from "bullmq";
+import { DelayedError, isNotConnectionError, Worker, type Job } from "bullmq";
 import { RedisRateLimiter } from "../../../../agents/rate-limit-redis.js";
-import { runDirOf } from "../rows.js";
+import { runDirOf, type SummaryRow } from "../rows.js";
 import { runOne } from "../run-one.js";
 import { createSharedResources, profileLimits } from "../shared.js";
 import {
@@ -18,6 +18,7 @@ import {
   type RunJobData,
   type RunJobResult,
 } from "./connection.js";
+import { RunLease } from "./lease.js";
 
 export interface WorkerOptions {
   queue: URL;
@@ -67,6 +68,13 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   });
   const abort = new AbortController();
 
+  const holder = `${hostname()} pid ${process.pid}`;
+  /** A job this worker stops goes back to the queue at once, without using an attempt. */
+  const backToQueue = async (job: Job<RunJobData, RunJobResult>, token?: string) => {
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  };
+
   const processJob = async (
     job: Job<RunJobData, RunJobResult>,
     token?: string,
@@ -74,33 +82,68 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
     const { batchId, spec } = job.data;
     const name = `${batchId}/${spec.id}`;
     const batchDir = join(out, batchId);
-    // attemptsMade counts failed attempts of this job: a run this job itself failed is run again.
-    const retryFailed = job.data.retryFailed || job.attemptsMade > 0;
-    await preloadScenario(spec.raw, spec.configDir);
-    const row = await runOne(
-      spec,
-      batchDir,
-      { ...shared, rateLimiter: limiter.withLimits(profileLimits([spec])) },
+    let duplicateOf: string | undefined;
+    const lease = await RunLease.acquire(
+      runDirOf(batchDir, spec.id),
+      { holder, job: job.id ?? name },
       {
-        batch: batchId,
-        retryFailed,
+        staleAfterMs: lockMs,
         signal: abort.signal,
-        ...(options.env ? { env: options.env } : {}),
-        onBegin: (mode) =>
+        onWait: (other) => {
+          duplicateOf = other.holder;
           log(
-            `${mode} ${name} (attempt ${job.attemptsMade + 1}${job.stalledCounter > 0 ? `, after ${job.stalledCounter} stall(s)` : ""})`,
-          ),
-        hooks: {
-          onGenerationEnd: (info) =>
-            void job.updateProgress({ generation: info.generation }).catch(() => undefined),
+            `${name} is already running (${other.holder}): the queue handed its job out again; waiting for that execution instead of running the run twice`,
+          );
         },
+        onStale: (other) =>
+          log(
+            `${name}: took over the lease of ${other.holder}, silent for ${other.staleAfterMs} ms (that execution died)`,
+          ),
+        onLost: (by) =>
+          log(
+            `${name}: lost its lease${by ? ` to ${by.holder}` : ""} after no heartbeat for ${lockMs} ms (was this process stalled?)`,
+          ),
       },
     );
+    if (!lease) {
+      log(`${name}: back in the queue`);
+      return backToQueue(job, token);
+    }
+    // attemptsMade counts failed attempts of this job: a run this job itself failed is run again.
+    const retryFailed = job.data.retryFailed || job.attemptsMade > 0;
+    let began = false;
+    let row: SummaryRow;
+    try {
+      await preloadScenario(spec.raw, spec.configDir);
+      row = await runOne(
+        spec,
+        batchDir,
+        { ...shared, rateLimiter: limiter.withLimits(profileLimits([spec])) },
+        {
+          batch: batchId,
+          retryFailed,
+          signal: abort.signal,
+          ...(options.env ? { env: options.env } : {}),
+          onBegin: (mode) => {
+            began = true;
+            log(
+              `${mode} ${name} (attempt ${job.attemptsMade + 1}${job.stalledCounter > 0 ? `, after ${job.stalledCounter} stall(s)` : ""})`,
+            );
+          },
+          hooks: {
+            onGenerationEnd: (info) =>
+              void job.updateProgress({ generation: info.generation }).catch(() => undefined),
+          },
+        },
+      );
+    } finally {
+      lease.release();
+    }
+    if (duplicateOf && !began)
+      log(`discarded a duplicate execution of ${name}: ${duplicateOf} ran it (no call made here)`);
     if (abort.signal.aborted && row.status === "interrupted") {
-      // This worker is stopping: the job goes back to the queue at once, without using an attempt.
-      await job.moveToDelayed(Date.now(), token);
       log(`${name}: interrupted at generation ${row.generations}, back in the queue`);
-      throw new DelayedError();
+      return backToQueue(job, token);
     }
     log(
       `${row.status} ${name}: ${row.generations} generation(s), ${row.llm_calls} LLM call(s)${row.error ? `; error: ${row.error}` : ""}`,
@@ -121,12 +164,46 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
     maxStalledCount: MAX_STALLS,
     autorun: true,
   });
-  worker.on("error", (error) => log(`worker error: ${error.message}`));
-  worker.on("stalled", (id) => log(`stalled job ${id} (its worker died): back in the queue`));
+  const lostLocks = new Set<string>();
+  worker.on("error", (error) => {
+    // A connection's trouble is said once, by the "lost Redis" line below; a lost lock, once per
+    // job, by the lockRenewalFailed line.
+    if (!isNotConnectionError(error) || (error as NodeJS.ErrnoException).syscall) return;
+    if (error.message.startsWith("could not renew lock for job")) return;
+    const lock = /^(Missing lock|Lock mismatch) for job /.test(error.message)
+      ? " (this execution lost the job's lock: the job's other execution records the run)"
+      : "";
+    log(`worker error: ${error.message}${lock}`);
+  });
+  worker.on("stalled", (id) =>
+    log(
+      `stalled job ${id} (its worker died or lost Redis for longer than its lock): back in the queue`,
+    ),
+  );
+  worker.on("lockRenewalFailed", (ids) => {
+    const fresh = ids.filter((id) => !lostLocks.has(id));
+    for (const id of fresh) lostLocks.add(id);
+    if (fresh.length > 0)
+      log(
+        `lost the lock of job(s) ${fresh.join(", ")} (Redis was out for longer than --lock-ms, or lost its data): if the queue hands one out again, that execution waits for this one`,
+      );
+  });
+  let closing: Promise<void> | undefined;
+  // Said once when Redis goes and once when it is back: runs in progress go on meanwhile.
+  let lost = false;
+  connections[0]!.on("close", () => {
+    if (lost || closing) return;
+    lost = true;
+    log(`worker: lost Redis at ${options.queue.host}; runs in progress go on, reconnecting`);
+  });
+  connections[0]!.on("ready", () => {
+    if (!lost) return;
+    lost = false;
+    log(`worker: Redis at ${options.queue.host} is back`);
+  });
   const ready = worker.waitUntilReady().then(() => undefined);
   await ready;
 
-  let closing: Promise<void> | undefined;
   return {
     ready,
     close() {
