@@ -15,7 +15,7 @@ export function cached(
   return {
     async complete(request) {
       const { key } = request;
-      const hit = await cache.get(key);
+      const hit = await cache.get(key, request.call);
       if (hit) return { ...hit, cached: true, attempts: 0 };
       // Another run asking the same thing right now: wait for its answer (as a cache hit) rather
       // than pay twice; if its call fails, make our own.

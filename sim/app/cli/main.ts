@@ -148,7 +148,7 @@ async function execute(
       unusableCounts,
     );
     process.stdout.write(
-      `${result.status}: ${m.generationsCompleted} generation(s), ${m.totals.calls ?? 0} LLM call(s), cache ${m.cache.hits} hit(s) / ${m.cache.misses} miss(es)\n` +
+      `${result.status}: ${m.generationsCompleted} generation(s), ${m.totals.calls ?? 0} LLM call(s), cache ${m.cache.hits} hit(s) / ${m.cache.misses} miss(es)${m.cache.corrupt ? ` (${m.cache.corrupt} damaged entr${m.cache.corrupt === 1 ? "y" : "ies"} dropped and fetched again)` : ""}\n` +
         (unusable ? `${unusable} (over all generations; see metrics.jsonl)\n` : "") +
         (result.error ? `error: ${result.error}\n` : "") +
         `run directory: ${result.dir}\n`,
@@ -283,19 +283,23 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
     .command("resume")
     .description("continue an interrupted run from its last completed generation")
     .argument("<run-dir>", "run directory")
-    .action(async (dir: string) => {
-      const [{ readManifest }, { resumeRun }] = await Promise.all([
-        import("../../core/recorder.js"),
+    .option(
+      "--repair",
+      "rebuild missing or damaged metrics.jsonl and agents.jsonl from events.jsonl",
+    )
+    .action(async (dir: string, opts: { repair?: boolean }) => {
+      const [{ readResumableManifest }, { resumeRun }] = await Promise.all([
+        import("../resume-check.js"),
         import("../run.js"),
       ]);
-      const manifest = readManifest(dir);
+      const manifest = readResumableManifest(resolve(dir));
       if (manifest.status === "completed") {
         process.stdout.write(`${dir}: already completed, nothing to do\n`);
         return;
       }
       process.exitCode = (
         await execute(
-          (options) => resumeRun(dir, options),
+          (options) => resumeRun(dir, { ...options, repair: opts.repair === true }),
           () => (manifest.config as { generations: number }).generations,
         )
       ).code;
