@@ -19,7 +19,7 @@ import { budgeted, withinCostCap } from "./chat/budgeted.js";
 import { cached } from "./chat/cached.js";
 import { concurrencyLimited } from "./chat/concurrency-limited.js";
 import { ChatCompletionsEndpoint } from "./chat/endpoint.js";
-import { endpointFailure } from "./chat/endpoint-error.js";
+import { endpointFailure, keyRedactor, redactedError } from "./chat/endpoint-error.js";
 import { lazily, type ChatModel } from "./chat/model.js";
 import { rateLimited } from "./chat/rate-limited.js";
 import { retrying } from "./chat/retrying.js";
@@ -321,6 +321,7 @@ export class MindRuntime implements Minds {
   private sender(name: string, profile: Profile, ledgers: readonly Ledger[]): ChatModel {
     const { shared, env } = this.options;
     const endpoint = new ChatCompletionsEndpoint(name, profile, env);
+    const redact = keyRedactor(name, profile, env);
     const paced = shared?.rateLimiter
       ? rateLimited(endpoint, shared.rateLimiter, name, profile.maxTokens)
       : endpoint;
@@ -332,7 +333,8 @@ export class MindRuntime implements Minds {
           agentId: request.call.agentId,
           profile: name,
           attempt,
-          error,
+          // Retry lines are printed: an echoed key must not be.
+          error: redactedError(error, redact),
           waitMs,
         }),
       giveUp: endpointFailure(name, profile, env),

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import cacache from "cacache";
 import { stringify } from "safe-stable-stringify";
-import type { CachedResponse, ResponseStore } from "../sim/core/minds.js";
+import type { CachedResponse, MindCallRequest, ResponseStore } from "../sim/core/minds.js";
 
 export type CacheMode = "off" | "read-write" | "replay";
 
@@ -24,10 +26,38 @@ export interface CacheRequest {
   messages: { role: string; content: string }[];
 }
 
+/** Who asked: names a request in errors (absent for lookups made outside minds). */
+export type CacheAsker = Pick<MindCallRequest, "agentId" | "purpose">;
+
+const describeRequest = (key: string, about?: CacheAsker): string =>
+  about
+    ? `the request of agent ${about.agentId}, purpose "${about.purpose}", promptHash ${key}`
+    : `the request with promptHash ${key}`;
+
 export class CacheMissError extends Error {
-  constructor(readonly key: string) {
-    super(`cache mode is "replay" and no cached response exists for request ${key.slice(0, 16)}`);
+  constructor(
+    readonly key: string,
+    about?: CacheAsker,
+  ) {
+    super(
+      `cache mode is "replay" and no cached response exists for ${describeRequest(key, about)}`,
+    );
     this.name = "CacheMissError";
+  }
+}
+
+/** A damaged entry met in replay mode, which can neither drop it nor fetch the answer again. */
+export class CacheCorruptError extends Error {
+  constructor(
+    readonly key: string,
+    dir: string,
+    reason: string,
+    about?: CacheAsker,
+  ) {
+    super(
+      `response cache ${dir}: the entry for ${describeRequest(key, about)} is damaged (${reason}); cache mode "replay" cannot fetch it again: run once in read-write mode to replace it`,
+    );
+    this.name = "CacheCorruptError";
   }
 }
 
@@ -62,31 +92,72 @@ function isEntry(value: unknown): value is CachedResponse & { v: number } {
 }
 
 /**
+ * cacache's index: each key's entries are lines of one bucket file, each line carrying the SHA-1 of
+ * its JSON. cacache skips a line that fails it, so a damaged index entry reads as no entry at all;
+ * its own bucket functions tell the two apart (the package has no `exports` map: this is its
+ * module, not a copy of it).
+ */
+const cacacheIndex = createRequire(import.meta.url)("cacache/lib/entry-index.js") as {
+  bucketPath(cache: string, key: string): string;
+  bucketEntries(bucket: string): Promise<unknown[]>;
+};
+
+/** cacache's errors for a content file that does not hold what the index line says it does. */
+const DAMAGED_CONTENT: Record<string, string> = {
+  EINTEGRITY: "content fails its SHA-512 check",
+  EBADSIZE: "content has the wrong size",
+  ENOENT: "content file missing",
+};
+
+type Lookup =
+  | { found: CachedResponse & { v: number } }
+  | { absent: true }
+  | { otherFormat: unknown }
+  | { damaged: string; integrity?: string };
+
+/**
  * Persistent, content-addressed store of LLM responses (cacache: npm's own cache format, safe
  * under concurrent writers and crashes). Entries hold the response text, token counts, finish
  * reason and failure only: never prompts or credentials.
+ *
+ * Integrity: cacache records the SHA-512 of each entry's content in its index line and checks it on
+ * every read, and each index line carries a SHA-1 of itself. A damaged entry (content or index
+ * line: truncated, flipped, overwritten) is counted in `corrupt`; in read-write mode it is dropped
+ * and read as a miss, so the call is made again and stored afresh; in replay mode it fails with a
+ * CacheCorruptError naming the request.
  */
 export class ResponseCache implements ResponseStore {
   hits = 0;
   misses = 0;
+  corrupt = 0;
 
   constructor(
     readonly dir: string,
     readonly mode: CacheMode,
   ) {}
 
-  async get(key: string): Promise<CachedResponse | undefined> {
+  async get(key: string, about?: CacheAsker): Promise<CachedResponse | undefined> {
     if (this.mode === "off") return undefined;
-    const info = await cacache.get.info(this.dir, key);
-    const entry = info ? this.decode(key, (await cacache.get(this.dir, key)).data) : undefined;
-    if (!entry) {
-      this.misses++;
-      if (this.mode === "replay") throw new CacheMissError(key);
+    const lookup = await this.lookup(key);
+    if ("found" in lookup) {
+      this.hits++;
+      const { v: _v, ...response } = lookup.found;
+      return response;
+    }
+    this.misses++;
+    if ("damaged" in lookup) {
+      this.corrupt++;
+      if (this.mode === "replay") throw new CacheCorruptError(key, this.dir, lookup.damaged, about);
+      await this.drop(key, lookup.integrity);
       return undefined;
     }
-    this.hits++;
-    const { v: _v, ...response } = entry;
-    return response;
+    if (this.mode !== "replay") return undefined;
+    // An entry of another format is not this request's answer: a miss, never misread.
+    if ("otherFormat" in lookup)
+      throw new Error(
+        `response cache ${this.dir}: the entry for ${describeRequest(key, about)} is not a format-${CACHE_FORMAT} entry (format ${String(lookup.otherFormat)})`,
+      );
+    throw new CacheMissError(key, about);
   }
 
   async put(key: string, response: CachedResponse): Promise<void> {
@@ -94,18 +165,54 @@ export class ResponseCache implements ResponseStore {
     await cacache.put(this.dir, key, JSON.stringify({ v: CACHE_FORMAT, ...response }));
   }
 
-  /** An entry of another format is not this request's answer: read as a miss, never misread. */
-  private decode(key: string, data: Buffer): (CachedResponse & { v: number }) | undefined {
+  private async lookup(key: string): Promise<Lookup> {
+    const info = await cacache.get.info(this.dir, key);
+    if (!info)
+      return (await this.damagedIndex(key))
+        ? { damaged: "index entry unreadable" }
+        : { absent: true };
+    let data: Buffer;
     try {
-      const value: unknown = JSON.parse(data.toString("utf8"));
-      if (isEntry(value)) return value;
-    } catch {
-      // fall through: unreadable entries are misses too
+      data = await cacache.get.byDigest(this.dir, info.integrity);
+    } catch (error) {
+      const damaged = DAMAGED_CONTENT[(error as NodeJS.ErrnoException).code ?? ""];
+      if (damaged) return { damaged, integrity: info.integrity };
+      throw error;
     }
-    if (this.mode === "replay")
-      throw new Error(
-        `response cache ${this.dir}: entry ${key.slice(0, 16)} is not a format-${CACHE_FORMAT} entry`,
-      );
-    return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(data.toString("utf8"));
+    } catch {
+      return { damaged: "content is not JSON", integrity: info.integrity };
+    }
+    if (isEntry(value)) return { found: value };
+    const format = (value as { v?: unknown } | null)?.v;
+    // Format 1 entries had no `v`.
+    if (format !== CACHE_FORMAT) return { otherFormat: format ?? 1 };
+    return { damaged: `not a well-formed format-${CACHE_FORMAT} entry`, integrity: info.integrity };
+  }
+
+  /** Whether the key's index bucket holds lines cacache could not read. */
+  private async damagedIndex(key: string): Promise<boolean> {
+    const bucket = cacacheIndex.bucketPath(this.dir, key);
+    let text: string;
+    try {
+      text = await readFile(bucket, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+    const lines = text.split("\n").filter((line) => line !== "").length;
+    return lines > (await cacacheIndex.bucketEntries(bucket)).length;
+  }
+
+  /**
+   * Removes a damaged entry: its index bucket, and its content file, which cacache would otherwise
+   * keep (it never rewrites content it already has, so the same answer stored again would stay
+   * damaged).
+   */
+  private async drop(key: string, integrity?: string): Promise<void> {
+    if (integrity) await cacache.rm.content(this.dir, integrity);
+    await cacache.index.compact(this.dir, key, () => false, { validateEntry: () => false });
   }
 }

@@ -295,7 +295,7 @@ async function runChild(argv: readonly string[]): Promise<void> {
   if (server && (mode === "viewer" || mode === "paced")) {
     say({ kind: "ready", url: server.url });
     const deadline = Date.now() + 60_000;
-    while (server.clients().length === 0) {
+    while ((await server.clients()).length === 0) {
       if (Date.now() > deadline) throw new Error("no viewer subscribed within 60 s");
       await sleep(20);
     }
@@ -375,7 +375,7 @@ async function runChild(argv: readonly string[]): Promise<void> {
       emitMs: emits.emitMs,
       emitMaxMs: emits.emitMaxMs,
       emitLag: distribution(emits.lags),
-      overflows: server?.clients().reduce((sum, c) => sum + c.overflows, 0) ?? 0,
+      overflows: (await server?.clients())?.reduce((sum, c) => sum + c.overflows, 0) ?? 0,
     },
   });
   if (server) {

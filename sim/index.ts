@@ -30,6 +30,8 @@ export type {
 // Testing a scenario: an event without its wall-clock and cache fields, for same-seed comparisons
 export { stableView } from "./core/events.js";
 export { ConfigError, UsageError } from "./core/errors.js";
+// The config bounds (docs/config.md, "Bounds"), for a scenario's own schema
+export { LIMITS } from "./core/limits.js";
 export { Rng } from "./core/rng.js";
 export { agentId, agentIdParts } from "./core/ids.js";
 export { renderTemplate } from "./core/prompt-template.js";

@@ -325,7 +325,7 @@ describe("usage errors exit 2 in every command", () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(`${join(tmp.path, "nothing")} is not a run directory`);
     expect(resume.code).toBe(2);
-    expect(resume.stderr).toContain(`${join(tmp.path, "nothing")} is not a run directory`);
+    expect(resume.stderr).toContain(`${join(tmp.path, "nothing", "manifest.json")}: missing`);
     expect(existsSync(target)).toBe(false);
   });
 });
@@ -358,7 +358,7 @@ describe("progress on a terminal", () => {
     const batch = ["batch", config, "--seeds", "0..1", "--out", join(tmp.path, "tty-batch")];
     const [runTty, runPlain, batchTty, batchPlain] = await Promise.all([
       inTerminal(run, { NO_COLOR: "" }),
-      inTerminal(run, { NO_COLOR: "1" }),
+      inTerminal([...run.slice(0, -1), join(tmp.path, "tty-plain")], { NO_COLOR: "1" }),
       inTerminal(batch, { NO_COLOR: "" }),
       inTerminal([...batch.slice(0, -1), join(tmp.path, "tty-batch-plain")], { NO_COLOR: "1" }),
     ]);

@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StepGate } from "../sim/app/control.js";
 import type { AgoraEvent } from "../sim/core/events.js";
 import { startRun, type RunResult } from "../sim/app/run.js";
-import { readHistoryChunk } from "../sim/app/server/history.js";
+import { chunkBody, readHistoryChunk, type HistoryChunk } from "../sim/app/server/history.js";
 import {
   LiveRun,
   startServer,
@@ -409,28 +409,37 @@ describe("subscribing to a live run", () => {
 describe("reading events.jsonl in chunks", () => {
   const line = (seq: number, pad = 0) =>
     `${JSON.stringify({ v: 1, seq, type: "warning", t: { generation: 1 }, message: "x".repeat(pad), at: "" })}\n`;
+  /** The seqs of a chunk's events, read from its body as a client would. */
+  const seqs = (chunk: HistoryChunk) =>
+    (JSON.parse(`[${chunkBody(chunk)}]`) as AgoraEvent[]).map((e) => e.seq);
 
-  it("skips below fromSeq, stops at an unterminated or unparsable line, and takes an oversized line whole", async () => {
+  it("skips below fromSeq, stops at an unterminated or unparsable line or at the limit, and takes an oversized line whole", async () => {
     const path = join(tmp.path, "chunks.jsonl");
     writeFileSync(path, line(0) + line(1, 5000) + line(2) + line(3) + '{"v":1,"seq":4,"ty');
     const all = await readHistoryChunk(path, 0, 0, 100);
     // The first line is under 100 bytes, the second is larger than the chunk: both are taken.
-    expect(all.events.map((e) => e.seq)).toEqual([0, 1]);
-    expect(all.eof).toBe(false);
+    expect(seqs(all)).toEqual([0, 1]);
+    expect(all).toMatchObject({ count: 2, lastSeq: 1, eof: false, broken: false });
     const rest = await readHistoryChunk(path, all.offset, 0, 1 << 20);
-    expect(rest.events.map((e) => e.seq)).toEqual([2, 3]);
+    expect(seqs(rest)).toEqual([2, 3]);
     expect(rest.eof).toBe(true);
     const skipped = await readHistoryChunk(path, 0, 3, 1 << 20);
-    expect(skipped.events.map((e) => e.seq)).toEqual([3]);
+    expect(seqs(skipped)).toEqual([3]);
     expect(skipped.offset).toBe(rest.offset);
+    // A limit at a line boundary: nothing past it is read.
+    const limited = await readHistoryChunk(path, 0, 0, 1 << 20, all.offset);
+    expect(seqs(limited)).toEqual([0, 1]);
+    expect(limited).toMatchObject({ offset: all.offset, eof: true });
     writeFileSync(path, line(0) + "not json\n" + line(2));
     const broken = await readHistoryChunk(path, 0, 0, 1 << 20);
-    expect(broken.events.map((e) => e.seq)).toEqual([0]);
-    expect(broken.eof).toBe(true);
-    expect(await readHistoryChunk(join(tmp.path, "missing.jsonl"), 0, 0, 100)).toEqual({
-      events: [],
+    expect(seqs(broken)).toEqual([0]);
+    expect(broken).toMatchObject({ eof: true, broken: true });
+    expect(await readHistoryChunk(join(tmp.path, "missing.jsonl"), 0, 0, 100)).toMatchObject({
+      count: 0,
+      lastSeq: -1,
       offset: 0,
       eof: true,
+      broken: false,
     });
   });
 });
@@ -471,7 +480,7 @@ describe("slow clients", () => {
     await until(() => healthy.ended, "the healthy client's run-ended");
     expectWholeLog(healthy, live.dir);
     // The engine did not wait, and the stalled client's backlog on the server stayed bounded.
-    const stats = server.clients().find((c) => c.socketId === stalled.socket.id)!;
+    const stats = (await server.clients()).find((c) => c.socketId === stalled.socket.id)!;
     expect(stats.overflows).toBeGreaterThanOrEqual(1);
     expect(stats.buffered).toBeLessThanOrEqual(limit);
     expect(stats.queuedMessages).toBeLessThanOrEqual(2);

@@ -1,5 +1,7 @@
 import type { Profile } from "../../sim/core/profile.js";
+import { maskSecrets } from "../../sim/core/secrets.js";
 import { publicEndpoint } from "../profiles.js";
+import { errorStatus } from "../retry.js";
 
 /**
  * An endpoint that failed for good (after retries, or at once on a 4xx): names the profile, host
@@ -15,17 +17,34 @@ export class EndpointError extends Error {
   }
 }
 
-/** An endpoint may echo the key it was sent; it goes nowhere from here. */
+/**
+ * An endpoint may echo the key it was sent (whole, or half starred as OpenAI does) or any other
+ * credential; none of it goes further than this.
+ */
 export function keyRedactor(
   profileName: string,
   profile: Profile,
   env?: NodeJS.ProcessEnv,
 ): (text: string) => string {
   return (text) => {
-    if (!profile.apiKeyEnv) return text;
-    const secret = env?.[profile.apiKeyEnv] ?? process.env[profile.apiKeyEnv];
-    return secret && secret.length >= 4 ? text.split(secret).join(`[${profileName} key]`) : text;
+    const secret = profile.apiKeyEnv
+      ? (env?.[profile.apiKeyEnv] ?? process.env[profile.apiKeyEnv])
+      : undefined;
+    const named =
+      secret && secret.length >= 4 ? text.split(secret).join(`[${profileName} key]`) : text;
+    return maskSecrets(named);
   };
+}
+
+/**
+ * `error` with its message passed through `redact`, for whatever prints or stores it (retry
+ * lines); its status stays for callers that read it.
+ */
+export function redactedError(error: unknown, redact: (text: string) => string): unknown {
+  if (!(error instanceof Error)) return error;
+  const copy = new Error(redact(error.message));
+  copy.name = error.name;
+  return Object.assign(copy, { status: errorStatus(error) });
 }
 
 /**

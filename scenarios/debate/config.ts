@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../../sim/core/limits.js";
 import { ConfigError } from "../../sim/core/errors.js";
 import { parseOrThrow } from "../../sim/core/config.js";
 import { DEBATE_POLICIES } from "./policies.js";
@@ -75,12 +76,12 @@ export const debateConfigSchema = z
     setup: z.enum(SETUPS).default("n-agent"),
     questions: questionSourceSchema,
     /** Questions per generation: a generation is a block of questions. */
-    questionsPerGeneration: z.number().int().min(1).default(10),
+    questionsPerGeneration: z.number().int().min(1).max(LIMITS.questions).default(10),
     /**
      * Questions debated side by side (each round of each in one engine step); results are the same,
      * events come batch by batch.
      */
-    parallelQuestions: z.number().int().min(1).default(1),
+    parallelQuestions: z.number().int().min(1).max(LIMITS.parallelQuestions).default(1),
     /**
      * Debate rounds after the initial answers; for MAD the maximum number of rounds (maxRounds).
      */

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { LIMITS } from "../../sim/core/limits.js";
 import type { Rng } from "../../sim/core/rng.js";
 import { generateArithmetic } from "./arithmetic.js";
 import { QUESTION_FORMATS, type QuestionFormat, readQuestionFile } from "./loaders.js";
@@ -58,11 +59,11 @@ export const questionSourceSchema = z
     builtin: z.enum(BUILTIN_SETS).optional(),
     generator: z.literal("arithmetic").optional(),
     /** Keep the first `limit` items (after shuffling, if on). */
-    limit: z.number().int().min(1).optional(),
+    limit: z.number().int().min(1).max(LIMITS.questions).optional(),
     /** Shuffle with the run's seeded question stream. */
     shuffle: z.boolean().optional(),
     /** Questions to generate. */
-    count: z.number().int().min(1).optional(),
+    count: z.number().int().min(1).max(LIMITS.questions).optional(),
     /** Operands per expression; 6 gives Du et al.'s a+b*c+d-e*f. */
     terms: z.number().int().min(2).max(20).optional(),
     /** Largest operand; Du et al. draw numpy randint(0, 30), i.e. 0..29. */

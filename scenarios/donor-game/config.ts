@@ -1,15 +1,16 @@
 import { z } from "zod";
+import { LIMITS } from "../../sim/core/limits.js";
 
 /** The `donorGame:` section of a config. Defaults follow Vallinder & Hughes (2024). */
 export const donorGameConfigSchema = z
   .object({
     /** Rounds per game; the released code plays one round per agent (12 for 12 agents). */
-    rounds: z.number().int().min(1).default(12),
+    rounds: z.number().int().min(1).max(LIMITS.rounds).default(12),
     /** Game 2 replays every pairing of game 1 with roles reversed. */
     games: z.union([z.literal(1), z.literal(2)]).default(2),
     endowment: z.number().positive().default(10),
     multiplier: z.number().min(0).default(2),
-    traceDepth: z.number().int().min(1).default(3),
+    traceDepth: z.number().int().min(1).max(LIMITS.traceDepth).default(3),
     /** "code": the released code's rotation; "alternating": the donor half switches every round. */
     schedule: z.enum(["code", "alternating"]).default("code"),
     /** "mean-both-games": the paper; "game2x2": the released code (twice the game-2 resources). */
@@ -17,7 +18,7 @@ export const donorGameConfigSchema = z
     punishment: z.enum(["none", "costly", "partner-choice"]).default("none"),
     punishmentLoss: z.number().positive().default(2),
     /** Re-asks after an unreadable answer before the donation defaults to 0. */
-    parseRetries: z.number().int().min(0).default(10),
+    parseRetries: z.number().int().min(0).max(LIMITS.parseRetries).default(10),
     /** What to do with an amount outside [0, holdings]: re-ask ("reject") or clamp it. */
     outOfRange: z.enum(["reject", "clamp"]).default("reject"),
     survivorFraction: z.number().gt(0).lt(1).default(0.5),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../../sim/index.js";
 
 /**
  * The `publicGoods:` section of a config. Every key has a default, so `publicGoods: {}` (or no
@@ -7,7 +8,7 @@ import { z } from "zod";
 export const publicGoodsConfigSchema = z
   .object({
     /** Rounds per generation; every agent decides once per round. */
-    rounds: z.number().int().min(1).default(10),
+    rounds: z.number().int().min(1).max(LIMITS.rounds).default(10),
     /**
      * Units every agent receives at the start of every round (what it does not contribute, it
      * keeps).
@@ -19,7 +20,7 @@ export const publicGoodsConfigSchema = z
      */
     multiplier: z.number().min(0).default(3),
     /** Re-asks after an unusable answer before the contribution falls back to 0. */
-    parseRetries: z.number().int().min(0).default(3),
+    parseRetries: z.number().int().min(0).max(LIMITS.parseRetries).default(3),
     /** An amount outside [0, endowment]: re-ask it ("reject") or clamp it into range ("clamp"). */
     outOfRange: z.enum(["reject", "clamp"]).default("reject"),
     /**

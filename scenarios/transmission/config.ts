@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../../sim/core/limits.js";
 import { textMetricsOptionsSchema } from "./metrics/index.js";
 
 const name = z.string().regex(/^[A-Za-z0-9_.:-]+$/, "a name of letters, digits and _.:-");
@@ -8,7 +9,7 @@ const groupSchema = z
   .object({
     name,
     /** Agents in the group; the groups' sizes add up to population.size. */
-    size: z.number().int().min(1),
+    size: z.number().int().min(1).max(LIMITS.populationSize),
     persona: z.string().optional(),
     initial: z.string().optional(),
     transformation: z.string().optional(),
@@ -28,14 +29,14 @@ const prestigeSchema = z
      * probability proportional to prestige + 1.
      */
     select: z.enum(["top", "weighted"]).default("top"),
-    k: z.number().int().min(1),
+    k: z.number().int().min(1).max(LIMITS.populationSize),
   })
   .strict();
 
 const socialLearningSchema = z
   .object({
     /** Each agent hears k of its in-neighbours, drawn uniformly (all when it has k or fewer). */
-    sample: z.number().int().min(1).optional(),
+    sample: z.number().int().min(1).max(LIMITS.populationSize).optional(),
     prestige: prestigeSchema.optional(),
     /**
      * Pass on only the received text most similar (mean TF-IDF cosine) to the other received texts.
@@ -88,7 +89,7 @@ export const transmissionConfigSchema = z
     personaList: z.array(z.string()).optional(),
     groups: z.array(groupSchema).default([]),
     /** Chain mode: the number of independent chains (default: one per seed text, else 1). */
-    chains: z.number().int().min(1).optional(),
+    chains: z.number().int().min(1).max(LIMITS.populationSize).optional(),
     /**
      * Chain mode: each chain's starting text; generation 1 transforms it instead of writing from
      * the initial prompt.

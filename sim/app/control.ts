@@ -1,4 +1,5 @@
 import { InterruptedError } from "../core/engine.js";
+import { speedProblem } from "./server/protocol.js";
 
 /** What the viewer's controls set: whether the engine is held between steps, and its pace. */
 export interface GateState {
@@ -144,9 +145,7 @@ export class StepGate {
 }
 
 function checkSpeed(speed: number): number {
-  if (!Number.isFinite(speed) || speed < 0)
-    throw new RangeError(
-      `speed: got ${speed}, expected a number >= 0 (steps per second; 0 = unlimited)`,
-    );
+  const problem = speedProblem(speed);
+  if (problem) throw new RangeError(problem);
   return speed;
 }

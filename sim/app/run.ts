@@ -16,10 +16,18 @@ import {
 import { Engine, InterruptedError, type EngineHooks } from "../core/engine.js";
 import type { RunStatus, SerializedGraph } from "../core/events.js";
 import { graphStats } from "../core/graph/index.js";
-import { readCheckpoint, readManifest, RunRecorder, type Manifest } from "../core/recorder.js";
+import { rebuildTables, RunRecorder, type Manifest } from "../core/recorder.js";
 import { emptyTotals } from "../core/spend.js";
 import { AGORA_VERSION, gitCommit } from "../core/version.js";
 import { firstGeneration, socialGraph } from "./population.js";
+import {
+  checkRecordedConfig,
+  checkResumable,
+  readResumableManifest,
+  type ResumableManifest,
+  type ResumePlan,
+  type SourceRecord,
+} from "./resume-check.js";
 
 export interface RunOptions {
   /** The run directory (default runs/<scenario>-<seed>-<time>). */
@@ -58,12 +66,6 @@ export interface RunResult {
   manifest: Manifest;
 }
 
-interface SourceRecord {
-  raw: unknown;
-  overrides: Overrides;
-  configDir: string;
-}
-
 /** The run directory used without `out`: runs/<scenario>-s<seed>-<time>, absolute. */
 export function defaultRunDir(loaded: LoadedConfig, now = new Date()): string {
   return resolve(
@@ -98,26 +100,25 @@ export async function startRunFrom(
 
 /**
  * Continues an interrupted run from its last completed generation. With the LLM cache holding
- * the calls already made, the result equals an uninterrupted run's.
+ * the calls already made, the result equals an uninterrupted run's. The directory is checked
+ * first (sim/app/resume-check.ts): one resume cannot trust is refused with a RunDirectoryError
+ * and left as it was. `repair` lets a resume rebuild missing or damaged metrics.jsonl and
+ * agents.jsonl from events.jsonl.
  */
-export async function resumeRun(dir: string, options: RunOptions = {}): Promise<RunResult> {
+export async function resumeRun(
+  dir: string,
+  options: RunOptions & { repair?: boolean } = {},
+): Promise<RunResult> {
   const runDir = resolve(dir);
-  const manifest = readManifest(runDir);
+  const manifest = readResumableManifest(runDir);
   if (manifest.status === "completed") return { dir: runDir, status: manifest.status, manifest };
-  const source = (manifest as Manifest & { source: SourceRecord }).source;
+  const { source } = manifest;
   await preloadScenario(source.raw, source.configDir);
-  const loaded = resolveConfig(
-    source.raw,
-    scenarioLookup(source.configDir),
-    source.overrides,
-    source.configDir,
+  const loaded = checkRecordedConfig(runDir, manifest, () =>
+    resolveConfig(source.raw, scenarioLookup(source.configDir), source.overrides, source.configDir),
   );
-  if (loaded.hash !== manifest.configHash) {
-    throw new Error(
-      `${runDir}: the config no longer resolves to the recorded one (hash ${manifest.configHash.slice(0, 12)}); was Agora upgraded in between?`,
-    );
-  }
-  return execute(loaded, source, runDir, options, manifest);
+  const plan = checkResumable(runDir, manifest, loaded, options.repair);
+  return execute(loaded, source, runDir, options, { manifest, plan });
 }
 
 async function execute(
@@ -125,8 +126,9 @@ async function execute(
   source: SourceRecord,
   dir: string,
   options: RunOptions,
-  previous: Manifest | null,
+  resumed: { manifest: ResumableManifest; plan: ResumePlan } | null,
 ): Promise<RunResult> {
+  const previous = resumed?.manifest;
   const { config, scenario, minds: mindSpecs, profiles } = loaded;
   const agents = firstGeneration(loaded);
   const graph = socialGraph(loaded, agents);
@@ -156,12 +158,13 @@ async function execute(
     ...(options.standIn ? { standIn: options.standIn } : {}),
   });
 
-  const checkpoint = previous ? readCheckpoint(dir) : null;
+  const checkpoint = resumed?.plan.checkpoint ?? null;
+  if (checkpoint && resumed?.plan.rebuildTables) rebuildTables(dir, checkpoint.nextSeq);
   const recorder = checkpoint
-    ? RunRecorder.reopen(dir, checkpoint.nextSeq, checkpoint.generation)
+    ? RunRecorder.reopen(dir, resumed!.plan.keep)
     : RunRecorder.create(dir);
   if (checkpoint) ledger.restore(checkpoint.totals);
-  const priorCache = checkpoint?.cache ?? { hits: 0, misses: 0 };
+  const priorCache = { hits: 0, misses: 0, corrupt: 0, ...checkpoint?.cache };
 
   const manifest: Manifest & { source: SourceRecord } = {
     runId: previous?.runId ?? dir.split(/[\\/]/).pop()!,
@@ -180,7 +183,7 @@ async function execute(
     endedAt: null,
     generationsCompleted: checkpoint?.generation ?? 0,
     totals: { ...(checkpoint?.totals ?? emptyTotals()) },
-    cache: { mode: cache.mode, dir: cacheDir, hits: priorCache.hits, misses: priorCache.misses },
+    cache: { mode: cache.mode, dir: cacheDir, ...priorCache },
     resumes: [
       ...(previous?.resumes ?? []),
       ...(previous
@@ -188,14 +191,15 @@ async function execute(
         : []),
     ],
   };
+  const cacheCounts = () => ({
+    hits: priorCache.hits + cache.hits,
+    misses: priorCache.misses + cache.misses,
+    corrupt: priorCache.corrupt + cache.corrupt,
+  });
   const refreshManifest = (patch: Partial<Manifest> = {}) => {
     Object.assign(manifest, patch, {
       totals: { ...ledger.run },
-      cache: {
-        ...manifest.cache,
-        hits: priorCache.hits + cache.hits,
-        misses: priorCache.misses + cache.misses,
-      },
+      cache: { ...manifest.cache, ...cacheCounts() },
     });
     recorder.writeManifest(manifest);
   };
@@ -226,7 +230,7 @@ async function execute(
           nextSeq: info.nextSeq,
           population: info.population,
           totals: { ...ledger.run },
-          cache: { hits: priorCache.hits + cache.hits, misses: priorCache.misses + cache.misses },
+          cache: cacheCounts(),
         });
         refreshManifest({ generationsCompleted: info.generation });
         userHooks.onGenerationEnd?.(info);

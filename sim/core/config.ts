@@ -7,11 +7,15 @@ import type { MindSpec } from "./minds.js";
 import { profileSchema, type Profile } from "./profile.js";
 import { ConfigError, describeValue } from "./errors.js";
 import { graphConfigSchema } from "./graph/index.js";
+import { graphSizeProblem } from "./graph/config.js";
+import { LIMITS } from "./limits.js";
 import type { AnyScenario } from "./scenario.js";
 
+// Loose for a policy's parameters beside it; resolveConfig refuses any other key beside an LLM
+// mind.
 const mindEntrySchema = z
   .object({
-    count: z.number().int().min(1),
+    count: z.number().int().min(1).max(LIMITS.populationSize),
     /** A named profile from `profiles`. */
     profile: z.string().min(1).optional(),
     /** An inline model profile. */
@@ -25,10 +29,10 @@ export const baseConfigSchema = z
   .object({
     scenario: z.string(),
     seed: z.number().int().default(0),
-    generations: z.number().int().min(1).default(10),
+    generations: z.number().int().min(1).max(LIMITS.generations).default(10),
     population: z
       .object({
-        size: z.number().int().min(2),
+        size: z.number().int().min(2).max(LIMITS.populationSize),
         minds: z.array(mindEntrySchema).min(1),
       })
       .strict(),
@@ -41,7 +45,7 @@ export const baseConfigSchema = z
       .default({}),
     llm: z
       .object({
-        maxConcurrency: z.number().int().min(1).default(16),
+        maxConcurrency: z.number().int().min(1).max(LIMITS.maxConcurrency).default(16),
         /** Keep prompts and answers of LLM calls in events.jsonl. */
         transcripts: z.boolean().default(true),
         /**
@@ -78,7 +82,14 @@ export const baseConfigSchema = z
       .strict()
       .optional(),
   })
-  .loose();
+  // Loose for the scenario's own section, which resolveConfig checks against the scenario.
+  .loose()
+  // Before the graph is built: a complete graph on 100,000 agents would take Node down.
+  .superRefine((config, ctx) => {
+    const problem = graphSizeProblem(config.graph, config.population.size);
+    if (problem)
+      ctx.addIssue({ code: "custom", path: ["graph"], input: config.graph, message: problem });
+  });
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
@@ -159,7 +170,8 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
       return `a number ${op} ${bound}`;
     }
     case "invalid_format":
-      return `a valid ${issue.format}`;
+      // A schema's own words ("an environment variable name") say more than zod's "Invalid ...".
+      return issue.message.startsWith("Invalid") ? `a valid ${issue.format}` : issue.message;
     case "invalid_union":
       return "one of the documented forms";
     default:
@@ -223,11 +235,21 @@ export function resolveConfig(
       `a profile defined under profiles (${Object.keys(profiles).join(", ") || "none defined"})`,
     );
   }
+  // Counted before the minds are expanded, so wrong counts allocate nothing.
+  const counted = base.population.minds.reduce((n, entry) => n + entry.count, 0);
+  if (counted !== base.population.size) {
+    throw new ConfigError(
+      "population.minds",
+      counted,
+      `counts that add up to population.size (${base.population.size})`,
+    );
+  }
   const minds: MindSpec[] = [];
   base.population.minds.forEach((entry, i) => {
     const path = `population.minds.${i}`;
     const kinds = [entry.profile, entry.llm, entry.policy].filter((k) => k !== undefined).length;
     if (kinds !== 1) throw new ConfigError(path, entry, "exactly one of profile, llm or policy");
+    const { count: _count, policy: _policy, profile: _profile, llm: _llm, ...params } = entry;
     let spec: MindSpec;
     if (entry.policy !== undefined) {
       const definition = scenario.policies[entry.policy];
@@ -237,13 +259,21 @@ export function resolveConfig(
           entry.policy,
           `one of ${Object.keys(scenario.policies).join(", ")}`,
         );
-      const { count: _count, policy: _policy, profile: _profile, llm: _llm, ...params } = entry;
       spec = {
         kind: "policy",
         policy: entry.policy,
         params: parseOrThrow(definition.paramsSchema, params, path),
       };
     } else {
+      // Model parameters belong in the profile: one written here (`temprature: 0.2`) would
+      // otherwise be silently dropped.
+      const stray = Object.keys(params)[0];
+      if (stray !== undefined)
+        throw new ConfigError(
+          `${path}.${stray}`,
+          params[stray],
+          `no such key beside ${entry.llm ? "llm" : "profile"} (only count; model parameters go in the profile)`,
+        );
       let name = entry.profile;
       if (entry.llm) {
         name = profiles[entry.llm.model] ? `${entry.llm.model}#${i}` : entry.llm.model;
@@ -267,14 +297,6 @@ export function resolveConfig(
     if (profile.maxTokens === undefined)
       profiles[name] = { ...profile, maxTokens: scenario.defaultMaxTokens };
   }
-  if (minds.length !== base.population.size) {
-    throw new ConfigError(
-      "population.minds",
-      minds.length,
-      `counts that add up to population.size (${base.population.size})`,
-    );
-  }
-
   const config: ResolvedConfig = { ...base, profiles, [scenario.configKey]: section };
   return { config, scenario, minds, profiles, hash: configHash(config), baseDir };
 }

@@ -1,6 +1,9 @@
+import { isCredentialName, MASK, maskSecrets } from "./secrets.js";
+
 /**
  * A user-facing configuration error: names the field (a dotted path), the value found, and what
- * was expected, so the message alone tells a user what to fix.
+ * was expected, so the message alone tells a user what to fix. A value that is (or holds) a
+ * credential is masked: the message is printed and may be stored.
  */
 export class ConfigError extends Error {
   constructor(
@@ -8,7 +11,9 @@ export class ConfigError extends Error {
     readonly value: unknown,
     readonly expected: string,
   ) {
-    super(`${path || "(root)"}: got ${describeValue(value)}, expected ${expected}`);
+    const key = path.split(".").at(-1) ?? "";
+    const shown = isCredentialName(key) ? MASK : describeValue(value);
+    super(maskSecrets(`${path || "(root)"}: got ${shown}, expected ${expected}`));
     this.name = "ConfigError";
   }
 }
@@ -16,10 +21,13 @@ export class ConfigError extends Error {
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   try {
-    const text = JSON.stringify(value);
+    // Masked before the cut, which could leave a key too short to recognise.
+    const text = maskSecrets(
+      JSON.stringify(value, (key, v: unknown) => (key && isCredentialName(key) ? MASK : v)),
+    );
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
   } catch {
-    return String(value);
+    return maskSecrets(String(value));
   }
 }
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { LIMITS } from "./limits.js";
+import { hasSecret } from "./secrets.js";
 
 /** A named model profile: one OpenAI-compatible endpoint and the parameters sent with each call. */
 export const profileSchema = z
@@ -6,15 +8,15 @@ export const profileSchema = z
     model: z.string().min(1),
     /** OpenAI-compatible base URL, e.g. http://localhost:11434/v1 for Ollama. Default: OpenAI. */
     baseURL: z
-      .url()
-      .refine((url) => {
-        const parsed = new URL(url);
-        return (
-          !parsed.username &&
-          !parsed.password &&
-          ![...parsed.searchParams.keys()].some((k) => /key|token|secret|auth/i.test(k))
-        );
-      }, "a URL without credentials (keys go in the environment variable named by apiKeyEnv)")
+      .url({
+        protocol: /^https?$/,
+        error: "an http:// or https:// URL, e.g. http://localhost:11434/v1",
+      })
+      // Refused rather than stripped: a stripped URL would not reach the endpoint it names.
+      .refine(
+        (url) => !hasSecret(url),
+        "a URL without credentials (no user:password@, no key, token, password or sig in the query: keys go in the environment variable named by apiKeyEnv)",
+      )
       .optional(),
     /**
      * Name of the environment variable holding the API key; the key itself never enters a config.
@@ -24,10 +26,10 @@ export const profileSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
       .optional(),
     temperature: z.number().min(0).max(2).optional(),
-    maxTokens: z.number().int().positive().optional(),
+    maxTokens: z.number().int().positive().max(LIMITS.maxTokens).optional(),
     /** Passed through to the endpoint; honoured by OpenAI, vLLM, llama.cpp and others. */
     seed: z.number().int().optional(),
-    timeoutMs: z.number().int().positive().default(60_000),
+    timeoutMs: z.number().int().positive().max(LIMITS.timeoutMs).default(60_000),
     maxRetries: z.number().int().min(0).max(20).default(6),
     /** USD per million tokens; without it calls record tokens only. */
     price: z
@@ -41,7 +43,7 @@ export const profileSchema = z
      * Tokens the model can hold (prompt + answer); prompts that cannot fit are trimmed or fail
      * before sending.
      */
-    contextWindow: z.number().int().positive().optional(),
+    contextWindow: z.number().int().positive().max(LIMITS.contextWindow).optional(),
     /**
      * "json_schema" asks for each scenario's answer as JSON through the OpenAI-compatible
      * response_format (OpenAI, vLLM, llama.cpp server, Ollama); "text" (the papers' way) asks in

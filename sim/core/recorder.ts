@@ -10,7 +10,8 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { UsageError } from "./errors.js";
 import type { Totals } from "./spend.js";
 import type { AgoraEvent, RunStatus } from "./events.js";
 
@@ -46,7 +47,11 @@ export interface Manifest {
   endedAt: string | null;
   generationsCompleted: number;
   totals: Totals;
-  cache: { mode: string; dir: string; hits: number; misses: number };
+  /**
+   * `corrupt`: damaged entries met, each also a miss (absent in manifests of older runs and of
+   * imports).
+   */
+  cache: { mode: string; dir: string; hits: number; misses: number; corrupt?: number };
   resumes: { at: string; fromGeneration: number }[];
   error?: string;
 }
@@ -59,26 +64,56 @@ export interface Checkpoint<Pop = unknown> {
   nextSeq: number;
   population: Pop;
   totals: Totals;
-  /** Cache lookups up to this checkpoint: a resume redoes the rest, so only these carry over. */
-  cache: { hits: number; misses: number };
+  /**
+   * Cache lookups up to this checkpoint: a resume redoes the rest, so only these carry over
+   * (`corrupt` is absent from checkpoints written before it was counted).
+   */
+  cache: { hits: number; misses: number; corrupt?: number };
 }
 
-/** Writes a file whole or not at all: a crash mid-write leaves the previous version. */
+/**
+ * Writes a file whole or not at all: a crash or power cut mid-write leaves the previous version.
+ * The data is on disk before the rename, and the rename is on disk before this returns.
+ */
 export function writeTextAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, text);
+  const fd = openSync(tmp, "w");
+  try {
+    writeFileSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
+  fsyncDir(dirname(path));
 }
 
+/** A rename lives in its directory: without this it may be lost with the power. */
+function fsyncDir(dir: string): void {
+  // Windows cannot open a directory; NTFS journals the rename itself.
+  if (process.platform === "win32") return;
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes JSON whole or not at all (see writeTextAtomic). */
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The lines of a JSON Lines text, blank ones left out. */
+export function jsonLines(text: string): string[] {
+  return text.split("\n").filter((line) => line.trim() !== "");
 }
 
 export function readJsonLines<T>(path: string): T[] {
   if (!existsSync(path)) return [];
   const rows: T[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line.trim()) continue;
+  for (const line of jsonLines(readFileSync(path, "utf8"))) {
     try {
       rows.push(JSON.parse(line) as T);
     } catch {
@@ -113,19 +148,17 @@ export class RunRecorder {
   }
 
   /**
-   * Reopens a run for resuming: drops every event at or after `nextSeq` and every metrics or agent
-   * row after `generation`, which is what the interrupted run had not completed.
+   * Reopens a run for resuming: keeps the first `keep.events` lines of events.jsonl and so on, and
+   * drops the rest, which is what the interrupted run had not completed. The caller has checked
+   * that those lines are the checkpoint's (sim/app/resume-check.ts); a file already holding
+   * exactly them is left as it is.
    */
-  static reopen(dir: string, nextSeq: number, generation: number): RunRecorder {
-    const events = readJsonLines<AgoraEvent>(join(dir, FILES.events)).filter(
-      (e) => e.seq < nextSeq,
-    );
-    rewriteLines(join(dir, FILES.events), events);
-    for (const name of [FILES.metrics, FILES.agents]) {
-      const rows = readJsonLines<{ generation: number }>(join(dir, name)).filter(
-        (r) => r.generation <= generation,
-      );
-      rewriteLines(join(dir, name), rows, name === FILES.metrics ? metricsLine : undefined);
+  static reopen(dir: string, keep: Record<"events" | "metrics" | "agents", number>): RunRecorder {
+    for (const name of ["events", "metrics", "agents"] as const) {
+      const path = join(dir, FILES[name]);
+      const text = readFileSync(path, "utf8");
+      const kept = firstLines(text, keep[name]);
+      if (kept.length !== text.length) writeTextAtomic(path, kept);
     }
     return new RunRecorder(dir);
   }
@@ -173,22 +206,40 @@ export function tableRows(events: readonly AgoraEvent[]): {
   return { metrics, agents };
 }
 
-/** Rewrites a run directory's metrics.jsonl and agents.jsonl from its events.jsonl alone. */
-export function rebuildTables(dir: string): { metrics: number; agents: number } {
-  const { metrics, agents } = tableRows(readJsonLines<AgoraEvent>(join(dir, FILES.events)));
+/**
+ * Rewrites a run directory's metrics.jsonl and agents.jsonl from its events.jsonl alone (from its
+ * events before `nextSeq` when given).
+ */
+export function rebuildTables(
+  dir: string,
+  nextSeq = Infinity,
+): { metrics: number; agents: number } {
+  const events = readJsonLines<AgoraEvent>(join(dir, FILES.events)).filter((e) => e.seq < nextSeq);
+  const { metrics, agents } = tableRows(events);
   rewriteLines(join(dir, FILES.metrics), metrics, metricsLine);
   rewriteLines(join(dir, FILES.agents), agents);
   return { metrics: metrics.length, agents: agents.length };
 }
 
-export function readManifest(dir: string): Manifest {
-  return JSON.parse(readFileSync(join(dir, FILES.manifest), "utf8")) as Manifest;
+/** A run directory's JSON file, parsed; unreadable JSON is an error naming the file. */
+function readJsonFile(path: string): unknown {
+  const text = readFileSync(path, "utf8");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
 }
 
+export function readManifest(dir: string): Manifest {
+  return readJsonFile(join(dir, FILES.manifest)) as Manifest;
+}
+
+/** The checkpoint as found, null without one: sim/app/resume-check.ts checks its shape. */
 export function readCheckpoint<Pop>(dir: string): Checkpoint<Pop> | null {
   const path = join(dir, FILES.checkpoint);
   if (!existsSync(path)) return null;
-  return JSON.parse(readFileSync(path, "utf8")) as Checkpoint<Pop> | null;
+  return readJsonFile(path) as Checkpoint<Pop> | null;
 }
 
 type LineWriter = (row: Record<string, unknown>) => string;
@@ -220,7 +271,13 @@ function writeLines(fd: number, rows: readonly unknown[], line: LineWriter = jso
 }
 
 function rewriteLines(path: string, rows: readonly unknown[], line: LineWriter = jsonLine): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, rows.map((row) => `${line(row as Record<string, unknown>)}\n`).join(""));
-  renameSync(tmp, path);
+  writeTextAtomic(path, rows.map((row) => `${line(row as Record<string, unknown>)}\n`).join(""));
+}
+
+/** The first `count` lines of a JSON Lines text (see jsonLines), each ended by a newline. */
+function firstLines(text: string, count: number): string {
+  return jsonLines(text)
+    .slice(0, count)
+    .map((line) => `${line}\n`)
+    .join("");
 }

@@ -1,4 +1,5 @@
 import { OpenAIEmbeddings } from "@langchain/openai";
+import { keyRedactor, redactedError } from "../../../agents/chat/endpoint-error.js";
 import { modelParameters, resolveApiKey } from "../../../agents/profiles.js";
 import { type Profile } from "../../../sim/core/profile.js";
 import { cacheKey } from "../../../agents/response-cache.js";
@@ -30,7 +31,10 @@ export function createEmbedder(options: {
       maxRetries: profile.maxRetries,
       ...(profile.baseURL ? { configuration: { baseURL: profile.baseURL } } : {}),
     });
-    return client.embedDocuments(texts);
+    // The run's error (manifest, events, tables) must not carry a key the endpoint echoes.
+    return client.embedDocuments(texts).catch((error: unknown) => {
+      throw redactedError(error, keyRedactor(profileName, profile, options.env));
+    });
   };
   return async (texts) => {
     if (!cache) return remote([...texts]);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../../../sim/core/limits.js";
 
 /** The `transmission.metrics` config section. */
 export const textMetricsOptionsSchema = z
@@ -22,7 +23,7 @@ export const textMetricsOptionsSchema = z
      * Chains: the first generation whose rows carry the attractor estimates (regression on
      * generation 1).
      */
-    attractorGeneration: z.number().int().min(2).default(2),
+    attractorGeneration: z.number().int().min(2).max(LIMITS.generations).default(2),
     /**
      * Chains: bootstrap resamples (of chains) behind the attractor confidence intervals; 0 = no
      * intervals.

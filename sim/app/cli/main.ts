@@ -4,7 +4,7 @@
  * the server (socket.io), the LLM runtime (LangChain), DuckDB or BullMQ.
  */
 import { existsSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
 import type { Overrides } from "../../core/config.js";
 import type { EngineHooks } from "../../core/engine.js";
@@ -273,23 +273,28 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
   const resume = program
     .command("resume")
     .description("continue an interrupted run from its last completed generation")
-    .argument("<run-dir>", "run directory");
-  withOutputFlags(resume, true).action(async (dir: string) => {
-    const [{ FILES, readManifest }, { resumeRun }] = await Promise.all([
-      import("../../core/recorder.js"),
+    .argument("<run-dir>", "run directory")
+    .option(
+      "--repair",
+      "rebuild missing or damaged metrics.jsonl and agents.jsonl from events.jsonl",
+    );
+  withOutputFlags(resume, true).action(async (dir: string, opts: { repair?: boolean }) => {
+    const [{ readResumableManifest }, { resumeRun }] = await Promise.all([
+      import("../resume-check.js"),
       import("../run.js"),
     ]);
-    if (!existsSync(join(dir, FILES.manifest)))
-      throw new UsageError(`${resolve(dir)} is not a run directory (no ${FILES.manifest})`);
-    const manifest = readManifest(dir);
+    // Checked before anything is read further: a directory resume refuses is left as it was.
+    const manifest = readResumableManifest(resolve(dir));
     if (manifest.status === "completed") {
-      const json = outputMode().json ? await completedRunJson(dir, manifest) : () => ({});
+      const json = outputMode().json
+        ? await completedRunJson(dir, manifest as unknown as Manifest)
+        : () => ({});
       result(`${dir}: already completed, nothing to do\n`, json);
       return;
     }
     process.exitCode = (
       await execute(
-        (options) => resumeRun(dir, options),
+        (options) => resumeRun(dir, { ...options, repair: opts.repair === true }),
         () => (manifest.config as { generations: number }).generations,
       )
     ).code;

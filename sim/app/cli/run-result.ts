@@ -18,7 +18,7 @@ export function runResult(
   const rows = readJsonLines<Record<string, unknown>>(join(run.dir, FILES.metrics));
   const unusable = unusableText(rows, unusableKeys);
   const human =
-    `${run.status}: ${m.generationsCompleted} generation(s), ${m.totals.calls ?? 0} LLM call(s), cache ${m.cache.hits} hit(s) / ${m.cache.misses} miss(es)\n` +
+    `${run.status}: ${m.generationsCompleted} generation(s), ${m.totals.calls ?? 0} LLM call(s), cache ${m.cache.hits} hit(s) / ${m.cache.misses} miss(es)${m.cache.corrupt ? ` (${m.cache.corrupt} damaged entr${m.cache.corrupt === 1 ? "y" : "ies"} dropped and fetched again)` : ""}\n` +
     (unusable ? `${unusable} (over all generations; see metrics.jsonl)\n` : "") +
     (run.error ? `error: ${run.error}\n` : "") +
     `run directory: ${run.dir}\n`;
@@ -37,7 +37,12 @@ export function runResult(
     metrics: rows.at(-1) ?? null,
     unusable: unusableTotals(rows, unusableKeys),
     llm: { ...m.totals, cost: pricedCost(m.totals) },
-    cache: { mode: m.cache.mode, hits: m.cache.hits, misses: m.cache.misses },
+    cache: {
+      mode: m.cache.mode,
+      hits: m.cache.hits,
+      misses: m.cache.misses,
+      corrupt: m.cache.corrupt ?? 0,
+    },
   });
   return { human, json };
 }

@@ -4,6 +4,7 @@
  */
 import { type Command, InvalidArgumentError } from "commander";
 import { UsageError } from "../../core/errors.js";
+import { SPEED_RANGE, speedProblem } from "../server/protocol.js";
 
 /** A bad combination of flags: exit 2, like commander's own usage errors. */
 export { UsageError };
@@ -45,11 +46,9 @@ export function seed(value: string): number {
 }
 
 export function speed(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
-    throw new InvalidArgumentError(
-      `--speed: got "${value}", expected a number >= 0 (steps per second; 0 = unlimited)`,
-    );
+  const n = value.trim() === "" ? Number.NaN : Number(value);
+  if (speedProblem(n))
+    throw new InvalidArgumentError(`--speed: got "${value}", expected ${SPEED_RANGE}`);
   return n;
 }
 

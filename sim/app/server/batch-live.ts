@@ -53,7 +53,7 @@ export async function serveBatch(
         scenario,
         ...(own.signal ? { signal: own.signal } : {}),
       });
-      server.registry.addLive(live);
+      server.addLive(live);
       const mine = own.hooks ?? {};
       return {
         live,

@@ -1,89 +1,156 @@
 import { open } from "node:fs/promises";
-import type { AgoraEvent } from "../../core/events.js";
 
+/**
+ * Complete lines of an events.jsonl, passed on as the recorder wrote them: the events are
+ * `data[bodyStart, bodyEnd)`, their lines joined by commas (the body of a JSON array), never parsed
+ * and serialised again.
+ */
 export interface HistoryChunk {
-  /** Complete events with seq >= fromSeq, in file order. */
-  events: AgoraEvent[];
-  /** Byte offset just after the last line consumed: where the next read starts. */
+  data: Buffer;
+  bodyStart: number;
+  bodyEnd: number;
+  /** How many events the body holds, and the seq of its last one (-1 when none). */
+  count: number;
+  lastSeq: number;
+  /** Byte offset in the file just after the last line consumed: where the next read starts. */
   offset: number;
-  /** No complete line is left after `offset` (for now: a live run's log keeps growing). */
+  /** No complete line is left between `offset` and the limit (for now: a live log grows). */
   eof: boolean;
+  /** A complete line that is not an event ended the chunk: nothing after it can be trusted. */
+  broken: boolean;
 }
 
 const NEWLINE = 0x0a;
-/** The engine writes `{"v":1,"seq":N,...}`: the seq can be read without parsing the whole line. */
+const COMMA = 0x2c;
+const CLOSING_BRACE = 0x7d;
+const FIRST_READ = 64 * 1024;
+/** The recorder writes `{"v":1,"seq":N,...}`: the seq can be read without parsing the line. */
 const SEQ_PREFIX = /^\{"v":\d+,"seq":(\d+)[,}]/;
 
+/** The events of a chunk as the body of a JSON array (`[${body}]` is the array). */
+export const chunkBody = (chunk: HistoryChunk): string =>
+  chunk.data.toString("utf8", chunk.bodyStart, chunk.bodyEnd);
+
+/** A line's seq from its head, else by parsing it; undefined when it is not an event. */
+function lineSeq(data: Buffer, start: number, end: number): number | undefined {
+  const match = SEQ_PREFIX.exec(data.toString("latin1", start, Math.min(end, start + 48)));
+  if (match && data[end - 1] === CLOSING_BRACE) return Number(match[1]);
+  try {
+    const seq = (JSON.parse(data.toString("utf8", start, end)) as { seq?: unknown }).seq;
+    return typeof seq === "number" && Number.isInteger(seq) && seq >= 0 ? seq : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Reads the next complete lines of an events.jsonl from a byte offset: about `maxBytes` of them,
- * or one whole line if a single line is longer. Lines below `fromSeq` are skipped unparsed. An
- * unterminated or unparsable line ends the chunk (and is not consumed): it is a line still being
- * written, or a torn tail after a crash.
+ * Reads the next complete lines of an events.jsonl from a byte offset, up to `limit` (a line
+ * boundary; default the end of the file): about `maxBytes` of them, or one whole line if a single
+ * line is longer. Lines below `fromSeq` are skipped. An unterminated line ends the chunk and is not
+ * consumed: a line still being written, or a torn tail after a crash. So does a line that is not
+ * an event (`broken`). The returned buffer has a spare byte after the last line's newline (see
+ * socket.ts: the frame of an `events` message is built around the body in place).
  */
 export async function readHistoryChunk(
   path: string,
   offset: number,
   fromSeq: number,
   maxBytes: number,
+  limit = Number.POSITIVE_INFINITY,
 ): Promise<HistoryChunk> {
+  const none = (eof: boolean, data: Buffer = Buffer.alloc(0), consumed = 0): HistoryChunk => ({
+    data,
+    bodyStart: 0,
+    bodyEnd: 0,
+    count: 0,
+    lastSeq: -1,
+    offset: offset + consumed,
+    eof,
+    broken: false,
+  });
+  if (offset >= limit) return none(true);
   let handle;
   try {
     handle = await open(path, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return { events: [], offset, eof: true };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return none(true);
     throw error;
   }
+  let data: Buffer;
+  let total: number;
+  let reachedEnd: boolean;
   try {
-    const parts: Buffer[] = [];
-    let total = 0;
-    let reachedEnd = false;
-    let sawNewline = false;
-    // Read about maxBytes; keep going (doubling) while no line is complete yet: one huge line.
-    for (;;) {
-      const want = Math.max(maxBytes - total, total, 64 * 1024);
-      const buffer = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buffer, 0, want, offset + total);
-      const piece = buffer.subarray(0, bytesRead);
-      parts.push(piece);
-      total += bytesRead;
-      sawNewline ||= piece.includes(NEWLINE);
-      if (bytesRead < want) {
-        reachedEnd = true;
-        break;
+    const first = Math.min(Math.max(maxBytes, FIRST_READ), limit - offset);
+    data = Buffer.allocUnsafe(first + 1);
+    total = (await handle.read(data, 0, first, offset)).bytesRead;
+    reachedEnd = total < first || offset + total >= limit;
+    if (!reachedEnd && data.subarray(0, total).indexOf(NEWLINE) === -1) {
+      // One line longer than a chunk (run-started holds a whole graph): read on, into one buffer
+      // sized to the file, until the line ends.
+      const end = Math.min((await handle.stat()).size, limit);
+      const whole = Buffer.allocUnsafe(Math.max(end - offset, total) + 1);
+      data.copy(whole, 0, 0, total);
+      data = whole;
+      let step = total;
+      while (!reachedEnd) {
+        step *= 2;
+        const want = Math.min(step, end - offset - total);
+        const { bytesRead } = await handle.read(data, total, want, offset + total);
+        const found = data.subarray(total, total + bytesRead).indexOf(NEWLINE) !== -1;
+        total += bytesRead;
+        reachedEnd = bytesRead < want || offset + total >= end;
+        if (found) break;
       }
-      if (total >= maxBytes && sawNewline) break;
     }
-    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
-    const events: AgoraEvent[] = [];
-    let start = 0;
-    let consumed = 0;
-    let broken = false;
-    for (;;) {
-      const end = data.indexOf(NEWLINE, start);
-      if (end === -1) break;
-      if (end > start) {
-        const head = data.toString("utf8", start, Math.min(end, start + 48));
-        const match = SEQ_PREFIX.exec(head);
-        if (!match || Number(match[1]) >= fromSeq) {
-          let event: AgoraEvent;
-          try {
-            event = JSON.parse(data.toString("utf8", start, end)) as AgoraEvent;
-          } catch {
-            broken = true;
-            break;
-          }
-          if (event.seq >= fromSeq) events.push(event);
-        }
-      }
-      start = end + 1;
-      consumed = start;
-      if (consumed >= maxBytes && events.length > 0) break;
-    }
-    // What is left is an unterminated line, or lines beyond this chunk's size.
-    const eof = broken || (reachedEnd && data.indexOf(NEWLINE, consumed) === -1);
-    return { events, offset: offset + consumed, eof };
   } finally {
     await handle.close();
   }
+
+  // The lines to send, as [start, end) ranges of `data`.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let lastSeq = -1;
+  let start = 0;
+  let consumed = 0;
+  let broken = false;
+  for (;;) {
+    const end = data.indexOf(NEWLINE, start);
+    if (end === -1 || end >= total) break;
+    if (end > start) {
+      const seq = lineSeq(data, start, end);
+      if (seq === undefined) {
+        broken = true;
+        break;
+      }
+      if (seq >= fromSeq) {
+        starts.push(start);
+        ends.push(end);
+        lastSeq = seq;
+      }
+    }
+    start = end + 1;
+    consumed = start;
+    if (consumed >= maxBytes && starts.length > 0) break;
+  }
+  const rest = data.subarray(consumed, total);
+  const eof = broken || (reachedEnd && rest.indexOf(NEWLINE) === -1);
+  if (starts.length === 0) return { ...none(eof, data, consumed), broken };
+  // One body in place: each newline between two lines becomes a comma; lines that do not follow
+  // one another (a blank line between them) are moved up first.
+  let write = starts[0]!;
+  for (let i = 0; i < starts.length; i++) {
+    if (starts[i] !== write) data.copy(data, write, starts[i], ends[i]);
+    write += ends[i]! - starts[i]!;
+    if (i < starts.length - 1) data[write++] = COMMA;
+  }
+  return {
+    data,
+    bodyStart: starts[0]!,
+    bodyEnd: write,
+    count: starts.length,
+    lastSeq,
+    offset: offset + consumed,
+    eof,
+    broken,
+  };
 }

@@ -1,22 +1,20 @@
 /**
  * The Agora server: the built viewer, `/api/runs` and a socket.io stream of a run's events on one
- * port. The protocol is documented in ./protocol.ts and in the README ("Live viewer").
+ * port. The protocol is documented in ./protocol.ts and in docs/viewer-protocol.md.
+ *
+ * The server runs on a thread of its own (./serve-worker.ts): it reads the events from
+ * events.jsonl, where the recorder writes them before the engine's hooks run, and all the
+ * engine's thread does for it is post a few numbers per batch of events and apply the viewer's
+ * controls to the step gate. So neither the clients nor /api make the engine wait.
  */
-import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { Server } from "socket.io";
+import { join } from "node:path";
 import { UsageError } from "../../core/errors.js";
 import { PACKAGE_ROOT } from "../../core/version.js";
-import { BATCH_FILE } from "../batch/batch-file.js";
-import { browserRequestAllowed, isLoopbackHost } from "./auth.js";
-import { BatchSource } from "./batch-state.js";
-import { createRequestHandler } from "./http.js";
 import type { LiveRun } from "./live-run.js";
-import { RunRegistry } from "./run-registry.js";
-import { attachSockets, type AgoraIo, type ClientStats } from "./socket.js";
+import type { ClientStats } from "./socket.js";
 import type { StreamLimits } from "./stream.js";
+import { moduleThread } from "./thread.js";
+import type { FromWorker, ToWorker, WorkerConfig } from "./thread-messages.js";
 
 export { LiveRun } from "./live-run.js";
 export type { ClientStats } from "./socket.js";
@@ -61,11 +59,10 @@ export interface AgoraServer {
   port: number;
   /** The viewer's address, with `?token=` when a token is set. */
   url: string;
-  registry: RunRegistry;
-  http: HttpServer;
-  io: AgoraIo;
+  /** Serves a run this process executes as live (a batch adds each run as it starts). */
+  addLive(live: LiveRun): void;
   /** Per-client stream state (for tests and diagnostics). */
-  clients(): ClientStats[];
+  clients(): Promise<ClientStats[]>;
   /** Waits (at most timeoutMs) until every client has been handed every event it is due. */
   settle(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -86,86 +83,150 @@ export function viewerUrl(host: string, port: number, token?: string): string {
 
 export async function startServer(options: ServerOptions = {}): Promise<AgoraServer> {
   const host = options.host ?? DEFAULT_HOST;
-  const requestedPort = options.port ?? DEFAULT_PORT;
-  const limits: StreamLimits = {
-    batchIntervalMs: options.batchIntervalMs ?? DEFAULT_LIMITS.batchIntervalMs,
-    maxBufferedEvents: options.maxBufferedEvents ?? DEFAULT_LIMITS.maxBufferedEvents,
-    historyChunkBytes: options.historyChunkBytes ?? DEFAULT_LIMITS.historyChunkBytes,
-  };
-  const serverIsLoopback = isLoopbackHost(host);
-  const batchDir =
-    options.batchDir ??
-    (options.runsDir !== undefined && existsSync(join(options.runsDir, BATCH_FILE))
-      ? options.runsDir
-      : undefined);
-  const registry = new RunRegistry(
-    batchDir !== undefined && (options.runsDir === undefined || options.runsDir === batchDir)
-      ? join(batchDir, "runs")
-      : options.runsDir,
-    options.live,
-  );
-  const batch = batchDir !== undefined ? new BatchSource(resolve(batchDir), registry) : undefined;
-  const http = createServer(
-    createRequestHandler({
-      registry,
-      staticDir: options.staticDir ?? VIEWER_DIST,
-      serverIsLoopback,
-      ...(batch ? { batch } : {}),
-      ...(options.token !== undefined ? { token: options.token } : {}),
-    }),
-  );
-  const io: AgoraIo = new Server(http, {
-    serveClient: false,
-    allowRequest: (req, callback) =>
-      callback(null, browserRequestAllowed(req.headers, serverIsLoopback)),
-  });
-  const sockets = attachSockets(io, {
-    registry,
-    limits,
+  const config: WorkerConfig = {
+    host,
+    port: options.port ?? DEFAULT_PORT,
+    staticDir: options.staticDir ?? VIEWER_DIST,
+    limits: {
+      batchIntervalMs: options.batchIntervalMs ?? DEFAULT_LIMITS.batchIntervalMs,
+      maxBufferedEvents: options.maxBufferedEvents ?? DEFAULT_LIMITS.maxBufferedEvents,
+      historyChunkBytes: options.historyChunkBytes ?? DEFAULT_LIMITS.historyChunkBytes,
+    },
     ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.runsDir !== undefined ? { runsDir: options.runsDir } : {}),
+    ...(options.batchDir !== undefined ? { batchDir: options.batchDir } : {}),
+  };
+  const fromSource = import.meta.url.endsWith(".ts");
+  const worker = moduleThread(
+    new URL(`./serve-worker.${fromSource ? "ts" : "js"}`, import.meta.url),
+    config,
+  );
+  const send = (message: ToWorker) => worker.postMessage(message);
+  const lives = new Map<string, LiveRun>();
+  const unwatch: (() => void)[] = [];
+  let exited = false;
+  let requests = 0;
+  const waiting = new Map<number, (message: FromWorker) => void>();
+  /** Asks the server's thread; once it has stopped, `fallback` is the answer. */
+  const ask = <T>(
+    message: (requestId: number) => ToWorker,
+    fallback: T,
+    read: (m: FromWorker) => T,
+  ) =>
+    new Promise<T>((resolve) => {
+      if (exited) return resolve(fallback);
+      const requestId = ++requests;
+      waiting.set(requestId, (answer) => resolve(read(answer)));
+      send(message(requestId));
+    });
+
+  let onListening: ((port: number) => void) | undefined;
+  let onFailed: ((error: Error) => void) | undefined;
+  let onClosed: (() => void) | undefined;
+  worker.on("message", (message: FromWorker) => {
+    switch (message.type) {
+      case "listening":
+        return onListening?.(message.port);
+      case "failed":
+        // A port in use is the user's --port: a usage error (the CLI exits 2).
+        return onFailed?.(
+          message.usage ? new UsageError(message.message) : new Error(message.message),
+        );
+      case "closed":
+        return onClosed?.();
+      case "control": {
+        const live = lives.get(message.runId);
+        return send({
+          type: "control-answer",
+          requestId: message.requestId,
+          answer: live
+            ? live.control(message)
+            : { ok: false, error: `unknown run: ${message.runId}` },
+        });
+      }
+      default: {
+        const answer = waiting.get(message.requestId);
+        waiting.delete(message.requestId);
+        return answer?.(message);
+      }
+    }
+  });
+  // A failing server never stops the run: it says so and the run goes on.
+  worker.on("error", (error) => {
+    onFailed?.(error);
+    process.emitWarning(`viewer server failed: ${error.message}`);
+  });
+  worker.on("exit", () => {
+    exited = true;
+    for (const cleanup of unwatch.splice(0)) cleanup();
+    for (const [, answer] of waiting) answer({ type: "closed" });
+    waiting.clear();
+    onFailed?.(new Error("the viewer server stopped before it listened"));
+    onClosed?.();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      http.off("listening", onListening);
-      // The port is the user's --port: a usage error (the CLI exits 2).
-      if (error.code === "EADDRINUSE")
-        reject(
-          new UsageError(`port ${requestedPort} on ${host} is in use (--port 0 picks a free one)`),
-        );
-      else reject(error);
-    };
-    const onListening = () => {
-      http.off("error", onError);
-      resolve();
-    };
-    http.once("error", onError);
-    http.once("listening", onListening);
-    http.listen(requestedPort, host);
+  const port = await new Promise<number>((resolve, reject) => {
+    onListening = resolve;
+    onFailed = reject;
+  }).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
   });
-  const port = (http.address() as AddressInfo).port;
+  onListening = undefined;
+  onFailed = undefined;
+
+  const addLive = (live: LiveRun) => {
+    lives.set(live.id, live);
+    const { id } = live;
+    send({
+      type: "live",
+      run: {
+        id,
+        dir: live.dir,
+        started: live.isStarted,
+        nextSeq: live.nextSeq,
+        state: live.state(),
+        summary: live.summary(),
+      },
+    });
+    unwatch.push(
+      live.watch({
+        started: () => send({ type: "started", id }),
+        published: (nextSeq) => send({ type: "published", id, nextSeq }),
+        changed: (state, summary) => send({ type: "changed", id, state, summary }),
+      }),
+    );
+  };
+  if (options.live) addLive(options.live);
 
   let closing: Promise<void> | undefined;
   return {
     host,
     port,
     url: viewerUrl(host, port, options.token),
-    registry,
-    http,
-    io,
-    clients: sockets.stats,
-    settle: async (timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      const settled = () =>
-        sockets
-          .stats()
-          .every((c) => c.mode !== "history" && c.buffered === 0 && c.queuedMessages === 0);
-      while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    },
+    addLive,
+    clients: () =>
+      ask(
+        (requestId) => ({ type: "clients", requestId }),
+        [],
+        (m) => (m.type === "clients" ? m.clients : []),
+      ),
+    settle: (timeoutMs) =>
+      ask(
+        (requestId) => ({ type: "settle", requestId, timeoutMs }),
+        undefined,
+        () => undefined,
+      ),
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        io.close(() => resolve());
-        http.closeAllConnections();
-      })),
+      (closing ??= (async () => {
+        for (const cleanup of unwatch.splice(0)) cleanup();
+        if (!exited) {
+          await new Promise<void>((resolve) => {
+            onClosed = resolve;
+            send({ type: "close" });
+          });
+        }
+        await worker.terminate();
+      })()),
   };
 }

@@ -3,7 +3,7 @@ import { StepGate } from "../control.js";
 import type { EngineHooks } from "../../core/engine.js";
 import type { AgoraEvent, RunStatus } from "../../core/events.js";
 import type { RunHandle } from "../run.js";
-import type { RunState, RunSummary } from "./protocol.js";
+import type { ControlAck, ControlRequest, RunState, RunSummary } from "./protocol.js";
 
 export interface LiveRunOptions {
   /** The run directory (its name is the run id). */
@@ -15,13 +15,21 @@ export interface LiveRunOptions {
   signal?: AbortSignal;
 }
 
-type EventsListener = (events: readonly AgoraEvent[]) => void;
-type StateListener = (state: RunState) => void;
+/** What the server's thread is told about a live run (see LiveRun.watch). */
+export interface LiveWatcher {
+  /** The run directory now holds this run: its events.jsonl is this run's. */
+  started(): void;
+  /** Every event below `nextSeq` is in events.jsonl. */
+  published(nextSeq: number): void;
+  changed(state: RunState, summary: RunSummary): void;
+}
 
 /**
- * The run this process executes, as the server sees it: an event bus fed by the engine's
- * `onEvents` hook, the step gate its `beforeStep` hook awaits, and its state. Wire it into a run
- * with `startRun(config, { hooks: live.hooks, onStart: live.onStart })` (or merge the hooks).
+ * The run this process executes, on the engine's side: the step gate its `beforeStep` hook
+ * awaits, its state, and a few numbers for the server, which runs on a thread of its own and reads
+ * the events from events.jsonl (the recorder writes every event there before the `onEvents` hook
+ * runs). So all the engine pays per batch of events is one small message. Wire it into a run with
+ * `startRun(config, { hooks: live.hooks, onStart: live.onStart })` (or merge the hooks).
  */
 export class LiveRun {
   readonly id: string;
@@ -33,13 +41,11 @@ export class LiveRun {
   endedAt: string | null = null;
   /** The seq after the last event published (every published event is already in events.jsonl). */
   nextSeq = 0;
-  /** Resolves once the run directory is set up (its events.jsonl is this run's). */
-  readonly started: Promise<void>;
-  private markStarted!: () => void;
+  /** The run directory is set up (its events.jsonl is this run's). */
+  isStarted = false;
   private handle: RunHandle | undefined;
   private readonly signal: AbortSignal | undefined;
-  private readonly eventListeners = new Set<EventsListener>();
-  private readonly stateListeners = new Set<StateListener>();
+  private readonly watchers = new Set<LiveWatcher>();
   private lastState = "";
 
   constructor(options: LiveRunOptions) {
@@ -48,7 +54,6 @@ export class LiveRun {
     this.scenario = options.scenario;
     this.gate = options.gate ?? new StepGate();
     this.signal = options.signal;
-    this.started = new Promise<void>((r) => (this.markStarted = r));
     this.gate.onChange(() => this.stateMaybeChanged());
   }
 
@@ -112,14 +117,31 @@ export class LiveRun {
     };
   }
 
-  onEvents(listener: EventsListener): () => void {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
+  /** Applies a (validated) control message to the step gate, while the run is running. */
+  control(request: Pick<ControlRequest, "action" | "value">): ControlAck {
+    if (!this.running) return { ok: false, error: `${this.id} has ended (${this.status})` };
+    const { action, value } = request;
+    try {
+      if (action === "pause") this.gate.pause();
+      else if (action === "resume") this.gate.resume();
+      else if (action === "step") this.gate.step();
+      else this.gate.setSpeed(value!);
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
+    return { ok: true, state: this.gate.state };
   }
 
-  onState(listener: StateListener): () => void {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
+  /** Tells `watcher` of every change from now on; returns the unsubscriber. */
+  watch(watcher: LiveWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
+  private markStarted(): void {
+    if (this.isStarted) return;
+    this.isStarted = true;
+    this.notify((w) => w.started());
   }
 
   private publish(events: readonly AgoraEvent[]): void {
@@ -132,13 +154,7 @@ export class LiveRun {
         this.endedAt = event.at;
       }
     }
-    for (const listener of [...this.eventListeners]) {
-      try {
-        listener(events);
-      } catch (error) {
-        process.emitWarning(`viewer stream failed: ${(error as Error).message}`);
-      }
-    }
+    this.notify((w) => w.published(this.nextSeq));
     this.stateMaybeChanged();
   }
 
@@ -147,11 +163,17 @@ export class LiveRun {
     const key = JSON.stringify(state);
     if (key === this.lastState) return;
     this.lastState = key;
-    for (const listener of [...this.stateListeners]) {
+    const summary = this.summary();
+    this.notify((w) => w.changed(state, summary));
+  }
+
+  /** A failing watcher (the server) never stops the run. */
+  private notify(call: (watcher: LiveWatcher) => void): void {
+    for (const watcher of [...this.watchers]) {
       try {
-        listener(state);
+        call(watcher);
       } catch (error) {
-        process.emitWarning(`viewer state update failed: ${(error as Error).message}`);
+        process.emitWarning(`viewer update failed: ${(error as Error).message}`);
       }
     }
   }

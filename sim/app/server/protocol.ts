@@ -27,7 +27,8 @@
  *   generation, status).
  *
  * Client messages are never trusted: they are parsed with the strict schemas below (extra keys,
- * wrong types, negative numbers are errors) and anything invalid gets `{ ok: false, error }`.
+ * wrong types, negative numbers, speeds out of bounds are errors) and anything invalid gets
+ * `{ ok: false, error }` and changes nothing.
  */
 import { z } from "zod";
 import type { AgoraEvent, RunStatus } from "../../core/events.js";
@@ -60,17 +61,35 @@ export const SubscribeSchema = z.strictObject({
 
 export const CONTROL_ACTIONS = ["pause", "resume", "step", "speed"] as const;
 
+/**
+ * Steps per second a speed may be: 0 (unlimited) or within these bounds. Slower would wait past
+ * what a timer can (1e-300 asked for 1e303 ms, which Node cuts to 1 ms with a warning per step);
+ * faster is unlimited in all but name.
+ */
+export const MIN_SPEED = 0.01;
+export const MAX_SPEED = 1000;
+export const SPEED_RANGE = `steps per second: 0 (unlimited) or from ${MIN_SPEED} to ${MAX_SPEED}`;
+
+/** What is wrong with `speed` as a gate's pace, or undefined when it is fine. */
+export function speedProblem(speed: number): string | undefined {
+  const fine = speed === 0 || (speed >= MIN_SPEED && speed <= MAX_SPEED);
+  return fine ? undefined : `speed: got ${speed}, expected ${SPEED_RANGE}`;
+}
+
 export const ControlSchema = z
   .strictObject({
     runId: RunIdSchema,
     action: z.enum(CONTROL_ACTIONS),
-    value: z.number().min(0).optional(),
+    value: z
+      .number()
+      .refine((speed) => speedProblem(speed) === undefined, `expected ${SPEED_RANGE}`)
+      .optional(),
   })
   .superRefine((msg, ctx) => {
     if (msg.action === "speed" && msg.value === undefined)
       ctx.addIssue({
         code: "custom",
-        message: "speed needs a value (steps per second, >= 0; 0 = unlimited)",
+        message: `speed needs a value (${SPEED_RANGE})`,
         path: ["value"],
       });
     if (msg.action !== "speed" && msg.value !== undefined)

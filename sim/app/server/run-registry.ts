@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { FILES, readManifest, type Manifest } from "../../core/recorder.js";
-import type { LiveRun } from "./live-run.js";
+import type { LiveFeed } from "./live-feed.js";
 import { isSafeRunId, type RunState, type RunSummary } from "./protocol.js";
 
 /** A run a client can subscribe to. */
 export interface RunEntry {
   id: string;
   eventsPath: string;
-  live?: LiveRun;
+  live?: LiveFeed;
   state: RunState;
 }
 
@@ -20,20 +20,19 @@ export interface RunEntry {
  */
 export class RunRegistry {
   readonly runsDir: string | undefined;
-  private readonly lives = new Map<string, LiveRun>();
+  private readonly lives = new Map<string, LiveFeed>();
 
-  constructor(runsDir: string | undefined, live?: LiveRun) {
+  constructor(runsDir: string | undefined) {
     this.runsDir = runsDir === undefined ? undefined : resolve(runsDir);
-    if (live) this.addLive(live);
   }
 
   /** Serves a run this process executes as live (a batch adds each run as it starts). */
-  addLive(live: LiveRun): void {
+  addLive(live: LiveFeed): void {
     this.lives.set(live.id, live);
   }
 
   /** The live run with this id, if this process executes it. */
-  liveRun(id: string): LiveRun | undefined {
+  liveRun(id: string): LiveFeed | undefined {
     return this.lives.get(id);
   }
 
@@ -56,7 +55,7 @@ export class RunRegistry {
   get(id: string): RunEntry | undefined {
     if (!isSafeRunId(id)) return undefined;
     const live = this.lives.get(id);
-    if (live) return { id, eventsPath: join(live.dir, FILES.events), live, state: live.state() };
+    if (live) return { id, eventsPath: live.eventsPath, live, state: live.state() };
     const manifest = this.manifest(id);
     if (!manifest || !this.runsDir) return undefined;
     return {

@@ -1,16 +1,19 @@
-import type { AgoraEvent } from "../../core/events.js";
-import { readHistoryChunk } from "./history.js";
-import type { LiveRun } from "./live-run.js";
+import { readHistoryChunk, type HistoryChunk } from "./history.js";
+import type { FeedMember, LiveFeed } from "./live-feed.js";
 import type { RunState } from "./protocol.js";
 
 /** Where a stream's messages go: a socket.io socket in the server, anything in a test. */
 export interface StreamSink {
-  sendEvents(events: AgoraEvent[]): void;
+  /** Sends an `events` message with the chunk's events. */
+  sendEvents(chunk: HistoryChunk): void;
   sendState(state: RunState): void;
   /** True while earlier messages still wait in the connection's write buffer (a slow client). */
   busy(): boolean;
   /** Calls back once the write buffer has been handed on; returns a canceller. */
   onDrain(callback: () => void): () => void;
+  /** Joins or leaves a live feed's room (its batches are sent to the room). */
+  join(room: string): void;
+  leave(room: string): void;
 }
 
 export interface StreamLimits {
@@ -25,18 +28,18 @@ export interface StreamLimits {
 export interface StreamSource {
   eventsPath: string;
   /** The live run, when the stream is of it. */
-  live?: LiveRun;
+  feed?: LiveFeed;
   state: RunState;
 }
 
-/** history: reading events.jsonl (first, and again after an overflow); live: forwarding the bus. */
+/** history: reading events.jsonl (first, and again after an overflow); live: in the feed's room. */
 export type StreamMode = "history" | "live" | "done" | "stopped";
 
 export interface StreamStats {
   mode: StreamMode;
   /** Every event below this seq has been handed to the connection. */
   sentSeq: number;
-  /** Live events held, not yet sent. */
+  /** Live events handed to the connection and still in its write buffer. */
   buffered: number;
   /** Times the buffer overflowed and the client was switched to catch-up. */
   overflows: number;
@@ -46,25 +49,22 @@ export interface StreamStats {
  * One client's subscription: the events of a run in seq order from `fromSeq`, history from
  * events.jsonl then live events, with no gap and no duplicate.
  *
- * The live run writes every event to events.jsonl before publishing it, so the log always holds at
- * least what the bus has published. The stream reads the log (in chunks, each sent once the
- * connection has drained) until it reaches the end, then, in the same tick, compares its position
- * with the bus: if nothing newer was published it switches to live, otherwise it reads on. Live
- * events are queued and sent in batches; a client that does not drain its connection lets the queue
- * grow to `maxBufferedEvents`, then the queue is dropped and the client goes back to reading the
- * log from its last sent seq. Memory per client is bounded either way; the engine never waits.
+ * The stream reads the log in chunks, each sent once the connection has drained, passed on as the
+ * recorder wrote it (never parsed and serialised again). Of a live run it reads up to what the
+ * run's feed has handed on, then joins the feed's room in the same tick (see LiveFeed). A member
+ * whose connection does not drain goes back to reading the log from its last delivered event once
+ * `maxBufferedEvents` wait for it. Memory per client is bounded either way; the engine, on another
+ * thread, never waits.
  */
-export class EventStream {
+export class EventStream implements FeedMember {
   private mode: StreamMode = "history";
-  /** The next seq to queue or read. */
+  /** The next seq to read (in history mode). */
   private nextSeq: number;
-  private sentSeq: number;
-  private pending: AgoraEvent[] = [];
-  private pendingState: RunState | undefined;
   /** Byte offset in events.jsonl at or before the line of `nextSeq`. */
   private offset = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private lastSendAt = 0;
+  /** Live events handed to the connection since it last drained. */
+  private unsent = 0;
+  private pendingState: RunState | undefined;
   private cancelDrain: (() => void) | undefined;
   private historyWaiter: (() => void) | undefined;
   private readingHistory = false;
@@ -78,28 +78,22 @@ export class EventStream {
     private readonly limits: StreamLimits,
   ) {
     this.nextSeq = fromSeq;
-    this.sentSeq = fromSeq;
   }
 
   /** Sends the run state, then the events. */
   start(): void {
-    const { live } = this.source;
+    const { feed } = this.source;
     this.sendState(this.source.state);
-    if (live) {
-      this.cleanups.push(live.onEvents((events) => this.onLive(events)));
-      this.cleanups.push(live.onState((state) => this.sendState(state)));
-    }
+    if (feed) this.cleanups.push(feed.onState((state) => this.sendState(state)));
     void this.readHistory();
   }
 
   stop(): void {
+    this.leaveFeed();
     this.mode = "stopped";
     for (const cleanup of this.cleanups.splice(0)) cleanup();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     this.cancelDrain?.();
     this.cancelDrain = undefined;
-    this.pending = [];
     this.pendingState = undefined;
     const waiter = this.historyWaiter;
     this.historyWaiter = undefined;
@@ -109,10 +103,41 @@ export class EventStream {
   stats(): StreamStats {
     return {
       mode: this.mode,
-      sentSeq: this.sentSeq,
-      buffered: this.pending.length,
+      sentSeq: this.mode === "live" && this.source.feed ? this.source.feed.sentSeq : this.nextSeq,
+      buffered: this.sink.busy() ? this.unsent : 0,
       overflows: this.overflows,
     };
+  }
+
+  /** Up to date and nothing waiting for this client (the feed's own backlog aside). */
+  get settled(): boolean {
+    return this.mode !== "history" && !this.sink.busy() && !this.pendingState;
+  }
+
+  canTake(count: number): boolean {
+    if (!this.sink.busy()) this.unsent = 0;
+    return this.unsent + count <= this.limits.maxBufferedEvents;
+  }
+
+  took(count: number): void {
+    this.unsent = this.sink.busy() ? this.unsent + count : 0;
+  }
+
+  overflow(seq: number, offset: number): void {
+    this.overflows++;
+    this.leaveFeed();
+    this.mode = "history";
+    this.nextSeq = seq;
+    this.offset = offset;
+    this.unsent = 0;
+    void this.readHistory();
+  }
+
+  private leaveFeed(): void {
+    const { feed } = this.source;
+    if (this.mode !== "live" || !feed) return;
+    feed.leave(this);
+    this.sink.leave(feed.room);
   }
 
   private sendState(state: RunState): void {
@@ -121,37 +146,12 @@ export class EventStream {
     this.pump();
   }
 
-  private onLive(events: readonly AgoraEvent[]): void {
-    if (this.mode !== "live") return;
-    for (const event of events) {
-      if (event.seq < this.nextSeq) continue;
-      if (event.seq > this.nextSeq) return this.catchUp();
-      this.pending.push(event);
-      this.nextSeq++;
-    }
-    if (this.pending.length > this.limits.maxBufferedEvents) {
-      this.overflows++;
-      return this.catchUp();
-    }
-    this.scheduleFlush();
-  }
-
-  /** Drops the live queue and reads the log again from the last seq sent. */
-  private catchUp(): void {
-    this.pending = [];
-    this.nextSeq = this.sentSeq;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.mode = "history";
-    void this.readHistory();
-  }
-
   private async readHistory(): Promise<void> {
     if (this.readingHistory) return;
     this.readingHistory = true;
-    const { live, eventsPath } = this.source;
+    const { feed, eventsPath } = this.source;
     try {
-      if (live) await live.started;
+      if (feed) await feed.ready;
       while (this.mode === "history") {
         await this.drained();
         if (this.mode !== "history") break;
@@ -160,24 +160,33 @@ export class EventStream {
           this.offset,
           this.nextSeq,
           this.limits.historyChunkBytes,
+          feed ? feed.sentOffset : undefined,
         );
         if (this.mode !== "history") break;
         this.offset = chunk.offset;
-        const last = chunk.events.at(-1);
-        if (last) {
-          this.nextSeq = last.seq + 1;
-          this.sentSeq = this.nextSeq;
-          this.sink.sendEvents(chunk.events);
+        if (chunk.count > 0) {
+          this.nextSeq = chunk.lastSeq + 1;
+          this.sink.sendEvents(chunk);
         }
+        if (chunk.broken)
+          throw new Error(`a line of ${eventsPath} after byte ${chunk.offset} is not an event`);
         if (!chunk.eof) continue;
-        if (!live) {
+        if (!feed) {
           this.mode = "done";
-        } else if (live.nextSeq <= this.nextSeq) {
-          // Nothing was published beyond what was read: from here on the bus has every event.
+        } else if (this.offset < feed.sentOffset) {
+          // The feed handed more on while this chunk was read: read on.
+        } else if (this.nextSeq === feed.sentSeq) {
+          // Everything before the feed's next batch has been read: from here on it sends.
           this.mode = "live";
-        } else if (!last) {
-          // The bus is ahead of what the log showed (a write in progress): look again shortly.
-          await new Promise((r) => setTimeout(r, Math.max(5, this.limits.batchIntervalMs)));
+          feed.join(this);
+          this.sink.join(feed.room);
+        } else if (this.nextSeq < feed.sentSeq) {
+          throw new Error(`${eventsPath} has no event ${this.nextSeq} before byte ${this.offset}`);
+        } else if (feed.finished) {
+          // Asked from a seq beyond the run's last event.
+          this.mode = "done";
+        } else {
+          await feed.advanced();
         }
       }
     } catch (error) {
@@ -199,15 +208,6 @@ export class EventStream {
     });
   }
 
-  private scheduleFlush(): void {
-    if (this.timer || this.pending.length === 0) return;
-    const delay = Math.max(0, this.lastSendAt + this.limits.batchIntervalMs - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, delay);
-  }
-
   /** Sends what may be sent now; otherwise waits for the connection to drain. */
   private pump(): void {
     if (this.mode === "stopped") return;
@@ -222,16 +222,6 @@ export class EventStream {
       const waiter = this.historyWaiter;
       this.historyWaiter = undefined;
       waiter();
-      return;
-    }
-    if (this.mode === "live" && this.pending.length > 0) {
-      if (Date.now() - this.lastSendAt < this.limits.batchIntervalMs) return this.scheduleFlush();
-      if (this.timer) return;
-      const batch = this.pending;
-      this.pending = [];
-      this.sentSeq = this.nextSeq;
-      this.lastSendAt = Date.now();
-      this.sink.sendEvents(batch);
     }
   }
 

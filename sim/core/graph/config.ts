@@ -1,10 +1,15 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { LIMITS } from "../limits.js";
 
-// Messages are phrased as the "expected ..." part of a ConfigError.
+// Messages are phrased as the "expected ..." part of a ConfigError. No count here can exceed the
+// population, whose bound keeps them all small.
 const intAtLeast = (min: number) => {
   const error = `an integer >= ${min}`;
-  return z.int({ error }).min(min, { error });
+  return z
+    .int({ error })
+    .min(min, { error })
+    .max(LIMITS.populationSize, { error: `an integer <= ${LIMITS.populationSize}` });
 };
 const probability = () => {
   const error = "a probability in [0, 1]";
@@ -19,7 +24,8 @@ const sbmSchema = z
     type: z.literal("sbm"),
     sizes: z
       .array(intAtLeast(1), { error: "a list of block sizes" })
-      .min(1, { error: "at least one block" }),
+      .min(1, { error: "at least one block" })
+      .max(LIMITS.populationSize, { error: `at most ${LIMITS.populationSize} blocks` }),
     p: z.array(z.array(probability(), { error: "a matrix row" }), {
       error: "a square matrix of probabilities",
     }),
@@ -113,6 +119,66 @@ export const graphConfigSchema = z
 export type GraphConfig = z.infer<typeof graphConfigSchema>;
 /** What callers may write: defaults not yet applied. */
 export type GraphConfigInput = z.input<typeof graphConfigSchema>;
+
+/**
+ * Why the graph `config` on `n` agents is too large to build, or undefined: its edges (expected
+ * edges for random graphs, which also draw once per node pair) against LIMITS. Files and matrices
+ * are bounded by their own size.
+ */
+export function graphSizeProblem(config: GraphConfig, n: number): string | undefined {
+  const pairs = (n * (n - 1)) / 2;
+  let edges = 0;
+  let drawn = 0;
+  switch (config.type) {
+    case "complete":
+      edges = pairs;
+      break;
+    case "cycle":
+    case "chain":
+    case "paths":
+    case "star":
+      edges = n;
+      break;
+    case "grid":
+    case "torus":
+      edges = 2 * n;
+      break;
+    case "watts-strogatz":
+      edges = (n * config.k) / 2;
+      break;
+    case "barabasi-albert":
+      edges = n * config.m;
+      break;
+    case "connected-caveman":
+      edges = (n * config.size) / 2;
+      break;
+    case "erdos-renyi":
+      drawn = config.directed ? 2 * pairs : pairs;
+      edges = drawn * config.p;
+      break;
+    case "sbm":
+      drawn = config.directed ? 2 * pairs : pairs;
+      edges = drawn * Math.max(...config.p.flat());
+      break;
+    case "llm-culture":
+      edges =
+        config.structure === "fully_connected"
+          ? pairs
+          : config.structure === "caveman"
+            ? (n * n) / config.cliques / 2
+            : n;
+      break;
+    case "adjacency":
+    case "file":
+      return undefined;
+  }
+  const count = (x: number) => Math.round(x).toLocaleString("en-US");
+  if (drawn > LIMITS.graphPairs)
+    return `a graph that draws at most ${count(LIMITS.graphPairs)} node pairs: ${config.type} on ${n} agents draws ${count(drawn)} (use fewer agents)`;
+  if (edges > LIMITS.graphEdges)
+    return `a graph of at most ${count(LIMITS.graphEdges)} edges: ${config.type} on ${n} agents has ${drawn > 0 ? "an expected " : ""}${count(edges)} (use a sparser graph or fewer agents)`;
+  return undefined;
+}
 
 /** Validates a graph config, turning the first zod issue into a ConfigError under `prefix`. */
 export function parseGraphConfig(config: unknown, prefix: string): GraphConfig {

@@ -57,7 +57,7 @@ export function loadGraph(
   try {
     source =
       format === "json"
-        ? Graph.from(JSON.parse(text))
+        ? Graph.from(parseJson(text) as Parameters<typeof Graph.from>[0])
         : format === "gexf"
           ? readGexf(text)
           : readEdgeList(text, config.directed ?? false);
@@ -65,6 +65,27 @@ export function loadGraph(
     throw fail(`a valid ${format} graph file (${(error as Error).message})`);
   }
   return mapOntoIds(source, ids, fail);
+}
+
+/**
+ * JSON.parse's error quotes the text around the fault, which may hold anything (a key pasted into
+ * the wrong file); this one gives the line and column instead.
+ */
+function parseJson(text: string): unknown {
+  let message: string;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // Not kept as the cause: the cause is what must not be shown.
+    message = (error as Error).message;
+  }
+  const position = /at position (\d+)/.exec(message)?.[1];
+  const fault = message.replace(/,.*$|(\s*in JSON)?\s*at position \d+.*$/s, "");
+  if (position === undefined) throw new Error(`invalid JSON (${fault})`);
+  const before = text.slice(0, Number(position)).split("\n");
+  throw new Error(
+    `invalid JSON at line ${before.length}, column ${before.at(-1)!.length + 1} (${fault})`,
+  );
 }
 
 function readGexf(text: string): Graph {
@@ -93,12 +114,13 @@ function readEdgeList(text: string, directed: boolean): Graph {
     if (!line) return;
     const fields = line.split(/\s*,\s*|\s+/);
     const [source, target, weight] = fields;
-    if (
-      fields.length > 3 ||
-      fields.includes("") ||
-      (weight !== undefined && !Number.isFinite(Number(weight)))
-    )
-      throw new Error(`line ${index + 1}: expected "source target [weight]", got "${line}"`);
+    // The line itself is never quoted: it may hold anything (a key pasted into the wrong file).
+    if (fields.length > 3 || fields.includes(""))
+      throw new Error(
+        `line ${index + 1}: expected "source target [weight]", got ${fields.length} fields`,
+      );
+    if (weight !== undefined && !Number.isFinite(Number(weight)))
+      throw new Error(`line ${index + 1}: the weight (third field) is not a number`);
     graph.mergeNode(source!);
     if (target === undefined) return;
     graph.mergeNode(target);

@@ -1,0 +1,785 @@
+/**
+ * The live server under load: a 1,000-agent Donor Game on the complete graph (about 63,000 events
+ * and 60 MB of events.jsonl at 5 generations, 27 MB of it the graph in `run-started`), on offline
+ * policy minds, served to many socket.io clients while /api/runs is probed. It measures what
+ * serving costs the engine and what the clients and the API get.
+ *
+ * npx tsx bench/serve-load.ts [--agents N] [--generations G] [--rounds R] [--clients C] [--late L]
+ *                             [--late-every MS] [--probe-every MS] [--repeats K] [--light-clients]
+ *                             [--profile DIR] [--json]
+ *   env: BENCH_SERVE_AGENTS (1000), BENCH_SERVE_GENERATIONS (5), BENCH_SERVE_ROUNDS (12),
+ *        BENCH_SERVE_CLIENTS (50), BENCH_SERVE_LATE (25), BENCH_SERVE_LATE_EVERY_MS (200),
+ *        BENCH_SERVE_PROBE_EVERY_MS (100), BENCH_SERVE_REPEATS (3), BENCH_SERVE_LIGHT (1: light)
+ *
+ * Three phases per repetition, each engine in a child process of its own (this file with
+ * `--child engine`), set up as `agora run` and `agora run --serve` set up theirs:
+ *
+ *   none      the engine alone (no server)
+ *   serve-0   the engine with the server and its live run, no client
+ *   serve-C   the same with C socket.io clients (websocket, as the viewer connects): C - L
+ *             subscribe before the run starts, L join one every `late-every` ms from its start
+ *             (each reads the history, 27 MB graph included, then follows live; on a busy machine
+ *             the run may end first, which the figures say)
+ *
+ * The order alternates between repetitions (none, serve-0, serve-C, then serve-C, serve-0, none,
+ * ...) so that a change in the machine's load falls on both sides. In the served phases a probe
+ * process (`--child probe`) GETs /api/runs one request at a time, every `probe-every` ms, from the
+ * run's start to its end, each with a 5 s timeout (a timeout is counted, not waited out).
+ *
+ * Engine wall time: startRun called -> resolved, in the engine process (the run's set-up, whose
+ * graph statistics dominate, included); with, from Linux's schedstat, the engine thread's CPU and
+ * the time it was ready to run but waited for a core, and the CPU of the process's other threads
+ * (the server's). Per client: handshake (connect to subscribe ack), lag (now
+ * minus the `at` of each batch's last event, one clock), catch-up after the run's end, and whether
+ * it received every event exactly once in seq order (checked as batches arrive, nothing kept). The
+ * clients run in this process and parse what they receive like any socket.io client: their CPU is
+ * printed, since on a small machine it competes with the engine; `--light-clients` has them read
+ * only each event's head (see lightParser). The load average is printed per phase.
+ *
+ * `--profile DIR` writes CPU profiles of each served engine process (--cpu-prof), one per thread
+ * (the engine's, the server's, the loader's), in DIR/engine-PHASE-REPEAT/.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { io, type Socket as ClientSocket } from "socket.io-client";
+import type { AgoraEvent } from "../sim/core/events.js";
+import { startRun } from "../sim/app/run.js";
+import { LiveRun, startServer } from "../sim/app/server/index.js";
+import {
+  hasFlag,
+  isMain,
+  mb,
+  numberOption,
+  policyMix,
+  seconds,
+  stringOption,
+  tempDir,
+  writeConfig,
+} from "./common.js";
+
+export interface ServeLoadOptions {
+  agents: number;
+  generations: number;
+  rounds: number;
+  clients: number;
+  /** Of `clients`, how many join during the run. */
+  late: number;
+  lateEveryMs: number;
+  probeEveryMs: number;
+  repeats: number;
+  /** Clients that scan the events' heads instead of parsing them (see lightParser). */
+  lightClients: boolean;
+  profileDir?: string;
+}
+
+type Mode = "none" | "serve";
+
+export interface Distribution {
+  n: number;
+  median: number;
+  p95: number;
+  max: number;
+}
+
+/** What an engine process reports. */
+interface EngineFigures {
+  status: string;
+  events: number;
+  /** startRun called -> resolved. */
+  wallMs: number;
+  /** startRun called -> run set up (graph and its statistics). */
+  setupMs: number;
+  /** CPU of the whole engine process (every thread) over the run. */
+  cpuMs: number;
+  /**
+   * The engine's thread alone: its CPU, and the time it was ready to run but waited for a core
+   * (Linux schedstat; NaN elsewhere). The server's thread and the rest: cpuMs - engineThreadCpuMs.
+   */
+  engineThreadCpuMs: number;
+  engineThreadWaitMs: number;
+  eventsBytes: number;
+}
+
+/** The main thread's run and run-queue wait times so far, in ms (Linux; NaN elsewhere). */
+function mainThreadSchedule(): { cpuMs: number; waitMs: number } {
+  try {
+    // The main thread's task id is the process id.
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return { cpuMs: run! / 1e6, waitMs: wait! / 1e6 };
+  } catch {
+    return { cpuMs: NaN, waitMs: NaN };
+  }
+}
+
+export interface Probed {
+  latency: Distribution;
+  timeouts: number;
+  errors: number;
+}
+
+export interface PhaseFigures {
+  phase: string;
+  repeat: number;
+  clients: number;
+  engine: EngineFigures;
+  /** os.loadavg() at the start and at the end of the phase (1, 5, 15 minutes). */
+  loadBefore: number[];
+  loadAfter: number[];
+  /** /api/runs over the run, served phases only. */
+  api?: Probed;
+  /** A new connection and subscribe (connect to ack) every 5 probe periods, served phases only. */
+  handshakeProbe?: Probed;
+  /** Served phase with clients only. */
+  clientFigures?: {
+    /** Clients that received every event exactly once, in order, up to run-ended. */
+    complete: number;
+    /** Late clients that joined before the run ended. */
+    joinedDuringRun: number;
+    /** Clients whose connection or subscription failed. */
+    failed: number;
+    /** Out-of-order or repeated events, over all clients. */
+    disorder: number;
+    handshake: Distribution;
+    lateHandshake: Distribution;
+    /** Per batch, over all clients. */
+    lag: Distribution;
+    /** Per client, its largest lag. */
+    maxLagMs: number;
+    /** Run end -> the last client's run-ended. */
+    catchUpMs: number;
+    cpuMs: number;
+  };
+}
+
+export interface ServeLoadFigures {
+  options: ServeLoadOptions;
+  cores: number;
+  phases: PhaseFigures[];
+  /** Mean engine wall time per phase kind, and the served ones over `none`. */
+  summary: Record<string, { wallMs: number; ratio: number }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+export function optionsFromArgv(argv: readonly string[]): ServeLoadOptions {
+  const int = (name: string, env: string, fallback: number, min = 1) =>
+    Math.max(min, Math.round(numberOption(argv, name, env, fallback)));
+  const clients = int("clients", "BENCH_SERVE_CLIENTS", 50, 0);
+  const profileDir = stringOption(argv, "profile");
+  return {
+    agents: int("agents", "BENCH_SERVE_AGENTS", 1000),
+    generations: int("generations", "BENCH_SERVE_GENERATIONS", 5),
+    rounds: int("rounds", "BENCH_SERVE_ROUNDS", 12),
+    clients,
+    late: Math.min(clients, int("late", "BENCH_SERVE_LATE", 25, 0)),
+    lateEveryMs: int("late-every", "BENCH_SERVE_LATE_EVERY_MS", 200, 0),
+    probeEveryMs: int("probe-every", "BENCH_SERVE_PROBE_EVERY_MS", 100, 0),
+    repeats: int("repeats", "BENCH_SERVE_REPEATS", 3),
+    lightClients: hasFlag(argv, "light-clients") || process.env.BENCH_SERVE_LIGHT === "1",
+    ...(profileDir ? { profileDir } : {}),
+  };
+}
+
+function benchConfig(dir: string, o: ServeLoadOptions): string {
+  return writeConfig(dir, "serve-load.yaml", {
+    scenario: "donor-game",
+    seed: 1,
+    generations: o.generations,
+    population: { size: o.agents, minds: policyMix(o.agents) },
+    graph: { type: "complete" },
+    cache: { mode: "off", dir: join(dir, "cache") },
+    donorGame: { rounds: o.rounds },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Children: JSON lines on stdout, orders on stdin
+
+type ChildMessage =
+  | { kind: "ready"; url: string | null }
+  | { kind: "probe-ready" }
+  | { kind: "started" }
+  | { kind: "done"; figures: EngineFigures }
+  | { kind: "probe"; api: ProbeFigures; handshake: ProbeFigures };
+
+const say = (message: ChildMessage): void =>
+  void process.stdout.write(`${JSON.stringify(message)}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves at the line `word` on stdin (or when stdin closes). */
+function stdinLines(): (word: string) => Promise<void> {
+  const seen: string[] = [];
+  const waiters: (() => void)[] = [];
+  let closed = false;
+  const lines = createInterface({ input: process.stdin });
+  const wake = () => waiters.splice(0).forEach((w) => w());
+  lines.on("line", (line) => (seen.push(line.trim()), wake()));
+  lines.on("close", () => ((closed = true), wake()));
+  return async (word) => {
+    while (!seen.includes(word) && !closed) await new Promise<void>((r) => waiters.push(r));
+  };
+}
+
+async function engineChild(argv: readonly string[]): Promise<void> {
+  const mode = stringOption(argv, "mode") as Mode;
+  const configPath = stringOption(argv, "config")!;
+  const out = stringOption(argv, "out")!;
+  const until = stdinLines();
+  // As `agora run --serve` does: the live run, and the runs beside it in the picker.
+  const live = mode === "serve" ? new LiveRun({ dir: out, scenario: "donor-game" }) : undefined;
+  const server = live
+    ? await startServer({ live, runsDir: dirname(out), port: 0, staticDir: "/nonexistent" })
+    : undefined;
+  say({ kind: "ready", url: server ? `http://127.0.0.1:${server.port}` : null });
+  await until("go");
+  let events = 0;
+  let setupMs = 0;
+  const cpu0 = process.cpuUsage();
+  const schedule0 = mainThreadSchedule();
+  const t0 = performance.now();
+  const result = await startRun(configPath, {
+    out,
+    onStart: (handle) => {
+      setupMs = performance.now() - t0;
+      live?.onStart(handle);
+      say({ kind: "started" });
+    },
+    hooks: live
+      ? {
+          ...live.hooks,
+          onEvents: (batch) => {
+            events += batch.length;
+            live.hooks.onEvents(batch);
+          },
+        }
+      : { onEvents: (batch) => void (events += batch.length) },
+  });
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const schedule = mainThreadSchedule();
+  live?.finish({ status: result.status });
+  say({
+    kind: "done",
+    figures: {
+      status: result.status,
+      events,
+      wallMs,
+      setupMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      engineThreadCpuMs: schedule.cpuMs - schedule0.cpuMs,
+      engineThreadWaitMs: schedule.waitMs - schedule0.waitMs,
+      eventsBytes: statSync(join(out, "events.jsonl")).size,
+    },
+  });
+  if (server) {
+    await until("exit");
+    await server.close();
+  }
+}
+
+/** A probe's measurements: latencies of the answers, and the requests that failed. */
+interface ProbeFigures {
+  latencies: number[];
+  timeouts: number;
+  errors: number;
+}
+
+/** Runs `request` one at a time, every `every` ms, until `stopped()`; a throw is a failure. */
+async function probeLoop(
+  every: number,
+  stopped: () => boolean,
+  request: () => Promise<void>,
+): Promise<ProbeFigures> {
+  const figures: ProbeFigures = { latencies: [], timeouts: 0, errors: 0 };
+  while (!stopped()) {
+    const t0 = performance.now();
+    try {
+      await request();
+      figures.latencies.push(performance.now() - t0);
+    } catch (error) {
+      if ((error as Error).name === "TimeoutError" || (error as Error).message === "timeout")
+        figures.timeouts++;
+      else figures.errors++;
+    }
+    await sleep(Math.max(0, every - (performance.now() - t0)));
+  }
+  return figures;
+}
+
+/**
+ * GETs /api/runs, and opens a new socket.io connection and subscribes to the run (then closes it),
+ * each one at a time until told to stop: the server's answers, measured from a process that does
+ * nothing else.
+ */
+async function probeChild(argv: readonly string[]): Promise<void> {
+  const base = stringOption(argv, "url")!;
+  const runId = stringOption(argv, "run")!;
+  const every = numberOption(argv, "every", "", 100);
+  const until = stdinLines();
+  let stop = false;
+  void until("stop").then(() => (stop = true));
+  const api = async () => {
+    const res = await fetch(`${base}/api/runs`, { signal: AbortSignal.timeout(5000) });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  };
+  // socket.io's own connect timeout (20 s) is the viewer's: a slower handshake fails there.
+  const handshake = async () => {
+    const socket = io(base, { transports: ["websocket"], reconnection: false, forceNew: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once("connect", () => resolve());
+        socket.once("connect_error", reject);
+      });
+      const ack = (await socket.timeout(20_000).emitWithAck("subscribe", { runId })) as {
+        ok: boolean;
+      };
+      if (!ack.ok) throw new Error("subscribe refused");
+    } finally {
+      socket.disconnect();
+    }
+  };
+  // A first request of each (not counted) so that the loops start warm, then the run's start.
+  await api();
+  await handshake();
+  say({ kind: "probe-ready" });
+  await until("go");
+  const [apiFigures, handshakeFigures] = await Promise.all([
+    probeLoop(every, () => stop, api),
+    probeLoop(every * 5, () => stop, handshake),
+  ]);
+  say({ kind: "probe", api: apiFigures, handshake: handshakeFigures });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+class Child {
+  readonly proc: ChildProcess;
+  private readonly messages: ChildMessage[] = [];
+  private waiters: (() => void)[] = [];
+  private exited: number | null = null;
+  readonly closed: Promise<number>;
+
+  /** `profileDir`: CPU profiles of every thread of the child go there. */
+  constructor(args: string[], profileDir?: string) {
+    const execArgv = process.execArgv.filter(
+      (a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"),
+    );
+    const profiling = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+    this.proc = spawn(process.execPath, [...execArgv, ...profiling, THIS_FILE, ...args], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
+      try {
+        this.messages.push(JSON.parse(line) as ChildMessage);
+      } catch {
+        process.stderr.write(`child: ${line}\n`);
+      }
+      this.wake();
+    });
+    this.closed = new Promise((resolve) =>
+      this.proc.on("close", (code) => {
+        this.exited = code ?? 1;
+        this.wake();
+        resolve(this.exited);
+      }),
+    );
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  send(line: string): void {
+    this.proc.stdin!.write(`${line}\n`);
+  }
+
+  async next<K extends ChildMessage["kind"]>(
+    kind: K,
+    timeoutMs = 600_000,
+  ): Promise<Extract<ChildMessage, { kind: K }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.messages.findIndex((m) => m.kind === kind);
+      if (i >= 0) return this.messages.splice(i, 1)[0] as Extract<ChildMessage, { kind: K }>;
+      if (this.exited !== null)
+        throw new Error(`a child exited (code ${this.exited}) before "${kind}"`);
+      if (Date.now() > deadline)
+        throw new Error(`no "${kind}" from a child within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 1000);
+      });
+    }
+  }
+
+  async finish(line?: string): Promise<void> {
+    if (line) this.send(line);
+    this.proc.stdin!.end();
+    const code = await this.closed;
+    if (code !== 0) throw new Error(`a child exited with code ${code}`);
+  }
+
+  async kill(): Promise<void> {
+    if (this.exited === null) this.proc.kill();
+    await this.closed;
+  }
+}
+
+/** What a light client reads of an `events` batch. */
+interface BatchOutline {
+  seqs: number[];
+  types: string[];
+  /** The `at` of the last event. */
+  lastAt: string;
+}
+
+const OUTLINE = /\{"v":\d+,"seq":(\d+),"type":"([^"]+)"/g;
+
+/**
+ * A socket.io-client parser (`--light-clients`) that reads each `events` message by scanning the
+ * head of every event (`{"v":1,"seq":N,"type":"T"`) instead of parsing the JSON: the same bytes
+ * over the same connections, checked for order and completeness, for a fraction of the CPU. Other
+ * packets (connect, acks, run-state) are read in full. Socket.io's wire format:
+ * type digit, ack id digits, JSON payload (default namespace).
+ */
+const lightParser = {
+  Encoder: class {
+    encode(packet: { type: number; id?: number; data?: unknown }): string[] {
+      return [
+        `${packet.type}${packet.id ?? ""}${packet.data === undefined ? "" : JSON.stringify(packet.data)}`,
+      ];
+    }
+  },
+  Decoder: class {
+    private listener: ((packet: unknown) => void) | undefined;
+    on(_event: "decoded", listener: (packet: unknown) => void): void {
+      this.listener = listener;
+    }
+    off(): void {
+      this.listener = undefined;
+    }
+    destroy(): void {}
+    add(text: string): void {
+      if (text.startsWith('2["events",')) {
+        const outline: BatchOutline = { seqs: [], types: [], lastAt: "" };
+        for (const match of text.matchAll(OUTLINE)) {
+          outline.seqs.push(Number(match[1]));
+          outline.types.push(match[2]!);
+        }
+        const at = text.lastIndexOf('"at":"');
+        outline.lastAt = text.slice(at + 6, text.indexOf('"', at + 6));
+        return this.listener?.({ type: 2, nsp: "/", data: ["events", outline] });
+      }
+      let i = 1;
+      while (i < text.length && text[i]! >= "0" && text[i]! <= "9") i++;
+      this.listener?.({
+        type: Number(text[0]),
+        nsp: "/",
+        ...(i > 1 ? { id: Number(text.slice(1, i)) } : {}),
+        ...(i < text.length ? { data: JSON.parse(text.slice(i)) } : {}),
+      });
+    }
+  },
+};
+
+/** One bench client: checks order and completeness as batches arrive, keeps only figures. */
+class LoadClient {
+  next = 0;
+  disorder = 0;
+  ended = false;
+  endedAt = 0;
+  handshakeMs = NaN;
+  /** Why the connection or the subscription failed, if it did. */
+  failure: string | undefined;
+  maxLagMs = 0;
+  readonly socket: ClientSocket;
+
+  constructor(
+    url: string,
+    private readonly lags: number[],
+    light: boolean,
+  ) {
+    // A long connect timeout: a slow handshake is measured, not turned into a failure at 20 s.
+    this.socket = io(url, {
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+      timeout: 600_000,
+      ...(light ? { parser: lightParser } : {}),
+    });
+    this.socket.on("disconnect", (reason) => {
+      if (!this.ended) this.failure ??= `disconnected (${reason})`;
+    });
+    this.socket.on("events", (batch: AgoraEvent[] | BatchOutline) => {
+      const outline = Array.isArray(batch)
+        ? {
+            seqs: batch.map((e) => e.seq),
+            types: batch.map((e) => e.type),
+            lastAt: batch.at(-1)?.at ?? "",
+          }
+        : batch;
+      outline.seqs.forEach((seq, i) => {
+        if (seq !== this.next) this.disorder++;
+        this.next = seq + 1;
+        if (outline.types[i] === "run-ended") {
+          this.ended = true;
+          this.endedAt = Date.now();
+        }
+      });
+      if (outline.seqs.length === 0) return;
+      const lag = Date.now() - Date.parse(outline.lastAt);
+      this.lags.push(lag);
+      this.maxLagMs = Math.max(this.maxLagMs, lag);
+    });
+  }
+
+  async subscribe(runId: string): Promise<void> {
+    const t0 = performance.now();
+    if (!this.socket.connected)
+      await new Promise<void>((resolve, reject) => {
+        this.socket.once("connect", () => resolve());
+        this.socket.once("connect_error", reject);
+      });
+    const ack = (await this.socket.timeout(120_000).emitWithAck("subscribe", { runId })) as {
+      ok: boolean;
+      error?: string;
+    };
+    if (!ack.ok) throw new Error(`subscribe refused: ${ack.error}`);
+    this.handshakeMs = performance.now() - t0;
+  }
+}
+
+export function distribution(values: number[]): Distribution {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { n: sorted.length, median: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? NaN };
+}
+
+const load = () => loadavg().map((v) => Number(v.toFixed(2)));
+
+async function phase(
+  o: ServeLoadOptions,
+  configPath: string,
+  out: string,
+  clients: number | null,
+  repeat: number,
+): Promise<PhaseFigures> {
+  const name = clients === null ? "none" : `serve-${clients}`;
+  const loadBefore = load();
+  const engine = new Child(
+    [
+      "--child",
+      "engine",
+      "--mode",
+      clients === null ? "none" : "serve",
+      "--config",
+      configPath,
+      "--out",
+      out,
+    ],
+    o.profileDir && clients !== null ? join(o.profileDir, `engine-${name}-${repeat}`) : undefined,
+  );
+  let probe: Child | undefined;
+  const sockets: LoadClient[] = [];
+  try {
+    const { url } = await engine.next("ready", 120_000);
+    const runId = out.split("/").at(-1)!;
+    const lags: number[] = [];
+    const early = clients === null ? 0 : clients - Math.min(o.late, clients);
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < early; i++) sockets.push(new LoadClient(url!, lags, o.lightClients));
+    await Promise.all(sockets.map((c) => c.subscribe(runId)));
+    if (url) {
+      probe = new Child([
+        "--child",
+        "probe",
+        "--url",
+        url,
+        "--run",
+        runId,
+        "--every",
+        String(o.probeEveryMs),
+      ]);
+      await probe.next("probe-ready", 120_000);
+      probe.send("go");
+    }
+    engine.send("go");
+    await engine.next("started");
+    const joins: Promise<void>[] = [];
+    let endedAt = 0;
+    const done = engine.next("done").then((d) => ((endedAt = Date.now()), d));
+    // Every late client joins, on schedule; the run may end first (on a busy machine).
+    let joinedDuringRun = 0;
+    for (let i = 0; clients !== null && i < clients - early; i++) {
+      const client = new LoadClient(url!, lags, o.lightClients);
+      if (endedAt === 0) joinedDuringRun++;
+      sockets.push(client);
+      joins.push(client.subscribe(runId).catch((e: Error) => void (client.failure = e.message)));
+      await sleep(o.lateEveryMs);
+    }
+    const { figures } = await done;
+    let api: PhaseFigures["api"];
+    let handshakeProbe: PhaseFigures["handshakeProbe"];
+    if (probe) {
+      probe.send("stop");
+      const p = await probe.next("probe");
+      await probe.finish();
+      probe = undefined;
+      const probed = (f: ProbeFigures) => ({
+        latency: distribution(f.latencies),
+        timeouts: f.timeouts,
+        errors: f.errors,
+      });
+      api = probed(p.api);
+      handshakeProbe = probed(p.handshake);
+    }
+    let clientFigures: PhaseFigures["clientFigures"];
+    if (clients !== null && clients > 0) {
+      await Promise.all(joins);
+      const deadline = Date.now() + 600_000;
+      const settled = () => sockets.every((c) => c.ended || c.failure !== undefined);
+      while (!settled() && Date.now() < deadline) await sleep(50);
+      const cpu = process.cpuUsage(cpu0);
+      const lastEnd = Math.max(...sockets.map((c) => c.endedAt));
+      clientFigures = {
+        complete: sockets.filter((c) => c.ended && c.disorder === 0 && c.next === figures.events)
+          .length,
+        joinedDuringRun,
+        failed: sockets.filter((c) => c.failure !== undefined).length,
+        disorder: sockets.reduce((sum, c) => sum + c.disorder, 0),
+        handshake: distribution(sockets.slice(0, early).map((c) => c.handshakeMs)),
+        lateHandshake: distribution(sockets.slice(early).map((c) => c.handshakeMs)),
+        lag: distribution(lags),
+        maxLagMs: Math.max(...sockets.map((c) => c.maxLagMs)),
+        catchUpMs: sockets.every((c) => c.ended) ? Math.max(0, lastEnd - endedAt) : NaN,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+      };
+    }
+    for (const c of sockets) c.socket.disconnect();
+    await engine.finish(clients === null ? undefined : "exit");
+    return {
+      phase: name,
+      repeat,
+      clients: clients ?? 0,
+      engine: figures,
+      loadBefore,
+      loadAfter: load(),
+      ...(api ? { api } : {}),
+      ...(handshakeProbe ? { handshakeProbe } : {}),
+      ...(clientFigures ? { clientFigures } : {}),
+    };
+  } catch (error) {
+    for (const c of sockets) c.socket.disconnect();
+    await probe?.kill();
+    await engine.kill();
+    throw error;
+  }
+}
+
+export async function measure(o: ServeLoadOptions): Promise<ServeLoadFigures> {
+  const tmp = tempDir("agora-serve-load-");
+  try {
+    const configPath = benchConfig(tmp.dir, o);
+    const kinds: (number | null)[] = [null, 0, o.clients];
+    const phases: PhaseFigures[] = [];
+    for (let repeat = 1; repeat <= o.repeats; repeat++) {
+      const order = repeat % 2 === 1 ? kinds : [...kinds].reverse();
+      for (const clients of order) {
+        const name = clients === null ? "none" : `serve-${clients}`;
+        const figures = await phase(
+          o,
+          configPath,
+          join(tmp.dir, "runs", `${name}-${repeat}`),
+          clients,
+          repeat,
+        );
+        process.stderr.write(`${line(figures)}\n`);
+        phases.push(figures);
+      }
+    }
+    const mean = (name: string) => {
+      const walls = phases.filter((p) => p.phase === name).map((p) => p.engine.wallMs);
+      return walls.reduce((a, b) => a + b, 0) / walls.length;
+    };
+    const base = mean("none");
+    const summary = Object.fromEntries(
+      [...new Set(phases.map((p) => p.phase))].map((name) => [
+        name,
+        { wallMs: mean(name), ratio: mean(name) / base },
+      ]),
+    );
+    return { options: o, cores: cpus().length, phases, summary };
+  } finally {
+    tmp.remove();
+  }
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : "-");
+
+/** One phase as a line of text. */
+function line(p: PhaseFigures): string {
+  const e = p.engine;
+  const parts = [
+    `#${p.repeat} ${p.phase.padEnd(9)} engine ${seconds(e.wallMs)} s (set-up ${seconds(e.setupMs)} s; engine thread CPU ${seconds(e.engineThreadCpuMs)} s, waiting for a core ${seconds(e.engineThreadWaitMs)} s; other threads CPU ${seconds(e.cpuMs - e.engineThreadCpuMs)} s)`,
+    `${e.events} events, ${mb(e.eventsBytes)} MB`,
+    `load ${p.loadBefore[0]} -> ${p.loadAfter[0]}`,
+  ];
+  const probed = (what: string, f: Probed) =>
+    `${what} p50 ${ms(f.latency.median)} p95 ${ms(f.latency.p95)} max ${ms(f.latency.max)} (${f.latency.n} ok, ${f.timeouts} timeouts, ${f.errors} errors)`;
+  if (p.api) parts.push(probed("/api/runs", p.api));
+  if (p.handshakeProbe) parts.push(probed("new handshake", p.handshakeProbe));
+  const c = p.clientFigures;
+  if (c)
+    parts.push(
+      `clients complete ${c.complete}/${p.clients} (${c.joinedDuringRun} late joined during the run, failed ${c.failed}, disorder ${c.disorder}), handshake p95 ${ms(c.handshake.p95)} / late ${ms(c.lateHandshake.p95)} max ${ms(c.lateHandshake.max)}, lag p50 ${ms(c.lag.median)} p95 ${ms(c.lag.p95)} max ${ms(c.maxLagMs)}, catch-up ${ms(c.catchUpMs)}, client CPU ${seconds(c.cpuMs)} s`,
+    );
+  return parts.join("; ");
+}
+
+export function report(f: ServeLoadFigures): string {
+  const o = f.options;
+  const rows = [
+    `Live server under load: ${o.agents} policy agents, complete graph, ${o.generations} generations x 2 games x ${o.rounds} rounds; ${o.clients} ${o.lightClients ? "light " : ""}clients (${o.late} joining from the run's start, one per ${o.lateEveryMs} ms); ${f.cores} cores`,
+    ...f.phases.map(line),
+    "",
+    "mean engine wall time (ratio to none):",
+    ...Object.entries(f.summary).map(
+      ([name, s]) => `  ${name.padEnd(9)} ${seconds(s.wallMs)} s (${s.ratio.toFixed(2)}x)`,
+    ),
+  ];
+  return rows.join("\n");
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const child = stringOption(argv, "child");
+  if (child === "engine") return engineChild(argv);
+  if (child === "probe") return probeChild(argv);
+  const figures = await measure(optionsFromArgv(argv));
+  process.stdout.write(
+    hasFlag(argv, "json") ? `${JSON.stringify(figures)}\n` : `${report(figures)}\n`,
+  );
+}
+
+if (isMain(import.meta.url)) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
