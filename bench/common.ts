@@ -1,7 +1,9 @@
 /** Small helpers shared by the benchmarks: argv/env options, temp config files, formatting. */
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 
 /** `--name value` or `--name=value` from argv, else the environment variable, else the default. */
@@ -70,4 +72,86 @@ export function policyMix(agents: number) {
     { count: counts[3]!, policy: "defect" },
     { count: counts[4]!, policy: "random", min: 0, max: 1 },
   ].filter((entry) => entry.count > 0);
+}
+
+/**
+ * A benchmark's own file run again as a child process (so what it measures has a process to
+ * itself), speaking JSON lines of `{ kind, ... }` on stdout; lines on stdin go to it.
+ */
+export class BenchChild<M extends { kind: string }> {
+  readonly proc: ChildProcess;
+  private readonly messages: M[] = [];
+  private waiters: (() => void)[] = [];
+  private exited: number | null = null;
+  readonly closed: Promise<number>;
+
+  /** `nodeArgs` (e.g. CPU profiling flags) go before the file; `label` names it in messages. */
+  constructor(
+    file: string,
+    args: readonly string[],
+    private readonly label: string,
+    nodeArgs: readonly string[] = [],
+  ) {
+    // The parent's own profiling flags would make the child write profiles too.
+    const execArgv = process.execArgv.filter(
+      (a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"),
+    );
+    this.proc = spawn(process.execPath, [...execArgv, ...nodeArgs, file, ...args], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
+      try {
+        this.messages.push(JSON.parse(line) as M);
+      } catch {
+        process.stderr.write(`${label}: ${line}\n`);
+      }
+      this.wake();
+    });
+    this.closed = new Promise((resolve) =>
+      this.proc.on("close", (code) => {
+        this.exited = code ?? 1;
+        this.wake();
+        resolve(this.exited);
+      }),
+    );
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  send(line: string): void {
+    this.proc.stdin!.write(`${line}\n`);
+  }
+
+  /** The next message of this kind (others stay queued). */
+  async next<K extends M["kind"]>(kind: K, timeoutMs = 600_000): Promise<Extract<M, { kind: K }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.messages.findIndex((m) => m.kind === kind);
+      if (i >= 0) return this.messages.splice(i, 1)[0] as Extract<M, { kind: K }>;
+      if (this.exited !== null)
+        throw new Error(`${this.label} exited (code ${this.exited}) before "${kind}"`);
+      if (Date.now() > deadline)
+        throw new Error(`no "${kind}" from ${this.label} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 1000);
+      });
+    }
+  }
+
+  /** Sends `line` if given, closes stdin and waits for a clean exit. */
+  async finish(line?: string): Promise<void> {
+    if (line) this.send(line);
+    this.proc.stdin!.end();
+    const code = await this.closed;
+    if (code !== 0) throw new Error(`${this.label} exited with code ${code}`);
+  }
+
+  /** After a failure in this process: stop the child and wait for it. */
+  async kill(): Promise<void> {
+    if (this.exited === null) this.proc.kill();
+    await this.closed;
+  }
 }

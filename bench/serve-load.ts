@@ -39,7 +39,6 @@
  * `--profile DIR` writes CPU profiles of each served engine process (--cpu-prof), one per thread
  * (the engine's, the server's, the loader's), in DIR/engine-PHASE-REPEAT/.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -50,6 +49,7 @@ import type { AgoraEvent } from "../sim/core/events.js";
 import { startRun } from "../sim/app/run.js";
 import { LiveRun, startServer } from "../sim/app/server/index.js";
 import {
+  BenchChild,
   hasFlag,
   isMain,
   mb,
@@ -364,79 +364,6 @@ async function probeChild(argv: readonly string[]): Promise<void> {
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
-class Child {
-  readonly proc: ChildProcess;
-  private readonly messages: ChildMessage[] = [];
-  private waiters: (() => void)[] = [];
-  private exited: number | null = null;
-  readonly closed: Promise<number>;
-
-  /** `profileDir`: CPU profiles of every thread of the child go there. */
-  constructor(args: string[], profileDir?: string) {
-    const execArgv = process.execArgv.filter(
-      (a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"),
-    );
-    const profiling = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-    this.proc = spawn(process.execPath, [...execArgv, ...profiling, THIS_FILE, ...args], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
-      try {
-        this.messages.push(JSON.parse(line) as ChildMessage);
-      } catch {
-        process.stderr.write(`child: ${line}\n`);
-      }
-      this.wake();
-    });
-    this.closed = new Promise((resolve) =>
-      this.proc.on("close", (code) => {
-        this.exited = code ?? 1;
-        this.wake();
-        resolve(this.exited);
-      }),
-    );
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  send(line: string): void {
-    this.proc.stdin!.write(`${line}\n`);
-  }
-
-  async next<K extends ChildMessage["kind"]>(
-    kind: K,
-    timeoutMs = 600_000,
-  ): Promise<Extract<ChildMessage, { kind: K }>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.messages.findIndex((m) => m.kind === kind);
-      if (i >= 0) return this.messages.splice(i, 1)[0] as Extract<ChildMessage, { kind: K }>;
-      if (this.exited !== null)
-        throw new Error(`a child exited (code ${this.exited}) before "${kind}"`);
-      if (Date.now() > deadline)
-        throw new Error(`no "${kind}" from a child within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 1000);
-      });
-    }
-  }
-
-  async finish(line?: string): Promise<void> {
-    if (line) this.send(line);
-    this.proc.stdin!.end();
-    const code = await this.closed;
-    if (code !== 0) throw new Error(`a child exited with code ${code}`);
-  }
-
-  async kill(): Promise<void> {
-    if (this.exited === null) this.proc.kill();
-    await this.closed;
-  }
-}
-
 /** What a light client reads of an `events` batch. */
 interface BatchOutline {
   seqs: number[];
@@ -579,7 +506,11 @@ async function phase(
 ): Promise<PhaseFigures> {
   const name = clients === null ? "none" : `serve-${clients}`;
   const loadBefore = load();
-  const engine = new Child(
+  // With --profile: CPU profiles of every thread of the engine process.
+  const profileDir =
+    o.profileDir && clients !== null ? join(o.profileDir, `engine-${name}-${repeat}`) : undefined;
+  const engine = new BenchChild<ChildMessage>(
+    THIS_FILE,
     [
       "--child",
       "engine",
@@ -590,9 +521,10 @@ async function phase(
       "--out",
       out,
     ],
-    o.profileDir && clients !== null ? join(o.profileDir, `engine-${name}-${repeat}`) : undefined,
+    "the engine process",
+    profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
   );
-  let probe: Child | undefined;
+  let probe: BenchChild<ChildMessage> | undefined;
   const sockets: LoadClient[] = [];
   try {
     const { url } = await engine.next("ready", 120_000);
@@ -603,16 +535,11 @@ async function phase(
     for (let i = 0; i < early; i++) sockets.push(new LoadClient(url!, lags, o.lightClients));
     await Promise.all(sockets.map((c) => c.subscribe(runId)));
     if (url) {
-      probe = new Child([
-        "--child",
-        "probe",
-        "--url",
-        url,
-        "--run",
-        runId,
-        "--every",
-        String(o.probeEveryMs),
-      ]);
+      probe = new BenchChild<ChildMessage>(
+        THIS_FILE,
+        ["--child", "probe", "--url", url, "--run", runId, "--every", String(o.probeEveryMs)],
+        "the probe process",
+      );
       await probe.next("probe-ready", 120_000);
       probe.send("go");
     }

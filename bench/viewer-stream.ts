@@ -38,7 +38,6 @@
  * (--cpu-prof) and of the page's main thread (CDP Profiler), as .cpuprofile files, and a Chrome
  * trace of the page (layout, paint, GPU) as page-MODE.trace.json.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import {
   appendFileSync,
   existsSync,
@@ -57,6 +56,7 @@ import type { AgoraEvent } from "../sim/core/events.js";
 import { startRun, type RunHandle } from "../sim/app/run.js";
 import { LiveRun, startServer, VIEWER_DIST } from "../sim/app/server/index.js";
 import {
+  BenchChild,
   hasFlag,
   isMain,
   numberOption,
@@ -432,81 +432,13 @@ async function pacedStream(
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
-class Child {
-  readonly proc: ChildProcess;
-  private readonly messages: ChildMessage[] = [];
-  private waiters: (() => void)[] = [];
-  private exited: number | null = null;
-  readonly closed: Promise<number>;
-
-  constructor(mode: Mode, args: string[], profileDir?: string) {
-    const execArgv = process.execArgv.filter(
-      (a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"),
-    );
-    const profiling =
-      profileDir && (mode === "viewer" || mode === "paced")
-        ? [
-            "--cpu-prof",
-            `--cpu-prof-dir=${profileDir}`,
-            `--cpu-prof-name=engine-${mode}.cpuprofile`,
-          ]
-        : [];
-    this.proc = spawn(
-      process.execPath,
-      [...execArgv, ...profiling, THIS_FILE, "--child", mode, ...args],
-      { stdio: ["pipe", "pipe", "inherit"] },
-    );
-    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
-      try {
-        this.messages.push(JSON.parse(line) as ChildMessage);
-      } catch {
-        process.stderr.write(`${mode}: ${line}\n`);
-      }
-      this.wake();
-    });
-    this.closed = new Promise((resolve) =>
-      this.proc.on("close", (code) => {
-        this.exited = code ?? 1;
-        this.wake();
-        resolve(this.exited);
-      }),
-    );
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  async next<K extends ChildMessage["kind"]>(
-    kind: K,
-    timeoutMs = 600_000,
-  ): Promise<Extract<ChildMessage, { kind: K }>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.messages.findIndex((m) => m.kind === kind);
-      if (i >= 0) return this.messages.splice(i, 1)[0] as Extract<ChildMessage, { kind: K }>;
-      if (this.exited !== null)
-        throw new Error(`the engine process exited (code ${this.exited}) before "${kind}"`);
-      if (Date.now() > deadline)
-        throw new Error(`no "${kind}" from the engine process within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 1000);
-      });
-    }
-  }
-
-  async finish(): Promise<void> {
-    this.proc.stdin?.end("exit\n");
-    const code = await this.closed;
-    if (code !== 0) throw new Error(`the engine process exited with code ${code}`);
-  }
-
-  /** After a failure in this process: stop the engine process and wait for it. */
-  async kill(): Promise<void> {
-    if (this.exited === null) this.proc.kill();
-    await this.closed;
-  }
+/** This file run as the engine process of `mode` (profiled with `profileDir` in the live modes). */
+function engineProcess(mode: Mode, args: string[], profileDir?: string): BenchChild<ChildMessage> {
+  const profiling =
+    profileDir && (mode === "viewer" || mode === "paced")
+      ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=engine-${mode}.cpuprofile`]
+      : [];
+  return new BenchChild(THIS_FILE, ["--child", mode, ...args], "the engine process", profiling);
 }
 
 /** Runs the engine with no browser (modes none and server). */
@@ -515,9 +447,9 @@ async function baseline(
   configPath: string,
   out: string,
 ): Promise<EngineFigures> {
-  const child = new Child(mode, ["--config", configPath, "--out", out]);
+  const child = engineProcess(mode, ["--config", configPath, "--out", out]);
   const { figures } = await child.next("done");
-  await child.finish();
+  await child.finish("exit");
   return figures;
 }
 
@@ -677,7 +609,7 @@ async function streamPhase(
   args: string[],
   profileDir?: string,
 ): Promise<StreamPhase> {
-  const child = new Child(mode, args, profileDir);
+  const child = engineProcess(mode, args, profileDir);
   const pageErrors: string[] = [];
   let webglWarnings = 0;
   let page: Page | undefined;
@@ -737,7 +669,7 @@ async function streamPhase(
       ),
     };
     await page.close();
-    await child.finish();
+    await child.finish("exit");
     return figures;
   } catch (error) {
     await page?.close().catch(() => undefined);
