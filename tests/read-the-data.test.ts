@@ -108,7 +108,10 @@ describe("ids and types", () => {
 describe("README snippets, as written", () => {
   it("DuckDB: every query runs; ids are VARCHAR and distinct; metrics are DOUBLE", async () => {
     const [sql] = snippets("sql");
+    // The snippet's relative paths, as from a shell in the work directory (DuckDB would look in
+    // this process's working directory first, where a `runs/demo` of `npm start` may stand).
     const statements = sql!
+      .replaceAll("'runs/demo/", `'${work.path}/runs/demo/`)
       .split(";")
       .map((s) => s.trim())
       .filter(Boolean);
@@ -116,13 +119,22 @@ describe("README snippets, as written", () => {
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
     try {
-      // Relative paths in the snippet resolve against this directory, as from a shell in it.
-      await connection.run(`SET file_search_path = '${work.path.replaceAll("'", "''")}'`);
       const results = [];
       for (const statement of statements) results.push(await connection.runAndReadAll(statement));
       const [metricsResult, agentsResult, kindsResult] = results;
       expect(metricsResult!.currentRowCount).toBe(12);
-      expect(String(metricsResult!.columnTypes()[2])).toBe("DOUBLE");
+      // Every metric is DOUBLE as DuckDB infers it, also those whole in every row of this run
+      // (punishmentRate is 0 throughout), which it would read as BIGINT from `0`.
+      const described = (
+        await connection.runAndReadAll(
+          `DESCRIBE SELECT * FROM read_json_auto('${join(runDir, "metrics.jsonl")}')`,
+        )
+      ).getRowObjectsJS() as { column_name: string; column_type: string }[];
+      const types = new Set(
+        described.filter((c) => c.column_name !== "generation").map((c) => c.column_type),
+      );
+      expect([...types]).toEqual(["DOUBLE"]);
+      expect(described.find((c) => c.column_name === "punishmentRate")).toBeDefined();
       expect(String(agentsResult!.columnTypes()[0])).toBe("VARCHAR");
       const agentIds = agentsResult!.getRowObjectsJS().map((r) => r.agentId as string);
       expect(agentIds).toHaveLength(agentRows.length);
