@@ -3,6 +3,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { stringify } from "safe-stable-stringify";
 import type { EventInput, MindInfo } from "../sim/core/events.js";
 import type {
+  ActRequest,
   AnswerSchema,
   CachedResponse,
   ChatMessage,
@@ -57,6 +58,11 @@ export interface MindRuntimeOptions {
   standIn?: StandIn;
   /** Record prompts and answers of LLM calls in the event log. */
   transcripts: boolean;
+  /**
+   * "text" sends policy minds through the text path an LLM takes (prompt, chat-model interface,
+   * parser) even where they have a fast path; both give the same run.
+   */
+  policyPath?: "fast" | "text";
   env?: NodeJS.ProcessEnv;
   /**
    * Told of each retry, for progress displays; retries never enter the event log (they are not
@@ -150,8 +156,8 @@ export interface StandIn {
 
 /**
  * The one path every mind call takes. LLM minds: a stack of chat-model wrappers per profile (see
- * `stackFor`), and an `llm-call` event per call. Policy minds: LangChain's chat-model interface,
- * offline and instant.
+ * `stackFor`), and an `llm-call` event per call. Policy minds: their `act` (the fast path), or on
+ * the text path LangChain's chat-model interface, offline and instant.
  */
 export class MindRuntime implements Minds {
   private readonly limit: LimitFunction;
@@ -191,6 +197,27 @@ export class MindRuntime implements Minds {
       : ledger.agent(generation, agentId);
   }
 
+  act(request: ActRequest): { value: unknown } | null {
+    const { mind } = request;
+    if (mind.kind !== "policy" || this.options.policyPath === "text") return null;
+    const act = this.policyDefinition(mind.policy).act;
+    if (!act) return null;
+    return {
+      value: act({
+        purpose: request.purpose,
+        state: request.state,
+        params: mind.params,
+        rng: request.rng,
+      }),
+    };
+  }
+
+  private policyDefinition(name: string) {
+    const definition = this.options.policies[name];
+    if (!definition) throw new Error(`unknown policy "${name}"`);
+    return definition;
+  }
+
   async call(request: MindCallRequest, emit: (event: EventInput) => void): Promise<string | null> {
     return request.mind.kind === "policy"
       ? this.callPolicy(request, request.mind)
@@ -203,9 +230,7 @@ export class MindRuntime implements Minds {
   ): Promise<string> {
     let model = this.policyModels.get(mind.policy);
     if (!model) {
-      const definition = this.options.policies[mind.policy];
-      if (!definition) throw new Error(`unknown policy "${mind.policy}"`);
-      model = new PolicyChatModel(mind.policy, definition.decide);
+      model = new PolicyChatModel(mind.policy, this.policyDefinition(mind.policy).decide);
       this.policyModels.set(mind.policy, model);
     }
     const reply = await model.invoke(langChainMessages(request.messages), {

@@ -149,6 +149,7 @@ async function execute(
     maxConcurrency: config.llm.maxConcurrency,
     runSeed: config.seed,
     transcripts: config.llm.transcripts,
+    policyPath: config.policyPath,
     sampleSharing: config.llm.sampleSharing,
     ...(options.env ? { env: options.env } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),

@@ -37,6 +37,12 @@ export const baseConfigSchema = z
       })
       .strict(),
     graph: graphConfigSchema.default({ type: "complete" }),
+    /**
+     * How policy minds answer: "fast" (from structured state, where a policy has `act`) or
+     * "text" (a prompt and the policy's text answer, read by the scenario's parser, as an LLM's).
+     * Both give the same run, so it is not part of the experiment (see experimentConfig).
+     */
+    policyPath: z.enum(["fast", "text"]).default("fast"),
     profiles: z
       .record(
         z.string().regex(/^[A-Za-z0-9_.:-]+$/, "a profile name of letters, digits and _.:-"),
@@ -302,11 +308,14 @@ export function resolveConfig(
 }
 
 /**
- * The experiment a config describes, without where and how responses are cached: a replay from the
- * cache is the same experiment, so it has the same hash and the same run-started event.
+ * The experiment a config describes, without where and how responses are cached and how policies
+ * compute their answers: a replay from the cache, or a run on the other policy path, is the same
+ * experiment, so it has the same hash and the same run-started event.
  */
-export function experimentConfig(config: ResolvedConfig): Omit<ResolvedConfig, "cache"> {
-  const { cache: _cache, ...experiment } = config;
+export function experimentConfig(
+  config: ResolvedConfig,
+): Omit<ResolvedConfig, "cache" | "policyPath"> {
+  const { cache: _cache, policyPath: _policyPath, ...experiment } = config;
   return experiment;
 }
 

@@ -206,6 +206,8 @@ export class Engine {
       mindInfo: (mind) => minds.describe(mind),
       profile: (name) => minds.profile(name),
       cache: minds.cache,
+      act: <T>(request: Parameters<StepContext["act"]>[0]) =>
+        minds.act(request) as { value: T } | null,
       ask: (request) => {
         const t: TimeCoords = { generation, ...request.t };
         return minds.call({ ...request, t }, sink);

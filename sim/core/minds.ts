@@ -48,12 +48,21 @@ export interface PolicyDecisionInput {
 /** A policy answers in the same text form an LLM is asked for, so one parser serves both. */
 export type PolicyDecide = (input: PolicyDecisionInput) => string;
 
+/**
+ * The fast path: the value the scenario's reader makes of `decide`'s text, computed without the
+ * text (no prompt rendered, no chat-model call, nothing parsed). It must draw from `rng` exactly as
+ * `decide` does; tests/policy-paths.test.ts checks that both paths give identical runs.
+ */
+export type PolicyAct = (input: PolicyDecisionInput) => unknown;
+
 /** A scenario's offline policy: how it decides, how it describes itself, how it mutates. */
 export interface PolicyDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
   paramsSchema: z.ZodType<P>;
   /** A one-line description, used where an LLM would state its strategy. */
   describe(params: P): string;
   decide: PolicyDecide;
+  /** The same answer as a value, used unless the run takes `policyPath: text`. */
+  act?: PolicyAct;
   /** A mutated copy of the parameters, for cultural evolution of policies. */
   mutate?(params: P, rng: Rng, mutation: { rate: number; sd: number }): P;
 }
@@ -116,8 +125,16 @@ export interface ResponseStore {
   put(key: string, response: CachedResponse): Promise<void>;
 }
 
+/** What a policy's fast path needs of a call: no messages. */
+export type ActRequest = Pick<MindCallRequest, "agentId" | "mind" | "purpose" | "state" | "rng">;
+
 /** What the engine needs of the minds of a run. */
 export interface Minds {
+  /**
+   * A policy mind's answer as a value (its `act`), or null when the call must take the text path:
+   * an LLM mind, a policy without `act`, or a run with `policyPath: text`.
+   */
+  act(request: ActRequest): { value: unknown } | null;
   /**
    * The mind's answer, or null when an LLM call gave none that could be used as data (the prompt
    * did not fit the model's context). Events of the call go to `emit`.

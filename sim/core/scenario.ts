@@ -3,7 +3,13 @@ import type { AbstractGraph as Graph } from "graphology-types";
 import type { z } from "zod";
 import type { EventInput, MindInfo, TimeCoordinate, TimeCoords } from "./events.js";
 import type { GraphConfig } from "./graph/config.js";
-import type { MindCallRequest, MindSpec, PolicyRegistry, ResponseStore } from "./minds.js";
+import type {
+  ActRequest,
+  MindCallRequest,
+  MindSpec,
+  PolicyRegistry,
+  ResponseStore,
+} from "./minds.js";
 import type { Profile } from "./profile.js";
 import type { Rng } from "./rng.js";
 import type { Totals } from "./spend.js";
@@ -29,6 +35,12 @@ export interface StepContext<Config = unknown> {
    * unusable.
    */
   ask(request: Omit<MindCallRequest, "t"> & { t?: Partial<TimeCoords> }): Promise<string | null>;
+  /**
+   * A policy mind's answer as the value the scenario would read from its text, without a prompt or
+   * a call (the fast path); null when the scenario must `ask` instead (LLM minds, policies without
+   * `act`, `policyPath: text`). Ask here first and build the prompt only on null.
+   */
+  act<T>(request: ActRequest): { value: T } | null;
   /** How events should name a mind: kind, profile or policy, and the model behind a profile. */
   mindInfo(mind: MindSpec): MindInfo;
   /**
