@@ -6,26 +6,26 @@ type Request = Parameters<ChatOpenAICompletions["completionWithRetry"]>[0];
 type Options = Parameters<ChatOpenAICompletions["completionWithRetry"]>[1];
 
 /**
- * LangChain's chat completions, except that json_schema answers come back as text. LangChain sends
- * those requests through the OpenAI SDK's `parse`, which throws on an answer cut at max_tokens or
- * one that is not JSON; for Agora such an answer is data to record and count as unusable (the
- * scenario reads the JSON itself), not a failed call.
+ * LangChain's chat completions, with two changes to how a request is sent (never to what is sent).
+ * json_schema answers come back as text: LangChain sends those requests through the OpenAI SDK's
+ * `parse`, which throws on an answer cut at max_tokens or one that is not JSON; for Agora such an
+ * answer is data to record and count as unusable (the scenario reads the JSON itself), not a
+ * failed call. And a request goes to the SDK client directly, not through LangChain's AsyncCaller
+ * (a p-queue and a p-retry around every call): Agora limits concurrency and retries itself
+ * (maxRetries is 0 here), so those would only add CPU time to every call.
  */
 export class TextChatCompletions extends ChatOpenAICompletions {
   // @ts-expect-error one implementation for both of the base method's overloads (streaming or not)
   override async completionWithRetry(request: Request, requestOptions?: Options) {
-    const format = (request as { response_format?: { type?: string } }).response_format;
-    if (request.stream || format?.type !== "json_schema")
-      return super.completionWithRetry(request as never, requestOptions);
-    const { maxRetries, ...sdkOptions } = requestOptions ?? {};
+    if (request.stream) return super.completionWithRetry(request as never, requestOptions);
+    const { maxRetries: _maxRetries, ...sdkOptions } = requestOptions ?? {};
+    // Builds the client on the first call, so before `this.client` is read.
     const clientOptions = this._getClientOptions(sdkOptions);
-    return this.caller.callWithOptions({ maxRetries }, async () => {
-      try {
-        return await this.client.chat.completions.create(request, clientOptions);
-      } catch (error) {
-        throw wrapOpenAIClientError(error);
-      }
-    });
+    try {
+      return await this.client.chat.completions.create(request, clientOptions);
+    } catch (error) {
+      throw wrapOpenAIClientError(error);
+    }
   }
 }
 

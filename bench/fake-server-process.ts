@@ -5,7 +5,9 @@
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { debateModel } from "../tests/support/debate-helpers.js";
 import { startFakeOpenAI, type Script } from "../tests/support/fake-openai.js";
+import { storyReply } from "../tests/support/transmission-helpers.js";
 
 export const STRATEGY_MARK = 'beginning with the words "My strategy will be"';
 export const STRATEGY_ANSWER = "My strategy will be to give half.";
@@ -14,6 +16,24 @@ export const DONATION_ANSWER = "Justification: ok.\nAnswer: 50%";
 /** Strategy prompts get a strategy, everything else a donation of half the holdings. */
 export const donorScript: Script = (req) =>
   req.messages.some((m) => m.content.includes(STRATEGY_MARK)) ? STRATEGY_ANSWER : DONATION_ANSWER;
+
+/**
+ * Debaters answer 42; a MAD judge decides only when asked for its final judgement, so every
+ * question runs all its rounds.
+ */
+const debateScript: Script = debateModel({
+  answer: () => "42",
+  judge: (r) => ({ decided: r.final, side: "affirmative", answer: "42" }),
+});
+
+/** The fake model's replies, by scenario: each a pure function of the request. */
+export const SCRIPTS = {
+  donor: donorScript,
+  debate: debateScript,
+  transmission: (req) => storyReply(req),
+} satisfies Record<string, Script>;
+
+export type ScriptName = keyof typeof SCRIPTS;
 
 export interface BenchServer {
   baseURL: string;
@@ -29,9 +49,12 @@ type FromChild =
 export async function startFakeServer(options: {
   latencyMs: number;
   outOfProcess: boolean;
+  /** Default: the Donor Game's. */
+  script?: ScriptName;
 }): Promise<BenchServer> {
+  const script = options.script ?? "donor";
   if (!options.outOfProcess) {
-    const server = await startFakeOpenAI({ script: donorScript, latencyMs: options.latencyMs });
+    const server = await startFakeOpenAI({ script: SCRIPTS[script], latencyMs: options.latencyMs });
     return {
       baseURL: server.baseURL,
       arrivals: async () => server.requests.map((r) => r.receivedAt),
@@ -42,10 +65,14 @@ export async function startFakeServer(options: {
   const execArgv = process.execArgv.filter(
     (a) => !a.startsWith("--cpu-prof") && !a.startsWith("--heap-prof"),
   );
-  const child = fork(fileURLToPath(import.meta.url), ["--serve", String(options.latencyMs)], {
-    execArgv,
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ["--serve", String(options.latencyMs), script],
+    {
+      execArgv,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const next = (type: FromChild["type"]) =>
     new Promise<FromChild>((resolve, reject) => {
       const onMessage = (message: FromChild) => {
@@ -79,7 +106,7 @@ export async function startFakeServer(options: {
 
 if (process.argv[2] === "--serve" && process.send) {
   const server = await startFakeOpenAI({
-    script: donorScript,
+    script: SCRIPTS[(process.argv[4] ?? "donor") as ScriptName],
     latencyMs: Number(process.argv[3] ?? 0),
   });
   const reply = (message: FromChild) => process.send!(message);

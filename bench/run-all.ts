@@ -115,7 +115,11 @@ const cp = await runBench<CriticalPathFigures>(
   hasFlag(argv, "skip-sequential") ? ["--no-sequential"] : [],
 );
 if (!hasFlag(argv, "json")) console.log(`${criticalPathReport(cp)}\n`);
-const tp = await runBench<ThroughputFigures>("./policy-throughput.ts");
+// One point (the script's default is a sweep of four sizes): 1,000 agents unless BENCH_AGENTS says.
+const tp = await runBench<ThroughputFigures>("./policy-throughput.ts", [
+  "--agents",
+  process.env.BENCH_AGENTS ?? "1000",
+]);
 if (!hasFlag(argv, "json")) console.log(`${throughputReport(tp)}\n`);
 let vs: ViewerStreamFigures | undefined;
 if (!hasFlag(argv, "skip-viewer")) {

@@ -34,6 +34,10 @@
  * `stats.lastApplyLagMs` every frame; lags are now minus the `at` of the batch's last event (one
  * clock: the browser and the engine run on the same machine).
  *
+ * Frames per second depend on the share of the cores Chromium gets, so the report also gives
+ * Chromium's CPU (all its processes, from /proc) per animation frame, which a loaded machine
+ * changes far less, and the load average at the start and the end.
+ *
  * `--profile DIR` writes CPU profiles of the engine process of the viewer and paced phases
  * (--cpu-prof) and of the page's main thread (CDP Profiler), as .cpuprofile files, and a Chrome
  * trace of the page (layout, paint, GPU) as page-MODE.trace.json.
@@ -46,13 +50,14 @@ import {
   readFileSync,
   writeFileSync,
 } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { Socket } from "socket.io";
-import type { AgoraEvent } from "../sim/core/events.js";
+import type { AgoraEvent, EventOf } from "../sim/core/events.js";
+import { recordedEdgeCount } from "../sim/core/graph/compact.js";
 import { startRun, type RunHandle } from "../sim/app/run.js";
 import { LiveRun, startServer, VIEWER_DIST } from "../sim/app/server/index.js";
 import {
@@ -168,6 +173,11 @@ export interface PageFigures {
   webglWarnings: number;
   /** Chromium CPU over the window, per process type, in seconds. */
   browserCpuS: Record<string, number>;
+  /**
+   * Chromium CPU (all processes) per animation frame over the window, in ms: what a frame costs,
+   * whatever share of the cores the page got (on a loaded machine fps mostly measures that share).
+   */
+  browserCpuMsPerFrame: number;
 }
 
 export interface StreamPhase {
@@ -199,6 +209,8 @@ export interface ViewerStreamFigures {
   cpuRatio: number;
   paced: StreamPhase | null;
   cores: number;
+  /** os.loadavg() (1, 5, 15 minutes) when the benchmark started and when it ended. */
+  loadAverage: { start: number[]; end: number[] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -731,6 +743,8 @@ function pageFigures(
     pageErrors: [...pageErrors, ...raw.errors],
     webglWarnings,
     browserCpuS,
+    browserCpuMsPerFrame:
+      (1000 * Object.values(browserCpuS).reduce((a, b) => a + b, 0)) / Math.max(1, frames.length),
   };
 }
 
@@ -738,13 +752,20 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
 const cpuPerEvent = (f: EngineFigures) => f.cpuMs / f.events;
 
 export async function benchViewerStream(o: ViewerStreamOptions): Promise<ViewerStreamFigures> {
-  if (!existsSync(join(VIEWER_DIST, "index.html")))
-    throw new Error(`${VIEWER_DIST} has no built viewer: run \`npm run build:viewer\` first`);
+  // The build served: --static's (a worktree without viewer/dist can measure another build).
+  const dist = o.staticDir ?? VIEWER_DIST;
+  if (!existsSync(join(dist, "index.html")))
+    throw new Error(
+      o.staticDir
+        ? `--static ${dist} has no index.html: build a viewer there first`
+        : `${dist} has no built viewer: run \`npm run build:viewer\` first`,
+    );
   if (!existsSync(o.chromium))
     throw new Error(
       `${o.chromium} is missing: this benchmark needs Chromium (apt-get install -y chromium, or BENCH_CHROMIUM=PATH)`,
     );
   if (o.profileDir) mkdirSync(o.profileDir, { recursive: true });
+  const loadAtStart = loadavg();
   const tmp = tempDir("agora-bench-viewer-");
   try {
     const configPath = benchConfig(tmp.dir, o);
@@ -762,11 +783,10 @@ export async function benchViewerStream(o: ViewerStreamOptions): Promise<ViewerS
       await runBaseline("server", server.length);
     }
     const recorded = join(tmp.dir, "none-0", "events.jsonl");
-    const edges = (
-      JSON.parse(readFileSync(recorded, "utf8").split("\n", 1)[0]!) as {
-        graph: { edges: unknown[] };
-      }
-    ).graph.edges.length;
+    const edges = recordedEdgeCount(
+      (JSON.parse(readFileSync(recorded, "utf8").split("\n", 1)[0]!) as EventOf<"run-started">)
+        .graph,
+    );
 
     const browser = await chromium.launch({
       executablePath: o.chromium,
@@ -832,6 +852,7 @@ export async function benchViewerStream(o: ViewerStreamOptions): Promise<ViewerS
       cpuRatio: mean(none.map(cpuPerEvent)) / cpuPerEvent(viewer.engine),
       paced,
       cores: cpus().length,
+      loadAverage: { start: loadAtStart, end: loadavg() },
     };
   } finally {
     tmp.remove();
@@ -845,6 +866,7 @@ const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : "n/a");
 const lag = (d: Distribution) =>
   `median ${ms(d.median)}, p95 ${ms(d.p95)}, max ${ms(d.max)} (${d.n})`;
 const int = (v: number) => Math.round(v).toLocaleString("en-US");
+const loads = (l: number[]) => l.map((v) => v.toFixed(2)).join(" ");
 
 function phaseLines(title: string, p: StreamPhase): string[] {
   const e = p.engine;
@@ -867,7 +889,7 @@ function phaseLines(title: string, p: StreamPhase): string[] {
     `  drain after the run  ${ms(g.drainMs)}; ${int(g.eventsApplied)} events applied, ${g.gaps} gaps, ${g.duplicatesDropped} duplicates, ${e.overflows} server buffer overflows`,
     `  server               ${e.emits} emits, ${e.emitMs.toFixed(0)} ms encoding + writing (max ${e.emitMaxMs.toFixed(1)} ms); engine process CPU ${seconds(e.cpuMs)} s`,
     `    emit -> sent       ${lag(e.emitLag)}  (in the engine process: batching, event loop)`,
-    `  Chromium CPU         ${cpu || "n/a"} s over the window`,
+    `  Chromium CPU         ${cpu || "n/a"} s over the window; ${ms(g.browserCpuMsPerFrame)} per frame`,
     ...(g.pageErrors.length
       ? [`  page errors          ${g.pageErrors.slice(0, 5).join(" | ")}`]
       : []),
@@ -879,6 +901,7 @@ export function report(f: ViewerStreamFigures): string {
   const cpuPerK = (xs: EngineFigures[]) => (1000 * mean(xs.map(cpuPerEvent))).toFixed(0);
   const lines = [
     `Viewer stream: ${f.agents} policy agents, Barabási–Albert m = ${f.m} (${f.edges} edges), ${f.generations} generations x 2 games x ${f.rounds} rounds, headless Chromium (software WebGL)`,
+    `  load average         ${loads(f.loadAverage.start)} at the start, ${loads(f.loadAverage.end)} at the end (${f.cores} cores)`,
     `  engine alone         ${int(f.noneEventsPerSecond)} events/s (runs: ${rates(f.baselines.none)}); ${cpuPerK(f.baselines.none)} ms engine CPU per 1,000 events`,
     `  server, no client    ${int(f.serverEventsPerSecond)} events/s (runs: ${rates(f.baselines.server)}); ${cpuPerK(f.baselines.server)} ms CPU per 1,000 events`,
     `  with the viewer      ${int(f.viewer.engine.eventsPerSecond)} events/s: ${f.ratioVsNone.toFixed(3)} of the engine alone, ${f.ratioVsServer.toFixed(3)} of the server without a client; ${cpuPerK([f.viewer.engine])} ms CPU per 1,000 events`,
@@ -901,6 +924,10 @@ export function markdownRows(f: ViewerStreamFigures): [string, string][] {
     [
       "Viewer stream: frames per second while streaming (target >= 30)",
       `${v.page.fps.toFixed(1)} (idle ${v.page.idleFps.toFixed(1)})`,
+    ],
+    [
+      "Viewer stream: Chromium CPU per frame while streaming (all processes)",
+      ms(v.page.browserCpuMsPerFrame),
     ],
     [
       "Viewer stream: lag emit -> store, median / p95 (target median <= 250 ms)",
@@ -927,6 +954,7 @@ export function markdownRows(f: ViewerStreamFigures): [string, string][] {
         `${int(p.engine.eventsPerSecond)} events/s over ${seconds(p.engine.streamMs)} s`,
       ],
       ["Viewer stream, paced: frames per second", p.page.fps.toFixed(1)],
+      ["Viewer stream, paced: Chromium CPU per frame", ms(p.page.browserCpuMsPerFrame)],
       [
         "Viewer stream, paced: lag emit -> store, median / p95",
         `${ms(p.page.storeLag.median)} / ${ms(p.page.storeLag.p95)}`,

@@ -124,53 +124,58 @@ describe("LocalRateLimiter", () => {
 const workspace = llmWorkspace("batch-rate");
 
 describe("one limiter shared by a batch's runs", () => {
-  it("the profile's rpm holds over all runs together", async () => {
-    const { work, fake } = await workspace.setup();
-    const RPM = 12;
-    const config = llmConfig({
-      baseURL: fake.baseURL,
-      cacheDir: join(work, "cache"),
-      size: 4,
-      generations: 1,
-    });
-    (config.profiles as Record<string, Record<string, unknown>>).fake!.rpm = RPM;
-    const plan = prepareBatch({
-      configPath: writeConfig(work, "rate.yaml", config),
-      seeds: "0..2",
-    });
-    expect(profileLimits(plan.specs)).toEqual({ fake: { rpm: RPM } });
+  // With worker threads the runs ask the main thread's limiter by message (threads.ts).
+  it.each([1, 2])(
+    "the profile's rpm holds over all runs together (%i thread(s))",
+    async (workers) => {
+      const { work, fake } = await workspace.setup();
+      const RPM = 12;
+      const config = llmConfig({
+        baseURL: fake.baseURL,
+        cacheDir: join(work, "cache"),
+        size: 4,
+        generations: 1,
+      });
+      (config.profiles as Record<string, Record<string, unknown>>).fake!.rpm = RPM;
+      const plan = prepareBatch({
+        configPath: writeConfig(work, "rate.yaml", config),
+        seeds: "0..2",
+      });
+      expect(profileLimits(plan.specs)).toEqual({ fake: { rpm: RPM } });
 
-    const clock = new ManualClock();
-    const received: number[] = [];
-    const script = deterministicScript();
-    fake.setScript((req, index) => {
-      received.push(clock.now());
-      return script(req, index);
-    });
-    let finished = false;
-    const batch = runBatch(plan, {
-      out: join(work, "batch"),
-      concurrency: 3,
-      llmConcurrency: 16,
-      rateLimiter: new LocalRateLimiter(profileLimits(plan.specs), clock),
-      env: { FAKE_KEY: "sk-rate" },
-    }).finally(() => (finished = true));
-    while (!finished) {
-      await sleep(2);
-      if (clock.waiting > 0) clock.advanceToNext();
-    }
-    const result = await batch;
-    expect(result.status).toBe("completed");
-    // Every call of every run went through the one limiter: at most RPM at once, then RPM per
-    // minute.
-    const calls = result.rows.reduce((n, r) => n + r.llm_calls, 0);
-    expect(received).toHaveLength(calls);
-    expect(calls).toBeGreaterThan(3 * RPM);
-    received.forEach((t, i) =>
-      expect(i + 1, `request ${i + 1} at ${t} ms`).toBeLessThanOrEqual(
-        RPM + Math.floor((t * RPM) / 60_000),
-      ),
-    );
-    expect(received.at(-1)).toBeGreaterThanOrEqual(((calls - RPM) * 60_000) / RPM);
-  });
+      const clock = new ManualClock();
+      const received: number[] = [];
+      const script = deterministicScript();
+      fake.setScript((req, index) => {
+        received.push(clock.now());
+        return script(req, index);
+      });
+      let finished = false;
+      const batch = runBatch(plan, {
+        out: join(work, "batch"),
+        concurrency: 3,
+        llmConcurrency: 16,
+        workers,
+        rateLimiter: new LocalRateLimiter(profileLimits(plan.specs), clock),
+        env: { FAKE_KEY: "sk-rate" },
+      }).finally(() => (finished = true));
+      while (!finished) {
+        await sleep(2);
+        if (clock.waiting > 0) clock.advanceToNext();
+      }
+      const result = await batch;
+      expect(result.status).toBe("completed");
+      // Every call of every run went through the one limiter: at most RPM at once, then RPM per
+      // minute.
+      const calls = result.rows.reduce((n, r) => n + r.llm_calls, 0);
+      expect(received).toHaveLength(calls);
+      expect(calls).toBeGreaterThan(3 * RPM);
+      received.forEach((t, i) =>
+        expect(i + 1, `request ${i + 1} at ${t} ms`).toBeLessThanOrEqual(
+          RPM + Math.floor((t * RPM) / 60_000),
+        ),
+      );
+      expect(received.at(-1)).toBeGreaterThanOrEqual(((calls - RPM) * 60_000) / RPM);
+    },
+  );
 });

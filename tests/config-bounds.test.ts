@@ -142,11 +142,15 @@ describe("bounds", () => {
   it("a graph too large to build is refused before it is built, naming the graph", () => {
     const size = 20_000;
     const population = { size, minds: [{ count: size, policy: "defect" }] };
-    const complete = configError(donor({ population }));
-    expect(complete.path).toBe("graph");
-    expect(complete.message).toContain(
-      `a graph of at most 1,000,000 edges: complete on ${size} agents has 199,990,000`,
+    const dense = configError(
+      donor({ population, graph: { type: "llm-culture", structure: "fully_connected" } }),
     );
+    expect(dense.path).toBe("graph");
+    expect(dense.message).toContain(
+      `a graph of at most 1,000,000 edges: llm-culture on ${size} agents has 199,990,000`,
+    );
+    // The complete graph is implicit (sim/core/graph/social.ts): no edge is stored, no edge cap.
+    expect(resolveConfig(donor({ population }), SCENARIOS).minds).toHaveLength(size);
     const random = configError(donor({ population, graph: { type: "erdos-renyi", p: 0.5 } }));
     expect(random.path).toBe("graph");
     // The same population on a ring is fine: the bound is on edges, not agents.

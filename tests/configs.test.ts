@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { builtinScenarios } from "../sim/app/scenarios.js";
 import { readConfigFile, resolveConfig } from "../sim/core/config.js";
+import { EVENT_VERSION } from "../sim/core/events.js";
 
 const SCENARIOS = await builtinScenarios();
 
@@ -209,7 +210,7 @@ describe("contract for outside checks", () => {
     }
 
     const events = readJsonLines(join(out, "events.jsonl"));
-    expect(events[0]).toMatchObject({ type: "run-started", seq: 0, v: 2 });
+    expect(events[0]).toMatchObject({ type: "run-started", seq: 0, v: EVENT_VERSION });
     expect(events.at(-1)).toMatchObject({ type: "run-ended", status: "completed" });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
   });

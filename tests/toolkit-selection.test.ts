@@ -60,7 +60,7 @@ describe("truncation selection", () => {
     });
   });
 
-  it("gives each removed agent's newcomer all survivors as parents, each its own list", () => {
+  it("gives each removed agent's newcomer all survivors as parents, one frozen list", () => {
     const out = select(truncation(0.5), {
       order: ["a", "b", "c", "d"],
       score: scored({ a: 4, b: 3, c: 2, d: 1 }),
@@ -69,7 +69,10 @@ describe("truncation selection", () => {
     expect([...out.parentsOf.keys()]).toEqual(["c", "d"]);
     expect(out.parentsOf.get("c")).toEqual(["a", "b"]);
     expect(out.parentsOf.get("d")).toEqual(["a", "b"]);
-    expect(out.parentsOf.get("c")).not.toBe(out.parentsOf.get("d"));
+    // Shared, not copied per newcomer (that is survivors x removed ids), and frozen so that no
+    // newcomer's change reaches another's.
+    expect(out.parentsOf.get("c")).toBe(out.parentsOf.get("d"));
+    expect(Object.isFrozen(out.parentsOf.get("c"))).toBe(true);
     expect(out.parentsOf.get("c")).not.toBe(out.survivors);
   });
 

@@ -59,6 +59,18 @@ async function seqs(p: Page = page): Promise<{ seq: number; head: number }> {
 }
 const seq = async (): Promise<number> => (await seqs()).seq;
 
+/** Whether each of sigma's layers (canvas.sigma-<id>) in the graph panel is displayed. */
+async function layersShown(ids: string[], p: Page = page): Promise<Record<string, boolean>> {
+  const graph = p.getByTestId("graph");
+  const shown: Record<string, boolean> = {};
+  for (const id of ids) {
+    shown[id] = await graph
+      .locator(`canvas.sigma-${id}`)
+      .evaluate((canvas) => getComputedStyle(canvas).display !== "none");
+  }
+  return shown;
+}
+
 /**
  * The seq once the view has stopped moving: two reads 800 ms apart agree and the view is at the
  * head. A step's events (a generation's end brings several batches) may take a while to arrive on a
@@ -188,6 +200,20 @@ describe.sequential("the live viewer in Chromium", () => {
     expect(await graph.locator("canvas.sigma-nodes").count()).toBe(1);
     expect(await graph.locator("canvas").count()).toBeGreaterThanOrEqual(4);
     expect(Object.keys(await nodeLabels())).toHaveLength(12);
+    // Sigma's layers with nothing to show are out of the page (software WebGL reads back every
+    // cleared layer each render): edge labels always, hovers until a node is hovered. This graph's
+    // edges are shown, and hidden with their checkbox.
+    expect(await layersShown(["edges", "edgeLabels", "hovers", "hoverNodes", "nodes"])).toEqual({
+      edges: true,
+      edgeLabels: false,
+      hovers: false,
+      hoverNodes: false,
+      nodes: true,
+    });
+    await page.getByTestId("show-edges").uncheck();
+    await expect.poll(() => layersShown(["edges"])).toEqual({ edges: false });
+    await page.getByTestId("show-edges").check();
+    await expect.poll(() => layersShown(["edges"])).toEqual({ edges: true });
 
     // Charts: uPlot canvases, filled once the first generation has ended.
     for (const id of ["chart-resources", "chart-cooperation", "chart-rounds"]) {
@@ -336,11 +362,16 @@ describe.sequential("the live viewer in Chromium", () => {
     expect(tip!.y).toBeGreaterThanOrEqual(box!.y);
     expect(tip!.x + tip!.width).toBeLessThanOrEqual(box!.x + box!.width);
     expect(tip!.y + tip!.height).toBeLessThanOrEqual(box!.y + box!.height);
+    expect(await layersShown(["hovers", "hoverNodes"])).toEqual({ hovers: true, hoverNodes: true });
     await snap(page, "4-inspector");
-    // Moving away hides it; the selection stays.
+    // Moving away hides it (and sigma's hover layers); the selection stays.
     await page.mouse.move(5, 5);
     await tooltip.waitFor({ state: "detached", timeout: 5_000 });
     expect(await details.getAttribute("data-agent")).toBe(agentId);
+    expect(await layersShown(["hovers", "hoverNodes"])).toEqual({
+      hovers: false,
+      hoverNodes: false,
+    });
   });
 
   e2e(

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgoraEvent, EventOf } from "../sim/core/events.js";
+import { recordedNodes } from "../sim/core/graph/compact.js";
 import { initialState, reduce, reduceAll, type ViewerState } from "../viewer/src/state/reducer.js";
 import {
   currentAgents,
@@ -213,9 +214,7 @@ describe("viewer state: agents, lineage, metrics", () => {
       (e): e is EventOf<"generation-ended"> => e.type === "generation-ended",
     );
     const started = events[0]!;
-    expect(state.slots).toEqual(
-      started.type === "run-started" ? started.graph.nodes.map((n) => n.key) : [],
-    );
+    expect(state.slots).toEqual(started.type === "run-started" ? recordedNodes(started.graph) : []);
 
     // Walk generation 1 -> 2 by hand.
     const firstEnd = ends[0]!;

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import type { AgoraEvent } from "../sim/core/events.js";
+import { serializedGraph } from "../sim/core/graph/compact.js";
 import { ANSWER_COLORS, DEBATE_KINDS, verdictOf } from "../scenarios/debate/view.js";
 import {
   alive,
@@ -498,7 +499,11 @@ describe.sequential("debate and transmission views in Chromium", () => {
       )
       .sort();
     expect(heard).toHaveLength(36);
-    expect(started.graph.edges.map((e) => `${e.source}>${e.target}`).sort()).toEqual(heard);
+    expect(
+      serializedGraph(started.graph)
+        .edges.map((e) => `${e.source}>${e.target}`)
+        .sort(),
+    ).toEqual(heard);
     const { page, ctx } = await open("chains");
     try {
       await expect

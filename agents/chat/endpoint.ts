@@ -2,6 +2,7 @@ import type { Profile } from "../../sim/core/profile.js";
 import { langChainMessages, TextChatCompletions } from "../chat-completions.js";
 import { contextExceededMessage } from "../context-fit.js";
 import { wrappingErrorBodies } from "../error-body.js";
+import { keepAliveFetch } from "../http-client.js";
 import { resolveApiKey } from "../profiles.js";
 import { keyRedactor } from "./endpoint-error.js";
 import {
@@ -27,7 +28,7 @@ export class ChatCompletionsEndpoint implements ChatModel {
       apiKey: resolveApiKey(profileName, profile, env),
       configuration: {
         ...(profile.baseURL ? { baseURL: profile.baseURL } : {}),
-        fetch: wrappingErrorBodies(),
+        fetch: wrappingErrorBodies(keepAliveFetch()),
       },
       ...(profile.temperature !== undefined ? { temperature: profile.temperature } : {}),
       ...(profile.maxTokens !== undefined ? { maxTokens: profile.maxTokens } : {}),

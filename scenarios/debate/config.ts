@@ -78,10 +78,10 @@ export const debateConfigSchema = z
     /** Questions per generation: a generation is a block of questions. */
     questionsPerGeneration: z.number().int().min(1).max(LIMITS.questions).default(10),
     /**
-     * Questions debated side by side (each round of each in one engine step); results are the same,
-     * events come batch by batch.
+     * At most this many questions in flight within a round's step (absent: all of them); results
+     * and events are the same whatever it is.
      */
-    parallelQuestions: z.number().int().min(1).max(LIMITS.parallelQuestions).default(1),
+    parallelQuestions: z.number().int().min(1).max(LIMITS.parallelQuestions).optional(),
     /**
      * Debate rounds after the initial answers; for MAD the maximum number of rounds (maxRounds).
      */

@@ -3,7 +3,7 @@ import { agentId } from "../../sim/core/ids.js";
 import { select as selectBy } from "../../sim/toolkit/selection.js";
 import { DEBATE_POLICIES } from "./policies.js";
 import { advicePrompt, systemPrompt } from "./prompts.js";
-import { parseAdvice } from "./replies.js";
+import { READERS } from "./replies.js";
 import { ADVICE_SCHEMA } from "./schemas.js";
 import {
   type Ctx,
@@ -11,6 +11,7 @@ import {
   type Debater,
   type QuestionRun,
   keepWhole,
+  replyOf,
 } from "./work.js";
 
 /**
@@ -53,32 +54,36 @@ export async function writeAdvice(
   population: DebatePopulation,
   debater: Debater,
 ): Promise<boolean> {
-  const text = await ctx.ask({
-    agentId: debater.id,
-    mind: debater.mind,
-    purpose: "advice",
-    messages: [
-      {
-        role: "system",
-        content: systemPrompt(debater.id, population.debaters.length, {
-          ...debater,
-          advice: undefined,
-        }),
-      },
-      {
-        role: "user",
-        content: advicePrompt(
-          population.survivors?.map((s) => ({ advice: s.advice, accuracy: s.accuracy ?? 0 })) ??
-            null,
-        ),
-      },
-    ],
-    state: {},
-    rng: ctx.rng("mind", debater.id, ctx.generation, "advice"),
-    fit: keepWhole,
-    schema: ADVICE_SCHEMA,
-  });
-  const advice = text === null ? null : parseAdvice(text, ctx.config.answerReading);
+  const { reading: advice } = await replyOf(
+    ctx,
+    {
+      agentId: debater.id,
+      mind: debater.mind,
+      purpose: "advice",
+      messages: () => [
+        {
+          role: "system",
+          content: systemPrompt(debater.id, population.debaters.length, {
+            ...debater,
+            advice: undefined,
+          }),
+        },
+        {
+          role: "user",
+          content: advicePrompt(
+            population.survivors?.map((s) => ({ advice: s.advice, accuracy: s.accuracy ?? 0 })) ??
+              null,
+          ),
+        },
+      ],
+      state: { reading: ctx.config.answerReading },
+      rng: ctx.rng("mind", debater.id, ctx.generation, "advice"),
+      fit: keepWhole,
+      schema: ADVICE_SCHEMA,
+    },
+    READERS.advice,
+    null,
+  );
   debater.advice = advice ?? "";
   return advice !== null;
 }

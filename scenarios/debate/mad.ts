@@ -46,7 +46,7 @@ export async function madRound(
     // Tit for tat: "medium" (MAD's default) tells the negative to disagree with the opening only.
     const disagree =
       config.disagreement === "high" || (config.disagreement === "medium" && round === 1 && i > 0);
-    const messages: ChatMessage[] = [
+    const messages = (): ChatMessage[] => [
       {
         role: "system",
         content: madSystemPrompt(qr.q, debater.id, sides[i]!, config.disagreement, debater),
@@ -78,6 +78,7 @@ export async function madRound(
 
   const judge = roleOf(population, "judge")!;
   const state = (final: boolean): JudgeState => ({
+    question: qr.q,
     final,
     sides: replies.map((r, i) => ({
       side: sides[i]!,
@@ -85,13 +86,12 @@ export async function madRound(
       previous: previous?.[i]?.answer ?? null,
     })),
   });
-  const system: ChatMessage = { role: "system", content: judgeSystemPrompt(qr.q, sides) };
+  const system = (): ChatMessage => ({ role: "system", content: judgeSystemPrompt(qr.q, sides) });
   const verdict = await judgeTurn(ctx, judge, qr, {
     round,
     final: false,
-    sides,
-    messages: [
-      system,
+    messages: () => [
+      system(),
       {
         role: "user",
         content: judgeRoundPrompt(
@@ -109,17 +109,18 @@ export async function madRound(
     return;
   }
   if (round < config.rounds) return;
-  const all = qr.rounds.flatMap(({ round: r, replies: rs }) =>
-    rs.map((reply, i) => ({ round: r, side: sides[i]!, text: reply.text })),
-  );
+  const all = () =>
+    qr.rounds.flatMap(({ round: r, replies: rs }) =>
+      rs.map((reply, i) => ({ round: r, side: sides[i]!, text: reply.text })),
+    );
   const finalMessages = (from: number): ChatMessage[] => [
-    system,
+    system(),
     {
       role: "user",
       content: judgeFinalPrompt(
         round,
         sides,
-        all.filter((a) => a.round >= from),
+        all().filter((a) => a.round >= from),
         from > 1 ? from : undefined,
       ),
     },
@@ -130,15 +131,14 @@ export async function madRound(
     for (let from = 2; from <= round; from++) {
       const candidate = finalMessages(from);
       if (fits(candidate))
-        return { messages: candidate, dropped: all.filter((a) => a.round < from).length };
+        return { messages: candidate, dropped: all().filter((a) => a.round < from).length };
     }
     return null;
   };
   await judgeTurn(ctx, judge, qr, {
     round,
     final: true,
-    sides,
-    messages: finalMessages(1),
+    messages: () => finalMessages(1),
     state: state(true),
     fit,
   });

@@ -1,15 +1,22 @@
 import { z } from "zod";
-import type { PolicyDefinition, PolicyRegistry } from "../../sim/core/minds.js";
+import type {
+  PolicyAct,
+  PolicyDecide,
+  PolicyDefinition,
+  PolicyRegistry,
+} from "../../sim/core/minds.js";
 import type { Rng } from "../../sim/core/rng.js";
 import { mean } from "../../sim/toolkit/stats.js";
-import { normalizeAnswer } from "./answers.js";
+import { type AnswerReading, normalizeAnswer } from "./answers.js";
 import { vote } from "./metrics.js";
 import type { Question } from "./questions.js";
+import { type Purpose, READERS } from "./replies.js";
 
 /**
  * Offline, seeded debate minds. They decide from the simulation state the scenario hands over
  * (never from the prompt text) and answer in the text form an LLM is asked for, so the same
- * readers (readAnswer, parseJudge, parseAttitude) serve both.
+ * readers (readAnswer, parseJudge, parseAttitude) serve both. Their fast path (`act`) gives that
+ * text and its reading without a prompt: events record the text, so it is still written.
  */
 
 /**
@@ -17,7 +24,9 @@ import type { Question } from "./questions.js";
  * answers it was shown.
  */
 export interface AnswerState {
-  question: Pick<Question, "id" | "question" | "answers" | "trap" | "choices">;
+  question: Question;
+  /** How the reply is read (`debate.answerReading`). */
+  reading: AnswerReading;
   /** The agent's own latest normalised answer, null before its first. */
   own: string | null;
   /** The normalised answers of the replies in its prompt (others only), in prompt order. */
@@ -28,17 +37,57 @@ export interface AnswerState {
 
 export interface SurveyState {
   attitude: number | null;
+  reading: AnswerReading;
   /** Public stances the agent was shown in the round just ended. */
   seen: (string | null)[];
 }
 
 export interface JudgeState {
+  question: Question;
   final: boolean;
   sides: { side: string; answer: string | null; previous: string | null }[];
 }
 
 export interface SummaryState {
   others: { id: string; answer: string | null }[];
+}
+
+export interface AdviceState {
+  reading: AnswerReading;
+}
+
+/** What a debate policy's fast path gives: its reply (events record it) and the reading of it. */
+export interface Acted<R> {
+  text: string;
+  reading: R;
+}
+
+/**
+ * Readings of policies' answers per question: policies write only a few distinct answers to a
+ * question, so each is read once (the reader is a pure function of question, reading and text).
+ */
+const answerReadings = new WeakMap<Question, Map<string, string | null>>();
+
+function readAnswerOnce(state: AnswerState, text: string): string | null {
+  let readings = answerReadings.get(state.question);
+  if (!readings) answerReadings.set(state.question, (readings = new Map()));
+  const key = `${state.reading}\n${text}`;
+  let answer = readings.get(key);
+  if (answer === undefined) readings.set(key, (answer = READERS.answer(state, text)));
+  return answer;
+}
+
+/** The fast path of a policy deciding by `decide`: the same text, read as the scenario reads it. */
+function acting(decide: PolicyDecide): PolicyAct {
+  return (input) => {
+    const text = decide(input);
+    if (input.purpose === "answer")
+      return { text, reading: readAnswerOnce(input.state as AnswerState, text) };
+    const read = READERS[input.purpose as Purpose] as
+      ((state: unknown, text: string) => unknown) | undefined;
+    if (!read) throw new Error(`debate policies: no reader for purpose "${input.purpose}"`);
+    return { text, reading: read(input.state, text) } satisfies Acted<unknown>;
+  };
 }
 
 const unit = z.number().min(0).max(1);
@@ -151,6 +200,7 @@ const solver: PolicyDefinition<SolverParams> = {
     if (s.own !== null || s.seen.length > 0) turn = update(turn.answer, s.seen, p, rng);
     return `${turn.why}\nAnswer: ${turn.answer}`;
   },
+  act: acting((input) => solver.decide(input)),
   mutate: mutator(solverParams, {
     accuracy: [0, 1],
     conformity: [0, 1],
@@ -198,6 +248,7 @@ const partisan: PolicyDefinition<PartisanParams> = {
     const stance = stanceOf(s.attitude ?? p.attitude);
     return `partisan policy: I argue from my side of the statement.\nAnswer: ${stance}`;
   },
+  act: acting((input) => partisan.decide(input)),
   mutate: mutator(partisanParams, { attitude: [0, 10], persuadability: [0, 1], noise: [0, 5] }),
 };
 
@@ -277,6 +328,7 @@ const judge: PolicyDefinition<JudgeParams> = {
       ? judgeJson(true, decision.side, decision.answer, decision.reason)
       : judgeJson(false, null, null, "judge policy: no side is preferred yet.");
   },
+  act: acting((input) => judge.decide(input)),
   mutate: (params) => params,
 };
 
@@ -293,6 +345,7 @@ const summariser: PolicyDefinition<Record<string, never>> = {
   paramsSchema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
   describe: () => "Summariser policy: lists each answer with the agents that gave it.",
   decide: ({ state }) => summaryText(state as SummaryState),
+  act: acting((input) => summariser.decide(input)),
   mutate: (params) => params,
 };
 

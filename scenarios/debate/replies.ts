@@ -1,5 +1,12 @@
 import { jsonObject } from "../../sim/toolkit/answers.js";
-import { type AnswerReading, normalizeAnswer } from "./answers.js";
+import { type AnswerReading, normalizeAnswer, readAnswer } from "./answers.js";
+import type {
+  AdviceState,
+  AnswerState,
+  JudgeState,
+  SummaryState,
+  SurveyState,
+} from "./policies.js";
 import type { Question } from "./questions.js";
 
 /**
@@ -140,3 +147,24 @@ export function parseSummary(text: string): string | null {
       : text;
   return summary.trim() === "" ? null : summary.trim();
 }
+
+/**
+ * How the scenario reads each kind of reply, from the reply and the state its mind was given (which
+ * carries what reading needs): one definition for both paths, so a policy's fast path (`act`)
+ * reads exactly as the scenario reads the same policy's text.
+ */
+export const READERS = {
+  answer: (state: AnswerState, text: string) => readAnswer(text, state.question, state.reading),
+  judge: (state: JudgeState, text: string) =>
+    parseJudge(
+      text,
+      state.sides.map((x) => x.side),
+      state.question,
+      state.final,
+    ),
+  survey: (state: SurveyState, text: string) => parseAttitude(text, state.reading),
+  summary: (_state: SummaryState, text: string) => parseSummary(text),
+  advice: (state: AdviceState, text: string) => parseAdvice(text, state.reading),
+};
+
+export type Purpose = keyof typeof READERS;

@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import type { MindSpec } from "../../sim/core/minds.js";
 import { defineScenario, type StepDef } from "../../sim/core/scenario.js";
 import {
@@ -188,12 +189,11 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
     const steps: StepDef[] = [];
     if (population.debaters.some((d) => !d.announced) || population.roles.some((r) => !r.announced))
       steps.push({ name: "agents", t: {} });
-    // One step per round of a batch of `parallelQuestions` questions (t.question: the batch's first
-    // question).
-    for (let start = 0; start < questions.length; start += config.parallelQuestions) {
-      for (let round = first; round <= config.rounds; round++)
-        steps.push({ name: "round", t: { question: start, round } });
-    }
+    // One step per round, over every question of the generation: each question's round waits only
+    // on its own previous round, so the generation takes its rounds' worth of latencies, not that
+    // times the number of questions.
+    for (let round = first; round <= config.rounds; round++)
+      steps.push({ name: "round", t: { round } });
     return { work: { questions, adviceUnusable: 0 }, steps };
   },
 
@@ -210,10 +210,13 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
       announce(ctx, population);
       return;
     }
-    const batch = work.questions
-      .slice(step.t.question!, step.t.question! + config.parallelQuestions)
-      .filter((qr) => !qr.done);
-    await ctx.parallel(batch, (qr, branch) => playRound(branch, population, qr, step.t.round!));
+    const open = work.questions.filter((qr) => !qr.done);
+    if (open.length === 0) return;
+    // Events keep question order whatever the cap, so it changes the pace only, never the run.
+    const slot = pLimit(config.parallelQuestions ?? open.length);
+    await ctx.parallel(open, (qr, branch) =>
+      slot(() => playRound(branch, population, qr, step.t.round!)),
+    );
   },
 
   endGeneration(population, work, ctx, last) {

@@ -11,7 +11,7 @@ import {
   summarisePrompt,
   systemPrompt,
 } from "./prompts.js";
-import { parseSummary } from "./replies.js";
+import { READERS } from "./replies.js";
 import { SUMMARY_SCHEMA } from "./schemas.js";
 import {
   type AnswerPattern,
@@ -22,6 +22,8 @@ import {
   type Reply,
   judgeTurn,
   keepWhole,
+  lazyPrompt,
+  replyOf,
   roleOf,
   speak,
 } from "./work.js";
@@ -56,28 +58,32 @@ async function summarise(
 ): Promise<string | null> {
   const summariser = roleOf(population, "summariser")!;
   const state: SummaryState = { others: shown.map((r) => ({ id: r.agentId, answer: r.answer })) };
-  const text = await ctx.ask({
-    agentId: summariser.id,
-    mind: summariser.mind,
-    purpose: "summary",
-    messages: [
-      {
-        role: "user",
-        content: summarisePrompt(
-          qr.q,
-          shown.map((r) => ({ name: r.agentId, text: r.text })),
-        ),
-      },
-    ],
-    state,
-    rng: ctx.rng("mind", summariser.id, ctx.generation, qr.index, round, debater.id),
-    t: { question: qr.index, round },
-    // One summary per debater in the same round, even of identical replies: each its own sample.
-    item: debater.id,
-    fit: keepWhole,
-    schema: SUMMARY_SCHEMA,
-  });
-  const summary = text === null ? null : parseSummary(text);
+  const { text, reading: summary } = await replyOf(
+    ctx,
+    {
+      agentId: summariser.id,
+      mind: summariser.mind,
+      purpose: "summary",
+      messages: () => [
+        {
+          role: "user",
+          content: summarisePrompt(
+            qr.q,
+            shown.map((r) => ({ name: r.agentId, text: r.text })),
+          ),
+        },
+      ],
+      state,
+      rng: ctx.rng("mind", summariser.id, ctx.generation, qr.index, round, debater.id),
+      t: { question: qr.index, round },
+      // One summary per debater in the same round, even of identical replies: each its own sample.
+      item: debater.id,
+      fit: keepWhole,
+      schema: SUMMARY_SCHEMA,
+    },
+    READERS.summary,
+    null,
+  );
   if (summary === null) qr.summariesUnusable++;
   ctx.emit({
     type: "interaction",
@@ -120,10 +126,10 @@ async function turn(
   view: ReadonlyMap<string, Reply>,
 ): Promise<Reply> {
   const config = ctx.config;
-  const base: ChatMessage[] = [
+  const base = lazyPrompt(() => [
     { role: "system", content: systemPrompt(debater.id, population.debaters.length, debater) },
     { role: "user", content: questionPrompt(qr.q) },
-  ];
+  ]);
   if (round === 0) {
     const pattern: AnswerPattern = config.setup === "self-consistency" ? "sample" : "initial";
     return remember(
@@ -148,10 +154,10 @@ async function turn(
     config.memory === "full"
       ? qr.conversations.get(debater.id)!
       : {
-          messages: [...base, { role: "assistant", content: own.text } as ChatMessage],
+          messages: (): ChatMessage[] => [...base(), { role: "assistant", content: own.text }],
           sawFrom: [debater.id],
         };
-  const messages = [...past.messages];
+  let prompt: () => string;
   const shown =
     pattern === "debate"
       ? neighbours(ctx, population, debater).flatMap((d) => view.get(d.id) ?? [])
@@ -161,23 +167,22 @@ async function turn(
   // A debater with no neighbour to hear re-examines its own answer (Du et al.'s introspection
   // case).
   if (shown.length === 0) {
-    messages.push({ role: "user", content: reflectionPrompt(qr.q) });
+    prompt = () => reflectionPrompt(qr.q);
   } else if (roleOf(population, "summariser")) {
     const summary = await summarise(ctx, population, qr, round, debater, shown);
     // Without a usable summary the prompt says so, and the debater saw nobody's answer.
-    messages.push({ role: "user", content: debateSummaryPrompt(qr.q, summary) });
+    prompt = () => debateSummaryPrompt(qr.q, summary);
     if (summary !== null)
       [seen, sawFrom] = [shown.map((r) => r.answer), [roleOf(population, "summariser")!.id]];
   } else {
-    messages.push({
-      role: "user",
-      content: debatePrompt(
+    prompt = () =>
+      debatePrompt(
         qr.q,
         shown.map((r) => ({ name: r.agentId, text: r.text })),
-      ),
-    });
+      );
     [seen, sawFrom] = [shown.map((r) => r.answer), shown.map((r) => r.agentId)];
   }
+  const messages = lazyPrompt(() => [...past.messages(), { role: "user", content: prompt() }]);
   const saw = [...new Set([...past.sawFrom, ...sawFrom])];
   const fit = config.memory === "full" ? dropOldestRounds : keepWhole;
   return remember(
@@ -193,12 +198,12 @@ async function turn(
 function remember(
   qr: QuestionRun,
   debater: Debater,
-  messages: ChatMessage[],
+  messages: () => ChatMessage[],
   sawFrom: string[],
   reply: Reply,
 ): Reply {
   qr.conversations.set(debater.id, {
-    messages: [...messages, { role: "assistant", content: reply.text }],
+    messages: lazyPrompt(() => [...messages(), { role: "assistant", content: reply.text }]),
     sawFrom: [...new Set([...sawFrom, debater.id])],
   });
   return reply;
@@ -250,6 +255,7 @@ async function finalJudgement(
   const previous = qr.rounds.at(-2)?.replies;
   const finals = qr.rounds.at(-1)!.replies;
   const state: JudgeState = {
+    question: qr.q,
     final: true,
     sides: finals.map((r) => ({
       side: r.agentId,
@@ -257,7 +263,7 @@ async function finalJudgement(
       previous: previous?.find((p) => p.agentId === r.agentId)?.answer ?? null,
     })),
   };
-  const messages: ChatMessage[] = [
+  const messages = (): ChatMessage[] => [
     { role: "system", content: judgeSystemPrompt(qr.q, sides) },
     {
       role: "user",
@@ -271,7 +277,6 @@ async function finalJudgement(
   await judgeTurn(ctx, roleOf(population, "judge")!, qr, {
     round,
     final: true,
-    sides,
     messages,
     state,
   });

@@ -1,6 +1,6 @@
 import type { SurveyState } from "./policies.js";
 import { questionPrompt, surveyPrompt, systemPrompt } from "./prompts.js";
-import { parseAttitude } from "./replies.js";
+import { READERS } from "./replies.js";
 import { SURVEY_SCHEMA } from "./schemas.js";
 import {
   type Ctx,
@@ -8,6 +8,7 @@ import {
   type QuestionRun,
   keepWhole,
   lastAttitude,
+  replyOf,
 } from "./work.js";
 
 /**
@@ -27,25 +28,33 @@ export async function surveyRound(
     const own = qr.latest.get(debater.id)!;
     const state: SurveyState = {
       attitude: lastAttitude(qr, debater.id),
+      reading: ctx.config.answerReading,
       seen: round === 0 ? [] : own.seen,
     };
-    const text = await branch.ask({
-      agentId: debater.id,
-      mind: debater.mind,
-      purpose: "survey",
-      messages: [
-        { role: "system", content: systemPrompt(debater.id, population.debaters.length, debater) },
-        { role: "user", content: questionPrompt(qr.q) },
-        { role: "assistant", content: own.text },
-        { role: "user", content: surveyPrompt(qr.q) },
-      ],
-      state,
-      rng: branch.rng("mind", debater.id, ctx.generation, qr.index, round, "survey"),
-      t: { question: qr.index, round },
-      fit: keepWhole,
-      schema: SURVEY_SCHEMA,
-    });
-    const attitude = text === null ? null : parseAttitude(text, ctx.config.answerReading);
+    const { text, reading: attitude } = await replyOf(
+      branch,
+      {
+        agentId: debater.id,
+        mind: debater.mind,
+        purpose: "survey",
+        messages: () => [
+          {
+            role: "system",
+            content: systemPrompt(debater.id, population.debaters.length, debater),
+          },
+          { role: "user", content: questionPrompt(qr.q) },
+          { role: "assistant", content: own.text },
+          { role: "user", content: surveyPrompt(qr.q) },
+        ],
+        state,
+        rng: branch.rng("mind", debater.id, ctx.generation, qr.index, round, "survey"),
+        t: { question: qr.index, round },
+        fit: keepWhole,
+        schema: SURVEY_SCHEMA,
+      },
+      READERS.survey,
+      null,
+    );
     branch.emit({
       type: "interaction",
       t: { generation: ctx.generation, question: qr.index, round },

@@ -2,11 +2,11 @@ import type { FitRule } from "../../sim/core/minds.js";
 import type { ChatMessage } from "../../sim/core/minds.js";
 import type { MindSpec } from "../../sim/core/minds.js";
 import type { StepContext } from "../../sim/core/scenario.js";
-import { isCorrect, readAnswer } from "./answers.js";
+import { isCorrect } from "./answers.js";
 import type { DebateConfig } from "./config.js";
-import type { AnswerState, JudgeState } from "./policies.js";
+import type { Acted, AnswerState, JudgeState } from "./policies.js";
 import type { Question } from "./questions.js";
-import { parseJudge } from "./replies.js";
+import { READERS } from "./replies.js";
 import { ANSWER_SCHEMA, JUDGE_FINAL_SCHEMA, JUDGE_ROUND_SCHEMA } from "./schemas.js";
 
 /** Population and per-generation state of the debate scenario, shared by its setups. */
@@ -90,7 +90,7 @@ export interface QuestionRun {
    * Each debater's conversation so far (its last prompt and reply) and whose texts it held, for
    * `memory: full`.
    */
-  conversations: Map<string, { messages: ChatMessage[]; sawFrom: string[] }>;
+  conversations: Map<string, { messages: () => ChatMessage[]; sawFrom: string[] }>;
   /** Attitudes per debater, one per survey (null: unusable reply). */
   attitudes: Map<string, (number | null)[]>;
   /** Summaries that could not be used (no reply, or an empty one). */
@@ -127,6 +127,34 @@ const shownText = (text: string | null): string =>
  */
 export const keepWhole: FitRule = () => null;
 
+type AskRequest = Parameters<Ctx["ask"]>[0];
+
+/**
+ * A prompt built on first use only: not at all on a policy's fast path, and once on the text path
+ * however many later prompts (`memory: full`) repeat it.
+ */
+export function lazyPrompt(build: () => ChatMessage[]): () => ChatMessage[] {
+  let built: ChatMessage[] | undefined;
+  return () => (built ??= build());
+}
+
+/**
+ * A mind's reply (null: none came) and the scenario's reading of it (`none` for no reply). A
+ * policy's fast path gives both without a prompt; otherwise the prompt is built now, the mind asked
+ * and the reply read by the same reader.
+ */
+export async function replyOf<S, R>(
+  ctx: Ctx,
+  request: Omit<AskRequest, "messages" | "state"> & { state: S; messages: () => ChatMessage[] },
+  read: (state: S, text: string) => R,
+  none: R,
+): Promise<{ text: string | null; reading: R }> {
+  const fast = ctx.act<Acted<R>>(request);
+  if (fast) return fast.value;
+  const text = await ctx.ask({ ...request, messages: request.messages() });
+  return { text, reading: text === null ? none : read(request.state, text) };
+}
+
 /** One debater's turn: ask its mind, read the answer, record the `answer` interaction. */
 export async function speak(
   ctx: Ctx,
@@ -136,7 +164,8 @@ export async function speak(
     round: number;
     pattern: AnswerPattern;
     side?: string;
-    messages: ChatMessage[];
+    /** The prompt, built only when the mind is asked (not on a policy's fast path). */
+    messages: () => ChatMessage[];
     sawFrom: string[];
     own: Reply | undefined;
     seen: (string | null)[];
@@ -145,23 +174,28 @@ export async function speak(
 ): Promise<Reply> {
   const state: AnswerState = {
     question: qr.q,
+    reading: ctx.config.answerReading,
     own: turn.own?.answer ?? null,
     seen: turn.seen,
     attitude: lastAttitude(qr, debater.id),
   };
-  const text = await ctx.ask({
-    agentId: debater.id,
-    mind: debater.mind,
-    purpose: "answer",
-    messages: turn.messages,
-    state,
-    rng: ctx.rng("mind", debater.id, ctx.generation, qr.index, turn.round, "answer"),
-    t: { question: qr.index, round: turn.round },
-    fit: turn.fit ?? keepWhole,
-    schema: ANSWER_SCHEMA,
-  });
   // No reply (null) is read like a reply without an answer: unreadable, never re-asked.
-  const answer = text === null ? null : readAnswer(text, qr.q, ctx.config.answerReading);
+  const { text, reading: answer } = await replyOf(
+    ctx,
+    {
+      agentId: debater.id,
+      mind: debater.mind,
+      purpose: "answer",
+      messages: turn.messages,
+      state,
+      rng: ctx.rng("mind", debater.id, ctx.generation, qr.index, turn.round, "answer"),
+      t: { question: qr.index, round: turn.round },
+      fit: turn.fit ?? keepWhole,
+      schema: ANSWER_SCHEMA,
+    },
+    READERS.answer,
+    null,
+  );
   const reply: Reply = {
     agentId: debater.id,
     round: turn.round,
@@ -207,37 +241,38 @@ export async function judgeTurn(
   turn: {
     round: number;
     final: boolean;
-    sides: string[];
-    messages: ChatMessage[];
+    /** The prompt, built only when the mind is asked (not on a policy's fast path). */
+    messages: () => ChatMessage[];
     state: JudgeState;
     closesOnDecision?: boolean;
     fit?: FitRule;
   },
 ): Promise<Verdict> {
-  const text = await ctx.ask({
-    agentId: judge.id,
-    mind: judge.mind,
-    purpose: "judge",
-    messages: turn.messages,
-    state: turn.state,
-    rng: ctx.rng(
-      "mind",
-      judge.id,
-      ctx.generation,
-      qr.index,
-      turn.round,
-      turn.final ? "final" : "round",
-    ),
-    t: { question: qr.index, round: turn.round },
-    // MAD's round ruling and final judgement come in the same round: two calls, two samples.
-    item: turn.final ? "final" : "round",
-    fit: turn.fit ?? keepWhole,
-    schema: turn.final ? JUDGE_FINAL_SCHEMA : JUDGE_ROUND_SCHEMA,
-  });
-  const parsed =
-    text === null
-      ? { decided: false, side: null, answer: null, usable: false }
-      : parseJudge(text, turn.sides, qr.q, turn.final);
+  const { text, reading: parsed } = await replyOf(
+    ctx,
+    {
+      agentId: judge.id,
+      mind: judge.mind,
+      purpose: "judge",
+      messages: turn.messages,
+      state: turn.state,
+      rng: ctx.rng(
+        "mind",
+        judge.id,
+        ctx.generation,
+        qr.index,
+        turn.round,
+        turn.final ? "final" : "round",
+      ),
+      t: { question: qr.index, round: turn.round },
+      // MAD's round ruling and final judgement come in the same round: two calls, two samples.
+      item: turn.final ? "final" : "round",
+      fit: turn.fit ?? keepWhole,
+      schema: turn.final ? JUDGE_FINAL_SCHEMA : JUDGE_ROUND_SCHEMA,
+    },
+    READERS.judge,
+    { decided: false, side: null, answer: null, usable: false },
+  );
   // A ruling that names a side but no answer takes that side's answer.
   const reading =
     parsed.decided && parsed.answer === null && parsed.side !== null

@@ -24,7 +24,13 @@ export const donorGameConfigSchema = z
     survivorFraction: z.number().gt(0).lt(1).default(0.5),
     /** Show survivors' scores with their strategies, as the paper's prompt promises. */
     showScores: z.boolean().default(true),
-    /** Survivors also rewrite their strategy from all survivors' advice. */
+    /**
+     * At most this many survivors' strategies in a strategy prompt: with more survivors each
+     * newborn (or revising survivor) sees its own seeded random sample of them, in ranking order,
+     * so a prompt stays small however large the population (the paper's 6 survivors all show).
+     */
+    adviceSample: z.number().int().min(1).max(LIMITS.populationSize).default(50),
+    /** Survivors also rewrite their strategy from the survivors' advice (see adviceSample). */
     survivorsRevise: z.boolean().default(false),
     /**
      * Play the two games side by side (they share nothing); the results are the same either way.

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { PolicyDefinition, PolicyRegistry } from "../../sim/core/minds.js";
 import type { PolicyDecisionInput } from "../../sim/core/minds.js";
 import type { Rng } from "../../sim/core/rng.js";
+import type { ParseOutcome, StrategyOutcome } from "./parse.js";
 import type { TraceEntry } from "./trace.js";
 
 /** What a policy sees when it is a donor: the same facts the donation prompt states. */
@@ -25,10 +26,26 @@ function lastFraction(trace: readonly TraceEntry[]): number | null {
   return latest.kind === "donate" ? (latest.fraction ?? 0) : 0;
 }
 
+/**
+ * The amount a decision writes: fixed notation with 12 decimals, since the parser reads plain
+ * decimals, not exponents. The fast path reads it back (readBack) to give the text path's bits.
+ */
+function writtenAmount(decision: Decision, holdings: number): string {
+  return (decision.kind === "refuse" ? 0 : decision.fraction * holdings).toFixed(12);
+}
+
+/**
+ * What the parser makes of a written amount: its first number. Below 1e21 toFixed writes plain
+ * decimals; above, an exponent, of which the parser reads the mantissa only ("1.5e+21" is 1.5).
+ */
+function readBack(written: string): number {
+  const exponent = written.indexOf("e");
+  return Number(exponent < 0 ? written : written.slice(0, exponent));
+}
+
 /** Policies answer in the form LLMs are asked for, so both go through the same parser. */
 function answer(decision: Decision, state: DonationState, why: string): string {
-  // Fixed notation: the parser reads plain decimals, never exponents.
-  const amount = (decision.kind === "refuse" ? 0 : decision.fraction * state.holdings).toFixed(12);
+  const amount = writtenAmount(decision, state.holdings);
   let text: string;
   if (decision.kind === "refuse") text = "Refuse to play";
   else if (state.punishment === "costly")
@@ -36,6 +53,38 @@ function answer(decision: Decision, state: DonationState, why: string): string {
   else text = amount;
   return `Justification: ${why}\nAnswer: ${text}`;
 }
+
+/**
+ * The fast path: what parseDonation makes of `answer`'s text, without the text. Costly punishment
+ * reads the keyword; any other condition reads the bare amount as a donation. The amount read back
+ * lies in [0, holdings] up to the rounding of 12 decimals, well within the parser's tolerance, and
+ * is snapped onto the range as the parser does.
+ */
+function action(decision: Decision, state: DonationState, why: string): ParseOutcome {
+  if (decision.kind === "refuse") {
+    // "Refuse to play" reads as a refusal under partner choice only (elsewhere as no amount, which
+    // the text path would re-ask): policies refuse only there.
+    if (state.punishment !== "partner-choice")
+      throw new Error(`a policy refused under punishment "${state.punishment}"`);
+    return { ok: true, action: { kind: "refuse" }, justification: why, clamped: false };
+  }
+  const kind = decision.kind === "punish" && state.punishment === "costly" ? "punish" : "donate";
+  const amount = Math.min(
+    Math.max(readBack(writtenAmount(decision, state.holdings)), 0),
+    state.holdings,
+  );
+  return { ok: true, action: { kind, amount }, justification: why, clamped: false };
+}
+
+/**
+ * A strategy question's answer: the policy's description, which begins with "My strategy will be"
+ * as parseStrategy requires, so the whole text is the strategy and there is no justification.
+ */
+const statement = (text: string): StrategyOutcome => ({
+  ok: true,
+  strategy: text.trim(),
+  justification: "",
+});
 
 /** Wraps a donation rule into a policy: strategy questions get the policy's own description. */
 function policy<P extends Record<string, unknown>>(definition: {
@@ -53,6 +102,12 @@ function policy<P extends Record<string, unknown>>(definition: {
       const donation = state as DonationState;
       const { decision, why } = definition.donate(donation, params as P, rng);
       return answer(decision, donation, why);
+    },
+    act: ({ purpose, state, params, rng }: PolicyDecisionInput) => {
+      if (purpose === "strategy") return statement(definition.describe(params as P));
+      const donation = state as DonationState;
+      const { decision, why } = definition.donate(donation, params as P, rng);
+      return action(decision, donation, why);
     },
     mutate: (params, rng, { rate, sd }) => {
       const out: Record<string, unknown> = { ...params };

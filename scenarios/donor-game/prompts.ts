@@ -62,11 +62,14 @@ export function systemPrompt(config: DonorGameConfig): string {
 
 /**
  * With no usable advice (generation 1, or no survivor stated a usable strategy): the first prompt.
+ * `of`: how many survivors' advice `survivors` was sampled from (see adviceSample); the prompt
+ * says so when it shows fewer.
  */
 export function strategyPrompt(
   config: DonorGameConfig,
   name: string,
   survivors: readonly { strategy: string; score: number }[] | null,
+  of = survivors?.length ?? 0,
 ): string {
   if (!survivors || survivors.length === 0)
     return render(TEMPLATES.strategyFirst, { ...rules(config), name: promptName(name) });
@@ -74,6 +77,7 @@ export function strategyPrompt(
     ...rules(config),
     name: promptName(name),
     showScores: config.showScores,
+    sample: of > survivors.length ? { shown: survivors.length, of } : false,
     survivors: survivors.map((s) => ({ strategy: s.strategy, score: formatUnits(s.score) })),
   });
 }

@@ -1,5 +1,4 @@
-import type { MindSpec } from "../../sim/core/minds.js";
-import type { ChatMessage } from "../../sim/core/minds.js";
+import type { ChatMessage, MindCallRequest, MindSpec } from "../../sim/core/minds.js";
 import { ConfigError } from "../../sim/core/errors.js";
 import type { AgentInfo } from "../../sim/core/events.js";
 import { agentId } from "../../sim/core/ids.js";
@@ -9,8 +8,9 @@ import { askUntilUsable } from "../../sim/toolkit/ask.js";
 import { select } from "../../sim/toolkit/selection.js";
 import { mean as meanOrNull } from "../../sim/toolkit/stats.js";
 import { donorGameConfigSchema, type DonorGameConfig } from "./config.js";
+import { sampleInOrder } from "./advice.js";
 import { gini, mean } from "./metrics.js";
-import { parseDonation, parseStrategy, type DonorAction } from "./parse.js";
+import { parseDonation, parseStrategy, type DonorAction, type ParseOutcome } from "./parse.js";
 import { DONOR_POLICIES, type DonationState } from "./policies.js";
 import {
   donationPrompt,
@@ -89,17 +89,27 @@ async function writeStrategy(
   ctx: Ctx,
 ): Promise<void> {
   const config = ctx.config;
-  const messages: ChatMessage[] = [
-    { role: "system", content: systemPrompt(config) },
-    { role: "user", content: strategyPrompt(config, agent.id, population.advice) },
-  ];
   const { outcome, failures } = await askUntilUsable(
     ctx,
     {
       agentId: agent.id,
       mind: agent.mind,
       purpose: "strategy",
-      messages,
+      messages: () => [
+        { role: "system", content: systemPrompt(config) },
+        {
+          role: "user",
+          content: strategyPrompt(
+            config,
+            agent.id,
+            population.advice &&
+              sampleInOrder(population.advice, config.adviceSample, () =>
+                ctx.rng("advice", agent.id, ctx.generation),
+              ),
+            population.advice?.length,
+          ),
+        },
+      ],
       state: {},
       rng: ctx.rng("mind", agent.id, ctx.generation, "strategy"),
       t: { generation: ctx.generation },
@@ -142,6 +152,49 @@ async function writeStrategy(
   }
 }
 
+/** A donation on the text path: the prompt, re-asks of unreadable answers, the parser. */
+function askDonation(
+  ctx: Ctx,
+  request: Omit<MindCallRequest, "messages"> & { t: { generation: number }; state: DonationState },
+  strategy: string | null | undefined,
+  recipientId: string,
+) {
+  const config = ctx.config;
+  const { holdings, recipientHoldings, trace } = request.state;
+  const shownHoldings = Number(formatUnits(holdings));
+  const messages: ChatMessage[] = [
+    { role: "system", content: systemPrompt(config) },
+    {
+      role: "user",
+      content: donationPrompt(config, {
+        name: request.agentId,
+        strategy,
+        generation: ctx.generation,
+        round: request.t.round!,
+        recipient: recipientId,
+        recipientHoldings,
+        holdings,
+        trace,
+      }),
+    },
+  ];
+  return askUntilUsable(
+    ctx,
+    { ...request, messages, schema: donationSchema(config.punishment, shownHoldings) },
+    {
+      retries: config.parseRetries,
+      read: (text) =>
+        parseDonation(text, {
+          punishment: config.punishment,
+          holdings,
+          shownHoldings,
+          outOfRange: config.outOfRange,
+        }),
+      reask: (reason) => reaskPrompt(config, reason, holdings),
+    },
+  );
+}
+
 async function donate(
   ctx: Ctx,
   work: DonorWork,
@@ -158,56 +211,25 @@ async function donate(
     return null;
   }
   const holdings = game.resources.get(donorId)!;
-  const shownHoldings = Number(formatUnits(holdings));
   const recipientBefore = game.resources.get(recipientId)!;
-  const trace = visibleTrace(game.traces, recipientId, config.traceDepth);
   const state: DonationState = {
     holdings,
     recipientHoldings: recipientBefore,
-    trace,
+    trace: visibleTrace(game.traces, recipientId),
     punishment: config.punishment,
   };
-  const messages: ChatMessage[] = [
-    { role: "system", content: systemPrompt(config) },
-    {
-      role: "user",
-      content: donationPrompt(config, {
-        name: donorId,
-        strategy: donor.strategy,
-        generation: ctx.generation,
-        round,
-        recipient: recipientId,
-        recipientHoldings: recipientBefore,
-        holdings,
-        trace,
-      }),
-    },
-  ];
-  const rng = ctx.rng("mind", donorId, ctx.generation, game.game, round);
-  const { outcome, failures } = await askUntilUsable(
-    ctx,
-    {
-      agentId: donorId,
-      mind: donor.mind,
-      purpose: "donation",
-      messages,
-      state,
-      rng,
-      t,
-      schema: donationSchema(config.punishment, shownHoldings),
-    },
-    {
-      retries: config.parseRetries,
-      read: (text) =>
-        parseDonation(text, {
-          punishment: config.punishment,
-          holdings,
-          shownHoldings,
-          outOfRange: config.outOfRange,
-        }),
-      reask: (reason) => reaskPrompt(config, reason, holdings),
-    },
-  );
+  const request = {
+    agentId: donorId,
+    mind: donor.mind,
+    purpose: "donation",
+    state,
+    rng: ctx.rng("mind", donorId, ctx.generation, game.game, round),
+  };
+  // A policy's fast path first: no prompt, no closures, no wait (this runs for every decision).
+  const fast = ctx.act<ParseOutcome>(request);
+  const { outcome, failures } = fast
+    ? { outcome: fast.value, failures: 0 }
+    : await askDonation(ctx, { ...request, t }, donor.strategy, recipientId);
   work.parseFailures += failures;
   const fallback = !outcome.ok;
   if (fallback) work.fallbacks++;
@@ -265,19 +287,23 @@ const answered = (decisions: readonly Decision[]): Decision[] =>
   decisions.filter((d) => !d.fallback);
 
 function playRound(ctx: Ctx, work: DonorWork, games: GameState[], round: number): Promise<void> {
-  const moves = games.flatMap((game) =>
-    game.schedule[round - 1]!.map((pairing) => ({ game, pairing })),
-  );
+  const pairings = games.map((game) => game.schedule[round - 1]!);
+  // Moves are the games' pairings one game after the other: move i belongs to game gameOf[i].
+  const gameOf = pairings.flatMap((pairs, g) => pairs.map(() => g));
   return ctx
-    .parallel(moves, ({ game, pairing }, branch) => donate(branch, work, game, pairing, round))
+    .parallel(pairings.flat(), (pairing, branch, i) =>
+      donate(branch, work, games[gameOf[i]!]!, pairing, round),
+    )
     .then((results) => {
       // Decisions are kept in schedule order, not in the order the calls completed, so that the
       // floating-point sums behind the metrics are the same in a run and in its replay.
-      for (const game of games) {
-        const decisions = results.filter(
-          (d, i): d is Decision => d !== null && moves[i]!.game === game,
-        );
-        game.decisions.push(...decisions);
+      let start = 0;
+      for (const [g, game] of games.entries()) {
+        const end = start + pairings[g]!.length;
+        const decisions = results.slice(start, end).filter((d): d is Decision => d !== null);
+        start = end;
+        // Not push(...decisions): a round of 100,000 agents would be 50,000 arguments.
+        for (const d of decisions) game.decisions.push(d);
         const chosen = answered(decisions);
         ctx.emit({
           type: "metric",
@@ -352,7 +378,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       .map((schedule, i) => ({
         game: i + 1,
         resources: new Map(order.map((id) => [id, config.endowment])),
-        traces: initialTraces(order),
+        traces: initialTraces(order, config.traceDepth),
         schedule,
         decisions: [],
       }));
@@ -434,13 +460,24 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       pairsSkipped: work.pairsSkipped,
     };
 
+    // Newborns mostly share their parents (truncation gives them all the survivors): their policy
+    // agents are listed once per list, not once per newborn.
+    const policyParents = new Map<readonly string[], DonorAgent[]>();
+    const policyAgentsOf = (parents: readonly string[]) => {
+      let found = policyParents.get(parents);
+      if (!found) {
+        found = parents.map((s) => agents.get(s)!).filter((a) => a.mind.kind === "policy");
+        policyParents.set(parents, found);
+      }
+      return found;
+    };
     const newborns: DonorAgent[] = removed.map((removedId, i) => {
       const gone = agents.get(removedId)!;
       const id = agentId(ctx.generation + 1, i + 1);
       const parents = selection.parentsOf.get(removedId)!;
       if (gone.mind.kind === "llm")
         return { id, generation: ctx.generation + 1, slot: gone.slot, parents, mind: gone.mind };
-      const candidates = parents.map((s) => agents.get(s)!).filter((a) => a.mind.kind === "policy");
+      const candidates = policyAgentsOf(parents);
       const parent = candidates.length > 0 ? rng.pick(candidates) : gone;
       const mind = parent.mind as Extract<MindSpec, { kind: "policy" }>;
       const mutate = DONOR_POLICIES[mind.policy]!.mutate;
@@ -454,6 +491,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       };
     });
 
+    const surviving = new Set(survivors);
     const agentRows = ranking.map((id, rank) => {
       const agent = agents.get(id)!;
       return {
@@ -471,7 +509,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
         game2: finals[1]?.get(id) ?? null,
         score: scores[id]!,
         rank: rank + 1,
-        survived: last ? null : survivors.includes(id),
+        survived: last ? null : surviving.has(id),
       };
     });
 

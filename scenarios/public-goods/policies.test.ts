@@ -98,3 +98,37 @@ describe("policies", () => {
     expect(PUBLIC_GOODS_POLICIES.always!.paramsSchema.safeParse({}).success).toBe(true);
   });
 });
+
+describe("the fast path (act)", () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ["always", { fraction: 0.37 }],
+    ["conditional", { initial: 0.9 }],
+    ["free-rider", {}],
+    ["random", { min: 0.1, max: 0.9 }],
+  ];
+  // Endowments that do not survive 9 decimals, and 1e22, written with an exponent.
+  const endowments = [20, 0.1 + 0.2, 1 / 3, 1e22];
+  const previous = [null, { own: 1, neighbours: [] }, { own: 1, neighbours: [0.1, 0.2, 7] }];
+
+  it.each(cases)("%s %j: the value the parser reads from the policy's text", (name, raw) => {
+    const policy = PUBLIC_GOODS_POLICIES[name]!;
+    let compared = 0;
+    for (const endowment of endowments)
+      for (const p of previous) {
+        const s: ContributionState = { endowment, round: 2, neighbours: 3, previous: p };
+        const input = { purpose: "contribution", state: s, params: policy.paramsSchema.parse(raw) };
+        const text = policy.decide({ ...input, rng: new Rng(4, ["fast", compared]) });
+        const read = parseContribution(text, { endowment, outOfRange: "reject" });
+        expect(policy.act!({ ...input, rng: new Rng(4, ["fast", compared]) })).toEqual(read);
+        compared++;
+      }
+    expect(compared).toBe(endowments.length * previous.length);
+  });
+
+  it("answers contributions only: the scenario asks for nothing else", () => {
+    const policy = PUBLIC_GOODS_POLICIES.always!;
+    expect(() =>
+      policy.act!({ purpose: "strategy", state: {}, params: { fraction: 1 }, rng: new Rng(1) }),
+    ).toThrow('a public-goods policy answers contributions, not "strategy"');
+  });
+});

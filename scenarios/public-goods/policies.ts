@@ -5,6 +5,7 @@ import type {
   PolicyRegistry,
   Rng,
 } from "../../sim/index.js";
+import type { ContributionOutcome } from "./answers.js";
 
 /**
  * What a policy sees when it decides a contribution: the same facts the contribution prompt
@@ -30,7 +31,28 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
  * amount is written in fixed notation: the parser reads plain decimals, never exponents.
  */
 export function answerText(amount: number, why: string): string {
-  return `Justification: ${why}\nAnswer: ${amount.toFixed(9)}`;
+  return `Justification: ${why}\nAnswer: ${writtenAmount(amount)}`;
+}
+
+const writtenAmount = (amount: number): string => amount.toFixed(9);
+
+/**
+ * The fast path: what parseContribution makes of answerText's text, without the text. The amount
+ * is read back from its fixed notation (below 1e21; above, toFixed writes an exponent, of which the
+ * parser reads the mantissa only), and, being a clamped share of the endowment, lies in range up to
+ * the rounding of 9 decimals, well within the parser's tolerance; it is snapped onto the range as
+ * the parser does.
+ */
+function contribution(amount: number, why: string, endowment: number): ContributionOutcome {
+  const written = writtenAmount(amount);
+  const exponent = written.indexOf("e");
+  const read = Number(exponent < 0 ? written : written.slice(0, exponent));
+  return {
+    ok: true,
+    amount: Math.min(Math.max(read, 0), endowment),
+    justification: why,
+    clamped: false,
+  };
 }
 
 /**
@@ -51,6 +73,14 @@ function policy<P extends Record<string, unknown>>(definition: {
       const s = state as ContributionState;
       const { fraction, why } = definition.contribute(s, params as P, rng);
       return answerText(Math.min(1, Math.max(0, fraction)) * s.endowment, why);
+    },
+    act: ({ purpose, state, params, rng }: PolicyDecisionInput) => {
+      // The scenario asks for nothing else, so there is no reader to mirror.
+      if (purpose !== "contribution")
+        throw new Error(`a public-goods policy answers contributions, not "${purpose}"`);
+      const s = state as ContributionState;
+      const { fraction, why } = definition.contribute(s, params as P, rng);
+      return contribution(Math.min(1, Math.max(0, fraction)) * s.endowment, why, s.endowment);
     },
     // Each numeric parameter (all are shares in [0, 1]) moves with probability `rate` by sd · N(0,
     // 1), clamped.

@@ -5,7 +5,6 @@ import {
   mean,
   select,
   type AgentInfo,
-  type ChatMessage,
   type StepContext,
   type StepDef,
 } from "../../sim/index.js";
@@ -73,32 +72,35 @@ async function askContribution(
       neighbours: neighbours.map((id) => previous.contributions.get(id)!),
     },
   };
-  const messages: ChatMessage[] = [
-    { role: "system", content: systemPrompt(config, work.order.length) },
-    {
-      role: "user",
-      content: contributionPrompt(config, {
-        name: agent.id,
-        generation: ctx.generation,
-        round,
-        neighbours,
-        advice: agent.advice,
-        previous: state.previous && { ...state.previous, payoff: previous!.payoffs.get(agent.id)! },
-      }),
-    },
-  ];
-  const request = {
-    agentId: agent.id,
-    mind: agent.mind,
-    purpose: "contribution",
-    state,
-    t,
-    schema: contributionSchema(config),
-    rng: ctx.rng("mind", agent.id, ctx.generation, round),
-  };
   const { outcome, failures } = await askUntilUsable(
     ctx,
-    { ...request, messages },
+    {
+      agentId: agent.id,
+      mind: agent.mind,
+      purpose: "contribution",
+      // Built only on the text path: a policy's fast path reads `state`.
+      messages: () => [
+        { role: "system", content: systemPrompt(config, work.order.length) },
+        {
+          role: "user",
+          content: contributionPrompt(config, {
+            name: agent.id,
+            generation: ctx.generation,
+            round,
+            neighbours,
+            advice: agent.advice,
+            previous: state.previous && {
+              ...state.previous,
+              payoff: previous!.payoffs.get(agent.id)!,
+            },
+          }),
+        },
+      ],
+      state,
+      t,
+      schema: contributionSchema(config),
+      rng: ctx.rng("mind", agent.id, ctx.generation, round),
+    },
     {
       retries: config.parseRetries,
       read: (text) => parseContribution(text, config),
@@ -259,9 +261,15 @@ export const publicGoods = defineScenario<
   endGeneration(population, work, ctx, last) {
     const config = ctx.config;
     const answered = work.decisions.filter((d) => !d.fallback);
-    const fractionOf = (id: string) =>
-      mean(answered.filter((d) => d.agentId === id).map((d) => d.fraction));
-    const fractions = new Map(work.order.map((id) => [id, fractionOf(id)]));
+    // Each agent's answered fractions (in round order) and fallbacks, in one pass over the
+    // decisions rather than one per agent.
+    const answeredBy = new Map<string, number[]>(work.order.map((id) => [id, []]));
+    const fallbacksBy = new Map<string, number>();
+    for (const d of work.decisions) {
+      if (d.fallback) fallbacksBy.set(d.agentId, (fallbacksBy.get(d.agentId) ?? 0) + 1);
+      else answeredBy.get(d.agentId)!.push(d.fraction);
+    }
+    const fractions = new Map(work.order.map((id) => [id, mean(answeredBy.get(id)!)]));
     // Truncation by score; ties fall to the generation's own random order, never to the
     // population's.
     const selection = select(
@@ -310,6 +318,7 @@ export const publicGoods = defineScenario<
           rng: ctx.rng("mutation", ctx.generation),
         });
 
+    const surviving = new Set(survivors);
     const agentRows = ranking.map((id, rank) => {
       const agent = work.agents.get(id)!;
       return {
@@ -323,10 +332,10 @@ export const publicGoods = defineScenario<
         params: agent.mind.kind === "policy" ? agent.mind.params : null,
         parents: agent.parents,
         meanContributionFraction: fractions.get(id),
-        fallbackDecisions: work.decisions.filter((d) => d.agentId === id && d.fallback).length,
+        fallbackDecisions: fallbacksBy.get(id) ?? 0,
         score: work.scores.get(id)!,
         rank: rank + 1,
-        survived: last ? null : survivors.includes(id),
+        survived: last ? null : surviving.has(id),
       };
     });
 

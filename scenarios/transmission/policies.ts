@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { PolicyRegistry } from "../../sim/core/minds.js";
 import type { Rng } from "../../sim/core/rng.js";
+import { readText, type ReadText } from "./answers.js";
 
 /** What a text policy decides from: the texts the prompt would contain, never the prompt itself. */
 export interface TextState {
@@ -82,11 +83,24 @@ const paramsSchema = z
 
 type Params = z.infer<typeof paramsSchema>;
 
-const splitSentences = (text: string): string[] =>
-  text
-    .split(/(?<=[.!?])\s+/)
-    .map((s) => s.trim())
-    .filter(Boolean);
+/**
+ * A text's sentences, remembered: every agent that receives a text splits it, thousands of times
+ * on a dense graph. Bounded so a long-lived process does not grow.
+ */
+const SPLIT_LIMIT = 50_000;
+const splitCache = new Map<string, readonly string[]>();
+function splitSentences(text: string): readonly string[] {
+  let sentences = splitCache.get(text);
+  if (!sentences) {
+    sentences = text
+      .split(/(?<=[.!?])\s+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (splitCache.size >= SPLIT_LIMIT) splitCache.clear();
+    splitCache.set(text, sentences);
+  }
+  return sentences;
+}
 
 /** Keep, drop, swap, duplicate or insert items, each with its probability. */
 function operate<T>(
@@ -180,5 +194,9 @@ export const TRANSMISSION_POLICIES: PolicyRegistry = {
       `text operators (policy, not an LLM): mix ${p.mix}, word drop/swap/duplicate/insert ${p.wordDrop}/${p.wordSwap}/${p.wordDuplicate}/${p.wordInsert}, ` +
       `sentence drop/swap/duplicate/insert ${p.sentenceDrop}/${p.sentenceSwap}/${p.sentenceDuplicate}/${p.sentenceInsert}${p.attractor ? `, attractor strength ${p.strength}` : ""}`,
     decide: ({ state, params, rng }) => transform(state as TextState, params as Params, rng),
+    // What the scenario reads from that text (the text path's policy answers are never
+    // structured).
+    act: ({ state, params, rng }): ReadText =>
+      readText(transform(state as TextState, params as Params, rng), false),
   },
 };

@@ -5,6 +5,7 @@ import { ConfigError } from "../../sim/core/errors.js";
 import { agentId } from "../../sim/core/ids.js";
 import { defineScenario, type StepContext } from "../../sim/core/scenario.js";
 import { mean } from "../../sim/toolkit/stats.js";
+import type { Rng } from "../../sim/core/rng.js";
 import { dropTexts, readText, TEXT_SCHEMA, type ReadText } from "./answers.js";
 import {
   chainLayout,
@@ -73,7 +74,8 @@ interface Plan {
    * 0 for a seed text).
    */
   inputGeneration: number;
-  prompt: string;
+  /** The user message, built on first use (see promptOf): a policy's fast path never needs it. */
+  prompt?: string;
 }
 
 /**
@@ -124,12 +126,12 @@ const previousTexts = (population: TransmissionPopulation, generation: number) =
  * (an unusable text passes on its predecessor's).
  */
 function lastUsable(
-  population: TransmissionPopulation,
+  byChain: readonly ReadonlyMap<number | undefined, HistoryText>[],
   chain: number,
   generation: number,
 ): { text: HistoryText; generation: number } | undefined {
   for (let g = generation - 1; g >= 1; g--) {
-    const text = population.history[g - 1]?.find((t) => t.chain === chain);
+    const text = byChain[g - 1]?.get(chain);
     if (text) return { text, generation: g };
   }
   return undefined;
@@ -196,9 +198,10 @@ function plan(
     template: template.name,
     inputs,
     inputGeneration,
-    prompt: promptFor(setup, inputs),
   };
 }
+
+const promptOf = (p: Plan): string => (p.prompt ??= promptFor(p.setup, p.inputs));
 
 /**
  * Warns (once per prompt) when a prompt's estimated size reaches the share `contextWarning` of its
@@ -209,7 +212,7 @@ function warnIfLong(ctx: Ctx, p: Plan): void {
   if (p.agent.mind.kind !== "llm") return;
   const window = ctx.profile(p.agent.mind.profile)?.contextWindow;
   if (window === undefined) return;
-  const tokens = estimatePromptTokens([{ role: "user", content: p.prompt }]);
+  const tokens = estimatePromptTokens([{ role: "user", content: promptOf(p) }]);
   if (tokens < ctx.config.contextWarning * window) return;
   ctx.emit({
     type: "warning",
@@ -220,30 +223,48 @@ function warnIfLong(ctx: Ctx, p: Plan): void {
   });
 }
 
-async function write(ctx: Ctx, p: Plan): Promise<Written> {
-  const t = p.chain !== undefined ? { chain: p.chain } : {};
-  const state: TextState = { inputs: p.inputs };
+/** The text path: the prompt sent to the mind (fitted to its context window), its answer read. */
+async function askText(
+  ctx: Ctx,
+  p: Plan,
+  state: TextState,
+  rng: Rng,
+  onFit: (kept: readonly Input[]) => void,
+): Promise<ReadText> {
   const profile = p.agent.mind.kind === "llm" ? ctx.profile(p.agent.mind.profile) : undefined;
-  // Set by the fit rule when the runtime had to shrink the prompt to fit the profile's
-  // contextWindow.
-  let heard: readonly Input[] = p.inputs;
   const answer = await ctx.ask({
     agentId: p.agent.id,
     mind: p.agent.mind,
     purpose: "text",
-    messages: [{ role: "user", content: p.prompt }],
+    messages: [{ role: "user", content: promptOf(p) }],
     state,
-    rng: ctx.rng("mind", p.agent.id, ctx.generation),
-    t,
-    fit: dropTexts(
-      p.inputs,
-      (kept) => promptFor(p.setup, kept),
-      (kept) => (heard = kept),
-    ),
+    rng,
+    t: p.chain !== undefined ? { chain: p.chain } : {},
+    fit: dropTexts(p.inputs, (kept) => promptFor(p.setup, kept), onFit),
     schema: TEXT_SCHEMA,
   });
-  const read = readText(answer, profile?.responseFormat === "json_schema");
-  const dropped = p.inputs.filter((input) => !heard.includes(input));
+  return readText(answer, profile?.responseFormat === "json_schema");
+}
+
+async function write(ctx: Ctx, p: Plan): Promise<Written> {
+  const t = p.chain !== undefined ? { chain: p.chain } : {};
+  const state: TextState = { inputs: p.inputs };
+  const rng = ctx.rng("mind", p.agent.id, ctx.generation);
+  // Set by the fit rule when the runtime had to shrink the prompt to fit the profile's
+  // contextWindow.
+  let heard: readonly Input[] = p.inputs;
+  // A policy's fast path gives the text as readText would read it, with no prompt built.
+  const fast = ctx.act<ReadText>({
+    agentId: p.agent.id,
+    mind: p.agent.mind,
+    purpose: "text",
+    state,
+    rng,
+  });
+  const read = fast ? fast.value : await askText(ctx, p, state, rng, (kept) => (heard = kept));
+  // A set, not includes: on a dense graph an agent receives thousands of texts.
+  const kept = new Set(heard);
+  const dropped = p.inputs.filter((input) => !kept.has(input));
   ctx.emit({
     type: "interaction",
     t: { generation: ctx.generation, ...t },
@@ -379,9 +400,11 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
       // Every prompt of the generation is built from the previous generation's texts before any
       // call is made.
       if (chains) {
+        // Each generation's texts by chain, so that finding a chain's text is no search.
+        const byChain = population.history.map((gen) => new Map(gen.map((t) => [t.chain, t])));
         for (let c = 0; c < chains.count; c++) {
           const index = writerIndex(chains, c, ctx.generation);
-          const before = lastUsable(population, c, ctx.generation);
+          const before = lastUsable(byChain, c, ctx.generation);
           const seed = section.seeds[c];
           const inputs = before
             ? [{ agentId: before.text.agentId, text: before.text.text, own: false }]

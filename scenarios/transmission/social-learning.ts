@@ -1,7 +1,7 @@
-import type { AbstractGraph as Graph } from "graphology-types";
+import type { SocialGraph as Graph } from "../../sim/core/graph/index.js";
 import type { Rng } from "../../sim/core/rng.js";
 import type { TransmissionConfig } from "./config.js";
-import { cosine, tfidfVectors } from "./metrics/tfidf.js";
+import { cosinesToOthers, generationSimilarity } from "./metrics/similarity.js";
 
 /** A text an agent may receive: the previous generation's text written at a neighbouring slot. */
 export interface Candidate {
@@ -23,9 +23,7 @@ export function inNeighbours(graph: Graph, slot: string): string[] {
 
 /** The weight of the edge bringing `from`'s text to `to` (1 when unweighted). */
 export function edgeWeight(graph: Graph, from: string, to: string): number {
-  const edge = graph.edge(from, to);
-  const weight: unknown = edge === undefined ? undefined : graph.getEdgeAttribute(edge, "weight");
-  return typeof weight === "number" ? weight : 1;
+  return graph.edgeWeight(from, to) ?? 1;
 }
 
 /**
@@ -98,19 +96,18 @@ function weightedDraw<T>(
   return out;
 }
 
-/** The text with the highest mean TF-IDF cosine to the others (the first on a tie). */
+/**
+ * The text with the highest mean TF-IDF cosine to the others (the first on a tie), through sums
+ * rather than every pair: a complete graph hands each agent every text.
+ */
 function mostTypical(
   texts: readonly Candidate[],
   stopWords: TransmissionConfig["metrics"]["stopWords"],
 ): Candidate {
-  const vectors = tfidfVectors(
-    texts.map((t) => t.text),
-    stopWords,
-  );
+  const { current } = generationSimilarity([texts.map((t) => t.text)], [], stopWords);
   let best = 0;
   let bestScore = -Infinity;
-  vectors.forEach((v, i) => {
-    const score = vectors.reduce((s, w, j) => (i === j ? s : s + cosine(v, w)), 0);
+  cosinesToOthers(current).forEach((score, i) => {
     if (score > bestScore) [best, bestScore] = [i, score];
   });
   return texts[best]!;

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from "../core/config.js";
-import { buildGraph } from "../core/graph/index.js";
+import { buildSocialGraph } from "../core/graph/index.js";
 import { agentId } from "../core/ids.js";
 import { Rng } from "../core/rng.js";
 import type { InitialAgent } from "../core/scenario.js";
@@ -18,7 +18,7 @@ export function firstGeneration(loaded: LoadedConfig): InitialAgent[] {
  * The social graph over the first generation's ids (its slots), from the graph's own seeded stream.
  */
 export function socialGraph(loaded: LoadedConfig, agents: readonly InitialAgent[]) {
-  return buildGraph(
+  return buildSocialGraph(
     loaded.config.graph,
     agents.map((a) => a.id),
     new Rng(loaded.config.seed).derive("graph"),

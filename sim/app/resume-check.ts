@@ -10,10 +10,12 @@ import { parseOrThrow, type LoadedConfig, type Overrides } from "../core/config.
 import { ConfigError, describeValue, UsageError } from "../core/errors.js";
 import type { AgoraEvent, RunStatus } from "../core/events.js";
 import {
+  eventLogPath,
   FILES,
   jsonLines,
   readCheckpoint,
   readJsonLines,
+  readLogText,
   readManifest,
   tableRows,
   type Checkpoint,
@@ -174,7 +176,7 @@ export function checkResumable(
 
   if (!existsSync(path("checkpoint"))) {
     // Starting over rewrites the logs: safe only while they hold no completed generation.
-    const ended = readJsonLines<AgoraEvent>(path("events")).some(
+    const ended = orRefuse(() => readJsonLines<AgoraEvent>(eventLogPath(dir)), refuse).some(
       (e) => e.type === "generation-ended",
     );
     if (manifest.generationsCompleted > 0 || ended) {
@@ -209,7 +211,7 @@ export function checkResumable(
       `${path("checkpoint")}: generation ${generation} is behind manifest.json's generationsCompleted ${manifest.generationsCompleted}: the checkpoint is older than the run`,
     ]);
 
-  const events = checkEvents(path("events"), checkpoint, manifest.configHash);
+  const events = checkEvents(eventLogPath(dir), checkpoint, manifest.configHash, refuse);
   if (typeof events === "string") refuse([events]);
   const expected = tableRows(events as AgoraEvent[]);
   const keep = {
@@ -229,16 +231,30 @@ export function checkResumable(
   return { checkpoint, keep, rebuildTables: tableProblems.length > 0 };
 }
 
+/**
+ * What `read` returns; a log it cannot read (a compressed log damaged other than by a torn tail)
+ * is refused, naming the file.
+ */
+function orRefuse<T>(read: () => T, refuse: (problems: string[]) => never): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UsageError) refuse([error.message]);
+    throw error;
+  }
+}
+
 /** The checkpointed events (seq 0 to nextSeq - 1), or what is wrong with them. */
 function checkEvents(
   path: string,
   checkpoint: Checkpoint,
   configHash: string,
+  refuse: (problems: string[]) => never,
 ): AgoraEvent[] | string {
   const { generation, nextSeq } = checkpoint;
   const needs = `the checkpoint needs seq 0 to ${nextSeq - 1}`;
   if (!existsSync(path)) return `${path}: missing; ${needs}`;
-  const lines = jsonLines(readFileSync(path, "utf8"));
+  const lines = jsonLines(orRefuse(() => readLogText(path), refuse));
   if (lines.length < nextSeq)
     return `${path}: holds ${lines.length} event(s) but ${needs}: the checkpoint is ahead of the log`;
   const events: AgoraEvent[] = [];

@@ -14,7 +14,8 @@ import {
   type Overrides,
 } from "../core/config.js";
 import { Engine, InterruptedError, type EngineHooks } from "../core/engine.js";
-import type { RunStatus, SerializedGraph } from "../core/events.js";
+import type { RunStatus } from "../core/events.js";
+import { compactGraph } from "../core/graph/compact.js";
 import { graphStats } from "../core/graph/index.js";
 import { rebuildTables, RunRecorder, type Manifest } from "../core/recorder.js";
 import { emptyTotals } from "../core/spend.js";
@@ -49,6 +50,8 @@ export interface RunOptions {
    * cached.
    */
   standIn?: StandIn;
+  /** Write events.jsonl.gz instead of events.jsonl (a resume keeps the run's own kind of log). */
+  compress?: boolean;
 }
 
 export interface RunHandle {
@@ -163,7 +166,7 @@ async function execute(
   if (checkpoint && resumed?.plan.rebuildTables) rebuildTables(dir, checkpoint.nextSeq);
   const recorder = checkpoint
     ? RunRecorder.reopen(dir, resumed!.plan.keep)
-    : RunRecorder.create(dir);
+    : RunRecorder.create(dir, { compress: options.compress ?? false });
   if (checkpoint) ledger.restore(checkpoint.totals);
   const priorCache = { hits: 0, misses: 0, corrupt: 0, ...checkpoint?.cache };
 
@@ -249,7 +252,7 @@ async function execute(
       seed: config.seed,
       configHash: loaded.hash,
       config: experimentConfig(config),
-      graph: graph.export() as SerializedGraph,
+      graph: compactGraph(graph),
       graphStats: { ...stats },
       agoraVersion: AGORA_VERSION,
       time: scenario.time.map((c) => ({ ...c })),

@@ -11,6 +11,9 @@ import { graphSizeProblem } from "./graph/config.js";
 import { LIMITS } from "./limits.js";
 import type { AnyScenario } from "./scenario.js";
 
+/** `llm.maxConcurrency` when a config leaves it out (see the schema below and docs/config.md). */
+export const DEFAULT_MAX_CONCURRENCY = 512;
+
 // Loose for a policy's parameters beside it; resolveConfig refuses any other key beside an LLM
 // mind.
 const mindEntrySchema = z
@@ -51,7 +54,17 @@ export const baseConfigSchema = z
       .default({}),
     llm: z
       .object({
-        maxConcurrency: z.number().int().min(1).max(LIMITS.maxConcurrency).default(16),
+        /**
+         * Calls in flight at once. The default lets a round of a 100-question, 3-agent debate (300
+         * independent calls) go together; pacing for a provider is the profiles' rpm/tpm, and a 429
+         * is retried after its Retry-After.
+         */
+        maxConcurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(LIMITS.maxConcurrency)
+          .default(DEFAULT_MAX_CONCURRENCY),
         /** Keep prompts and answers of LLM calls in events.jsonl. */
         transcripts: z.boolean().default(true),
         /**
@@ -61,7 +74,11 @@ export const baseConfigSchema = z
         sampleSharing: z.boolean().default(false),
       })
       .strict()
-      .default({ maxConcurrency: 16, transcripts: true, sampleSharing: false }),
+      .default({
+        maxConcurrency: DEFAULT_MAX_CONCURRENCY,
+        transcripts: true,
+        sampleSharing: false,
+      }),
     cache: z
       .object({
         mode: z.enum(["off", "read-write", "replay"]).default("read-write"),
@@ -84,6 +101,8 @@ export const baseConfigSchema = z
       .object({
         seeds: z.union([z.string(), z.number().int(), z.array(z.number().int()).min(1)]).optional(),
         grid: z.record(z.string().min(1), z.array(z.unknown()).min(1)).optional(),
+        /** Worker threads the batch's runs execute on (`agora batch --workers`). */
+        workers: z.number().int().positive().max(256).optional(),
       })
       .strict()
       .optional(),

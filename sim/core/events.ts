@@ -2,7 +2,11 @@
  * Typed, versioned events: the one interface between the engine and everything that consumes a
  * run (recorder, viewer, metrics, analysis). Bump EVENT_VERSION on any incompatible change.
  */
-export const EVENT_VERSION = 2;
+export const EVENT_VERSION = 3;
+
+/** run-started's graph: compact in version 3, graphology's export before (graph/compact.ts). */
+export type { CompactGraph, RecordedGraph, SerializedGraph } from "./graph/compact.js";
+import type { RecordedGraph } from "./graph/compact.js";
 
 /**
  * Where in simulated time an event happened: the generation, and below it the coordinates the
@@ -50,19 +54,6 @@ export interface AgentInfo {
   role?: string;
 }
 
-export interface SerializedGraph {
-  attributes?: Record<string, unknown>;
-  options?: Record<string, unknown>;
-  nodes: { key: string; attributes?: Record<string, unknown> }[];
-  edges: {
-    key?: string;
-    source: string;
-    target: string;
-    undirected?: boolean;
-    attributes?: Record<string, unknown>;
-  }[];
-}
-
 export type RunStatus = "running" | "completed" | "budget-exhausted" | "failed" | "interrupted";
 
 interface Payloads {
@@ -72,7 +63,11 @@ interface Payloads {
     seed: number;
     configHash: string;
     config: unknown;
-    graph: SerializedGraph;
+    /**
+     * The social graph: a CompactGraph from version 3 on (the complete graph as its nodes alone),
+     * graphology's export in versions 1 and 2.
+     */
+    graph: RecordedGraph;
     graphStats: Record<string, unknown>;
     agoraVersion: string;
     /**

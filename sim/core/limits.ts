@@ -10,8 +10,9 @@ export const LIMITS = {
   /** Rounds per generation (Donor Game, public goods). */
   rounds: 10_000,
   /**
-   * Edges of a generated graph (1,000 agents on a complete graph have 499,500); random graphs also
-   * draw once per node pair, at most `graphPairs` of them.
+   * Edges of a generated graph that stores them (the complete graph is implicit and exempt; 1,000
+   * agents on llm-culture's fully_connected one have 499,500); random graphs also draw once per
+   * node pair, at most `graphPairs` of them.
    */
   graphEdges: 1_000_000,
   graphPairs: 50_000_000,

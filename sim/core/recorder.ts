@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import {
   closeSync,
+  createReadStream,
   existsSync,
   fsyncSync,
   mkdirSync,
@@ -7,10 +9,14 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { constants as zlibConstants, createGunzip, gunzipSync, gzipSync } from "node:zlib";
 import { UsageError } from "./errors.js";
 import type { Totals } from "./spend.js";
 import type { AgoraEvent, RunStatus } from "./events.js";
@@ -18,6 +24,8 @@ import type { AgoraEvent, RunStatus } from "./events.js";
 export const FILES = {
   manifest: "manifest.json",
   events: "events.jsonl",
+  /** The event log of a run started with `--compress` (gzip), instead of events.jsonl. */
+  eventsGz: "events.jsonl.gz",
   metrics: "metrics.jsonl",
   agents: "agents.jsonl",
   checkpoint: "checkpoint.json",
@@ -75,7 +83,7 @@ export interface Checkpoint<Pop = unknown> {
  * Writes a file whole or not at all: a crash or power cut mid-write leaves the previous version.
  * The data is on disk before the rename, and the rename is on disk before this returns.
  */
-export function writeTextAtomic(path: string, text: string): void {
+export function writeTextAtomic(path: string, text: string | Uint8Array): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
@@ -110,10 +118,14 @@ export function jsonLines(text: string): string[] {
   return text.split("\n").filter((line) => line.trim() !== "");
 }
 
+/**
+ * The rows of a JSON Lines file (gzip-compressed if its name ends in .gz); a torn last line ends
+ * them.
+ */
 export function readJsonLines<T>(path: string): T[] {
   if (!existsSync(path)) return [];
   const rows: T[] = [];
-  for (const line of jsonLines(readFileSync(path, "utf8"))) {
+  for (const line of jsonLines(readLogText(path))) {
     try {
       rows.push(JSON.parse(line) as T);
     } catch {
@@ -124,52 +136,207 @@ export function readJsonLines<T>(path: string): T[] {
   return rows;
 }
 
+/** A run directory's event log: events.jsonl.gz for a compressed run, otherwise events.jsonl. */
+export function eventLogPath(dir: string): string {
+  const gz = join(dir, FILES.eventsGz);
+  return existsSync(gz) ? gz : join(dir, FILES.events);
+}
+
+const isGzip = (path: string) => path.endsWith(".gz");
+
 /**
- * A run directory: manifest.json, events.jsonl (append-only, written at every step), metrics.jsonl
- * and agents.jsonl (a row per generation / per agent and generation), and checkpoint.json.
+ * A log file's text, decompressed if it is gzip. A compressed log is a series of gzip members, one
+ * per flush: a torn tail (a crash mid-write) gives the text before it, like a torn last line of a
+ * plain log; damage anywhere else is a UsageError naming the file.
+ */
+export function readLogText(path: string): string {
+  if (!isGzip(path)) return readFileSync(path, "utf8");
+  try {
+    // Z_SYNC_FLUSH: a truncated last member yields what it holds instead of an error.
+    return gunzipSync(readFileSync(path), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString(
+      "utf8",
+    );
+  } catch (error) {
+    throw new UsageError(`${path}: damaged gzip data (${(error as Error).message})`);
+  }
+}
+
+/** A run directory's events, compressed log or not; a torn last line (a crash) ends them. */
+export function readEventLog(dir: string): AgoraEvent[] {
+  return readJsonLines<AgoraEvent>(eventLogPath(dir));
+}
+
+/**
+ * The rows of a JSON Lines file (gzip if named .gz) read as a stream, for logs too large to hold
+ * as one string; a torn last line or gzip tail ends them, other gzip damage throws a UsageError.
+ */
+export async function* streamJsonLines<T>(path: string): AsyncGenerator<T> {
+  if (!existsSync(path)) return;
+  const file = createReadStream(path);
+  const gunzip = isGzip(path) ? createGunzip() : null;
+  if (gunzip) file.on("error", (error) => gunzip.destroy(error));
+  const input = gunzip ? file.pipe(gunzip) : file;
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      if (!line.trim()) continue;
+      let value: T;
+      try {
+        value = JSON.parse(line) as T;
+      } catch {
+        return;
+      }
+      yield value;
+    }
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (!gunzip || !code?.startsWith("Z_")) throw error;
+    // A truncated gzip tail ends the rows like a torn line; anything else is damage.
+    if (code !== "Z_BUF_ERROR") throw new UsageError(`${path}: damaged gzip data (${message})`);
+  } finally {
+    file.destroy();
+    gunzip?.destroy();
+  }
+}
+
+/**
+ * The path of a plain copy of a run's event log, for readers that seek by byte offset (the
+ * server): events.jsonl itself, or for a compressed run a decompressed copy in the OS temporary
+ * directory, written once per version of the log (its path, size and modification time).
+ */
+export function plainEventLogPath(dir: string): string {
+  const path = eventLogPath(dir);
+  if (!isGzip(path)) return path;
+  const { size, mtimeMs } = statSync(path);
+  const key = createHash("sha256").update(`${path}\0${size}\0${mtimeMs}`).digest("hex");
+  const copy = join(tmpdir(), `agora-events-${key.slice(0, 24)}.jsonl`);
+  if (!existsSync(copy)) writeTextAtomic(copy, completeLines(readLogText(path)));
+  return copy;
+}
+
+/** The text up to its last newline: a torn last line is left out. */
+const completeLines = (text: string): string => text.slice(0, text.lastIndexOf("\n") + 1);
+
+/**
+ * Text appended to a log file. Plain: written at once (one write per batch of events). Gzip: held
+ * until about GZIP_BATCH_CHARS of text or GZIP_BATCH_MS have gathered, then written as one gzip
+ * member; `flush` writes what is held (checkpoints and close call it), so a crash loses at most the
+ * held batch, and a torn member is a torn tail the readers stop at.
+ */
+class LogFile {
+  private readonly fd: number;
+  private held: string[] = [];
+  private heldChars = 0;
+  private heldSince = 0;
+
+  constructor(
+    path: string,
+    private readonly gzip: boolean,
+  ) {
+    this.fd = openSync(path, "a");
+  }
+
+  append(text: string): void {
+    if (!this.gzip) {
+      writeSync(this.fd, text);
+      return;
+    }
+    if (this.held.length === 0) this.heldSince = Date.now();
+    this.held.push(text);
+    this.heldChars += text.length;
+    if (this.heldChars >= GZIP_BATCH_CHARS || Date.now() - this.heldSince >= GZIP_BATCH_MS)
+      this.flush();
+  }
+
+  flush(): void {
+    if (this.held.length === 0) return;
+    writeSync(this.fd, gzipSync(this.held.join(""), { level: GZIP_LEVEL }));
+    this.held = [];
+    this.heldChars = 0;
+  }
+
+  sync(): void {
+    this.flush();
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+/** How much text a gzip member holds at most: large enough for the dictionary to pay off. */
+const GZIP_BATCH_CHARS = 1 << 20;
+/** How long text waits for its gzip member at most while events keep coming. */
+const GZIP_BATCH_MS = 1000;
+/** zlib's fastest level: twice as fast as the default 6 on event logs, for ~13 % more bytes. */
+const GZIP_LEVEL = 1;
+
+export interface RecorderOptions {
+  /** Write events.jsonl.gz (gzip) instead of events.jsonl. */
+  compress?: boolean;
+}
+
+/**
+ * A run directory: manifest.json, events.jsonl or events.jsonl.gz (append-only, written at every
+ * step; compressed in batches), metrics.jsonl and agents.jsonl (a row per generation / per agent
+ * and generation), and checkpoint.json.
  */
 export class RunRecorder {
-  private readonly fds: Record<"events" | "metrics" | "agents", number>;
+  private readonly logs: Record<"events" | "metrics" | "agents", LogFile>;
 
-  private constructor(readonly dir: string) {
-    this.fds = {
-      events: openSync(join(dir, FILES.events), "a"),
-      metrics: openSync(join(dir, FILES.metrics), "a"),
-      agents: openSync(join(dir, FILES.agents), "a"),
+  private constructor(
+    readonly dir: string,
+    compress: boolean,
+  ) {
+    this.logs = {
+      events: new LogFile(join(dir, compress ? FILES.eventsGz : FILES.events), compress),
+      metrics: new LogFile(join(dir, FILES.metrics), false),
+      agents: new LogFile(join(dir, FILES.agents), false),
     };
   }
 
-  static create(dir: string): RunRecorder {
+  static create(dir: string, options: RecorderOptions = {}): RunRecorder {
     mkdirSync(dir, { recursive: true });
-    for (const name of [FILES.events, FILES.metrics, FILES.agents])
+    const compress = options.compress ?? false;
+    // One event log per run directory: a previous run's other kind would shadow this one's.
+    rmSync(join(dir, compress ? FILES.events : FILES.eventsGz), { force: true });
+    for (const name of [compress ? FILES.eventsGz : FILES.events, FILES.metrics, FILES.agents])
       writeFileSync(join(dir, name), "");
     rmSync(join(dir, FILES.checkpoint), { force: true });
-    return new RunRecorder(dir);
+    return new RunRecorder(dir, compress);
   }
 
   /**
-   * Reopens a run for resuming: keeps the first `keep.events` lines of events.jsonl and so on, and
-   * drops the rest, which is what the interrupted run had not completed. The caller has checked
-   * that those lines are the checkpoint's (sim/app/resume-check.ts); a file already holding
-   * exactly them is left as it is.
+   * Reopens a run for resuming: keeps the first `keep.events` lines of its event log and so on,
+   * and drops the rest, which is what the interrupted run had not completed. The caller has
+   * checked that those lines are the checkpoint's (sim/app/resume-check.ts); a file already
+   * holding exactly them is left as it is. A compressed log stays compressed and is always
+   * rewritten whole: a member torn before it yielded any text would otherwise stay in the middle.
    */
   static reopen(dir: string, keep: Record<"events" | "metrics" | "agents", number>): RunRecorder {
+    const events = eventLogPath(dir);
+    const compress = isGzip(events);
     for (const name of ["events", "metrics", "agents"] as const) {
-      const path = join(dir, FILES[name]);
-      const text = readFileSync(path, "utf8");
+      const path = name === "events" ? events : join(dir, FILES[name]);
+      const text = readLogText(path);
       const kept = firstLines(text, keep[name]);
-      if (kept.length !== text.length) writeTextAtomic(path, kept);
+      const rewrite = compress && name === "events";
+      if (kept.length === text.length && !rewrite) continue;
+      writeTextAtomic(path, rewrite ? gzipSync(kept, { level: GZIP_LEVEL }) : kept);
     }
-    return new RunRecorder(dir);
+    return new RunRecorder(dir, compress);
   }
 
   /** Appends events, and the metrics and agent rows they carry (see tableRows). */
   appendEvents(events: readonly AgoraEvent[]): void {
     if (events.length === 0) return;
-    writeLines(this.fds.events, events);
+    let text = "";
+    for (const event of events) text += `${JSON.stringify(event)}\n`;
+    this.logs.events.append(text);
     const { metrics, agents } = tableRows(events);
-    if (metrics.length > 0) writeLines(this.fds.metrics, metrics, metricsLine);
-    if (agents.length > 0) writeLines(this.fds.agents, agents);
+    if (metrics.length > 0) this.logs.metrics.append(lines(metrics, metricsLine));
+    if (agents.length > 0) this.logs.agents.append(lines(agents));
   }
 
   writeManifest(manifest: Manifest): void {
@@ -178,12 +345,12 @@ export class RunRecorder {
 
   writeCheckpoint(checkpoint: Checkpoint): void {
     // The logs the checkpoint points into must be on disk before the checkpoint itself.
-    for (const fd of Object.values(this.fds)) fsyncSync(fd);
+    for (const log of Object.values(this.logs)) log.sync();
     writeJsonAtomic(join(this.dir, FILES.checkpoint), checkpoint);
   }
 
   close(): void {
-    for (const fd of Object.values(this.fds)) closeSync(fd);
+    for (const log of Object.values(this.logs)) log.close();
   }
 }
 
@@ -214,7 +381,7 @@ export function rebuildTables(
   dir: string,
   nextSeq = Infinity,
 ): { metrics: number; agents: number } {
-  const events = readJsonLines<AgoraEvent>(join(dir, FILES.events)).filter((e) => e.seq < nextSeq);
+  const events = readEventLog(dir).filter((e) => e.seq < nextSeq);
   const { metrics, agents } = tableRows(events);
   rewriteLines(join(dir, FILES.metrics), metrics, metricsLine);
   rewriteLines(join(dir, FILES.agents), agents);
@@ -266,12 +433,11 @@ const floatJson = (value: unknown): string =>
     ? `${Object.is(value, -0) ? 0 : value}.0`
     : JSON.stringify(value);
 
-function writeLines(fd: number, rows: readonly unknown[], line: LineWriter = jsonLine): void {
-  writeSync(fd, rows.map((row) => `${line(row as Record<string, unknown>)}\n`).join(""));
-}
+const lines = (rows: readonly unknown[], line: LineWriter = jsonLine): string =>
+  rows.map((row) => `${line(row as Record<string, unknown>)}\n`).join("");
 
 function rewriteLines(path: string, rows: readonly unknown[], line: LineWriter = jsonLine): void {
-  writeTextAtomic(path, rows.map((row) => `${line(row as Record<string, unknown>)}\n`).join(""));
+  writeTextAtomic(path, lines(rows, line));
 }
 
 /** The first `count` lines of a JSON Lines text (see jsonLines), each ended by a newline. */

@@ -10,13 +10,19 @@ import type { JumpableRandomGenerator } from "pure-rand/types/JumpableRandomGene
  * and a resumed run can rebuild any generation's streams without saved generator state.
  */
 export class Rng {
-  private readonly gen: JumpableRandomGenerator;
+  private generator: JumpableRandomGenerator | undefined;
 
   constructor(
     readonly seed: number,
     readonly path: readonly (string | number)[] = [],
-  ) {
-    this.gen = xoroshiro128plus(deriveSeed(seed, path));
+  ) {}
+
+  /**
+   * Seeded on the first draw: many streams (one per decision) are never drawn from, and hashing
+   * the path is most of what a stream costs.
+   */
+  private get gen(): JumpableRandomGenerator {
+    return (this.generator ??= xoroshiro128plus(deriveSeed(this.seed, this.path)));
   }
 
   /** An independent child stream; the same (seed, path) always gives the same stream. */

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import type { AbstractGraph as Graph } from "graphology-types";
 import type { z } from "zod";
 import type { EventInput, MindInfo, TimeCoordinate, TimeCoords } from "./events.js";
 import type { GraphConfig } from "./graph/config.js";
+import type { SocialGraph } from "./graph/social.js";
 import type {
   ActRequest,
   MindCallRequest,
@@ -20,7 +20,7 @@ import type { Totals } from "./spend.js";
  */
 export interface StepContext<Config = unknown> {
   readonly config: Config;
-  readonly graph: Graph;
+  readonly graph: SocialGraph;
   readonly generation: number;
   /** The directory relative paths in the config resolve against (the config file's). */
   readonly baseDir: string;

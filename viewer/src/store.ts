@@ -2,6 +2,11 @@
  * The viewer's one store (zustand/vanilla): connection state, runs list, selected run, the reducer
  * state (live head and the viewed state, which differs while scrubbing) and view options. The
  * socket client (net/client.ts) feeds it; React panels read it with `useViewer(selector)`.
+ *
+ * The heavy panels (graph, agents, charts, event log) render `shown`: the viewed state at most
+ * every PANEL_INTERVAL_MS, the same state for all of them, so a stream of updates costs one React
+ * commit (one layout and paint) per interval rather than one per panel timer, and no render in
+ * between.
  */
 import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
@@ -46,6 +51,8 @@ export interface ViewerStore {
   head: ViewerState;
   /** What the panels show: the head, or the state at `scrubSeq`. */
   view: ViewerState;
+  /** `view` as the heavy panels render it: refreshed at most every PANEL_INTERVAL_MS. */
+  shown: ViewerState;
   /** null follows the live head. */
   scrubSeq: number | null;
   /** Earliest seq the scrubber can reach (history retained). */
@@ -69,6 +76,7 @@ export function initialStore(): ViewerStore {
     controlError: null,
     head: empty,
     view: empty,
+    shown: empty,
     scrubSeq: null,
     minSeq: 0,
     selectedAgentId: null,
@@ -84,6 +92,28 @@ export function initialStore(): ViewerStore {
 }
 
 export const store = createStore<ViewerStore>(() => initialStore());
+
+/**
+ * How often the heavy panels follow `view`. The first change after a quiet spell shows at once
+ * (clicks and scrubbing stay immediate); changes within the interval show together at its end.
+ */
+export const PANEL_INTERVAL_MS = 250;
+let shownAt = Number.NEGATIVE_INFINITY;
+let showTimer: ReturnType<typeof setTimeout> | null = null;
+
+function showView(): void {
+  showTimer = null;
+  shownAt = performance.now();
+  const { view, shown } = store.getState();
+  if (view !== shown) store.setState({ shown: view });
+}
+
+store.subscribe((s) => {
+  if (s.view === s.shown || showTimer !== null) return;
+  const wait = shownAt + PANEL_INTERVAL_MS - performance.now();
+  if (wait <= 0) showView();
+  else showTimer = setTimeout(showView, wait);
+});
 
 export function useViewer<T>(selector: (s: ViewerStore) => T): T {
   return useStore(store, selector);

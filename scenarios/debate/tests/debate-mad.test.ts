@@ -103,6 +103,7 @@ describe("MAD", () => {
     expect(answers.map((e) => e.data.accepted)).toEqual(Array(6).fill(["4"]));
     expect(interactionsOf(run.events, "judge").every((e) => !("accepted" in e.data))).toBe(true);
 
+    // Questions play side by side, one step per round: "six" is decided in the first.
     const judged = interactionsOf(run.events, "judge").filter((e) => e.data.final);
     expect(
       judged.map((e) => [
@@ -113,16 +114,16 @@ describe("MAD", () => {
         e.data.correct,
       ]),
     ).toEqual([
-      ["four", 3, "affirmative", "4", true],
       ["six", 1, "negative", "6", true],
+      ["four", 3, "affirmative", "4", true],
       ["ten", 3, "negative", "9", false],
     ]);
     const lastRounds = roundMetrics(run.events).filter((e) => e.values.final === 1);
     expect(
       lastRounds.map((e) => [e.t.question, e.t.round, e.values.roundsUsed, e.values.judgeCorrect]),
     ).toEqual([
-      [0, 3, 3, 1],
       [1, 1, 1, 1],
+      [0, 3, 3, 1],
       [2, 3, 3, 0],
     ]);
     expect(run.metrics[0]).toMatchObject({

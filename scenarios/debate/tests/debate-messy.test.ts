@@ -98,7 +98,7 @@ describe("a model that writes random text", () => {
     );
 
     // No ruling can be read: no round decides, so each question gets a final judgement, unusable
-    // too.
+    // too (the two questions play side by side, round by round).
     const rulings = interactionsOf(run.events, "judge");
     expect(
       rulings.map((e) => [
@@ -110,9 +110,9 @@ describe("a model that writes random text", () => {
       ]),
     ).toEqual([
       [1, false, false, false, null],
+      [1, false, false, false, null],
       [2, false, false, false, null],
       [2, true, false, false, null],
-      [1, false, false, false, null],
       [2, false, false, false, null],
       [2, true, false, false, null],
     ]);

@@ -132,7 +132,7 @@ describe("debate policy minds from the CLI", () => {
     expect(stubborn.accuracy).toBe(stubborn.baselineAccuracy);
   }, 30_000);
 
-  it("debating questions side by side gives the same results, only the event order changes", async () => {
+  it("a cap on the questions in flight changes nothing, not even the event order", async () => {
     const minds = [{ count: 4, policy: "solver", accuracy: 0.6, conformity: 0.3 }];
     const debate = {
       setup: "n-agent",
@@ -144,13 +144,7 @@ describe("debate policy minds from the CLI", () => {
     const one = await run(4, minds, debate, { inProcess: true });
     const seven = await run(4, minds, { ...debate, parallelQuestions: 7 }, { inProcess: true });
     const content = (r: DebateRun) =>
-      r.events
-        .filter((e) => e.type !== "run-started")
-        .map((e) => {
-          const { seq: _seq, ...rest } = stableView(e);
-          return JSON.stringify(rest);
-        })
-        .sort();
+      r.events.filter((e) => e.type !== "run-started").map((e) => JSON.stringify(stableView(e)));
     expect(content(seven)).toEqual(content(one));
     expect(seven.metrics).toEqual(one.metrics);
     expect(seven.agents).toEqual(one.agents);

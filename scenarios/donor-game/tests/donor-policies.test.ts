@@ -263,6 +263,48 @@ describe("strategy purpose", () => {
   });
 });
 
+describe("the fast path (act)", () => {
+  const params: [string, Params][] = [
+    ["constant", { fraction: 0.37 }],
+    ["defect", {}],
+    ["tit-for-tat", { initial: 0.9 }],
+    ["image-scoring", { threshold: 0.3, fraction: 0.61, punish: 0 }],
+    ["image-scoring", { threshold: 0.3, fraction: 0.61, punish: 0.23 }],
+    ["random", { min: 0.1, max: 0.9 }],
+  ];
+  const traces = [[NONE], [gave(0.1)], [gave(0.7)], [refused], [punished]];
+  // 0.1 + 0.2 and 1/3 do not survive 12 decimals; 1e22 is written with an exponent, of which the
+  // parser reads the mantissa.
+  const holdings = [0, 10, 0.1 + 0.2, 1 / 3, 1234.5678, 1e22];
+
+  it.each(params)(
+    "%s %j: the value the parser reads from the policy's text, bit for bit",
+    (name, raw) => {
+      const policy = DONOR_POLICIES[name]!;
+      let compared = 0;
+      for (const punishment of ["none", "costly", "partner-choice"] as const)
+        for (const trace of traces)
+          for (const h of holdings) {
+            const state: DonationState = { holdings: h, recipientHoldings: 5, trace, punishment };
+            const input = { purpose: "donation", state, params: policyParams(name, raw) };
+            const text = policy.decide({ ...input, rng: new Rng(4, ["fast", compared]) });
+            const read = parseDonation(text, { punishment, holdings: h, outOfRange: "reject" });
+            expect(policy.act!({ ...input, rng: new Rng(4, ["fast", compared]) })).toEqual(read);
+            compared++;
+          }
+      expect(compared).toBe(3 * traces.length * holdings.length);
+    },
+  );
+
+  it.each(params)("%s %j: a strategy is the parsed description", (name, raw) => {
+    const policy = DONOR_POLICIES[name]!;
+    const input = { purpose: "strategy", state: {}, params: policyParams(name, raw) };
+    expect(policy.act!({ ...input, rng: new Rng(1) })).toEqual(
+      parseStrategy(policy.decide({ ...input, rng: new Rng(1) })),
+    );
+  });
+});
+
 describe("mutate", () => {
   const cases: [string, Params][] = [
     ["constant", { fraction: 0.5 }],

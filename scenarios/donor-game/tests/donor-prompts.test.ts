@@ -70,7 +70,7 @@ const userText = (req: ChatRequestRecord) =>
     .join("\n");
 
 describe("strategy prompts across generations", () => {
-  it("newborns see every survivor's strategy with its score; generation 1 sees none", async () => {
+  it("newborns see every survivor's strategy with its score (under adviceSample); generation 1 sees none", async () => {
     const { requests, dir } = await run("scores", {});
     const strategyRequests = requests.filter(isStrategyRequest);
     const gen1 = strategyRequests.filter((r) => strategyName(r).startsWith("1_"));
@@ -96,6 +96,32 @@ describe("strategy prompts across generations", () => {
       for (const gone of rows.filter((x) => x.generation === 1 && !x.survived))
         expect(text).not.toContain(`${promptName(gone.agentId)} `);
     }
+  });
+
+  it("adviceSample bounds the advice: each newborn sees its own seeded sample, in ranking order", async () => {
+    const sampled = await run("sample", { donorGame: { adviceSample: 2 } });
+    const again = await run("sample-again", { donorGame: { adviceSample: 2 } });
+    const gen2 = (requests: ChatRequestRecord[]) =>
+      requests.filter(isStrategyRequest).filter((r) => strategyName(r).startsWith("2_"));
+    expect(gen2(sampled.requests)).toHaveLength(6);
+    const ranked = readJsonlStrict<{ generation: number; survived: boolean; strategy: string }>(
+      join(sampled.dir, "agents.jsonl"),
+    )
+      .filter((r) => r.generation === 1 && r.survived)
+      .map((r) => r.strategy);
+    const shown = gen2(sampled.requests).map((r) => {
+      const text = userText(r);
+      expect(text).toContain("(2 of their 6 strategies, drawn at random)");
+      const lines = text.split("\n").filter((line) => line.startsWith("- Score "));
+      expect(lines).toHaveLength(2);
+      const indices = lines.map((line) => ranked.findIndex((s) => line.endsWith(`: ${s}`)));
+      expect(indices.every((i) => i >= 0)).toBe(true);
+      expect(indices).toEqual([...indices].sort((a, b) => a - b));
+      return indices.join(",");
+    });
+    // Samples differ between newborns, and a run with the same seed draws the same ones.
+    expect(new Set(shown).size).toBeGreaterThan(1);
+    expect(gen2(again.requests).map(userText)).toEqual(gen2(sampled.requests).map(userText));
   });
 
   it("showScores: false passes the strategies without scores", async () => {

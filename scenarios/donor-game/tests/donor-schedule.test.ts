@@ -177,39 +177,43 @@ describe("chained traces", () => {
     ({ kind: "donate", round, donor, recipient, amount: fraction * 10, fraction }) as const;
 
   it("starts every agent with a 'none' entry", () => {
-    const traces = initialTraces(["x", "y"]);
-    expect(visibleTrace(traces, "x", 3)).toEqual([{ kind: "none", agent: "x" }]);
-    expect(visibleTrace(traces, "y", 3)).toEqual([{ kind: "none", agent: "y" }]);
+    const traces = initialTraces(["x", "y"], 3);
+    expect(visibleTrace(traces, "x")).toEqual([{ kind: "none", agent: "x" }]);
+    expect(visibleTrace(traces, "y")).toEqual([{ kind: "none", agent: "y" }]);
   });
 
   it("a donor's trace becomes the recipient's trace plus its own action; visible newest first, at most depth", () => {
-    const traces = initialTraces(["A", "B", "C", "D"]);
     const r1 = act(1, "C", "D", 0.1);
     const r2 = act(2, "B", "C", 0.2);
     const r3 = act(3, "A", "B", 0.3);
-    recordAction(traces, r1);
-    recordAction(traces, r2);
-    recordAction(traces, r3);
-    expect(visibleTrace(traces, "A", 3)).toEqual([r3, r2, r1]);
-    expect(visibleTrace(traces, "A", 1)).toEqual([r3]);
-    expect(visibleTrace(traces, "A", 10)).toEqual([r3, r2, r1, { kind: "none", agent: "D" }]);
+    const play = (depth: number) => {
+      const traces = initialTraces(["A", "B", "C", "D"], depth);
+      for (const r of [r1, r2, r3]) recordAction(traces, r);
+      return traces;
+    };
+    expect(visibleTrace(play(3), "A")).toEqual([r3, r2, r1]);
+    expect(visibleTrace(play(1), "A")).toEqual([r3]);
+    // Only `depth` entries are kept: with depth 2, A's trace lost r1 when B's did.
+    expect(visibleTrace(play(2), "A")).toEqual([r3, r2]);
+    const deep = play(10);
+    expect(visibleTrace(deep, "A")).toEqual([r3, r2, r1, { kind: "none", agent: "D" }]);
     // B's own trace ends with its own action; recipients are not changed by being given to.
-    expect(visibleTrace(traces, "B", 10)).toEqual([r2, r1, { kind: "none", agent: "D" }]);
-    expect(visibleTrace(traces, "D", 10)).toEqual([{ kind: "none", agent: "D" }]);
+    expect(visibleTrace(deep, "B")).toEqual([r2, r1, { kind: "none", agent: "D" }]);
+    expect(visibleTrace(deep, "D")).toEqual([{ kind: "none", agent: "D" }]);
   });
 
   it("a later action replaces the donor's whole history with the new recipient's", () => {
-    const traces = initialTraces(["A", "B", "C"]);
+    const traces = initialTraces(["A", "B", "C"], 5);
     const first = act(1, "A", "B", 0.5);
     recordAction(traces, first);
     const second = act(2, "A", "C", 0.25);
     recordAction(traces, second);
     // A's earlier donation to B is gone: A's trace is C's (just "none") plus the new action.
-    expect(visibleTrace(traces, "A", 5)).toEqual([second, { kind: "none", agent: "C" }]);
+    expect(visibleTrace(traces, "A")).toEqual([second, { kind: "none", agent: "C" }]);
   });
 
   it("a refusal or punishment enters the trace like a donation", () => {
-    const traces = initialTraces(["A", "B"]);
+    const traces = initialTraces(["A", "B"], 3);
     const refusal = {
       kind: "refuse",
       round: 1,
@@ -219,7 +223,7 @@ describe("chained traces", () => {
       fraction: null,
     } as const;
     recordAction(traces, refusal);
-    expect(visibleTrace(traces, "A", 3)[0]).toEqual(refusal);
+    expect(visibleTrace(traces, "A")[0]).toEqual(refusal);
   });
 });
 
@@ -290,7 +294,7 @@ describe("trace lines and the donation prompt", () => {
   });
 
   it("the donation prompt lists the visible trace newest first, unescaped", () => {
-    const traces = initialTraces(["R&D", "<P>", "Q"]);
+    const traces = initialTraces(["R&D", "<P>", "Q"], 3);
     const older: TraceEntry = {
       kind: "donate",
       round: 1,
@@ -309,7 +313,7 @@ describe("trace lines and the donation prompt", () => {
     };
     recordAction(traces, older as Exclude<TraceEntry, { kind: "none" }>);
     recordAction(traces, newer as Exclude<TraceEntry, { kind: "none" }>);
-    const trace = visibleTrace(traces, "R&D", 3);
+    const trace = visibleTrace(traces, "R&D");
     const prompt = donationPrompt(config, {
       name: "Me & You",
       strategy: "My strategy will be <generous> & fair.",
@@ -336,7 +340,7 @@ describe("trace lines and the donation prompt", () => {
   });
 
   it("the prompt shows only the last traceDepth entries", () => {
-    const traces = initialTraces(["A", "B", "C"]);
+    const traces = initialTraces(["A", "B", "C"], 1);
     recordAction(traces, {
       kind: "donate",
       round: 1,
@@ -361,7 +365,7 @@ describe("trace lines and the donation prompt", () => {
       recipient: "A",
       recipientHoldings: 10,
       holdings: 10,
-      trace: visibleTrace(traces, "A", 1),
+      trace: visibleTrace(traces, "A"),
     });
     expect(prompt).toContain("In round 2, A gave 20.00% of their resources to C.");
     expect(prompt).not.toContain("In round 1");

@@ -1,7 +1,7 @@
 import { agentId } from "../../../sim/core/ids.js";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { emptyTotals } from "../../../sim/core/spend.js";
 import { configHash, type ResolvedConfig } from "../../../sim/core/config.js";
 import { describeValue, UsageError } from "../../../sim/core/errors.js";
@@ -10,10 +10,15 @@ import {
   type AgoraEvent,
   type EventInput,
   type MindInfo,
-  type SerializedGraph,
 } from "../../../sim/core/events.js";
-import { buildGraph, graphStats } from "../../../sim/core/graph/index.js";
-import { FILES, readJsonLines, RunRecorder, type Manifest } from "../../../sim/core/recorder.js";
+import { compactGraph, serializedGraph } from "../../../sim/core/graph/compact.js";
+import { buildSocialGraph, graphStats } from "../../../sim/core/graph/index.js";
+import {
+  eventLogPath,
+  readEventLog,
+  RunRecorder,
+  type Manifest,
+} from "../../../sim/core/recorder.js";
 import { Rng } from "../../../sim/core/rng.js";
 import { INTERACTIONS, TIME } from "../declarations.js";
 import { AGORA_VERSION, gitCommit } from "../../../sim/core/version.js";
@@ -237,7 +242,7 @@ export async function importLlmCulture(
     metrics: options,
   });
   const graphConfig = { type: "adjacency" as const, matrix: output.adjacency_matrix };
-  const graph = buildGraph(graphConfig, ids, new Rng(0).derive("graph"), {
+  const graph = buildSocialGraph(graphConfig, ids, new Rng(0).derive("graph"), {
     path: "adjacency_matrix",
   });
   const stats = graphStats(graph);
@@ -298,7 +303,7 @@ export async function importLlmCulture(
       seed: 0,
       configHash: hash,
       config,
-      graph: graph.export() as SerializedGraph,
+      graph: compactGraph(graph),
       graphStats: { ...stats },
       agoraVersion: AGORA_VERSION,
       time: TIME.map((c) => ({ ...c })),
@@ -461,17 +466,18 @@ export function exportLlmCulture(
   runDir: string,
   options: { chain?: number } = {},
 ): LlmCultureOutput {
-  const events = readJsonLines<AgoraEvent>(join(runDir, FILES.events));
+  const events = readEventLog(runDir);
   const started = events.find(
     (e): e is Extract<AgoraEvent, { type: "run-started" }> => e.type === "run-started",
   );
-  if (!started) throw new Error(`${runDir}: no run-started event in ${FILES.events}`);
+  if (!started) throw new Error(`${runDir}: no run-started event in ${eventLogPath(runDir)}`);
   if (started.scenario !== "transmission")
     throw new Error(
       `${runDir}: scenario is "${started.scenario}", expected "transmission" (only transmission runs have stories)`,
     );
   const section = (started.config as { transmission: TransmissionConfig }).transmission;
-  const slots = started.graph.nodes.map((node) => node.key);
+  const recorded = serializedGraph(started.graph);
+  const slots = recorded.nodes.map((node) => node.key);
   const slotOf = new Map<string, string>();
   for (const e of events) if (e.type === "agent-created") slotOf.set(e.agent.id, e.agent.slot);
   const texts = events.filter(
@@ -528,8 +534,8 @@ export function exportLlmCulture(
 
   const index = new Map(slots.map((key, i) => [key, i]));
   const matrix = slots.map(() => slots.map(() => 0));
-  const undirectedGraph = started.graph.options?.type === "undirected";
-  for (const edge of started.graph.edges) {
+  const undirectedGraph = recorded.options?.type === "undirected";
+  for (const edge of recorded.edges) {
     const [i, j] = [index.get(edge.source)!, index.get(edge.target)!];
     const w = typeof edge.attributes?.weight === "number" ? edge.attributes.weight : 1;
     matrix[i]![j] = w;

@@ -6,8 +6,7 @@ import { meanDensePairwise, type Embedder } from "./embeddings.js";
 import type { AuthoredText, TextMetricsOptions } from "./options.js";
 import { gunningFog, words } from "./readability.js";
 import { positivity } from "./sentiment.js";
-import { meanCross, meanPairwise } from "./similarity.js";
-import { cosine, TfidfModel, type SparseVector } from "./tfidf.js";
+import { dot, generationSimilarity, type PackedVector } from "./similarity.js";
 
 export {
   textMetricsOptionsSchema,
@@ -87,26 +86,20 @@ export async function generationTextMetrics(
   const { generation, texts, history, options } = input;
   const initial = input.initial ?? [];
   const generations = [...history, texts];
-  const corpus = [...generations.flat(), ...initial];
-  const model = TfidfModel.fit(input.fitCorpus ?? corpus.map((t) => t.text), options.stopWords);
-  const vectors = corpus.map((t) => model.transform(t.text));
-  const byGeneration: SparseVector[][] = [];
-  let offset = 0;
-  for (const gen of generations) {
-    byGeneration.push(vectors.slice(offset, offset + gen.length));
-    offset += gen.length;
-  }
-  const initialVectors = vectors.slice(offset);
-  const current = byGeneration[byGeneration.length - 1]!;
-
-  const within = meanPairwise(current, false);
+  const similarity = generationSimilarity(
+    generations.map((gen) => gen.map((t) => t.text)),
+    initial.map((t) => t.text),
+    options.stopWords,
+    input.fitCorpus,
+  );
+  const { within, withinSelf, toGeneration, current } = similarity;
+  const start = initial.length > 0 ? initial : (generations[0] ?? []);
   const measure = propertyTable();
   const values: Record<string, number | null> = {
     similarityWithin: within,
-    similarityWithinSelf: meanPairwise(current, true),
-    similarityPrevious:
-      generation > 1 ? meanCross(current, byGeneration[byGeneration.length - 2]!) : null,
-    similarityFirst: generation > 1 ? meanCross(current, byGeneration[0]!) : null,
+    similarityWithinSelf: withinSelf,
+    similarityPrevious: generation > 1 ? toGeneration[toGeneration.length - 2]! : null,
+    similarityFirst: generation > 1 ? toGeneration[0]! : null,
     diversity: within === null ? null : 1 - within,
     clusters: texts.length === 0 ? null : clusterCount(current, options.clusterThreshold),
     positivity: mean(texts.map((t) => measure("Positivity", t.text))),
@@ -116,17 +109,13 @@ export async function generationTextMetrics(
     cumulativeChange: cumulativeChange(
       texts,
       current,
-      initial.length > 0 ? initial : (generations[0] ?? []),
-      initial.length > 0 ? initialVectors : byGeneration[0]!,
+      start,
+      start.map((t) => similarity.vector(t.text)),
     ),
   };
-  byGeneration.forEach((gen, k) => {
-    // The diagonal is the self-including within similarity, as in LLM-Culture's matrix.
-    values[`similarityToGen${k + 1}`] =
-      k === byGeneration.length - 1
-        ? (values.similarityWithinSelf ?? null)
-        : meanCross(current, gen);
-  });
+  // Row g, columns 1..g: LLM-Culture's between-generation matrix; the diagonal is the
+  // self-including within similarity.
+  toGeneration.forEach((value, k) => (values[`similarityToGen${k + 1}`] = value));
   if (options.embeddings !== undefined) {
     if (!input.embedder)
       throw new Error(
@@ -153,16 +142,16 @@ export async function generationTextMetrics(
 /** Mean over lineages of 1 − cosine between the current text and the lineage's initial text. */
 function cumulativeChange(
   texts: readonly AuthoredText[],
-  vectors: readonly SparseVector[],
+  vectors: readonly PackedVector[],
   initial: readonly AuthoredText[],
-  initialVectors: readonly SparseVector[],
+  initialVectors: readonly PackedVector[],
 ): number | null {
   const start = new Map(initial.map((t, i) => [lineageKey(t), i]));
   const changes: number[] = [];
   texts.forEach((t, i) => {
     const j = start.get(lineageKey(t));
     if (j === undefined) return;
-    changes.push(initial[j]!.text === t.text ? 0 : 1 - cosine(vectors[i]!, initialVectors[j]!));
+    changes.push(initial[j]!.text === t.text ? 0 : 1 - dot(vectors[i]!, initialVectors[j]!));
   });
   return mean(changes);
 }

@@ -20,12 +20,28 @@ export function sentences(text: string): string[] {
 }
 
 /**
+ * Syllables per word, remembered: words recur across a generation's texts, and the count (with its
+ * inflection rules) costs far more than a lookup. Bounded like the term counts.
+ */
+const SYLLABLES_LIMIT = 100_000;
+const syllableCache = new Map<string, number>();
+function syllables(word: string): number {
+  let count = syllableCache.get(word);
+  if (count === undefined) {
+    count = syllable(word);
+    if (syllableCache.size >= SYLLABLES_LIMIT) syllableCache.clear();
+    syllableCache.set(word, count);
+  }
+  return count;
+}
+
+/**
  * Gunning fog index: 0.4 × (words / sentences + 100 × complex words / words), complex = three or
  * more syllables (the `syllable` package's count). Null for a text without words.
  */
 export function gunningFog(text: string): number | null {
   const ws = words(text);
   if (ws.length === 0) return null;
-  const complex = ws.filter((w) => syllable(w) >= 3).length;
+  const complex = ws.filter((w) => syllables(w) >= 3).length;
   return 0.4 * (ws.length / sentences(text).length + (100 * complex) / ws.length);
 }

@@ -18,24 +18,56 @@ export function tokenize(text: string, stopWords: StopWords): string[] {
 }
 
 /**
- * Term counts per text, remembered: a run refits on every text seen so far each generation, and
- * tokenising is most of that work. Bounded so a long-lived process (server, batch) does not grow.
+ * Every term ever tokenised gets a small integer id, so that fits and sums work on typed arrays
+ * instead of string-keyed maps. The table grows with the distinct terms seen (a vocabulary), not
+ * with the texts; ids are never reused, so a text's cached ids stay valid.
  */
-const COUNTS_LIMIT = 50_000;
-const countsCache: Record<StopWords, Map<string, ReadonlyMap<string, number>>> = {
+const termIds = new Map<string, number>();
+const termNames: string[] = [];
+
+/** How many term ids exist: the size of a dense array indexed by term id. */
+export const termIdCount = (): number => termNames.length;
+
+/**
+ * A text's terms in order of first occurrence, each with its count in the text. Sums over a text
+ * follow that order, never the ids' (which depend on what the process tokenised first), so a
+ * resumed run computes the same bits.
+ */
+export interface TermCounts {
+  readonly ids: Int32Array;
+  readonly counts: Float64Array;
+}
+
+/**
+ * Term counts per text, remembered: a run refits on every text seen so far each generation, and
+ * tokenising is most of that work. Bounded so a long-lived process (server, batch) does not grow;
+ * the bound holds ten generations of 10,000 agents, so a large run does not retokenise its whole
+ * history every generation.
+ */
+const COUNTS_LIMIT = 200_000;
+const countsCache: Record<StopWords, Map<string, TermCounts>> = {
   english: new Map(),
   none: new Map(),
 };
 
-function termCounts(text: string, stopWords: StopWords): ReadonlyMap<string, number> {
+export function termCounts(text: string, stopWords: StopWords): TermCounts {
   const cache = countsCache[stopWords];
   let counts = cache.get(text);
   if (!counts) {
-    const fresh = new Map<string, number>();
-    for (const term of tokenize(text, stopWords)) fresh.set(term, (fresh.get(term) ?? 0) + 1);
+    const byId = new Map<number, number>();
+    for (const term of tokenize(text, stopWords)) {
+      let id = termIds.get(term);
+      if (id === undefined) {
+        id = termNames.length;
+        termIds.set(term, id);
+        termNames.push(term);
+      }
+      byId.set(id, (byId.get(id) ?? 0) + 1);
+    }
+    const ids = Int32Array.from(byId.keys());
+    counts = { ids, counts: Float64Array.from(ids, (id) => byId.get(id)!) };
     if (cache.size >= COUNTS_LIMIT) cache.clear();
-    cache.set(text, fresh);
-    counts = fresh;
+    cache.set(text, counts);
   }
   return counts;
 }
@@ -48,27 +80,31 @@ export class TfidfModel {
   private constructor(
     readonly vocabulary: ReadonlyMap<string, number>,
     readonly idf: readonly number[],
+    /** Term id -> vocabulary index. */
+    private readonly index: ReadonlyMap<number, number>,
     private readonly stopWords: StopWords,
   ) {}
 
   static fit(corpus: readonly string[], stopWords: StopWords): TfidfModel {
-    const vocabulary = new Map<string, number>();
+    const index = new Map<number, number>();
     const df: number[] = [];
     for (const doc of corpus) {
-      for (const term of termCounts(doc, stopWords).keys()) {
-        let index = vocabulary.get(term);
-        if (index === undefined) {
-          index = vocabulary.size;
-          vocabulary.set(term, index);
+      for (const id of termCounts(doc, stopWords).ids) {
+        let i = index.get(id);
+        if (i === undefined) {
+          i = index.size;
+          index.set(id, i);
           df.push(0);
         }
-        df[index]!++;
+        df[i]!++;
       }
     }
     const n = corpus.length;
+    const vocabulary = new Map([...index].map(([id, i]) => [termNames[id]!, i]));
     return new TfidfModel(
       vocabulary,
       df.map((d) => Math.log((1 + n) / (1 + d)) + 1),
+      index,
       stopWords,
     );
   }
@@ -77,12 +113,13 @@ export class TfidfModel {
    * A text's vector; terms outside the fitted vocabulary are ignored, as in sklearn's transform.
    */
   transform(text: string): SparseVector {
+    const { ids, counts: tf } = termCounts(text, this.stopWords);
     const counts = new Map<number, number>();
     let norm = 0;
-    for (const [term, count] of termCounts(text, this.stopWords)) {
-      const index = this.vocabulary.get(term);
+    for (let k = 0; k < ids.length; k++) {
+      const index = this.index.get(ids[k]!);
       if (index === undefined) continue;
-      const w = count * this.idf[index]!;
+      const w = tf[k]! * this.idf[index]!;
       counts.set(index, w);
       norm += w * w;
     }

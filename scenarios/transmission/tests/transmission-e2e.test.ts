@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AgoraEvent } from "../../../sim/core/events.js";
+import { serializedGraph } from "../../../sim/core/graph/compact.js";
 import { ofType, readEvents, runCli, writeConfig } from "../../../tests/support/llm-helpers.js";
 import {
   distinctPersonas,
@@ -216,7 +217,7 @@ describe("chain mode through ChatOpenAI", () => {
       .flatMap((w) => w.inputs.map((from) => `${from}>${w.agentId}`))
       .sort();
     expect(heardLinks).toEqual(["g1-a1>g1-a2", "g1-a2>g1-a3", "g1-a4>g1-a5", "g1-a5>g1-a6"]);
-    const { graph } = ofType(events, "run-started")[0]!;
+    const graph = serializedGraph(ofType(events, "run-started")[0]!.graph);
     expect(graph.options?.type).toBe("directed");
     expect(graph.edges.map((e) => `${e.source}>${e.target}`).sort()).toEqual(heardLinks);
   });

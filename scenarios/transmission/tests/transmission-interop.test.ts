@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgoraEvent } from "../../../sim/core/events.js";
+import { serializedGraph } from "../../../sim/core/graph/compact.js";
 import { startRun } from "../../../sim/app/run.js";
 import { startServer } from "../../../sim/app/server/index.js";
 import {
@@ -52,8 +53,9 @@ describe("import llm-culture", () => {
     const [started] = ofType(events, "run-started");
     expect(started!.scenario).toBe("transmission");
     // nx.cycle_graph(4): undirected edges 0-1, 1-2, 2-3, 0-3.
-    expect(started!.graph.options?.type).toBe("undirected");
-    expect(started!.graph.edges.map((e) => `${e.source}--${e.target}`).sort()).toEqual([
+    const graph = serializedGraph(started!.graph);
+    expect(graph.options?.type).toBe("undirected");
+    expect(graph.edges.map((e) => `${e.source}--${e.target}`).sort()).toEqual([
       "g1-a1--g1-a2",
       "g1-a1--g1-a4",
       "g1-a2--g1-a3",
@@ -165,7 +167,7 @@ describe("import llm-culture", () => {
     expect(result).toMatchObject({ mode: "chain", agents: 4, generations: 4 });
     const events = readEvents(dir);
     const [started] = ofType(events, "run-started");
-    expect(started!.graph.options?.type).toBe("directed");
+    expect(serializedGraph(started!.graph).options?.type).toBe("directed");
     expect((started!.config as { transmission: { mode: string } }).transmission.mode).toBe("chain");
     const written = texts(events);
     expect(written.map((e) => [e.t, e.from, e.data.inputs, e.data.chain])).toEqual([

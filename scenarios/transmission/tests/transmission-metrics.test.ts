@@ -12,6 +12,7 @@ import {
   type AuthoredText,
 } from "../metrics/index.js";
 import { gunningFog, sentences, words } from "../metrics/readability.js";
+import { generationSimilarity } from "../metrics/similarity.js";
 import { positivity } from "../metrics/sentiment.js";
 import { ENGLISH_STOP_WORDS } from "../metrics/stop-words.js";
 import { cosine, TfidfModel, tfidfVectors, tokenize } from "../metrics/tfidf.js";
@@ -148,10 +149,9 @@ describe("generation metrics", () => {
   });
 
   it("counts single-linkage clusters at the threshold", () => {
-    const vectors = tfidfVectors(
-      ["red apple pie", "red apple tart", "green apple tart", "blue whale song"],
-      "english",
-    );
+    const texts = ["red apple pie", "red apple tart", "green apple tart", "blue whale song"];
+    const vectors = tfidfVectors(texts, "english");
+    const packed = generationSimilarity([texts], [], "english").current;
     const sims = [
       cosine(vectors[0]!, vectors[1]!),
       cosine(vectors[1]!, vectors[2]!),
@@ -160,9 +160,9 @@ describe("generation metrics", () => {
     // Links 0-1 and 1-2 are stronger than 0-2, so a threshold between them chains 0, 1, 2 together.
     const t = (Math.min(sims[0]!, sims[1]!) + sims[2]!) / 2;
     expect(sims[2]).toBeLessThan(t);
-    expect(clusterCount(vectors, t)).toBe(2);
-    expect(clusterCount(vectors, 1.01)).toBe(4);
-    expect(clusterCount(vectors, 0)).toBe(1);
+    expect(clusterCount(packed, t)).toBe(2);
+    expect(clusterCount(packed, 1.01)).toBe(4);
+    expect(clusterCount(packed, 0)).toBe(1);
   });
 
   it("measures positivity with VADER (reference values from VADER's README)", () => {

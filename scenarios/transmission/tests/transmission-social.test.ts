@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { transmissionConfigSchema } from "../config.js";
 import { chooseInputs, inNeighbours, turnoverSlots, type Candidate } from "../social-learning.js";
-import { buildGraph } from "../../../sim/core/graph/index.js";
+import { buildSocialGraph } from "../../../sim/core/graph/index.js";
 import { Rng } from "../../../sim/core/rng.js";
 
 const ids = ["a", "b", "c", "d", "e", "f"];
 const slotIndex = new Map(ids.map((id, i) => [id, i]));
 // Star-ish directed graph into "a", with weights; "b" also feeds "c", "d" and "e" (so its degree is
 // highest).
-const graph = buildGraph(
+const graph = buildSocialGraph(
   {
     type: "adjacency",
     matrix: [

@@ -23,6 +23,8 @@ function eta(ms: number): string {
 interface Active {
   spec: RunSpec;
   handle?: RunHandle;
+  /** A run on a worker thread: its status line as the thread last sent it. */
+  line?: string;
   startedAt: number;
 }
 
@@ -62,6 +64,11 @@ export class BatchProgress implements BatchObserver {
   onRunStart(spec: RunSpec, handle: RunHandle): void {
     const active = this.active.get(spec.id);
     if (active) active.handle = handle;
+  }
+
+  onRunStatus(spec: RunSpec, line: string): void {
+    const active = this.active.get(spec.id);
+    if (active) active.line = line;
   }
 
   onRunEnd(spec: RunSpec, row: SummaryRow): void {
@@ -137,9 +144,9 @@ export class BatchProgress implements BatchObserver {
     if (!this.inPlace || !this.file) return;
     const rows = Math.max(3, (this.stream.rows ?? 24) - 2);
     const lines = [this.overall()];
-    for (const { spec, handle, startedAt } of [...this.active.values()].slice(0, rows - 1)) {
+    for (const { spec, handle, line, startedAt } of [...this.active.values()].slice(0, rows - 1)) {
       lines.push(
-        `  ${spec.id}: ${handle ? statusLine(handle, startedAt, handle.loaded.config.generations) : "starting"}`,
+        `  ${spec.id}: ${handle ? statusLine(handle, startedAt, handle.loaded.config.generations) : (line ?? "starting")}`,
       );
     }
     const width = this.stream.columns ?? 120;

@@ -11,7 +11,6 @@
  * scratch (DIR/.tables/ deleted) gives the same tables.
  */
 import {
-  createReadStream,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -21,10 +20,14 @@ import {
   statSync,
 } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { AgoraEvent } from "../../core/events.js";
-import { FILES, writeJsonAtomic } from "../../core/recorder.js";
+import {
+  eventLogPath,
+  FILES,
+  streamJsonLines as jsonLines,
+  writeJsonAtomic,
+} from "../../core/recorder.js";
 import type { BatchFile, BatchRunEntry } from "./batch-file.js";
 import {
   gridColumn,
@@ -97,26 +100,6 @@ interface RunParts {
   tables: Record<RunTable, { rows: number; columns: [string, Seen][] }>;
 }
 
-/** Lines of a JSONL file, read as a stream; a torn last line (a crash) ends it. */
-async function* jsonLines<T>(path: string): AsyncGenerator<T> {
-  if (!existsSync(path)) return;
-  const input = createReadStream(path, "utf8");
-  try {
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      if (!line.trim()) continue;
-      let value: T;
-      try {
-        value = JSON.parse(line) as T;
-      } catch {
-        return;
-      }
-      yield value;
-    }
-  } finally {
-    input.destroy();
-  }
-}
-
 const timeOf = (t: Record<string, unknown>): [string, unknown][] =>
   Object.entries(t)
     .filter(([key]) => key !== "generation")
@@ -137,7 +120,7 @@ async function extract(runDir: string): Promise<Record<RunTable, PartRows>> {
       ...Object.entries(row).map(([key, value]): [string, unknown] => [`row:${key}`, value]),
     ]);
   }
-  for await (const event of jsonLines<AgoraEvent>(join(runDir, FILES.events))) {
+  for await (const event of jsonLines<AgoraEvent>(eventLogPath(runDir))) {
     if (event.type === "run-started") {
       // The declared coordinates, outermost first, are columns even of a table none of whose
       // rows has them.
@@ -187,9 +170,8 @@ async function extract(runDir: string): Promise<Record<RunTable, PartRows>> {
 }
 
 const sourceOf = (runDir: string): string =>
-  [FILES.events, FILES.agents]
-    .map((name) => {
-      const path = join(runDir, name);
+  [eventLogPath(runDir), join(runDir, FILES.agents)]
+    .map((path) => {
       if (!existsSync(path)) return "-";
       const stat = statSync(path);
       return `${stat.size}@${stat.mtimeMs}`;

@@ -32,6 +32,8 @@ import {
   type RunSpec,
 } from "./plan.js";
 import { runOne } from "./run-one.js";
+import { newLedgerBuffer, newLimitBuffer } from "./shared-memory.js";
+import { RunThreads, THIS_THREAD } from "./threads.js";
 import { readRunManifest, runDirOf, runRow, type SummaryRow } from "./rows.js";
 import {
   createSharedResources,
@@ -59,6 +61,8 @@ export interface BatchPlan {
   grid: GridAxis[];
   seeds: number[];
   specs: RunSpec[];
+  /** The config's batch.workers (`agora batch --workers` replaces it). */
+  workers?: number;
 }
 
 /**
@@ -82,7 +86,14 @@ export function prepareBatch(request: BatchRequest): BatchPlan {
   if (request.model) raw = withModel(raw, request.model);
   const specs = planBatch({ raw, configDir: dirname(configPath), grid, seeds });
   validatePlan(specs);
-  return { configPath, raw, grid, seeds, specs };
+  return {
+    configPath,
+    raw,
+    grid,
+    seeds,
+    specs,
+    ...(section?.workers !== undefined ? { workers: section.workers } : {}),
+  };
 }
 
 /**
@@ -109,8 +120,15 @@ export const defaultBatchDir = (configPath: string): string =>
 
 /** Progress callbacks (the CLI's display; tests). */
 export interface BatchObserver {
-  onRunBegin?(spec: RunSpec, mode: "start" | "resume"): void;
+  /**
+   * `thread`: the threadId of the thread the run executes on (the main thread's without workers;
+   * none for a run on a queue's `agora worker`).
+   */
+  onRunBegin?(spec: RunSpec, mode: "start" | "resume", thread?: number): void;
+  /** Runs in this thread only (without workers): the run's live state. */
   onRunStart?(spec: RunSpec, handle: RunHandle): void;
+  /** Runs on worker threads: their status line (cli/progress.ts statusLine) every 250 ms. */
+  onRunStatus?(spec: RunSpec, line: string): void;
   onGeneration?(spec: RunSpec, generation: number): void;
   onRunEnd?(spec: RunSpec, row: SummaryRow): void;
   onRetry?(spec: RunSpec, info: Parameters<NonNullable<RunOptions["onRetry"]>>[0]): void;
@@ -122,6 +140,11 @@ export interface BatchOptions {
   concurrency: number;
   /** LLM calls in flight at once across all runs. */
   llmConcurrency: number;
+  /**
+   * Worker threads the runs execute on (threads.ts); default: the plan's (batch.workers), else 1:
+   * every run in this thread. Never more threads than runs to do or `concurrency`.
+   */
+  workers?: number;
   retryFailed?: boolean;
   maxCost?: number;
   maxCalls?: number;
@@ -215,12 +238,23 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
     totals: spentBefore,
   });
   if (previous) file.createdAt = previous.createdAt;
+  const workers = options.workers ?? plan.workers ?? 1;
+  if (options.live && workers > 1) {
+    throw new ConfigError(
+      "--workers",
+      workers,
+      "1 with --serve (live runs are paced and paused from this process)",
+    );
+  }
+  const limits = profileLimits(specs);
+  const budgetBuffer = workers > 1 ? newLedgerBuffer() : undefined;
   const shared = createSharedResources({
     llmConcurrency: options.llmConcurrency,
-    limits: profileLimits(specs),
+    limits,
     caps,
     spentBefore,
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+    ...(budgetBuffer ? { budgetBuffer } : {}),
   });
   options.onShared?.(shared, file);
 
@@ -240,6 +274,31 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
     applyRow(file, row);
     file.runs[i]!.status = row.status === "running" ? "interrupted" : row.status;
   }
+  const todo = specs.filter((spec) => {
+    const status = rows.get(spec.id)!.status;
+    return status !== "completed" && !(status === "failed" && !options.retryFailed);
+  });
+  const pool = pLimit(options.concurrency);
+  const { observer } = options;
+  const threadCount = Math.min(workers, todo.length, options.concurrency);
+  // Started before the first tables are written: a thread takes a while to load the modules.
+  const threads =
+    budgetBuffer && threadCount > 1
+      ? new RunThreads({
+          threads: threadCount,
+          batchDir: dir,
+          batchId: file.batchId,
+          retryFailed: options.retryFailed ?? false,
+          ledger: budgetBuffer,
+          caps,
+          llmSlots: newLimitBuffer(),
+          llmConcurrency: options.llmConcurrency,
+          limits,
+          rateLimiter: shared.rateLimiter!,
+          statusEveryMs: observer?.onRunStatus ? 250 : null,
+          ...(options.env ? { env: options.env } : {}),
+        })
+      : null;
   const save = () => {
     file.totals = { ...shared.budget!.run };
     file.budget.exhausted = budgetReached(shared.budget);
@@ -277,60 +336,73 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
     })();
     return writing;
   };
-  save();
-  await refreshTables(true);
-
-  const todo = specs.filter((spec) => {
-    const status = rows.get(spec.id)!.status;
-    return status !== "completed" && !(status === "failed" && !options.retryFailed);
-  });
-  const pool = pLimit(options.concurrency);
-  const { observer } = options;
-  await Promise.all(
-    todo.map((spec) =>
-      pool(async () => {
-        if (options.signal?.aborted) return;
-        const entry = file.runs.find((r) => r.id === spec.id)!;
-        entry.status = "running";
-        entry.error = null;
-        save();
-        const own: Pick<RunOptions, "onStart" | "hooks"> = {
-          onStart: (handle) => observer?.onRunStart?.(spec, handle),
-          hooks: {
-            onGenerationEnd: (info) => {
-              entry.generationsCompleted = info.generation;
-              save();
-              observer?.onGeneration?.(spec, info.generation);
-            },
-          },
-        };
-        const tracked = options.live?.track(
-          spec.id,
-          String((spec.raw as { scenario?: unknown }).scenario),
-          dir,
-          {
-            ...own,
-            ...(options.signal ? { signal: options.signal } : {}),
-          },
-        );
-        const row = await runOne(spec, dir, shared, {
-          batch: file.batchId,
-          retryFailed: options.retryFailed ?? false,
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.env ? { env: options.env } : {}),
-          onBegin: (mode) => observer?.onRunBegin?.(spec, mode),
-          onRetry: (info) => observer?.onRetry?.(spec, info),
-          ...(tracked ? tracked.options : own),
-        });
-        tracked?.finish(row.status);
-        rows.set(spec.id, row);
-        applyRow(file, row);
-        save();
-        observer?.onRunEnd?.(spec, row);
-        void refreshTables(false);
-      }),
-    ),
-  );
+  const onAbort = () => threads?.abort();
+  options.signal?.addEventListener("abort", onAbort);
+  const onGeneration = (spec: RunSpec, entry: BatchFile["runs"][number], generation: number) => {
+    entry.generationsCompleted = generation;
+    save();
+    observer?.onGeneration?.(spec, generation);
+  };
+  /** One run in this thread, sharing `shared` with the others. */
+  const runHere = async (spec: RunSpec, entry: BatchFile["runs"][number]): Promise<SummaryRow> => {
+    const own: Pick<RunOptions, "onStart" | "hooks"> = {
+      onStart: (handle) => observer?.onRunStart?.(spec, handle),
+      hooks: {
+        onGenerationEnd: (info) => onGeneration(spec, entry, info.generation),
+      },
+    };
+    const tracked = options.live?.track(
+      spec.id,
+      String((spec.raw as { scenario?: unknown }).scenario),
+      dir,
+      {
+        ...own,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    const row = await runOne(spec, dir, shared, {
+      batch: file.batchId,
+      retryFailed: options.retryFailed ?? false,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      onBegin: (mode) => observer?.onRunBegin?.(spec, mode, THIS_THREAD),
+      onRetry: (info) => observer?.onRetry?.(spec, info),
+      ...(tracked ? tracked.options : own),
+    });
+    tracked?.finish(row.status);
+    return row;
+  };
+  try {
+    save();
+    await refreshTables(true);
+    await Promise.all(
+      todo.map((spec) =>
+        pool(async () => {
+          if (options.signal?.aborted) return;
+          const entry = file.runs.find((r) => r.id === spec.id)!;
+          entry.status = "running";
+          entry.error = null;
+          save();
+          const row = threads
+            ? await threads.run(spec, {
+                onBegin: (mode, thread) => observer?.onRunBegin?.(spec, mode, thread),
+                onGeneration: (generation) => onGeneration(spec, entry, generation),
+                onRetry: (info) => observer?.onRetry?.(spec, info),
+                onStatus: (line) => observer?.onRunStatus?.(spec, line),
+              })
+            : await runHere(spec, entry);
+          rows.set(spec.id, row);
+          applyRow(file, row);
+          save();
+          observer?.onRunEnd?.(spec, row);
+          void refreshTables(false);
+        }),
+      ),
+    );
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    await threads?.close();
+  }
 
   const status = batchOutcome(file.runs, options.signal?.aborted ?? false);
   file.status = status;

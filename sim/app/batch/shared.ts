@@ -13,6 +13,7 @@ import { readCheckpoint } from "../../core/recorder.js";
 import { emptyTotals, type Totals } from "../../core/spend.js";
 import type { RunSpec } from "./plan.js";
 import { readRunManifest, runDirOf } from "./rows.js";
+import { SharedLedger } from "./shared-memory.js";
 
 /**
  * What every run of one batch process shares: one LLM concurrency limit, one rate limiter (per
@@ -34,10 +35,17 @@ export interface SharedOptions {
    */
   caps?: Caps;
   spentBefore?: Totals;
+  /**
+   * With it the budget is a SharedLedger over this buffer (newLedgerBuffer), which the batch's
+   * worker threads share (threads.ts).
+   */
+  budgetBuffer?: SharedArrayBuffer;
 }
 
 export function createSharedResources(options: SharedOptions): SharedResources {
-  const budget = new Ledger(options.caps ?? {});
+  const budget = options.budgetBuffer
+    ? new SharedLedger(options.caps ?? {}, options.budgetBuffer)
+    : new Ledger(options.caps ?? {});
   if (options.spentBefore) budget.restore(options.spentBefore);
   return {
     limit: pLimit(options.llmConcurrency),

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { ConfigError } from "../../core/errors.js";
@@ -19,6 +20,7 @@ export interface BatchFlags extends ServeFlags {
   /** The --grid flags as given (KEY=V1,V2,...), parsed in the action. */
   grid?: string[];
   concurrency: number;
+  workers?: number;
   llmConcurrency?: number;
   out?: string;
   retryFailed?: boolean;
@@ -33,6 +35,9 @@ export interface BatchFlags extends ServeFlags {
   exitWhenDone?: boolean;
   speed?: number;
 }
+
+/** As batch.workers in a config (sim/core/config.ts). */
+const MAX_WORKERS = 256;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -57,6 +62,11 @@ export function registerBatch(program: Command): Command {
       collect,
     )
     .option("--concurrency <n>", "runs in progress at once", positive("--concurrency", true), 4)
+    .option(
+      "--workers <n>",
+      "worker threads the runs execute on (default: batch.workers, else the number of cores; 1 = this thread; 1 with --serve)",
+      positive("--workers", true),
+    )
     .option(
       "--llm-concurrency <n>",
       "LLM calls in flight at once across all runs (default: concurrency x llm.maxConcurrency)",
@@ -114,6 +124,18 @@ export function registerBatch(program: Command): Command {
           : opts.tablesOnly
             ? "--tables-only"
             : undefined;
+    if (opts.workers !== undefined && (opts.queue !== undefined || opts.tablesOnly)) {
+      throw new UsageError(
+        `--workers sets the threads this process runs the batch on, and with ${opts.queue !== undefined ? "--queue the runs execute on `agora worker`s (start more of them instead)" : "--tables-only it runs nothing"}`,
+      );
+    }
+    if (opts.workers !== undefined && opts.workers > MAX_WORKERS)
+      throw new UsageError(`--workers: got ${opts.workers}, expected at most ${MAX_WORKERS}`);
+    if (opts.serve && opts.workers !== undefined && opts.workers > 1) {
+      throw new UsageError(
+        "--serve runs every run in this process (its live runs are paced and paused from here): use it without --workers",
+      );
+    }
     if (opts.serve && runsNothing) {
       throw new UsageError(
         `--serve shows the runs this process executes, and with ${runsNothing} it executes none; watch the batch directory with \`agora serve --runs DIR\` instead`,
@@ -175,7 +197,8 @@ export function registerBatch(program: Command): Command {
     ).maxConcurrency;
     const llmConcurrency = opts.llmConcurrency ?? opts.concurrency * perRun;
     if (!opts.serve) {
-      process.exitCode = await execute(plan, out, opts, llmConcurrency);
+      const workers = opts.workers ?? plan.workers ?? availableParallelism();
+      process.exitCode = await execute(plan, out, opts, llmConcurrency, workers);
       return;
     }
     const { serveBatch } = await import("../server/batch-live.js");
@@ -196,7 +219,7 @@ export function registerBatch(program: Command): Command {
             },
           }
         : live;
-      process.exitCode = await execute(plan, out, opts, llmConcurrency, paced);
+      process.exitCode = await execute(plan, out, opts, llmConcurrency, 1, paced);
       if (opts.exitWhenDone || process.exitCode === BATCH_EXIT.interrupted) {
         // Let connected viewers receive the end of the runs first.
         await live.server.settle(2000);
@@ -215,6 +238,7 @@ async function execute(
   out: string,
   opts: BatchFlags,
   llmConcurrency: number,
+  workers: number,
   live?: Pick<LiveBatch, "track">,
 ): Promise<number> {
   const [{ runBatch }, { watchBatch }] = await Promise.all([
@@ -228,6 +252,7 @@ async function execute(
       out,
       concurrency: opts.concurrency,
       llmConcurrency,
+      workers,
       retryFailed: opts.retryFailed ?? false,
       ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}),
       ...(opts.maxCalls !== undefined ? { maxCalls: opts.maxCalls } : {}),

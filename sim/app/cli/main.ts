@@ -54,6 +54,7 @@ interface RunFlags {
   token?: string;
   exitWhenDone?: boolean;
   speed?: number;
+  compress?: boolean;
 }
 
 /** Documented in the README: scripts and batch runners rely on them. */
@@ -178,7 +179,8 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
     .addOption(
       new Option("--cache <mode>", "response cache mode").choices(["off", "read-write", "replay"]),
     )
-    .option("--serve", "stream the run to the browser viewer (and serve the other runs beside it)");
+    .option("--serve", "stream the run to the browser viewer (and serve the other runs beside it)")
+    .option("--compress", "write the event log gzip-compressed (events.jsonl.gz)");
   withServerFlags(run, "run").option(
     "--speed <steps>",
     "at most this many engine steps per second (0 = unlimited)",
@@ -193,6 +195,10 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
       ...(opts.cache !== undefined ? { cacheMode: opts.cache } : {}),
     };
     requireServe(opts);
+    if (opts.compress && opts.serve)
+      throw new UsageError(
+        "--compress with --serve: the live viewer follows a plain events.jsonl as it grows; drop one (`agora serve --runs PARENT` shows a compressed run once it has ended)",
+      );
     const [config, scenarios, { StepGate }, { defaultRunDir, startRun }] = await Promise.all([
       import("../../core/config.js"),
       import("../scenarios.js"),
@@ -208,7 +214,8 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
     const out = resolve(opts.out ?? defaultRunDir(loaded));
     const abort = new AbortController();
     const gate = new StepGate({ speed: opts.speed ?? 0 });
-    const go = (options: RunOptions) => startRun(configPath, { ...options, overrides, out });
+    const go = (options: RunOptions) =>
+      startRun(configPath, { ...options, overrides, out, compress: opts.compress ?? false });
     if (!opts.serve) {
       const hooks: EngineHooks = opts.speed ? { beforeStep: () => gate.wait(abort.signal) } : {};
       process.exitCode = (

@@ -1,6 +1,6 @@
 import { Graph } from "../../core/graph/graphology.js";
 import { link } from "../../core/graph/edges.js";
-import type { SerializedGraph } from "../../core/events.js";
+import { serializedGraph, type SerializedGraph } from "../../core/graph/compact.js";
 import { finalAgentAttributes, isScalar, joinIds, type Attributes } from "./attributes.js";
 import type { GraphKind } from "./formats.js";
 import type { RunData } from "./run-data.js";
@@ -94,7 +94,7 @@ export function interactionGraph(run: RunData): ExportGraph {
  * between the same nodes is kept as it is), since networkx graphs are directed or not as a whole.
  */
 export function socialGraph(run: RunData): ExportGraph {
-  const recorded: SerializedGraph = run.started.graph;
+  const recorded = serializedGraph(run.started.graph);
   const undirected = recorded.edges.filter((e) => e.undirected === true).length;
   const type =
     recorded.options?.type === "undirected" ||

@@ -2,7 +2,14 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UsageError } from "../../core/errors.js";
 import type { AgentInfo, AgoraEvent, EventOf } from "../../core/events.js";
-import { FILES, readJsonLines, readManifest, type Manifest } from "../../core/recorder.js";
+import {
+  eventLogPath,
+  FILES,
+  readEventLog,
+  readJsonLines,
+  readManifest,
+  type Manifest,
+} from "../../core/recorder.js";
 
 /** What the exports read of a run directory. */
 export interface RunData {
@@ -17,7 +24,7 @@ export interface RunData {
 }
 
 export function isRunDir(dir: string): boolean {
-  return existsSync(join(dir, FILES.manifest)) && existsSync(join(dir, FILES.events));
+  return existsSync(join(dir, FILES.manifest)) && existsSync(eventLogPath(dir));
 }
 
 export function readRun(path: string): RunData {
@@ -28,9 +35,9 @@ export function readRun(path: string): RunData {
     throw new UsageError(
       `${dir} is not a run directory (no ${FILES.manifest} and ${FILES.events}) nor a batch directory (no batch.json)`,
     );
-  const events = readJsonLines<AgoraEvent>(join(dir, FILES.events));
+  const events = readEventLog(dir);
   const started = events.find((e): e is EventOf<"run-started"> => e.type === "run-started");
-  if (!started) throw new UsageError(`${join(dir, FILES.events)}: no run-started event`);
+  if (!started) throw new UsageError(`${eventLogPath(dir)}: no run-started event`);
   const agents = new Map<string, AgentInfo>();
   for (const e of events)
     if (e.type === "agent-created" && !agents.has(e.agent.id)) agents.set(e.agent.id, e.agent);

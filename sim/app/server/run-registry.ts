@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { FILES, readManifest, type Manifest } from "../../core/recorder.js";
+import { FILES, plainEventLogPath, readManifest, type Manifest } from "../../core/recorder.js";
 import type { LiveFeed } from "./live-feed.js";
 import { isSafeRunId, type RunState, type RunSummary } from "./protocol.js";
 
@@ -60,7 +60,7 @@ export class RunRegistry {
     if (!manifest || !this.runsDir) return undefined;
     return {
       id,
-      eventsPath: join(this.runsDir, id, FILES.events),
+      eventsPath: plainEventLogPath(join(this.runsDir, id)),
       state: {
         runId: id,
         live: false,

@@ -1,8 +1,9 @@
 import type { Graph } from "./graphology.js";
 import type { Rng } from "../rng.js";
 import { parseGraphConfig, type GraphConfigInput } from "./config.js";
-import { generateGraph } from "./generators.js";
+import { generateGraph, requirePopulation } from "./generators.js";
 import { loadGraph } from "./load.js";
+import { CompleteGraph, ExplicitGraph, type SocialGraph } from "./social.js";
 
 export interface BuildGraphOptions {
   /** Directory that relative file paths resolve against (default: the working directory). */
@@ -12,8 +13,8 @@ export interface BuildGraphOptions {
 }
 
 /**
- * The interaction graph over `nodeIds` (the population, in order). The config is validated here
- * too, so unchecked configs fail with a ConfigError rather than a malformed graph.
+ * The interaction graph over `nodeIds` (the population, in order), every edge stored. The config
+ * is validated here too, so unchecked configs fail with a ConfigError, not a malformed graph.
  */
 export function buildGraph(
   config: GraphConfigInput,
@@ -26,4 +27,21 @@ export function buildGraph(
   return parsed.type === "file"
     ? loadGraph(parsed, nodeIds, opts.baseDir ?? process.cwd(), prefix)
     : generateGraph(parsed, nodeIds, rng, prefix);
+}
+
+/**
+ * The social graph a run uses (`ctx.graph`): the complete graph implicit, any other as buildGraph
+ * builds it. Neither draws from `rng` for the complete graph, so both give the same runs.
+ */
+export function buildSocialGraph(
+  config: GraphConfigInput,
+  nodeIds: readonly string[],
+  rng: Rng,
+  opts: BuildGraphOptions = {},
+): SocialGraph {
+  const prefix = opts.path ?? "graph";
+  const parsed = parseGraphConfig(config, prefix);
+  if (parsed.type !== "complete") return new ExplicitGraph(buildGraph(parsed, nodeIds, rng, opts));
+  requirePopulation(parsed, nodeIds.length, 1, prefix);
+  return new CompleteGraph(nodeIds);
 }

@@ -123,7 +123,7 @@ export type GraphConfigInput = z.input<typeof graphConfigSchema>;
 /**
  * Why the graph `config` on `n` agents is too large to build, or undefined: its edges (expected
  * edges for random graphs, which also draw once per node pair) against LIMITS. Files and matrices
- * are bounded by their own size.
+ * are bounded by their own size, the implicit complete graph by the population's.
  */
 export function graphSizeProblem(config: GraphConfig, n: number): string | undefined {
   const pairs = (n * (n - 1)) / 2;
@@ -131,8 +131,8 @@ export function graphSizeProblem(config: GraphConfig, n: number): string | undef
   let drawn = 0;
   switch (config.type) {
     case "complete":
-      edges = pairs;
-      break;
+      // Implicit (social.ts): no edge is stored, so only the population bound applies.
+      return undefined;
     case "cycle":
     case "chain":
     case "paths":

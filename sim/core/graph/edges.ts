@@ -1,5 +1,6 @@
 import { Graph } from "./graphology.js";
 import type { Attributes, GraphType } from "graphology-types";
+import type { SocialGraph } from "./social.js";
 
 /** A simple graph (no self-loops, no parallel edges) whose nodes are `ids`, in order. */
 export function emptyGraph(ids: readonly string[], type: GraphType): Graph {
@@ -21,6 +22,6 @@ export function link(
 }
 
 /** Whether an edge joins a and b, in either direction. */
-export function areAdjacent(graph: Graph, a: string, b: string): boolean {
+export function areAdjacent(graph: Graph | SocialGraph, a: string, b: string): boolean {
   return graph.hasEdge(a, b) || graph.hasEdge(b, a);
 }

@@ -23,14 +23,7 @@ export function generateGraph(
   prefix: string,
 ): Graph {
   const n = ids.length;
-  const atLeast = (min: number) => {
-    if (n < min)
-      throw new ConfigError(
-        `${prefix}.type`,
-        config.type,
-        `a population of at least ${min} agents for this graph type (it has ${n})`,
-      );
-  };
+  const atLeast = (min: number) => requirePopulation(config, n, min, prefix);
   switch (config.type) {
     case "complete":
       atLeast(1);
@@ -109,6 +102,21 @@ export function generateGraph(
     case "adjacency":
       return adjacency(config, ids, prefix);
   }
+}
+
+/** Refuses a population too small for the graph type. */
+export function requirePopulation(
+  config: GeneratedGraphConfig,
+  n: number,
+  min: number,
+  prefix: string,
+): void {
+  if (n < min)
+    throw new ConfigError(
+      `${prefix}.type`,
+      config.type,
+      `a population of at least ${min} agents for this graph type (it has ${n})`,
+    );
 }
 
 /** Copies a generator's graph (nodes "0".."n-1") onto the agent ids with stable edge keys. */

@@ -1,4 +1,5 @@
 import type { Graph } from "./graphology.js";
+import type { SocialGraph } from "./social.js";
 import { density } from "graphology-metrics/graph/density.js";
 
 export interface GraphStats {
@@ -22,7 +23,25 @@ export interface GraphStats {
   connected: boolean;
 }
 
-export function graphStats(graph: Graph): GraphStats {
+/** A graph's statistics; the complete graph's in closed form (the general pass is cubic in n). */
+export function graphStats(graph: Graph | SocialGraph): GraphStats {
+  if (!("kind" in graph)) return explicitStats(graph);
+  if (graph.explicit) return explicitStats(graph.explicit);
+  const n = graph.order;
+  return {
+    nodes: n,
+    edges: graph.size,
+    directed: false,
+    density: n < 2 ? 0 : 1,
+    meanDegree: n === 0 ? 0 : n - 1,
+    // Every node of degree >= 2 has all its neighbours linked; smaller ones count 0.
+    clustering: n < 3 ? 0 : 1,
+    averagePathLength: n < 2 ? null : 1,
+    connected: n > 0,
+  };
+}
+
+function explicitStats(graph: Graph): GraphStats {
   const nodes = graph.nodes();
   const n = nodes.length;
   const index = new Map(nodes.map((node, i) => [node, i]));

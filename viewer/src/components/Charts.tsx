@@ -15,14 +15,13 @@ import {
   usageSeries,
 } from "../state/selectors.js";
 import { setOption, useViewer } from "../store.js";
-import { Panel, useThrottled } from "./common.js";
+import { Panel } from "./common.js";
 import { UPlotChart } from "./UPlotChart.js";
 
 const ROUND_SERIES_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"];
 
 export function Charts() {
-  const liveView = useViewer((s) => s.view);
-  const view = useThrottled(liveView, 250);
+  const view = useViewer((s) => s.shown);
   const logScale = useViewer((s) => s.options.logScale);
   const scenarioView = viewFor(view.run?.scenario);
   const metricRows = view.generationMetrics;

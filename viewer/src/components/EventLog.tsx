@@ -11,7 +11,7 @@ import type { ScenarioView } from "../scenarios/types.js";
 import { filterLog, matchesFilter } from "../state/selectors.js";
 import type { AgoraEvent } from "../state/types.js";
 import { selectAgent, setLogFilter, useViewer } from "../store.js";
-import { MindBadge, Panel, PromptMessages, useThrottled } from "./common.js";
+import { MindBadge, Panel, PromptMessages } from "./common.js";
 
 const MAX_ROWS = 50;
 const BASE_TYPES = [
@@ -27,8 +27,7 @@ const BASE_TYPES = [
 const TRANSCRIPT_TYPES = new Set(["llm-call", "parse-failure", "interaction"]);
 
 export function EventLog() {
-  const liveView = useViewer((s) => s.view);
-  const view = useThrottled(liveView, 250);
+  const view = useViewer((s) => s.shown);
   const filter = useViewer((s) => s.logFilter);
   const [tab, setTab] = useState<"events" | "transcript">("events");
   const scenarioView = viewFor(view.run?.scenario);

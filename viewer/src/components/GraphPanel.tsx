@@ -6,9 +6,14 @@
  * every survivor: with more parents only the halo is drawn, the inspector lists them all).
  * Interactions flash an arrow from actor to target for ~600 ms, coloured by the scenario's view;
  * node sizes are the view's agent measures (none: every node one size).
- * Flashes and lineage arrows are drawn on a canvas layer (graph/overlay.ts), not as graph edges:
+ * Flashes and lineage arrows are drawn on canvas layers (graph/overlay.ts), not as graph edges:
  * sigma re-indexes everything whenever an edge is dropped. Node attributes are only written when
  * they change, so an idle society costs sigma nothing.
+ *
+ * Sigma layers with nothing to show are taken out of the page (display: none): sigma clears its
+ * edge and hover layers on every render, and with software WebGL (no GPU) every cleared WebGL
+ * canvas in the page is read back from the GPU process synchronously on the next frame, even an
+ * empty one; a canvas out of the page is not.
  */
 import Graph from "graphology";
 import { useEffect, useMemo, useRef, useState, type CSSProperties } from "react";
@@ -16,7 +21,13 @@ import Sigma from "sigma";
 import { CategoryColors, LINEAGE_COLOR, POLICY_GREY, TOPOLOGY_EDGE } from "../colors.js";
 import { describeMind, truncate } from "../format.js";
 import { layoutGraph } from "../graph/layout.js";
-import { createOverlay, drawOverlay, type OverlayState } from "../graph/overlay.js";
+import {
+  createOverlay,
+  drawFlashes,
+  drawLineage,
+  type Flash,
+  type OverlayLayers,
+} from "../graph/overlay.js";
 import { viewFor } from "../scenarios/index.js";
 import {
   chosenSize,
@@ -28,7 +39,7 @@ import {
 import type { ScenarioView } from "../scenarios/types.js";
 import type { AgentState, SerializedGraph, ViewerState } from "../state/types.js";
 import { selectAgent, setOption, useViewer, type ViewOptions } from "../store.js";
-import { MindBadge, Panel, useThrottled } from "./common.js";
+import { MindBadge, Panel } from "./common.js";
 
 const MAX_FLASHES = 300;
 /** A jump larger than this (history loading, scrubbing far) flashes nothing. */
@@ -42,8 +53,12 @@ interface Rig {
   sigma: Sigma;
   graph: Graph;
   source: SerializedGraph;
-  canvas: HTMLCanvasElement;
-  overlay: OverlayState;
+  layers: OverlayLayers;
+  flashes: Flash[];
+  /** [parent slot, child slot] pairs drawn on the lineage layer. */
+  lineage: [string, string][];
+  /** The flash layer is clear (nothing to erase when there are no flashes). */
+  flashesBlank: boolean;
   /** Last attributes written per node key (writes are skipped when nothing changed). */
   written: Map<string, string>;
   lastSeq: number;
@@ -54,12 +69,36 @@ interface Rig {
 const HALO = "halo:";
 const slotOf = (node: string): string => (node.startsWith(HALO) ? node.slice(HALO.length) : node);
 
-/** Writes node attributes unless they are what was written last time. */
-function writeNode(rig: Rig, key: string, attrs: Record<string, unknown>): void {
+/** Writes node attributes unless they are what was written last time; true if it wrote. */
+function writeNode(rig: Rig, key: string, attrs: Record<string, unknown>): boolean {
   const signature = JSON.stringify(attrs);
-  if (rig.written.get(key) === signature || !rig.graph.hasNode(key)) return;
+  if (rig.written.get(key) === signature || !rig.graph.hasNode(key)) return false;
   rig.written.set(key, signature);
   rig.graph.mergeNodeAttributes(key, attrs);
+  return true;
+}
+
+/** Shows or hides sigma's own layers (see the header: hidden layers cost nothing per render). */
+function showLayers(sigma: Sigma, ids: readonly string[], show: boolean): void {
+  const canvases = sigma.getCanvases();
+  for (const id of ids) {
+    const canvas = canvases[id];
+    if (canvas) canvas.style.display = show ? "" : "none";
+  }
+}
+const EDGE_LAYERS = ["edges", "edgeLabels"];
+const HOVER_LAYERS = ["hovers", "hoverNodes"];
+
+function sameLineage(a: readonly [string, string][], b: readonly [string, string][]): boolean {
+  return a.length === b.length && a.every(([from, to], i) => b[i]![0] === from && b[i]![1] === to);
+}
+
+/** Redraws the flash layer unless it is already clear and stays so; true while flashes remain. */
+function paintFlashes(rig: Rig, now: number): boolean {
+  if (rig.flashes.length === 0 && rig.flashesBlank) return false;
+  const more = drawFlashes(rig.sigma, rig.layers.flashes, rig.flashes, now);
+  rig.flashesBlank = !more;
+  return more;
 }
 
 export interface Palettes {
@@ -124,7 +163,8 @@ function buildGraph(source: SerializedGraph): Graph {
  */
 export const EDGE_LIMIT = 1000;
 
-function setTopology(graph: Graph, source: SerializedGraph, show: boolean): void {
+function setTopology(sigma: Sigma, graph: Graph, source: SerializedGraph, show: boolean): void {
+  showLayers(sigma, ["edges"], show);
   const present = graph.hasEdge("topo:0");
   if (show === present) return;
   if (!show) {
@@ -145,12 +185,9 @@ function setTopology(graph: Graph, source: SerializedGraph, show: boolean): void
 }
 
 export function GraphPanel() {
-  // Node attributes follow the state at most 4 times a second (flashes still animate every frame):
-  // every update redraws the whole graph.
-  const view = useThrottled(
-    useViewer((s) => s.view),
-    250,
-  );
+  // Node attributes follow the shown state (at most 4 times a second; flashes still animate every
+  // frame): every update redraws the whole graph.
+  const view = useViewer((s) => s.shown);
   const options = useViewer((s) => s.options);
   const selectedAgentId = useViewer((s) => s.selectedAgentId);
   // Interactions flash only as they happen: at the head of a running live run, never while
@@ -197,13 +234,16 @@ export function GraphPanel() {
       maxCameraRatio: 4,
       stagePadding: 36,
     });
-    const canvas = createOverlay(sigma);
+    // Edge labels are never drawn; edges and hovers are shown when there is something to show.
+    showLayers(sigma, [...EDGE_LAYERS, ...HOVER_LAYERS], false);
     const rig: Rig = {
       sigma,
       graph,
       source,
-      canvas,
-      overlay: { flashes: [], lineage: [], lineageColor: LINEAGE_COLOR },
+      layers: createOverlay(sigma),
+      flashes: [],
+      lineage: [],
+      flashesBlank: true,
       written: new Map(),
       lastSeq: viewRef.current.nextSeq,
       totalFlashes: 0,
@@ -212,17 +252,22 @@ export function GraphPanel() {
     rigRef.current = rig;
     // Camera moves and node updates re-render sigma: the overlay follows.
     sigma.on("afterRender", () => {
-      if (rig.frame === null) drawOverlay(sigma, canvas, rig.overlay, performance.now());
+      drawLineage(sigma, rig.layers.lineage, rig.lineage, LINEAGE_COLOR);
+      if (rig.frame === null) paintFlashes(rig, performance.now());
     });
     sigma.on("clickNode", ({ node }) => {
       const slot = slotOf(node);
       const id = viewRef.current.slotAgent[slot];
       if (id !== undefined) selectAgent(id);
     });
-    sigma.on("enterNode", ({ node, event }) =>
-      setHover({ slot: slotOf(node), x: event.x, y: event.y }),
-    );
-    sigma.on("leaveNode", () => setHover(null));
+    sigma.on("enterNode", ({ node, event }) => {
+      showLayers(sigma, HOVER_LAYERS, true);
+      setHover({ slot: slotOf(node), x: event.x, y: event.y });
+    });
+    sigma.on("leaveNode", () => {
+      showLayers(sigma, HOVER_LAYERS, false);
+      setHover(null);
+    });
     sigma.on("clickStage", () => setHover(null));
     if (window.__agoraViewer) Object.assign(window.__agoraViewer, { sigma });
     return () => {
@@ -236,7 +281,7 @@ export function GraphPanel() {
   const showEdges = options.showEdges ?? (source ? source.edges.length <= EDGE_LIMIT : true);
   useEffect(() => {
     const rig = rigRef.current;
-    if (rig && source) setTopology(rig.graph, source, showEdges);
+    if (rig && source) setTopology(rig.sigma, rig.graph, source, showEdges);
   }, [source, showEdges]);
 
   // Node attributes, lineage and flashes follow the viewed state.
@@ -261,19 +306,22 @@ export function GraphPanel() {
       if (v !== null && v > vmax) vmax = v;
     }
     const forceLabels = slots.length <= 60;
+    // Any write schedules a sigma render, which redraws the lineage layer after it.
+    let wrote = false;
     for (const slot of slots) {
       if (!graph.hasNode(slot)) continue;
       const id = view.slotAgent[slot];
       const agent = id !== undefined ? view.agents[id] : undefined;
       if (!agent) {
-        writeNode(rig, slot, {
-          color: EMPTY_SLOT,
-          size: minSize,
-          label: slot,
-          forceLabel: forceLabels,
-          zIndex: 1,
-        });
-        writeNode(rig, `${HALO}${slot}`, { hidden: true });
+        wrote =
+          writeNode(rig, slot, {
+            color: EMPTY_SLOT,
+            size: minSize,
+            label: slot,
+            forceLabel: forceLabels,
+            zIndex: 1,
+          }) || wrote;
+        wrote = writeNode(rig, `${HALO}${slot}`, { hidden: true }) || wrote;
         continue;
       }
       const v = values.get(slot) ?? null;
@@ -290,24 +338,26 @@ export function GraphPanel() {
       const selected = agent.id === selectedAgentId;
       // Sizes rounded to a tenth of a pixel: invisible changes cause no re-render.
       const shown = Math.round(size * 10) / 10;
-      writeNode(rig, slot, {
-        color,
-        size: shown,
-        label: agent.id,
-        forceLabel: forceLabels || selected,
-        zIndex: selected ? 2 : 1,
-      });
-      writeNode(
-        rig,
-        `${HALO}${slot}`,
-        newborn || selected
-          ? {
-              hidden: false,
-              size: shown + (selected ? 5 : 6),
-              color: selected ? HALO_SELECTED : HALO_NEWBORN,
-            }
-          : { hidden: true },
-      );
+      wrote =
+        writeNode(rig, slot, {
+          color,
+          size: shown,
+          label: agent.id,
+          forceLabel: forceLabels || selected,
+          zIndex: selected ? 2 : 1,
+        }) || wrote;
+      wrote =
+        writeNode(
+          rig,
+          `${HALO}${slot}`,
+          newborn || selected
+            ? {
+                hidden: false,
+                size: shown + (selected ? 5 : 6),
+                color: selected ? HALO_SELECTED : HALO_NEWBORN,
+              }
+            : { hidden: true },
+        ) || wrote;
     }
 
     // Lineage arrows: parent slot -> newborn slot, for newborns of the viewed generation.
@@ -330,12 +380,15 @@ export function GraphPanel() {
         }
       }
     }
-    rig.overlay.lineage = lineage;
+    if (!sameLineage(lineage, rig.lineage)) {
+      rig.lineage = lineage;
+      if (!wrote) drawLineage(rig.sigma, rig.layers.lineage, lineage, LINEAGE_COLOR);
+    }
 
     // Flashes for interactions newer than the last drawn state.
     const jump = view.nextSeq - rig.lastSeq;
     const now = performance.now();
-    if (!animating) rig.overlay.flashes.length = 0;
+    if (!animating) rig.flashes.length = 0;
     else if (jump > 0 && jump <= MAX_FLASH_JUMP) {
       for (const entry of view.interactions) {
         if (entry.seq < rig.lastSeq || entry.to === null) continue;
@@ -344,7 +397,7 @@ export function GraphPanel() {
         const toAgent = view.agents[entry.to];
         if (!style || !fromAgent?.slot || !toAgent?.slot || fromAgent.slot === toAgent.slot)
           continue;
-        rig.overlay.flashes.push({
+        rig.flashes.push({
           from: fromAgent.slot,
           to: toAgent.slot,
           born: now,
@@ -353,19 +406,18 @@ export function GraphPanel() {
         });
         rig.totalFlashes++;
       }
-      if (rig.overlay.flashes.length > MAX_FLASHES)
-        rig.overlay.flashes.splice(0, rig.overlay.flashes.length - MAX_FLASHES);
+      if (rig.flashes.length > MAX_FLASHES) rig.flashes.splice(0, rig.flashes.length - MAX_FLASHES);
     }
     if (rig.frame === null) {
-      if (drawOverlay(rig.sigma, rig.canvas, rig.overlay, now))
+      if (paintFlashes(rig, now))
         rig.frame = requestAnimationFrame(() => animate(rig, wrapRef.current));
     }
     rig.lastSeq = view.nextSeq;
     const wrap = wrapRef.current;
     if (wrap) {
-      wrap.dataset.flashes = String(rig.overlay.flashes.length);
+      wrap.dataset.flashes = String(rig.flashes.length);
       wrap.dataset.totalFlashes = String(rig.totalFlashes);
-      wrap.dataset.lineageEdges = String(rig.overlay.lineage.length);
+      wrap.dataset.lineageEdges = String(rig.lineage.length);
     }
   }, [view, options, selectedAgentId, palettes, scenarioView, animating]);
 
@@ -566,7 +618,7 @@ function tooltipPosition(
 /** Animates the overlay while flashes fade (one canvas redraw per frame). */
 function animate(rig: Rig, wrap: HTMLDivElement | null): void {
   rig.frame = null;
-  const more = drawOverlay(rig.sigma, rig.canvas, rig.overlay, performance.now());
-  if (wrap) wrap.dataset.flashes = String(rig.overlay.flashes.length);
+  const more = paintFlashes(rig, performance.now());
+  if (wrap) wrap.dataset.flashes = String(rig.flashes.length);
   if (more) rig.frame = requestAnimationFrame(() => animate(rig, wrap));
 }

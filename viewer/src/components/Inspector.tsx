@@ -13,11 +13,10 @@ import type { ScenarioView } from "../scenarios/types.js";
 import { currentAgents } from "../state/selectors.js";
 import type { AgentState, InteractionEntry, TranscriptEntry, ViewerState } from "../state/types.js";
 import { selectAgent, useViewer } from "../store.js";
-import { MindBadge, Panel, PromptMessages, useThrottled } from "./common.js";
+import { MindBadge, Panel, PromptMessages } from "./common.js";
 
 export function Inspector() {
-  const liveView = useViewer((s) => s.view);
-  const view = useThrottled(liveView, 150);
+  const view = useViewer((s) => s.shown);
   const selectedId = useViewer((s) => s.selectedAgentId);
   const scenarioView = viewFor(view.run?.scenario);
   const agent = selectedId !== null ? view.agents[selectedId] : undefined;

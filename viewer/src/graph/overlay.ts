@@ -1,8 +1,13 @@
 /**
- * A 2D canvas layer inside sigma (between its edge and node layers) for what changes often:
+ * 2D canvas layers inside sigma (between its edge and node layers) for what changes often:
  * interaction flashes and lineage arrows. Sigma re-indexes the whole graph whenever an edge is
  * dropped, so animating thousands of short-lived edges through the graph would stall the page;
  * drawn here they cost a few canvas strokes per frame and never touch sigma's buffers.
+ *
+ * Lineage and flashes are two canvases: flashes fade every frame, while lineage (hundreds of dashed
+ * arrows after a generation turns over) only changes with the generation or the camera. With
+ * software rendering every changed canvas is rasterised and uploaded on the frame it changes, so
+ * redrawing lineage along with every flash frame cost more than the flashes themselves.
  */
 import type Sigma from "sigma";
 
@@ -14,20 +19,23 @@ export interface Flash {
   size: number;
 }
 
-export interface OverlayState {
-  flashes: Flash[];
-  /** [parent slot, child slot] pairs. */
-  lineage: [string, string][];
-  lineageColor: string;
+export interface OverlayLayers {
+  lineage: HTMLCanvasElement;
+  flashes: HTMLCanvasElement;
 }
 
 export const FLASH_MS = 600;
 
-export function createOverlay(sigma: Sigma): HTMLCanvasElement {
-  return sigma.createCanvas("agoraOverlay", {
+export function createOverlay(sigma: Sigma): OverlayLayers {
+  const lineage = sigma.createCanvas("agoraLineage", {
     afterLayer: "edgeLabels",
     style: { pointerEvents: "none" },
   });
+  const flashes = sigma.createCanvas("agoraFlashes", {
+    afterLayer: "agoraLineage",
+    style: { pointerEvents: "none" },
+  });
+  return { lineage, flashes };
 }
 
 function nodePoint(sigma: Sigma, slot: string): { x: number; y: number; r: number } | null {
@@ -67,13 +75,8 @@ function arrow(
   ctx.fill();
 }
 
-/** Redraws the layer; drops expired flashes. Returns whether flashes remain (keep animating). */
-export function drawOverlay(
-  sigma: Sigma,
-  canvas: HTMLCanvasElement,
-  state: OverlayState,
-  now: number,
-): boolean {
+/** Sizes the canvas to sigma's viewport and clears it. */
+function begin(sigma: Sigma, canvas: HTMLCanvasElement): CanvasRenderingContext2D | null {
   const { width, height } = sigma.getDimensions();
   const ratio = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
@@ -83,27 +86,52 @@ export function drawOverlay(
     canvas.style.height = `${height}px`;
   }
   const ctx = canvas.getContext("2d");
-  if (!ctx) return false;
+  if (!ctx) return null;
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
   ctx.lineCap = "round";
+  return ctx;
+}
 
+/** Redraws the lineage layer: dashed arrows from parent slot to child slot. */
+export function drawLineage(
+  sigma: Sigma,
+  canvas: HTMLCanvasElement,
+  lineage: readonly (readonly [string, string])[],
+  color: string,
+): void {
+  const ctx = begin(sigma, canvas);
+  if (!ctx) return;
   ctx.globalAlpha = 0.85;
-  ctx.strokeStyle = state.lineageColor;
-  ctx.fillStyle = state.lineageColor;
+  ctx.strokeStyle = color;
+  ctx.fillStyle = color;
   ctx.setLineDash([5, 4]);
-  for (const [from, to] of state.lineage) {
+  for (const [from, to] of lineage) {
     const a = nodePoint(sigma, from);
     const b = nodePoint(sigma, to);
     if (a && b) arrow(ctx, a, b, 1.8);
   }
   ctx.setLineDash([]);
+  ctx.globalAlpha = 1;
+}
 
+/**
+ * Redraws the flash layer; drops expired flashes (in place). Returns whether flashes remain (keep
+ * animating).
+ */
+export function drawFlashes(
+  sigma: Sigma,
+  canvas: HTMLCanvasElement,
+  flashes: Flash[],
+  now: number,
+): boolean {
+  const ctx = begin(sigma, canvas);
+  if (!ctx) return false;
   let kept = 0;
-  for (const flash of state.flashes) {
+  for (const flash of flashes) {
     const age = now - flash.born;
     if (age >= FLASH_MS) continue;
-    state.flashes[kept++] = flash;
+    flashes[kept++] = flash;
     const a = nodePoint(sigma, flash.from);
     const b = nodePoint(sigma, flash.to);
     if (!a || !b) continue;
@@ -112,7 +140,7 @@ export function drawOverlay(
     ctx.fillStyle = flash.color;
     arrow(ctx, a, b, flash.size);
   }
-  state.flashes.length = kept;
+  flashes.length = kept;
   ctx.globalAlpha = 1;
   return kept > 0;
 }

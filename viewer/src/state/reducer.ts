@@ -16,6 +16,7 @@
  * touches (once per batch), shares everything else; bounded rings are re-sliced once per batch.
  * Inputs (states and events) are never mutated.
  */
+import { recordedNodes, serializedGraph } from "../../../sim/core/graph/compact.js";
 import { viewFor } from "../scenarios/index.js";
 import { declaredTime, roundAxes, upgradeEvent } from "./time.js";
 import {
@@ -32,6 +33,13 @@ import {
 } from "./types.js";
 
 export * from "./types.js";
+
+/**
+ * A complete graph's edges are listed for the graph panel up to this many (about 200 agents); a
+ * larger one is recorded as its nodes alone (sim/core/graph/compact.ts) and stays so: its edges
+ * would be a hairball the panel hides anyway, and hundreds of thousands of objects to build.
+ */
+export const COMPLETE_EDGES_LISTED = 20_000;
 
 export function initialState(limits: Partial<Limits> = {}): ViewerState {
   return {
@@ -269,8 +277,8 @@ class Draft {
       time: declaredTime(e),
       interactions: { ...(e.interactions ?? {}) },
     };
-    s.graph = e.graph;
-    s.slots = e.graph.nodes.map((n) => n.key);
+    s.graph = serializedGraph(e.graph, { maxCompleteEdges: COMPLETE_EDGES_LISTED });
+    s.slots = recordedNodes(e.graph);
     this.cloned.add("slots");
     s.slotAgent = {};
     this.cloned.add("slotAgent");

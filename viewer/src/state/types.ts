@@ -208,7 +208,11 @@ export interface ViewerState {
   rejectedBatches: number;
   lastRejection: RejectionInfo | null;
   run: RunInfo | null;
-  /** The social graph from run-started: node keys are the first generation's ids (the slots). */
+  /**
+   * The social graph from run-started as graphology's export, whatever the event version: node
+   * keys are the first generation's ids (the slots). A large complete graph comes without edges
+   * (reducer.ts, COMPLETE_EDGES_LISTED).
+   */
   graph: SerializedGraph | null;
   slots: string[];
   /** slot -> the agent occupying it now. */
