@@ -6,10 +6,12 @@
  *
  * npx tsx bench/serve-load.ts [--agents N] [--generations G] [--rounds R] [--clients C] [--late L]
  *                             [--late-every MS] [--probe-every MS] [--repeats K] [--light-clients]
- *                             [--profile DIR] [--json]
+ *                             [--clients-in process|bench] [--clients-nice N] [--profile DIR]
+ *                             [--json]
  *   env: BENCH_SERVE_AGENTS (1000), BENCH_SERVE_GENERATIONS (5), BENCH_SERVE_ROUNDS (12),
  *        BENCH_SERVE_CLIENTS (50), BENCH_SERVE_LATE (25), BENCH_SERVE_LATE_EVERY_MS (200),
- *        BENCH_SERVE_PROBE_EVERY_MS (100), BENCH_SERVE_REPEATS (3), BENCH_SERVE_LIGHT (1: light)
+ *        BENCH_SERVE_PROBE_EVERY_MS (100), BENCH_SERVE_REPEATS (3), BENCH_SERVE_LIGHT (1: light),
+ *        BENCH_SERVE_CLIENTS_IN (process), BENCH_SERVE_CLIENTS_NICE (19)
  *
  * Three phases per repetition, each engine in a child process of its own (this file with
  * `--child engine`), set up as `agora run` and `agora run --serve` set up theirs:
@@ -28,19 +30,29 @@
  *
  * Engine wall time: startRun called -> resolved, in the engine process (the run's set-up, whose
  * graph statistics dominate, included); with, from Linux's schedstat, the engine thread's CPU and
- * the time it was ready to run but waited for a core, and the CPU of the process's other threads
- * (the server's). Per client: handshake (connect to subscribe ack), lag (now
- * minus the `at` of each batch's last event, one clock), catch-up after the run's end, and whether
- * it received every event exactly once in seq order (checked as batches arrive, nothing kept). The
- * clients run in this process and parse what they receive like any socket.io client: their CPU is
- * printed, since on a small machine it competes with the engine; `--light-clients` has them read
- * only each event's head (see lightParser). The load average is printed per phase.
+ * the time it was ready to run but waited for a core, the server thread's CPU (the thread
+ * startServer started; over the run, and until every client had caught up after it) and the CPU
+ * of the process's other threads (V8's GC helpers, libuv's file reads). Per client: handshake
+ * (connect to subscribe ack), lag (now minus the `at` of each batch's last event, one clock),
+ * catch-up after the run's end, and whether it received every event exactly once in seq order
+ * (checked as batches arrive, nothing kept). The clients parse what they receive like any
+ * socket.io client; `--light-clients` has them read only each event's head (see lightParser). The
+ * load average is printed per phase.
+ *
+ * Where the clients run. The viewers of a deployment are browsers on other machines: their CPU is
+ * not the server's. Here they share its two cores, so by default (`--clients-in process`) they run
+ * in a process of their own (`--child clients`) whose every thread is set to nice 19
+ * (`--clients-nice`, setpriority per thread, as Linux's nice is per thread): they use the CPU the
+ * engine and the server leave idle. Once the run has ended they are set back to nice 0 if the
+ * user may do so (root), to catch up. `--clients-in bench` is the worst case: the clients in this
+ * process at the engine's priority, competing with it for the cores. The clients' CPU is printed
+ * either way.
  *
  * `--profile DIR` writes CPU profiles of each served engine process (--cpu-prof), one per thread
  * (the engine's, the server's, the loader's), in DIR/engine-PHASE-REPEAT/.
  */
-import { readFileSync, statSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { cpus, loadavg, setPriority } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -73,6 +85,10 @@ export interface ServeLoadOptions {
   repeats: number;
   /** Clients that scan the events' heads instead of parsing them (see lightParser). */
   lightClients: boolean;
+  /** `process`: the clients in a child process of their own; `bench`: in this one. */
+  clientsIn: "process" | "bench";
+  /** The nice value of the clients' threads (0: the engine's priority). */
+  clientsNice: number;
   profileDir?: string;
 }
 
@@ -101,14 +117,22 @@ interface EngineFigures {
    */
   engineThreadCpuMs: number;
   engineThreadWaitMs: number;
+  /** The server's thread: its CPU over the run (NaN without a server, or off Linux). */
+  serverThreadCpuMs: number;
+  /** The same until every client had caught up after the run (served phases). */
+  serverThreadCpuToEndMs?: number;
   eventsBytes: number;
 }
 
-/** The main thread's run and run-queue wait times so far, in ms (Linux; NaN elsewhere). */
-function mainThreadSchedule(): { cpuMs: number; waitMs: number } {
+interface Schedule {
+  cpuMs: number;
+  waitMs: number;
+}
+
+/** A thread's run and run-queue wait times so far, in ms (Linux; NaN elsewhere). */
+function threadSchedule(tid: number): Schedule {
   try {
-    // The main thread's task id is the process id.
-    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8")
+    const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8")
       .trim()
       .split(/\s+/)
       .map(Number);
@@ -117,6 +141,18 @@ function mainThreadSchedule(): { cpuMs: number; waitMs: number } {
     return { cpuMs: NaN, waitMs: NaN };
   }
 }
+
+/** The task ids of this process's threads (Linux; empty elsewhere). */
+function threadIds(): number[] {
+  try {
+    return readdirSync("/proc/self/task").map(Number);
+  } catch {
+    return [];
+  }
+}
+
+// The main thread's task id is the process id.
+const mainThreadSchedule = (): Schedule => threadSchedule(process.pid);
 
 export interface Probed {
   latency: Distribution;
@@ -174,6 +210,27 @@ export function optionsFromArgv(argv: readonly string[]): ServeLoadOptions {
     Math.max(min, Math.round(numberOption(argv, name, env, fallback)));
   const clients = int("clients", "BENCH_SERVE_CLIENTS", 50, 0);
   const profileDir = stringOption(argv, "profile");
+  const clientsIn = stringOption(argv, "clients-in") ?? process.env.BENCH_SERVE_CLIENTS_IN;
+  if (clientsIn !== undefined && clientsIn !== "process" && clientsIn !== "bench")
+    throw new Error(
+      `--clients-in / BENCH_SERVE_CLIENTS_IN: expected "process" or "bench", got "${clientsIn}"`,
+    );
+  const inBench = clientsIn === "bench";
+  const clientsNice = numberOption(
+    argv,
+    "clients-nice",
+    "BENCH_SERVE_CLIENTS_NICE",
+    inBench ? 0 : 19,
+  );
+  if (!Number.isInteger(clientsNice) || clientsNice > 19)
+    throw new Error(
+      `--clients-nice / BENCH_SERVE_CLIENTS_NICE: expected an integer from 0 to 19, got ${clientsNice}`,
+    );
+  // A lower priority could not be undone in this process, and its children would inherit it.
+  if (inBench && clientsNice !== 0)
+    throw new Error(
+      `--clients-nice / BENCH_SERVE_CLIENTS_NICE: the clients in the bench's process (--clients-in bench) run at its priority, got ${clientsNice}`,
+    );
   return {
     agents: int("agents", "BENCH_SERVE_AGENTS", 1000),
     generations: int("generations", "BENCH_SERVE_GENERATIONS", 5),
@@ -184,6 +241,8 @@ export function optionsFromArgv(argv: readonly string[]): ServeLoadOptions {
     probeEveryMs: int("probe-every", "BENCH_SERVE_PROBE_EVERY_MS", 100, 0),
     repeats: int("repeats", "BENCH_SERVE_REPEATS", 3),
     lightClients: hasFlag(argv, "light-clients") || process.env.BENCH_SERVE_LIGHT === "1",
+    clientsIn: clientsIn ?? "process",
+    clientsNice,
     ...(profileDir ? { profileDir } : {}),
   };
 }
@@ -208,7 +267,10 @@ type ChildMessage =
   | { kind: "probe-ready" }
   | { kind: "started" }
   | { kind: "done"; figures: EngineFigures }
-  | { kind: "probe"; api: ProbeFigures; handshake: ProbeFigures };
+  | { kind: "served"; serverThreadCpuMs: number }
+  | { kind: "probe"; api: ProbeFigures; handshake: ProbeFigures }
+  | { kind: "clients-ready" }
+  | { kind: "clients"; outcome: ClientOutcome };
 
 const say = (message: ChildMessage): void =>
   void process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -235,15 +297,19 @@ async function engineChild(argv: readonly string[]): Promise<void> {
   const until = stdinLines();
   // As `agora run --serve` does: the live run, and the runs beside it in the picker.
   const live = mode === "serve" ? new LiveRun({ dir: out, scenario: "donor-game" }) : undefined;
+  const threadsBefore = new Set(threadIds());
   const server = live
     ? await startServer({ live, runsDir: dirname(out), port: 0, staticDir: "/nonexistent" })
     : undefined;
+  // The server's thread is among those startServer started (Node does not name its threads).
+  const serverThreads = server ? threadIds().filter((tid) => !threadsBefore.has(tid)) : [];
   say({ kind: "ready", url: server ? `http://127.0.0.1:${server.port}` : null });
   await until("go");
   let events = 0;
   let setupMs = 0;
   const cpu0 = process.cpuUsage();
   const schedule0 = mainThreadSchedule();
+  const serverCpu0 = new Map(serverThreads.map((tid) => [tid, threadSchedule(tid).cpuMs]));
   const t0 = performance.now();
   const result = await startRun(configPath, {
     out,
@@ -265,6 +331,10 @@ async function engineChild(argv: readonly string[]): Promise<void> {
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const schedule = mainThreadSchedule();
+  // The busiest of them is the server's (the others, if any, are libuv's or V8's helpers).
+  const serverCpu = () =>
+    Math.max(...serverThreads.map((tid) => threadSchedule(tid).cpuMs - serverCpu0.get(tid)!));
+  const serverThreadCpuMs = serverCpu();
   live?.finish({ status: result.status });
   say({
     kind: "done",
@@ -276,11 +346,14 @@ async function engineChild(argv: readonly string[]): Promise<void> {
       cpuMs: (cpu.user + cpu.system) / 1000,
       engineThreadCpuMs: schedule.cpuMs - schedule0.cpuMs,
       engineThreadWaitMs: schedule.waitMs - schedule0.waitMs,
+      serverThreadCpuMs: serverThreads.length > 0 ? serverThreadCpuMs : NaN,
       eventsBytes: statSync(join(out, "events.jsonl")).size,
     },
   });
   if (server) {
     await until("exit");
+    // Once every client has caught up: what serving cost, the clients' catch-up included.
+    say({ kind: "served", serverThreadCpuMs: serverThreads.length > 0 ? serverCpu() : NaN });
     await server.close();
   }
 }
@@ -497,6 +570,143 @@ export function distribution(values: number[]): Distribution {
 
 const load = () => loadavg().map((v) => Number(v.toFixed(2)));
 
+/** Who the clients are and what they do (see ClientGroup). */
+interface ClientPlan {
+  url: string;
+  runId: string;
+  /** Clients that subscribe before the run starts. */
+  early: number;
+  /** Clients that join during the run, one every `lateEveryMs`. */
+  late: number;
+  lateEveryMs: number;
+  light: boolean;
+}
+
+/** What the clients report once every one has `run-ended` or failed. */
+interface ClientOutcome {
+  complete: number;
+  failed: number;
+  disorder: number;
+  handshake: Distribution;
+  lateHandshake: Distribution;
+  lag: Distribution;
+  maxLagMs: number;
+  /** Date.now() when each late client was created, and when the last client had run-ended. */
+  lateJoinedAt: number[];
+  lastEndedAt: number;
+  allEnded: boolean;
+  /** CPU of the clients' process (every thread) from the first client's creation. */
+  cpuMs: number;
+}
+
+/** The bench's clients, wherever they run: early ones, late joiners, and their figures. */
+class ClientGroup {
+  private readonly sockets: LoadClient[] = [];
+  private readonly lags: number[] = [];
+  private readonly lateJoinedAt: number[] = [];
+  private readonly joins: Promise<void>[] = [];
+  private readonly cpu0 = process.cpuUsage();
+
+  constructor(private readonly plan: ClientPlan) {}
+
+  async subscribeEarly(): Promise<void> {
+    const { url, runId, early, light } = this.plan;
+    for (let i = 0; i < early; i++) this.sockets.push(new LoadClient(url, this.lags, light));
+    await Promise.all(this.sockets.map((c) => c.subscribe(runId)));
+  }
+
+  /** Every late client joins, on schedule (the run may end first, on a busy machine). */
+  async joinLate(): Promise<void> {
+    const { url, runId, late, lateEveryMs, light } = this.plan;
+    for (let i = 0; i < late; i++) {
+      const client = new LoadClient(url, this.lags, light);
+      this.lateJoinedAt.push(Date.now());
+      this.sockets.push(client);
+      this.joins.push(
+        client.subscribe(runId).catch((e: Error) => void (client.failure = e.message)),
+      );
+      await sleep(lateEveryMs);
+    }
+  }
+
+  /** Waits until every client has run-ended or failed; `events`: the run's event count. */
+  async outcome(events: number): Promise<ClientOutcome> {
+    await Promise.all(this.joins);
+    const deadline = Date.now() + 600_000;
+    const settled = () => this.sockets.every((c) => c.ended || c.failure !== undefined);
+    while (!settled() && Date.now() < deadline) await sleep(50);
+    const cpu = process.cpuUsage(this.cpu0);
+    const early = this.plan.early;
+    return {
+      complete: this.sockets.filter((c) => c.ended && c.disorder === 0 && c.next === events).length,
+      failed: this.sockets.filter((c) => c.failure !== undefined).length,
+      disorder: this.sockets.reduce((sum, c) => sum + c.disorder, 0),
+      handshake: distribution(this.sockets.slice(0, early).map((c) => c.handshakeMs)),
+      lateHandshake: distribution(this.sockets.slice(early).map((c) => c.handshakeMs)),
+      lag: distribution(this.lags),
+      maxLagMs: Math.max(...this.sockets.map((c) => c.maxLagMs)),
+      lateJoinedAt: this.lateJoinedAt,
+      lastEndedAt: Math.max(...this.sockets.map((c) => c.endedAt)),
+      allEnded: this.sockets.every((c) => c.ended),
+      cpuMs: (cpu.user + cpu.system) / 1000,
+    };
+  }
+
+  close(): void {
+    for (const c of this.sockets) c.socket.disconnect();
+  }
+}
+
+/**
+ * Sets every thread of this process to `nice` (Linux's nice is per thread; threads started later
+ * inherit it from the one that starts them).
+ */
+function renice(nice: number): void {
+  const tids = threadIds();
+  for (const tid of tids) {
+    try {
+      setPriority(tid, nice);
+    } catch {
+      // The thread has ended since the listing.
+    }
+  }
+  if (tids.length === 0) setPriority(nice);
+}
+
+/**
+ * The clients in a process of their own (`--clients-in process`), at a lower priority: "go" when
+ * the run has started (the late ones join), then "end EVENTS" when it has ended.
+ */
+async function clientsChild(argv: readonly string[]): Promise<void> {
+  const plan = JSON.parse(stringOption(argv, "plan")!) as ClientPlan;
+  const nice = numberOption(argv, "nice", "", 19);
+  renice(nice);
+  const lines = createInterface({ input: process.stdin });
+  const orders: string[] = [];
+  const waiters: (() => void)[] = [];
+  lines.on("line", (line) => (orders.push(line.trim()), waiters.splice(0).forEach((w) => w())));
+  const order = async (word: string): Promise<string> => {
+    for (;;) {
+      const found = orders.find((o) => o.split(" ")[0] === word);
+      if (found) return found;
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  const group = new ClientGroup(plan);
+  await group.subscribeEarly();
+  // Again: the threads started since (libuv's for DNS and files, if any) are set too.
+  renice(nice);
+  say({ kind: "clients-ready" });
+  await order("go");
+  await group.joinLate();
+  const events = Number((await order("end")).split(" ")[1]);
+  // The engine is done: the clients catch up at the usual priority if allowed (root, or
+  // CAP_SYS_NICE), rather than wait for idle CPU on a busy machine.
+  renice(0);
+  say({ kind: "clients", outcome: await group.outcome(events) });
+  group.close();
+}
+
 async function phase(
   o: ServeLoadOptions,
   configPath: string,
@@ -525,15 +735,34 @@ async function phase(
     profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
   );
   let probe: BenchChild<ChildMessage> | undefined;
-  const sockets: LoadClient[] = [];
+  let clientsProcess: BenchChild<ChildMessage> | undefined;
+  let group: ClientGroup | undefined;
   try {
     const { url } = await engine.next("ready", 120_000);
     const runId = out.split("/").at(-1)!;
-    const lags: number[] = [];
     const early = clients === null ? 0 : clients - Math.min(o.late, clients);
-    const cpu0 = process.cpuUsage();
-    for (let i = 0; i < early; i++) sockets.push(new LoadClient(url!, lags, o.lightClients));
-    await Promise.all(sockets.map((c) => c.subscribe(runId)));
+    const plan: ClientPlan | undefined =
+      clients !== null && clients > 0
+        ? {
+            url: url!,
+            runId,
+            early,
+            late: clients - early,
+            lateEveryMs: o.lateEveryMs,
+            light: o.lightClients,
+          }
+        : undefined;
+    if (plan && o.clientsIn === "process") {
+      clientsProcess = new BenchChild<ChildMessage>(
+        THIS_FILE,
+        ["--child", "clients", "--plan", JSON.stringify(plan), "--nice", String(o.clientsNice)],
+        "the clients' process",
+      );
+      await clientsProcess.next("clients-ready");
+    } else if (plan) {
+      group = new ClientGroup(plan);
+      await group.subscribeEarly();
+    }
     if (url) {
       probe = new BenchChild<ChildMessage>(
         THIS_FILE,
@@ -545,18 +774,10 @@ async function phase(
     }
     engine.send("go");
     await engine.next("started");
-    const joins: Promise<void>[] = [];
     let endedAt = 0;
     const done = engine.next("done").then((d) => ((endedAt = Date.now()), d));
-    // Every late client joins, on schedule; the run may end first (on a busy machine).
-    let joinedDuringRun = 0;
-    for (let i = 0; clients !== null && i < clients - early; i++) {
-      const client = new LoadClient(url!, lags, o.lightClients);
-      if (endedAt === 0) joinedDuringRun++;
-      sockets.push(client);
-      joins.push(client.subscribe(runId).catch((e: Error) => void (client.failure = e.message)));
-      await sleep(o.lateEveryMs);
-    }
+    clientsProcess?.send("go");
+    await group?.joinLate();
     const { figures } = await done;
     let api: PhaseFigures["api"];
     let handshakeProbe: PhaseFigures["handshakeProbe"];
@@ -573,30 +794,32 @@ async function phase(
       api = probed(p.api);
       handshakeProbe = probed(p.handshake);
     }
-    let clientFigures: PhaseFigures["clientFigures"];
-    if (clients !== null && clients > 0) {
-      await Promise.all(joins);
-      const deadline = Date.now() + 600_000;
-      const settled = () => sockets.every((c) => c.ended || c.failure !== undefined);
-      while (!settled() && Date.now() < deadline) await sleep(50);
-      const cpu = process.cpuUsage(cpu0);
-      const lastEnd = Math.max(...sockets.map((c) => c.endedAt));
-      clientFigures = {
-        complete: sockets.filter((c) => c.ended && c.disorder === 0 && c.next === figures.events)
-          .length,
-        joinedDuringRun,
-        failed: sockets.filter((c) => c.failure !== undefined).length,
-        disorder: sockets.reduce((sum, c) => sum + c.disorder, 0),
-        handshake: distribution(sockets.slice(0, early).map((c) => c.handshakeMs)),
-        lateHandshake: distribution(sockets.slice(early).map((c) => c.handshakeMs)),
-        lag: distribution(lags),
-        maxLagMs: Math.max(...sockets.map((c) => c.maxLagMs)),
-        catchUpMs: sockets.every((c) => c.ended) ? Math.max(0, lastEnd - endedAt) : NaN,
-        cpuMs: (cpu.user + cpu.system) / 1000,
-      };
+    let outcome: ClientOutcome | undefined;
+    if (clientsProcess) {
+      clientsProcess.send(`end ${figures.events}`);
+      outcome = (await clientsProcess.next("clients")).outcome;
+      await clientsProcess.finish();
+      clientsProcess = undefined;
+    } else if (group) {
+      outcome = await group.outcome(figures.events);
+      group.close();
+      group = undefined;
     }
-    for (const c of sockets) c.socket.disconnect();
+    const clientFigures: PhaseFigures["clientFigures"] = outcome && {
+      complete: outcome.complete,
+      joinedDuringRun: outcome.lateJoinedAt.filter((at) => at < endedAt).length,
+      failed: outcome.failed,
+      disorder: outcome.disorder,
+      handshake: outcome.handshake,
+      lateHandshake: outcome.lateHandshake,
+      lag: outcome.lag,
+      maxLagMs: outcome.maxLagMs,
+      catchUpMs: outcome.allEnded ? Math.max(0, outcome.lastEndedAt - endedAt) : NaN,
+      cpuMs: outcome.cpuMs,
+    };
     await engine.finish(clients === null ? undefined : "exit");
+    if (clients !== null)
+      figures.serverThreadCpuToEndMs = (await engine.next("served")).serverThreadCpuMs;
     return {
       phase: name,
       repeat,
@@ -609,7 +832,8 @@ async function phase(
       ...(clientFigures ? { clientFigures } : {}),
     };
   } catch (error) {
-    for (const c of sockets) c.socket.disconnect();
+    group?.close();
+    await clientsProcess?.kill();
     await probe?.kill();
     await engine.kill();
     throw error;
@@ -660,7 +884,7 @@ const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v)} ms` : "-");
 function line(p: PhaseFigures): string {
   const e = p.engine;
   const parts = [
-    `#${p.repeat} ${p.phase.padEnd(9)} engine ${seconds(e.wallMs)} s (set-up ${seconds(e.setupMs)} s; engine thread CPU ${seconds(e.engineThreadCpuMs)} s, waiting for a core ${seconds(e.engineThreadWaitMs)} s; other threads CPU ${seconds(e.cpuMs - e.engineThreadCpuMs)} s)`,
+    `#${p.repeat} ${p.phase.padEnd(9)} engine ${seconds(e.wallMs)} s (set-up ${seconds(e.setupMs)} s; engine thread CPU ${seconds(e.engineThreadCpuMs)} s, waiting for a core ${seconds(e.engineThreadWaitMs)} s; server thread CPU ${Number.isFinite(e.serverThreadCpuMs) ? seconds(e.serverThreadCpuMs) : "-"} s (${e.serverThreadCpuToEndMs !== undefined && Number.isFinite(e.serverThreadCpuToEndMs) ? seconds(e.serverThreadCpuToEndMs) : "-"} s until the clients caught up); other threads CPU ${seconds(e.cpuMs - e.engineThreadCpuMs - (Number.isFinite(e.serverThreadCpuMs) ? e.serverThreadCpuMs : 0))} s)`,
     `${e.events} events, ${mb(e.eventsBytes)} MB`,
     `load ${p.loadBefore[0]} -> ${p.loadAfter[0]}`,
   ];
@@ -679,7 +903,7 @@ function line(p: PhaseFigures): string {
 export function report(f: ServeLoadFigures): string {
   const o = f.options;
   const rows = [
-    `Live server under load: ${o.agents} policy agents, complete graph, ${o.generations} generations x 2 games x ${o.rounds} rounds; ${o.clients} ${o.lightClients ? "light " : ""}clients (${o.late} joining from the run's start, one per ${o.lateEveryMs} ms); ${f.cores} cores`,
+    `Live server under load: ${o.agents} policy agents, complete graph, ${o.generations} generations x 2 games x ${o.rounds} rounds; ${o.clients} ${o.lightClients ? "light " : ""}clients (${o.late} joining from the run's start, one per ${o.lateEveryMs} ms) ${o.clientsIn === "process" ? `in a process of their own at nice ${o.clientsNice}` : "in the bench's process at its priority"}; ${f.cores} cores`,
     ...f.phases.map(line),
     "",
     "mean engine wall time (ratio to none):",
@@ -695,6 +919,7 @@ async function main(): Promise<void> {
   const child = stringOption(argv, "child");
   if (child === "engine") return engineChild(argv);
   if (child === "probe") return probeChild(argv);
+  if (child === "clients") return clientsChild(argv);
   const figures = await measure(optionsFromArgv(argv));
   process.stdout.write(
     hasFlag(argv, "json") ? `${JSON.stringify(figures)}\n` : `${report(figures)}\n`,

@@ -9,9 +9,12 @@ export interface HistoryChunk {
   data: Buffer;
   bodyStart: number;
   bodyEnd: number;
-  /** How many events the body holds, and the seq of its last one (-1 when none). */
+  /** How many events the body holds, and the seqs of its first and last (-1 when none). */
   count: number;
+  firstSeq: number;
   lastSeq: number;
+  /** Lines passed over because their seq is below the read's fromSeq. */
+  skipped: number;
   /** Byte offset in the file just after the last line consumed: where the next read starts. */
   offset: number;
   /** No complete line is left between `offset` and the limit (for now: a live log grows). */
@@ -63,7 +66,9 @@ export async function readHistoryChunk(
     bodyStart: 0,
     bodyEnd: 0,
     count: 0,
+    firstSeq: -1,
     lastSeq: -1,
+    skipped: 0,
     offset: offset + consumed,
     eof,
     broken: false,
@@ -109,7 +114,9 @@ export async function readHistoryChunk(
   // The lines to send, as [start, end) ranges of `data`.
   const starts: number[] = [];
   const ends: number[] = [];
+  let firstSeq = -1;
   let lastSeq = -1;
+  let skipped = 0;
   let start = 0;
   let consumed = 0;
   let broken = false;
@@ -123,10 +130,11 @@ export async function readHistoryChunk(
         break;
       }
       if (seq >= fromSeq) {
+        if (starts.length === 0) firstSeq = seq;
         starts.push(start);
         ends.push(end);
         lastSeq = seq;
-      }
+      } else skipped++;
     }
     start = end + 1;
     consumed = start;
@@ -134,7 +142,7 @@ export async function readHistoryChunk(
   }
   const rest = data.subarray(consumed, total);
   const eof = broken || (reachedEnd && rest.indexOf(NEWLINE) === -1);
-  if (starts.length === 0) return { ...none(eof, data, consumed), broken };
+  if (starts.length === 0) return { ...none(eof, data, consumed), skipped, broken };
   // One body in place: each newline between two lines becomes a comma; lines that do not follow
   // one another (a blank line between them) are moved up first.
   let write = starts[0]!;
@@ -148,7 +156,9 @@ export async function readHistoryChunk(
     bodyStart: starts[0]!,
     bodyEnd: write,
     count: starts.length,
+    firstSeq,
     lastSeq,
+    skipped,
     offset: offset + consumed,
     eof,
     broken,

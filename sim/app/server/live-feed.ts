@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { FILES } from "../../core/recorder.js";
 import type { RunStatus } from "../../core/events.js";
 import { chunkBody, readHistoryChunk } from "./history.js";
+import { SharedHistory } from "./shared-history.js";
 import type { RunState, RunSummary } from "./protocol.js";
 import type { StreamLimits } from "./stream.js";
 import type { LiveIntro } from "./thread-messages.js";
@@ -36,6 +37,8 @@ export class LiveFeed {
   readonly id: string;
   readonly eventsPath: string;
   readonly room: string;
+  /** The log's history as its clients read it, each chunk read once for all of them. */
+  readonly history: SharedHistory;
   /** The seq after the last event the engine published. */
   published: number;
   sentSeq = 0;
@@ -67,6 +70,7 @@ export class LiveFeed {
   ) {
     this.id = intro.id;
     this.eventsPath = join(intro.dir, FILES.events);
+    this.history = new SharedHistory(this.eventsPath, limits.historyChunkBytes);
     // A run started again (a batch's retry) gets a new feed: its room is not the old one's.
     this.room = `live:${intro.id}:${++feeds}`;
     this.published = intro.nextSeq;
@@ -148,6 +152,7 @@ export class LiveFeed {
     this.timer = undefined;
     this.members.clear();
     this.stateListeners.clear();
+    this.history.clear();
     this.broken = true;
     this.wakeWaiters();
   }

@@ -155,13 +155,14 @@ export class EventStream implements FeedMember {
       while (this.mode === "history") {
         await this.drained();
         if (this.mode !== "history") break;
-        const chunk = await readHistoryChunk(
-          eventsPath,
-          this.offset,
-          this.nextSeq,
-          this.limits.historyChunkBytes,
-          feed ? feed.sentOffset : undefined,
-        );
+        const chunk = feed
+          ? await feed.history.read(this.offset, this.nextSeq, feed.sentOffset)
+          : await readHistoryChunk(
+              eventsPath,
+              this.offset,
+              this.nextSeq,
+              this.limits.historyChunkBytes,
+            );
         if (this.mode !== "history") break;
         this.offset = chunk.offset;
         if (chunk.count > 0) {
