@@ -1,5 +1,5 @@
 import { InterruptedError } from "../core/engine.js";
-import { speedProblem } from "./server/protocol.js";
+import { speedProblem } from "./server/speed.js";
 
 /** What the viewer's controls set: whether the engine is held between steps, and its pace. */
 export interface GateState {

@@ -4,7 +4,7 @@
  */
 import { type Command, InvalidArgumentError } from "commander";
 import { UsageError } from "../../core/errors.js";
-import { SPEED_RANGE, speedProblem } from "../server/protocol.js";
+import { SPEED_RANGE, speedProblem } from "../server/speed.js";
 
 /** A bad combination of flags: exit 2, like commander's own usage errors. */
 export { UsageError };
