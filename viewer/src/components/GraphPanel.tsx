@@ -278,7 +278,11 @@ export function GraphPanel() {
     };
   }, [source]);
 
-  const showEdges = options.showEdges ?? (source ? source.edges.length <= EDGE_LIMIT : true);
+  // A large complete graph comes without its edges (state/reducer.ts): there is nothing to draw.
+  const recordedEdges = Number(view.run?.graphStats.edges ?? source?.edges.length ?? 0);
+  const unlisted = source !== null && source.edges.length === 0 && recordedEdges > 0;
+  const showEdges =
+    !unlisted && (options.showEdges ?? (source ? source.edges.length <= EDGE_LIMIT : true));
   useEffect(() => {
     const rig = rigRef.current;
     if (rig && source) setTopology(rig.sigma, rig.graph, source, showEdges);
@@ -467,14 +471,17 @@ export function GraphPanel() {
           </label>
           <label
             title={
-              source && source.edges.length > EDGE_LIMIT
-                ? `${source.edges.length.toLocaleString("en-US")} edges: hidden by default`
-                : ""
+              unlisted
+                ? `${recordedEdges.toLocaleString("en-US")} edges of a complete graph: not drawn`
+                : source && source.edges.length > EDGE_LIMIT
+                  ? `${source.edges.length.toLocaleString("en-US")} edges: hidden by default`
+                  : ""
             }
           >
             <input
               type="checkbox"
               data-testid="show-edges"
+              disabled={unlisted}
               checked={showEdges}
               onChange={(e) => setOption("showEdges", e.target.checked)}
             />
