@@ -61,6 +61,21 @@ export const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 /** Peak resident set size of this process so far, in bytes (Linux reports maxRSS in KiB). */
 export const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
+/** A sample's size, median, 95th percentile and maximum (non-finite values left out). */
+export interface Distribution {
+  n: number;
+  median: number;
+  p95: number;
+  max: number;
+}
+
+export function distribution(values: number[]): Distribution {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { n: sorted.length, median: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? NaN };
+}
+
 /** The benchmarks' policy population: equal fifths of the five Donor Game policies. */
 export function policyMix(agents: number) {
   const fifth = Math.floor(agents / 5);

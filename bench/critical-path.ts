@@ -107,6 +107,19 @@ export interface CriticalPathFigures {
   sequential?: ScheduleFigures;
 }
 
+/** A run of the config timed from here: wall clock, this process's CPU, and when it started. */
+async function timedRun(configPath: string, out: string) {
+  const started = Date.now();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await startRun(configPath, { out });
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (result.status !== "completed")
+    throw new Error(`the benchmark run ended "${result.status}": ${result.error ?? ""}`);
+  return { started, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, status: result.status };
+}
+
 async function runOnce(
   options: CriticalPathOptions,
   parallelGames: boolean,
@@ -125,28 +138,21 @@ async function runOnce(
       cache: { mode: "off", dir: `${tmp.dir}/cache` },
       donorGame: { parallelGames },
     });
-    const started = Date.now();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const result = await startRun(configPath, { out: `${tmp.dir}/run` });
-    const wallMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
+    const { started, wallMs, cpuMs, status } = await timedRun(configPath, `${tmp.dir}/run`);
     const ended = started + wallMs;
-    if (result.status !== "completed")
-      throw new Error(`the benchmark run ended "${result.status}": ${result.error ?? ""}`);
 
     const arrivals = await server.arrivals();
     const stepsPerGeneration = 1 + (parallelGames ? 12 : 24);
     const criticalPathMs = stepsPerGeneration * G * L;
     return {
       parallelGames,
-      status: result.status,
+      status,
       wallMs,
       stepsPerGeneration,
       criticalPathMs,
       ratio: wallMs / criticalPathMs,
       requests: arrivals.length,
-      cpuPerRequestMs: (cpu.user + cpu.system) / 1000 / Math.max(1, arrivals.length),
+      cpuPerRequestMs: cpuMs / Math.max(1, arrivals.length),
       ...waveStats(arrivals, L, started, ended, stepsPerGeneration),
       ...callOverhead(join(tmp.dir, "run", "events.jsonl"), L),
     };
@@ -364,14 +370,7 @@ async function runScenarioOnce(o: ScenarioOptions, latencyMs: number): Promise<S
       o.maxConcurrency,
     );
     const configPath = writeConfig(tmp.dir, "config.yaml", config);
-    const started = Date.now();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const result = await startRun(configPath, { out: `${tmp.dir}/run` });
-    const wallMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    if (result.status !== "completed")
-      throw new Error(`the benchmark run ended "${result.status}": ${result.error ?? ""}`);
+    const { started, wallMs, cpuMs } = await timedRun(configPath, `${tmp.dir}/run`);
     const shape = bench.shape(config);
     const arrivals = await server.arrivals();
     const waves = waveStats(arrivals, latencyMs, started, started + wallMs, shape.latencies);
@@ -386,7 +385,7 @@ async function runScenarioOnce(o: ScenarioOptions, latencyMs: number): Promise<S
       startupMs: waves.startupMs,
       teardownMs: waves.teardownMs,
       meanGapMs: waves.meanGapMs,
-      cpuPerRequestMs: (cpu.user + cpu.system) / 1000 / Math.max(1, arrivals.length),
+      cpuPerRequestMs: cpuMs / Math.max(1, arrivals.length),
     };
   } finally {
     await server.close();

@@ -62,6 +62,8 @@ import { startRun } from "../sim/app/run.js";
 import { LiveRun, startServer } from "../sim/app/server/index.js";
 import {
   BenchChild,
+  distribution,
+  type Distribution,
   hasFlag,
   isMain,
   mb,
@@ -93,13 +95,6 @@ export interface ServeLoadOptions {
 }
 
 type Mode = "none" | "serve";
-
-export interface Distribution {
-  n: number;
-  median: number;
-  p95: number;
-  max: number;
-}
 
 /** What an engine process reports. */
 interface EngineFigures {
@@ -559,13 +554,6 @@ class LoadClient {
     if (!ack.ok) throw new Error(`subscribe refused: ${ack.error}`);
     this.handshakeMs = performance.now() - t0;
   }
-}
-
-export function distribution(values: number[]): Distribution {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { n: sorted.length, median: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? NaN };
 }
 
 const load = () => loadavg().map((v) => Number(v.toFixed(2)));

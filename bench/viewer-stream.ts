@@ -62,6 +62,8 @@ import { startRun, type RunHandle } from "../sim/app/run.js";
 import { LiveRun, startServer, VIEWER_DIST } from "../sim/app/server/index.js";
 import {
   BenchChild,
+  distribution,
+  type Distribution,
   hasFlag,
   isMain,
   numberOption,
@@ -122,13 +124,6 @@ export interface EngineFigures {
    * log.
    */
   overflows: number;
-}
-
-interface Distribution {
-  n: number;
-  median: number;
-  p95: number;
-  max: number;
 }
 
 /** What the page saw over one streamed run. */
@@ -543,13 +538,6 @@ interface PageRaw {
   longTasks: [number, number][];
   errors: string[];
   stats: { framesRendered: number; eventsApplied: number; gaps: number; duplicatesDropped: number };
-}
-
-function distribution(values: number[]): Distribution {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { n: sorted.length, median: at(0.5), p95: at(0.95), max: sorted.at(-1) ?? NaN };
 }
 
 /**

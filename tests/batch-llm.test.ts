@@ -13,12 +13,12 @@ import { estimateBatch, formatEstimate } from "../sim/app/batch/dry-run.js";
 import { prepareBatch, runBatch } from "../sim/app/batch/runner.js";
 import {
   deterministicScript,
+  overlappingScript,
   listFiles,
   llmConfig,
   llmWorkspace,
   readJson,
   runCli,
-  sleep,
   sum,
   writeConfig,
 } from "./support/llm-helpers.js";
@@ -245,15 +245,8 @@ describe("--dry-run", () => {
 describe("resources shared by the runs of a process", () => {
   it("one LLM concurrency limit over all runs, and identical requests of two runs reach the endpoint once", async () => {
     const { work, configPath, fake } = await setup();
-    let inFlight = 0;
-    let peak = 0;
-    const script = deterministicScript();
-    fake.setScript(async (req, index) => {
-      peak = Math.max(peak, ++inFlight);
-      await sleep(5);
-      inFlight--;
-      return script(req, index);
-    });
+    const { script, peak } = overlappingScript();
+    fake.setScript(script);
     // Two conditions whose prompts are identical (a cap far above the run's calls changes nothing
     // the model sees).
     const plan = prepareBatch({
@@ -268,7 +261,7 @@ describe("resources shared by the runs of a process", () => {
       env: ENV,
     });
     expect(result.status).toBe("completed");
-    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak()).toBeLessThanOrEqual(3);
     expect(sum(result.rows.map((r) => r.llm_calls))).toBe(4 * CALLS_PER_RUN);
     // Per seed, the two conditions asked the same things: each was paid for once (in flight or from
     // the cache).

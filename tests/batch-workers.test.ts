@@ -18,12 +18,11 @@ import {
 } from "../sim/app/batch/runner.js";
 import type { Manifest } from "../sim/core/recorder.js";
 import {
-  deterministicScript,
+  overlappingScript,
   llmWorkspace,
   readEvents,
   readJson,
   runCli,
-  sleep,
   stableEvents,
   sum,
   writeConfig,
@@ -56,15 +55,8 @@ function threadLog(): { threads: Map<string, number>; observer: BatchObserver } 
 describe("a batch on worker threads", () => {
   it("runs on N threads, shares one LLM limit and the answers of a seed, and ends as a one-thread batch", async () => {
     const { work, configPath, fake } = await workspace.setup({ size: 4, generations: 1 });
-    let inFlight = 0;
-    let peak = 0;
-    const script = deterministicScript();
-    fake.setScript(async (req, index) => {
-      peak = Math.max(peak, ++inFlight);
-      await sleep(5);
-      inFlight--;
-      return script(req, index);
-    });
+    const { script, peak } = overlappingScript();
+    fake.setScript(script);
     // Two conditions whose prompts are identical per seed (a cap far above the run's calls
     // changes nothing the model sees): their requests can only be shared within one thread.
     const plan = prepareBatch({
@@ -91,7 +83,7 @@ describe("a batch on worker threads", () => {
       const ofSeed = plan.specs.filter((s) => s.seed === seed).map((s) => threads.get(s.id));
       expect(new Set(ofSeed).size).toBe(1);
     }
-    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak()).toBeLessThanOrEqual(3);
     expect(sum(threaded.rows.map((r) => r.llm_calls))).toBe(4 * CALLS_PER_RUN);
     expect(fake.requests).toHaveLength(2 * CALLS_PER_RUN);
     expect(threaded.file.totals.calls).toBe(4 * CALLS_PER_RUN);

@@ -59,12 +59,11 @@ export function endpointFailure(
   const redact = keyRedactor(profileName, profile, env);
   return (error, attempts) => {
     if (!(error instanceof Error)) return error;
-    const status = (error as { status?: unknown }).status;
     const where = `${publicEndpoint(profile.baseURL)}/chat/completions`;
     const tries = `${attempts} attempt${attempts === 1 ? "" : "s"}`;
     return new EndpointError(
       `profile "${profileName}" (model ${profile.model}): POST ${where} failed after ${tries}: ${redact(error.message)}`,
-      typeof status === "number" ? status : undefined,
+      errorStatus(error),
     );
   };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { PolicyDefinition, PolicyRegistry } from "../../sim/core/minds.js";
 import type { PolicyDecisionInput } from "../../sim/core/minds.js";
 import type { Rng } from "../../sim/core/rng.js";
+import { readFixed } from "../../sim/toolkit/answers.js";
 import type { ParseOutcome, StrategyOutcome } from "./parse.js";
 import type { TraceEntry } from "./trace.js";
 
@@ -28,19 +29,10 @@ function lastFraction(trace: readonly TraceEntry[]): number | null {
 
 /**
  * The amount a decision writes: fixed notation with 12 decimals, since the parser reads plain
- * decimals, not exponents. The fast path reads it back (readBack) to give the text path's bits.
+ * decimals, not exponents. The fast path reads it back (readFixed) to give the text path's bits.
  */
 function writtenAmount(decision: Decision, holdings: number): string {
   return (decision.kind === "refuse" ? 0 : decision.fraction * holdings).toFixed(12);
-}
-
-/**
- * What the parser makes of a written amount: its first number. Below 1e21 toFixed writes plain
- * decimals; above, an exponent, of which the parser reads the mantissa only ("1.5e+21" is 1.5).
- */
-function readBack(written: string): number {
-  const exponent = written.indexOf("e");
-  return Number(exponent < 0 ? written : written.slice(0, exponent));
 }
 
 /** Policies answer in the form LLMs are asked for, so both go through the same parser. */
@@ -70,7 +62,7 @@ function action(decision: Decision, state: DonationState, why: string): ParseOut
   }
   const kind = decision.kind === "punish" && state.punishment === "costly" ? "punish" : "donate";
   const amount = Math.min(
-    Math.max(readBack(writtenAmount(decision, state.holdings)), 0),
+    Math.max(readFixed(writtenAmount(decision, state.holdings)), 0),
     state.holdings,
   );
   return { ok: true, action: { kind, amount }, justification: why, clamped: false };

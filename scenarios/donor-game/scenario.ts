@@ -153,7 +153,10 @@ async function writeStrategy(
   }
 }
 
-/** A donation on the text path: the prompt, re-asks of unreadable answers, the parser. */
+/**
+ * A donation: a policy's fast path, or the prompt (built only then), re-asks of unreadable answers
+ * and the parser.
+ */
 function askDonation(
   ctx: Ctx,
   request: Omit<MindCallRequest, "messages"> & { t: { generation: number }; state: DonationState },
@@ -163,7 +166,7 @@ function askDonation(
   const config = ctx.config;
   const { holdings, recipientHoldings, trace } = request.state;
   const shownHoldings = Number(formatUnits(holdings));
-  const messages: ChatMessage[] = [
+  const messages = (): ChatMessage[] => [
     { role: "system", content: systemPrompt(config) },
     {
       role: "user",
@@ -257,11 +260,12 @@ async function donate(
 ): Promise<Decision | null> {
   const move = prepareMove(ctx, work, game, pairing, round);
   if (!move) return null;
-  // A policy's fast path first: no prompt, no closures, no wait (this runs for every decision).
-  const fast = ctx.act<ParseOutcome>(move.request);
-  const { outcome, failures } = fast
-    ? { outcome: fast.value, failures: 0 }
-    : await askDonation(ctx, { ...move.request, t: move.t }, move.donor.strategy, move.recipientId);
+  const { outcome, failures } = await askDonation(
+    ctx,
+    { ...move.request, t: move.t },
+    move.donor.strategy,
+    move.recipientId,
+  );
   return applyMove(ctx, work, move, outcome, failures);
 }
 

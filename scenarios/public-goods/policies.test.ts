@@ -122,7 +122,6 @@ describe("the fast path (act)", () => {
         expect(policy.act!({ ...input, rng: new Rng(4, ["fast", compared]) })).toEqual(read);
         compared++;
       }
-    expect(compared).toBe(endowments.length * previous.length);
   });
 
   it("answers contributions only: the scenario asks for nothing else", () => {

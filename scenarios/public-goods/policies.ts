@@ -1,9 +1,10 @@
 import { z } from "zod";
-import type {
-  PolicyDecisionInput,
-  PolicyDefinition,
-  PolicyRegistry,
-  Rng,
+import {
+  readFixed,
+  type PolicyDecisionInput,
+  type PolicyDefinition,
+  type PolicyRegistry,
+  type Rng,
 } from "../../sim/index.js";
 import type { ContributionOutcome } from "./answers.js";
 
@@ -38,15 +39,12 @@ const writtenAmount = (amount: number): string => amount.toFixed(9);
 
 /**
  * The fast path: what parseContribution makes of answerText's text, without the text. The amount
- * is read back from its fixed notation (below 1e21; above, toFixed writes an exponent, of which the
- * parser reads the mantissa only), and, being a clamped share of the endowment, lies in range up to
- * the rounding of 9 decimals, well within the parser's tolerance; it is snapped onto the range as
- * the parser does.
+ * is read back from its fixed notation (readFixed), and, being a clamped share of the endowment,
+ * lies in range up to the rounding of 9 decimals, well within the parser's tolerance; it is
+ * snapped onto the range as the parser does.
  */
 function contribution(amount: number, why: string, endowment: number): ContributionOutcome {
-  const written = writtenAmount(amount);
-  const exponent = written.indexOf("e");
-  const read = Number(exponent < 0 ? written : written.slice(0, exponent));
+  const read = readFixed(writtenAmount(amount));
   return {
     ok: true,
     amount: Math.min(Math.max(read, 0), endowment),

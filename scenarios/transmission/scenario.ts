@@ -262,9 +262,10 @@ async function write(ctx: Ctx, p: Plan): Promise<Written> {
     rng,
   });
   const read = fast ? fast.value : await askText(ctx, p, state, rng, (kept) => (heard = kept));
-  // A set, not includes: on a dense graph an agent receives thousands of texts.
-  const kept = new Set(heard);
-  const dropped = p.inputs.filter((input) => !kept.has(input));
+  // Only a fitted prompt drops texts; a set, not includes: on a dense graph an agent receives
+  // thousands of texts.
+  const kept = heard === p.inputs ? null : new Set(heard);
+  const dropped = kept ? p.inputs.filter((input) => !kept.has(input)) : [];
   ctx.emit({
     type: "interaction",
     t: { generation: ctx.generation, ...t },

@@ -14,7 +14,7 @@ import {
   FILES,
   jsonLines,
   readCheckpoint,
-  readJsonLines,
+  readEventLog,
   readLogText,
   readManifest,
   tableRows,
@@ -109,13 +109,12 @@ export function readResumableManifest(dir: string): ResumableManifest {
   const path = join(dir, FILES.manifest);
   if (!existsSync(path))
     throw new RunDirectoryError(dir, [`${path}: missing; is ${dir} a run directory?`]);
-  let manifest: unknown;
-  try {
-    manifest = readManifest(dir);
-  } catch (error) {
-    if (error instanceof UsageError) throw new RunDirectoryError(dir, [error.message]);
-    throw error;
-  }
+  const manifest = orRefuse(
+    () => readManifest(dir),
+    (problems) => {
+      throw new RunDirectoryError(dir, problems);
+    },
+  );
   const problem = shapeProblem(path, "run manifest", manifestSchema, manifest);
   if (problem) throw new RunDirectoryError(dir, [problem]);
   return manifest as ResumableManifest;
@@ -176,7 +175,7 @@ export function checkResumable(
 
   if (!existsSync(path("checkpoint"))) {
     // Starting over rewrites the logs: safe only while they hold no completed generation.
-    const ended = orRefuse(() => readJsonLines<AgoraEvent>(eventLogPath(dir)), refuse).some(
+    const ended = orRefuse(() => readEventLog(dir), refuse).some(
       (e) => e.type === "generation-ended",
     );
     if (manifest.generationsCompleted > 0 || ended) {
@@ -190,13 +189,7 @@ export function checkResumable(
     }
     return { checkpoint: null, keep: { events: 0, metrics: 0, agents: 0 }, rebuildTables: false };
   }
-  let raw: unknown;
-  try {
-    raw = readCheckpoint(dir);
-  } catch (error) {
-    if (error instanceof UsageError) refuse([error.message]);
-    throw error;
-  }
+  const raw: unknown = orRefuse(() => readCheckpoint(dir), refuse);
   const shape = shapeProblem(path("checkpoint"), "checkpoint", checkpointSchema, raw);
   if (shape) refuse([shape]);
   const checkpoint = raw as Checkpoint;
@@ -232,8 +225,8 @@ export function checkResumable(
 }
 
 /**
- * What `read` returns; a log it cannot read (a compressed log damaged other than by a torn tail)
- * is refused, naming the file.
+ * What `read` returns; a file it cannot read (unreadable JSON, a compressed log damaged other than
+ * by a torn tail) is refused, naming the file.
  */
 function orRefuse<T>(read: () => T, refuse: (problems: string[]) => never): T {
   try {

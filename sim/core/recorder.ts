@@ -331,9 +331,7 @@ export class RunRecorder {
   /** Appends events, and the metrics and agent rows they carry (see tableRows). */
   appendEvents(events: readonly AgoraEvent[]): void {
     if (events.length === 0) return;
-    let text = "";
-    for (const event of events) text += `${JSON.stringify(event)}\n`;
-    this.logs.events.append(text);
+    this.logs.events.append(lines(events));
     const { metrics, agents } = tableRows(events);
     if (metrics.length > 0) this.logs.metrics.append(lines(metrics, metricsLine));
     if (agents.length > 0) this.logs.agents.append(lines(agents));

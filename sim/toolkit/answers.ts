@@ -95,6 +95,16 @@ export function readAmount(text: string, options: AmountOptions): AmountReading 
 }
 
 /**
+ * What readAmount reads of a number a policy wrote with toFixed: below 1e21 its plain decimals;
+ * above, toFixed writes an exponent, of which readAmount takes the mantissa only ("1.5e+21" is
+ * 1.5). A policy's fast path gives this, so it has the text path's bits without the text.
+ */
+export function readFixed(written: string): number {
+  const exponent = written.indexOf("e");
+  return Number(exponent < 0 ? written : written.slice(0, exponent));
+}
+
+/**
  * The JSON object in a reply, from its first "{" to its last "}" (code fences and chatter around
  * it allowed); null when there is none or it is not valid JSON.
  */

@@ -14,6 +14,7 @@ export {
   labelSource,
   quoteReply,
   readAmount,
+  readFixed,
   splitAtLastLabel,
   stripLeadingLabel,
   wholeJsonObject,

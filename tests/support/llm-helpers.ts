@@ -152,6 +152,25 @@ export function deterministicScript(
   };
 }
 
+/**
+ * The deterministic script with each answer held a few milliseconds, so calls overlap, and the
+ * most calls in flight at once seen so far (`peak()`).
+ */
+export function overlappingScript(): { script: Script; peak: () => number } {
+  const script = deterministicScript();
+  let inFlight = 0;
+  let peak = 0;
+  return {
+    peak: () => peak,
+    script: async (req, index) => {
+      peak = Math.max(peak, ++inFlight);
+      await sleep(5);
+      inFlight--;
+      return script(req, index);
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Configs
 

@@ -17,7 +17,6 @@ import {
   Panel,
   UPlotChart,
   selectAgent,
-  useThrottled,
   useViewer,
 } from "../../../viewer/src/scenarios/ui.js";
 import {
@@ -42,8 +41,8 @@ export const MAX_BUBBLES = 150;
 const FOLLOW = "";
 
 export function DebatePanel() {
-  const live = useViewer((s) => s.view);
-  const view = useThrottled(live, 250);
+  // The store's panel clock (at most every 250 ms), shared with the other heavy panels.
+  const view = useViewer((s) => s.shown);
   const d = debateState(view);
   const [picked, setPicked] = useState(FOLLOW);
   const [agent, setAgent] = useState("");

@@ -292,7 +292,6 @@ describe("the fast path (act)", () => {
             expect(policy.act!({ ...input, rng: new Rng(4, ["fast", compared]) })).toEqual(read);
             compared++;
           }
-      expect(compared).toBe(3 * traces.length * holdings.length);
     },
   );
 

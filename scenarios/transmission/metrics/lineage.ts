@@ -1,5 +1,5 @@
 import type { AuthoredText, TextMetricsOptions } from "./options.js";
-import { termCounts, termIdCount, type TermCounts } from "./tfidf.js";
+import { smoothIdf, termCounts, termIdCount, type TermCounts } from "./tfidf.js";
 
 export interface LikelyParent {
   agentId: string;
@@ -54,7 +54,7 @@ export function likelyParents(
   for (const { ids } of docs) for (let k = 0; k < ids.length; k++) df[ids[k]!]!++;
   const n = docs.length;
   for (const { ids } of docs)
-    for (let k = 0; k < ids.length; k++) idf[ids[k]!] = Math.log((1 + n) / (1 + df[ids[k]!]!)) + 1;
+    for (let k = 0; k < ids.length; k++) idf[ids[k]!] = smoothIdf(n, df[ids[k]!]!);
   const prev = docs.slice(current.length).map((d) => ({ ids: d.ids, w: weights(d) }));
   const parents = current.map((text, i) => {
     const ids = docs[i]!.ids;

@@ -1,5 +1,6 @@
 import {
   cosine,
+  smoothIdf,
   termCounts,
   termIdCount,
   tfidfVectors,
@@ -100,8 +101,7 @@ export function generationSimilarity(
   for (const { ids } of fitCounts) for (const id of ids) df[id]!++;
   const n = fitCounts.length;
   const idf = new Float64Array(size);
-  for (let id = 0; id < size; id++)
-    if (df[id]! > 0) idf[id] = Math.log((1 + n) / (1 + df[id]!)) + 1;
+  for (let id = 0; id < size; id++) if (df[id]! > 0) idf[id] = smoothIdf(n, df[id]!);
 
   const current = counts[counts.length - 1]!.map((c) => pack(c, idf));
   const sum = new Float64Array(size);

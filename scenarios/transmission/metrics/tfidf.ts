@@ -72,6 +72,9 @@ export function termCounts(text: string, stopWords: StopWords): TermCounts {
   return counts;
 }
 
+/** scikit-learn's smooth idf of a term in `df` of `n` documents: ln((1 + n) / (1 + df)) + 1. */
+export const smoothIdf = (n: number, df: number): number => Math.log((1 + n) / (1 + df)) + 1;
+
 /**
  * TfidfVectorizer with its defaults (raw counts, smooth_idf, no sublinear tf, L2 norm), fitted on
  * `corpus`: idf(t) = ln((1 + n) / (1 + df(t))) + 1.
@@ -103,7 +106,7 @@ export class TfidfModel {
     const vocabulary = new Map([...index].map(([id, i]) => [termNames[id]!, i]));
     return new TfidfModel(
       vocabulary,
-      df.map((d) => Math.log((1 + n) / (1 + d)) + 1),
+      df.map((d) => smoothIdf(n, d)),
       index,
       stopWords,
     );

@@ -11,7 +11,6 @@ import {
   ExpandableText,
   Panel,
   selectAgent,
-  useThrottled,
   useViewer,
 } from "../../../viewer/src/scenarios/ui.js";
 import {
@@ -39,8 +38,8 @@ interface Pick {
 }
 
 export function TransmissionPanel() {
-  const live = useViewer((s) => s.view);
-  const view = useThrottled(live, 250);
+  // The store's panel clock (at most every 250 ms), shared with the other heavy panels.
+  const view = useViewer((s) => s.shown);
   const selected = useViewer((s) => s.selectedAgentId);
   const d = transmissionState(view);
   const [pick, setPick] = useState<Pick | null>(null);

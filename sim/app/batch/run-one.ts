@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { scenarioLookup } from "../scenarios.js";
+import { preloadScenario, scenarioLookup } from "../scenarios.js";
 import { resolveConfig } from "../../core/config.js";
 import { resumeRun, startRunFrom, type RunOptions } from "../run.js";
 import type { RunSpec } from "./plan.js";
@@ -34,6 +34,8 @@ export async function runOne(
   const batch = options.batch ?? basename(batchDir);
   const { batch: _batch, retryFailed, onBegin, ...runOptions } = options;
   try {
+    // A thread of its own loads the scenario here: a module that fails fails this run alone.
+    await preloadScenario(spec.raw, spec.configDir);
     const manifest = readRunManifest(dir);
     if (manifest) {
       const hash = resolveConfig(spec.raw, scenarioLookup(spec.configDir), {}, spec.configDir).hash;

@@ -246,18 +246,6 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
       "1 with --serve (live runs are paced and paused from this process)",
     );
   }
-  const limits = profileLimits(specs);
-  const budgetBuffer = workers > 1 ? newLedgerBuffer() : undefined;
-  const shared = createSharedResources({
-    llmConcurrency: options.llmConcurrency,
-    limits,
-    caps,
-    spentBefore,
-    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
-    ...(budgetBuffer ? { budgetBuffer } : {}),
-  });
-  options.onShared?.(shared, file);
-
   // Where each run stands according to its directory (and what a previous batch process recorded).
   const rows = new Map<string, SummaryRow>();
   for (const [i, spec] of specs.entries()) {
@@ -281,24 +269,35 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
   const pool = pLimit(options.concurrency);
   const { observer } = options;
   const threadCount = Math.min(workers, todo.length, options.concurrency);
+  const limits = profileLimits(specs);
+  // The budget in shared memory only where threads will share it.
+  const budgetBuffer = threadCount > 1 ? newLedgerBuffer() : undefined;
+  const shared = createSharedResources({
+    llmConcurrency: options.llmConcurrency,
+    limits,
+    caps,
+    spentBefore,
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+    ...(budgetBuffer ? { budgetBuffer } : {}),
+  });
+  options.onShared?.(shared, file);
   // Started before the first tables are written: a thread takes a while to load the modules.
-  const threads =
-    budgetBuffer && threadCount > 1
-      ? new RunThreads({
-          threads: threadCount,
-          batchDir: dir,
-          batchId: file.batchId,
-          retryFailed: options.retryFailed ?? false,
-          ledger: budgetBuffer,
-          caps,
-          llmSlots: newLimitBuffer(),
-          llmConcurrency: options.llmConcurrency,
-          limits,
-          rateLimiter: shared.rateLimiter!,
-          statusEveryMs: observer?.onRunStatus ? 250 : null,
-          ...(options.env ? { env: options.env } : {}),
-        })
-      : null;
+  const threads = budgetBuffer
+    ? new RunThreads({
+        threads: threadCount,
+        batchDir: dir,
+        batchId: file.batchId,
+        retryFailed: options.retryFailed ?? false,
+        ledger: budgetBuffer,
+        caps,
+        llmSlots: newLimitBuffer(),
+        llmConcurrency: options.llmConcurrency,
+        limits,
+        rateLimiter: shared.rateLimiter!,
+        statusEveryMs: observer?.onRunStatus ? 250 : null,
+        ...(options.env ? { env: options.env } : {}),
+      })
+    : null;
   const save = () => {
     file.totals = { ...shared.budget!.run };
     file.budget.exhausted = budgetReached(shared.budget);

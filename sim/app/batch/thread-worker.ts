@@ -8,7 +8,6 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { RateLimiter } from "../../../agents/rate-limit.js";
 import { statusLine } from "../cli/progress.js";
 import type { RunHandle } from "../run.js";
-import { preloadScenario } from "../scenarios.js";
 import { runOne } from "./run-one.js";
 import { crossThreadLimit, SharedLedger } from "./shared-memory.js";
 import type { SharedResources } from "./shared.js";
@@ -59,7 +58,6 @@ async function run(spec: ToThread & { kind: "run" }): Promise<void> {
   const own = { startedAt: Date.now() } as { handle?: RunHandle; startedAt: number };
   active.set(id, own);
   try {
-    await preloadScenario(spec.spec.raw, spec.spec.configDir);
     const row = await runOne(spec.spec, config.batchDir, shared, {
       batch: config.batchId,
       retryFailed: config.retryFailed,

@@ -33,7 +33,7 @@ export function readRun(path: string): RunData {
     throw new UsageError(`${dir}: no such directory`);
   if (!isRunDir(dir))
     throw new UsageError(
-      `${dir} is not a run directory (no ${FILES.manifest} and ${FILES.events}) nor a batch directory (no batch.json)`,
+      `${dir} is not a run directory (no ${FILES.manifest} and ${FILES.events} or ${FILES.eventsGz}) nor a batch directory (no batch.json)`,
     );
   const events = readEventLog(dir);
   const started = events.find((e): e is EventOf<"run-started"> => e.type === "run-started");

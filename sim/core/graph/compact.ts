@@ -43,7 +43,7 @@ export interface CompactGraph {
 /** run-started's graph in any event version. */
 export type RecordedGraph = SerializedGraph | CompactGraph;
 
-export function isCompactGraph(graph: RecordedGraph): graph is CompactGraph {
+function isCompactGraph(graph: RecordedGraph): graph is CompactGraph {
   return "kind" in graph;
 }
 

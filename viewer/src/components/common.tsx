@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import type { MindInfo } from "../state/types.js";
 
 /** A recorded prompt, folded: one block per message with its role. */
@@ -57,40 +57,6 @@ export function StatusBadge({ status, live }: { status: string; live?: boolean }
       {live ? "● live" : status}
     </span>
   );
-}
-
-/**
- * A value that follows `value` at most every `ms` milliseconds (charts and lists need no 60 Hz).
- */
-export function useThrottled<T>(value: T, ms: number): T {
-  const [shown, setShown] = useState(value);
-  const last = useRef(0);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const latest = useRef(value);
-  latest.current = value;
-  useEffect(() => {
-    const now = performance.now();
-    const wait = last.current + ms - now;
-    if (wait <= 0) {
-      last.current = now;
-      setShown(value);
-      return;
-    }
-    if (timer.current === null) {
-      timer.current = setTimeout(() => {
-        timer.current = null;
-        last.current = performance.now();
-        setShown(latest.current);
-      }, wait);
-    }
-  }, [value, ms]);
-  useEffect(
-    () => () => {
-      if (timer.current !== null) clearTimeout(timer.current);
-    },
-    [],
-  );
-  return shown;
 }
 
 export function Panel({

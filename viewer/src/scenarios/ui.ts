@@ -4,6 +4,6 @@
  * shared widgets. Panels are discovered like views (panels.tsx).
  */
 export { selectAgent, useViewer } from "../store.js";
-export { MindBadge, Panel, useThrottled } from "../components/common.js";
+export { MindBadge, Panel } from "../components/common.js";
 export { UPlotChart } from "../components/UPlotChart.js";
 export { ExpandableText } from "../components/ExpandableText.js";
