@@ -7,12 +7,7 @@
  */
 import { useMemo, useState } from "react";
 import { truncate, type ViewerState } from "../../../viewer/src/scenarios/api.js";
-import {
-  ExpandableText,
-  Panel,
-  selectAgent,
-  useViewer,
-} from "../../../viewer/src/scenarios/ui.js";
+import { ExpandableText, Panel, selectAgent, useViewer } from "../../../viewer/src/scenarios/ui.js";
 import {
   chainLanes,
   parentOf,
