@@ -156,8 +156,12 @@ export class ResponseHeaders {
     for (const [name, value] of this.entries()) callback(value, name, this);
   }
 
+  /** In name order, as fetch's Headers iterates; sorted on the first iteration only. */
+  #sorted: [string, string][] | undefined;
+
   *entries(): IterableIterator<[string, string]> {
-    yield* [...this.#map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.#sorted ??= [...this.#map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    yield* this.#sorted;
   }
 
   *keys(): IterableIterator<string> {

@@ -71,11 +71,13 @@ export class Ledger {
   /** Throws once the priced cost has reached the max-cost cap. */
   checkCost(): void {
     const { maxCost } = this.caps;
-    if (maxCost !== undefined && this.run.cost >= maxCost) {
+    if (maxCost === undefined) return;
+    // Read once: a SharedLedger's `run` is a snapshot of shared memory.
+    const cost = this.run.cost;
+    if (cost >= maxCost)
       throw new BudgetExhaustedError(
-        `max-cost cap of $${maxCost} reached ($${this.run.cost.toFixed(4)} so far)`,
+        `max-cost cap of $${maxCost} reached ($${cost.toFixed(4)} so far)`,
       );
-    }
   }
 
   release(): void {

@@ -62,16 +62,6 @@ export class SharedLedger extends Ledger {
     }
   }
 
-  override checkCost(): void {
-    const { maxCost } = this.caps;
-    const cost = this.read("cost");
-    if (maxCost !== undefined && cost >= maxCost) {
-      throw new BudgetExhaustedError(
-        `max-cost cap of $${maxCost} reached ($${cost.toFixed(4)} so far)`,
-      );
-    }
-  }
-
   override release(): void {
     Atomics.sub(this.cells, CLAIMED, 1n);
   }
