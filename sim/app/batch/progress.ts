@@ -42,7 +42,19 @@ export class BatchProgress implements BatchObserver {
   private file: BatchFile | undefined;
   private totals: () => Totals = () => this.file!.totals;
 
-  constructor(private readonly stream: ProgressStream) {}
+  /**
+   * A run's status line, kept for the next redraw: only on a terminal, since plain output never
+   * shows it (and the runner asks threads for status lines only when this exists).
+   */
+  readonly onRunStatus?: (spec: RunSpec, line: string) => void;
+
+  constructor(private readonly stream: ProgressStream) {
+    if (redraws(stream))
+      this.onRunStatus = (spec, line) => {
+        const active = this.active.get(spec.id);
+        if (active) active.line = line;
+      };
+  }
 
   private get inPlace(): boolean {
     return redraws(this.stream);
@@ -64,11 +76,6 @@ export class BatchProgress implements BatchObserver {
   onRunStart(spec: RunSpec, handle: RunHandle): void {
     const active = this.active.get(spec.id);
     if (active) active.handle = handle;
-  }
-
-  onRunStatus(spec: RunSpec, line: string): void {
-    const active = this.active.get(spec.id);
-    if (active) active.line = line;
   }
 
   onRunEnd(spec: RunSpec, row: SummaryRow): void {

@@ -86,9 +86,9 @@ export class RunThreads {
 
   private start(): Slot {
     const { threads: _threads, rateLimiter: _rateLimiter, ...config } = this.options;
-    const fromSource = import.meta.url.endsWith(".ts");
     const worker = moduleThread(
-      new URL(`./thread-worker.${fromSource ? "ts" : "js"}`, import.meta.url),
+      "./thread-worker",
+      import.meta.url,
       config satisfies RunThreadConfig,
     );
     const slot: Slot = { worker, runs: new Map() };

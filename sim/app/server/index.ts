@@ -96,11 +96,7 @@ export async function startServer(options: ServerOptions = {}): Promise<AgoraSer
     ...(options.runsDir !== undefined ? { runsDir: options.runsDir } : {}),
     ...(options.batchDir !== undefined ? { batchDir: options.batchDir } : {}),
   };
-  const fromSource = import.meta.url.endsWith(".ts");
-  const worker = moduleThread(
-    new URL(`./serve-worker.${fromSource ? "ts" : "js"}`, import.meta.url),
-    config,
-  );
+  const worker = moduleThread("./serve-worker", import.meta.url, config);
   const send = (message: ToWorker) => worker.postMessage(message);
   const lives = new Map<string, LiveRun>();
   const unwatch: (() => void)[] = [];
