@@ -148,8 +148,11 @@ export interface ResumePlan {
   checkpoint: Checkpoint | null;
   /** Lines of each log the checkpoint covers, kept by RunRecorder.reopen. */
   keep: Record<"events" | "metrics" | "agents", number>;
-  /** `--repair`: metrics.jsonl and agents.jsonl are written again from events.jsonl first. */
-  rebuildTables: boolean;
+  /**
+   * `--repair`: the rows metrics.jsonl and agents.jsonl are written again with first (the ones the
+   * checked events carry), or null when they are sound.
+   */
+  rebuildTables: ReturnType<typeof tableRows> | null;
 }
 
 const TABLES = ["metrics", "agents"] as const;
@@ -187,7 +190,7 @@ export function checkResumable(
         }; starting over would erase them`,
       ]);
     }
-    return { checkpoint: null, keep: { events: 0, metrics: 0, agents: 0 }, rebuildTables: false };
+    return { checkpoint: null, keep: { events: 0, metrics: 0, agents: 0 }, rebuildTables: null };
   }
   const raw: unknown = orRefuse(() => readCheckpoint(dir), refuse);
   const shape = shapeProblem(path("checkpoint"), "checkpoint", checkpointSchema, raw);
@@ -221,7 +224,7 @@ export function checkResumable(
     refuse(
       tableProblems.map((p) => `${p}; \`agora resume --repair\` writes it again from events.jsonl`),
     );
-  return { checkpoint, keep, rebuildTables: tableProblems.length > 0 };
+  return { checkpoint, keep, rebuildTables: tableProblems.length > 0 ? expected : null };
 }
 
 /**

@@ -17,7 +17,7 @@ import { Engine, InterruptedError, type EngineHooks } from "../core/engine.js";
 import type { RunStatus } from "../core/events.js";
 import { compactGraph } from "../core/graph/compact.js";
 import { graphStats } from "../core/graph/index.js";
-import { rebuildTables, RunRecorder, type Manifest } from "../core/recorder.js";
+import { RunRecorder, writeTables, type Manifest } from "../core/recorder.js";
 import { emptyTotals } from "../core/spend.js";
 import { AGORA_VERSION, gitCommit } from "../core/version.js";
 import { firstGeneration, socialGraph } from "./population.js";
@@ -110,10 +110,14 @@ export async function startRunFrom(
  */
 export async function resumeRun(
   dir: string,
-  options: RunOptions & { repair?: boolean } = {},
+  options: RunOptions & {
+    repair?: boolean;
+    /** The directory's manifest, when the caller has read it with readResumableManifest. */
+    manifest?: ResumableManifest;
+  } = {},
 ): Promise<RunResult> {
   const runDir = resolve(dir);
-  const manifest = readResumableManifest(runDir);
+  const manifest = options.manifest ?? readResumableManifest(runDir);
   if (manifest.status === "completed") return { dir: runDir, status: manifest.status, manifest };
   const { source } = manifest;
   await preloadScenario(source.raw, source.configDir);
@@ -163,7 +167,7 @@ async function execute(
   });
 
   const checkpoint = resumed?.plan.checkpoint ?? null;
-  if (checkpoint && resumed?.plan.rebuildTables) rebuildTables(dir, checkpoint.nextSeq);
+  if (resumed?.plan.rebuildTables) writeTables(dir, resumed.plan.rebuildTables);
   const recorder = checkpoint
     ? RunRecorder.reopen(dir, resumed!.plan.keep)
     : RunRecorder.create(dir, { compress: options.compress ?? false });

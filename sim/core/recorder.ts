@@ -379,8 +379,14 @@ export function rebuildTables(
   dir: string,
   nextSeq = Infinity,
 ): { metrics: number; agents: number } {
-  const events = readEventLog(dir).filter((e) => e.seq < nextSeq);
-  const { metrics, agents } = tableRows(events);
+  return writeTables(dir, tableRows(readEventLog(dir).filter((e) => e.seq < nextSeq)));
+}
+
+/** Writes metrics.jsonl and agents.jsonl anew with these rows (from tableRows). */
+export function writeTables(
+  dir: string,
+  { metrics, agents }: ReturnType<typeof tableRows>,
+): { metrics: number; agents: number } {
   rewriteLines(join(dir, FILES.metrics), metrics, metricsLine);
   rewriteLines(join(dir, FILES.agents), agents);
   return { metrics: metrics.length, agents: agents.length };

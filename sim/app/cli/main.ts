@@ -301,7 +301,7 @@ export function buildProgram(scenarios: readonly AnyScenario[] = []): Command {
     }
     process.exitCode = (
       await execute(
-        (options) => resumeRun(dir, { ...options, repair: opts.repair === true }),
+        (options) => resumeRun(dir, { ...options, repair: opts.repair === true, manifest }),
         () => (manifest.config as { generations: number }).generations,
       )
     ).code;
