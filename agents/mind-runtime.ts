@@ -20,7 +20,7 @@ import { budgeted, withinCostCap } from "./chat/budgeted.js";
 import { cached } from "./chat/cached.js";
 import { concurrencyLimited } from "./chat/concurrency-limited.js";
 import { ChatCompletionsEndpoint } from "./chat/endpoint.js";
-import { endpointFailure, keyRedactor, redactedError } from "./chat/endpoint-error.js";
+import { endpointFailure, redactedError } from "./chat/endpoint-error.js";
 import { lazily, type ChatModel } from "./chat/model.js";
 import { rateLimited } from "./chat/rate-limited.js";
 import { retrying } from "./chat/retrying.js";
@@ -346,7 +346,7 @@ export class MindRuntime implements Minds {
   private sender(name: string, profile: Profile, ledgers: readonly Ledger[]): ChatModel {
     const { shared, env } = this.options;
     const endpoint = new ChatCompletionsEndpoint(name, profile, env);
-    const redact = keyRedactor(name, profile, env);
+    const redact = endpoint.redact;
     const paced = shared?.rateLimiter
       ? rateLimited(endpoint, shared.rateLimiter, name, profile.maxTokens)
       : endpoint;
@@ -362,7 +362,7 @@ export class MindRuntime implements Minds {
           error: redactedError(error, redact),
           waitMs,
         }),
-      giveUp: endpointFailure(name, profile, env),
+      giveUp: endpointFailure(name, profile, redact),
     });
     return concurrencyLimited(
       withinCostCap(retried, ledgers),

@@ -11,7 +11,7 @@ import { budgeted, withinCostCap } from "../agents/chat/budgeted.js";
 import { cached } from "../agents/chat/cached.js";
 import { concurrencyLimited } from "../agents/chat/concurrency-limited.js";
 import { ChatCompletionsEndpoint } from "../agents/chat/endpoint.js";
-import { endpointFailure } from "../agents/chat/endpoint-error.js";
+import { endpointFailure, keyRedactor } from "../agents/chat/endpoint-error.js";
 import {
   lazily,
   type ChatModel,
@@ -491,7 +491,11 @@ describe("ChatCompletionsEndpoint", () => {
       .complete(request())
       .catch((e: unknown) => e);
     expect((error as { status?: number }).status).toBe(503);
-    const explained = endpointFailure("p", profile, { WRAPPER_KEY: SECRET })(error, 7) as Error & {
+    const explained = endpointFailure(
+      "p",
+      profile,
+      keyRedactor("p", profile, { WRAPPER_KEY: SECRET }),
+    )(error, 7) as Error & {
       status?: number;
     };
     expect(explained.name).toBe("EndpointError");

@@ -54,9 +54,8 @@ export function redactedError(error: unknown, redact: (text: string) => string):
 export function endpointFailure(
   profileName: string,
   profile: Profile,
-  env?: NodeJS.ProcessEnv,
+  redact: (text: string) => string,
 ): (error: unknown, attempts: number) => unknown {
-  const redact = keyRedactor(profileName, profile, env);
   return (error, attempts) => {
     if (!(error instanceof Error)) return error;
     const where = `${publicEndpoint(profile.baseURL)}/chat/completions`;

@@ -20,7 +20,8 @@ import {
  */
 export class ChatCompletionsEndpoint implements ChatModel {
   private readonly client: TextChatCompletions;
-  private readonly redact: (text: string) => string;
+  /** Masks the profile's key (and any other secret) in a text; shared by every error message. */
+  readonly redact: (text: string) => string;
 
   constructor(profileName: string, profile: Profile, env?: NodeJS.ProcessEnv) {
     this.client = new TextChatCompletions({
