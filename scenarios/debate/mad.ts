@@ -109,10 +109,12 @@ export async function madRound(
     return;
   }
   if (round < config.rounds) return;
+  // Built once, when a prompt is first needed, not again for every attempt to fit the context.
+  let made: { round: number; side: string; text: string }[] | undefined;
   const all = () =>
-    qr.rounds.flatMap(({ round: r, replies: rs }) =>
+    (made ??= qr.rounds.flatMap(({ round: r, replies: rs }) =>
       rs.map((reply, i) => ({ round: r, side: sides[i]!, text: reply.text })),
-    );
+    ));
   const finalMessages = (from: number): ChatMessage[] => [
     system(),
     {
