@@ -259,6 +259,16 @@ const BAD_CONFIGS: { name: string; yaml: string; expect: string[] }[] = [
     expect: ["donorGame.rounds2: got 4", "no such key"],
   },
   {
+    name: "a fraction where an integer goes",
+    yaml: CONTRACT_YAML.replace("traceDepth: 3 }", "traceDepth: 3, rounds: 1.5 }"),
+    expect: ["donorGame.rounds: got 1.5, expected an integer"],
+  },
+  {
+    name: "a bound with the schema's own words",
+    yaml: `${CONTRACT_YAML}graph: { type: grid, rows: 0, cols: 12 }\n`,
+    expect: ["graph.rows: got 0, expected an integer >= 1"],
+  },
+  {
     name: "negative multiplier",
     yaml: CONTRACT_YAML.replace("multiplier: 2", "multiplier: -1"),
     expect: ["donorGame.multiplier: got -1, expected a number >= 0"],

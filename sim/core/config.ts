@@ -173,7 +173,22 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix = "
 }
 
 /** What a user should have written, in plain words rather than zod's. */
+/** zod's default messages begin so; any other message is a schema's own words, which say more. */
+const ZOD_DEFAULT_MESSAGE = /^(Invalid|Too (small|big))/;
+
+const TYPE_NAMES: Record<string, string> = {
+  int: "an integer",
+  object: "an object",
+  array: "a list",
+};
+
 function expectedFrom(issue: z.core.$ZodIssue): string {
+  if (
+    (issue.code === "invalid_type" || issue.code === "too_small" || issue.code === "too_big") &&
+    issue.input !== undefined &&
+    !ZOD_DEFAULT_MESSAGE.test(issue.message)
+  )
+    return issue.message;
   switch (issue.code) {
     case "unrecognized_keys":
       return "no such key here (check the spelling against docs/config.md)";
@@ -182,7 +197,7 @@ function expectedFrom(issue: z.core.$ZodIssue): string {
     case "invalid_type":
       return issue.input === undefined
         ? `a value (${issue.expected}): this key is required`
-        : `a ${issue.expected}`;
+        : (TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`);
     case "too_small":
     case "too_big": {
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
