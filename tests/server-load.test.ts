@@ -81,7 +81,7 @@ describe("the live server under load", () => {
       early: [...range(1, 13).map(() => 0), 1, 7],
       late: [...range(1, 21).map(() => 0), 2, 40, 500, 1000],
     };
-    const worker = moduleThread(new URL("./support/load-clients.ts", import.meta.url), plan);
+    const worker = moduleThread("./support/load-clients", import.meta.url, plan);
     const next = messages(worker);
     let stalled: ClientSocket | undefined;
     try {
