@@ -53,6 +53,9 @@ describe("deterministic generators", () => {
       { type: "erdos-renyi", p: 0.5 },
       { type: "watts-strogatz", k: 4, beta: 0.3 },
       { type: "barabasi-albert", m: 2 },
+      { type: "random-regular", k: 3 },
+      { type: "lattice", dimensions: 1, k: 4 },
+      { type: "lattice", dimensions: 2, rows: 3, cols: 4, k: 8 },
       { type: "connected-caveman", cliques: 3, size: 4 },
       {
         type: "sbm",
@@ -335,7 +338,7 @@ describe("parameter errors", () => {
     ["star center out of range", { type: "star", center: 5 }, 5, "graph.center", 5],
     ["cycle too small", { type: "cycle" }, 2, "graph.type", "cycle"],
     ["empty population", { type: "complete" }, 0, "graph.type", "complete"],
-    ["unknown type", { type: "lattice" }, 5, "graph.type", "lattice"],
+    ["unknown type", { type: "hexagonal" }, 5, "graph.type", "hexagonal"],
     ["unknown option", { type: "cycle", k: 2 }, 5, "graph.k", 2],
     ["wrong value type", { type: "chain", directed: "yes" }, 5, "graph.directed", "yes"],
   ];

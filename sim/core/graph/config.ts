@@ -50,6 +50,35 @@ const sbmSchema = z
           });
   });
 
+// A ring (dimensions 1: each node linked to its k/2 nearest on either side) or a torus (dimensions
+// 2: rows x cols, each cell linked to its 4 von Neumann or 8 Moore neighbours, wrapping both ways).
+// One object checked here rather than a union on `dimensions`, whose mismatch errors would name the
+// whole object instead of the field.
+const latticeSchema = z
+  .strictObject({
+    type: z.literal("lattice"),
+    dimensions: z.literal([1, 2], { error: "1 (a ring) or 2 (a torus)" }),
+    k: intAtLeast(1),
+    // Below 3 a wrapped dimension would need duplicate edges or self-loops, as for the torus.
+    rows: intAtLeast(3).optional(),
+    cols: intAtLeast(3).optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    const issue = (key: "k" | "rows" | "cols", message: string) =>
+      ctx.addIssue({ code: "custom", path: [key], input: cfg[key], message });
+    if (cfg.dimensions === 1) {
+      if (cfg.k % 2 !== 0) issue("k", "an even integer >= 2 for a ring lattice (dimensions: 1)");
+      for (const key of ["rows", "cols"] as const)
+        if (cfg[key] !== undefined)
+          issue(key, "no rows or cols with dimensions: 1 (a ring; they size a 2-D lattice)");
+      return;
+    }
+    if (cfg.k !== 4 && cfg.k !== 8)
+      issue("k", "4 (von Neumann) or 8 (Moore) for a 2-D lattice (dimensions: 2)");
+    for (const key of ["rows", "cols"] as const)
+      if (cfg[key] === undefined) issue(key, "an integer >= 3: a 2-D lattice needs rows and cols");
+  });
+
 export const graphConfigSchema = z
   .discriminatedUnion(
     "type",
@@ -75,6 +104,9 @@ export const graphConfigSchema = z
         beta: probability(),
       }),
       z.strictObject({ type: z.literal("barabasi-albert"), m: intAtLeast(1) }),
+      // Simple and undirected, every node of degree k, drawn from the run's graph stream.
+      z.strictObject({ type: z.literal("random-regular"), k: intAtLeast(1) }),
+      latticeSchema,
       // size >= 3: with 2-node cliques the rewired edge is the clique's only edge and the graph
       // falls apart.
       z.strictObject({
@@ -111,7 +143,7 @@ export const graphConfigSchema = z
     ],
     {
       error:
-        "an object whose type is one of complete, cycle, chain, paths, star, grid, torus, erdos-renyi, watts-strogatz, barabasi-albert, connected-caveman, sbm, llm-culture, adjacency, file",
+        "an object whose type is one of complete, cycle, chain, paths, star, grid, torus, lattice, erdos-renyi, watts-strogatz, barabasi-albert, random-regular, connected-caveman, sbm, llm-culture, adjacency, file",
     },
   )
   .default({ type: "complete" });
@@ -144,6 +176,8 @@ export function graphSizeProblem(config: GraphConfig, n: number): string | undef
       edges = 2 * n;
       break;
     case "watts-strogatz":
+    case "random-regular":
+    case "lattice":
       edges = (n * config.k) / 2;
       break;
     case "barabasi-albert":

@@ -60,7 +60,24 @@ export function generateGraph(
       });
     case "grid":
     case "torus":
-      return lattice(config, ids, prefix);
+      return squareLattice(config, config.type === "torus", VON_NEUMANN, ids, prefix);
+    case "lattice":
+      if (config.dimensions === 2)
+        // The schema requires rows and cols with dimensions 2.
+        return squareLattice(
+          { rows: config.rows!, cols: config.cols! },
+          true,
+          config.k === 8 ? MOORE : VON_NEUMANN,
+          ids,
+          prefix,
+        );
+      if (config.k >= n)
+        throw new ConfigError(
+          `${prefix}.k`,
+          config.k,
+          `an even integer below the population size ${n}`,
+        );
+      return ringLattice(ids, config.k / 2);
     case "erdos-renyi":
       atLeast(1);
       return relabel(
@@ -83,6 +100,8 @@ export function generateGraph(
       if (config.m >= n)
         throw new ConfigError(`${prefix}.m`, config.m, `an integer below the population size ${n}`);
       return barabasiAlbert(config, ids, rng);
+    case "random-regular":
+      return randomRegular(config, ids, rng, prefix);
     case "connected-caveman": {
       const { cliques, size } = config;
       if (cliques * size !== n)
@@ -138,22 +157,47 @@ function byIndex(
   return graph;
 }
 
-function lattice(config: Of<"grid" | "torus">, ids: readonly string[], prefix: string): Graph {
-  const { rows, cols } = config;
+/** Each cell's links to later cells, so that every edge of the lattice is added once. */
+const VON_NEUMANN = [
+  [0, 1],
+  [1, 0],
+] as const;
+const MOORE = [...VON_NEUMANN, [1, 1], [1, -1]] as const;
+
+/**
+ * A rows x cols lattice, row-major, each cell linked at the given offsets (wrapping both ways when
+ * `wrap`; the schema keeps wrapped sides >= 3 so no edge repeats).
+ */
+function squareLattice(
+  { rows, cols }: { rows: number; cols: number },
+  wrap: boolean,
+  offsets: readonly (readonly [number, number])[],
+  ids: readonly string[],
+  prefix: string,
+): Graph {
   if (rows * cols !== ids.length)
     throw new ConfigError(
       `${prefix}.rows`,
       rows,
       `rows * cols (${rows} * ${cols} = ${rows * cols}) to equal the population size ${ids.length}`,
     );
-  const wrap = config.type === "torus";
   return byIndex(ids, false, (add) => {
     for (let r = 0; r < rows; r++)
-      for (let c = 0; c < cols; c++) {
-        const i = r * cols + c;
-        if (c + 1 < cols || wrap) add(i, r * cols + ((c + 1) % cols));
-        if (r + 1 < rows || wrap) add(i, ((r + 1) % rows) * cols + c);
-      }
+      for (let c = 0; c < cols; c++)
+        for (const [dr, dc] of offsets) {
+          const r2 = r + dr;
+          const c2 = c + dc;
+          if (wrap || (r2 < rows && c2 >= 0 && c2 < cols))
+            add(r * cols + c, ((r2 + rows) % rows) * cols + ((c2 + cols) % cols));
+        }
+  });
+}
+
+/** Node u linked to u+1 … u+half (mod n), so to its `half` nearest on either side. */
+function ringLattice(ids: readonly string[], half: number): Graph {
+  const n = ids.length;
+  return byIndex(ids, false, (add) => {
+    for (let j = 1; j <= half; j++) for (let u = 0; u < n; u++) add(u, (u + j) % n);
   });
 }
 
@@ -164,9 +208,7 @@ function lattice(config: Of<"grid" | "torus">, ids: readonly string[], prefix: s
 function wattsStrogatz(config: Of<"watts-strogatz">, ids: readonly string[], rng: Rng): Graph {
   const n = ids.length;
   const half = config.k / 2;
-  const graph = byIndex(ids, false, (add) => {
-    for (let j = 1; j <= half; j++) for (let u = 0; u < n; u++) add(u, (u + j) % n);
-  });
+  const graph = ringLattice(ids, half);
   for (let j = 1; j <= half; j++)
     for (let u = 0; u < n; u++) {
       if (!rng.bool(config.beta)) continue;
@@ -180,6 +222,67 @@ function wattsStrogatz(config: Of<"watts-strogatz">, ids: readonly string[], rng
       link(graph, from, to);
     }
   return graph;
+}
+
+/**
+ * A simple k-regular graph drawn as networkx's random_regular_graph draws it (Steger & Wormald
+ * 1999): every edge equally likely and every k-regular graph possible, the distribution over them
+ * uniform as n grows (not exactly on a handful of nodes). Above (n-1)/2 it draws the complement's
+ * (n-1-k)-regular graph instead: pairing stubs straight into a nearly complete graph keeps getting
+ * stuck (100 nodes of degree 90 did not finish in minutes). Edges are added in node order.
+ */
+function randomRegular(
+  config: Of<"random-regular">,
+  ids: readonly string[],
+  rng: Rng,
+  prefix: string,
+): Graph {
+  const n = ids.length;
+  const { k } = config;
+  if (k >= n) throw new ConfigError(`${prefix}.k`, k, `an integer below the population size ${n}`);
+  if ((n * k) % 2 !== 0)
+    throw new ConfigError(
+      `${prefix}.k`,
+      k,
+      `an even integer when the population size is odd (${n} * ${k} = ${n * k} edge ends cannot pair up)`,
+    );
+  const complement = 2 * k > n - 1;
+  const drawn = pairStubs(n, complement ? n - 1 - k : k, rng);
+  return byIndex(ids, false, (add) => {
+    if (complement) {
+      for (let i = 0; i < n; i++)
+        for (let j = i + 1; j < n; j++) if (!drawn.has(i * n + j)) add(i, j);
+    } else for (const key of Float64Array.from(drawn).sort()) add(Math.floor(key / n), key % n);
+  });
+}
+
+/**
+ * The edges (i, j), i < j, of a simple d-regular graph on n nodes, as keys i*n + j. Shuffles every
+ * node's d stubs into pairs, keeps the pairs that form new edges and re-pairs the leftover stubs;
+ * starts over when no two leftovers could still form an edge.
+ */
+function pairStubs(n: number, d: number, rng: Rng): Set<number> {
+  for (;;) {
+    const edges = new Set<number>();
+    let stubs: number[] = [];
+    for (let i = 0; i < n; i++) for (let s = 0; s < d; s++) stubs.push(i);
+    while (stubs.length > 0) {
+      const shuffled = rng.shuffle(stubs);
+      stubs = [];
+      for (let s = 0; s < shuffled.length; s += 2) {
+        const a = Math.min(shuffled[s]!, shuffled[s + 1]!);
+        const b = Math.max(shuffled[s]!, shuffled[s + 1]!);
+        if (a !== b && !edges.has(a * n + b)) edges.add(a * n + b);
+        else stubs.push(a, b);
+      }
+      const nodes = [...new Set(stubs)];
+      const pairable = nodes.some((a, i) =>
+        nodes.some((b, j) => j > i && !edges.has(Math.min(a, b) * n + Math.max(a, b))),
+      );
+      if (!pairable) break;
+    }
+    if (stubs.length === 0) return edges;
+  }
 }
 
 /**
