@@ -17,6 +17,8 @@ describe("truncation selection", () => {
     expect(out.ranking).toEqual(["b", "c", "d", "a"]);
     expect(out.survivors).toEqual(["b", "c"]);
     expect(out.removed).toEqual(["d", "a"]);
+    // Nothing is drawn, so no event can find itself without a neighbour.
+    expect(out.stranded).toBe(0);
   });
 
   it("breaks ties by the given order", () => {

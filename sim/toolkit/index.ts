@@ -1,12 +1,15 @@
 /**
- * The scenario toolkit: selection, answer reading and small statistics shared by scenarios. Imports
- * only sim/core.
+ * The scenario toolkit: selection, answer reading, small statistics and network metrics shared by
+ * scenarios. Imports only sim/core.
  */
 export {
   select,
+  selectionRule,
+  updateRuleSchema,
   type SelectionInput,
   type SelectionOutcome,
   type SelectionRule,
+  type UpdateRule,
 } from "./selection.js";
 export {
   jsonObject,
@@ -34,4 +37,15 @@ export {
   sd,
   type BootstrapOptions,
 } from "./stats.js";
+export {
+  assortment,
+  clusters,
+  distancesFrom,
+  HopDistances,
+  pearson,
+  valueByDegree,
+  type DegreeClass,
+  type NodeValues,
+  type ValueByDegree,
+} from "./network-metrics.js";
 export { askUntilUsable, CONTEXT_EXCEEDED, type Unusable } from "./ask.js";
