@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LIMITS } from "../../sim/core/limits.js";
+import { updateRuleSchema } from "../../sim/toolkit/selection.js";
 
 /** The `donorGame:` section of a config. Defaults follow Vallinder & Hughes (2024). */
 export const donorGameConfigSchema = z
@@ -11,8 +12,21 @@ export const donorGameConfigSchema = z
     endowment: z.number().positive().default(10),
     multiplier: z.number().min(0).default(2),
     traceDepth: z.number().int().min(1).max(LIMITS.traceDepth).default(3),
-    /** "code": the released code's rotation; "alternating": the donor half switches every round. */
-    schedule: z.enum(["code", "alternating"]).default("code"),
+    /**
+     * "code": the released code's rotation; "alternating": the donor half switches every round
+     * (both pair agents regardless of the graph: on a sparse graph most pairs are not adjacent and
+     * are skipped); "graph": each round a seeded random matching over the graph's edges.
+     */
+    schedule: z.enum(["code", "alternating", "graph"]).default("code"),
+    /**
+     * "resources": the paper's game (endowment, multiplier, any amount); "classic": cooperate or
+     * defect, payoffs from 0, a cooperating donor pays `cost` and its recipient gains `benefit`.
+     */
+    payoff: z.enum(["resources", "classic"]).default("resources"),
+    /** Classic payoff: what a recipient gains from a cooperating donor (b). */
+    benefit: z.number().positive().default(3),
+    /** Classic payoff: what cooperating costs the donor (c), even into a negative payoff. */
+    cost: z.number().positive().default(1),
     /** "mean-both-games": the paper; "game2x2": the released code (twice the game-2 resources). */
     selection: z.enum(["mean-both-games", "game2x2"]).default("mean-both-games"),
     punishment: z.enum(["none", "costly", "partner-choice"]).default("none"),
@@ -44,6 +58,16 @@ export const donorGameConfigSchema = z
       .object({ rate: z.number().min(0).max(1).default(0.2), sd: z.number().min(0).default(0.1) })
       .strict()
       .default({ rate: 0.2, sd: 0.1 }),
+    /**
+     * Who is replaced and by whose offspring (the toolkit's selection rules): "truncation" (the
+     * paper, with `survivorFraction`), or "death-birth", "birth-death", "imitation" on the graph.
+     */
+    update: updateRuleSchema,
+    /**
+     * Whom newborns (and revising survivors) learn from: all survivors ("global", the paper), or
+     * the survivors among their place's graph in-neighbours ("neighbours"; see evolution.ts).
+     */
+    learning: z.enum(["global", "neighbours"]).default("global"),
   })
   .strict();
 

@@ -23,6 +23,12 @@
  *    JSON number (then rule 5); "action" must be "donate" or "punish" with costly punishment, and
  *    "donate" or "refuse" with partner choice (a refusal's amount is not read); "justification"
  *    (a string) is the justification. Any other reply is read by rules 1-6.
+ * Classic payoff (cooperate or defect), by parseCooperation: the answer part (rule 1) is read for
+ *    the first "cooperate"/"defect" word (any form: "Cooperating", "**DEFECT**"); "not", "never",
+ *    "don't", "won't", "do not" or "will not" just before it turn it round ("I will not defect"
+ *    cooperates); a bare "C" or "D" is accepted. Neither word -> failure. A reply that is, whole,
+ *    a JSON object with a "decision" field is read from it: "cooperate" or "defect" (any case),
+ *    else failure.
  * Strategies: from the first "My strategy will be" (case-insensitive) to the end is the strategy,
  * verbatim; the text before it is the justification (rule 1 label removal). Without the phrase the
  * answer is unusable (re-asked like a donation). A reply that is a JSON object with a "strategy"
@@ -41,9 +47,13 @@ import {
 export type Punishment = "none" | "costly" | "partner-choice";
 export type DonorAction =
   { kind: "donate"; amount: number } | { kind: "punish"; amount: number } | { kind: "refuse" };
-export type ParseOutcome =
-  | { ok: true; action: DonorAction; justification: string; clamped: boolean }
+/** The classic payoff's two answers (parseCooperation). */
+export type ClassicAction = { kind: "cooperate" } | { kind: "defect" };
+export type ParseOutcome<Action = DonorAction> =
+  | { ok: true; action: Action; justification: string; clamped: boolean }
   | { ok: false; reason: string };
+/** An answer under either payoff. */
+export type AnswerOutcome = ParseOutcome<DonorAction | ClassicAction>;
 
 const TOLERANCE = 1e-9;
 const STRATEGY_PHRASE = /my strategy will be/i;
@@ -88,6 +98,46 @@ export function parseDonation(text: string, opts: DonationOptions): ParseOutcome
   if (!read.ok)
     return { ok: false, reason: `fraction with zero denominator in answer ${quote(answer)}` };
   return withinHoldings(read.value, { kind, justification }, answer, opts);
+}
+
+const COOPERATION = /\b(?:(not|never|don['’]t|won['’]t|do not|will not)\s+)?(cooperat|defect)/i;
+const BARE_LETTER = /^[^a-z]*([cd])[^a-z]*$/i;
+
+/** A classic-payoff answer: cooperate or defect (see the classic rule above). */
+export function parseCooperation(text: string): ParseOutcome<ClassicAction> {
+  const structured = structuredReply(text, "decision");
+  if (structured) {
+    const decision =
+      typeof structured.decision === "string" ? structured.decision.trim().toLowerCase() : "";
+    if (decision !== "cooperate" && decision !== "defect")
+      return {
+        ok: false,
+        reason: `decision ${JSON.stringify(structured.decision)} is not "cooperate" or "defect" in answer ${quote(text)}`,
+      };
+    return {
+      ok: true,
+      action: { kind: decision },
+      justification: justificationOf(structured),
+      clamped: false,
+    };
+  }
+  const labelled = splitAtLastLabel(text, "answer");
+  if (!labelled) return { ok: false, reason: `no 'Answer:' label in response ${quote(text)}` };
+  const justification = stripJustificationLabel(labelled.before);
+  const answer = labelled.after;
+  const word = COOPERATION.exec(answer);
+  const letter = word ? undefined : BARE_LETTER.exec(answer)?.[1];
+  if (!word && !letter)
+    return { ok: false, reason: `no 'Cooperate' or 'Defect' in answer ${quote(answer)}` };
+  const cooperates = word
+    ? (word[2]!.toLowerCase() === "cooperat") !== (word[1] !== undefined)
+    : letter!.toLowerCase() === "c";
+  return {
+    ok: true,
+    action: { kind: cooperates ? "cooperate" : "defect" },
+    justification,
+    clamped: false,
+  };
 }
 
 /** Rule 5: the amount read must lie in [0, holdings]; `answer` is what failure reasons quote. */

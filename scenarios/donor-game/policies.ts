@@ -3,16 +3,19 @@ import type { PolicyDefinition, PolicyRegistry } from "../../sim/core/minds.js";
 import type { PolicyDecisionInput } from "../../sim/core/minds.js";
 import type { Rng } from "../../sim/core/rng.js";
 import { readFixed } from "../../sim/toolkit/answers.js";
-import type { ParseOutcome, StrategyOutcome } from "./parse.js";
+import type { AnswerOutcome, StrategyOutcome } from "./parse.js";
 import type { TraceEntry } from "./trace.js";
 
 /** What a policy sees when it is a donor: the same facts the donation prompt states. */
 export interface DonationState {
+  /** Under the classic payoff, the donor's payoff so far. */
   holdings: number;
   recipientHoldings: number;
   /** The recipient's visible trace, newest first. */
   trace: readonly TraceEntry[];
   punishment: "none" | "costly" | "partner-choice";
+  /** "classic": the answer is cooperate (a decision giving a fraction > 0) or defect. */
+  payoff?: "resources" | "classic";
 }
 
 type Decision =
@@ -35,11 +38,16 @@ function writtenAmount(decision: Decision, holdings: number): string {
   return (decision.kind === "refuse" ? 0 : decision.fraction * holdings).toFixed(12);
 }
 
+/** Classic payoff: a decision that gives something cooperates. */
+const cooperates = (decision: Decision): boolean =>
+  decision.kind === "donate" && decision.fraction > 0;
+
 /** Policies answer in the form LLMs are asked for, so both go through the same parser. */
 function answer(decision: Decision, state: DonationState, why: string): string {
   const amount = writtenAmount(decision, state.holdings);
   let text: string;
-  if (decision.kind === "refuse") text = "Refuse to play";
+  if (state.payoff === "classic") text = cooperates(decision) ? "Cooperate" : "Defect";
+  else if (decision.kind === "refuse") text = "Refuse to play";
   else if (state.punishment === "costly")
     text = `${decision.kind === "punish" ? "Punish" : "Donate"}, ${amount}`;
   else text = amount;
@@ -47,12 +55,16 @@ function answer(decision: Decision, state: DonationState, why: string): string {
 }
 
 /**
- * The fast path: what parseDonation makes of `answer`'s text, without the text. Costly punishment
- * reads the keyword; any other condition reads the bare amount as a donation. The amount read back
- * lies in [0, holdings] up to the rounding of 12 decimals, well within the parser's tolerance, and
- * is snapped onto the range as the parser does.
+ * The fast path: what parseDonation (parseCooperation under the classic payoff) makes of `answer`'s
+ * text, without the text. Costly punishment reads the keyword; any other condition reads the bare
+ * amount as a donation. The amount read back lies in [0, holdings] up to the rounding of 12
+ * decimals, well within the parser's tolerance, and is snapped onto the range as the parser does.
  */
-function action(decision: Decision, state: DonationState, why: string): ParseOutcome {
+function action(decision: Decision, state: DonationState, why: string): AnswerOutcome {
+  if (state.payoff === "classic") {
+    const kind = cooperates(decision) ? "cooperate" : "defect";
+    return { ok: true, action: { kind }, justification: why, clamped: false };
+  }
   if (decision.kind === "refuse") {
     // "Refuse to play" reads as a refusal under partner choice only (elsewhere as no amount, which
     // the text path would re-ask): policies refuse only there.
@@ -122,6 +134,14 @@ export const DONOR_POLICIES: PolicyRegistry = {
     donate: (_s, { fraction }) => ({
       decision: { kind: "donate", fraction },
       why: `constant policy: always give ${pct(fraction)}.`,
+    }),
+  }),
+  cooperate: policy({
+    paramsSchema: z.object({}).strict(),
+    describe: () => "My strategy will be to always cooperate, giving everything I hold.",
+    donate: () => ({
+      decision: { kind: "donate", fraction: 1 },
+      why: "cooperate policy: always give everything.",
     }),
   }),
   defect: policy({

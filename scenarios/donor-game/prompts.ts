@@ -16,9 +16,16 @@ const TEMPLATES = {
   strategyNext: read("strategy-next.md"),
   donation: read("donation.md"),
   reask: read("reask.md"),
+  // The classic payoff (cooperate or defect) has its own game description, question and re-ask.
+  systemClassic: read("system-classic.md"),
+  donationClassic: read("donation-classic.md"),
+  reaskClassic: read("reask-classic.md"),
   reaskStrategy: read("reask-strategy.md"),
 };
-const TRACE = parseYaml(read("trace.yaml")) as Record<TraceEntry["kind"], string>;
+const TRACE = parseYaml(read("trace.yaml")) as Record<
+  TraceEntry["kind"] | "cooperate" | "defect",
+  string
+>;
 
 /**
  * The name an agent goes by in prompts: the released code's `<generation>_<index>` (agent `g2-a5`
@@ -46,6 +53,9 @@ function rules(config: DonorGameConfig) {
     punishmentCostly: config.punishment === "costly",
     partnerChoice: config.punishment === "partner-choice",
     survivorPercent: Math.round(config.survivorFraction * 100),
+    graphSchedule: config.schedule === "graph",
+    benefit: formatUnits(config.benefit),
+    cost: formatUnits(config.cost),
   };
 }
 
@@ -54,7 +64,8 @@ const systemPrompts = new WeakMap<DonorGameConfig, string>();
 export function systemPrompt(config: DonorGameConfig): string {
   let text = systemPrompts.get(config);
   if (text === undefined) {
-    text = render(TEMPLATES.system, rules(config));
+    const template = config.payoff === "classic" ? TEMPLATES.systemClassic : TEMPLATES.system;
+    text = render(template, rules(config));
     systemPrompts.set(config, text);
   }
   return text;
@@ -82,7 +93,10 @@ export function strategyPrompt(
   });
 }
 
-/** `strategy` null: the agent stated no usable strategy, and the prompt says so. */
+/**
+ * `strategy` null: the agent stated no usable strategy, and the prompt says so. Under the classic
+ * payoff the holdings are payoffs and the question is cooperate or defect.
+ */
 export function donationPrompt(
   config: DonorGameConfig,
   view: {
@@ -96,7 +110,8 @@ export function donationPrompt(
     trace: readonly TraceEntry[];
   },
 ): string {
-  return render(TEMPLATES.donation, {
+  const classic = config.payoff === "classic";
+  return render(classic ? TEMPLATES.donationClassic : TEMPLATES.donation, {
     ...rules(config),
     ...view,
     name: promptName(view.name),
@@ -105,7 +120,7 @@ export function donationPrompt(
     noStrategy: view.strategy === null,
     holdings: formatUnits(view.holdings),
     recipientHoldings: formatUnits(view.recipientHoldings),
-    trace: view.trace.map(traceLine),
+    trace: view.trace.map((entry) => traceLine(entry, classic)),
   });
 }
 
@@ -115,12 +130,20 @@ export function strategyReaskPrompt(config: DonorGameConfig, reason: string): st
 }
 
 export function reaskPrompt(config: DonorGameConfig, reason: string, holdings: number): string {
-  return render(TEMPLATES.reask, { ...rules(config), reason, holdings: formatUnits(holdings) });
+  const template = config.payoff === "classic" ? TEMPLATES.reaskClassic : TEMPLATES.reask;
+  return render(template, { ...rules(config), reason, holdings: formatUnits(holdings) });
 }
 
-export function traceLine(entry: TraceEntry): string {
+/** `classic`: a donation reads as a cooperation (fraction 1) or a defection (fraction 0). */
+export function traceLine(entry: TraceEntry, classic = false): string {
   if (entry.kind === "none") return render(TRACE.none, { agent: promptName(entry.agent) });
-  return render(TRACE[entry.kind], {
+  const kind =
+    classic && entry.kind === "donate"
+      ? entry.fraction === 1
+        ? "cooperate"
+        : "defect"
+      : entry.kind;
+  return render(TRACE[kind], {
     ...entry,
     donor: promptName(entry.donor),
     recipient: promptName(entry.recipient),

@@ -2,16 +2,23 @@ import type { ChatMessage, MindCallRequest, MindSpec } from "../../sim/core/mind
 import { ConfigError } from "../../sim/core/errors.js";
 import type { AgentInfo } from "../../sim/core/events.js";
 import type { Rng } from "../../sim/core/rng.js";
-import { agentId } from "../../sim/core/ids.js";
 import { areAdjacent } from "../../sim/core/graph/index.js";
 import { defineScenario, type StepContext, type StepDef } from "../../sim/core/scenario.js";
 import { askUntilUsable } from "../../sim/toolkit/ask.js";
-import { select } from "../../sim/toolkit/selection.js";
 import { mean as meanOrNull } from "../../sim/toolkit/stats.js";
 import { donorGameConfigSchema, type DonorGameConfig } from "./config.js";
-import { sampleInOrder } from "./advice.js";
+import type { AdviceEntry } from "./advice.js";
+import { evolve, strategyAdvice } from "./evolution.js";
+import { givingMetrics, givingOf } from "./giving.js";
 import { gini, mean } from "./metrics.js";
-import { parseDonation, parseStrategy, type DonorAction, type ParseOutcome } from "./parse.js";
+import {
+  parseCooperation,
+  parseDonation,
+  parseStrategy,
+  type AnswerOutcome,
+  type ClassicAction,
+  type DonorAction,
+} from "./parse.js";
 import { DONOR_POLICIES, type DonationState } from "./policies.js";
 import {
   donationPrompt,
@@ -21,8 +28,15 @@ import {
   strategyReaskPrompt,
   systemPrompt,
 } from "./prompts.js";
-import { donationSchema, STRATEGY_SCHEMA } from "./schemas.js";
-import { alternatingSchedule, codeSchedule, reversed, type Pairing } from "./schedule.js";
+import { COOPERATION_SCHEMA, donationSchema, STRATEGY_SCHEMA } from "./schemas.js";
+import {
+  alternatingSchedule,
+  codeSchedule,
+  graphSchedule,
+  isolatedAgents,
+  reversed,
+  type Pairing,
+} from "./schedule.js";
 import { initialTraces, recordAction, visibleTrace, type Traces } from "./trace.js";
 
 export interface DonorAgent {
@@ -42,6 +56,13 @@ export interface DonorAgent {
   reasoning?: string;
   /** A survivor asked to rewrite its strategy (survivorsRevise). */
   revise?: boolean;
+  /**
+   * Until its strategy is written: the parent a graph update rule drew, whose strategy its prompt
+   * shows first (evolution.ts).
+   */
+  mentor?: AdviceEntry;
+  /** Until its strategy is written: `learning: neighbours` found no one nearby (evolution.ts). */
+  learnsGlobally?: boolean;
 }
 
 export interface DonorPopulation {
@@ -49,11 +70,13 @@ export interface DonorPopulation {
   /**
    * The survivors' usable strategies and scores that newborns and revising survivors learn from.
    */
-  advice: { id: string; strategy: string; score: number }[] | null;
+  advice: AdviceEntry[] | null;
 }
 
 interface Decision {
-  kind: DonorAction["kind"];
+  /** The classic payoff's cooperations and defections are donations (fraction 1 or 0). */
+  kind: Played["kind"];
+  donor: string;
   fraction: number;
   /** No usable answer: a donation of 0 by the game's rules, but no data on what the model chose. */
   fallback: boolean;
@@ -79,6 +102,8 @@ interface DonorWork {
   /** Agents left with no strategy this generation. */
   strategyFallbacks: number;
   pairsSkipped: number;
+  /** Agents whose place has no neighbour. */
+  isolated: number;
 }
 
 type Ctx = StepContext<DonorGameConfig>;
@@ -96,21 +121,16 @@ async function writeStrategy(
       agentId: agent.id,
       mind: agent.mind,
       purpose: "strategy",
-      messages: () => [
-        { role: "system", content: systemPrompt(config) },
-        {
-          role: "user",
-          content: strategyPrompt(
-            config,
-            agent.id,
-            population.advice &&
-              sampleInOrder(population.advice, config.adviceSample, () =>
-                ctx.rng("advice", agent.id, ctx.generation),
-              ),
-            population.advice?.length,
-          ),
-        },
-      ],
+      messages: () => {
+        const advice = strategyAdvice(agent, population, ctx);
+        return [
+          { role: "system", content: systemPrompt(config) },
+          {
+            role: "user",
+            content: strategyPrompt(config, agent.id, advice?.shown ?? null, advice?.of),
+          },
+        ];
+      },
       state: {},
       rng: ctx.rng("mind", agent.id, ctx.generation, "strategy"),
       t: { generation: ctx.generation },
@@ -129,6 +149,8 @@ async function writeStrategy(
     ? { strategy: outcome.strategy, reasoning: outcome.justification }
     : { strategy: null, reasoning: "", strategyUnusable: outcome.reason };
   delete agent.strategyUnusable;
+  delete agent.mentor;
+  delete agent.learnsGlobally;
   Object.assign(agent, written, { revise: false });
   if (revised) {
     ctx.emit({
@@ -182,18 +204,25 @@ function askDonation(
       }),
     },
   ];
+  const classic = config.payoff === "classic";
   return askUntilUsable(
     ctx,
-    { ...request, messages, schema: donationSchema(config.punishment, shownHoldings) },
+    {
+      ...request,
+      messages,
+      schema: classic ? COOPERATION_SCHEMA : donationSchema(config.punishment, shownHoldings),
+    },
     {
       retries: config.parseRetries,
       read: (text) =>
-        parseDonation(text, {
-          punishment: config.punishment,
-          holdings,
-          shownHoldings,
-          outOfRange: config.outOfRange,
-        }),
+        classic
+          ? parseCooperation(text)
+          : parseDonation(text, {
+              punishment: config.punishment,
+              holdings,
+              shownHoldings,
+              outOfRange: config.outOfRange,
+            }),
       reask: (reason) => reaskPrompt(config, reason, holdings),
     },
   );
@@ -234,6 +263,7 @@ function prepareMove(
     recipientHoldings: game.resources.get(recipientId)!,
     trace: visibleTrace(game.traces, recipientId),
     punishment: ctx.config.punishment,
+    payoff: ctx.config.payoff,
   };
   return {
     game,
@@ -269,12 +299,45 @@ async function donate(
   return applyMove(ctx, work, move, outcome, failures);
 }
 
+/** What an answer does: the classic payoff's answers are donations of the cost, or of nothing. */
+interface Played {
+  kind: "donate" | "punish" | "refuse";
+  amount: number;
+  /** Of the holdings (1 for a cooperation, 0 for a defection). */
+  fraction: number;
+  received: number;
+}
+
+function played(
+  config: DonorGameConfig,
+  action: DonorAction | ClassicAction,
+  holdings: number,
+): Played {
+  switch (action.kind) {
+    case "cooperate":
+      return { kind: "donate", amount: config.cost, fraction: 1, received: config.benefit };
+    case "defect":
+      return { kind: "donate", amount: 0, fraction: 0, received: 0 };
+    case "refuse":
+      return { kind: "refuse", amount: 0, fraction: 0, received: 0 };
+    default: {
+      const amount = Math.min(Math.max(action.amount, 0), holdings);
+      return {
+        kind: action.kind,
+        amount,
+        fraction: holdings > 0 ? amount / holdings : 0,
+        received: action.kind === "donate" ? config.multiplier * amount : 0,
+      };
+    }
+  }
+}
+
 /** Plays the donor's answer: resources, trace, the interaction event and the decision. */
 function applyMove(
   ctx: Ctx,
   work: DonorWork,
   { game, donor, recipientId, t, state }: Move,
-  outcome: ParseOutcome,
+  outcome: AnswerOutcome,
   failures: number,
 ): Decision {
   const config = ctx.config;
@@ -283,16 +346,14 @@ function applyMove(
   work.parseFailures += failures;
   const fallback = !outcome.ok;
   if (fallback) work.fallbacks++;
-  // A fallback gives 0, as in the released code; the decision is marked so no metric reads it as a
-  // choice.
-  const action = outcome.ok ? outcome.action : ({ kind: "donate", amount: 0 } as const);
+  // A fallback gives 0 (defects), as in the released code; the decision is marked so no metric
+  // reads it as a choice.
+  const fallbackAction: DonorAction | ClassicAction =
+    config.payoff === "classic" ? { kind: "defect" } : { kind: "donate", amount: 0 };
   const justification = outcome.ok ? outcome.justification : "";
-
-  const amount = action.kind === "refuse" ? 0 : Math.min(Math.max(action.amount, 0), holdings);
-  const fraction = holdings > 0 ? amount / holdings : 0;
-  let received = 0;
+  const action = played(config, outcome.ok ? outcome.action : fallbackAction, holdings);
+  const { amount, fraction, received } = action;
   if (action.kind === "donate") {
-    received = config.multiplier * amount;
     game.resources.set(donorId, holdings - amount);
     game.resources.set(recipientId, recipientBefore + received);
   } else if (action.kind === "punish") {
@@ -329,7 +390,12 @@ function applyMove(
       fallback,
     },
   });
-  return { kind: action.kind, fraction: action.kind === "donate" ? fraction : 0, fallback };
+  return {
+    kind: action.kind,
+    donor: donorId,
+    fraction: action.kind === "donate" ? fraction : 0,
+    fallback,
+  };
 }
 
 /** Decisions the model actually made (no fallbacks): what the decision metrics average over. */
@@ -359,7 +425,7 @@ async function playRound(
       results.push(null);
       continue;
     }
-    const fast = ctx.act<ParseOutcome>(move.request);
+    const fast = ctx.act<AnswerOutcome>(move.request);
     if (!fast) break;
     results.push(applyMove(ctx, work, move, fast.value, 0));
   }
@@ -418,12 +484,19 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
     "strategy-revised": "an agent stated (or revised) its strategy",
   },
 
-  check(config) {
-    if (config.population.size % 2 !== 0)
+  check(config, section) {
+    // The graph schedule matches agents along edges and needs no halves.
+    if (section.schedule !== "graph" && config.population.size % 2 !== 0)
       throw new ConfigError(
         "population.size",
         config.population.size,
-        "an even number (the Donor Game splits agents into two halves)",
+        "an even number (the Donor Game splits agents into two halves; schedule: graph does not)",
+      );
+    if (section.payoff === "classic" && section.punishment !== "none")
+      throw new ConfigError(
+        "donorGame.punishment",
+        section.punishment,
+        '"none" with payoff: classic (punishment needs payoff: resources)',
       );
   },
 
@@ -443,15 +516,23 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
   beginGeneration(population, ctx) {
     const config = ctx.config;
     const order = ctx.rng("pairing", ctx.generation).shuffle(population.agents.map((a) => a.id));
+    const agents = new Map(population.agents.map((a) => [a.id, a]));
+    const placed = order.map((id) => agents.get(id)!);
     const first =
-      config.schedule === "code"
-        ? codeSchedule(order, config.rounds)
-        : alternatingSchedule(order, config.rounds);
+      config.schedule === "graph"
+        ? graphSchedule(ctx.graph, placed, config.rounds, (round) =>
+            ctx.rng("pairing", ctx.generation, "round", round),
+          )
+        : config.schedule === "code"
+          ? codeSchedule(order, config.rounds)
+          : alternatingSchedule(order, config.rounds);
+    // Classic payoffs start at 0.
+    const start = config.payoff === "classic" ? 0 : config.endowment;
     const games: GameState[] = [first, reversed(first)]
       .slice(0, config.games)
       .map((schedule, i) => ({
         game: i + 1,
-        resources: new Map(order.map((id) => [id, config.endowment])),
+        resources: new Map(order.map((id) => [id, start])),
         traces: initialTraces(order, config.traceDepth),
         schedule,
         decisions: [],
@@ -463,7 +544,6 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       for (let round = 1; round <= config.rounds; round++)
         steps.push({ name: "round", t: game ? { game: game.game, round } : { round } });
     }
-    const agents = new Map(population.agents.map((a) => [a.id, a]));
     return {
       work: {
         order,
@@ -474,6 +554,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
         strategyParseFailures: 0,
         strategyFallbacks: 0,
         pairsSkipped: 0,
+        isolated: isolatedAgents(ctx.graph, placed).length,
       },
       steps,
     };
@@ -502,15 +583,9 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       return config.selection === "game2x2" ? 2 * g2 : (g1! + g2) / 2;
     };
     const scores = Object.fromEntries(work.order.map((id) => [id, scoreOf(id)]));
-    const rng = ctx.rng("selection", ctx.generation);
-    // Ties fall to the generation's shuffled order.
-    const selection = select(
-      { kind: "truncation", survivorFraction: config.survivorFraction },
-      { order: work.order, score: (id) => scores[id]!, rng },
-    );
-    const ranking = selection.ranking;
-    const survivors = last ? [] : selection.survivors;
-    const removed = last ? [] : selection.removed;
+    const evolution = evolve(population, work, scores, ctx, last);
+    const { ranking, survivors, removed, newborns } = evolution;
+    const giving = givingOf(work.games.flatMap((g) => g.decisions));
 
     // Decision metrics read only what models chose; fallbackDecisions says how many they leave out.
     const decisions = answered(work.games.flatMap((g) => g.decisions));
@@ -526,44 +601,19 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       avgDonationFraction: meanOrNull(decisions.map((d) => d.fraction)),
       punishmentRate: share("punish"),
       refusalRate: share("refuse"),
-      giniFinalResources: gini(Object.values(scores)),
+      // Gini is defined for amounts of at least 0, and classic payoffs can fall below.
+      giniFinalResources: Object.values(scores).some((s) => s < 0)
+        ? null
+        : gini(Object.values(scores)),
       parseFailures: work.parseFailures,
       fallbackDecisions: work.fallbacks,
       strategyParseFailures: work.strategyParseFailures,
       strategyFallbacks: work.strategyFallbacks,
       pairsSkipped: work.pairsSkipped,
+      isolatedAgents: work.isolated,
+      ...givingMetrics(ctx.graph, population.agents, giving),
+      ...evolution.metrics,
     };
-
-    // Newborns mostly share their parents (truncation gives them all the survivors): their policy
-    // agents are listed once per list, not once per newborn.
-    const policyParents = new Map<readonly string[], DonorAgent[]>();
-    const policyAgentsOf = (parents: readonly string[]) => {
-      let found = policyParents.get(parents);
-      if (!found) {
-        found = parents.map((s) => agents.get(s)!).filter((a) => a.mind.kind === "policy");
-        policyParents.set(parents, found);
-      }
-      return found;
-    };
-    const newborns: DonorAgent[] = removed.map((removedId, i) => {
-      const gone = agents.get(removedId)!;
-      const id = agentId(ctx.generation + 1, i + 1);
-      const parents = selection.parentsOf.get(removedId)!;
-      if (gone.mind.kind === "llm")
-        return { id, generation: ctx.generation + 1, slot: gone.slot, parents, mind: gone.mind };
-      const candidates = policyAgentsOf(parents);
-      const parent = candidates.length > 0 ? rng.pick(candidates) : gone;
-      const mind = parent.mind as Extract<MindSpec, { kind: "policy" }>;
-      const mutate = DONOR_POLICIES[mind.policy]!.mutate;
-      const params = mutate ? mutate(mind.params, rng, config.policyMutation) : mind.params;
-      return {
-        id,
-        generation: ctx.generation + 1,
-        slot: gone.slot,
-        parents: [parent.id],
-        mind: { kind: "policy", policy: mind.policy, params },
-      };
-    });
 
     const surviving = new Set(survivors);
     const agentRows = ranking.map((id, rank) => {
@@ -584,27 +634,13 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
         score: scores[id]!,
         rank: rank + 1,
         survived: last ? null : surviving.has(id),
+        degree: ctx.graph.degree(agent.slot),
+        giving: giving.get(id) ?? null,
       };
     });
 
-    const bySlot = new Map<string, DonorAgent>();
-    for (const id of survivors)
-      bySlot.set(agents.get(id)!.slot, {
-        ...agents.get(id)!,
-        ...(config.survivorsRevise ? { revise: true } : {}),
-      });
-    for (const agent of newborns) bySlot.set(agent.slot, agent);
-    const next: DonorPopulation = last
-      ? population
-      : {
-          agents: population.agents.map((a) => bySlot.get(a.slot)!),
-          advice: survivors.flatMap((id) => {
-            const strategy = agents.get(id)!.strategy;
-            return typeof strategy === "string" ? [{ id, strategy, score: scores[id]! }] : [];
-          }),
-        };
     return {
-      population: next,
+      population: evolution.population,
       metrics,
       agentRows,
       survivors,

@@ -1,3 +1,6 @@
+import type { SocialGraph } from "../../sim/core/graph/index.js";
+import type { Rng } from "../../sim/core/rng.js";
+
 /** A round's pairings: [donor, recipient]. */
 export type Pairing = readonly [string, string];
 
@@ -26,6 +29,63 @@ export function alternatingSchedule(order: readonly string[], rounds: number): P
     return a.map((agent, j): Pairing =>
       r % 2 === 0 ? [agent, rotated[j]!] : [rotated[j]!, agent],
     );
+  });
+}
+
+/**
+ * Agents whose place has no neighbour (self-loops aside): no schedule can pair them. The complete
+ * graph is answered without listing its neighbours.
+ */
+export function isolatedAgents(
+  graph: SocialGraph,
+  agents: readonly { id: string; slot: string }[],
+): string[] {
+  if (graph.kind === "complete") return agents.length === 1 ? [agents[0]!.id] : [];
+  return agents.filter((a) => !graph.neighbors(a.slot).some((n) => n !== a.slot)).map((a) => a.id);
+}
+
+/**
+ * Each round a random maximal matching over the graph's edges, so every pair is adjacent and no
+ * agent plays twice in a round. The complete graph (implicit) is paired from a shuffle, a random
+ * perfect matching whose pairs' order is random too (the first of a pair donates). Any other graph:
+ * its edges in shuffled order, each taken when both ends are still free; an undirected edge's donor
+ * is drawn, a directed edge's tail donates. `agents` are the agents in order (the generation's
+ * shuffled order), each on its graph node `slot`; `rngOf(round)` is the round's stream.
+ */
+export function graphSchedule(
+  graph: SocialGraph,
+  agents: readonly { id: string; slot: string }[],
+  rounds: number,
+  rngOf: (round: number) => Rng,
+): Pairing[][] {
+  if (graph.kind === "complete") {
+    const ids = agents.map((a) => a.id);
+    return Array.from({ length: rounds }, (_, r) => {
+      const shuffled = rngOf(r + 1).shuffle(ids);
+      return Array.from({ length: Math.floor(shuffled.length / 2) }, (_, j): Pairing => [
+        shuffled[2 * j]!,
+        shuffled[2 * j + 1]!,
+      ]);
+    });
+  }
+  const bySlot = new Map(agents.map((a) => [a.slot, a.id]));
+  // Edges between two agents' places, self-loops aside: [source, target, undirected].
+  const edges: [string, string, boolean][] = [];
+  graph.explicit!.forEachEdge((_edge, _attributes, source, target, _sa, _ta, undirected) => {
+    const from = bySlot.get(source);
+    const to = bySlot.get(target);
+    if (from !== undefined && to !== undefined && from !== to) edges.push([from, to, undirected]);
+  });
+  return Array.from({ length: rounds }, (_, r) => {
+    const rng = rngOf(r + 1);
+    const busy = new Set<string>();
+    const round: Pairing[] = [];
+    for (const [from, to, undirected] of rng.shuffle(edges)) {
+      if (busy.has(from) || busy.has(to)) continue;
+      busy.add(from).add(to);
+      round.push(undirected && rng.bool(0.5) ? [to, from] : [from, to]);
+    }
+    return round;
   });
 }
 

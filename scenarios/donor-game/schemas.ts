@@ -33,3 +33,12 @@ export function donationSchema(punishment: Punishment, shownHoldings: number): A
     }),
   };
 }
+
+/** A classic-payoff decision: cooperate or defect (parseCooperation reads it). */
+export const COOPERATION_SCHEMA: AnswerSchema = {
+  name: "donor_game_cooperation",
+  schema: object({
+    justification: { type: "string" },
+    decision: { type: "string", enum: ["cooperate", "defect"] },
+  }),
+};
