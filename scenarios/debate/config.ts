@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LIMITS } from "../../sim/core/limits.js";
 import { ConfigError } from "../../sim/core/errors.js";
 import { parseOrThrow } from "../../sim/core/config.js";
+import { updateRuleSchema } from "../../sim/toolkit/selection.js";
 import { DEBATE_POLICIES } from "./policies.js";
 import { questionSourceSchema } from "./questions.js";
 
@@ -53,6 +54,13 @@ const evolutionSchema = z
       .object({ rate: z.number().min(0).max(1).default(0.2), sd: z.number().min(0).default(0.1) })
       .strict()
       .default({ rate: 0.2, sd: 0.1 }),
+    /**
+     * Whom a newcomer learns from under truncation: every survivor ("global"), or the survivors
+     * among its place's graph in-neighbours ("neighbours"), the debaters whose replies it hears.
+     */
+    learning: z.enum(["global", "neighbours"]).default("global"),
+    /** Who is replaced and by whose offspring (the toolkit's selection rules). */
+    update: updateRuleSchema,
   })
   .strict();
 
@@ -118,6 +126,8 @@ export const debateConfigSchema = z
       enabled: false,
       survivorFraction: 0.5,
       mutation: { rate: 0.2, sd: 0.1 },
+      learning: "global",
+      update: { rule: "truncation" },
     }),
   })
   .strict()

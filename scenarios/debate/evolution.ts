@@ -1,6 +1,10 @@
 import type { MindSpec } from "../../sim/core/minds.js";
 import { agentId } from "../../sim/core/ids.js";
-import { select as selectBy } from "../../sim/toolkit/selection.js";
+import {
+  select as selectBy,
+  selectionRule,
+  type SelectionRule,
+} from "../../sim/toolkit/selection.js";
 import { DEBATE_POLICIES } from "./policies.js";
 import { advicePrompt, systemPrompt } from "./prompts.js";
 import { READERS } from "./replies.js";
@@ -15,10 +19,13 @@ import {
 } from "./work.js";
 
 /**
- * Generations of debaters (the Donor Game's mechanism): after a block of questions the best
- * debaters by accuracy survive; each of the others is replaced in its place by a newcomer who
- * keeps the place's persona and trait and writes its debating advice from the survivors' advice
- * (an LLM mind), or copies a surviving policy debater's parameters, mutated (a policy mind).
+ * Generations of debaters (the Donor Game's mechanism): after a block of questions the toolkit's
+ * selection rule, scoring debaters by accuracy, decides who is replaced and whose offspring takes
+ * the place (truncation: the best survive, every survivor a parent; death-birth, birth-death,
+ * imitation: one neighbour of the place). The newcomer keeps the place's persona and trait and
+ * writes its debating advice from its parents' advice (an LLM mind), or copies a parent's policy
+ * parameters, mutated (a policy mind). `learning: neighbours` narrows the parents to those the
+ * place hears: its graph in-neighbours.
  */
 
 /**
@@ -54,6 +61,8 @@ export async function writeAdvice(
   population: DebatePopulation,
   debater: Debater,
 ): Promise<boolean> {
+  // It learns from its parents' advice (see `select`).
+  const teachers = new Set(debater.parents);
   const { reading: advice } = await replyOf(
     ctx,
     {
@@ -71,8 +80,10 @@ export async function writeAdvice(
         {
           role: "user",
           content: advicePrompt(
-            population.survivors?.map((s) => ({ advice: s.advice, accuracy: s.accuracy ?? 0 })) ??
-              null,
+            population.survivors
+              ?.filter((s) => teachers.has(s.id))
+              .map((s) => ({ advice: s.advice, accuracy: s.accuracy ?? 0 })) ?? null,
+            ctx.config.evolution.update.rule === "truncation",
           ),
         },
       ],
@@ -93,6 +104,16 @@ export interface Selection {
   survivors: string[];
   removed: string[];
   newcomers: Debater[];
+  /**
+   * Whose advice newcomers may learn from, in ranking order: the survivors, and under a graph rule
+   * any parent replaced after it bred (truncation's parents are all survivors).
+   */
+  teachers: string[];
+  /**
+   * The generation row's selection counts, present only with the settings that make them (so a
+   * default run's metrics stay as they were); null in the last generation, which selects no one.
+   */
+  metrics: { strandedUpdates?: number | null; learningFallbacks?: number | null };
 }
 
 export function select(
@@ -106,15 +127,50 @@ export function select(
   const scores = new Map(
     population.debaters.map((d) => [d.id, debaterAccuracy(questions, d.id).accuracy ?? 0]),
   );
-  const { enabled, survivorFraction, mutation } = ctx.config.evolution;
+  const { enabled, survivorFraction, mutation, learning, update } = ctx.config.evolution;
+  const selecting = enabled && !last;
+  // Without a selection to make, truncation only ranks (a graph rule's draws would be wasted).
+  const rule: SelectionRule = selecting
+    ? selectionRule(update, survivorFraction)
+    : { kind: "truncation", survivorFraction };
+  const byId = new Map(population.debaters.map((d) => [d.id, d]));
+  const bySlot = new Map(population.debaters.map((d) => [d.slot, d]));
+  const around = new Map<string, string[]>();
+  // The debaters whose replies a debater hears (its place's in-neighbours, as in society.ts): whom
+  // it competes with and learns from. Worked out on demand: truncation with global learning
+  // never asks.
+  const neighbours = (id: string): string[] => {
+    let ids = around.get(id);
+    if (!ids) {
+      const self = byId.get(id)!;
+      ids = ctx.graph.inboundNeighbors(self.slot).flatMap((slot) => {
+        const d = bySlot.get(slot);
+        return d && d !== self ? [d.id] : [];
+      });
+      around.set(id, ids);
+    }
+    return ids;
+  };
   // Ranked over a shuffled order: ties fall to chance, reproducibly.
   const order = rng.shuffle(population.debaters.map((d) => d.id));
-  const { ranking, survivors, removed, parentsOf } = selectBy(
-    { kind: "truncation", survivorFraction },
-    { order, score: (id) => scores.get(id)!, rng },
-  );
-  if (!enabled || last) return { ranking, survivors: [], removed: [], newcomers: [] };
-  const byId = new Map(population.debaters.map((d) => [d.id, d]));
+  const { ranking, survivors, removed, parentsOf, stranded } = selectBy(rule, {
+    order,
+    score: (id) => scores.get(id)!,
+    rng,
+    neighbours,
+  });
+  let fallbacks = 0;
+  const metrics = (): Selection["metrics"] => ({
+    ...(enabled && update.rule !== "truncation"
+      ? { strandedUpdates: selecting ? stranded : null }
+      : {}),
+    ...(enabled && learning === "neighbours"
+      ? { learningFallbacks: selecting ? fallbacks : null }
+      : {}),
+  });
+  if (!selecting)
+    return { ranking, survivors: [], removed: [], newcomers: [], teachers: [], metrics: metrics() };
+  const isPolicy = (id: string) => byId.get(id)!.mind.kind === "policy";
   const newcomers = removed.map((goneId, i): Debater => {
     const gone = byId.get(goneId)!;
     const place = {
@@ -124,18 +180,31 @@ export function select(
       ...(gone.trait ? { trait: gone.trait } : {}),
     };
     const id = agentId(ctx.generation + 1, i + 1);
-    const parents = parentsOf.get(goneId)!;
+    // Whom the newcomer may learn from: the rule's parents (truncation: every survivor; a graph
+    // rule: one neighbour of the place) that a place of its kind can learn from (a policy copies a
+    // policy), narrowed under local learning to those it will hear; with none of those it learns
+    // from them all, counted.
+    let pool =
+      gone.mind.kind === "policy"
+        ? parentsOf.get(goneId)!.filter(isPolicy)
+        : parentsOf.get(goneId)!;
+    if (learning === "neighbours") {
+      const heard = new Set(neighbours(goneId));
+      const local = pool.filter((s) => heard.has(s));
+      if (local.length > 0) pool = local;
+      else fallbacks++;
+    }
     if (gone.mind.kind === "llm")
       return {
         id,
         generation: ctx.generation + 1,
-        parents,
+        parents: pool,
         mind: gone.mind,
         announced: false,
         ...place,
       };
-    const candidates = parents.map((s) => byId.get(s)!).filter((d) => d.mind.kind === "policy");
-    const parent = candidates.length > 0 ? rng.pick(candidates) : gone;
+    // No policy to copy: the place keeps its own, mutated.
+    const parent = pool.length > 0 ? byId.get(rng.pick(pool))! : gone;
     const mind = parent.mind as Extract<MindSpec, { kind: "policy" }>;
     const mutate = DEBATE_POLICIES[mind.policy]!.mutate;
     const params = mutate ? mutate(mind.params, rng, mutation) : mind.params;
@@ -148,10 +217,19 @@ export function select(
       ...place,
     };
   });
-  return { ranking, survivors, removed, newcomers };
+  const bred = new Set([...parentsOf.values()].map((parents) => parents[0]));
+  const replaced = new Set(removed);
+  const teachers =
+    rule.kind === "truncation"
+      ? survivors
+      : ranking.filter((id) => bred.has(id) || !replaced.has(id));
+  return { ranking, survivors, removed, newcomers, teachers, metrics: metrics() };
 }
 
-/** The next generation's population: survivors stay in their places, newcomers take the others'. */
+/**
+ * The next generation's population: survivors stay in their places, newcomers take the others',
+ * and the teachers' advice is kept for the newcomers to learn from.
+ */
 export function nextPopulation(
   population: DebatePopulation,
   questions: readonly QuestionRun[],
@@ -161,7 +239,7 @@ export function nextPopulation(
   return {
     debaters: population.debaters.map((d) => bySlot.get(d.slot) ?? d),
     roles: population.roles,
-    survivors: selection.survivors.map((id) => ({
+    survivors: selection.teachers.map((id) => ({
       id,
       advice: population.debaters.find((d) => d.id === id)!.advice ?? "",
       accuracy: debaterAccuracy(questions, id).accuracy,

@@ -143,12 +143,17 @@ export const judgeFinalPrompt = (
 
 /**
  * The advice prompt: first advice, or advice building on the survivors' (those whose advice was
- * unusable, "", pass none on).
+ * unusable, "", pass none on). `truncation`: the selection rule it describes is truncation, not a
+ * graph update rule.
  */
-export function advicePrompt(survivors: { advice: string; accuracy: number }[] | null): string {
+export function advicePrompt(
+  survivors: { advice: string; accuracy: number }[] | null,
+  truncation: boolean,
+): string {
   const passed = survivors?.filter((s) => s.advice !== "") ?? [];
-  if (passed.length === 0) return render("advice-first", {});
+  if (passed.length === 0) return render("advice-first", { truncation });
   return render("advice-next", {
+    truncation,
     survivors: passed.map((s) => ({
       advice: s.advice,
       accuracy: `${Math.round(s.accuracy * 100)}%`,

@@ -267,7 +267,7 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
         config.evolution.enabled && !last
           ? nextPopulation(population, work.questions, selection)
           : population,
-      metrics,
+      metrics: { ...metrics, ...selection.metrics },
       agentRows: [...debaterRows, ...roleRows],
       survivors: selection.survivors,
       removed: selection.removed,

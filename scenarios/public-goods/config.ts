@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS } from "../../sim/index.js";
+import { LIMITS, updateRuleSchema } from "../../sim/index.js";
 
 /**
  * The `publicGoods:` section of a config. Every key has a default, so `publicGoods: {}` (or no
@@ -24,9 +24,15 @@ export const publicGoodsConfigSchema = z
     /** An amount outside [0, endowment]: re-ask it ("reject") or clamp it into range ("clamp"). */
     outOfRange: z.enum(["reject", "clamp"]).default("reject"),
     /**
-     * Share of agents (by score) that survive into the next generation; at least one always does.
+     * Truncation: share of agents (by score) that survive into the next generation; at least one
+     * always does.
      */
     survivorFraction: z.number().gt(0).lt(1).default(0.5),
+    /**
+     * Who is replaced and by whose offspring: truncation by score (`survivorFraction`), or a graph
+     * rule (death-birth, birth-death, imitation) over the agents' neighbourhoods.
+     */
+    update: updateRuleSchema,
     /**
      * Cultural evolution of policies: a newborn policy agent copies a survivor's parameters,
      * mutated.

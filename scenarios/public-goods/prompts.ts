@@ -31,6 +31,8 @@ export function systemPrompt(config: PublicGoodsConfig, players: number): string
     multiplier: config.multiplier,
     rounds: config.rounds,
     survivorPercent: Math.round(config.survivorFraction * 100),
+    // Graph update rules replace one place at a time, not the lowest-scoring share.
+    truncation: config.update.rule === "truncation",
   });
 }
 
@@ -61,6 +63,7 @@ export function contributionPrompt(config: PublicGoodsConfig, view: Contribution
     neighbourList: view.neighbours.join(", "),
     groups: k + 1,
     oneGroup: k === 0,
+    truncation: config.update.rule === "truncation",
     advice:
       view.advice && view.advice.length > 0
         ? {

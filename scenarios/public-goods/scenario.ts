@@ -3,7 +3,9 @@ import {
   defineScenario,
   gini,
   mean,
+  pearson,
   select,
+  selectionRule,
   type AgentInfo,
   type StepContext,
   type StepDef,
@@ -14,7 +16,6 @@ import { reproduce, type PublicGoodsAgent } from "./evolution.js";
 import { neighbourhoods, playRound } from "./game.js";
 import { PUBLIC_GOODS_POLICIES, type ContributionState } from "./policies.js";
 import { contributionPrompt, contributionSchema, reaskPrompt, systemPrompt } from "./prompts.js";
-import { correlation } from "./stats.js";
 
 /** What a checkpoint saves between generations (JSON). */
 export interface PublicGoodsPopulation {
@@ -270,14 +271,18 @@ export const publicGoods = defineScenario<
       else answeredBy.get(d.agentId)!.push(d.fraction);
     }
     const fractions = new Map(work.order.map((id) => [id, mean(answeredBy.get(id)!)]));
-    // Truncation by score; ties fall to the generation's own random order, never to the
-    // population's.
+    // The configured rule by score (the last generation only ranks: truncation, no draws); ties
+    // fall to the generation's own random order, never to the population's. Graph rules compete
+    // over the game's groups: neighbours either way round.
     const selection = select(
-      { kind: "truncation", survivorFraction: config.survivorFraction },
+      last
+        ? { kind: "truncation", survivorFraction: config.survivorFraction }
+        : selectionRule(config.update, config.survivorFraction),
       {
         order: ctx.rng("ties", ctx.generation).shuffle(work.order),
         score: (id) => work.scores.get(id)!,
         rng: ctx.rng("selection", ctx.generation),
+        neighbours: (id) => work.neighbours.get(id)!,
       },
     );
     const ranking = selection.ranking;
@@ -295,12 +300,16 @@ export const publicGoods = defineScenario<
       meanPayoff: mean(work.roundPayoffs),
       meanScore: mean([...work.scores.values()]),
       giniScores: gini([...work.scores.values()]),
-      degreeContributionCorrelation: correlation(
+      degreeContributionCorrelation: pearson(
         withAnswers.map((id) => work.neighbours.get(id)!.length),
         withAnswers.map((id) => fractions.get(id)!),
       ),
       parseFailures: work.parseFailures,
       fallbackDecisions: work.fallbacks,
+      // Only with a graph rule, so a default run's metrics stay as they were.
+      ...(config.update.rule === "truncation"
+        ? {}
+        : { strandedUpdates: last ? null : selection.stranded }),
     };
 
     const newborns = last
@@ -309,6 +318,7 @@ export const publicGoods = defineScenario<
           agents: work.agents,
           survivors,
           removed,
+          ...(config.update.rule === "truncation" ? {} : { parentsOf: selection.parentsOf }),
           scores: work.scores,
           fractions,
           neighbours: work.neighbours,
