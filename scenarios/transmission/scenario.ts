@@ -438,12 +438,12 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
       return;
     }
     const authored = (
-      ts: readonly { agentId: string; text: string; chain?: number }[],
+      ts: readonly { agentId: string; text: string; chain?: number; slot: string }[],
     ): AuthoredText[] =>
       ts.map((t) => ({
         agentId: t.agentId,
         text: t.text,
-        ...(t.chain !== undefined ? { chain: t.chain } : {}),
+        ...(t.chain !== undefined ? { chain: t.chain } : { slot: t.slot }),
       }));
     const usable = usableTexts(work.written);
     // A usable text's likely parent: the received text (of those sent) it is most similar to.
@@ -488,6 +488,10 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
             }
           : {}),
         rng: ctx.rng("metrics", ctx.generation),
+        // Network mode: how far generation 1's texts spread; one draw of origins for the run.
+        ...(chains
+          ? {}
+          : { network: { graph: ctx.graph, origins: ctx.rng("metrics", "origins") } }),
         ...(profile
           ? {
               embedder: createEmbedder({

@@ -346,6 +346,22 @@ const CHARTS: ChartSpec[] = [
     series: [{ key: "cumulativeChange", label: "cumulative change", color: "#9c755f" }],
   },
   {
+    // Network mode: how far generation 1's texts have travelled (README "Spread over the graph").
+    id: "tx-spread",
+    title: "Similarity to generation 1's texts by graph distance from their origin",
+    yRange: [0, 1],
+    series: ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1"].map((color, d) => ({
+      key: `originSimilarityAtDistance${d}`,
+      label: `${d} hop${d === 1 ? "" : "s"}`,
+      color,
+    })),
+  },
+  {
+    id: "tx-spread-slope",
+    title: "Spread: slope of that similarity over distance",
+    series: [{ key: "originSimilaritySlope", label: "slope per hop", color: "#4e79a7" }],
+  },
+  {
     id: "tx-clusters",
     title: "Distinct clusters",
     series: [{ key: "clusters", label: "clusters", color: "#76b7b2" }],

@@ -1,3 +1,4 @@
+import type { SocialGraph } from "../../../sim/core/graph/social.js";
 import { Rng } from "../../../sim/core/rng.js";
 import { mean as meanOf } from "../../../sim/toolkit/stats.js";
 import { attractor, bootstrapAttractor } from "./attractors.js";
@@ -7,6 +8,7 @@ import type { AuthoredText, TextMetricsOptions } from "./options.js";
 import { gunningFog, words } from "./readability.js";
 import { positivity } from "./sentiment.js";
 import { dot, generationSimilarity, type PackedVector } from "./similarity.js";
+import { noSpread, originSimilarity } from "./spread.js";
 
 export {
   textMetricsOptionsSchema,
@@ -43,6 +45,13 @@ export interface GenerationTextInput {
    * every text of the finished run, which is what LLM-Culture's analysis fits on.
    */
   fitCorpus?: readonly string[];
+  /**
+   * Network mode: the graph the texts travel on, for the spread of generation-1 texts over graph
+   * distance (the `originSimilarity…` keys; texts without a `slot` are left out of them), and the
+   * stream the origins are drawn from when there are more than `options.spreadOrigins`: the same
+   * stream every generation, so that every row follows the same origins.
+   */
+  network?: { graph: SocialGraph; origins: Rng };
 }
 
 /** Scalar text properties whose chain attractors are estimated, and their key names. */
@@ -123,6 +132,25 @@ export async function generationTextMetrics(
       );
     values.embeddingWithin =
       texts.length < 2 ? null : meanDensePairwise(await input.embedder(texts.map((t) => t.text)));
+  }
+  if (input.network) {
+    const placed = (ts: readonly AuthoredText[]) =>
+      ts.flatMap((t) => (t.slot === undefined ? [] : [{ slot: t.slot, text: t.text }]));
+    // The current texts' vectors are at hand; any other text (an origin's) is vectorised on demand.
+    const vectors = new Map(texts.map((t, i) => [t.text, current[i]!]));
+    Object.assign(
+      values,
+      generation === 1
+        ? noSpread()
+        : originSimilarity(
+            input.network.graph,
+            placed(generations[0]!),
+            placed(texts),
+            (text) => vectors.get(text) ?? similarity.vector(text),
+            options.spreadOrigins,
+            input.network.origins,
+          ),
+    );
   }
   if (texts.some((t) => t.chain !== undefined) && generation >= options.attractorGeneration) {
     Object.assign(

@@ -29,6 +29,11 @@ export const textMetricsOptionsSchema = z
      * intervals.
      */
     bootstrapSamples: z.number().int().min(0).max(100_000).default(1000),
+    /**
+     * Network mode: at most this many generation-1 texts (drawn once per run) are followed over
+     * graph distance for the `originSimilarity…` keys; all of them when there are no more.
+     */
+    spreadOrigins: z.number().int().min(1).max(LIMITS.populationSize).default(100),
   })
   .strict();
 
@@ -37,9 +42,13 @@ export type TextMetricsOptions = z.infer<typeof textMetricsOptionsSchema>;
 /** Every option at its default. */
 export const DEFAULT_TEXT_METRICS_OPTIONS: TextMetricsOptions = textMetricsOptionsSchema.parse({});
 
-/** A text and who wrote it; `chain` is set in chain mode (the chain's index). */
+/**
+ * A text and who wrote it; `chain` is set in chain mode (the chain's index), `slot` (the graph node
+ * it was written at) in network mode.
+ */
 export interface AuthoredText {
   agentId: string;
   text: string;
   chain?: number;
+  slot?: string;
 }

@@ -44,6 +44,23 @@ export function dot(a: PackedVector, b: PackedVector): number {
 }
 
 /**
+ * The cosine of `vector` with each of `vectors`: `vector` spread over term ids once, then one pass
+ * over each other vector's terms (summed in that vector's term order).
+ */
+export function cosinesWith(vector: PackedVector, vectors: readonly PackedVector[]): Float64Array {
+  if (scratch.length < termIdCount()) scratch = new Float64Array(2 * termIdCount());
+  for (let k = 0; k < vector.ids.length; k++) scratch[vector.ids[k]!] = vector.weights[k]!;
+  const out = new Float64Array(vectors.length);
+  vectors.forEach((v, i) => {
+    let sum = 0;
+    for (let k = 0; k < v.ids.length; k++) sum += v.weights[k]! * scratch[v.ids[k]!]!;
+    out[i] = sum;
+  });
+  for (const id of vector.ids) scratch[id] = 0;
+  return out;
+}
+
+/**
  * For each vector, the sum of its cosines to the others, in linear time: v·(S − v) with S the sum
  * of all, term by term (exactly 0 for a text sharing no term with the others).
  */

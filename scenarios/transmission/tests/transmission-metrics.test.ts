@@ -215,8 +215,10 @@ describe("generation metrics", () => {
       clusterThreshold: 0.5,
       attractorGeneration: 2,
       bootstrapSamples: 1000,
+      spreadOrigins: 100,
     });
     expect(() => textMetricsOptionsSchema.parse({ stopWords: "french" })).toThrow();
+    expect(() => textMetricsOptionsSchema.parse({ spreadOrigins: 0 })).toThrow();
     expect(() => textMetricsOptionsSchema.parse({ clusterThreshold: 2 })).toThrow();
   });
 });

@@ -122,7 +122,13 @@ async function compare(generations: string[][], stopWords: StopWords, seeds: str
     history: generations
       .slice(0, -1)
       .map((gen) => authored(gen).map((t, i) => (seeds.length > 0 ? { ...t, chain: i } : t))),
-    options: { stopWords, clusterThreshold: 0.5, attractorGeneration: 2, bootstrapSamples: 0 },
+    options: {
+      stopWords,
+      clusterThreshold: 0.5,
+      attractorGeneration: 2,
+      bootstrapSamples: 0,
+      spreadOrigins: 100,
+    },
     ...(seeds.length > 0
       ? { initial: seeds.map((text, chain) => ({ agentId: `seed-${chain}`, text, chain })) }
       : {}),
@@ -192,6 +198,7 @@ describe("linear-time similarity metrics equal the all-pairs definitions", () =>
         clusterThreshold: 0.5,
         attractorGeneration: 2,
         bootstrapSamples: 0,
+        spreadOrigins: 100,
       },
     });
     expect(disjoint.similarityWithin).toBe(0);
@@ -206,6 +213,7 @@ describe("linear-time similarity metrics equal the all-pairs definitions", () =>
         clusterThreshold: 0.5,
         attractorGeneration: 2,
         bootstrapSamples: 0,
+        spreadOrigins: 100,
       },
     });
     expect(identical.similarityWithin).toBeCloseTo(1, 12);
@@ -250,6 +258,7 @@ describe("bits independent of what the process tokenised first", () => {
           clusterThreshold: 0.3,
           attractorGeneration: 2,
           bootstrapSamples: 0,
+          spreadOrigins: 100,
         },
       }),
       parents: likelyParents(authored(gens[1]!), authored(gens[0]!), { stopWords: "english" }),
