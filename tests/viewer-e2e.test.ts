@@ -239,7 +239,14 @@ describe.sequential("the live viewer in Chromium", () => {
       "last score",
     ]);
     expect(await graph.getAttribute("data-size-by")).toBe("resources");
-    expect(await tableColumns(page)).toEqual(["agent", "mind", "family", "resources", "score"]);
+    expect(await tableColumns(page)).toEqual([
+      "agent",
+      "mind",
+      "family",
+      "resources",
+      "score",
+      "giving",
+    ]);
     await page.getByTestId("size-by").selectOption("score");
     await expect.poll(() => graph.getAttribute("data-size-by")).toBe("score");
     expect(await page.getByTestId("graph-legend").textContent()).toContain("size: last score");
@@ -351,7 +358,7 @@ describe.sequential("the live viewer in Chromium", () => {
     // (By slot: the agent in it may be replaced at a generation end while the run plays.)
     expect(await tooltip.textContent()).toContain(`slot ${CLICK_SLOT}`);
     expect(await page.getByTestId("graph-tooltip-measures").textContent()).toMatch(
-      /^resources: [\d.,]+ · last score: ([\d.,]+|–)$/,
+      /^resources: [\d.,]+ · last score: ([\d.,]+|–) · giving: (\d+%|–)$/,
     );
     const [tip, box] = await Promise.all([
       tooltip.boundingBox(),

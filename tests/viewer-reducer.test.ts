@@ -269,6 +269,7 @@ describe("viewer state: agents, lineage, metrics", () => {
     expect(view.agentMeasures!(state).map((m) => [m.id, m.value(idle, state)])).toEqual([
       ["resources", 10],
       ["score", null],
+      ["giving", null],
     ]);
     // A new generation starts everyone from the endowment again; the levels hold one generation
     // only.

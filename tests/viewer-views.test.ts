@@ -259,7 +259,7 @@ describe("a neutral core: each scenario's words come from its view", () => {
     // Generation 1 after both games' donations.
     const state = reduceAll(donorEvents().slice(0, 5));
     expect(ids(donorGameView, state)).toEqual({
-      columns: ["resources", "score"],
+      columns: ["resources", "score", "giving"],
       sizes: ["resources", "last score"],
     });
     const sizes = sizeMeasures(measuresOf(donorGameView, state));

@@ -23,11 +23,18 @@ export interface ViewOptions {
    * first.
    */
   sizeBy: string | null;
-  colorBy: "policy" | "model" | "family";
+  /**
+   * The node colour: "family", "policy", "model", or the id of a colour measure of the run's view
+   * (an AgentMeasure with `color`, e.g. the Donor Game's giving); an id the view does not offer is
+   * "family".
+   */
+  colorBy: string;
   logScale: boolean;
   showLineage: boolean;
   /** Draw the social graph's edges; null: only if there are at most a few thousand. */
   showEdges: boolean | null;
+  /** Draw the current step's moves on the graph (ScenarioView.moveHighlights). */
+  showMoves: boolean;
 }
 
 export interface SubscriptionState {
@@ -86,6 +93,7 @@ export function initialStore(): ViewerStore {
       logScale: false,
       showLineage: true,
       showEdges: null,
+      showMoves: true,
     },
     logFilter: { agent: "", type: "", generation: "" },
   };

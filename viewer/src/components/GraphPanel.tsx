@@ -5,7 +5,10 @@
  * generation it is born in, with lineage arrows from up to three parents (LLM newborns learn from
  * every survivor: with more parents only the halo is drawn, the inspector lists them all).
  * Interactions flash an arrow from actor to target for ~600 ms, coloured by the scenario's view;
- * node sizes are the view's agent measures (none: every node one size).
+ * the current step's moves the view highlights (the Donor Game's round) stay drawn as arrows on
+ * their edges until the next step replaces them, live and in replay alike. Node sizes are the
+ * view's agent measures (none: every node one size); node colours a category (strategy family,
+ * policy, model) or a colour measure of the view on a red-to-green scale (Donor Game: giving).
  * Flashes and lineage arrows are drawn on canvas layers (graph/overlay.ts), not as graph edges:
  * sigma re-indexes everything whenever an edge is dropped. Node attributes are only written when
  * they change, so an idle society costs sigma nothing.
@@ -18,27 +21,41 @@
 import Graph from "graphology";
 import { useEffect, useMemo, useRef, useState, type CSSProperties } from "react";
 import Sigma from "sigma";
-import { CategoryColors, LINEAGE_COLOR, POLICY_GREY, TOPOLOGY_EDGE } from "../colors.js";
+import {
+  CategoryColors,
+  fractionColor,
+  LINEAGE_COLOR,
+  POLICY_GREY,
+  TOPOLOGY_EDGE,
+} from "../colors.js";
 import { describeMind, truncate } from "../format.js";
 import { layoutGraph } from "../graph/layout.js";
 import {
   createOverlay,
   drawFlashes,
   drawLineage,
+  drawMoves,
+  moveArrows,
   type Flash,
+  type MoveArrow,
   type OverlayLayers,
 } from "../graph/overlay.js";
 import { viewFor } from "../scenarios/index.js";
 import {
   chosenSize,
+  colorMeasures,
+  colorMode,
   fmtMeasure,
+  measureColor,
   measuresOf,
+  NO_VALUE_COLOR,
   sizeMeasures,
   sizeValue,
+  type CategoryMode,
 } from "../scenarios/measures.js";
 import type { ScenarioView } from "../scenarios/types.js";
 import type { AgentState, SerializedGraph, ViewerState } from "../state/types.js";
-import { selectAgent, setOption, useViewer, type ViewOptions } from "../store.js";
+import { selectAgent, setOption, useViewer } from "../store.js";
 import { MindBadge, Panel } from "./common.js";
 
 const MAX_FLASHES = 300;
@@ -57,6 +74,10 @@ interface Rig {
   flashes: Flash[];
   /** [parent slot, child slot] pairs drawn on the lineage layer. */
   lineage: [string, string][];
+  /** The moves drawn on the moves layer. */
+  moves: MoveArrow[];
+  /** The moves layer is clear (scenarios without moves never touch it). */
+  movesBlank: boolean;
   /** The flash layer is clear (nothing to erase when there are no flashes). */
   flashesBlank: boolean;
   /** Last attributes written per node key (writes are skipped when nothing changed). */
@@ -93,6 +114,23 @@ function sameLineage(a: readonly [string, string][], b: readonly [string, string
   return a.length === b.length && a.every(([from, to], i) => b[i]![0] === from && b[i]![1] === to);
 }
 
+function sameMoves(a: readonly MoveArrow[], b: readonly MoveArrow[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((m, i) => {
+      const o = b[i]!;
+      return m.from === o.from && m.to === o.to && m.color === o.color && m.width === o.width;
+    })
+  );
+}
+
+/** Redraws the moves layer unless it is already clear and stays so. */
+function paintMoves(rig: Rig): void {
+  if (rig.moves.length === 0 && rig.movesBlank) return;
+  drawMoves(rig.sigma, rig.layers.moves, rig.moves);
+  rig.movesBlank = rig.moves.length === 0;
+}
+
 /** Redraws the flash layer unless it is already clear and stays so; true while flashes remain. */
 function paintFlashes(rig: Rig, now: number): boolean {
   if (rig.flashes.length === 0 && rig.flashesBlank) return false;
@@ -110,7 +148,7 @@ export interface Palettes {
 /** The colour category of an agent in a colouring mode, with its legend label. */
 export function categoryOf(
   agent: AgentState,
-  mode: ViewOptions["colorBy"],
+  mode: CategoryMode,
   view: ScenarioView,
   state?: ViewerState,
 ): string {
@@ -124,7 +162,7 @@ export function categoryOf(
   return mind.kind === "policy" ? `${mind.name} (policy)` : `${mind.name} (LLM profile)`;
 }
 
-function colorOf(palettes: Palettes, mode: ViewOptions["colorBy"], category: string): string {
+function colorOf(palettes: Palettes, mode: CategoryMode, category: string): string {
   if (mode === "model" && category === "policy (offline, not an LLM)") return POLICY_GREY;
   return palettes[mode].get(category);
 }
@@ -243,6 +281,8 @@ export function GraphPanel() {
       layers: createOverlay(sigma),
       flashes: [],
       lineage: [],
+      moves: [],
+      movesBlank: true,
       flashesBlank: true,
       written: new Map(),
       lastSeq: viewRef.current.nextSeq,
@@ -252,6 +292,7 @@ export function GraphPanel() {
     rigRef.current = rig;
     // Camera moves and node updates re-render sigma: the overlay follows.
     sigma.on("afterRender", () => {
+      paintMoves(rig);
       drawLineage(sigma, rig.layers.lineage, rig.lineage, LINEAGE_COLOR);
       if (rig.frame === null) paintFlashes(rig, performance.now());
     });
@@ -288,15 +329,24 @@ export function GraphPanel() {
     if (rig && source) setTopology(rig.sigma, rig.graph, source, showEdges);
   }, [source, showEdges]);
 
-  // Node attributes, lineage and flashes follow the viewed state.
+  const highlights = useMemo(
+    () => scenarioView.moveHighlights?.(view) ?? null,
+    [scenarioView, view],
+  );
+  // Degrees per slot for the tooltip (a complete graph recorded without edges: n - 1 each).
+  const degrees = useMemo(() => degreesOf(source, unlisted), [source, unlisted]);
+
+  // Node attributes, lineage, moves and flashes follow the viewed state.
   useEffect(() => {
     const rig = rigRef.current;
     if (!rig) return;
     const { graph } = rig;
     const slots = view.slots;
     const [minSize, maxSize] = sizeRange(slots.length);
-    const sizes = sizeMeasures(measuresOf(scenarioView, view));
+    const measures = measuresOf(scenarioView, view);
+    const sizes = sizeMeasures(measures);
     const chosen = chosenSize(sizes, options.sizeBy);
+    const coloring = colorMode(options.colorBy, measures);
     const values = new Map<string, number | null>();
     let vmax = 0;
     for (const slot of slots) {
@@ -333,11 +383,9 @@ export function GraphPanel() {
         v === null || vmax <= 0
           ? minSize
           : minSize + (maxSize - minSize) * Math.sqrt(Math.max(0, v) / vmax);
-      const color = colorOf(
-        palettes,
-        options.colorBy,
-        categoryOf(agent, options.colorBy, scenarioView, view),
-      );
+      const color = coloring.measure
+        ? measureColor(coloring.measure.value(agent, view))
+        : colorOf(palettes, coloring.mode, categoryOf(agent, coloring.mode, scenarioView, view));
       const newborn = agent.generation > 1 && agent.generation === view.generation;
       const selected = agent.id === selectedAgentId;
       // Sizes rounded to a tenth of a pixel: invisible changes cause no re-render.
@@ -389,6 +437,13 @@ export function GraphPanel() {
       if (!wrote) drawLineage(rig.sigma, rig.layers.lineage, lineage, LINEAGE_COLOR);
     }
 
+    // The current step's moves (chosen by the reducer), redrawn only when they change.
+    const moves = options.showMoves ? moveArrows(highlights, view) : [];
+    if (!sameMoves(moves, rig.moves)) {
+      rig.moves = moves;
+      if (!wrote) paintMoves(rig);
+    }
+
     // Flashes for interactions newer than the last drawn state.
     const jump = view.nextSeq - rig.lastSeq;
     const now = performance.now();
@@ -422,16 +477,19 @@ export function GraphPanel() {
       wrap.dataset.flashes = String(rig.flashes.length);
       wrap.dataset.totalFlashes = String(rig.totalFlashes);
       wrap.dataset.lineageEdges = String(rig.lineage.length);
+      wrap.dataset.moves = String(rig.moves.length);
     }
-  }, [view, options, selectedAgentId, palettes, scenarioView, animating]);
+  }, [view, options, selectedAgentId, palettes, scenarioView, animating, highlights]);
 
   const hovered = hover ? view.agents[view.slotAgent[hover.slot] ?? ""] : undefined;
   const hoverText =
     hovered && scenarioView.nodeTooltip ? scenarioView.nodeTooltip(hovered, view) : null;
-  const legend = useLegend(view, options, palettes, scenarioView);
   const measures = measuresOf(scenarioView, view);
+  const coloring = colorMode(options.colorBy, measures);
+  const legend = useLegend(view, coloring, palettes, scenarioView);
   const sizes = sizeMeasures(measures);
   const size = chosenSize(sizes, options.sizeBy);
+  const edgesDrawn = source !== null && source.edges.length > 0 && showEdges;
   const occupied = view.slots.filter((s) => view.slotAgent[s] !== undefined).length;
 
   return (
@@ -461,12 +519,17 @@ export function GraphPanel() {
             colour
             <select
               data-testid="color-by"
-              value={options.colorBy}
-              onChange={(e) => setOption("colorBy", e.target.value as ViewOptions["colorBy"])}
+              value={coloring.key}
+              onChange={(e) => setOption("colorBy", e.target.value)}
             >
               <option value="family">{scenarioView.familyLabel ?? "strategy family"}</option>
               <option value="policy">policy / profile</option>
               <option value="model">model</option>
+              {colorMeasures(measures).map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.label}
+                </option>
+              ))}
             </select>
           </label>
           <label
@@ -487,6 +550,17 @@ export function GraphPanel() {
             />
             edges
           </label>
+          {scenarioView.moveHighlights ? (
+            <label title="the moves of the current step, drawn on their edges until the next step">
+              <input
+                type="checkbox"
+                data-testid="show-moves"
+                checked={options.showMoves}
+                onChange={(e) => setOption("showMoves", e.target.checked)}
+              />
+              moves
+            </label>
+          ) : null}
           <label>
             <input
               type="checkbox"
@@ -505,7 +579,7 @@ export function GraphPanel() {
         data-testid="graph"
         data-nodes={view.slots.length}
         data-agents={occupied}
-        data-color-by={options.colorBy}
+        data-color-by={coloring.key}
         data-size-by={size?.id ?? "none"}
       >
         <div className="graph-canvas" ref={containerRef} />
@@ -524,7 +598,9 @@ export function GraphPanel() {
                   <b>{hovered.id}</b> <MindBadge mind={hovered.mind} />
                 </div>
                 <div className="muted">
-                  slot {hover.slot} · {describeMind(hovered.mind)}
+                  slot {hover.slot}
+                  {degrees ? ` · degree ${degrees.get(hover.slot) ?? 0}` : ""} ·{" "}
+                  {describeMind(hovered.mind)}
                 </div>
                 <div>
                   {hovered.strategy ? truncate(hovered.strategy, 220) : <i>no strategy yet</i>}
@@ -551,12 +627,26 @@ export function GraphPanel() {
       <div className="legend" data-testid="graph-legend">
         <div className="legend-group">
           <span className="legend-title">
-            {options.colorBy === "family"
-              ? (scenarioView.familyLabel ?? "strategy family")
-              : options.colorBy === "model"
-                ? "model"
-                : "policy / profile"}
+            {coloring.measure
+              ? coloring.measure.label
+              : coloring.mode === "family"
+                ? (scenarioView.familyLabel ?? "strategy family")
+                : coloring.mode === "model"
+                  ? "model"
+                  : "policy / profile"}
           </span>
+          {coloring.measure ? (
+            <span className="legend-item" data-testid="legend-scale">
+              0%
+              <span
+                className="swatch-scale"
+                style={{
+                  background: `linear-gradient(to right, ${fractionColor(0)}, ${fractionColor(0.5)}, ${fractionColor(1)})`,
+                }}
+              />
+              100%
+            </span>
+          ) : null}
           {legend.map((item) => (
             <span key={item.label} className="legend-item" data-testid="legend-item">
               <span className="swatch" style={{ background: item.color }} />
@@ -564,6 +654,28 @@ export function GraphPanel() {
             </span>
           ))}
         </div>
+        {highlights && options.showMoves ? (
+          <div
+            className="legend-group"
+            data-testid="move-highlights"
+            data-moves={highlights.edges.length}
+          >
+            <span className="legend-title">moves of {highlights.label}</span>
+            {highlights.legend.map((item) => (
+              <span key={item.label} className="legend-item">
+                <span className="swatch swatch-line" style={{ background: item.color }} />
+                {item.label}
+              </span>
+            ))}
+            <span className="legend-item muted">
+              {highlights.edges.length.toLocaleString("en-US")} arrows
+              {highlights.omitted > 0
+                ? ` (${highlights.omitted.toLocaleString("en-US")} more not drawn)`
+                : ""}
+              {edgesDrawn ? "" : "; graph edges not drawn: the arrows show who acted towards whom"}
+            </span>
+          </div>
+        ) : null}
         <div className="legend-group">
           <span className="legend-title">interactions</span>
           {scenarioView.interactionLegend.map((item) => (
@@ -587,9 +699,10 @@ export function GraphPanel() {
   );
 }
 
+/** Legend items of the colouring: categories by count, or a colour measure's missing values. */
 function useLegend(
   view: ViewerState,
-  options: ViewOptions,
+  coloring: ReturnType<typeof colorMode>,
   palettes: Palettes,
   scenarioView: ScenarioView,
 ) {
@@ -598,12 +711,34 @@ function useLegend(
     const id = view.slotAgent[slot];
     const agent = id !== undefined ? view.agents[id] : undefined;
     if (!agent) continue;
-    const category = categoryOf(agent, options.colorBy, scenarioView, view);
-    counts.set(category, (counts.get(category) ?? 0) + 1);
+    const category = coloring.measure
+      ? coloring.measure.value(agent, view) === null
+        ? "no value yet"
+        : null
+      : categoryOf(agent, coloring.mode, scenarioView, view);
+    if (category !== null) counts.set(category, (counts.get(category) ?? 0) + 1);
   }
   return [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([label, count]) => ({ label, count, color: colorOf(palettes, options.colorBy, label) }));
+    .map(([label, count]) => ({
+      label,
+      count,
+      color: coloring.mode ? colorOf(palettes, coloring.mode, label) : NO_VALUE_COLOR,
+    }));
+}
+
+/** Each slot's degree (edges at it, either direction); null before the graph arrives. */
+function degreesOf(source: SerializedGraph | null, unlisted: boolean): Map<string, number> | null {
+  if (!source) return null;
+  const degrees = new Map<string, number>();
+  const n = source.nodes.length;
+  for (const node of source.nodes) degrees.set(node.key, unlisted ? n - 1 : 0);
+  for (const e of source.edges) {
+    if (e.source === e.target) continue;
+    degrees.set(e.source, (degrees.get(e.source) ?? 0) + 1);
+    degrees.set(e.target, (degrees.get(e.target) ?? 0) + 1);
+  }
+  return degrees;
 }
 
 /**

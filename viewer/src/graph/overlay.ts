@@ -1,6 +1,7 @@
 /**
  * 2D canvas layers inside sigma (between its edge and node layers) for what changes often:
- * interaction flashes and lineage arrows. Sigma re-indexes the whole graph whenever an edge is
+ * interaction flashes, lineage arrows and the current step's moves (a Donor Game round's
+ * donations on the edges where they happen). Sigma re-indexes the whole graph whenever an edge is
  * dropped, so animating thousands of short-lived edges through the graph would stall the page;
  * drawn here they cost a few canvas strokes per frame and never touch sigma's buffers.
  *
@@ -10,6 +11,8 @@
  * redrawing lineage along with every flash frame cost more than the flashes themselves.
  */
 import type Sigma from "sigma";
+import type { MoveHighlights } from "../scenarios/types.js";
+import type { ViewerState } from "../state/types.js";
 
 export interface Flash {
   from: string;
@@ -19,7 +22,31 @@ export interface Flash {
   size: number;
 }
 
+/** A highlighted move, resolved to the graph's nodes (slots). */
+export interface MoveArrow {
+  from: string;
+  to: string;
+  color: string;
+  width: number;
+}
+
+/**
+ * The highlighted moves on the graph's nodes: each agent's slot (an agent replaced since keeps its
+ * slot), moves without two distinct slots left out. Pure.
+ */
+export function moveArrows(highlights: MoveHighlights | null, state: ViewerState): MoveArrow[] {
+  const arrows: MoveArrow[] = [];
+  for (const edge of highlights?.edges ?? []) {
+    const from = state.agents[edge.from]?.slot;
+    const to = state.agents[edge.to]?.slot;
+    if (!from || !to || from === to) continue;
+    arrows.push({ from, to, color: edge.color, width: edge.width });
+  }
+  return arrows;
+}
+
 export interface OverlayLayers {
+  moves: HTMLCanvasElement;
   lineage: HTMLCanvasElement;
   flashes: HTMLCanvasElement;
 }
@@ -27,15 +54,20 @@ export interface OverlayLayers {
 export const FLASH_MS = 600;
 
 export function createOverlay(sigma: Sigma): OverlayLayers {
-  const lineage = sigma.createCanvas("agoraLineage", {
+  // Moves lie on the edges, under lineage and flashes.
+  const moves = sigma.createCanvas("agoraMoves", {
     afterLayer: "edgeLabels",
+    style: { pointerEvents: "none" },
+  });
+  const lineage = sigma.createCanvas("agoraLineage", {
+    afterLayer: "agoraMoves",
     style: { pointerEvents: "none" },
   });
   const flashes = sigma.createCanvas("agoraFlashes", {
     afterLayer: "agoraLineage",
     style: { pointerEvents: "none" },
   });
-  return { lineage, flashes };
+  return { moves, lineage, flashes };
 }
 
 function nodePoint(sigma: Sigma, slot: string): { x: number; y: number; r: number } | null {
@@ -113,6 +145,49 @@ export function drawLineage(
   }
   ctx.setLineDash([]);
   ctx.globalAlpha = 1;
+}
+
+/**
+ * Redraws the moves layer: one arrow per move from actor to target. Where both directions of a pair
+ * are drawn (the Donor Game's second game reverses the first's pairs), each arrow is moved to its
+ * own side of the edge so that both show. Returns the number of arrows placed.
+ */
+export function drawMoves(
+  sigma: Sigma,
+  canvas: HTMLCanvasElement,
+  moves: readonly MoveArrow[],
+): number {
+  const ctx = begin(sigma, canvas);
+  if (!ctx) return 0;
+  const pairs = new Set<string>();
+  for (const m of moves) pairs.add(`${m.from}\u0000${m.to}`);
+  const points = new Map<string, ReturnType<typeof nodePoint>>();
+  const point = (slot: string) => {
+    if (!points.has(slot)) points.set(slot, nodePoint(sigma, slot));
+    return points.get(slot)!;
+  };
+  let drawn = 0;
+  ctx.globalAlpha = 0.9;
+  for (const m of moves) {
+    let a = point(m.from);
+    let b = point(m.to);
+    if (!a || !b) continue;
+    if (pairs.has(`${m.to}\u0000${m.from}`)) {
+      // To the left of the direction of travel: the reverse arrow lands on the other side.
+      const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+      const shift = m.width / 2 + 1.5;
+      const ox = ((b.y - a.y) / len) * shift;
+      const oy = (-(b.x - a.x) / len) * shift;
+      a = { ...a, x: a.x + ox, y: a.y + oy };
+      b = { ...b, x: b.x + ox, y: b.y + oy };
+    }
+    ctx.strokeStyle = m.color;
+    ctx.fillStyle = m.color;
+    arrow(ctx, a, b, m.width);
+    drawn++;
+  }
+  ctx.globalAlpha = 1;
+  return drawn;
 }
 
 /**

@@ -12,6 +12,8 @@ export type {
   InspectorField,
   InteractionStyle,
   LegendItem,
+  MoveEdge,
+  MoveHighlights,
   RoundChartSpec,
   ScenarioView,
   SeriesSpec,

@@ -17,6 +17,8 @@ export type {
   InspectorField,
   InteractionStyle,
   LegendItem,
+  MoveEdge,
+  MoveHighlights,
   RoundChartSpec,
   ScenarioView,
   SeriesSpec,

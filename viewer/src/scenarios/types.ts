@@ -73,6 +73,11 @@ export interface AgentMeasure {
   /** How to print it: a number (default) or a fraction as a percentage. */
   format?: "number" | "percent";
   /**
+   * Offered as a node colouring in the graph's colour menu, on the red (0) → amber → green (1)
+   * scale of `fractionColor` (the value is a fraction); default false.
+   */
+  color?: boolean;
+  /**
    * The agent's value at the viewed state; null: unknown (the size falls back on the next size
    * measure).
    */
@@ -100,6 +105,28 @@ export interface StrategyRevision {
   strategyUnusable?: string;
   /** The reasoning behind it; absent: unchanged. */
   reasoning?: string;
+}
+
+/** One highlighted move on the graph: an arrow from actor to target (agent ids). */
+export interface MoveEdge {
+  from: string;
+  to: string;
+  color: string;
+  /** Line width in pixels. */
+  width: number;
+}
+
+/**
+ * The moves the graph highlights at the viewed time (Donor Game: the current round's donations),
+ * chosen by the reducer (`derive`), so live view and replay draw the same picture.
+ */
+export interface MoveHighlights {
+  /** What they are ("generation 3, round 5"). */
+  label: string;
+  edges: readonly MoveEdge[];
+  /** Moves of the step beyond those kept in `edges` (state bounds), 0 when all are kept. */
+  omitted: number;
+  legend: LegendItem[];
 }
 
 export interface ScenarioView {
@@ -167,6 +194,12 @@ export interface ScenarioView {
    * every scrubbing snapshot).
    */
   derive?(previous: unknown, entries: readonly InteractionEntry[]): unknown;
+  /**
+   * The moves to draw on the graph's edges until the next step replaces them, from the viewed
+   * state (usually from `derive`'s state); null: none. Drawn on a canvas layer of the graph panel
+   * whether or not the graph's edges are.
+   */
+  moveHighlights?(state: ViewerState): MoveHighlights | null;
 }
 
 /**
