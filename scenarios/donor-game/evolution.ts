@@ -39,8 +39,11 @@ export interface Evolution {
   /** The newcomers, `removed[i]`'s place going to `newborns[i]`. */
   newborns: DonorAgent[];
   population: DonorPopulation;
-  /** Both null in the last generation, which replaces no one; learnedGlobally under `global`. */
-  metrics: { strandedUpdates: number | null; learnedGlobally: number | null };
+  /**
+   * Written only where the setting makes them (a graph update rule; learning: neighbours), so that
+   * no run has a column of nulls; null in the last generation, which replaces no one.
+   */
+  metrics: { strandedUpdates?: number | null; learnedGlobally?: number | null };
 }
 
 /** Ranks the generation, replaces agents by `update`, and builds the next population. */
@@ -78,7 +81,7 @@ export function evolve(
       removed: [],
       newborns: [],
       population,
-      metrics: { strandedUpdates: null, learnedGlobally: null },
+      metrics: settingMetrics(config, null, null),
     };
   const { survivors, removed } = selection;
 
@@ -181,10 +184,7 @@ export function evolve(
     removed,
     newborns,
     population: { agents: population.agents.map((a) => bySlot.get(a.slot)!), advice },
-    metrics: {
-      strandedUpdates: selection.stranded,
-      learnedGlobally: neighbours ? learnedGlobally : null,
-    },
+    metrics: settingMetrics(config, selection.stranded, learnedGlobally),
   };
 }
 
@@ -220,4 +220,15 @@ export function strategyAdvice(
   return adviceShown(agent.mentor, others, config.adviceSample, () =>
     ctx.rng("advice", agent.id, ctx.generation),
   );
+}
+
+function settingMetrics(
+  config: DonorGameConfig,
+  stranded: number | null,
+  learnedGlobally: number | null,
+): Evolution["metrics"] {
+  return {
+    ...(config.update.rule === "truncation" ? {} : { strandedUpdates: stranded }),
+    ...(config.learning === "neighbours" ? { learnedGlobally } : {}),
+  };
 }

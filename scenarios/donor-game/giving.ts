@@ -30,8 +30,12 @@ export function givingOf(
 }
 
 export interface GivingMetrics {
-  /** Pearson r between an agent's degree and its giving; null without variation in either. */
-  givingDegreeCorrelation: number | null;
+  /**
+   * Pearson r between an agent's degree and its giving; null without variation in giving. Not
+   * written on a graph whose places all have one degree (the complete graph, regular graphs,
+   * lattices), where it could only ever be null.
+   */
+  givingDegreeCorrelation?: number | null;
   /** Pearson r of giving across the two ends of each edge (both orders if undirected). */
   givingAssortment: number | null;
   /** Connected components of the agents that give at least half; null if no agent gave. */
@@ -50,9 +54,16 @@ export function givingMetrics(
   const sizes = clusters(graph, (slot) => (at(slot) ?? -1) >= COOPERATIVE);
   const gave = giving.size > 0;
   return {
-    givingDegreeCorrelation: valueByDegree(graph, at).correlation,
+    ...(oneDegree(graph) ? {} : { givingDegreeCorrelation: valueByDegree(graph, at).correlation }),
     givingAssortment: assortment(graph, at),
     cooperativeClusters: gave ? sizes.length : null,
     largestCooperativeCluster: gave ? (sizes[0] ?? 0) : null,
   };
+}
+
+function oneDegree(graph: SocialGraph): boolean {
+  if (graph.kind === "complete") return true;
+  const nodes = graph.nodes();
+  const first = nodes.length > 0 ? graph.degree(nodes[0]!) : 0;
+  return nodes.every((node) => graph.degree(node) === first);
 }

@@ -123,7 +123,7 @@ describe("network metrics on a tiny graph", () => {
     expect(run.metrics[0]!.givingAssortment as number).toBeCloseTo(-1 / 6, 6);
   });
 
-  it("the complete graph: no degree variation (null), r = -1/(n-1), one cluster of the givers", async () => {
+  it("the complete graph: no degree correlation written (one degree), r = -1/(n-1), one cluster of the givers", async () => {
     const run = await runDonor(dir.root, {
       seed: 5,
       minds: [
@@ -133,7 +133,7 @@ describe("network metrics on a tiny graph", () => {
     });
     const m = run.metrics[0]!;
     expect(rows(run).every((r) => r.degree === 11 && r.giving !== null)).toBe(true);
-    expect(m.givingDegreeCorrelation).toBeNull();
+    expect(m).not.toHaveProperty("givingDegreeCorrelation");
     // Every ordered pair of distinct agents: covariance -variance/(n-1), exactly -1/11 for n = 12.
     expect(m.givingAssortment as number).toBeCloseTo(-1 / 11, 9);
     expect(m.cooperativeClusters).toBe(1);
@@ -149,19 +149,17 @@ describe("network metrics on a tiny graph", () => {
       cooperativeClusters: 0,
       largestCooperativeCluster: 0,
     });
-    // All give exactly 0: no variance, no correlation.
-    expect(stingy.metrics[0]).toMatchObject({
-      givingDegreeCorrelation: null,
-      givingAssortment: null,
-    });
+    // All give exactly 0: no variance, no correlation (and one degree: none written for it).
+    expect(stingy.metrics[0]).toMatchObject({ givingAssortment: null });
+    expect(stingy.metrics[0]).not.toHaveProperty("givingDegreeCorrelation");
     const alone = await runDonor(dir.root, {
       seed: 5,
       minds: [{ count: 4, policy: "constant", fraction: 0.6 }],
       graph: { type: "adjacency", matrix: matrix(4, []) },
     });
     expect(rows(alone).every((r) => r.giving === null && r.degree === 0)).toBe(true);
+    expect(alone.metrics[0]).not.toHaveProperty("givingDegreeCorrelation");
     expect(alone.metrics[0]).toMatchObject({
-      givingDegreeCorrelation: null,
       givingAssortment: null,
       cooperativeClusters: null,
       largestCooperativeCluster: null,
