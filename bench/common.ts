@@ -35,10 +35,10 @@ export const hasFlag = (argv: readonly string[], name: string): boolean =>
 
 /**
  * A fresh temp directory removed by the returned function (also on failure, by the caller's
- * finally).
+ * finally), under `parent` (default: the system's temp directory).
  */
-export function tempDir(prefix: string): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+export function tempDir(prefix: string, parent = tmpdir()): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(parent, prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
