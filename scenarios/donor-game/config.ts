@@ -2,9 +2,30 @@ import { z } from "zod";
 import { LIMITS } from "../../sim/core/limits.js";
 import { updateRuleSchema } from "../../sim/toolkit/selection.js";
 
+/**
+ * What `compat: released-code` sets, for the keys a config leaves out: the released code
+ * (aronvallinder/llm-donor-game) makes no transfer for an amount outside [0, holdings] and scores
+ * by twice the game-2 resources.
+ */
+const RELEASED_CODE_DEFAULTS = { outOfRange: "no-transfer", selection: "game2x2" } as const;
+
+const withCompatDefaults = (raw: unknown): unknown =>
+  raw !== null &&
+  typeof raw === "object" &&
+  (raw as { compat?: unknown }).compat === "released-code"
+    ? { ...RELEASED_CODE_DEFAULTS, ...raw }
+    : raw;
+
 /** The `donorGame:` section of a config. Defaults follow Vallinder & Hughes (2024). */
-export const donorGameConfigSchema = z
+const sectionSchema = z
   .object({
+    /**
+     * "agora": Agora's prompts as documented; "released-code": what the released code prints and
+     * does (README "Fidelity"): trace percentages as Python's `:.2f` (ties to even), 100 % for a
+     * donor holding 0 who gives 0, holdings as Python prints them ("10", "8.0"), and the defaults
+     * of RELEASED_CODE_DEFAULTS.
+     */
+    compat: z.enum(["agora", "released-code"]).default("agora"),
     /** Rounds per game; the released code plays one round per agent (12 for 12 agents). */
     rounds: z.number().int().min(1).max(LIMITS.rounds).default(12),
     /** Game 2 replays every pairing of game 1 with roles reversed. */
@@ -33,9 +54,18 @@ export const donorGameConfigSchema = z
     punishmentLoss: z.number().positive().default(2),
     /** Re-asks after an unreadable answer before the donation defaults to 0. */
     parseRetries: z.number().int().min(0).max(LIMITS.parseRetries).default(10),
-    /** What to do with an amount outside [0, holdings]: re-ask ("reject") or clamp it. */
-    outOfRange: z.enum(["reject", "clamp"]).default("reject"),
+    /**
+     * An amount outside [0, holdings]: re-ask ("reject"), clamp it, or play it as no transfer at
+     * all ("no-transfer", the released code: nothing moves and no trace entry is added).
+     */
+    outOfRange: z.enum(["reject", "clamp", "no-transfer"]).default("reject"),
     survivorFraction: z.number().gt(0).lt(1).default(0.5),
+    /**
+     * Who survives truncation: the top `survivorFraction` ("top"), or a seeded random
+     * `survivorFraction` of the agents whatever their scores ("random", the released code's
+     * `selectionMethod: 'random'` control).
+     */
+    survivors: z.enum(["top", "random"]).default("top"),
     /** Show survivors' scores with their strategies, as the paper's prompt promises. */
     showScores: z.boolean().default(true),
     /**
@@ -70,5 +100,7 @@ export const donorGameConfigSchema = z
     learning: z.enum(["global", "neighbours"]).default("global"),
   })
   .strict();
+
+export const donorGameConfigSchema = z.preprocess(withCompatDefaults, sectionSchema);
 
 export type DonorGameConfig = z.infer<typeof donorGameConfigSchema>;

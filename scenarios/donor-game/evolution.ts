@@ -2,10 +2,11 @@
  * Between two Donor Game generations: who is replaced and by whose offspring (`update`), whom the
  * newcomers and the revising survivors learn from (`learning`), and the next population.
  *
- * - `update: truncation` (the paper): the top `survivorFraction` survive. With `learning: global`
- *   every newcomer's parents are all the survivors: an LLM newcomer is shown their usable
- *   strategies, a policy newcomer copies a random surviving policy agent (mutated). With
- *   `learning: neighbours` the same, from the survivors among the graph in-neighbours of the
+ * - `update: truncation` (the paper): the top `survivorFraction` survive (with `survivors: random`,
+ *   the released code's control, a seeded random sample of as many, whatever their scores). With
+ *   `learning: global` every newcomer's parents are all the survivors: an LLM newcomer is shown
+ *   their usable strategies, a policy newcomer copies a random surviving policy agent (mutated).
+ *   With `learning: neighbours` the same, from the survivors among the graph in-neighbours of the
  *   newcomer's place only (its parents are those survivors).
  * - `update: death-birth | birth-death | imitation`: the rule draws each newcomer's single parent,
  *   an in-neighbour of its place. A policy newcomer copies it (mutated); an LLM newcomer is shown
@@ -83,7 +84,18 @@ export function evolve(
       population,
       metrics: settingMetrics(config, null, null),
     };
-  const { survivors, removed } = selection;
+  let { survivors, removed } = selection;
+  let parentsOf = selection.parentsOf;
+  if (config.survivors === "random" && rule.kind === "truncation") {
+    // Its own stream: the ranking draws nothing, and the other rules do not run with this.
+    const drawn = new Set(
+      ctx.rng("selection", ctx.generation, "random").shuffle(order).slice(0, survivors.length),
+    );
+    survivors = ranking.filter((id) => drawn.has(id));
+    removed = ranking.filter((id) => !drawn.has(id));
+    const parents = Object.freeze([...survivors]) as string[];
+    parentsOf = new Map(removed.map((id) => [id, parents]));
+  }
 
   const surviving = new Set(survivors);
   const rank = new Map(ranking.map((id, i) => [id, i]));
@@ -121,7 +133,7 @@ export function evolve(
     const gone = agents.get(removedId)!;
     const born = { id: agentId(ctx.generation + 1, i + 1), generation: ctx.generation + 1 };
     if (rule.kind !== "truncation") {
-      const parent = agents.get(selection.parentsOf.get(removedId)![0]!)!;
+      const parent = agents.get(parentsOf.get(removedId)![0]!)!;
       if (gone.mind.kind === "policy") {
         const model = parent.mind.kind === "policy" ? parent : gone;
         return { ...born, slot: gone.slot, parents: [model.id], mind: copyPolicy(model) };
@@ -140,7 +152,7 @@ export function evolve(
       };
     }
     // Truncation: every survivor, one shared frozen list (see select).
-    const all = selection.parentsOf.get(removedId)!;
+    const all = parentsOf.get(removedId)!;
     const around = neighbours ? survivorsAround(gone.slot, all) : all;
     if (gone.mind.kind === "llm") {
       const alone = neighbours && !around.some((id) => usable(id));

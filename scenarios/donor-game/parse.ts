@@ -15,7 +15,9 @@
  *    ("five") are not read.
  * 5. The amount must lie in [0, holdings] (tolerance 1e-9, and up to the rounded figure the prompt
  *    showed; either way snapped onto holdings). Outside it:
- *    failure with outOfRange "reject", or clamped into range with clamped: true with "clamp".
+ *    failure with outOfRange "reject", or clamped into range with clamped: true with "clamp", or
+ *    with "no-transfer" (the released code) the amount as read with noTransfer: true: the move
+ *    transfers nothing.
  * 6. No number -> failure.
  * 7. Structured answers (profile responseFormat "json_schema"): a reply that is, whole, a JSON
  * object
@@ -50,7 +52,7 @@ export type DonorAction =
 /** The classic payoff's two answers (parseCooperation). */
 export type ClassicAction = { kind: "cooperate" } | { kind: "defect" };
 export type ParseOutcome<Action = DonorAction> =
-  | { ok: true; action: Action; justification: string; clamped: boolean }
+  | { ok: true; action: Action; justification: string; clamped: boolean; noTransfer?: true }
   | { ok: false; reason: string };
 /** An answer under either payoff. */
 export type AnswerOutcome = ParseOutcome<DonorAction | ClassicAction>;
@@ -65,7 +67,7 @@ const stripJustificationLabel = (text: string): string => stripLeadingLabel(text
 export interface DonationOptions {
   punishment: Punishment;
   holdings: number;
-  outOfRange: "reject" | "clamp";
+  outOfRange: "reject" | "clamp" | "no-transfer";
   /**
    * The holdings as the prompt showed them (rounded): an answer up to that figure means everything.
    */
@@ -153,6 +155,14 @@ function withinHoldings(
     const problem = raw < 0 ? "is negative" : `exceeds holdings ${opts.holdings}`;
     return { ok: false, reason: `amount ${raw} ${problem} in answer ${quote(answer)}` };
   }
+  if (outside && opts.outOfRange === "no-transfer")
+    return {
+      ok: true,
+      action: { kind: read.kind, amount: raw },
+      justification: read.justification,
+      clamped: false,
+      noTransfer: true,
+    };
   const amount = Math.min(Math.max(raw, 0), opts.holdings);
   return {
     ok: true,

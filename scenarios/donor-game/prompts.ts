@@ -5,7 +5,7 @@ import { agentIdParts } from "../../sim/core/ids.js";
 import { renderTemplate } from "../../sim/core/prompt-template.js";
 import { parse as parseYaml } from "yaml";
 import type { DonorGameConfig } from "./config.js";
-import type { TraceEntry } from "./trace.js";
+import { pythonFixed2, type TraceEntry } from "./trace.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "prompts");
 const read = (name: string) => readFileSync(join(DIR, name), "utf8");
@@ -108,9 +108,12 @@ export function donationPrompt(
     recipientHoldings: number;
     holdings: number;
     trace: readonly TraceEntry[];
+    /** The holdings as written (compat: released-code prints them as Python does). */
+    shown?: { holdings: string; recipientHoldings: string };
   },
 ): string {
   const classic = config.payoff === "classic";
+  const released = config.compat === "released-code";
   return render(classic ? TEMPLATES.donationClassic : TEMPLATES.donation, {
     ...rules(config),
     ...view,
@@ -118,9 +121,9 @@ export function donationPrompt(
     recipient: promptName(view.recipient),
     strategy: view.strategy ?? "",
     noStrategy: view.strategy === null,
-    holdings: formatUnits(view.holdings),
-    recipientHoldings: formatUnits(view.recipientHoldings),
-    trace: view.trace.map((entry) => traceLine(entry, classic)),
+    holdings: view.shown?.holdings ?? formatUnits(view.holdings),
+    recipientHoldings: view.shown?.recipientHoldings ?? formatUnits(view.recipientHoldings),
+    trace: view.trace.map((entry) => traceLine(entry, classic, released)),
   });
 }
 
@@ -134,8 +137,11 @@ export function reaskPrompt(config: DonorGameConfig, reason: string, holdings: n
   return render(template, { ...rules(config), reason, holdings: formatUnits(holdings) });
 }
 
-/** `classic`: a donation reads as a cooperation (fraction 1) or a defection (fraction 0). */
-export function traceLine(entry: TraceEntry, classic = false): string {
+/**
+ * `classic`: a donation reads as a cooperation (fraction 1) or a defection (fraction 0);
+ * `released`: the percentage as the released code's Python prints it (ties to even).
+ */
+export function traceLine(entry: TraceEntry, classic = false, released = false): string {
   if (entry.kind === "none") return render(TRACE.none, { agent: promptName(entry.agent) });
   const kind =
     classic && entry.kind === "donate"
@@ -147,7 +153,9 @@ export function traceLine(entry: TraceEntry, classic = false): string {
     ...entry,
     donor: promptName(entry.donor),
     recipient: promptName(entry.recipient),
-    percent: ((entry.fraction ?? 0) * 100).toFixed(2),
+    percent: released
+      ? pythonFixed2((entry.fraction ?? 0) * 100)
+      : ((entry.fraction ?? 0) * 100).toFixed(2),
     amount: formatUnits(entry.amount),
     taken: formatUnits(entry.taken ?? 0),
   });

@@ -37,7 +37,14 @@ import {
   reversed,
   type Pairing,
 } from "./schedule.js";
-import { initialTraces, recordAction, visibleTrace, type Traces } from "./trace.js";
+import {
+  initialTraces,
+  pythonStr,
+  recordAction,
+  recordNoTransfer,
+  visibleTrace,
+  type Traces,
+} from "./trace.js";
 
 export interface DonorAgent {
   id: string;
@@ -88,6 +95,11 @@ interface GameState {
   traces: Traces;
   schedule: Pairing[][];
   decisions: Decision[];
+  /**
+   * compat: released-code: the agents whose resources the released code's Python holds as a float
+   * (touched by a move) and so prints as "8.0"; the others still hold the int endowment ("10").
+   */
+  floats: Set<string>;
 }
 
 interface DonorWork {
@@ -184,10 +196,12 @@ function askDonation(
   request: Omit<MindCallRequest, "messages"> & { t: { generation: number }; state: DonationState },
   strategy: string | null | undefined,
   recipientId: string,
+  shown: Move["shown"],
 ) {
   const config = ctx.config;
   const { holdings, recipientHoldings, trace } = request.state;
-  const shownHoldings = Number(formatUnits(holdings));
+  // Python prints holdings exactly, so the figure shown is the holdings.
+  const shownHoldings = shown ? holdings : Number(formatUnits(holdings));
   const messages = (): ChatMessage[] => [
     { role: "system", content: systemPrompt(config) },
     {
@@ -201,6 +215,7 @@ function askDonation(
         recipientHoldings,
         holdings,
         trace,
+        ...(shown ? { shown } : {}),
       }),
     },
   ];
@@ -235,6 +250,8 @@ interface Move {
   recipientId: string;
   t: { generation: number; game: number; round: number };
   state: DonationState;
+  /** compat: released-code: the holdings as the released code prints them. */
+  shown?: { holdings: string; recipientHoldings: string };
   request: {
     agentId: string;
     mind: MindSpec;
@@ -265,12 +282,23 @@ function prepareMove(
     punishment: ctx.config.punishment,
     payoff: ctx.config.payoff,
   };
+  // The released code's endowment is an int (printed "10") until a move makes it a float.
+  const asPython = (id: string, value: number) =>
+    pythonStr(value, game.floats.has(id) || !Number.isInteger(value));
   return {
     game,
     donor,
     recipientId,
     t: { generation: ctx.generation, game: game.game, round },
     state,
+    ...(ctx.config.compat === "released-code"
+      ? {
+          shown: {
+            holdings: asPython(donorId, state.holdings),
+            recipientHoldings: asPython(recipientId, state.recipientHoldings),
+          },
+        }
+      : {}),
     request: {
       agentId: donorId,
       mind: donor.mind,
@@ -295,6 +323,7 @@ async function donate(
     { ...move.request, t: move.t },
     move.donor.strategy,
     move.recipientId,
+    move.shown,
   );
   return applyMove(ctx, work, move, outcome, failures);
 }
@@ -351,25 +380,45 @@ function applyMove(
   const fallbackAction: DonorAction | ClassicAction =
     config.payoff === "classic" ? { kind: "defect" } : { kind: "donate", amount: 0 };
   const justification = outcome.ok ? outcome.justification : "";
-  const action = played(config, outcome.ok ? outcome.action : fallbackAction, holdings);
+  // outOfRange: no-transfer: an amount outside [0, holdings] moves nothing and adds no trace entry.
+  const noTransfer = outcome.ok && outcome.noTransfer === true;
+  const action: Played = noTransfer
+    ? { kind: "donate", amount: 0, fraction: 0, received: 0 }
+    : played(config, outcome.ok ? outcome.action : fallbackAction, holdings);
   const { amount, fraction, received } = action;
-  if (action.kind === "donate") {
-    game.resources.set(donorId, holdings - amount);
-    game.resources.set(recipientId, recipientBefore + received);
-  } else if (action.kind === "punish") {
-    game.resources.set(donorId, holdings - amount);
-    game.resources.set(recipientId, Math.max(0, recipientBefore - config.punishmentLoss * amount));
+  const released = config.compat === "released-code";
+  if (noTransfer) {
+    recordNoTransfer(game.traces, { round: t.round, donor: donorId, recipient: recipientId });
+  } else {
+    if (action.kind === "donate") {
+      game.resources.set(donorId, holdings - amount);
+      game.resources.set(recipientId, recipientBefore + received);
+    } else if (action.kind === "punish") {
+      game.resources.set(donorId, holdings - amount);
+      game.resources.set(
+        recipientId,
+        Math.max(0, recipientBefore - config.punishmentLoss * amount),
+      );
+    }
+    const taken = recipientBefore - game.resources.get(recipientId)!;
+    if (released && action.kind !== "refuse") {
+      game.floats.add(donorId);
+      // Python's max(0, x) keeps the int 0 when x <= 0.
+      if (action.kind === "donate" || game.resources.get(recipientId)! > 0)
+        game.floats.add(recipientId);
+      else game.floats.delete(recipientId);
+    }
+    recordAction(game.traces, {
+      kind: action.kind,
+      round: t.round,
+      donor: donorId,
+      recipient: recipientId,
+      amount,
+      // The released code's trace reads 100 % for a donor holding 0 (it divides only when it can).
+      fraction: action.kind === "donate" ? (released && holdings === 0 ? 1 : fraction) : null,
+      ...(action.kind === "punish" ? { taken: Math.max(0, taken) } : {}),
+    });
   }
-  const taken = recipientBefore - game.resources.get(recipientId)!;
-  recordAction(game.traces, {
-    kind: action.kind,
-    round: t.round,
-    donor: donorId,
-    recipient: recipientId,
-    amount,
-    fraction: action.kind === "donate" ? fraction : null,
-    ...(action.kind === "punish" ? { taken: Math.max(0, taken) } : {}),
-  });
   ctx.emit({
     type: "interaction",
     t,
@@ -388,6 +437,10 @@ function applyMove(
       recipientAfter: game.resources.get(recipientId)!,
       justification,
       fallback,
+      // The amount the donor named, which moved nothing (outOfRange: no-transfer).
+      ...(noTransfer && outcome.ok && "amount" in outcome.action
+        ? { noTransfer: true, asked: outcome.action.amount }
+        : {}),
     },
   });
   return {
@@ -492,6 +545,18 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
         config.population.size,
         "an even number (the Donor Game splits agents into two halves; schedule: graph does not)",
       );
+    if (section.compat === "released-code" && section.payoff === "classic")
+      throw new ConfigError(
+        "donorGame.compat",
+        section.compat,
+        '"agora" with payoff: classic (the released code plays the resources game only)',
+      );
+    if (section.survivors === "random" && section.update.rule !== "truncation")
+      throw new ConfigError(
+        "donorGame.survivors",
+        section.survivors,
+        `"top" with update: ${section.update.rule} (random survivors replace truncation only)`,
+      );
     if (section.payoff === "classic" && section.punishment !== "none")
       throw new ConfigError(
         "donorGame.punishment",
@@ -536,6 +601,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
         traces: initialTraces(order, config.traceDepth),
         schedule,
         decisions: [],
+        floats: new Set<string>(),
       }));
     const steps: StepDef[] = [];
     if (population.agents.some((a) => a.strategy === undefined || a.revise))

@@ -35,3 +35,47 @@ export function recordAction(traces: Traces, entry: Exclude<TraceEntry, { kind: 
   const chained = traces.byAgent.get(entry.recipient) ?? [];
   traces.byAgent.set(entry.donor, [entry, ...chained.slice(0, traces.depth - 1)]);
 }
+
+/**
+ * `outOfRange: no-transfer`, as the released code plays it: the donor adds no entry, but from
+ * round 2 on its trace becomes a copy of the recipient's (the code copies it before the move);
+ * in round 1 it keeps its own.
+ */
+export function recordNoTransfer(
+  traces: Traces,
+  move: { round: number; donor: string; recipient: string },
+): void {
+  if (move.round > 1) traces.byAgent.set(move.donor, traces.byAgent.get(move.recipient) ?? []);
+}
+
+/**
+ * Python's `f"{x:.2f}"`: the exact binary value rounded to two decimals, an exact tie to the even
+ * digit (26.125 -> "26.12"), where JS's toFixed rounds a tie up ("26.13"). Only exact ties differ:
+ * a two-decimal tie has three decimals, so it is a multiple of 1/8 that is not one of 1/4.
+ */
+export function pythonFixed2(x: number): string {
+  const magnitude = Math.abs(x);
+  const eighths = magnitude * 8;
+  if (!Number.isInteger(eighths) || eighths % 2 === 0 || magnitude >= 2 ** 49) return x.toFixed(2);
+  const down = Math.floor(magnitude * 100);
+  const even = down % 2 === 0 ? down : down + 1;
+  return `${x < 0 ? "-" : ""}${(even / 100).toFixed(2)}`;
+}
+
+/**
+ * Python's `str()` of a number the released code prints: an int as is ("10"), a float by its
+ * shortest round-trip digits with at least one decimal ("8.0", "7.3875") and Python's exponent
+ * form below 1e-4 and from 1e16 ("5e-05", "1e+16").
+ */
+export function pythonStr(x: number, isFloat: boolean): string {
+  if (!isFloat) return String(x);
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const [mantissa, exp] = x.toExponential().split("e") as [string, string];
+  const e = Number(exp);
+  if (e < -4 || e >= 16) {
+    return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  const plain = x.toFixed(Math.max(0, (mantissa.split(".")[1]?.length ?? 0) - e));
+  return plain.includes(".") ? plain : `${plain}.0`;
+}
