@@ -18,7 +18,11 @@ export const SETUPS = [
 ] as const;
 export type Setup = (typeof SETUPS)[number];
 
-export const PATTERNS = ["debate", "reflection"] as const;
+/**
+ * "mixed" (MachineSoM's run_strategy.py debate round): one seeded random debater reflects while the
+ * others debate among themselves.
+ */
+export const PATTERNS = ["debate", "reflection", "mixed"] as const;
 export type Pattern = (typeof PATTERNS)[number];
 
 export const TRAITS = ["easy-going", "overconfident"] as const;
@@ -82,6 +86,13 @@ const PRESETS: Record<
 export const debateConfigSchema = z
   .object({
     setup: z.enum(SETUPS).default("n-agent"),
+    /**
+     * Whose behaviour a setup follows where Agora's documented default differs from a peer's
+     * released code (README, "Fidelity"): "agora", or "mad-released"
+     * (Skytliang/Multi-Agents-Debate, setup mad), "du" (composable-models/llm_multiagent_debate,
+     * setup n-agent), "machinesom" (zjunlp/MachineSoM, setup societies).
+     */
+    compat: z.enum(["agora", "mad-released", "du", "machinesom"]).default("agora"),
     questions: questionSourceSchema,
     /** Questions per generation: a generation is a block of questions. */
     questionsPerGeneration: z.number().int().min(1).max(LIMITS.questions).default(10),
@@ -98,10 +109,21 @@ export const debateConfigSchema = z
     patterns: z.array(z.enum(PATTERNS)).optional(),
     turns: z.enum(["simultaneous", "sequential"]).optional(),
     /**
-     * Round-based setups: a debater's prompt holds its latest turn only, or its whole conversation
-     * so far (Du et al., MachineSoM).
+     * A debater's prompt holds its latest turn only, or its whole conversation so far (default:
+     * full under compat du, machinesom and mad-released, as their code does; else latest). Setup
+     * mad takes latest under compat agora and full under mad-released.
      */
-    memory: z.enum(["latest", "full"]).default("latest"),
+    memory: z.enum(["latest", "full"]).optional(),
+    /**
+     * Debaters are not named to each other: no name in the system prompt, none on the answers shown
+     * (default: true under compat du and machinesom, as their code does; else false).
+     */
+    anonymous: z.boolean().optional(),
+    /**
+     * Compat machinesom: the expert role of MachineSoM's trait turn ("Imagine you are <expert> and
+     * ..."); default its math role.
+     */
+    expert: z.string().min(1).optional(),
     /** Stop a question early once every debater gives the same answer. */
     stopOnConsensus: z.boolean().default(false),
     /** MAD: stop as soon as the judge decides (Liang et al.'s adaptive break). */
@@ -134,9 +156,14 @@ export const debateConfigSchema = z
   .transform((section) => {
     const preset = PRESETS[section.setup];
     const rounds = section.rounds ?? preset.rounds;
+    const peer = section.compat === "du" || section.compat === "machinesom";
     return {
       ...section,
       rounds,
+      // The peers' released code appends every turn to the speaker's context (MAD's moderator's
+      // too); Du's and MachineSoM's name no one.
+      memory: section.memory ?? (peer || section.compat === "mad-released" ? "full" : "latest"),
+      anonymous: section.anonymous ?? peer,
       patterns: section.patterns ?? Array.from({ length: rounds }, () => preset.pattern),
       turns: section.turns ?? preset.turns,
       survey: section.survey ?? preset.survey,
@@ -184,6 +211,98 @@ function roleMind(
   };
 }
 
+type Compat = DebateConfig["compat"];
+
+/** A field a compat value constrains: its path and value, whether that is allowed, what is. */
+interface Requirement {
+  path: string;
+  value: unknown;
+  ok: boolean;
+  expected: string;
+}
+
+const simultaneous = (section: DebateConfig): Requirement => ({
+  path: "debate.turns",
+  value: section.turns,
+  ok: section.turns === "simultaneous",
+  expected: `simultaneous for compat ${section.compat} (every debater sees the previous round)`,
+});
+
+/**
+ * What each peer's compat value belongs to and forbids (README, "Fidelity"): the setup whose
+ * released code it follows, and the settings that code does not have.
+ */
+const COMPATS: Record<
+  Exclude<Compat, "agora">,
+  { setup: Setup; requires: (size: number, section: DebateConfig) => Requirement[] }
+> = {
+  // Two sides, its adaptive break, its medium tit for tat, at most the ten rounds it can name,
+  // whole conversations, no personas or advice in its prompts.
+  "mad-released": {
+    setup: "mad",
+    requires: (size, s) => {
+      const need = (ok: boolean, path: string, value: unknown, expected: string) => ({
+        ok,
+        path,
+        value,
+        expected: `${expected} for compat mad-released`,
+      });
+      return [
+        need(
+          size === 2,
+          "population.size",
+          size,
+          "2 debaters (its affirmative and negative sides)",
+        ),
+        need(s.rounds <= 10, "debate.rounds", s.rounds, "at most 10 rounds"),
+        need(s.adaptiveBreak, "debate.adaptiveBreak", s.adaptiveBreak, "true"),
+        need(s.disagreement === "medium", "debate.disagreement", s.disagreement, "medium"),
+        need(
+          s.memory === "full",
+          "debate.memory",
+          s.memory,
+          "full or unset (each side and the moderator keep their whole conversation)",
+        ),
+        need(s.agents.length === 0, "debate.agents", s.agents, "no personas or traits"),
+        need(!s.evolution.enabled, "debate.evolution.enabled", true, "false (no advice)"),
+      ];
+    },
+  },
+  du: { setup: "n-agent", requires: (_size, s) => [simultaneous(s)] },
+  machinesom: {
+    setup: "societies",
+    requires: (size, s) => [
+      simultaneous(s),
+      ...Array.from({ length: size }, (_, i) => ({
+        path: `debate.agents.${i}.trait`,
+        value: s.agents[i]?.trait,
+        ok: s.agents[i]?.trait !== undefined,
+        expected: "a trait for every debater under compat machinesom (easy-going or overconfident)",
+      })),
+    ],
+  },
+};
+
+/** The compat value's checks: its setup first, then the first setting it forbids. */
+function checkCompat(size: number, section: DebateConfig): void {
+  if (section.expert !== undefined && section.compat !== "machinesom")
+    throw new ConfigError(
+      "debate.expert",
+      section.expert,
+      "no expert role without compat machinesom (the role of its trait turn)",
+    );
+  if (section.compat === "agora") return;
+  const { setup, requires } = COMPATS[section.compat];
+  if (section.setup !== setup)
+    throw new ConfigError(
+      "debate.compat",
+      section.compat,
+      `a compat value of setup ${section.setup} (${section.compat} belongs to setup ${setup})`,
+    );
+  const broken = requires(size, section).find((r) => !r.ok);
+  if (broken) throw new ConfigError(broken.path, broken.value, broken.expected);
+}
+
 /**
  * Cross-field checks; also resolves the role minds in place (so the resolved config shows their
  * parameters).
@@ -194,6 +313,7 @@ export function checkDebateConfig(
 ): void {
   const size = base.population.size;
   const profiles = base.profiles ?? {};
+  checkCompat(size, section);
   if (section.setup === "mad") {
     if (size > 4) throw new ConfigError("population.size", size, "2 to 4 debaters for setup mad");
     if (!section.judge)
@@ -210,11 +330,12 @@ export function checkDebateConfig(
         section.turns,
         "sequential for setup mad (its sides speak in order)",
       );
-    if (section.memory !== "latest")
+    // Compat mad-released keeps whole conversations (checked above).
+    if (section.compat === "agora" && section.memory !== "latest")
       throw new ConfigError(
         "debate.memory",
         section.memory,
-        "latest for setup mad (each side sees only the latest arguments)",
+        "latest for setup mad (each side sees only the latest arguments; compat mad-released keeps whole conversations)",
       );
   }
   if (
@@ -240,7 +361,10 @@ export function checkDebateConfig(
       section.agents.length,
       `at most population.size (${size}) entries`,
     );
-  if (section.summariser && (section.setup === "mad" || !section.patterns.includes("debate"))) {
+  if (
+    section.summariser &&
+    (section.setup === "mad" || section.patterns.every((p) => p === "reflection"))
+  ) {
     throw new ConfigError(
       "debate.summariser",
       section.summariser,

@@ -5,16 +5,24 @@ import {
   judgeFinalPrompt,
   judgeRoundPrompt,
   judgeSystemPrompt,
+  madReleasedPrompt,
+  madReleasedTopic,
   madSystemPrompt,
   madTurnPrompt,
 } from "./prompts.js";
+import { READERS } from "./replies.js";
 import {
   type Ctx,
   type DebatePopulation,
+  type Debater,
   type QuestionRun,
   type Reply,
   judgeTurn,
+  keepWhole,
+  lazyPrompt,
+  replyOf,
   roleOf,
+  shownText,
   speak,
 } from "./work.js";
 
@@ -22,7 +30,8 @@ import {
  * MAD (Liang et al. 2023, Skytliang/Multi-Agents-Debate): sides speak in order each round, each
  * seeing only the latest argument of the side before it (the affirmative, from round 2 on, the
  * last side's); a judge rules after every round and the debate stops when it prefers a side
- * (adaptive break), else a final judgement over all arguments follows the last round.
+ * (adaptive break), else a final judgement over all arguments follows the last round. Under
+ * `debate.compat: mad-released` a round follows the released code instead (`releasedRound`).
  */
 
 export const MAD_SIDES = ["affirmative", "negative", "third", "fourth"] as const;
@@ -36,6 +45,7 @@ export async function madRound(
   round: number,
 ): Promise<void> {
   const config = ctx.config;
+  if (config.compat === "mad-released") return releasedRound(ctx, population, qr, round);
   const debaters = population.debaters;
   const sides = sidesFor(debaters.length);
   const replies: Reply[] = [];
@@ -143,6 +153,200 @@ export async function madRound(
     messages: () => finalMessages(1),
     state: state(true),
     fit,
+  });
+  qr.done = true;
+}
+
+/** The released code's names of rounds (it knows ten; config checks keep to them). */
+const ORDINALS = [
+  "first",
+  "second",
+  "third",
+  "fourth",
+  "fifth",
+  "sixth",
+  "seventh",
+  "eighth",
+  "ninth",
+  "tenth",
+];
+
+/**
+ * A speaker's whole conversation through this turn: the earlier one (with its reply) and the new
+ * prompt, or the opening messages.
+ */
+function continued(
+  qr: QuestionRun,
+  id: string,
+  opening: () => ChatMessage[],
+  next: () => string,
+): () => ChatMessage[] {
+  // Taken now: the conversation is replaced once this turn's reply is in.
+  const earlier = qr.conversations.get(id)?.messages;
+  return lazyPrompt(() =>
+    earlier ? [...earlier(), { role: "user", content: next() }] : opening(),
+  );
+}
+
+/** Keeps a speaker's conversation with its reply, for its next turn. */
+function remember(
+  qr: QuestionRun,
+  id: string,
+  messages: () => ChatMessage[],
+  text: string | null,
+  sawFrom: string[],
+): void {
+  const reply = lazyPrompt(() => [...messages(), { role: "assistant", content: shownText(text) }]);
+  qr.conversations.set(id, { messages: reply, sawFrom });
+}
+
+/**
+ * `debate.compat: mad-released`: a round as Skytliang/Multi-Agents-Debate's released code plays it
+ * (interactive.py / code/debate4tran.py with config4all.json's prompts, two sides). Each debater
+ * and the moderator keep their whole conversation; the opponent's argument is quoted as the
+ * opponent speaking ("You disagree with my answer"); the debate stops after the first ruling whose
+ * `debate_answer` is not empty, whatever its preference; with none after the last round, a final
+ * judge asks for the answer candidates over the first round's arguments, then for the answer.
+ */
+async function releasedRound(
+  ctx: Ctx,
+  population: DebatePopulation,
+  qr: QuestionRun,
+  round: number,
+): Promise<void> {
+  const [affirmative, negative] = population.debaters as [Debater, Debater];
+  const topic = madReleasedTopic(qr.q);
+  const meta = (): ChatMessage => ({
+    role: "system",
+    content: madReleasedPrompt("player_meta_prompt", [["debate_topic", topic]]),
+  });
+  // `opening`: the first prompt, given the opponent's reply so far (none for the affirmative).
+  const turn = async (debater: Debater, side: string, opening: (opponent?: Reply) => string) => {
+    const own = qr.latest.get(debater.id);
+    // The opponent's latest reply, taken now: the prompt may be built after the opponent speaks.
+    const opponent = qr.latest.get((debater === affirmative ? negative : affirmative).id);
+    const prompt = continued(
+      qr,
+      debater.id,
+      () => [meta(), { role: "user", content: opening(opponent) }],
+      () => madReleasedPrompt("debate_prompt", [["oppo_ans", opponent!.text]]),
+    );
+    const sawFrom = [...(own ? [debater.id] : []), ...(opponent ? [opponent.agentId] : [])];
+    const reply = await speak(ctx, debater, qr, {
+      round,
+      pattern: "argument",
+      side,
+      messages: prompt,
+      sawFrom,
+      own,
+      seen: opponent ? [opponent.answer] : [],
+    });
+    remember(qr, debater.id, prompt, reply.text, sawFrom);
+    qr.latest.set(debater.id, reply);
+    return reply;
+  };
+  // The affirmative opens on the topic alone; the negative is shown the affirmative's opening as
+  // the affirmative's own words ("You disagree with my answer"); later turns answer the opponent's
+  // latest argument, also in its voice ("Do you agree with my perspective?").
+  const aff = await turn(affirmative, "affirmative", () =>
+    madReleasedPrompt("affirmative_prompt", [["debate_topic", topic]]),
+  );
+  const neg = await turn(negative, "negative", (opponent) =>
+    madReleasedPrompt("negative_prompt", [["aff_ans", opponent!.text]]),
+  );
+  const previous = qr.rounds.at(-1)?.replies;
+  qr.rounds.push({ round, replies: [aff, neg] });
+
+  const sides = sidesFor(2);
+  const judge = roleOf(population, "judge")!;
+  const roundState: JudgeState = {
+    question: qr.q,
+    final: false,
+    decideBy: "answer",
+    sides: [aff, neg].map((r, i) => ({
+      side: sides[i]!,
+      answer: r.answer,
+      previous: previous?.[i]?.answer ?? null,
+    })),
+  };
+  const ruling = () =>
+    madReleasedPrompt("moderator_prompt", [
+      ["aff_ans", aff.text],
+      ["neg_ans", neg.text],
+      ["round", ORDINALS[round - 1]!],
+    ]);
+  const moderatorMeta = (): ChatMessage => ({
+    role: "system",
+    content: madReleasedPrompt("moderator_meta_prompt", [["debate_topic", topic]]),
+  });
+  const moderatorMessages = continued(
+    qr,
+    judge.id,
+    () => [moderatorMeta(), { role: "user", content: ruling() }],
+    ruling,
+  );
+  const verdict = await judgeTurn(ctx, judge, qr, {
+    round,
+    final: false,
+    messages: moderatorMessages,
+    state: roundState,
+    closesOnDecision: true,
+  });
+  remember(qr, judge.id, moderatorMessages, verdict.text, []);
+  if (verdict.final) {
+    qr.done = true;
+    return;
+  }
+  if (round < ctx.config.rounds) return;
+
+  // The final judge sees the first round's arguments only, as the released code's does.
+  const [aff1, neg1] = qr.rounds[0]!.replies as [Reply, Reply];
+  const finalState: JudgeState = {
+    question: qr.q,
+    final: true,
+    decideBy: "answer",
+    sides: [aff1, neg1].map((r, i) => ({ side: sides[i]!, answer: r.answer, previous: null })),
+  };
+  const ask = lazyPrompt((): ChatMessage[] => [
+    moderatorMeta(),
+    {
+      role: "user",
+      content: madReleasedPrompt("judge_prompt_last1", [
+        ["aff_ans", aff1.text],
+        ["neg_ans", neg1.text],
+      ]),
+    },
+  ]);
+  const candidates = await replyOf(
+    ctx,
+    {
+      agentId: judge.id,
+      mind: judge.mind,
+      purpose: "candidates",
+      messages: ask,
+      state: finalState,
+      rng: ctx.rng("mind", judge.id, ctx.generation, qr.index, round, "candidates"),
+      t: { question: qr.index, round },
+      item: "candidates",
+      fit: keepWhole,
+    },
+    READERS.candidates,
+    null,
+  );
+  if (candidates.reading === null) qr.candidatesUnusable++;
+  await judgeTurn(ctx, judge, qr, {
+    round,
+    final: true,
+    messages: () => [
+      ...ask(),
+      { role: "assistant", content: shownText(candidates.text) },
+      {
+        role: "user",
+        content: madReleasedPrompt("judge_prompt_last2", [["debate_topic", topic]]),
+      },
+    ],
+    state: finalState,
+    data: { candidates: candidates.text },
   });
   qr.done = true;
 }

@@ -1,5 +1,6 @@
 import { pricedCost, type Totals } from "../../sim/core/spend.js";
 import { mean } from "../../sim/toolkit/stats.js";
+import type { Pattern } from "./config.js";
 import type { QuestionRun, Reply } from "./work.js";
 
 /**
@@ -12,10 +13,19 @@ type Values = Record<string, number | null>;
 const present = <T>(xs: readonly (T | null)[]): T[] => xs.filter((x): x is T => x !== null);
 
 /**
+ * What a tied vote gives: no majority answer ("none", Agora's), or the tied answer given first in
+ * population order ("first": Du et al.'s most_frequent in gsm/eval_gsm.py, `debate.compat: du`).
+ */
+export type TieRule = "none" | "first";
+
+/**
  * The vote over answers: the modal answer, its count, whether the top count is shared (a tie).
  * Unreadable answers do not vote.
  */
-export function vote(answers: readonly (string | null)[]): {
+export function vote(
+  answers: readonly (string | null)[],
+  ties: TieRule = "none",
+): {
   answer: string | null;
   count: number;
   tie: boolean;
@@ -23,11 +33,17 @@ export function vote(answers: readonly (string | null)[]): {
 } {
   const counts = new Map<string, number>();
   for (const a of present(answers)) counts.set(a, (counts.get(a) ?? 0) + 1);
+  // A stable sort of answers in order of first appearance: of equal counts the first given leads.
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
   const top = ranked[0];
   if (!top) return { answer: null, count: 0, tie: false, distinct: 0 };
   const tie = ranked.length > 1 && ranked[1]![1] === top[1];
-  return { answer: tie ? null : top[0], count: top[1], tie, distinct: ranked.length };
+  return {
+    answer: tie && ties === "none" ? null : top[0],
+    count: top[1],
+    tie,
+    distinct: ranked.length,
+  };
 }
 
 const rate = (flags: readonly boolean[]): number | null => mean(flags.map((f) => (f ? 1 : 0)));
@@ -42,6 +58,7 @@ const readable = (replies: readonly Reply[]): Reply[] => replies.filter((r) => r
 export function roundValues(
   replies: readonly Reply[],
   scorable: boolean,
+  ties: TieRule = "none",
 ): {
   accuracy: number | null;
   agreement: number | null;
@@ -51,7 +68,10 @@ export function roundValues(
   answersUnreadable: number;
 } {
   const read = readable(replies);
-  const v = vote(read.map((r) => r.answer));
+  const v = vote(
+    read.map((r) => r.answer),
+    ties,
+  );
   const majority = v.answer === null ? null : read.find((r) => r.answer === v.answer)!;
   const scored = scorable && read.length > 0;
   return {
@@ -105,6 +125,34 @@ function transitions(qr: QuestionRun): Transition[] {
 }
 
 /**
+ * MachineSoM's conformity (src/conformity_and_consistency.py: judge_conformity, situation 2, over
+ * the rounds whose pattern is not reflection): of every debater's answer in such a round, the share
+ * that is among the previous round's majority answers, i.e. the answers held by the most debaters
+ * when at least two hold one (ties give several; all different gives none), its own previous
+ * answer counted too, so keeping a majority answer conforms. An unreadable answer counts as one
+ * answer, "none", as MachineSoM's str(None) does.
+ */
+function machinesomConformity(
+  questions: readonly QuestionRun[],
+  patterns: readonly Pattern[],
+): number | null {
+  const flags: boolean[] = [];
+  for (const qr of questions) {
+    for (let k = 1; k < qr.rounds.length; k++) {
+      const { round, replies } = qr.rounds[k]!;
+      if (patterns[round - 1] === "reflection") continue;
+      const counts = new Map<string | null, number>();
+      for (const r of qr.rounds[k - 1]!.replies)
+        counts.set(r.answer, (counts.get(r.answer) ?? 0) + 1);
+      const top = Math.max(...counts.values());
+      const majority = new Set([...counts].filter(([, n]) => n === top && n >= 2).map(([a]) => a));
+      for (const r of replies) flags.push(majority.has(r.answer));
+    }
+  }
+  return rate(flags);
+}
+
+/**
  * Counts of what could not be used, besides the debaters' answers (which the replies themselves
  * tell).
  */
@@ -122,13 +170,20 @@ export function generationValues(
     survey: boolean;
     spend: Totals;
     unusable: UnusableCounts;
+    /** How a tied vote counts (`majorityAccuracy`, `ties` unchanged). */
+    ties?: TieRule;
+    /** Compat machinesom: the rounds' patterns, for `machinesomConformity`. */
+    machinesomPatterns?: readonly Pattern[];
   },
 ): Values {
   const played = questions.filter((qr) => qr.rounds.length > 0);
   const scorable = played.filter((qr) => qr.q.answers.length > 0);
   // Each question's last-round values, worked out once for the keys below that read them.
   const lastRounds = new Map(
-    played.map((qr) => [qr, roundValues(qr.rounds.at(-1)!.replies, qr.q.answers.length > 0)]),
+    played.map((qr) => [
+      qr,
+      roundValues(qr.rounds.at(-1)!.replies, qr.q.answers.length > 0, opts.ties),
+    ]),
   );
   const finals = (qr: QuestionRun) => lastRounds.get(qr)!;
   const avg = (qs: readonly QuestionRun[], f: (qr: QuestionRun) => number | null) =>
@@ -187,6 +242,9 @@ export function generationValues(
     distinctAnswers: avg(played, (qr) => finals(qr).distinctAnswers),
     ties: avg(played, (qr) => finals(qr).tie),
     conformity: rate(chances.map((m) => m.after.answer === m.majorityBefore)),
+    ...(opts.machinesomPatterns
+      ? { machinesomConformity: machinesomConformity(played, opts.machinesomPatterns) }
+      : {}),
     rightToWrong: rate(
       scoredMoves.map((m) => m.before.correct === true && m.after.correct === false),
     ),
@@ -212,7 +270,10 @@ export function generationValues(
     conformityExcluded: moves.length - readableMoves.length,
     judgeExcluded: opts.hasJudge ? scorable.filter((qr) => !judged(qr)).length : 0,
     answersUnreadable: replies.filter((r) => r.answer === null).length,
-    judgeUnusable: sum(played, (qr) => qr.verdicts.filter((v) => !v.usable).length),
+    judgeUnusable: sum(
+      played,
+      (qr) => qr.verdicts.filter((v) => !v.usable).length + qr.candidatesUnusable,
+    ),
     surveysUnusable: sum(
       played,
       (qr) => [...qr.attitudes.values()].flat().filter((a) => a === null).length,

@@ -46,6 +46,8 @@ export interface JudgeState {
   question: Question;
   final: boolean;
   sides: { side: string; answer: string | null; previous: string | null }[];
+  /** What makes a round ruling a decision (parseJudge); absent: its preference. */
+  decideBy?: "preference" | "answer";
 }
 
 export interface SummaryState {
@@ -322,6 +324,7 @@ const judge: PolicyDefinition<JudgeParams> = {
   describe: (p) =>
     `Judge policy: ${p.rule === "majority" ? "decides for the answer most sides give" : "decides for the side that held its answer"}.`,
   decide: ({ purpose, state, params }) => {
+    if (purpose === "candidates") return candidatesText(state as JudgeState);
     if (purpose !== "judge") return judge.describe(params as JudgeParams);
     const decision = judgeDecision(state as JudgeState, (params as JudgeParams).rule);
     return decision
@@ -331,6 +334,12 @@ const judge: PolicyDefinition<JudgeParams> = {
   act: acting((input) => judge.decide(input)),
   mutate: (params) => params,
 };
+
+/** MAD's released final judge's first turn: the distinct answers the sides give. */
+function candidatesText(state: JudgeState): string {
+  const answers = [...new Set(state.sides.map((x) => x.answer ?? "no clear answer"))];
+  return `Answer candidates: ${answers.join("; ")}.`;
+}
 
 function summaryText(state: SummaryState): string {
   const groups = new Map<string, string[]>();

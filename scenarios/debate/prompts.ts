@@ -55,7 +55,8 @@ export interface Persona {
   advice?: string;
 }
 
-export const systemPrompt = (name: string, count: number, p: Persona): string =>
+/** `name` undefined: an anonymous debater (`debate.anonymous`). */
+export const systemPrompt = (name: string | undefined, count: number, p: Persona): string =>
   render("system", {
     name,
     count,
@@ -66,7 +67,13 @@ export const systemPrompt = (name: string, count: number, p: Persona): string =>
 
 export const questionPrompt = (q: Question): string => render("question", questionView(q));
 
-export const debatePrompt = (q: Question, others: { name: string; text: string }[]): string =>
+/** An answer shown to a debater or the summariser; `name` undefined under `debate.anonymous`. */
+export interface Shown {
+  name?: string;
+  text: string;
+}
+
+export const debatePrompt = (q: Question, others: Shown[]): string =>
   render("debate", { ...questionView(q), others });
 
 /** `summary` null: the summariser gave none that could be used, and the prompt says so. */
@@ -75,7 +82,7 @@ export const debateSummaryPrompt = (q: Question, summary: string | null): string
 
 export const reflectionPrompt = (q: Question): string => render("reflection", questionView(q));
 
-export const summarisePrompt = (q: Question, others: { name: string; text: string }[]): string =>
+export const summarisePrompt = (q: Question, others: Shown[]): string =>
   render("summarise", { ...questionView(q), others });
 
 export const surveyPrompt = (q: Question): string => render("survey", { statement: q.question });
@@ -158,5 +165,91 @@ export function advicePrompt(
       advice: s.advice,
       accuracy: `${Math.round(s.accuracy * 100)}%`,
     })),
+  });
+}
+
+/**
+ * The released MAD code's prompts (Skytliang/Multi-Agents-Debate, code/utils/config4all.json, at
+ * the commit in tests/fixtures/mad/), for `debate.compat: mad-released`.
+ */
+const MAD_RELEASED = JSON.parse(readFileSync(join(DIR, "mad-released.json"), "utf8")) as Record<
+  | "player_meta_prompt"
+  | "moderator_meta_prompt"
+  | "affirmative_prompt"
+  | "negative_prompt"
+  | "moderator_prompt"
+  | "judge_prompt_last1"
+  | "judge_prompt_last2"
+  | "debate_prompt",
+  string
+>;
+
+/**
+ * A released MAD prompt with its `##name##` placeholders filled in the given order, each everywhere
+ * (as the released code's chained `str.replace` calls do, so a value holding a later placeholder is
+ * filled too).
+ */
+export const madReleasedPrompt = (
+  key: keyof typeof MAD_RELEASED,
+  fill: readonly [name: string, value: string][],
+): string =>
+  fill.reduce(
+    (text, [name, value]) => text.replaceAll(`##${name}##`, () => value),
+    MAD_RELEASED[key],
+  );
+
+/** The released MAD's debate topic: the question, with its lettered choices on their own lines. */
+export const madReleasedTopic = (q: Question): string =>
+  [q.question, ...questionView(q).choices.map((c) => `(${c.letter}) ${c.text}`)].join("\n");
+
+/**
+ * Du et al.'s and MachineSoM's own prompts, byte for byte, for `debate.compat: du` (gsm/gen_gsm.py)
+ * and `machinesom` (src/prompt.py's math prompts and run_main.py's trait turn); README, "Fidelity".
+ */
+const PEER_NAMES = [
+  "du-question",
+  "du-debate",
+  "du-reflection",
+  "machinesom-trait",
+  "machinesom-question",
+  "machinesom-debate",
+  "machinesom-reflection",
+] as const;
+type PeerTemplate = (typeof PEER_NAMES)[number];
+
+const PEER_TEMPLATES = Object.fromEntries(
+  PEER_NAMES.map((name) => [name, readFileSync(join(DIR, `${name}.md`), "utf8")]),
+) as Record<PeerTemplate, string>;
+
+/** Not trimmed (gen_gsm.py's question ends with a space): only the file's last newline goes. */
+const renderPeer = (name: PeerTemplate, view: object): string =>
+  renderTemplate(PEER_TEMPLATES[name], view).replace(/\n$/, "");
+
+export type Peer = "du" | "machinesom";
+
+export const peerQuestionPrompt = (peer: Peer, q: Question): string =>
+  renderPeer(`${peer}-question`, { question: q.question });
+
+export const peerDebatePrompt = (peer: Peer, q: Question, others: Shown[]): string =>
+  renderPeer(`${peer}-debate`, { question: q.question, others });
+
+export const peerReflectionPrompt = (peer: Peer): string => renderPeer(`${peer}-reflection`, {});
+
+/** MachineSoM's expert role for its math set (src/prompt.py, agent_roles_datasets). */
+export const MACHINESOM_EXPERT = "an expert skilled in solving mathematical problems";
+
+/**
+ * MachineSoM's trait turn (run_main.py's create_confident / create_temperate): its own character
+ * texts, "Imagine you are" for the confident (overconfident) agent and "You are" for the temperate
+ * (easy-going) one.
+ */
+export function machinesomTraitPrompt(expert: string, trait: string): string {
+  const confident = trait === "overconfident";
+  return renderPeer("machinesom-trait", {
+    imagine: confident,
+    expert,
+    character: confident
+      ? "are confident in your answer and often persuades other agents to believe in you"
+      : "are objective and unbiased, and you can be persuaded if other agent's answers make sense",
   });
 }

@@ -54,18 +54,23 @@ function field(
  * supported side is matched exactly (case-insensitive), else the longest side named in the field.
  * The answer is read from the answer field only (itself an explicit marker). A final judgement
  * decides when it names a side or an answer; a round's when its preference field starts with "yes"
- * and it names either.
+ * and it names either, or, `decideBy: "answer"` (MAD's released code), when its answer field is not
+ * empty, whatever the preference (a ruling without that field is unusable).
  */
 export function parseJudge(
   text: string,
   sides: readonly string[],
   question: Question,
   final: boolean,
+  decideBy: "preference" | "answer" = "preference",
 ): JudgeReading {
   const parsed = jsonObject(text);
   const preference = (field(text, parsed, /preference/i) ?? "").trim();
   const supported = (field(text, parsed, /side/i) ?? "").trim().toLowerCase();
   const raw = field(text, parsed, /answer/i);
+  const undecided = { decided: false, side: null, answer: null };
+  if (!final && decideBy === "answer" && (raw === null || raw === ""))
+    return { ...undecided, usable: raw !== null };
   const side =
     sides.find((s) => s.toLowerCase() === supported) ??
     [...sides]
@@ -74,6 +79,7 @@ export function parseJudge(
     null;
   const answer = raw !== null && raw.trim() !== "" ? normalizeAnswer(raw, question) : null;
   const names = side !== null || answer !== null;
+  if (!final && decideBy === "answer") return { decided: true, side, answer, usable: true };
   if (!final && /^no\b/i.test(preference))
     return { decided: false, side: null, answer: null, usable: true };
   const usable = names && (final || /^yes\b/i.test(preference));
@@ -161,7 +167,10 @@ export const READERS = {
       state.sides.map((x) => x.side),
       state.question,
       state.final,
+      state.decideBy,
     ),
+  /** MAD's released final judge's first reply: the answer candidates it sees, as free text. */
+  candidates: (_state: JudgeState, text: string) => parseSummary(text),
   survey: (state: SurveyState, text: string) => parseAttitude(text, state.reading),
   summary: (_state: SummaryState, text: string) => parseSummary(text),
   advice: (state: AdviceState, text: string) => parseAdvice(text, state.reading),

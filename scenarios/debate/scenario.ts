@@ -14,6 +14,7 @@ import {
   finalValues,
   generationValues,
   roundValues,
+  type TieRule,
   UNUSABLE_COUNTS,
 } from "./metrics.js";
 import { DEBATE_POLICIES } from "./policies.js";
@@ -107,6 +108,9 @@ function announce(ctx: Ctx, population: DebatePopulation): void {
   }
 }
 
+/** Du et al.'s evaluation takes a tied vote's first answer (README, "Fidelity"). */
+const tieRule = (config: DebateConfig): TieRule => (config.compat === "du" ? "first" : "none");
+
 /** One round of one question: the setup's turns, the surveys, then the round's metric. */
 async function playRound(
   ctx: Ctx,
@@ -124,7 +128,7 @@ async function playRound(
     t: { generation: ctx.generation, question: qr.index, round },
     scope: "round",
     values: {
-      ...roundValues(played.replies, qr.q.answers.length > 0),
+      ...roundValues(played.replies, qr.q.answers.length > 0, tieRule(config)),
       ...(config.survey ? { attitudeMean: attitudeNow(qr) } : {}),
       ...(qr.done ? finalValues(qr, roleOf(population, "judge") !== undefined) : {}),
     },
@@ -183,6 +187,7 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
       conversations: new Map(),
       attitudes: new Map(),
       summariesUnusable: 0,
+      candidatesUnusable: 0,
       done: false,
     }));
     const first = config.setup === "mad" ? 1 : 0;
@@ -228,6 +233,8 @@ export const debate = defineScenario<DebateConfig, DebatePopulation, DebateWork>
       survey: config.survey,
       spend: ctx.spend(),
       unusable: { advice: work.adviceUnusable },
+      ties: tieRule(config),
+      ...(config.compat === "machinesom" ? { machinesomPatterns: config.patterns } : {}),
     });
     const scores = Object.fromEntries(
       population.debaters.map((d) => [d.id, debaterAccuracy(work.questions, d.id).accuracy ?? 0]),

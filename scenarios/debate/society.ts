@@ -2,10 +2,16 @@ import type { FitRule } from "../../sim/core/minds.js";
 import type { ChatMessage } from "../../sim/core/minds.js";
 import type { JudgeState, SummaryState } from "./policies.js";
 import {
+  MACHINESOM_EXPERT,
+  type Peer,
   debatePrompt,
   debateSummaryPrompt,
   judgeFinalPrompt,
   judgeSystemPrompt,
+  machinesomTraitPrompt,
+  peerDebatePrompt,
+  peerQuestionPrompt,
+  peerReflectionPrompt,
   questionPrompt,
   reflectionPrompt,
   summarisePrompt,
@@ -25,6 +31,7 @@ import {
   lazyPrompt,
   replyOf,
   roleOf,
+  shownText,
   speak,
 } from "./work.js";
 
@@ -42,6 +49,76 @@ import {
 function neighbours(ctx: Ctx, population: DebatePopulation, debater: Debater): Debater[] {
   const slots = new Set(ctx.graph.inboundNeighbors(debater.slot));
   return population.debaters.filter((d) => d !== debater && slots.has(d.slot));
+}
+
+/** The peer whose own prompts a compat value uses, or null (Agora's prompts). */
+const peerOf = (ctx: Ctx): Peer | null =>
+  ctx.config.compat === "du" || ctx.config.compat === "machinesom" ? ctx.config.compat : null;
+
+/** How an answer is shown: without its author's name under `debate.anonymous`. */
+const shownAs = (ctx: Ctx, r: Reply) =>
+  ctx.config.anonymous ? { text: r.text } : { name: r.agentId, text: r.text };
+
+/**
+ * Each LLM debater's acknowledgement of its MachineSoM trait turn, per question (MachineSoM sets up
+ * its agents afresh for every case); kept for the prompts of later rounds.
+ */
+const acknowledgements = new WeakMap<QuestionRun, Map<string, string>>();
+
+/**
+ * MachineSoM's trait turn: the trait, with the expert role, as a user turn the model answers ("ok")
+ * before it sees the question. Policy minds read no prompt, so they are not asked.
+ */
+async function acknowledge(ctx: Ctx, qr: QuestionRun, debater: Debater): Promise<void> {
+  const text = await ctx.ask({
+    agentId: debater.id,
+    mind: debater.mind,
+    purpose: "trait",
+    messages: [{ role: "user", content: traitTurn(ctx, debater) }],
+    state: null,
+    rng: ctx.rng("mind", debater.id, ctx.generation, qr.index, 0, "trait"),
+    t: { question: qr.index, round: 0 },
+    // The debater's answer in the same round is another call.
+    item: "trait",
+    fit: keepWhole,
+  });
+  let acks = acknowledgements.get(qr);
+  if (!acks) acknowledgements.set(qr, (acks = new Map()));
+  acks.set(debater.id, shownText(text));
+}
+
+const traitTurn = (ctx: Ctx, debater: Debater): string =>
+  machinesomTraitPrompt(ctx.config.expert ?? MACHINESOM_EXPERT, debater.trait!);
+
+/**
+ * What comes before the question: the system prompt (none under compat du and machinesom unless
+ * there is a persona or advice to give: their debaters have none), then MachineSoM's trait turn
+ * and its acknowledgement.
+ */
+function opening(
+  ctx: Ctx,
+  population: DebatePopulation,
+  qr: QuestionRun,
+  d: Debater,
+): ChatMessage[] {
+  const peer = peerOf(ctx);
+  // Under machinesom the trait is the trait turn, not a persona sentence.
+  const persona = peer === "machinesom" ? { ...d, trait: undefined } : d;
+  const messages: ChatMessage[] = [];
+  if (peer === null || persona.persona || persona.advice || persona.trait) {
+    const name = ctx.config.anonymous ? undefined : d.id;
+    messages.push({
+      role: "system",
+      content: systemPrompt(name, population.debaters.length, persona),
+    });
+  }
+  const ack = acknowledgements.get(qr)?.get(d.id);
+  if (ack !== undefined)
+    messages.push(
+      { role: "user", content: traitTurn(ctx, d) },
+      { role: "assistant", content: ack },
+    );
+  return messages;
 }
 
 /**
@@ -69,7 +146,7 @@ async function summarise(
           role: "user",
           content: summarisePrompt(
             qr.q,
-            shown.map((r) => ({ name: r.agentId, text: r.text })),
+            shown.map((r) => shownAs(ctx, r)),
           ),
         },
       ],
@@ -98,24 +175,28 @@ async function summarise(
 }
 
 /**
- * The fit rule of `memory: full` conversations ([system, question, (reply, prompt)..., latest
- * reply,
- * this round's prompt]): drop whole rounds from the oldest, each a reply and the prompt after it,
- * so
- * user and assistant turns still alternate (chat templates such as Mistral's reject anything else).
- * The system prompt, the question, the debater's latest reply and this round's prompt always stay:
- * at the least, the `memory: latest` prompt.
+ * The fit rule of `memory: full` conversations ([opening, question, (reply, prompt)..., latest
+ * reply, this round's prompt], the opening `head - 1` messages: the system prompt, or none, or
+ * MachineSoM's trait turn and its acknowledgement): drop whole rounds from the oldest, each a reply
+ * and the prompt after it, so user and assistant turns still alternate (chat templates such as
+ * Mistral's reject anything else). The opening, the question, the debater's latest reply and this
+ * round's prompt always stay: at the least, the `memory: latest` prompt.
  */
-export const dropOldestRounds: FitRule = (messages, fits) => {
-  const head = messages.slice(0, 2);
-  const rounds = messages.slice(2, -2);
-  const tail = messages.slice(-2);
-  for (let dropped = 1; 2 * dropped <= rounds.length; dropped++) {
-    const candidate = [...head, ...rounds.slice(2 * dropped), ...tail];
-    if (fits(candidate)) return { messages: candidate, dropped };
-  }
-  return null;
-};
+export const dropOldestRoundsAfter =
+  (head: number): FitRule =>
+  (messages, fits) => {
+    const kept = messages.slice(0, head);
+    const rounds = messages.slice(head, -2);
+    const tail = messages.slice(-2);
+    for (let dropped = 1; 2 * dropped <= rounds.length; dropped++) {
+      const candidate = [...kept, ...rounds.slice(2 * dropped), ...tail];
+      if (fits(candidate)) return { messages: candidate, dropped };
+    }
+    return null;
+  };
+
+/** The fit rule of conversations opening with a system prompt. */
+export const dropOldestRounds: FitRule = dropOldestRoundsAfter(2);
 
 async function turn(
   ctx: Ctx,
@@ -124,11 +205,16 @@ async function turn(
   round: number,
   debater: Debater,
   view: ReadonlyMap<string, Reply>,
+  reflector: Debater | undefined,
 ): Promise<Reply> {
   const config = ctx.config;
+  const peer = peerOf(ctx);
+  if (round === 0 && peer === "machinesom" && debater.mind.kind === "llm")
+    await acknowledge(ctx, qr, debater);
+  const head = lazyPrompt(() => opening(ctx, population, qr, debater));
   const base = lazyPrompt(() => [
-    { role: "system", content: systemPrompt(debater.id, population.debaters.length, debater) },
-    { role: "user", content: questionPrompt(qr.q) },
+    ...head(),
+    { role: "user", content: peer ? peerQuestionPrompt(peer, qr.q) : questionPrompt(qr.q) },
   ]);
   if (round === 0) {
     const pattern: AnswerPattern = config.setup === "self-consistency" ? "sample" : "initial";
@@ -147,7 +233,10 @@ async function turn(
       }),
     );
   }
-  const pattern = config.patterns[round - 1]!;
+  const configured = config.patterns[round - 1]!;
+  // "mixed": the round's drawn reflector reflects; the others debate among themselves.
+  const pattern =
+    configured === "mixed" ? (debater === reflector ? "reflection" : "debate") : configured;
   const own = view.get(debater.id)!;
   // "latest": the question and its own latest reply; "full": its whole conversation so far.
   const past =
@@ -160,14 +249,16 @@ async function turn(
   let prompt: () => string;
   const shown =
     pattern === "debate"
-      ? neighbours(ctx, population, debater).flatMap((d) => view.get(d.id) ?? [])
+      ? neighbours(ctx, population, debater)
+          .filter((d) => d !== reflector)
+          .flatMap((d) => view.get(d.id) ?? [])
       : [];
   let seen: (string | null)[] = [];
   let sawFrom: string[] = [];
   // A debater with no neighbour to hear re-examines its own answer (Du et al.'s introspection
   // case).
   if (shown.length === 0) {
-    prompt = () => reflectionPrompt(qr.q);
+    prompt = () => (peer ? peerReflectionPrompt(peer) : reflectionPrompt(qr.q));
   } else if (roleOf(population, "summariser")) {
     const summary = await summarise(ctx, population, qr, round, debater, shown);
     // Without a usable summary the prompt says so, and the debater saw nobody's answer.
@@ -176,15 +267,24 @@ async function turn(
       [seen, sawFrom] = [shown.map((r) => r.answer), [roleOf(population, "summariser")!.id]];
   } else {
     prompt = () =>
-      debatePrompt(
-        qr.q,
-        shown.map((r) => ({ name: r.agentId, text: r.text })),
-      );
+      peer
+        ? peerDebatePrompt(
+            peer,
+            qr.q,
+            shown.map((r) => ({ text: r.text })),
+          )
+        : debatePrompt(
+            qr.q,
+            shown.map((r) => shownAs(ctx, r)),
+          );
     [seen, sawFrom] = [shown.map((r) => r.answer), shown.map((r) => r.agentId)];
   }
   const messages = lazyPrompt(() => [...past.messages(), { role: "user", content: prompt() }]);
   const saw = [...new Set([...past.sawFrom, ...sawFrom])];
-  const fit = config.memory === "full" ? dropOldestRounds : keepWhole;
+  const fit: FitRule =
+    config.memory === "full"
+      ? (m, fits) => dropOldestRoundsAfter(head().length + 1)(m, fits)
+      : keepWhole;
   return remember(
     qr,
     debater,
@@ -220,16 +320,22 @@ export async function societyRound(
   round: number,
 ): Promise<void> {
   let replies: Reply[];
+  // MachineSoM draws the reflector of a mixed round once for all its cases: here once per
+  // generation and round, the same for every question.
+  const reflector =
+    round > 0 && ctx.config.patterns[round - 1] === "mixed"
+      ? ctx.rng("mixed", ctx.generation, round).pick(population.debaters)
+      : undefined;
   if (round === 0 || ctx.config.turns === "simultaneous") {
     const view = new Map(qr.latest);
     replies = await ctx.parallel(population.debaters, (d, branch) =>
-      turn(branch, population, qr, round, d, view),
+      turn(branch, population, qr, round, d, view, reflector),
     );
     for (const reply of replies) qr.latest.set(reply.agentId, reply);
   } else {
     replies = [];
     for (const d of population.debaters) {
-      const reply = await turn(ctx, population, qr, round, d, qr.latest);
+      const reply = await turn(ctx, population, qr, round, d, qr.latest, reflector);
       qr.latest.set(d.id, reply);
       replies.push(reply);
     }

@@ -95,6 +95,11 @@ export interface QuestionRun {
   attitudes: Map<string, (number | null)[]>;
   /** Summaries that could not be used (no reply, or an empty one). */
   summariesUnusable: number;
+  /**
+   * Compat mad-released: final judge's candidates replies that could not be used (no reply, or an
+   * empty one), counted in judgeUnusable with its unusable rulings.
+   */
+  candidatesUnusable: number;
   done: boolean;
 }
 
@@ -118,7 +123,7 @@ export const lastAttitude = (qr: QuestionRun, id: string): number | null =>
  */
 const NO_REPLY = "(no reply)";
 
-const shownText = (text: string | null): string =>
+export const shownText = (text: string | null): string =>
   text === null || text.trim() === "" ? NO_REPLY : text;
 
 /**
@@ -246,8 +251,10 @@ export async function judgeTurn(
     state: JudgeState;
     closesOnDecision?: boolean;
     fit?: FitRule;
+    /** More to record on the `judge` interaction (MAD's released final judge: its candidates). */
+    data?: Record<string, unknown>;
   },
-): Promise<Verdict> {
+): Promise<Verdict & { text: string | null }> {
   const { text, reading: parsed } = await replyOf(
     ctx,
     {
@@ -304,9 +311,11 @@ export async function judgeTurn(
       correct: verdict.correct,
       usable: verdict.usable,
       text,
+      ...turn.data,
     },
   });
-  return verdict;
+  // The reply itself too, for a judge whose later prompts hold its earlier rulings.
+  return { ...verdict, text };
 }
 
 export const roleOf = (
