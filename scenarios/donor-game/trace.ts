@@ -4,6 +4,7 @@
  * what the recipient did, what its partner did the round before, and so on. Only those entries are
  * kept, so a trace costs `depth` entries however long the game.
  */
+import { roundHalfEven } from "../../sim/toolkit/stats.js";
 export type TraceEntry =
   | { kind: "none"; agent: string }
   | {
@@ -50,16 +51,10 @@ export function recordNoTransfer(
 
 /**
  * Python's `f"{x:.2f}"`: the exact binary value rounded to two decimals, an exact tie to the even
- * digit (26.125 -> "26.12"), where JS's toFixed rounds a tie up ("26.13"). Only exact ties differ:
- * a two-decimal tie has three decimals, so it is a multiple of 1/8 that is not one of 1/4.
+ * digit (26.125 -> "26.12"), where JS's toFixed rounds a tie up ("26.13").
  */
 export function pythonFixed2(x: number): string {
-  const magnitude = Math.abs(x);
-  const eighths = magnitude * 8;
-  if (!Number.isInteger(eighths) || eighths % 2 === 0 || magnitude >= 2 ** 49) return x.toFixed(2);
-  const down = Math.floor(magnitude * 100);
-  const even = down % 2 === 0 ? down : down + 1;
-  return `${x < 0 ? "-" : ""}${(even / 100).toFixed(2)}`;
+  return roundHalfEven(x, 2).toFixed(2);
 }
 
 /**

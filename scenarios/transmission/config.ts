@@ -96,6 +96,12 @@ export const transmissionConfigSchema = z
      */
     seeds: z.array(z.string().min(1)).default([]),
     /**
+     * Chain mode: how a chain's messages are built. Absent (agora): by `layout`, a seed being a
+     * received text. telephone: TelephoneGameLLM's Agent.update_prompt, persona + "\n" + initial
+     * prompt + seed glued on, later persona + "\n" + transformation + str(list) + "\n".
+     */
+    chainPrompt: z.enum(["agora", "telephone"]).optional(),
+    /**
      * Order of received texts in a prompt: slot (population order), weight (heaviest edge first,
      * ties by slot), graph (the graph's neighbour order: networkx's for llm-culture graphs).
      */

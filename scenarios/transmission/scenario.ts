@@ -23,7 +23,8 @@ import {
 } from "./metrics/index.js";
 import { personaLabel } from "./personas.js";
 import { TRANSMISSION_POLICIES, type TextState } from "./policies.js";
-import { buildPrompt } from "./prompts.js";
+import { buildPrompt, pythonListRepr } from "./prompts.js";
+import { renderTemplate } from "../../sim/core/prompt-template.js";
 import { INTERACTIONS, TIME } from "./declarations.js";
 import { slotSetups, type SlotSetup } from "./setup.js";
 import { chooseInputs, inNeighbours, turnoverSlots, type Candidate } from "./social-learning.js";
@@ -68,6 +69,8 @@ interface Plan {
   setup: SlotSetup;
   chain: number | undefined;
   template: string;
+  /** chainPrompt: telephone (TelephoneGameLLM's message, not the layout's). */
+  telephone: boolean;
   inputs: Input[];
   /**
    * The generation the received texts were written in (chain mode: the chain's last usable text's;
@@ -173,8 +176,26 @@ function networkInputs(
   return inputs;
 }
 
+/** Whether the inputs are a chain's seed text (no author), which a telephone chain glues on. */
+const seeded = (inputs: readonly Input[]): boolean =>
+  inputs.length === 1 && inputs[0]!.agentId === null;
+
+/**
+ * TelephoneGameLLM's Agent.update_prompt (string_sep "\n", format_prompt "" as in its published
+ * runs): with no text received, personality + "\n" + prompt_init + initial_story (the seed glued to
+ * the instruction, no list); else personality + "\n" + prompt_update + str(['0: text']) + "\n".
+ */
+function telephonePrompt(setup: SlotSetup, inputs: readonly Input[]): string {
+  const count = { count: inputs.length };
+  if (inputs.length === 0 || seeded(inputs))
+    return `${setup.persona.text}\n${renderTemplate(setup.initial.template, count)}${inputs[0]?.text ?? ""}`;
+  const list = pythonListRepr(inputs.map((input, i) => `${i}: ${input.text}`));
+  return `${setup.persona.text}\n${renderTemplate(setup.transformation.template, count)}${list}\n`;
+}
+
 /** The user message of a slot's prompt holding `inputs` (none: the initial prompt). */
-function promptFor(setup: SlotSetup, inputs: readonly Input[]): string {
+function promptFor(setup: SlotSetup, inputs: readonly Input[], telephone: boolean): string {
+  if (telephone) return telephonePrompt(setup, inputs);
   const template = inputs.length === 0 ? setup.initial : setup.transformation;
   return buildPrompt(setup.layout.template, {
     persona: setup.persona.text,
@@ -189,19 +210,22 @@ function plan(
   chain: number | undefined,
   inputs: Input[],
   inputGeneration: number,
+  telephone = false,
 ): Plan {
-  const template = inputs.length === 0 ? setup.initial : setup.transformation;
+  const template =
+    inputs.length === 0 || (telephone && seeded(inputs)) ? setup.initial : setup.transformation;
   return {
     agent,
     setup,
     chain,
     template: template.name,
+    telephone,
     inputs,
     inputGeneration,
   };
 }
 
-const promptOf = (p: Plan): string => (p.prompt ??= promptFor(p.setup, p.inputs));
+const promptOf = (p: Plan): string => (p.prompt ??= promptFor(p.setup, p.inputs, p.telephone));
 
 /**
  * Warns (once per prompt) when a prompt's estimated size reaches the share `contextWarning` of its
@@ -240,7 +264,7 @@ async function askText(
     state,
     rng,
     t: p.chain !== undefined ? { chain: p.chain } : {},
-    fit: dropTexts(p.inputs, (kept) => promptFor(p.setup, kept), onFit),
+    fit: dropTexts(p.inputs, (kept) => promptFor(p.setup, kept, p.telephone), onFit),
     schema: TEXT_SCHEMA,
   });
   return readText(answer, profile?.responseFormat === "json_schema");
@@ -337,6 +361,12 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
           "no social-learning options in chain mode (each agent sees only its predecessor)",
         );
       checkChainGraph(config.graph, layout);
+    } else if (section.chainPrompt !== undefined) {
+      throw new ConfigError(
+        "transmission.chainPrompt",
+        section.chainPrompt,
+        'nothing in network mode (chainPrompt belongs to mode: "chain")',
+      );
     } else if (section.seeds.length > 0 || section.chains !== undefined) {
       throw new ConfigError(
         section.seeds.length > 0 ? "transmission.seeds" : "transmission.chains",
@@ -413,7 +443,14 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
               ? [{ agentId: null, text: seed, own: false }]
               : [];
           work.plans.push(
-            plan(population.agents[index]!, setups[index]!, c, inputs, before?.generation ?? 0),
+            plan(
+              population.agents[index]!,
+              setups[index]!,
+              c,
+              inputs,
+              before?.generation ?? 0,
+              section.chainPrompt === "telephone",
+            ),
           );
         }
       } else {

@@ -12,7 +12,9 @@ const read = (file: string) => readFileSync(join(DIR, file), "utf8").replace(/\n
  * of texts received). combine, minor-changes, repeat, maximise-difference and kid are
  * LLM-Culture's prompt_update texts verbatim; rephrase and inspiration are the "_multi" update
  * prompts of its published Darwinism / War of the Ghosts runs (their "Juste" typo included);
- * continue is ours.
+ * continue is ours. telephone-rephrase, telephone-inspiration and telephone-continue are the
+ * telephone-game follow-up's single-text prompts (TelephoneGameLLM's prompt_update.json
+ * `rephrase`, `inspiration` and `continue`, verbatim, typo included).
  */
 export const TRANSFORMATIONS: Record<string, string> = Object.fromEntries(
   [
@@ -24,6 +26,9 @@ export const TRANSFORMATIONS: Record<string, string> = Object.fromEntries(
     "inspiration",
     "maximise-difference",
     "kid",
+    "telephone-rephrase",
+    "telephone-inspiration",
+    "telephone-continue",
   ].map((name) => [name, read(`${name}.md`)]),
 );
 

@@ -34,6 +34,7 @@ export {
   percentileInterval,
   quantile,
   resampledMean,
+  roundHalfEven,
   sd,
   type BootstrapOptions,
 } from "./stats.js";

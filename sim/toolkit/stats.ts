@@ -333,3 +333,21 @@ export function bcaInterval(
   draws.sort((x, y) => x - y);
   return [quantile(draws, lo), quantile(draws, hi)];
 }
+
+/**
+ * Python's round(x, digits): the exact binary value rounded to `digits` decimals, an exact tie to
+ * the even digit (round(0.125, 2) is 0.12), where toFixed sends a tie up. For reproducing numbers
+ * and texts that Python code printed.
+ */
+export function roundHalfEven(x: number, digits: number): number {
+  const abs = Math.abs(x);
+  let out = Number(abs.toFixed(digits));
+  // toFixed is exact but sends a tie up: a tie is an exact expansion ending in 5 at digits + 1.
+  const exact = abs.toFixed(100);
+  const cut = exact.indexOf(".") + 1 + digits;
+  if (/^50*$/.test(exact.slice(cut))) {
+    const last = Number(exact[cut - 1] === "." ? exact[cut - 2] : exact[cut - 1]);
+    if (last % 2 === 0) out = Number(exact.slice(0, cut));
+  }
+  return x < 0 ? -out : out;
+}

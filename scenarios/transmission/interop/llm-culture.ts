@@ -39,13 +39,18 @@ import {
  * `adjacency_matrix` is networkx's to_numpy_array of the network (row i, column j: an edge i -> j;
  * symmetric for its undirected networks); agent j hears its predecessors i. `stories[t][k]`: in a
  * network every agent writes every timestep, so k is the agent; in its "sequence" (transmission
- * chain) only agent t writes at timestep t, so every `stories[t]` holds one story.
+ * chain) only agent t writes at timestep t, so every `stories[t]` holds one story. The telephone
+ * game's fork (TelephoneGameLLM, main_simulation.py) adds a self-loop to every agent (a 1 on the
+ * diagonal), `format_prompt` (a list of one string) and `initial_story` (the text its first
+ * prompts end with).
  */
 export interface LlmCultureOutput {
   adjacency_matrix: number[][];
   prompt_init: string[];
   prompt_update: string[];
   personality_list: string[];
+  format_prompt?: string[];
+  initial_story?: string;
   stories: string[][];
 }
 
@@ -76,11 +81,20 @@ const KEYS = [
   "stories",
 ] as const;
 
+/** The telephone game's additional keys, kept (see LlmCultureOutput). */
+const OPTIONAL_KEYS: readonly string[] = ["format_prompt", "initial_story"];
+
 /** Checks the layout of a parsed LLM-Culture file; `source` names it in errors. */
 export function parseLlmCultureOutput(
   raw: unknown,
   source: string,
-): { output: LlmCultureOutput; mode: "network" | "chain"; ignoredKeys: string[] } {
+): {
+  output: LlmCultureOutput;
+  mode: "network" | "chain";
+  /** Agents with a self-loop (a non-zero diagonal entry). */
+  selfLoops: number;
+  ignoredKeys: string[];
+} {
   const fail = (field: string, value: unknown, expected: string): never => {
     throw new LlmCultureInputError(source, field, value, expected);
   };
@@ -100,10 +114,11 @@ export function parseLlmCultureOutput(
     (row as unknown[]).forEach((v, j) => {
       if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
         fail(`adjacency_matrix.${i}.${j}`, v, "a weight >= 0 (0 = no edge)");
-      if (i === j && v !== 0)
-        fail(`adjacency_matrix.${i}.${j}`, v, "0: an agent is not its own neighbour");
     });
   });
+  // The telephone game's self-loops: an agent among its own predecessors, which in a network makes
+  // it hear its own previous story (a sequence's agent writes once, so there it changes nothing).
+  const selfLoops = (matrix as number[][]).filter((row, i) => row[i] !== 0).length;
 
   const strings = (
     key: "prompt_init" | "prompt_update" | "personality_list",
@@ -129,6 +144,13 @@ export function parseLlmCultureOutput(
   strings("prompt_init");
   strings("prompt_update");
   strings("personality_list", n);
+  if ("format_prompt" in data) {
+    const list = data.format_prompt;
+    if (!Array.isArray(list) || list.some((f) => typeof f !== "string"))
+      fail("format_prompt", list, "a list of strings (the telephone game writes one)");
+  }
+  if ("initial_story" in data && typeof data.initial_story !== "string")
+    fail("initial_story", data.initial_story, "a string");
 
   const stories = data.stories;
   if (!Array.isArray(stories) || stories.length === 0)
@@ -180,7 +202,10 @@ export function parseLlmCultureOutput(
   return {
     output,
     mode,
-    ignoredKeys: Object.keys(data).filter((k) => !(KEYS as readonly string[]).includes(k)),
+    selfLoops,
+    ignoredKeys: Object.keys(data).filter(
+      (k) => !(KEYS as readonly string[]).includes(k) && !OPTIONAL_KEYS.includes(k),
+    ),
   };
 }
 
@@ -227,21 +252,33 @@ export async function importLlmCulture(
   metricsOptions: Partial<TextMetricsOptions> = {},
   fit: "seen" | "run" = "seen",
 ): Promise<ImportResult> {
-  const { output, mode, ignoredKeys, sha256 } = readLlmCultureFile(file);
+  const { output, mode, selfLoops, ignoredKeys, sha256 } = readLlmCultureFile(file);
   const options = textMetricsOptionsSchema.parse(metricsOptions);
   const n = output.adjacency_matrix.length;
   const ids = output.adjacency_matrix.map((_, k) => agentId(1, k + 1));
   const generations = output.stories.length;
+  // A sequence's initial story is its chain's seed text (the first prompt ends with it); a network
+  // has no seeds, so there it is only recorded.
+  const seed =
+    mode === "chain" && output.initial_story !== undefined && output.initial_story !== ""
+      ? output.initial_story
+      : undefined;
   const transmission: TransmissionConfig = transmissionConfigSchema.parse({
     mode,
     ...(mode === "chain" ? { chains: 1 } : {}),
+    ...(seed !== undefined ? { seeds: [seed] } : {}),
     initial: output.prompt_init[0],
     transformation: output.prompt_update[0],
     layout: "llm-culture",
     personaList: output.personality_list,
     metrics: options,
   });
-  const graphConfig = { type: "adjacency" as const, matrix: output.adjacency_matrix };
+  // Agora's graphs have no self-loops: the diagonal is left out of the graph and the inputs below
+  // carry it instead.
+  const graphConfig = {
+    type: "adjacency" as const,
+    matrix: output.adjacency_matrix.map((row, i) => row.map((v, j) => (i === j ? 0 : v))),
+  };
   const graph = buildSocialGraph(graphConfig, ids, new Rng(0).derive("graph"), {
     path: "adjacency_matrix",
   });
@@ -260,6 +297,9 @@ export async function importLlmCulture(
       sha256,
       ignoredKeys,
       tfidfFit: fit,
+      ...(selfLoops > 0 ? { selfLoops } : {}),
+      ...(output.initial_story !== undefined ? { initialStory: output.initial_story } : {}),
+      ...(output.format_prompt !== undefined ? { formatPrompt: output.format_prompt } : {}),
     },
   };
   const hash = configHash(config as unknown as ResolvedConfig);
@@ -323,10 +363,13 @@ export async function importLlmCulture(
     })),
   ]);
 
-  // In-neighbours in slot order (LLM-Culture's prompts list them in networkx's neighbour order).
-  const inNeighbours = ids.map((_, j) =>
-    ids.filter((_, i) => output.adjacency_matrix[i]![j] !== 0),
-  );
+  // In-neighbours in slot order (LLM-Culture's prompts list them in networkx's neighbour order),
+  // the agent itself last when it has a self-loop (the telephone game adds those after the rest).
+  const inNeighbours = ids.map((_, j) => [
+    ...ids.filter((_, i) => i !== j && output.adjacency_matrix[i]![j] !== 0),
+    ...(output.adjacency_matrix[j]![j] !== 0 ? [ids[j]!] : []),
+  ]);
+  const initial = seed !== undefined ? [{ agentId: "seed-0", chain: 0, text: seed }] : [];
   const history: AuthoredText[][] = [];
   const rows: Record<string, unknown>[] = [];
   for (let g = 1; g <= generations; g++) {
@@ -418,6 +461,7 @@ export async function importLlmCulture(
         texts,
         history,
         options,
+        ...(initial.length > 0 ? { initial } : {}),
         rng: new Rng(0).derive("metrics", g),
         ...fitCorpus,
       })),
@@ -579,7 +623,13 @@ function storyOf(runDir: string, e: Extract<AgoraEvent, { type: "interaction" }>
  * section's.
  */
 function personaText(section: TransmissionConfig, i: number): string {
-  if (section.personaList) return section.personaList[i] ?? "";
+  // An entry may name a persona: LLM-Culture's file holds the text the prompt was built from.
+  if (section.personaList)
+    return resolvePersona(
+      section.personaList[i] ?? "",
+      section.personas,
+      `transmission.personaList.${i}`,
+    ).text;
   let start = 0;
   for (const group of section.groups) {
     if (i < start + group.size) {

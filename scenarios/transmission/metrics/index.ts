@@ -1,14 +1,16 @@
 import type { SocialGraph } from "../../../sim/core/graph/social.js";
 import { Rng } from "../../../sim/core/rng.js";
 import { mean as meanOf } from "../../../sim/toolkit/stats.js";
-import { attractor, bootstrapAttractor } from "./attractors.js";
+import { attractor, bootstrapAttractor, telephoneAttractor } from "./attractors.js";
 import { clusterCount } from "./diversity.js";
 import { meanDensePairwise, type Embedder } from "./embeddings.js";
 import type { AuthoredText, TextMetricsOptions } from "./options.js";
 import { gunningFog, words } from "./readability.js";
 import { positivity } from "./sentiment.js";
+import { nltkPositivity } from "./sentiment-nltk.js";
 import { dot, generationSimilarity, type PackedVector } from "./similarity.js";
 import { noSpread, originSimilarity } from "./spread.js";
+import { textstatGunningFog } from "./textstat.js";
 
 export {
   textMetricsOptionsSchema,
@@ -19,7 +21,15 @@ export {
 export { likelyParents, type LikelyParent } from "./lineage.js";
 export { createEmbedder, embedderFor, type Embedder } from "./embeddings.js";
 export { betweenGenerationMatrix } from "./similarity.js";
-export { attractor, bootstrapAttractor, linearFit, type Attractor } from "./attractors.js";
+export {
+  attractor,
+  bootstrapAttractor,
+  linearFit,
+  telephoneAttractor,
+  type Attractor,
+  type TelephoneAttractor,
+} from "./attractors.js";
+export { textstatGunningFog } from "./textstat.js";
 
 export interface GenerationTextInput {
   /** 1-based. */
@@ -54,13 +64,38 @@ export interface GenerationTextInput {
   network?: { graph: SocialGraph; origins: Rng };
 }
 
-/** Scalar text properties whose chain attractors are estimated, and their key names. */
+/** Scalar text properties, and their key names. */
 const PROPERTIES = {
   Positivity: (text: string) => positivity(text),
+  NltkPositivity: (text: string) => nltkPositivity(text),
   Fog: (text: string) => gunningFog(text),
   Words: (text: string) => words(text).length,
+  TextstatFog: (text: string) => textstatGunningFog(text),
+  // Code points, as Python's len() counts them (not UTF-16 units).
+  Chars: (text: string) => [...text].length,
 } as const;
 type Property = keyof typeof PROPERTIES;
+
+/**
+ * The properties whose chain attractors are estimated, by key name: ours, or the telephone paper's
+ * (difficulty = textstat's fog, length = characters), where `bounded` ones have their position
+ * clipped to [-1, 1].
+ */
+const ATTRACTOR_PROPERTIES: Record<
+  TextMetricsOptions["reference"],
+  Record<string, { property: Property; bounded?: boolean }>
+> = {
+  agora: {
+    Positivity: { property: "Positivity" },
+    Fog: { property: "Fog" },
+    Words: { property: "Words" },
+  },
+  telephone: {
+    Positivity: { property: "NltkPositivity", bounded: true },
+    Fog: { property: "TextstatFog", bounded: false },
+    Chars: { property: "Chars", bounded: false },
+  },
+};
 
 /** Each property of each text computed once per call (VADER takes milliseconds on a long text). */
 function propertyTable(): (name: Property, text: string) => number | null {
@@ -111,8 +146,14 @@ export async function generationTextMetrics(
     similarityFirst: generation > 1 ? toGeneration[0]! : null,
     diversity: within === null ? null : 1 - within,
     clusters: texts.length === 0 ? null : clusterCount(current, options.clusterThreshold),
-    positivity: mean(texts.map((t) => measure("Positivity", t.text))),
-    fog: mean(texts.map((t) => measure("Fog", t.text))),
+    positivity: mean(
+      texts.map((t) =>
+        measure(options.reference === "telephone" ? "NltkPositivity" : "Positivity", t.text),
+      ),
+    ),
+    fog: mean(
+      texts.map((t) => measure(options.reference === "telephone" ? "TextstatFog" : "Fog", t.text)),
+    ),
     chars: mean(texts.map((t) => t.text.length)),
     words: mean(texts.map((t) => measure("Words", t.text))),
     cumulativeChange: cumulativeChange(
@@ -186,7 +227,8 @@ function cumulativeChange(
 
 /**
  * Per property: the regression of each chain's value now on its initial value, the attractor's
- * position and strength, and their 95% bootstrap intervals (chains resampled).
+ * position and strength, and their 95% bootstrap intervals (chains resampled); with the telephone
+ * reference, its attractor definition and a p-value (`…PValue`).
  */
 function chainAttractors(
   texts: readonly AuthoredText[],
@@ -199,21 +241,27 @@ function chainAttractors(
     initial.filter((t) => t.chain !== undefined).map((t) => [t.chain!, t.text]),
   );
   const out: Record<string, number | null> = {};
-  for (const name of Object.keys(PROPERTIES) as Property[]) {
+  const telephone = options.reference === "telephone";
+  for (const [name, { property, bounded = false }] of Object.entries(
+    ATTRACTOR_PROPERTIES[options.reference],
+  )) {
     const xs: number[] = [];
     const ys: number[] = [];
     for (const t of texts) {
       const seed = t.chain === undefined ? undefined : start.get(t.chain);
       if (seed === undefined) continue;
-      const [x, y] = [measure(name, seed), measure(name, t.text)];
+      const [x, y] = [measure(property, seed), measure(property, t.text)];
       if (x === null || y === null) continue;
       xs.push(x);
       ys.push(y);
     }
-    const fit = xs.length >= 3 ? attractor(xs, ys) : null;
+    const fitOf = telephone
+      ? (a: readonly number[], b: readonly number[]) => telephoneAttractor(a, b, bounded)
+      : attractor;
+    const fit = xs.length >= 3 ? fitOf(xs, ys) : null;
     const ci =
       fit && options.bootstrapSamples > 0
-        ? bootstrapAttractor(xs, ys, options.bootstrapSamples, rng.derive(name))
+        ? bootstrapAttractor(xs, ys, options.bootstrapSamples, rng.derive(name), fitOf)
         : null;
     const key = `attractor${name}`;
     out[`${key}Slope`] = fit?.slope ?? null;
@@ -224,6 +272,8 @@ function chainAttractors(
     out[`${key}Strength`] = fit?.strength ?? null;
     out[`${key}StrengthLo`] = ci?.strength?.lo ?? null;
     out[`${key}StrengthHi`] = ci?.strength?.hi ?? null;
+    if (telephone)
+      out[`${key}PValue`] = (fit as ReturnType<typeof telephoneAttractor>)?.pValue ?? null;
   }
   return out;
 }

@@ -10,6 +10,13 @@ export const textMetricsOptionsSchema = z
      */
     stopWords: z.enum(["english", "none"]).default("english"),
     /**
+     * "agora": fog from the `syllable` package's counts, attractors on words, ours as documented;
+     * "telephone": the telephone-game follow-up's analysis (TelephoneGameLLM): textstat 0.7.3's
+     * Gunning fog with Pyphen's syllables, NLTK 3.8.1's VADER positivity, attractors on length in
+     * characters with its "no attractor" zeroing, positivity clipping and p-values.
+     */
+    reference: z.enum(["agora", "telephone"]).default("agora"),
+    /**
      * Two texts of a generation are in one cluster when a chain of pairs with TF-IDF cosine >= this
      * links them.
      */

@@ -1,10 +1,9 @@
 /**
  * scikit-learn's ENGLISH_STOP_WORDS (sklearn/feature_extraction/_stop_words.py, from the Glasgow
- * Information Retrieval Group's list), copied word for word so `stopWords: "english"` removes
- * exactly
- * what `TfidfVectorizer(stop_words="english")` removes. Entries with an apostrophe or a space
- * ("couldn't", "no one") can never equal a token; sklearn keeps them too. 317 words (older releases
- * also listed the misspelling "amoungst", which no text is likely to contain).
+ * Information Retrieval Group's list) as the releases the peers pin ship it (scikit-learn 1.4.0 in
+ * TelephoneGameLLM's requirements), word for word, so that `stopWords: "english"` removes exactly
+ * what `TfidfVectorizer(stop_words="english")` removes there: 318 words, the list's own spellings
+ * "amoungst", "couldnt", "hasnt" and "noone" included (they are tokens a text can contain).
  */
 export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
   "a",
@@ -26,6 +25,7 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
   "am",
   "among",
   "amongst",
+  "amoungst",
   "amount",
   "an",
   "and",
@@ -69,7 +69,7 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
   "co",
   "con",
   "could",
-  "couldn't",
+  "couldnt",
   "cry",
   "de",
   "describe",
@@ -119,7 +119,7 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
   "go",
   "had",
   "has",
-  "hasn't",
+  "hasnt",
   "have",
   "he",
   "hence",
@@ -181,9 +181,9 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
   "next",
   "nine",
   "no",
-  "no one",
   "nobody",
   "none",
+  "noone",
   "nor",
   "not",
   "nothing",

@@ -329,9 +329,14 @@ describe("bad LLM-Culture files", () => {
       /adjacency_matrix\.2: got \[.*\], expected a row of 4 numbers/,
     ],
     [
-      "a self-loop",
-      (d) => (d.adjacency_matrix[1][1] = 1),
-      /adjacency_matrix\.1\.1: got 1, expected 0/,
+      "an initial story that is not text",
+      (d) => (d.initial_story = ["A story."]),
+      /initial_story: got \["A story\."\], expected a string/,
+    ],
+    [
+      "a format prompt that is not a list",
+      (d) => (d.format_prompt = "##TEXT##"),
+      /format_prompt: got "##TEXT##", expected a list of strings/,
     ],
     [
       "a negative weight",

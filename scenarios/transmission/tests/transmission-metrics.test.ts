@@ -55,9 +55,14 @@ describe("TF-IDF as scikit-learn's TfidfVectorizer", () => {
   });
 
   it("uses sklearn's English stop-word list", () => {
-    expect(ENGLISH_STOP_WORDS.size).toBe(317);
+    expect(ENGLISH_STOP_WORDS.size).toBe(318);
     for (const w of ["a", "amongst", "yourselves", "whereupon", "co", "bill", "fire"])
       expect(ENGLISH_STOP_WORDS.has(w)).toBe(true);
+    // The list's own spellings, as scikit-learn 1.4.0 ships them, are tokens a text can contain.
+    for (const w of ["amoungst", "couldnt", "hasnt", "noone"]) {
+      expect(ENGLISH_STOP_WORDS.has(w)).toBe(true);
+      expect(tokenize(`the ${w} cat`, "english")).toEqual(["cat"]);
+    }
     for (const w of ["cat", "story", "king"]) expect(ENGLISH_STOP_WORDS.has(w)).toBe(false);
   });
 
@@ -212,6 +217,7 @@ describe("generation metrics", () => {
   it("validates its options and fills defaults", () => {
     expect(textMetricsOptionsSchema.parse({})).toEqual({
       stopWords: "english",
+      reference: "agora",
       clusterThreshold: 0.5,
       attractorGeneration: 2,
       bootstrapSamples: 1000,

@@ -124,6 +124,7 @@ async function compare(generations: string[][], stopWords: StopWords, seeds: str
       .map((gen) => authored(gen).map((t, i) => (seeds.length > 0 ? { ...t, chain: i } : t))),
     options: {
       stopWords,
+      reference: "agora",
       clusterThreshold: 0.5,
       attractorGeneration: 2,
       bootstrapSamples: 0,
@@ -195,6 +196,7 @@ describe("linear-time similarity metrics equal the all-pairs definitions", () =>
       history: [],
       options: {
         stopWords: "english",
+        reference: "agora",
         clusterThreshold: 0.5,
         attractorGeneration: 2,
         bootstrapSamples: 0,
@@ -210,6 +212,7 @@ describe("linear-time similarity metrics equal the all-pairs definitions", () =>
       history: [],
       options: {
         stopWords: "english",
+        reference: "agora",
         clusterThreshold: 0.5,
         attractorGeneration: 2,
         bootstrapSamples: 0,
@@ -255,6 +258,7 @@ describe("bits independent of what the process tokenised first", () => {
         history: [authored(gens[0]!)],
         options: {
           stopWords: "english",
+          reference: "agora",
           clusterThreshold: 0.3,
           attractorGeneration: 2,
           bootstrapSamples: 0,
