@@ -377,7 +377,8 @@ export async function importLlmCulture(
     const texts: AuthoredText[] = output.stories[g - 1]!.map((text, k) => ({
       agentId: ids[mode === "chain" ? g - 1 : k]!,
       text,
-      ...(mode === "chain" ? { chain: 0 } : {}),
+      // A network's texts sit at their agent's node, which the spread metrics measure from.
+      ...(mode === "chain" ? { chain: 0 } : { slot: ids[k]! }),
     }));
     const previous = new Map((history[g - 2] ?? []).map((p) => [p.agentId, p]));
     const inputsOf = (agentId: string) =>
@@ -463,6 +464,10 @@ export async function importLlmCulture(
         options,
         ...(initial.length > 0 ? { initial } : {}),
         rng: new Rng(0).derive("metrics", g),
+        // As a network run does (seed 0): how far generation 1's texts spread, one origin draw.
+        ...(mode === "network"
+          ? { network: { graph, origins: new Rng(0).derive("metrics", "origins") } }
+          : {}),
         ...fitCorpus,
       })),
       textsUnusable: null,
