@@ -15,7 +15,9 @@ export type UnusableReason =
   /** Nothing but white space. */
   | "empty"
   /** Structured answers only: not a JSON object with a string `text`. */
-  | "unreadable";
+  | "unreadable"
+  /** transmission.formatPrompt: no answer had the start and end flags on one line. */
+  | "unformatted";
 
 export type ReadText =
   { text: string; unusable?: undefined } | { text: null; unusable: UnusableReason };

@@ -102,6 +102,21 @@ export const transmissionConfigSchema = z
      */
     chainPrompt: z.enum(["agora", "telephone"]).optional(),
     /**
+     * chainPrompt: telephone only: TelephoneGameLLM's format_prompt, appended to every message; an
+     * answer is usable when `start`, some text, then `end` appear on one line, and the text between
+     * them (trimmed) is what is passed on. A miss is re-asked with the same message, at most
+     * `retries` times (the peer re-asks without a bound); then the text is unusable.
+     */
+    formatPrompt: z
+      .object({
+        text: z.string().min(1),
+        start: z.string().min(1),
+        end: z.string().min(1),
+        retries: z.number().int().min(0).max(LIMITS.parseRetries).default(3),
+      })
+      .strict()
+      .optional(),
+    /**
      * Order of received texts in a prompt: slot (population order), weight (heaviest edge first,
      * ties by slot), graph (the graph's neighbour order: networkx's for llm-culture graphs).
      */

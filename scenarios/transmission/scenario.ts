@@ -69,8 +69,8 @@ interface Plan {
   setup: SlotSetup;
   chain: number | undefined;
   template: string;
-  /** chainPrompt: telephone (TelephoneGameLLM's message, not the layout's). */
-  telephone: boolean;
+  /** chainPrompt: telephone (TelephoneGameLLM's message, not the layout's); null: the layout's. */
+  telephone: Telephone | null;
   inputs: Input[];
   /**
    * The generation the received texts were written in (chain mode: the chain's last usable text's;
@@ -180,22 +180,46 @@ function networkInputs(
 const seeded = (inputs: readonly Input[]): boolean =>
   inputs.length === 1 && inputs[0]!.agentId === null;
 
+/** chainPrompt: telephone's options: TelephoneGameLLM's format prompt, if any. */
+interface Telephone {
+  format: TransmissionConfig["formatPrompt"];
+}
+
 /**
- * TelephoneGameLLM's Agent.update_prompt (string_sep "\n", format_prompt "" as in its published
- * runs): with no text received, personality + "\n" + prompt_init + initial_story (the seed glued to
- * the instruction, no list); else personality + "\n" + prompt_update + str(['0: text']) + "\n".
+ * TelephoneGameLLM's Agent.update_prompt (string_sep "\n"): with no text received, personality +
+ * "\n" + prompt_init + initial_story + format_prompt (the seed glued to the instruction, no list);
+ * else personality + "\n" + prompt_update + str(['0: text']) + "\n" + format_prompt. Its published
+ * runs have an empty format_prompt.
  */
-function telephonePrompt(setup: SlotSetup, inputs: readonly Input[]): string {
+function telephonePrompt(setup: SlotSetup, inputs: readonly Input[], telephone: Telephone): string {
   const count = { count: inputs.length };
+  const format = telephone.format?.text ?? "";
   if (inputs.length === 0 || seeded(inputs))
-    return `${setup.persona.text}\n${renderTemplate(setup.initial.template, count)}${inputs[0]?.text ?? ""}`;
+    return `${setup.persona.text}\n${renderTemplate(setup.initial.template, count)}${inputs[0]?.text ?? ""}${format}`;
   const list = pythonListRepr(inputs.map((input, i) => `${i}: ${input.text}`));
-  return `${setup.persona.text}\n${renderTemplate(setup.transformation.template, count)}${list}\n`;
+  return `${setup.persona.text}\n${renderTemplate(setup.transformation.template, count)}${list}\n${format}`;
+}
+
+/**
+ * The text between the format's flags, trimmed: TelephoneGameLLM's re.search(rf"{start}(.*?){end}")
+ * .group(1).strip(), the flags taken literally; `.` there stops at "\n" only, hence [^\n].
+ */
+function formattedText(
+  answer: string,
+  format: NonNullable<TransmissionConfig["formatPrompt"]>,
+): string | null {
+  const escape = (flag: string) => flag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = new RegExp(`${escape(format.start)}([^\n]*?)${escape(format.end)}`).exec(answer);
+  return match ? match[1]!.trim() : null;
 }
 
 /** The user message of a slot's prompt holding `inputs` (none: the initial prompt). */
-function promptFor(setup: SlotSetup, inputs: readonly Input[], telephone: boolean): string {
-  if (telephone) return telephonePrompt(setup, inputs);
+function promptFor(
+  setup: SlotSetup,
+  inputs: readonly Input[],
+  telephone: Telephone | null,
+): string {
+  if (telephone) return telephonePrompt(setup, inputs, telephone);
   const template = inputs.length === 0 ? setup.initial : setup.transformation;
   return buildPrompt(setup.layout.template, {
     persona: setup.persona.text,
@@ -210,7 +234,7 @@ function plan(
   chain: number | undefined,
   inputs: Input[],
   inputGeneration: number,
-  telephone = false,
+  telephone: Telephone | null = null,
 ): Plan {
   const template =
     inputs.length === 0 || (telephone && seeded(inputs)) ? setup.initial : setup.transformation;
@@ -256,18 +280,40 @@ async function askText(
   onFit: (kept: readonly Input[]) => void,
 ): Promise<ReadText> {
   const profile = p.agent.mind.kind === "llm" ? ctx.profile(p.agent.mind.profile) : undefined;
-  const answer = await ctx.ask({
+  const t = p.chain !== undefined ? { chain: p.chain } : {};
+  const request = {
     agentId: p.agent.id,
     mind: p.agent.mind,
     purpose: "text",
-    messages: [{ role: "user", content: promptOf(p) }],
+    messages: [{ role: "user" as const, content: promptOf(p) }],
     state,
     rng,
-    t: p.chain !== undefined ? { chain: p.chain } : {},
+    t,
     fit: dropTexts(p.inputs, (kept) => promptFor(p.setup, kept, p.telephone), onFit),
     schema: TEXT_SCHEMA,
-  });
-  return readText(answer, profile?.responseFormat === "json_schema");
+  };
+  const format = p.telephone?.format;
+  const structured = profile?.responseFormat === "json_schema";
+  if (!format) return readText(await ctx.ask(request), structured);
+  // TelephoneGameLLM's Agent.update_story: the same message again until the flags match; bounded
+  // here, each miss a parse-failure event, and the text unusable when every attempt misses.
+  for (let attempt = 1; attempt <= format.retries + 1; attempt++) {
+    const answer = await ctx.ask({ ...request, attempt });
+    const read = readText(answer, structured);
+    if (read.unusable === "context-exceeded") return read;
+    const text = read.text === null ? null : formattedText(read.text, format);
+    if (text !== null) return readText(text, false);
+    ctx.emit({
+      type: "parse-failure",
+      t: { generation: ctx.generation, ...t },
+      agentId: p.agent.id,
+      purpose: "text",
+      attempt,
+      reason: `no "${format.start}" … "${format.end}" on one line`,
+      answer: answer ?? "",
+    });
+  }
+  return { text: null, unusable: "unformatted" };
 }
 
 async function write(ctx: Ctx, p: Plan): Promise<Written> {
@@ -350,6 +396,12 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
 
   check(config, section) {
     slotSetups(section, config.population.size);
+    if (section.formatPrompt !== undefined && section.chainPrompt !== "telephone")
+      throw new ConfigError(
+        "transmission.formatPrompt",
+        section.formatPrompt.text,
+        'nothing without mode: "chain" and chainPrompt: telephone (TelephoneGameLLM\'s format prompt)',
+      );
     if (section.mode === "chain") {
       const layout = chainLayout(section, config.population.size);
       checkChainLength(layout, config.generations);
@@ -449,7 +501,7 @@ export const transmission = defineScenario<TransmissionConfig, TransmissionPopul
               c,
               inputs,
               before?.generation ?? 0,
-              section.chainPrompt === "telephone",
+              section.chainPrompt === "telephone" ? { format: section.formatPrompt } : null,
             ),
           );
         }

@@ -9,6 +9,18 @@ import {
   type Template,
 } from "./transformations.js";
 
+/**
+ * The telephone prompts as generation-1 instructions: TelephoneGameLLM's prompt_init.json holds the
+ * same rephrase, inspiration and continue texts as its prompt_update.json, and a telephone chain's
+ * first message is one of them with the seed glued on.
+ */
+const TELEPHONE_INITIALS: Record<string, string> = {
+  ...INITIAL_PROMPTS,
+  ...Object.fromEntries(
+    Object.entries(TRANSFORMATIONS).filter(([name]) => name.startsWith("telephone-")),
+  ),
+};
+
 /** What an agent slot writes with: its persona, group and templates. */
 export interface SlotSetup {
   persona: Persona;
@@ -52,7 +64,7 @@ export function slotSetups(section: TransmissionConfig, size: number): SlotSetup
       initial: resolveTemplate(
         group?.initial ?? section.initial,
         section.initials,
-        INITIAL_PROMPTS,
+        section.chainPrompt === "telephone" ? TELEPHONE_INITIALS : INITIAL_PROMPTS,
         at("initial", "transmission.initial"),
       ),
       transformation: resolveTemplate(
