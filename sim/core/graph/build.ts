@@ -1,6 +1,6 @@
 import type { Graph } from "./graphology.js";
 import type { Rng } from "../rng.js";
-import { parseGraphConfig, type GraphConfigInput } from "./config.js";
+import { parseGraphConfig, type GraphConfig, type GraphConfigInput } from "./config.js";
 import { generateGraph, requirePopulation } from "./generators.js";
 import { loadGraph } from "./load.js";
 import { CompleteGraph, ExplicitGraph, type SocialGraph } from "./social.js";
@@ -23,9 +23,19 @@ export function buildGraph(
   opts: BuildGraphOptions = {},
 ): Graph {
   const prefix = opts.path ?? "graph";
-  const parsed = parseGraphConfig(config, prefix);
+  return builtFrom(parseGraphConfig(config, prefix), nodeIds, rng, opts.baseDir, prefix);
+}
+
+/** buildGraph of a config already parsed (an inline matrix is checked once, not twice). */
+function builtFrom(
+  parsed: GraphConfig,
+  nodeIds: readonly string[],
+  rng: Rng,
+  baseDir: string | undefined,
+  prefix: string,
+): Graph {
   return parsed.type === "file"
-    ? loadGraph(parsed, nodeIds, opts.baseDir ?? process.cwd(), prefix)
+    ? loadGraph(parsed, nodeIds, baseDir ?? process.cwd(), prefix)
     : generateGraph(parsed, nodeIds, rng, prefix);
 }
 
@@ -41,7 +51,8 @@ export function buildSocialGraph(
 ): SocialGraph {
   const prefix = opts.path ?? "graph";
   const parsed = parseGraphConfig(config, prefix);
-  if (parsed.type !== "complete") return new ExplicitGraph(buildGraph(parsed, nodeIds, rng, opts));
+  if (parsed.type !== "complete")
+    return new ExplicitGraph(builtFrom(parsed, nodeIds, rng, opts.baseDir, prefix));
   requirePopulation(parsed, nodeIds.length, 1, prefix);
   return new CompleteGraph(nodeIds);
 }
