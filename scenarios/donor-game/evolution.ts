@@ -220,18 +220,20 @@ export function strategyAdvice(
   agent: DonorAgent,
   population: DonorPopulation,
   ctx: Ctx,
-): { shown: readonly AdviceEntry[]; of: number } | null {
+): { shown: readonly AdviceEntry[]; of: number; mentor: boolean; nearby: boolean } | null {
   const pool = population.advice;
   if (!pool) return null;
   const config = ctx.config;
   let others: readonly AdviceEntry[] = pool;
-  if (config.learning === "neighbours" && !agent.learnsGlobally) {
+  const nearby = config.learning === "neighbours" && !agent.learnsGlobally;
+  if (nearby) {
     const slots = slotIndex(population.agents);
     others = neighbourAdvice(ctx.graph, agent.slot, pool, (id) => slots.get(id)!);
   }
-  return adviceShown(agent.mentor, others, config.adviceSample, () =>
+  const shown = adviceShown(agent.mentor, others, config.adviceSample, () =>
     ctx.rng("advice", agent.id, ctx.generation),
   );
+  return { ...shown, mentor: agent.mentor !== undefined, nearby };
 }
 
 function settingMetrics(

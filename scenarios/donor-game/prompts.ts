@@ -53,6 +53,12 @@ function rules(config: DonorGameConfig) {
     punishmentCostly: config.punishment === "costly",
     partnerChoice: config.punishment === "partner-choice",
     survivorPercent: Math.round(config.survivorFraction * 100),
+    // How places are refilled (update:), as the system prompt tells it.
+    truncation: config.update.rule === "truncation",
+    deathBirth: config.update.rule === "death-birth",
+    birthDeath: config.update.rule === "birth-death",
+    imitation: config.update.rule === "imitation",
+    updates: config.update.rule === "truncation" ? 0 : config.update.updates,
     graphSchedule: config.schedule === "graph",
     benefit: formatUnits(config.benefit),
     cost: formatUnits(config.cost),
@@ -81,12 +87,15 @@ export function strategyPrompt(
   name: string,
   survivors: readonly { strategy: string; score: number }[] | null,
   of = survivors?.length ?? 0,
+  /** Whom the advice comes from: a drawn parent shown first; only survivors linked to the agent. */
+  from: { mentor: boolean; nearby: boolean } = { mentor: false, nearby: false },
 ): string {
   if (!survivors || survivors.length === 0)
     return render(TEMPLATES.strategyFirst, { ...rules(config), name: promptName(name) });
   return render(TEMPLATES.strategyNext, {
     ...rules(config),
     name: promptName(name),
+    ...from,
     showScores: config.showScores,
     sample: of > survivors.length ? { shown: survivors.length, of } : false,
     survivors: survivors.map((s) => ({ strategy: s.strategy, score: formatUnits(s.score) })),

@@ -139,7 +139,13 @@ async function writeStrategy(
           { role: "system", content: systemPrompt(config) },
           {
             role: "user",
-            content: strategyPrompt(config, agent.id, advice?.shown ?? null, advice?.of),
+            content: strategyPrompt(
+              config,
+              agent.id,
+              advice?.shown ?? null,
+              advice?.of,
+              advice ? { mentor: advice.mentor, nearby: advice.nearby } : undefined,
+            ),
           },
         ];
       },

@@ -8,6 +8,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRun } from "../../../sim/app/run.js";
+import { donorGameConfigSchema } from "../config.js";
+import { systemPrompt } from "../prompts.js";
 import {
   interactions,
   runDonor,
@@ -162,7 +164,7 @@ interface LlmRun {
   agents: AgentRow[];
   metrics: Record<string, unknown>[];
   /** Generation-2 strategy prompts: whose, and the ids whose strategies it lists, in order. */
-  shown: { learner: string; advice: string[] }[];
+  shown: { learner: string; advice: string[]; linked: boolean; mentor: boolean }[];
 }
 
 async function llmRun(
@@ -191,6 +193,9 @@ async function llmRun(
     .map((req) => ({
       learner: idOf(/Your name is (\S+?)\./.exec(req.messages[1]!.content)![1]!),
       advice: [...req.messages[1]!.content.matchAll(/plan-(\d+_\d+)/g)].map((m) => idOf(m[1]!)),
+      // What the prompt says the advice is: from survivors linked to the learner; a drawn parent's.
+      linked: req.messages[1]!.content.includes("linked to you"),
+      mentor: req.messages[1]!.content.includes("the player you learn from (first)"),
     }));
   return {
     agents: readJsonlStrict<AgentRow>(join(out, "agents.jsonl")),
@@ -212,9 +217,10 @@ describe("LLM newcomers and revising survivors on a ring of 8", () => {
     expect(run.shown.map((s) => s.learner).sort()).toEqual([...slotOf.keys()].sort());
     const alone: string[] = [];
     let partial = 0;
-    for (const { learner, advice } of run.shown) {
+    for (const { learner, advice, linked, mentor } of run.shown) {
       const slot = slotOf.get(learner)!;
       const near = survivors.filter((s) => adjacent(s, slot));
+      expect([linked, mentor]).toEqual([near.length > 0, false]);
       if (near.length === 0) {
         alone.push(learner);
         expect(advice).toEqual(survivors);
@@ -247,7 +253,8 @@ describe("LLM newcomers and revising survivors on a ring of 8", () => {
       const newborns = gen2.filter((r) => r.born === 2);
       expect(newborns.length).toBeGreaterThan(1);
       expect(run.shown.map((s) => s.learner).sort()).toEqual(newborns.map((r) => r.agentId).sort());
-      for (const { learner, advice } of run.shown) {
+      for (const { learner, advice, linked, mentor } of run.shown) {
+        expect([linked, mentor]).toEqual([learning === "neighbours", true]);
         const row = newborns.find((r) => r.agentId === learner)!;
         const parent = row.parents[0]!;
         expect(adjacent(parent, row.slot)).toBe(true);
@@ -261,4 +268,22 @@ describe("LLM newcomers and revising survivors on a ring of 8", () => {
       else expect(run.metrics[0]!.learnedGlobally).toBe(0);
     }
   }, 60_000);
+});
+
+describe("the system prompt tells the update rule in use", () => {
+  it("truncation: the best-performing share goes on; graph rules: replacement one at a time", () => {
+    const text = (update?: Record<string, unknown>) =>
+      systemPrompt(donorGameConfigSchema.parse(update ? { update } : {}));
+    expect(text()).toContain("the best-performing 50% of players go on to the next generation");
+    const rules = {
+      "death-birth": "up to 3 player(s) are replaced, one at a time, each by a newcomer",
+      "birth-death": "up to 3 time(s) a player, more likely one who did well, passes its strategy",
+      imitation: "up to 3 time(s) a player compares itself with a neighbour",
+    };
+    for (const [rule, says] of Object.entries(rules)) {
+      const prompt = text({ rule, updates: 3 });
+      expect(prompt).toContain(says);
+      expect(prompt).not.toContain("best-performing");
+    }
+  });
 });
