@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
   ConfigError,
@@ -24,16 +24,10 @@ import {
   ofType,
   readJsonl,
   run,
-  tempDir,
+  scratchDirs,
 } from "./tests/support.js";
 
-const dirs: (() => void)[] = [];
-afterEach(() => dirs.splice(0).forEach((cleanup) => cleanup()));
-function out(prefix: string): string {
-  const tmp = tempDir(prefix);
-  dirs.push(tmp.cleanup);
-  return tmp.path;
-}
+const { out } = scratchDirs();
 
 const ring = (): Record<string, unknown> => ({
   ...(parseYaml(readFileSync(join(HERE, "offline-ring.yaml"), "utf8")) as Record<string, unknown>),

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { resumeRun, Rng, stableView, startRunFrom, type MindSpec } from "../../sim/index.js";
 import { startFakeOpenAI, type ChatRequestRecord } from "../../tests/support/fake-openai.js";
 import { reproduce, type PublicGoodsAgent } from "./evolution.js";
@@ -16,16 +16,10 @@ import {
   ofType,
   readJsonl,
   run,
-  tempDir,
+  scratchDirs,
 } from "./tests/support.js";
 
-const dirs: (() => void)[] = [];
-afterEach(() => dirs.splice(0).forEach((cleanup) => cleanup()));
-function out(prefix: string): string {
-  const tmp = tempDir(prefix);
-  dirs.push(tmp.cleanup);
-  return tmp.path;
-}
+const { out, whenDone } = scratchDirs();
 
 /** A ring of 8 with every kind of policy; no mutation, so a newborn's mind is its parent's. */
 const ring = (update?: Record<string, unknown>) =>
@@ -158,7 +152,7 @@ describe("LLM minds under a graph rule", () => {
       script: (req) =>
         `Justification: my plan.\nAnswer: ${amounts[/Your name is (\S+?)\./.exec(user(req))![1]!] ?? 8}`,
     });
-    dirs.push(() => void server.close());
+    whenDone(() => void server.close());
     const { status, events } = await run(
       offlineConfig({
         generations: 2,

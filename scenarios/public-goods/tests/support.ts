@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 import { startRunFrom, type AgoraEvent, type EventOf, type RunResult } from "../../../sim/index.js";
 
 /**
@@ -15,6 +16,26 @@ export const HERE = dirname(dirname(fileURLToPath(import.meta.url)));
 export function tempDir(prefix: string): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), `agora-pg-${prefix}-`));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Scratch run directories for a test file: `out(prefix)` makes one, `whenDone` adds any other
+ * clean-up; all of them run after each test.
+ */
+export function scratchDirs(): {
+  out: (prefix: string) => string;
+  whenDone: (f: () => void) => void;
+} {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+  return {
+    out(prefix) {
+      const tmp = tempDir(prefix);
+      cleanups.push(tmp.cleanup);
+      return tmp.path;
+    },
+    whenDone: (f) => void cleanups.push(f),
+  };
 }
 
 /** A config for this scenario with policy minds (override any key); the cache is off. */
