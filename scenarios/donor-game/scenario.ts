@@ -288,23 +288,12 @@ function prepareMove(
     punishment: ctx.config.punishment,
     payoff: ctx.config.payoff,
   };
-  // The released code's endowment is an int (printed "10") until a move makes it a float.
-  const asPython = (id: string, value: number) =>
-    pythonStr(value, game.floats.has(id) || !Number.isInteger(value));
-  return {
+  const move: Move = {
     game,
     donor,
     recipientId,
     t: { generation: ctx.generation, game: game.game, round },
     state,
-    ...(ctx.config.compat === "released-code"
-      ? {
-          shown: {
-            holdings: asPython(donorId, state.holdings),
-            recipientHoldings: asPython(recipientId, state.recipientHoldings),
-          },
-        }
-      : {}),
     request: {
       agentId: donorId,
       mind: donor.mind,
@@ -312,6 +301,23 @@ function prepareMove(
       state,
       rng: ctx.rng("mind", donorId, ctx.generation, game.game, round),
     },
+  };
+  // Set apart rather than spread into the literal: this runs for every move of a large run.
+  if (ctx.config.compat === "released-code") move.shown = releasedHoldings(game, state, move);
+  return move;
+}
+
+/** The holdings as the released code prints them: an int ("10") until a move makes it a float. */
+function releasedHoldings(
+  game: GameState,
+  state: DonationState,
+  { donor, recipientId }: Pick<Move, "donor" | "recipientId">,
+): NonNullable<Move["shown"]> {
+  const asPython = (id: string, value: number) =>
+    pythonStr(value, game.floats.has(id) || !Number.isInteger(value));
+  return {
+    holdings: asPython(donor.id, state.holdings),
+    recipientHoldings: asPython(recipientId, state.recipientHoldings),
   };
 }
 
@@ -367,6 +373,10 @@ function played(
   }
 }
 
+/** A fallback gives 0 (defects), as in the released code. */
+const fallbackAction = (config: DonorGameConfig): DonorAction | ClassicAction =>
+  config.payoff === "classic" ? { kind: "defect" } : { kind: "donate", amount: 0 };
+
 /** Plays the donor's answer: resources, trace, the interaction event and the decision. */
 function applyMove(
   ctx: Ctx,
@@ -381,16 +391,13 @@ function applyMove(
   work.parseFailures += failures;
   const fallback = !outcome.ok;
   if (fallback) work.fallbacks++;
-  // A fallback gives 0 (defects), as in the released code; the decision is marked so no metric
-  // reads it as a choice.
-  const fallbackAction: DonorAction | ClassicAction =
-    config.payoff === "classic" ? { kind: "defect" } : { kind: "donate", amount: 0 };
+  // A fallback's decision is marked so no metric reads it as a choice.
   const justification = outcome.ok ? outcome.justification : "";
   // outOfRange: no-transfer: an amount outside [0, holdings] moves nothing and adds no trace entry.
   const noTransfer = outcome.ok && outcome.noTransfer === true;
   const action: Played = noTransfer
     ? { kind: "donate", amount: 0, fraction: 0, received: 0 }
-    : played(config, outcome.ok ? outcome.action : fallbackAction, holdings);
+    : played(config, outcome.ok ? outcome.action : fallbackAction(config), holdings);
   const { amount, fraction, received } = action;
   const released = config.compat === "released-code";
   if (noTransfer) {
@@ -414,7 +421,7 @@ function applyMove(
         game.floats.add(recipientId);
       else game.floats.delete(recipientId);
     }
-    recordAction(game.traces, {
+    const entry: Parameters<typeof recordAction>[1] = {
       kind: action.kind,
       round: t.round,
       donor: donorId,
@@ -422,8 +429,25 @@ function applyMove(
       amount,
       // The released code's trace reads 100 % for a donor holding 0 (it divides only when it can).
       fraction: action.kind === "donate" ? (released && holdings === 0 ? 1 : fraction) : null,
-      ...(action.kind === "punish" ? { taken: Math.max(0, taken) } : {}),
-    });
+    };
+    if (action.kind === "punish") entry.taken = Math.max(0, taken);
+    recordAction(game.traces, entry);
+  }
+  const data: Record<string, unknown> = {
+    amount,
+    fraction: action.kind === "donate" ? fraction : 0,
+    received,
+    donorBefore: holdings,
+    recipientBefore,
+    donorAfter: game.resources.get(donorId)!,
+    recipientAfter: game.resources.get(recipientId)!,
+    justification,
+    fallback,
+  };
+  // The amount the donor named, which moved nothing (outOfRange: no-transfer).
+  if (noTransfer && outcome.ok && "amount" in outcome.action) {
+    data.noTransfer = true;
+    data.asked = outcome.action.amount;
   }
   ctx.emit({
     type: "interaction",
@@ -433,21 +457,7 @@ function applyMove(
     from: donorId,
     to: recipientId,
     mind: ctx.mindInfo(donor.mind),
-    data: {
-      amount,
-      fraction: action.kind === "donate" ? fraction : 0,
-      received,
-      donorBefore: holdings,
-      recipientBefore,
-      donorAfter: game.resources.get(donorId)!,
-      recipientAfter: game.resources.get(recipientId)!,
-      justification,
-      fallback,
-      // The amount the donor named, which moved nothing (outOfRange: no-transfer).
-      ...(noTransfer && outcome.ok && "amount" in outcome.action
-        ? { noTransfer: true, asked: outcome.action.amount }
-        : {}),
-    },
+    data,
   });
   return {
     kind: action.kind,

@@ -34,7 +34,10 @@ export function visibleTrace(traces: Traces, agentId: string): readonly TraceEnt
 
 export function recordAction(traces: Traces, entry: Exclude<TraceEntry, { kind: "none" }>): void {
   const chained = traces.byAgent.get(entry.recipient) ?? [];
-  traces.byAgent.set(entry.donor, [entry, ...chained.slice(0, traces.depth - 1)]);
+  // A loop, not [entry, ...chained.slice()]: one array per move instead of two.
+  const next: TraceEntry[] = [entry];
+  for (let i = 0; i < chained.length && next.length < traces.depth; i++) next.push(chained[i]!);
+  traces.byAgent.set(entry.donor, next);
 }
 
 /**

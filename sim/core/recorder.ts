@@ -331,7 +331,11 @@ export class RunRecorder {
   /** Appends events, and the metrics and agent rows they carry (see tableRows). */
   appendEvents(events: readonly AgoraEvent[]): void {
     if (events.length === 0) return;
-    this.logs.events.append(lines(events));
+    // Concatenated, not lines(events): mapping to an array and joining it cost about 10 % of a
+    // policy run's throughput (bench/policy-throughput.ts, side by side).
+    let text = "";
+    for (const event of events) text += `${JSON.stringify(event)}\n`;
+    this.logs.events.append(text);
     const { metrics, agents } = tableRows(events);
     if (metrics.length > 0) this.logs.metrics.append(lines(metrics, metricsLine));
     if (agents.length > 0) this.logs.agents.append(lines(agents));
