@@ -25,6 +25,7 @@
  * the first latency warms the process up and is not reported, unless --cold.
  */
 import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
@@ -105,6 +106,60 @@ export interface CriticalPathFigures {
   /** The released code's schedule, computed: (1 + 24) * G * L. */
   sequentialExpectedMs: number;
   sequential?: ScheduleFigures;
+  /** The same waves through plain node:http, with no engine, SDK or LangChain: this machine's floor. */
+  floor: FloorFigures;
+}
+
+export interface FloorFigures {
+  wallMs: number;
+  ratio: number;
+  cpuPerRequestMs: number;
+}
+
+/**
+ * The run's waves (per generation: its strategies, then 12 rounds of 12 donations) sent with
+ * nothing but node:http on a keep-alive agent, each wave once the last finished: what the ratio
+ * can be on this machine when the client does no work of its own.
+ */
+async function floorRun(L: number, G: number, inProcess: boolean): Promise<FloorFigures> {
+  const server = await startFakeServer({ latencyMs: L, outOfProcess: !inProcess });
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const url = new URL(`${server.baseURL}/chat/completions`);
+  const body = JSON.stringify({
+    model: "test-model",
+    messages: [{ role: "user", content: "How much do you give? Answer: 50%" }],
+  });
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        url,
+        { method: "POST", agent, headers: { "content-type": "application/json" } },
+        (res) => {
+          res.on("data", () => {});
+          res.on("end", resolve);
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  const waves: number[] = [];
+  for (let g = 1; g <= G; g++) waves.push(g === 1 ? 12 : 6, ...Array<number>(12).fill(12));
+  try {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const size of waves) await Promise.all(Array.from({ length: size }, post));
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const requests = waves.reduce((a, b) => a + b, 0);
+    return {
+      wallMs,
+      ratio: wallMs / (waves.length * L),
+      cpuPerRequestMs: (cpu.user + cpu.system) / 1000 / requests,
+    };
+  } finally {
+    agent.destroy();
+    await server.close();
+  }
 }
 
 /** A run of the config timed from here: wall clock, this process's CPU, and when it started. */
@@ -226,6 +281,7 @@ export async function benchCriticalPath(
     inProcess: options.inProcess,
     parallel,
     sequentialExpectedMs: 25 * options.generations * options.latencyMs,
+    floor: await floorRun(options.latencyMs, options.generations, options.inProcess),
   };
   if (options.sequential) figures.sequential = await runOnce(options, false);
   return figures;
@@ -473,6 +529,7 @@ export function report(f: CriticalPathFigures): string {
     `  wall time            ${seconds(p.wallMs)} s`,
     `  critical path        ${seconds(p.criticalPathMs)} s  (13 steps x ${f.generations} generations x ${f.latencyMs} ms)`,
     `  ratio                ${p.ratio.toFixed(3)}  (target <= 1.05 at L = 100 ms)`,
+    `  floor                ${f.floor.ratio.toFixed(3)}  (the same ${p.waves} waves through plain node:http, no engine or client library: ${seconds(f.floor.wallMs)} s, ${f.floor.cpuPerRequestMs.toFixed(2)} ms CPU per request)`,
     `  requests             ${p.requests}  (expected ${12 + 144 + (f.generations - 1) * (6 + 144)})`,
     `  waves                ${p.waves}  (expected ${13 * f.generations}; largest ${p.largestWave} requests at once)`,
     `  overhead             startup ${p.startupMs.toFixed(0)} ms, between steps ${p.meanGapMs.toFixed(1)} ms mean / ${p.maxGapMs.toFixed(0)} ms max ` +
