@@ -6,21 +6,20 @@
  * the process, so ideally the batch takes as long as its slowest run.
  *
  *   npx tsx bench/batch-local.ts [--seeds S] [--latency MS] [--generations G] [--workers W]
- *     [--json]
+ *     [--build] [--json]
  *   env: BENCH_BATCH_SEEDS (32), BENCH_BATCH_LATENCY_MS (500), BENCH_BATCH_GENERATIONS (3),
  *   BENCH_BATCH_WORKERS (the number of cores; 1 = every run on the main thread)
+ *
+ * --build runs the compiled package (dist/, as `agora batch` does: `npm run build` first) instead
+ * of the sources through tsx, whose worker threads compile TypeScript as they start.
  */
 import { readdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import {
-  prepareBatch,
-  runBatch,
-  type BatchPlan,
-  type BatchResult,
-} from "../sim/app/batch/runner.js";
+import * as sourceRunner from "../sim/app/batch/runner.js";
+import type { BatchPlan, BatchResult } from "../sim/app/batch/runner.js";
 import { readManifest } from "../sim/core/recorder.js";
-import { startRun } from "../sim/app/run.js";
+import * as sourceRun from "../sim/app/run.js";
 import { hasFlag, isMain, numberOption, seconds, tempDir, writeConfig } from "./common.js";
 import { startFakeServer, type BenchServer } from "./fake-server-process.js";
 
@@ -100,15 +99,40 @@ export function writeBenchConfig(dir: string, baseURL: string, generations: numb
   });
 }
 
+/** What a benchmark runs: the sources, or the compiled package. */
+export interface App {
+  startRun: typeof sourceRun.startRun;
+  prepareBatch: typeof sourceRunner.prepareBatch;
+  runBatch: typeof sourceRunner.runBatch;
+}
+
+const SOURCES: App = { ...sourceRun, ...sourceRunner };
+
+/** The compiled package's modules (dist/), as `agora` runs them. */
+export async function builtApp(): Promise<App> {
+  const dist = (path: string) => new URL(`../dist/sim/app/${path}`, import.meta.url).href;
+  try {
+    const run = (await import(dist("run.js"))) as typeof sourceRun;
+    const runner = (await import(dist("batch/runner.js"))) as typeof sourceRunner;
+    return { startRun: run.startRun, prepareBatch: runner.prepareBatch, runBatch: runner.runBatch };
+  } catch (error) {
+    throw new Error(
+      `--build: cannot load the compiled package from dist/ (run npm run build first): ${String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
 /** One run of the config alone: its wall time and the requests it made. */
 export async function singleRun(
   server: BenchServer,
   configPath: string,
   out: string,
+  app: Pick<App, "startRun"> = SOURCES,
 ): Promise<{ ms: number; requests: number }> {
   const before = (await server.arrivals()).length;
   const t0 = performance.now();
-  const result = await startRun(configPath, { out });
+  const result = await app.startRun(configPath, { out });
   const ms = performance.now() - t0;
   if (result.status !== "completed")
     throw new Error(`the single run ended "${result.status}": ${result.error ?? ""}`);
@@ -122,6 +146,8 @@ export async function singleRun(
 export interface BatchExecution {
   mode: string;
   workers: number;
+  /** The modules the single run and the plan come from (default: the sources). */
+  app?: App;
   beforeBatch?: (dir: string) => Promise<void>;
   run: (plan: BatchPlan, out: string) => Promise<BatchResult>;
 }
@@ -134,14 +160,15 @@ export async function measureBatch(
   execution: BatchExecution,
 ): Promise<BatchFigures> {
   const configPath = writeBenchConfig(dir, server.baseURL, options.generations);
-  const single = await singleRun(server, configPath, join(dir, "single"));
+  const app = execution.app ?? SOURCES;
+  const single = await singleRun(server, configPath, join(dir, "single"), app);
   await execution.beforeBatch?.(dir);
   const before = (await server.arrivals()).length;
   const started = Date.now();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await execution.run(
-    prepareBatch({ configPath, seeds: `0..${options.seeds - 1}` }),
+    app.prepareBatch({ configPath, seeds: `0..${options.seeds - 1}` }),
     join(dir, "batch"),
   );
   const batchMs = performance.now() - t0;
@@ -163,16 +190,18 @@ export async function measureBatch(
 }
 
 export async function benchBatchLocal(
-  options: BatchBenchOptions & { workers: number },
+  options: BatchBenchOptions & { workers: number; build: boolean },
 ): Promise<BatchFigures> {
+  const app = options.build ? await builtApp() : SOURCES;
   const server = await startFakeServer({ latencyMs: options.latencyMs, outOfProcess: true });
   const tmp = tempDir("agora-bench-batch-");
   try {
     return await measureBatch(server, options, tmp.dir, {
-      mode: "local",
+      mode: options.build ? "local, compiled package" : "local",
       workers: options.workers,
+      app,
       run: (plan, out) =>
-        runBatch(plan, {
+        app.runBatch(plan, {
           out,
           concurrency: options.seeds,
           llmConcurrency: options.seeds * 64,
@@ -186,16 +215,15 @@ export async function benchBatchLocal(
 }
 
 export function report(f: BatchFigures): string {
-  const where =
-    f.mode === "local"
-      ? `one process, ${f.workers === 1 ? "main thread only" : `${f.workers} worker threads`}`
-      : `${f.workers} workers over Redis`;
+  const where = f.mode.startsWith("local")
+    ? `one process, ${f.workers === 1 ? "main thread only" : `${f.workers} worker threads`}${f.mode === "local" ? "" : ", the compiled package"}`
+    : `${f.workers} workers over Redis`;
   return [
     `Batch (${where}): ${f.seeds} seeds of the default Donor Game, 12 LLM agents each on the fake server (own process), L = ${f.latencyMs} ms, G = ${f.generations}, cache off, all runs at once`,
     `  one run alone        ${seconds(f.singleRunMs)} s  (${f.singleRunRequests} requests)`,
     `  the batch            ${seconds(f.batchMs)} s  (${f.completed}/${f.seeds} completed, ${f.requests} requests)`,
     `  runs                 started ${seconds(f.firstStartMs)}–${seconds(f.lastStartMs)} s after the batch, ${seconds(f.meanRunMs)} s each on average`,
-    `  client CPU           ${f.cpuPerRequestMs.toFixed(2)} ms per request (${f.mode === "local" ? "this process, all its threads" : "the coordinator process only"})`,
+    `  client CPU           ${f.cpuPerRequestMs.toFixed(2)} ms per request (${f.mode.startsWith("local") ? "this process, all its threads" : "the coordinator process only"})`,
     `  ratio                ${f.ratio.toFixed(2)}  (batch / one run; target <= 1.2)`,
   ].join("\n");
 }
@@ -206,6 +234,10 @@ if (isMain(import.meta.url)) {
     1,
     Math.round(numberOption(argv, "workers", "BENCH_BATCH_WORKERS", availableParallelism())),
   );
-  const figures = await benchBatchLocal({ ...optionsFromArgv(argv), workers });
+  const figures = await benchBatchLocal({
+    ...optionsFromArgv(argv),
+    workers,
+    build: hasFlag(argv, "build"),
+  });
   console.log(hasFlag(argv, "json") ? JSON.stringify(figures) : report(figures));
 }
