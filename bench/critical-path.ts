@@ -106,7 +106,7 @@ export interface CriticalPathFigures {
   /** The released code's schedule, computed: (1 + 24) * G * L. */
   sequentialExpectedMs: number;
   sequential?: ScheduleFigures;
-  /** The same waves through plain node:http, with no engine, SDK or LangChain: this machine's floor. */
+  /** The same waves through plain node:http, no engine, SDK or LangChain: the machine's floor. */
   floor: FloorFigures;
 }
 
