@@ -123,7 +123,7 @@ describe("GET /api/batch on a batch directory", () => {
     expect(runs.body.map((r) => r.id).sort()).toEqual(fixture.map((r) => r.run).sort());
   });
 
-  it("refuses bad queries, wants the token, and is 404 without a batch", async () => {
+  it("refuses bad queries, wants the token, and is 204 without a batch", async () => {
     const server = await serve({ runsDir: fixtureDir, token: "tok" });
     expect((await get(`${base(server)}/api/batch`)).status).toBe(401);
     const auth = { Authorization: "Bearer tok" };
@@ -152,9 +152,10 @@ describe("GET /api/batch on a batch directory", () => {
     expect(notReady.body.error).toContain("has not started");
 
     const plain = await serve({ runsDir: join(fixtureDir, "runs") });
-    const none = await get<{ error: string }>(`${base(plain)}/api/batch`);
-    expect(none.status).toBe(404);
-    expect(none.body.error).toContain("serves no batch");
+    // No content rather than a 404, which every single run's page would log as an error.
+    const none = await fetch(`${base(plain)}/api/batch`);
+    expect(none.status).toBe(204);
+    expect(await none.text()).toBe("");
   });
 
   it("is served by `agora serve --runs BATCH_DIR`", async () => {

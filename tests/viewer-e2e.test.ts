@@ -32,6 +32,8 @@ const runsDir = join(tmp.path, "runs");
 const emptyDir = join(tmp.path, "empty");
 const children: CliProcess[] = [];
 const pageErrors: string[] = [];
+/** The console's errors while the server is up (a failed request is one). */
+const consoleErrors: string[] = [];
 
 let browser: Browser | undefined;
 /** Why the browser could not start: every test fails with it. */
@@ -164,6 +166,9 @@ describe.sequential("the live viewer in Chromium", () => {
     context = await browser.newContext({ viewport: VIEWPORT });
     page = await context.newPage();
     page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -269,6 +274,8 @@ describe.sequential("the live viewer in Chromium", () => {
       .poll(async () => Number(await graph.getAttribute("data-total-flashes")), { timeout: 5_000 })
       .toBeGreaterThan(0);
     await snap(page, "1-live");
+    // Nothing the page asked for failed (it asks for a batch page too: none here).
+    expect(consoleErrors).toEqual([]);
   });
 
   e2e("pause holds the run, step advances it once, resume runs on", async () => {

@@ -4,7 +4,10 @@ import { BatchNotReady, type BatchSource } from "./batch-state.js";
 import { sendJson } from "./http.js";
 import { describeIssue } from "./protocol.js";
 
-/** `GET /api/batch[?metric=NAME]` (after the origin and token checks of every /api request). */
+/**
+ * `GET /api/batch[?metric=NAME]` (after the origin and token checks of every /api request); 204
+ * when this server serves no batch.
+ */
 export function batchApi(
   batch: BatchSource | undefined,
   req: IncomingMessage,
@@ -15,10 +18,11 @@ export function batchApi(
     res.setHeader("Allow", "GET, HEAD");
     return sendJson(res, 405, { error: "method not allowed" });
   }
-  if (!batch)
-    return sendJson(res, 404, {
-      error: "this server serves no batch (agora serve --runs BATCH_DIR, or agora batch --serve)",
-    });
+  // An answer, not an error: every page asks, and a browser logs each 404 as a console error.
+  if (!batch) {
+    res.statusCode = 204;
+    return void res.end();
+  }
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
     if (key in query) return sendJson(res, 400, { error: `${key}: given more than once` });

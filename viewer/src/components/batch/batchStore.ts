@@ -44,7 +44,8 @@ export async function refreshBatch(): Promise<void> {
     const res = await fetch(`/api/batch${metric ? `?metric=${encodeURIComponent(metric)}` : ""}`, {
       headers: token ? { Authorization: `Bearer ${token}` } : {},
     });
-    if (res.status === 404) {
+    // 204: this server serves no batch.
+    if (res.status === 204) {
       batchStore.setState({ available: false, open: false });
       return;
     }
@@ -62,7 +63,7 @@ export async function refreshBatch(): Promise<void> {
     batchStore.setState({ error: error instanceof Error ? error.message : String(error) });
   }
   if (timer) clearTimeout(timer);
-  // Until the server says it serves no batch (404), keep asking: a batch may not have started yet
+  // Until the server says it serves no batch (204), keep asking: a batch may not have started yet
   // (503).
   if (batchStore.getState().available !== false)
     timer = setTimeout(() => void refreshBatch(), POLL_MS);
