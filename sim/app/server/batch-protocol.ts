@@ -1,10 +1,9 @@
 /**
  * The batch view's part of the server contract (README of sim/app/report, "Live batch view"):
- * `GET /api/batch[?metric=NAME]` → `BatchState` (JSON), token-protected like `/api/runs`; 404
- * `{ error }` when the server serves no batch; 503 `{ error }` before its batch.json exists; 400
- * `{ error }` for a bad query (unknown parameter,
- * empty or overlong metric, a metric the batch does not have). No Node imports: the viewer shares
- * it.
+ * `GET /api/batch[?metric=NAME]` → `BatchState` (JSON), token-protected like `/api/runs`; 204 (no
+ * content) when the server serves no batch; 503 `{ error }` before its batch.json exists; 400
+ * `{ error }` for a bad query (unknown parameter, empty or overlong metric, a metric the batch does
+ * not have). No Node imports: the viewer shares it.
  */
 import { z } from "zod";
 
