@@ -4,8 +4,9 @@
  * limit, one budget whose cap stops the runs of every thread, the in-flight answers of one seed,
  * Ctrl-C and resume.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -16,6 +17,7 @@ import {
   type BatchObserver,
   type BatchResult,
 } from "../sim/app/batch/runner.js";
+import { preloadScenario } from "../sim/app/scenarios.js";
 import type { Manifest } from "../sim/core/recorder.js";
 import {
   overlappingScript,
@@ -192,6 +194,40 @@ describe("a batch on worker threads", () => {
     });
     expect(resumed.status).toBe("completed");
     expect(resumed.file.runs.map((r) => r.generationsCompleted)).toEqual([2, 2, 2, 2]);
+  }, 60_000);
+
+  it("a scenario module that fails on a thread fails its runs with its own error, and the batch ends", async () => {
+    const dir = workspace.dir();
+    // Loads on the main thread (as the CLI's check does) and throws on any worker thread.
+    const donorGame = join(import.meta.dirname, "..", "scenarios", "donor-game", "index.ts");
+    writeFileSync(
+      join(dir, "thread-shy.mjs"),
+      [
+        'import { isMainThread } from "node:worker_threads";',
+        'if (!isMainThread) throw new Error("thread-shy refuses to load on a worker thread");',
+        `export { default } from ${JSON.stringify(pathToFileURL(donorGame).href)};`,
+      ].join("\n"),
+    );
+    const configPath = writeConfig(dir, "shy.yaml", {
+      scenario: "./thread-shy.mjs",
+      seed: 0,
+      generations: 1,
+      population: { size: 4, minds: [{ count: 4, policy: "tit-for-tat" }] },
+    });
+    // As `agora batch` does before planning.
+    await preloadScenario(readYaml(configPath), dir);
+    const result = await runBatch(prepareBatch({ configPath, seeds: "0..3" }), {
+      out: join(dir, "batch"),
+      concurrency: 4,
+      llmConcurrency: 64,
+      workers: 2,
+    });
+    expect(result.file.runs.map((r) => r.status)).toEqual(Array(4).fill("failed"));
+    // Each run fails on its own with the module's error: the thread lives on.
+    for (const run of result.file.runs) {
+      expect(run.error).toContain("thread-shy refuses to load on a worker thread");
+      expect(run.error).not.toContain("worker thread stopped");
+    }
   }, 60_000);
 
   it("refuses a bad --workers or batch.workers, and --workers with --serve or --queue", async () => {
