@@ -389,9 +389,9 @@ function applyMove(
   const donorId = donor.id;
   const { holdings, recipientHoldings: recipientBefore } = state;
   work.parseFailures += failures;
+  // A fallback's decision is marked so no metric reads it as a choice.
   const fallback = !outcome.ok;
   if (fallback) work.fallbacks++;
-  // A fallback's decision is marked so no metric reads it as a choice.
   const justification = outcome.ok ? outcome.justification : "";
   // outOfRange: no-transfer: an amount outside [0, holdings] moves nothing and adds no trace entry.
   const noTransfer = outcome.ok && outcome.noTransfer === true;
