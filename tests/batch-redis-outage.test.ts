@@ -185,9 +185,7 @@ beforeAll(async () => {
       ],
       ENV,
     );
-    let output = "";
-    proc.child.stderr!.on("data", (chunk: string) => (output += chunk));
-    workers.push({ proc, output: () => output });
+    workers.push({ proc, output: proc.stderr });
   }
   await until("both workers to connect", () =>
     workers.every((w) => w.output().includes("worker: queue")),

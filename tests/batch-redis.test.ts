@@ -60,13 +60,6 @@ let fake: FakeOpenAI;
 const tmp = tempDir("batch-redis");
 const workers: { proc: CliProcess; name: string }[] = [];
 
-/** A worker's output so far (its start/resume/end lines, on stderr). */
-const stderrOf = (proc: CliProcess) => {
-  let out = "";
-  proc.child.stderr!.on("data", (chunk: string) => (out += chunk));
-  return () => out;
-};
-
 function startWorker(name: string) {
   const proc = spawnCli(
     [
@@ -84,9 +77,9 @@ function startWorker(name: string) {
     ],
     ENV,
   );
-  const output = stderrOf(proc);
   workers.push({ proc, name });
-  return { proc, output };
+  // Its start/resume/end lines so far.
+  return { proc, output: proc.stderr };
 }
 
 async function until<T>(

@@ -14,6 +14,7 @@ import {
 } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { StepGate } from "../sim/app/control.js";
+import { viewerUrlOf } from "./support/browser.js";
 import type { AgoraEvent } from "../sim/core/events.js";
 import { startRun, type RunResult } from "../sim/app/run.js";
 import { chunkBody, readHistoryChunk, type HistoryChunk } from "../sim/app/server/history.js";
@@ -630,10 +631,8 @@ describe("HTTP", () => {
 describe("the CLI", () => {
   /** The viewer URL the CLI prints, and a reader of its status output (stderr) so far. */
   async function viewerUrl(proc: CliProcess): Promise<{ url: string; stderr: () => string }> {
-    let out = "";
-    proc.child.stderr!.on("data", (chunk: string) => (out += chunk));
-    await until(() => /viewer: (http:\/\/\S+)/.test(out), "the viewer URL", 20_000);
-    return { url: /viewer: (http:\/\/\S+)/.exec(out)![1]!, stderr: () => out };
+    await until(() => /viewer: (http:\/\/\S+)/.test(proc.stderr()), "the viewer URL", 20_000);
+    return { url: /viewer: (http:\/\/\S+)/.exec(proc.stderr())![1]!, stderr: proc.stderr };
   }
 
   async function connectUrl(
@@ -653,6 +652,16 @@ describe("the CLI", () => {
     });
     return new Viewer(socket);
   }
+
+  it("a server's URL printed before a test asks for it is still found (viewerUrlOf)", async () => {
+    const proc = spawnCli(["serve", "--runs", runsDir, "--port", "0"]);
+    children.push(proc);
+    await until(() => proc.stderr().includes("viewer: "), "the viewer line", 20_000);
+    // Asked only now, as a test that launches a browser first would: the line is in the past.
+    expect(await viewerUrlOf(proc, 2_000)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    proc.child.kill("SIGINT");
+    expect((await proc.done).code).toBe(0);
+  });
 
   it("`agora serve --runs DIR` replays a recorded run's whole events.jsonl", async () => {
     const proc = spawnCli(["serve", "--runs", runsDir, "--port", "0", "--token", "tok"]);

@@ -117,23 +117,16 @@ export async function snap(page: Page, name: string): Promise<string> {
  * time.
  */
 export async function viewerUrlOf(proc: CliProcess, timeoutMs = 20_000): Promise<string> {
-  let out = "";
-  const onData = (chunk: string) => (out += chunk);
-  proc.child.stderr!.on("data", onData);
   let exited = false;
   void proc.done.then(() => (exited = true));
   const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      const match = /viewer: (http:\/\/\S+)/.exec(out);
-      if (match) return match[1]!;
-      if (exited) throw new Error(`the server exited before printing its URL:\n${out}`);
-      if (Date.now() > deadline)
-        throw new Error(`no "viewer: URL" line within ${timeoutMs} ms:\n${out}`);
-      await sleep(20);
-    }
-  } finally {
-    proc.child.stderr!.off("data", onData);
+  for (;;) {
+    const match = /viewer: (http:\/\/\S+)/.exec(proc.stderr());
+    if (match) return match[1]!;
+    if (exited) throw new Error(`the server exited before printing its URL:\n${proc.stderr()}`);
+    if (Date.now() > deadline)
+      throw new Error(`no "viewer: URL" line within ${timeoutMs} ms:\n${proc.stderr()}`);
+    await sleep(20);
   }
 }
 

@@ -273,6 +273,11 @@ export interface CliResult {
 export interface CliProcess {
   child: ChildProcess;
   done: Promise<CliResult>;
+  /**
+   * Everything it has written to stderr so far. A listener added later would miss what came
+   * before it (a server may print its URL before a test asks).
+   */
+  stderr(): string;
 }
 
 /** Spawns `node bin/agora.js ...args` from the package root. */
@@ -290,7 +295,7 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
     child.once("error", reject);
     child.once("close", (code, signal) => resolveDone({ code, signal, stdout, stderr }));
   });
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
 export const runCli = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
