@@ -9,19 +9,19 @@ import { parse as parseYaml } from "yaml";
 import {
   ConfigError,
   resumeRun,
-  Rng,
   stableView,
   startRunFrom,
   type AgoraEvent,
-  type MindSpec,
 } from "../../sim/index.js";
-import { reproduce, type PublicGoodsAgent } from "./evolution.js";
-import { PUBLIC_GOODS_POLICIES } from "./policies.js";
+import { reproduce } from "./evolution.js";
 import {
+  alwaysMind as always,
   generationMetrics,
   HERE,
+  LLM_MIND as llm,
   offlineConfig,
   ofType,
+  pathOfFour,
   readJsonl,
   run,
   scratchDirs,
@@ -138,51 +138,11 @@ describe("selection", () => {
   });
 
   it("gives LLM newborns their profile and the survivors' records; policy newborns a survivor's or their own policy", () => {
-    const llm: MindSpec = { kind: "llm", profile: "m" };
-    const always = (fraction: number): MindSpec => ({
-      kind: "policy",
-      policy: "always",
-      params: { fraction },
-    });
-    const agent = (id: string, mind: MindSpec): PublicGoodsAgent => ({
-      id,
-      generation: 1,
-      slot: id,
-      parents: [],
-      mind,
-      advice: null,
-    });
-    const agents = new Map(
-      [agent("a", llm), agent("b", always(0.2)), agent("c", llm), agent("d", always(0.9))].map(
-        (x) => [x.id, x],
-      ),
+    // d's only neighbour c is an LLM.
+    const base = pathOfFour(
+      { a: llm, b: always(0.2), c: llm, d: always(0.9) },
+      { a: 0.5, b: 0.2, c: null, d: 0.9 },
     );
-    const base = {
-      agents,
-      scores: new Map([
-        ["a", 30],
-        ["b", 20],
-        ["c", 10],
-        ["d", 5],
-      ]),
-      fractions: new Map([
-        ["a", 0.5],
-        ["b", 0.2],
-        ["c", null],
-        ["d", 0.9],
-      ]),
-      // a path a - b - c - d: d's only neighbour c is an LLM.
-      neighbours: new Map([
-        ["a", ["b"]],
-        ["b", ["a", "c"]],
-        ["c", ["b", "d"]],
-        ["d", ["c"]],
-      ]),
-      generation: 1,
-      policies: PUBLIC_GOODS_POLICIES,
-      mutation: { rate: 0, sd: 0.1 },
-      rng: new Rng(1),
-    };
     const [c2, d2] = reproduce({ ...base, survivors: ["a", "b"], removed: ["c", "d"] });
     expect(c2).toEqual({
       id: "g2-a1",

@@ -5,15 +5,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resumeRun, Rng, stableView, startRunFrom, type MindSpec } from "../../sim/index.js";
+import { resumeRun, stableView, startRunFrom } from "../../sim/index.js";
 import { startFakeOpenAI, type ChatRequestRecord } from "../../tests/support/fake-openai.js";
-import { reproduce, type PublicGoodsAgent } from "./evolution.js";
-import { PUBLIC_GOODS_POLICIES } from "./policies.js";
+import { reproduce } from "./evolution.js";
 import {
+  alwaysMind as always,
   generationMetrics,
   HERE,
+  LLM_MIND as llm,
   offlineConfig,
   ofType,
+  pathOfFour,
   readJsonl,
   run,
   scratchDirs,
@@ -183,50 +185,10 @@ describe("LLM minds under a graph rule", () => {
 });
 
 describe("reproduce with a graph rule's parents", () => {
-  const llm: MindSpec = { kind: "llm", profile: "m" };
-  const always = (fraction: number): MindSpec => ({
-    kind: "policy",
-    policy: "always",
-    params: { fraction },
-  });
-  const agent = (id: string, mind: MindSpec): PublicGoodsAgent => ({
-    id,
-    generation: 1,
-    slot: id,
-    parents: [],
-    mind,
-    advice: null,
-  });
-  const base = {
-    agents: new Map(
-      [agent("a", always(0.3)), agent("b", llm), agent("c", always(0.7)), agent("d", llm)].map(
-        (x) => [x.id, x],
-      ),
-    ),
-    scores: new Map([
-      ["a", 30],
-      ["b", 20],
-      ["c", 10],
-      ["d", 5],
-    ]),
-    fractions: new Map<string, number | null>([
-      ["a", 0.3],
-      ["b", 0.5],
-      ["c", 0.7],
-      ["d", null],
-    ]),
-    // A path a - b - c - d.
-    neighbours: new Map([
-      ["a", ["b"]],
-      ["b", ["a", "c"]],
-      ["c", ["b", "d"]],
-      ["d", ["c"]],
-    ]),
-    generation: 1,
-    policies: PUBLIC_GOODS_POLICIES,
-    mutation: { rate: 0, sd: 0.1 },
-    rng: new Rng(1),
-  };
+  const base = pathOfFour(
+    { a: always(0.3), b: llm, c: always(0.7), d: llm },
+    { a: 0.3, b: 0.5, c: 0.7, d: null },
+  );
 
   it("gives an LLM newborn its drawn parent alone (even one replaced later) and a policy newborn its drawn policy parent", () => {
     // d's slot went to c's offspring, then c's to b's. d's LLM slot learns from c alone (replaced

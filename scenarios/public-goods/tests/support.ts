@@ -6,7 +6,16 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
-import { startRunFrom, type AgoraEvent, type EventOf, type RunResult } from "../../../sim/index.js";
+import {
+  Rng,
+  startRunFrom,
+  type AgoraEvent,
+  type EventOf,
+  type MindSpec,
+  type RunResult,
+} from "../../../sim/index.js";
+import type { PublicGoodsAgent, reproduce } from "../evolution.js";
+import { PUBLIC_GOODS_POLICIES } from "../policies.js";
 
 /**
  * The scenario folder: configs name the scenario by module path from here (`scenario: ./index.ts`).
@@ -77,3 +86,51 @@ export const generationMetrics = (events: readonly AgoraEvent[]) =>
   ofType(events, "metric")
     .filter((e) => e.scope === "generation")
     .map((e) => e.values);
+
+export const LLM_MIND: MindSpec = { kind: "llm", profile: "m" };
+export const alwaysMind = (fraction: number): MindSpec => ({
+  kind: "policy",
+  policy: "always",
+  params: { fraction },
+});
+
+type Four = "a" | "b" | "c" | "d";
+
+/**
+ * `reproduce`'s input on the path a - b - c - d (scores 30, 20, 10, 5; no mutation) with each
+ * agent's mind and last fraction; the test adds survivors, removed and parents.
+ */
+export function pathOfFour(
+  minds: Record<Four, MindSpec>,
+  fractions: Record<Four, number | null>,
+): Omit<Parameters<typeof reproduce>[0], "survivors" | "removed"> {
+  const agent = (id: Four): PublicGoodsAgent => ({
+    id,
+    generation: 1,
+    slot: id,
+    parents: [],
+    mind: minds[id],
+    advice: null,
+  });
+  const ids: Four[] = ["a", "b", "c", "d"];
+  return {
+    agents: new Map(ids.map((id) => [id, agent(id)])),
+    scores: new Map([
+      ["a", 30],
+      ["b", 20],
+      ["c", 10],
+      ["d", 5],
+    ]),
+    fractions: new Map(Object.entries(fractions)),
+    neighbours: new Map([
+      ["a", ["b"]],
+      ["b", ["a", "c"]],
+      ["c", ["b", "d"]],
+      ["d", ["c"]],
+    ]),
+    generation: 1,
+    policies: PUBLIC_GOODS_POLICIES,
+    mutation: { rate: 0, sd: 0.1 },
+    rng: new Rng(1),
+  };
+}
