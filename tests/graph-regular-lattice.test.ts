@@ -5,7 +5,7 @@
  * validate`).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../sim/core/errors.js";
+import { configError } from "./support/errors.js";
 import { graphSizeProblem, type GraphConfig } from "../sim/core/graph/config.js";
 import {
   areAdjacent,
@@ -42,16 +42,6 @@ function expectSimpleRegular(graph: Graph, n: number, k: number): void {
   expect(graph.nodes().filter((node) => graph.degree(node) !== k)).toEqual([]);
   expect(graph.edges().filter((edge) => graph.source(edge) === graph.target(edge))).toEqual([]);
   expect(new Set(edgeSet(graph)).size).toBe(graph.size);
-}
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
 }
 
 describe("random-regular", () => {

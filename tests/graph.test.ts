@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../sim/core/errors.js";
+import { configError } from "./support/errors.js";
 import {
   areAdjacent,
   buildGraph,
@@ -21,16 +21,6 @@ const load = (path: string, n: number, extra: object = {}) =>
   });
 const degrees = (graph: Graph) => graph.nodes().map((node) => graph.degree(node));
 const edgeSet = (graph: Graph) => graph.mapEdges((_e, _a, s, t) => [s, t].sort().join("|")).sort();
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("schema", () => {
   it("defaults to a complete graph and fills option defaults", () => {
