@@ -6,7 +6,6 @@
  * its agent (sigma's node attributes). Expectations come from the event log, not from the viewer's
  * code. Fails (never skips) without Chromium.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
@@ -16,9 +15,9 @@ import { fractionColor } from "../viewer/src/colors.js";
 import { NO_VALUE_COLOR } from "../viewer/src/scenarios/measures.js";
 import { serializedGraph } from "../sim/core/graph/compact.js";
 import { chromiumSuite, nodeAttributes, nodePoint, snap, viewerUrlOf } from "./support/browser.js";
-import { runCli, spawnCli, tempDir, type CliProcess } from "./support/llm-helpers.js";
+import { spawnCli, tempDir, type CliProcess } from "./support/llm-helpers.js";
+import { recordSparseDonorRun, SPARSE_AGENTS } from "./support/sparse-donor-run.js";
 
-const AGENTS = 16;
 const tmp = tempDir("viewer-donor-network");
 const suite = chromiumSuite();
 let browser: Browser | undefined;
@@ -27,31 +26,7 @@ let events: AgoraEvent[] = [];
 
 beforeAll(async () => {
   browser = await suite.start();
-  const config = join(tmp.path, "network.yaml");
-  writeFileSync(
-    config,
-    [
-      "scenario: donor-game",
-      "seed: 3",
-      "generations: 3",
-      "graph: { type: watts-strogatz, k: 4, beta: 0.1 }",
-      "population:",
-      `  size: ${AGENTS}`,
-      "  minds:",
-      "    - { count: 6, policy: constant, fraction: 0.5 }",
-      "    - { count: 5, policy: tit-for-tat, initial: 1 }",
-      "    - { count: 5, policy: random, min: 0, max: 1 }",
-      "donorGame: { schedule: graph }",
-      "cache: { mode: 'off' }",
-    ].join("\n"),
-  );
-  const out = join(tmp.path, "runs", "network");
-  const run = await runCli(["run", config, "--out", out, "--quiet"]);
-  expect(run.code, run.stderr).toBe(0);
-  events = readFileSync(join(out, "events.jsonl"), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as AgoraEvent);
+  events = await recordSparseDonorRun(tmp.path, join(tmp.path, "runs", "network"));
   server = spawnCli(["serve", "--runs", join(tmp.path, "runs"), "--port", "0"]);
 }, 120_000);
 
@@ -164,7 +139,7 @@ describe("a Donor Game on a sparse graph in the viewer", () => {
     // The end: the last round's moves (both games), each an arrow on its edge.
     const lastMove = events.findLast(isMove)!;
     const atEnd = roundArrows(lastMove.seq);
-    expect(atEnd.length).toBeGreaterThan(AGENTS / 2);
+    expect(atEnd.length).toBeGreaterThan(SPARSE_AGENTS / 2);
     await expect.poll(() => graph.getAttribute("data-moves")).toBe(String(atEnd.length));
     expect(await page.getByTestId("move-highlights").textContent()).toContain(
       `moves of generation ${lastMove.t.generation}, round ${lastMove.t.round}`,

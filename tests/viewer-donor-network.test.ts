@@ -5,7 +5,6 @@
  * network metrics are charted, null values included. Checked on a synthetic event sequence and on
  * a recorded sparse-graph run of the real CLI (schedule: graph on a Watts–Strogatz graph).
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_VERSION, type AgoraEvent, type EventInput } from "../sim/core/events.js";
@@ -30,7 +29,8 @@ import {
 import { reduce, reduceAll, type ViewerState } from "../viewer/src/state/reducer.js";
 import { generationSeries } from "../viewer/src/state/selectors.js";
 import { Timeline } from "../viewer/src/state/timeline.js";
-import { runCli, tempDir } from "./support/llm-helpers.js";
+import { tempDir } from "./support/llm-helpers.js";
+import { recordSparseDonorRun } from "./support/sparse-donor-run.js";
 
 const AT = "2026-01-01T00:00:00.000Z";
 const MIND = { kind: "policy" as const, name: "constant" };
@@ -302,31 +302,7 @@ describe("a recorded sparse-graph Donor Game run (schedule: graph)", () => {
   let events: AgoraEvent[] = [];
 
   beforeAll(async () => {
-    const config = join(tmp.path, "ws.yaml");
-    writeFileSync(
-      config,
-      [
-        "scenario: donor-game",
-        "seed: 3",
-        "generations: 3",
-        "graph: { type: watts-strogatz, k: 4, beta: 0.1 }",
-        "population:",
-        "  size: 16",
-        "  minds:",
-        "    - { count: 6, policy: constant, fraction: 0.5 }",
-        "    - { count: 5, policy: tit-for-tat, initial: 1 }",
-        "    - { count: 5, policy: random, min: 0, max: 1 }",
-        "donorGame: { schedule: graph }",
-        "cache: { mode: 'off' }",
-      ].join("\n"),
-    );
-    const out = join(tmp.path, "run");
-    const run = await runCli(["run", config, "--out", out, "--quiet"]);
-    expect(run.code, run.stderr).toBe(0);
-    events = readFileSync(join(out, "events.jsonl"), "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as AgoraEvent);
+    events = await recordSparseDonorRun(tmp.path, join(tmp.path, "run"));
   }, 120_000);
 
   afterAll(() => tmp.cleanup());
