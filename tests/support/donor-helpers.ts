@@ -142,3 +142,24 @@ export function interactions(events: readonly AgoraEvent[]): Interaction[] {
 export function close(actual: number, expected: number, rel = 1e-6): boolean {
   return Math.abs(actual - expected) <= rel * Math.max(1, Math.abs(expected));
 }
+
+/** `n` constant givers with distinct shares (1/20, 2/20, ...): a copied policy names its parent. */
+export const distinctGivers = (n: number): MindEntry[] =>
+  Array.from({ length: n }, (_, i) => ({ count: 1, policy: "constant", fraction: (i + 1) / 20 }));
+
+/** The number of a first-generation slot: g1-a7 -> 7. */
+export const slotIndex = (slot: string): number => Number(/^g1-a(\d+)$/.exec(slot)![1]);
+
+/** Whether two slots are joined on the undirected ring g1-a1 - g1-a2 - ... - g1-a<n> - g1-a1. */
+export const ringAdjacent =
+  (n: number) =>
+  (a: string, b: string): boolean => {
+    const d = Math.abs(slotIndex(a) - slotIndex(b));
+    return d === 1 || d === n - 1;
+  };
+
+/** The directed ring g1-a1 -> g1-a2 -> ... -> g1-a<n> -> g1-a1 as an adjacency matrix. */
+export const directedRing = (n: number): number[][] =>
+  Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => (j === (i + 1) % n ? 1 : 0)),
+  );

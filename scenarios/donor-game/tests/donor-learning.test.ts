@@ -11,9 +11,13 @@ import { startRun } from "../../../sim/app/run.js";
 import { donorGameConfigSchema } from "../config.js";
 import { systemPrompt } from "../prompts.js";
 import {
+  directedRing,
+  distinctGivers,
   interactions,
+  ringAdjacent,
   runDonor,
   scratch,
+  slotIndex,
   type AgentRow,
   type DonorRun,
 } from "../../../tests/support/donor-helpers.js";
@@ -42,23 +46,11 @@ afterAll(async () => {
 });
 
 const N = 12;
-const DISTINCT = Array.from({ length: N }, (_, i) => ({
-  count: 1,
-  policy: "constant",
-  fraction: (i + 1) / 20,
-}));
-const indexOf = (slot: string) => Number(/^g1-a(\d+)$/.exec(slot)![1]);
-/** Undirected ring g1-a1 - ... - g1-a<n> - g1-a1. */
-const ringAdjacent = (n: number) => (a: string, b: string) => {
-  const d = Math.abs(indexOf(a) - indexOf(b));
-  return d === 1 || d === n - 1;
-};
+const DISTINCT = distinctGivers(N);
 /** Directed ring g1-a1 -> g1-a2 -> ... : slot b's only in-neighbour is its predecessor. */
 const predecessorOf = (n: number) => (a: string, b: string) =>
-  indexOf(a) === ((indexOf(b) + n - 2) % n) + 1;
-const DIRECTED_RING = Array.from({ length: N }, (_, i) =>
-  Array.from({ length: N }, (_, j) => (j === (i + 1) % N ? 1 : 0)),
-);
+  slotIndex(a) === ((slotIndex(b) + n - 2) % n) + 1;
+const DIRECTED_RING = directedRing(N);
 
 const rowsOf = (agents: readonly AgentRow[], generation: number) =>
   agents.filter((r) => r.generation === generation);

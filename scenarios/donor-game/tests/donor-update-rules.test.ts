@@ -9,9 +9,13 @@ import { builtinScenarios } from "../../../sim/app/scenarios.js";
 import { resolveConfig } from "../../../sim/core/config.js";
 import { ConfigError } from "../../../sim/core/errors.js";
 import {
+  directedRing,
+  distinctGivers,
   ofType,
+  ringAdjacent,
   runDonor,
   scratch,
+  slotIndex,
   type AgentRow,
   type DonorRun,
 } from "../../../tests/support/donor-helpers.js";
@@ -21,22 +25,9 @@ const dir = scratch("agora-donor-update-");
 afterAll(dir.cleanup);
 
 const N = 12;
-/** Twelve constant givers with distinct shares, so a copied policy names its parent. */
-const DISTINCT = Array.from({ length: N }, (_, i) => ({
-  count: 1,
-  policy: "constant",
-  fraction: (i + 1) / 20,
-}));
-const slotIndex = (slot: string) => Number(/^g1-a(\d+)$/.exec(slot)![1]);
-/** Slots i and j are joined on the undirected ring g1-a1 - g1-a2 - ... - g1-a12 - g1-a1. */
-const ringAdjacent = (a: string, b: string) => {
-  const d = Math.abs(slotIndex(a) - slotIndex(b));
-  return d === 1 || d === N - 1;
-};
-/** The directed ring g1-a1 -> g1-a2 -> ... -> g1-a12 -> g1-a1. */
-const DIRECTED_RING = Array.from({ length: N }, (_, i) =>
-  Array.from({ length: N }, (_, j) => (j === (i + 1) % N ? 1 : 0)),
-);
+const DISTINCT = distinctGivers(N);
+const onRing = ringAdjacent(N);
+const DIRECTED_RING = directedRing(N);
 
 const rowsOf = (run: DonorRun, generation: number) =>
   run.agents.filter((r) => r.generation === generation);
@@ -93,7 +84,7 @@ describe("graph update rules on a ring of constant givers", () => {
       const all = births(run);
       expect(all.length).toBeGreaterThan(4);
       for (const { child, parent } of all) {
-        expect(ringAdjacent(child.slot, parent.slot)).toBe(true);
+        expect(onRing(child.slot, parent.slot)).toBe(true);
         expect(child.mind).toBe("constant");
         expect(child.params).toEqual(parent.params);
       }
