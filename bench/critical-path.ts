@@ -135,8 +135,7 @@ async function floorRun(L: number, G: number, inProcess: boolean): Promise<Floor
         url,
         { method: "POST", agent, headers: { "content-type": "application/json" } },
         (res) => {
-          res.on("data", () => {});
-          res.on("end", resolve);
+          res.resume().on("end", resolve);
         },
       );
       req.on("error", reject);
