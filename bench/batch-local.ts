@@ -33,6 +33,8 @@ export interface BatchFigures extends BatchBenchOptions {
   /** How it ran: "local" (one process, `workers` threads) or "redis" (workers over a queue). */
   mode: string;
   workers: number;
+  /** The compiled package (`--build`) rather than the sources. */
+  build?: boolean;
   singleRunMs: number;
   batchMs: number;
   ratio: number;
@@ -196,8 +198,8 @@ export async function benchBatchLocal(
   const server = await startFakeServer({ latencyMs: options.latencyMs, outOfProcess: true });
   const tmp = tempDir("agora-bench-batch-");
   try {
-    return await measureBatch(server, options, tmp.dir, {
-      mode: options.build ? "local, compiled package" : "local",
+    const figures = await measureBatch(server, options, tmp.dir, {
+      mode: "local",
       workers: options.workers,
       app,
       run: (plan, out) =>
@@ -208,6 +210,7 @@ export async function benchBatchLocal(
           workers: options.workers,
         }),
     });
+    return { ...figures, build: options.build };
   } finally {
     await server.close();
     tmp.remove();
@@ -215,15 +218,16 @@ export async function benchBatchLocal(
 }
 
 export function report(f: BatchFigures): string {
-  const where = f.mode.startsWith("local")
-    ? `one process, ${f.workers === 1 ? "main thread only" : `${f.workers} worker threads`}${f.mode === "local" ? "" : ", the compiled package"}`
-    : `${f.workers} workers over Redis`;
+  const where =
+    f.mode === "local"
+      ? `one process, ${f.workers === 1 ? "main thread only" : `${f.workers} worker threads`}${f.build ? ", the compiled package" : ""}`
+      : `${f.workers} workers over Redis`;
   return [
     `Batch (${where}): ${f.seeds} seeds of the default Donor Game, 12 LLM agents each on the fake server (own process), L = ${f.latencyMs} ms, G = ${f.generations}, cache off, all runs at once`,
     `  one run alone        ${seconds(f.singleRunMs)} s  (${f.singleRunRequests} requests)`,
     `  the batch            ${seconds(f.batchMs)} s  (${f.completed}/${f.seeds} completed, ${f.requests} requests)`,
     `  runs                 started ${seconds(f.firstStartMs)}–${seconds(f.lastStartMs)} s after the batch, ${seconds(f.meanRunMs)} s each on average`,
-    `  client CPU           ${f.cpuPerRequestMs.toFixed(2)} ms per request (${f.mode.startsWith("local") ? "this process, all its threads" : "the coordinator process only"})`,
+    `  client CPU           ${f.cpuPerRequestMs.toFixed(2)} ms per request (${f.mode === "local" ? "this process, all its threads" : "the coordinator process only"})`,
     `  ratio                ${f.ratio.toFixed(2)}  (batch / one run; target <= 1.2)`,
   ].join("\n");
 }

@@ -89,7 +89,7 @@ export function markdownTable(
     ...(vs ? viewerStreamRows(vs) : []),
     ...batches.flatMap((b): [string, string][] => [
       [
-        `Batch ${b.mode.startsWith("local") ? "in one process" : `over Redis, ${b.workers} workers`}: ${b.seeds} seeds x 12 LLM agents, L = ${b.latencyMs} ms, G = ${b.generations}: wall time / one run (target <= 1.2)`,
+        `Batch ${b.mode === "local" ? "in one process" : `over Redis, ${b.workers} workers`}: ${b.seeds} seeds x 12 LLM agents, L = ${b.latencyMs} ms, G = ${b.generations}: wall time / one run (target <= 1.2)`,
         `${b.ratio.toFixed(2)} (${seconds(b.batchMs)} s / ${seconds(b.singleRunMs)} s)`,
       ],
     ]),
