@@ -14,6 +14,7 @@ import {
   runDebate,
   type DebateRun,
 } from "../../../tests/support/debate-helpers.js";
+import type { ChatRequestRecord } from "../../../tests/support/fake-openai.js";
 import { ofType, tempDir } from "../../../tests/support/llm-helpers.js";
 
 const workspace = debateWorkspace();
@@ -63,6 +64,18 @@ async function policyRun(name: string, evolution: Record<string, unknown>): Prom
     }),
     { inProcess: true },
   );
+}
+
+/** The run's agents by id, and the advice each LLM newcomer was shown, by its name. */
+function newcomersAndAdvice(events: DebateRun["events"], requests: readonly ChatRequestRecord[]) {
+  return {
+    created: new Map(ofType(events, "agent-created").map((e) => [e.agent.id, e.agent])),
+    advice: new Map(
+      requests
+        .map(readRequest)
+        .flatMap((r) => (r.kind === "advice" ? [[r.name, r.survivorsAdvice] as const] : [])),
+    ),
+  };
 }
 
 /** Per selection: each newcomer with its place, parents, and the debater that held the place. */
@@ -143,13 +156,7 @@ describe("debate generations with learning: neighbours", () => {
       ),
     );
     expect(ofType(run.events, "generation-ended")[0]!.survivors.sort()).toEqual(["g1-a1", "g1-a2"]);
-    const created = new Map(ofType(run.events, "agent-created").map((e) => [e.agent.id, e.agent]));
-    const advice = new Map(
-      open
-        .requests()
-        .map(readRequest)
-        .flatMap((r) => (r.kind === "advice" ? [[r.name, r.survivorsAdvice] as const] : [])),
-    );
+    const { created, advice } = newcomersAndAdvice(run.events, open.requests());
     // The newcomers (agent records carry their ids) by the place each took.
     const bySlot = new Map(
       ["g2-a1", "g2-a2"].map((id) => [created.get(id)!.slot, created.get(id)!]),
@@ -207,13 +214,7 @@ describe("debate generations with a graph update rule", () => {
     });
     const ended = ofType(run.events, "generation-ended")[0]!;
     expect(ended.created.length).toBeGreaterThan(0);
-    const created = new Map(ofType(run.events, "agent-created").map((e) => [e.agent.id, e.agent]));
-    const advice = new Map(
-      open
-        .requests()
-        .map(readRequest)
-        .flatMap((r) => (r.kind === "advice" ? [[r.name, r.survivorsAdvice] as const] : [])),
-    );
+    const { created, advice } = newcomersAndAdvice(run.events, open.requests());
     for (const id of ended.created) {
       const child = created.get(id)!;
       expect(child.parents).toEqual([heardBy(child.slot!, 4)]);
