@@ -15,11 +15,9 @@ import type {
 import type { Profile } from "../sim/core/profile.js";
 import { Rng } from "../sim/core/rng.js";
 import type { Totals } from "../sim/core/spend.js";
-import { langChainMessages } from "./chat-completions.js";
 import { budgeted, withinCostCap } from "./chat/budgeted.js";
 import { cached } from "./chat/cached.js";
 import { concurrencyLimited } from "./chat/concurrency-limited.js";
-import { ChatCompletionsEndpoint } from "./chat/endpoint.js";
 import { endpointFailure, redactedError } from "./chat/endpoint-error.js";
 import { lazily, type ChatModel } from "./chat/model.js";
 import { rateLimited } from "./chat/rate-limited.js";
@@ -28,7 +26,7 @@ import { standIn } from "./chat/stand-in.js";
 import { refusingUnfit } from "./chat/unfit.js";
 import { fitPrompt } from "./context-fit.js";
 import { type Ledger, priceOf } from "./ledger.js";
-import { PolicyChatModel } from "./policy-chat-model.js";
+import type { PolicyChatModel } from "./policy-chat-model.js";
 import { modelParameters } from "./profiles.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { cacheKey, type ResponseCache } from "./response-cache.js";
@@ -76,6 +74,23 @@ export interface MindRuntimeOptions {
     waitMs: number;
   }) => void;
 }
+
+/**
+ * The policies' text path, imported at its first use rather than at the top: LangChain costs a
+ * run on policy minds' fast path about 12 MB of heap (40 MB of RSS) it never uses.
+ */
+let textPathModules: Promise<{
+  PolicyChatModel: typeof PolicyChatModel;
+  langChainMessages: typeof import("./chat-completions.js").langChainMessages;
+}> | null = null;
+const textPath = () =>
+  (textPathModules ??= Promise.all([
+    import("./policy-chat-model.js"),
+    import("./chat-completions.js"),
+  ]).then(([policy, chat]) => ({
+    PolicyChatModel: policy.PolicyChatModel,
+    langChainMessages: chat.langChainMessages,
+  })));
 
 /** Who asks and where: what makes one agent's call its own sample, however alike the prompts. */
 export type CallIdentity = Pick<MindCallRequest, "agentId" | "purpose" | "t" | "item"> & {
@@ -228,6 +243,7 @@ export class MindRuntime implements Minds {
     request: MindCallRequest,
     mind: Extract<MindSpec, { kind: "policy" }>,
   ): Promise<string> {
+    const { PolicyChatModel, langChainMessages } = await textPath();
     let model = this.policyModels.get(mind.policy);
     if (!model) {
       model = new PolicyChatModel(mind.policy, this.policyDefinition(mind.policy).decide);
@@ -343,8 +359,14 @@ export class MindRuntime implements Minds {
     return stack;
   }
 
-  private sender(name: string, profile: Profile, ledgers: readonly Ledger[]): ChatModel {
+  private async sender(
+    name: string,
+    profile: Profile,
+    ledgers: readonly Ledger[],
+  ): Promise<ChatModel> {
     const { shared, env } = this.options;
+    // Loaded at the first cache miss (see lazily): the HTTP client stack, LangChain and the SDK.
+    const { ChatCompletionsEndpoint } = await import("./chat/endpoint.js");
     const endpoint = new ChatCompletionsEndpoint(name, profile, env);
     const redact = endpoint.redact;
     const paced = shared?.rateLimiter

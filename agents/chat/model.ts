@@ -52,8 +52,22 @@ export function promptText(messages: readonly ChatMessage[]): string {
   return messages.map((m) => m.content).join("\n");
 }
 
-/** A model built on first use: a run answered from the cache needs no API key. */
-export function lazily(build: () => ChatModel): ChatModel {
-  let model: ChatModel | undefined;
-  return { complete: async (request) => (model ??= build()).complete(request) };
+/**
+ * A model built on first use: a run answered from the cache needs no API key, and a run on policy
+ * minds never loads the HTTP client stack (LangChain, the OpenAI SDK). A failed build is tried
+ * again at the next call.
+ */
+export function lazily(build: () => ChatModel | Promise<ChatModel>): ChatModel {
+  let model: Promise<ChatModel> | undefined;
+  return {
+    complete: async (request) => {
+      model ??= Promise.resolve()
+        .then(build)
+        .catch((error: unknown) => {
+          model = undefined;
+          throw error;
+        });
+      return (await model).complete(request);
+    },
+  };
 }

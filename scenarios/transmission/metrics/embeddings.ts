@@ -1,4 +1,4 @@
-import { OpenAIEmbeddings } from "@langchain/openai";
+import type { OpenAIEmbeddings } from "@langchain/openai";
 import { keyRedactor, redactedError } from "../../../agents/chat/endpoint-error.js";
 import { modelParameters, resolveApiKey } from "../../../agents/profiles.js";
 import { type Profile } from "../../../sim/core/profile.js";
@@ -23,7 +23,9 @@ export function createEmbedder(options: {
 }): Embedder {
   const { profileName, profile, cache } = options;
   let client: OpenAIEmbeddings | undefined;
-  const remote = (texts: string[]): Promise<number[][]> => {
+  const remote = async (texts: string[]): Promise<number[][]> => {
+    // Imported at the first uncached call: a run without embeddings never loads LangChain.
+    const { OpenAIEmbeddings } = await import("@langchain/openai");
     client ??= new OpenAIEmbeddings({
       model: profile.model,
       apiKey: resolveApiKey(profileName, profile, options.env),
