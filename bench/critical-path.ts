@@ -29,6 +29,9 @@ import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
+// Loaded here, before any run is timed, as it was before runs imported it at their first call:
+// the figures are the runs', not this process's first import of LangChain.
+import "../agents/chat/endpoint.js";
 import { startRun } from "../sim/app/run.js";
 import {
   hasFlag,
