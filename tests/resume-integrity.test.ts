@@ -179,6 +179,59 @@ describe("resume verifies the run directory before it writes", () => {
     );
   });
 
+  it("refuses a deleted checkpoint.json when events.jsonl holds two ended generations", async () => {
+    const dir = damaged((d) => {
+      rmSync(join(d, "checkpoint.json"));
+      const path = join(d, "manifest.json");
+      writeFileSync(path, JSON.stringify({ ...readJson<Manifest>(path), generationsCompleted: 0 }));
+    });
+    await expectRefused(
+      dir,
+      "checkpoint.json",
+      /missing, but events\.jsonl records 2 completed generations/,
+    );
+  });
+
+  it("starts over a run killed between its first generation's events and its first checkpoint", async () => {
+    // What SIGKILL leaves while the first checkpoint is written (it syncs the logs first): the
+    // generation ended in the logs, no checkpoint, the manifest still at 0 generations.
+    const dir = damaged((d) => {
+      rmSync(join(d, "checkpoint.json"));
+      const manifest = join(d, "manifest.json");
+      writeFileSync(
+        manifest,
+        JSON.stringify({
+          ...readJson<Manifest>(manifest),
+          status: "running",
+          generationsCompleted: 0,
+        }),
+      );
+      const events = join(d, "events.jsonl");
+      const all = lines(events);
+      const end = all.findIndex((line) => {
+        const event = JSON.parse(line) as AgoraEvent;
+        return event.type === "generation-ended" && event.t.generation === 1;
+      });
+      writeLines(events, all.slice(0, end + 1));
+      for (const name of ["metrics.jsonl", "agents.jsonl"]) {
+        const path = join(d, name);
+        writeLines(
+          path,
+          lines(path).filter(
+            (line) => (JSON.parse(line) as { generation: number }).generation === 1,
+          ),
+        );
+      }
+    });
+    const out = await runCli(["resume", dir, "--quiet"]);
+    expect(out.stderr).toBe("");
+    expect(out.code).toBe(0);
+    for (const name of ["metrics.jsonl", "agents.jsonl"])
+      expect(readFileSync(join(dir, name), "utf8"), name).toBe(
+        readFileSync(join(reference, name), "utf8"),
+      );
+  });
+
   it("names an unreadable checkpoint.json", async () => {
     const dir = damaged((d) => {
       const path = join(d, "checkpoint.json");

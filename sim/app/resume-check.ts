@@ -177,16 +177,19 @@ export function checkResumable(
   };
 
   if (!existsSync(path("checkpoint"))) {
-    // Starting over rewrites the logs: safe only while they hold no completed generation.
-    const ended = orRefuse(() => readEventLog(dir), refuse).some(
+    // Starting over rewrites the logs: safe only while no checkpoint can have covered them. A crash
+    // between the first generation's last events and its checkpoint leaves that one generation
+    // ended in events.jsonl alone (the manifest counts a generation after its checkpoint); like
+    // the lines past any checkpoint, it is redone.
+    const ended = orRefuse(() => readEventLog(dir), refuse).filter(
       (e) => e.type === "generation-ended",
-    );
-    if (manifest.generationsCompleted > 0 || ended) {
+    ).length;
+    if (manifest.generationsCompleted > 0 || ended > 1) {
       refuse([
         `${path("checkpoint")}: missing, but ${
           manifest.generationsCompleted > 0
             ? `manifest.json records ${manifest.generationsCompleted} completed generation(s)`
-            : "events.jsonl records a completed generation"
+            : `events.jsonl records ${ended} completed generations`
         }; starting over would erase them`,
       ]);
     }
