@@ -158,6 +158,15 @@ describe("resume and skip", () => {
   }, 90_000);
 });
 
+/** A run's status in its manifest; undefined before it started. */
+function manifestStatus(out: string, id: string): string | undefined {
+  try {
+    return readJson<Manifest>(join(runDir(out, id), "manifest.json")).status;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Starts the batch from the CLI and SIGKILLs it once one run has completed and another is mid-way.
  */
@@ -173,8 +182,13 @@ async function killMidway(out: string) {
       } catch {
         continue; // not written yet
       }
+      // batch.json says running until the run's thread has also extracted its table parts: the
+      // run's own manifest says whether it is still mid-way.
       const running = file.runs.filter(
-        (r) => r.status === "running" && r.generationsCompleted >= 1,
+        (r) =>
+          r.status === "running" &&
+          r.generationsCompleted >= 1 &&
+          manifestStatus(out, r.id) === "running",
       );
       if (file.runs.some((r) => r.status === "completed") && running.length > 0) break;
       if (file.status !== "running")
@@ -186,13 +200,7 @@ async function killMidway(out: string) {
   expect((await proc.done).signal).toBe("SIGKILL");
   const finished = file!.runs.filter((r) => r.status === "completed").map((r) => r.id);
   const before = Object.fromEntries(finished.map((id) => [id, fingerprint(runDir(out, id))]));
-  const crashed = file!.runs.filter((r) => {
-    try {
-      return readJson<Manifest>(join(runDir(out, r.id), "manifest.json")).status === "running";
-    } catch {
-      return false; // never started
-    }
-  });
+  const crashed = file!.runs.filter((r) => manifestStatus(out, r.id) === "running");
   const checkpointed = Object.fromEntries(
     crashed.map(({ id }) => [id, readCheckpoint(runDir(out, id))?.generation ?? 0]),
   );
