@@ -182,8 +182,8 @@ async function killMidway(out: string) {
       } catch {
         continue; // not written yet
       }
-      // batch.json says running until the run's thread has also extracted its table parts: the
-      // run's own manifest says whether it is still mid-way.
+      // batch.json can still say running for a run that has just ended: its own manifest says
+      // whether it is mid-way.
       const running = file.runs.filter(
         (r) =>
           r.status === "running" &&

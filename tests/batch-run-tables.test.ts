@@ -4,7 +4,7 @@
  * DuckDB and checked row by row against each run's agents.jsonl and events.jsonl; one type per
  * column over all runs; the same tables again from scratch; runs in progress left out.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newBatchFile, writeBatchFile } from "../sim/app/batch/batch-file.js";
@@ -186,52 +186,6 @@ describe("agents and interactions of a policy batch", () => {
     expect(counts.interactions).toBe(
       (await readTable(join(result.dir, "interactions.csv"))).rows.length,
     );
-  });
-
-  it("leave out a run whose thread is writing its parts, and leave its files alone", async () => {
-    const busy = result.file.runs[0]!.id;
-    const writing = join(result.dir, PARTS_DIR, `${busy}.interactions.parquet.tmp`);
-    writeFileSync(writing, "half a part");
-    await writeTables(result.dir, { busy: new Set([busy]) });
-    const runs = (await readTable(join(result.dir, "interactions.parquet"))).rows.map((r) => r.run);
-    expect(runs).not.toContain(busy);
-    expect(new Set(runs).size).toBe(result.file.runs.length - 1);
-    expect(readFileSync(writing, "utf8")).toBe("half a part");
-    // Once its thread is done, the run is back and the leftover goes.
-    await writeTables(result.dir);
-    expect(
-      (await readTable(join(result.dir, "interactions.parquet"))).rows.map((r) => r.run),
-    ).toContain(busy);
-    expect(existsSync(writing)).toBe(false);
-  });
-});
-
-describe("a batch on worker threads", () => {
-  it("has each run's parts extracted on its thread before the run is reported ended", async () => {
-    const configPath = writeConfig(tmp.path, "threads.yaml", {
-      scenario: "donor-game",
-      generations: 1,
-      population: { size: 4, minds: [{ count: 4, policy: "tit-for-tat" }] },
-      cache: { dir: join(tmp.path, "cache") },
-    });
-    const out = join(tmp.path, "threads");
-    const extracted: string[] = [];
-    const result = await runBatch(prepareBatch({ configPath, seeds: "0..3" }), {
-      out,
-      concurrency: 4,
-      llmConcurrency: 4,
-      workers: 2,
-      observer: {
-        onRunEnd: (spec) => {
-          if (existsSync(join(out, PARTS_DIR, `${spec.id}.json`))) extracted.push(spec.id);
-        },
-      },
-    });
-    expect(result.status).toBe("completed");
-    // Without the threads' extraction the first run to end has no parts yet: no refresh saw it.
-    expect(extracted.sort()).toEqual(result.file.runs.map((r) => r.id).sort());
-    const table = await readTable(join(out, "interactions.parquet"));
-    expect(new Set(table.rows.map((r) => r.run)).size).toBe(4);
   });
 });
 

@@ -20,7 +20,7 @@ import {
   statSync,
 } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type { AgoraEvent } from "../../core/events.js";
 import {
   eventLogPath,
@@ -244,36 +244,11 @@ async function writePart(connection: DuckDBConnection, part: PartRows, path: str
   renameSync(tmp, path);
 }
 
-/**
- * Extracts one ended run's parts now, in its own DuckDB: a batch's worker thread calls this as each
- * of its runs ends, so that the refresh after the last run merges parts instead of reading every
- * run's events on the main thread.
- */
-export async function extractRunParts(batchDir: string, id: string): Promise<void> {
-  const partsDir = join(batchDir, PARTS_DIR);
-  mkdirSync(partsDir, { recursive: true });
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    await runParts(connection, partsDir, runDirOf(batchDir, id), id);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
-
-/** A run's part files: its record and one Parquet file per table (`.tmp` while being written). */
-const partNames = (id: string, writing: boolean): string[] =>
-  [`${id}.json`, ...RUN_TABLES.map((table) => `${id}.${table}.parquet`)].flatMap((name) =>
-    writing ? [name, `${name}.tmp`] : [name],
+/** Removes parts of runs the batch no longer has (and leftovers of an interrupted write). */
+function pruneParts(partsDir: string, ids: readonly string[]): void {
+  const keep = new Set(
+    ids.flatMap((id) => [`${id}.json`, ...RUN_TABLES.map((table) => `${id}.${table}.parquet`)]),
   );
-
-/**
- * Removes parts of runs the batch no longer has and leftovers of an interrupted write, but not the
- * files of a run whose thread is writing its parts (`busy`).
- */
-function pruneParts(partsDir: string, ids: readonly string[], busy: ReadonlySet<string>): void {
-  const keep = new Set(ids.flatMap((id) => partNames(id, busy.has(id))));
   for (const name of readdirSync(partsDir))
     if (!keep.has(name)) rmSync(join(partsDir, name), { force: true });
 }
@@ -347,26 +322,22 @@ function columnsOf(
 /**
  * Writes DIR/agents, DIR/interactions and DIR/llm_calls (.parquet and .csv) from the runs that have
  * ended (any status but `running`: a run in progress, or one whose process died, joins them when it
- * ends) and are not `busy` (their thread is still extracting their parts: they join the next
- * refresh). Returns each table's row count.
+ * ends). Returns each table's row count.
  */
 export async function writeRunTables(
   connection: DuckDBConnection,
   batchDir: string,
   file: BatchFile,
   grid: ReadonlyMap<string, SqlType>,
-  busy: ReadonlySet<string> = new Set(),
 ): Promise<Record<RunTable, number>> {
   const partsDir = join(batchDir, PARTS_DIR);
   mkdirSync(partsDir, { recursive: true });
   pruneParts(
     partsDir,
     file.runs.map((r) => r.id),
-    busy,
   );
   const runs: { entry: BatchRunEntry; parts: RunParts }[] = [];
   for (const entry of file.runs) {
-    if (busy.has(entry.id)) continue;
     const runDir = runDirOf(batchDir, entry.id);
     const status = readRunManifest(runDir)?.status;
     if (status === undefined || status === "running") continue;

@@ -308,8 +308,6 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
   // last refresh they are rebuilt only once 9 times their last rebuild's time has passed: they
   // never take more than a tenth of the batch's time.
   let tablesError: unknown;
-  /** Runs on a thread until it reports them: it extracts their parts as they end. */
-  const busy = new Set<string>();
   let writing: Promise<void> | null = null;
   let again = false;
   let wholeWanted = false;
@@ -327,9 +325,7 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
         const started = Date.now();
         const runTables = wholeWanted || started - wholeAt >= 9 * wholeMs;
         wholeWanted = false;
-        await writeTables(dir, { runTables, busy }).catch(
-          (error: unknown) => (tablesError = error),
-        );
+        await writeTables(dir, { runTables }).catch((error: unknown) => (tablesError = error));
         if (runTables) {
           wholeAt = Date.now();
           wholeMs = wholeAt - started;
@@ -375,23 +371,6 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
     tracked?.finish(row.status);
     return row;
   };
-  const onThread = async (
-    on: RunThreads,
-    spec: RunSpec,
-    entry: BatchFile["runs"][number],
-  ): Promise<SummaryRow> => {
-    busy.add(spec.id);
-    try {
-      return await on.run(spec, {
-        onBegin: (mode, thread) => observer?.onRunBegin?.(spec, mode, thread),
-        onGeneration: (generation) => onGeneration(spec, entry, generation),
-        onRetry: (info) => observer?.onRetry?.(spec, info),
-        onStatus: (line) => observer?.onRunStatus?.(spec, line),
-      });
-    } finally {
-      busy.delete(spec.id);
-    }
-  };
   try {
     save();
     await refreshTables(true);
@@ -403,7 +382,14 @@ export async function runBatch(plan: BatchPlan, options: BatchOptions): Promise<
           entry.status = "running";
           entry.error = null;
           save();
-          const row = threads ? await onThread(threads, spec, entry) : await runHere(spec, entry);
+          const row = threads
+            ? await threads.run(spec, {
+                onBegin: (mode, thread) => observer?.onRunBegin?.(spec, mode, thread),
+                onGeneration: (generation) => onGeneration(spec, entry, generation),
+                onRetry: (info) => observer?.onRetry?.(spec, info),
+                onStatus: (line) => observer?.onRunStatus?.(spec, line),
+              })
+            : await runHere(spec, entry);
           rows.set(spec.id, row);
           applyRow(file, row);
           save();

@@ -160,17 +160,16 @@ const writing = new Map<string, Promise<unknown>>();
  * Builds DIR/<table>.parquet and DIR/<table>.csv for runs, metrics, agents, interactions and
  * llm_calls from batch.json and the run directories under DIR/runs (any time: during a batch, after
  * it, or after a crash). `runTables: false` leaves agents, interactions and llm_calls as they are
- * (their counts are then null). `busy` names runs whose worker thread is extracting their parts
- * (see extractRunParts): they are left out until it is done.
+ * (their counts are then null).
  */
 export function writeTables(
   batchDir: string,
-  options: { runTables?: boolean; busy?: ReadonlySet<string> } = {},
+  options: { runTables?: boolean } = {},
 ): Promise<TableCounts> {
   const previous = writing.get(batchDir) ?? Promise.resolve();
   const next = previous
     .catch(() => undefined)
-    .then(() => buildTables(batchDir, options.runTables ?? true, options.busy));
+    .then(() => buildTables(batchDir, options.runTables ?? true));
   writing.set(batchDir, next);
   void next
     .finally(() => {
@@ -180,11 +179,7 @@ export function writeTables(
   return next;
 }
 
-async function buildTables(
-  batchDir: string,
-  runTables: boolean,
-  busy?: ReadonlySet<string>,
-): Promise<TableCounts> {
+async function buildTables(batchDir: string, runTables: boolean): Promise<TableCounts> {
   const file = readBatchFile(batchDir);
   if (!file) throw new Error(`${batchDir} has no batch.json: not a batch directory`);
   const tables = tableRows(batchDir, file);
@@ -206,7 +201,7 @@ async function buildTables(
     );
     await writeTable(connection, "metrics", tables.metrics, metricTypes, batchDir);
     const counts = runTables
-      ? await writeRunTables(connection, batchDir, file, grid, busy)
+      ? await writeRunTables(connection, batchDir, file, grid)
       : { agents: null, interactions: null, llm_calls: null };
     return { runs: tables.runs.rows.length, metrics: tables.metrics.rows.length, ...counts };
   } catch (error) {

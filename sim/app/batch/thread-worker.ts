@@ -9,7 +9,6 @@ import type { RateLimiter } from "../../../agents/rate-limit.js";
 import { statusLine } from "../cli/progress.js";
 import type { RunHandle } from "../run.js";
 import { runOne } from "./run-one.js";
-import { extractRunParts } from "./run-tables.js";
 import { crossThreadLimit, SharedLedger } from "./shared-memory.js";
 import type { SharedResources } from "./shared.js";
 import type { FromThread, RunThreadConfig, ToThread } from "./thread-messages.js";
@@ -80,10 +79,6 @@ async function run(spec: ToThread & { kind: "run" }): Promise<void> {
         onGenerationEnd: (info) => post({ kind: "generation", id, generation: info.generation }),
       },
     });
-    // The run's rows for the batch's tables, extracted here as it ends rather than by the parent
-    // after the last run (runner.ts keeps it out of the tables until this message). A failure is
-    // left to the parent's refresh, which extracts the run again and reports what fails.
-    if (!abort.signal.aborted) await extractRunParts(config.batchDir, id).catch(() => undefined);
     post({ kind: "end", id, row });
   } finally {
     active.delete(id);
