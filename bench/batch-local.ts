@@ -45,6 +45,8 @@ export interface BatchFigures extends BatchBenchOptions {
   /** From the batch's start to its first and its last run's start (queueing and set-up). */
   firstStartMs: number;
   lastStartMs: number;
+  /** From the batch's start to its last run's end: what follows is the final tables and close. */
+  lastEndMs: number;
   /** Mean of the runs' own wall times (manifest startedAt to endedAt). */
   meanRunMs: number;
   /**
@@ -60,7 +62,7 @@ export interface BatchFigures extends BatchBenchOptions {
 export function runTimes(
   batchDir: string,
   t0: number,
-): Pick<BatchFigures, "firstStartMs" | "lastStartMs" | "meanRunMs"> {
+): Pick<BatchFigures, "firstStartMs" | "lastStartMs" | "lastEndMs" | "meanRunMs"> {
   const manifests = readdirSync(join(batchDir, "runs")).map((id) =>
     readManifest(join(batchDir, "runs", id)),
   );
@@ -71,6 +73,7 @@ export function runTimes(
   return {
     firstStartMs: Math.min(...starts),
     lastStartMs: Math.max(...starts),
+    lastEndMs: Math.max(...manifests.map((m) => Date.parse(m.endedAt ?? m.startedAt) - t0)),
     meanRunMs: walls.reduce((a, b) => a + b, 0) / walls.length,
   };
 }
@@ -243,6 +246,7 @@ export function report(f: BatchFigures): string {
     `  one run alone        ${seconds(f.singleRunMs)} s  (${f.singleRunRequests} requests)`,
     `  the batch            ${seconds(f.batchMs)} s  (${f.completed}/${f.seeds} completed, ${f.requests} requests)`,
     `  runs                 started ${seconds(f.firstStartMs)}–${seconds(f.lastStartMs)} s after the batch, ${seconds(f.meanRunMs)} s each on average`,
+    `  after the last run   ${seconds(f.batchMs - f.lastEndMs)} s  (the last ended ${seconds(f.lastEndMs)} s in: final tables, threads closed)`,
     `  client CPU           ${f.cpuPerRequestMs.toFixed(2)} ms per request (${f.mode === "local" ? "this process, all its threads" : "the coordinator process only"})`,
     `  ratio                ${f.ratio.toFixed(2)}  (batch / one run; target <= 1.2)`,
   ].join("\n");
