@@ -70,6 +70,36 @@ const lines = (path: string) => readFileSync(path, "utf8").split("\n").filter(Bo
 const writeLines = (path: string, rows: readonly string[]) =>
   writeFileSync(path, rows.map((line) => `${line}\n`).join(""));
 
+/** Resumes a directory and expects the uninterrupted run's tables. */
+async function expectResumedToReference(dir: string): Promise<void> {
+  const out = await runCli(["resume", dir, "--quiet"]);
+  expect(out.stderr).toBe("");
+  expect(out.code).toBe(0);
+  for (const name of ["metrics.jsonl", "agents.jsonl"])
+    expect(readFileSync(join(dir, name), "utf8"), name).toBe(
+      readFileSync(join(reference, name), "utf8"),
+    );
+}
+
+/** Cuts the logs back to the end of generation 1 (events, metrics and agent rows). */
+function logsUpToGeneration1(dir: string): void {
+  const events = readJsonlStrict<AgoraEvent>(join(dir, "events.jsonl"));
+  const end = events.findIndex((e) => e.type === "generation-ended" && e.t.generation === 1);
+  writeLines(join(dir, "events.jsonl"), lines(join(dir, "events.jsonl")).slice(0, end + 1));
+  for (const name of ["metrics.jsonl", "agents.jsonl"]) {
+    const path = join(dir, name);
+    writeLines(
+      path,
+      lines(path).filter((line) => (JSON.parse(line) as { generation: number }).generation === 1),
+    );
+  }
+}
+
+const patchManifest = (dir: string, patch: Partial<Manifest>) => {
+  const path = join(dir, "manifest.json");
+  writeFileSync(path, JSON.stringify({ ...readJson<Manifest>(path), ...patch }));
+};
+
 /** Resumes a damaged directory and expects a refusal naming `file` that leaves it untouched. */
 async function expectRefused(dir: string, file: string, problem: RegExp): Promise<string> {
   const before = snapshot(dir);
@@ -84,13 +114,7 @@ async function expectRefused(dir: string, file: string, problem: RegExp): Promis
 describe("resume verifies the run directory before it writes", () => {
   it("resumes the undamaged directory to the uninterrupted run's tables", async () => {
     const dir = damaged(() => {});
-    const out = await runCli(["resume", dir, "--quiet"]);
-    expect(out.stderr).toBe("");
-    expect(out.code).toBe(0);
-    for (const name of ["metrics.jsonl", "agents.jsonl"])
-      expect(readFileSync(join(dir, name), "utf8"), name).toBe(
-        readFileSync(join(reference, name), "utf8"),
-      );
+    await expectResumedToReference(dir);
   });
 
   it("refuses a checkpoint of {}", async () => {
@@ -153,18 +177,7 @@ describe("resume verifies the run directory before it writes", () => {
     const dir = damaged((d) => {
       // What a power cut leaves if the logs were not on disk before the checkpoint: the logs end
       // at generation 1, the checkpoint says generation 2.
-      const events = readJsonlStrict<AgoraEvent>(join(d, "events.jsonl"));
-      const end = events.findIndex((e) => e.type === "generation-ended" && e.t.generation === 1);
-      writeLines(join(d, "events.jsonl"), lines(join(d, "events.jsonl")).slice(0, end + 1));
-      for (const name of ["metrics.jsonl", "agents.jsonl"]) {
-        const path = join(d, name);
-        writeLines(
-          path,
-          lines(path).filter(
-            (line) => (JSON.parse(line) as { generation: number }).generation === 1,
-          ),
-        );
-      }
+      logsUpToGeneration1(d);
     });
     expect(checkpointOf(dir).generation).toBe(2);
     await expectRefused(dir, "events.jsonl", /the checkpoint is ahead of the log/);
@@ -182,8 +195,7 @@ describe("resume verifies the run directory before it writes", () => {
   it("refuses a deleted checkpoint.json when events.jsonl holds two ended generations", async () => {
     const dir = damaged((d) => {
       rmSync(join(d, "checkpoint.json"));
-      const path = join(d, "manifest.json");
-      writeFileSync(path, JSON.stringify({ ...readJson<Manifest>(path), generationsCompleted: 0 }));
+      patchManifest(d, { generationsCompleted: 0 });
     });
     await expectRefused(
       dir,
@@ -197,39 +209,10 @@ describe("resume verifies the run directory before it writes", () => {
     // generation ended in the logs, no checkpoint, the manifest still at 0 generations.
     const dir = damaged((d) => {
       rmSync(join(d, "checkpoint.json"));
-      const manifest = join(d, "manifest.json");
-      writeFileSync(
-        manifest,
-        JSON.stringify({
-          ...readJson<Manifest>(manifest),
-          status: "running",
-          generationsCompleted: 0,
-        }),
-      );
-      const events = join(d, "events.jsonl");
-      const all = lines(events);
-      const end = all.findIndex((line) => {
-        const event = JSON.parse(line) as AgoraEvent;
-        return event.type === "generation-ended" && event.t.generation === 1;
-      });
-      writeLines(events, all.slice(0, end + 1));
-      for (const name of ["metrics.jsonl", "agents.jsonl"]) {
-        const path = join(d, name);
-        writeLines(
-          path,
-          lines(path).filter(
-            (line) => (JSON.parse(line) as { generation: number }).generation === 1,
-          ),
-        );
-      }
+      patchManifest(d, { status: "running", generationsCompleted: 0 });
+      logsUpToGeneration1(d);
     });
-    const out = await runCli(["resume", dir, "--quiet"]);
-    expect(out.stderr).toBe("");
-    expect(out.code).toBe(0);
-    for (const name of ["metrics.jsonl", "agents.jsonl"])
-      expect(readFileSync(join(dir, name), "utf8"), name).toBe(
-        readFileSync(join(reference, name), "utf8"),
-      );
+    await expectResumedToReference(dir);
   });
 
   it("names an unreadable checkpoint.json", async () => {
