@@ -65,6 +65,9 @@ export interface EngineProgress {
  * It owns sequencing (seq numbers), the deterministic order of concurrent actions' events and
  * the per-subsystem random streams, and knows nothing scenario-specific.
  */
+/** Events queued at most before they reach the hooks, within a step too. */
+const FLUSH_EVERY = 1024;
+
 export class Engine {
   private nextSeq = 0;
   private pending: AgoraEvent[] = [];
@@ -83,7 +86,9 @@ export class Engine {
     const stamped = { v: EVENT_VERSION, seq: this.nextSeq++ };
     Object.assign(stamped, event);
     (stamped as { at?: string }).at = this.timestamp();
-    this.pending.push(stamped as AgoraEvent);
+    // A step of 10,000 moves would otherwise hold its 10,000 events (and a 5 MB line of text)
+    // until it ends: long enough for the collector to promote them all.
+    if (this.pending.push(stamped as AgoraEvent) >= FLUSH_EVERY) this.flush();
   }
 
   private clock = { ms: Number.NaN, iso: "" };
