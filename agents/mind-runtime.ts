@@ -79,18 +79,10 @@ export interface MindRuntimeOptions {
  * The policies' text path, imported at its first use rather than at the top: LangChain costs a
  * run on policy minds' fast path about 12 MB of heap (40 MB of RSS) it never uses.
  */
-let textPathModules: Promise<{
-  PolicyChatModel: typeof PolicyChatModel;
-  langChainMessages: typeof import("./chat-completions.js").langChainMessages;
-}> | null = null;
-const textPath = () =>
-  (textPathModules ??= Promise.all([
-    import("./policy-chat-model.js"),
-    import("./chat-completions.js"),
-  ]).then(([policy, chat]) => ({
-    PolicyChatModel: policy.PolicyChatModel,
-    langChainMessages: chat.langChainMessages,
-  })));
+const loadTextPath = () =>
+  Promise.all([import("./policy-chat-model.js"), import("./chat-completions.js")]);
+/** Loaded once: a dynamic import per call would resolve the modules again each time. */
+let textPath: ReturnType<typeof loadTextPath> | null = null;
 
 /** Who asks and where: what makes one agent's call its own sample, however alike the prompts. */
 export type CallIdentity = Pick<MindCallRequest, "agentId" | "purpose" | "t" | "item"> & {
@@ -243,7 +235,7 @@ export class MindRuntime implements Minds {
     request: MindCallRequest,
     mind: Extract<MindSpec, { kind: "policy" }>,
   ): Promise<string> {
-    const { PolicyChatModel, langChainMessages } = await textPath();
+    const [{ PolicyChatModel }, { langChainMessages }] = await (textPath ??= loadTextPath());
     let model = this.policyModels.get(mind.policy);
     if (!model) {
       model = new PolicyChatModel(mind.policy, this.policyDefinition(mind.policy).decide);

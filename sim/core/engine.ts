@@ -60,14 +60,14 @@ export interface EngineProgress {
   stepIndex: number;
 }
 
+/** Events queued at most before they reach the hooks, within a step too. */
+const FLUSH_EVERY = 1024;
+
 /**
  * The discrete-time loop: generations of steps, driving a scenario through its small interface.
  * It owns sequencing (seq numbers), the deterministic order of concurrent actions' events and
  * the per-subsystem random streams, and knows nothing scenario-specific.
  */
-/** Events queued at most before they reach the hooks, within a step too. */
-const FLUSH_EVERY = 1024;
-
 export class Engine {
   private nextSeq = 0;
   private pending: AgoraEvent[] = [];
@@ -79,7 +79,10 @@ export class Engine {
   };
   constructor(private readonly options: EngineOptions) {}
 
-  /** Stamps and queues an event; queued events reach hooks at the next flush. */
+  /**
+   * Stamps and queues an event; queued events reach hooks at the next flush: the end of a step, or
+   * the FLUSH_EVERY-th event queued.
+   */
   emit(event: EventInput): void {
     // The keys in the order { v, seq, ...event, at }; Object.assign takes half the time of a
     // spread after other keys, which V8 copies on its slow path (a million events a run).

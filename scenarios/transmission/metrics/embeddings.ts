@@ -24,9 +24,8 @@ export function createEmbedder(options: {
   const { profileName, profile, cache } = options;
   let client: OpenAIEmbeddings | undefined;
   const remote = async (texts: string[]): Promise<number[][]> => {
-    // Imported at the first uncached call: a run without embeddings never loads LangChain.
-    const { OpenAIEmbeddings } = await import("@langchain/openai");
-    client ??= new OpenAIEmbeddings({
+    // Imported when the client is first needed: a run without embeddings never loads LangChain.
+    client ??= new (await import("@langchain/openai")).OpenAIEmbeddings({
       model: profile.model,
       apiKey: resolveApiKey(profileName, profile, options.env),
       timeout: profile.timeoutMs,
