@@ -1,33 +1,13 @@
 /**
- * What the Donor Game's generation metrics see of the network: each agent's giving, and how giving
- * lies on the graph (README "Networks"). The graph's nodes are places (`slot`), so values are read
- * through the agent at each place.
+ * What the Donor Game's generation metrics see of the network: how each agent's giving
+ * (decisions.ts) lies on the graph (README "Networks"). The graph's nodes are places (`slot`), so
+ * values are read through the agent at each place.
  */
 import type { SocialGraph } from "../../sim/core/graph/social.js";
 import { assortment, clusters, valueByDegree } from "../../sim/toolkit/network-metrics.js";
 
 /** A cooperator, for cooperative clusters: giving at least half, on average. */
 const COOPERATIVE = 0.5;
-
-/**
- * Each donor's giving: the mean fraction of its holdings it gave over its answered moves (a
- * punishment or refusal gives 0; fallbacks are left out, as in the decision metrics). Donors
- * without an answered move have none.
- */
-export function givingOf(
-  decisions: readonly { donor: string; fraction: number; fallback: boolean }[],
-): Map<string, number> {
-  const sums = new Map<string, { sum: number; count: number }>();
-  for (const d of decisions) {
-    if (d.fallback) continue;
-    const s = sums.get(d.donor);
-    if (s) {
-      s.sum += d.fraction;
-      s.count++;
-    } else sums.set(d.donor, { sum: d.fraction, count: 1 });
-  }
-  return new Map([...sums].map(([id, s]) => [id, s.sum / s.count]));
-}
 
 export interface GivingMetrics {
   /**

@@ -5,11 +5,11 @@ import type { Rng } from "../../sim/core/rng.js";
 import { areAdjacent } from "../../sim/core/graph/index.js";
 import { defineScenario, type StepContext, type StepDef } from "../../sim/core/scenario.js";
 import { askUntilUsable } from "../../sim/toolkit/ask.js";
-import { mean as meanOrNull } from "../../sim/toolkit/stats.js";
 import { donorGameConfigSchema, type DonorGameConfig } from "./config.js";
 import type { AdviceEntry } from "./advice.js";
 import { evolve, strategyAdvice } from "./evolution.js";
-import { givingMetrics, givingOf } from "./giving.js";
+import { DecisionLog, emptyTally, givingOf, meanFraction, type DecisionKind } from "./decisions.js";
+import { givingMetrics } from "./giving.js";
 import { gini, mean } from "./metrics.js";
 import {
   parseCooperation,
@@ -80,31 +80,30 @@ export interface DonorPopulation {
   advice: AdviceEntry[] | null;
 }
 
-interface Decision {
-  /** The classic payoff's cooperations and defections are donations (fraction 1 or 0). */
-  kind: Played["kind"];
-  donor: string;
-  fraction: number;
-  /** No usable answer: a donation of 0 by the game's rules, but no data on what the model chose. */
-  fallback: boolean;
-}
-
+/**
+ * A game of the generation. Agents are known by their place in the generation's order (`placed`),
+ * which indexes its arrays: every move reads and writes them, and a 10,000-agent round makes
+ * 10,000 moves.
+ */
 interface GameState {
   game: number;
-  resources: Map<string, number>;
+  resources: Float64Array;
   traces: Traces;
-  schedule: Pairing[][];
-  decisions: Decision[];
+  schedule: Pairing<number>[][];
+  decisions: DecisionLog;
   /**
-   * compat: released-code: the agents whose resources the released code's Python holds as a float
-   * (touched by a move) and so prints as "8.0"; the others still hold the int endowment ("10").
+   * compat: released-code: 1 for the agents whose resources the released code's Python holds as a
+   * float (touched by a move) and so prints as "8.0"; the others still hold the int endowment
+   * ("10").
    */
-  floats: Set<string>;
+  floats: Uint8Array;
 }
 
 interface DonorWork {
   /** This generation's shuffled order: the first half is A, the second B. */
   order: string[];
+  /** The agents in that order. */
+  placed: DonorAgent[];
   agents: Map<string, DonorAgent>;
   games: GameState[];
   /** Unusable donation answers (each re-asked or, after the last attempt, a fallback). */
@@ -252,8 +251,13 @@ function askDonation(
 /** A move of a round, ready to be decided: who gives to whom, with what the donor sees. */
 interface Move {
   game: GameState;
+  /** The decision's slot in the game's log. */
+  slot: number;
   donor: DonorAgent;
   recipientId: string;
+  /** Places in the order. */
+  from: number;
+  to: number;
   t: { generation: number; game: number; round: number };
   state: DonationState;
   /** compat: released-code: the holdings as the released code prints them. */
@@ -267,31 +271,39 @@ interface Move {
   };
 }
 
-/** The move of a pairing, or null when the pair is not adjacent (skipped, and counted). */
+/**
+ * The move of round `round`'s pairing `j`, or null when the pair is not adjacent (skipped, and
+ * counted).
+ */
 function prepareMove(
   ctx: Ctx,
   work: DonorWork,
   game: GameState,
-  [donorId, recipientId]: Pairing,
   round: number,
+  j: number,
 ): Move | null {
-  const donor = work.agents.get(donorId)!;
-  const recipient = work.agents.get(recipientId)!;
+  const [from, to] = game.schedule[round - 1]![j]!;
+  const donor = work.placed[from]!;
+  const recipient = work.placed[to]!;
   if (!areAdjacent(ctx.graph, donor.slot, recipient.slot)) {
     work.pairsSkipped++;
     return null;
   }
+  const donorId = donor.id;
   const state: DonationState = {
-    holdings: game.resources.get(donorId)!,
-    recipientHoldings: game.resources.get(recipientId)!,
-    trace: visibleTrace(game.traces, recipientId),
+    holdings: game.resources[from]!,
+    recipientHoldings: game.resources[to]!,
+    trace: visibleTrace(game.traces, to),
     punishment: ctx.config.punishment,
     payoff: ctx.config.payoff,
   };
   const move: Move = {
     game,
+    slot: game.decisions.slot(round, j),
     donor,
-    recipientId,
+    recipientId: recipient.id,
+    from,
+    to,
     t: { generation: ctx.generation, game: game.game, round },
     state,
     request: {
@@ -311,13 +323,13 @@ function prepareMove(
 function releasedHoldings(
   game: GameState,
   state: DonationState,
-  { donor, recipientId }: Pick<Move, "donor" | "recipientId">,
+  { from, to }: Pick<Move, "from" | "to">,
 ): NonNullable<Move["shown"]> {
-  const asPython = (id: string, value: number) =>
-    pythonStr(value, game.floats.has(id) || !Number.isInteger(value));
+  const asPython = (place: number, value: number) =>
+    pythonStr(value, game.floats[place] === 1 || !Number.isInteger(value));
   return {
-    holdings: asPython(donor.id, state.holdings),
-    recipientHoldings: asPython(recipientId, state.recipientHoldings),
+    holdings: asPython(from, state.holdings),
+    recipientHoldings: asPython(to, state.recipientHoldings),
   };
 }
 
@@ -325,11 +337,11 @@ async function donate(
   ctx: Ctx,
   work: DonorWork,
   game: GameState,
-  pairing: Pairing,
   round: number,
-): Promise<Decision | null> {
-  const move = prepareMove(ctx, work, game, pairing, round);
-  if (!move) return null;
+  j: number,
+): Promise<void> {
+  const move = prepareMove(ctx, work, game, round, j);
+  if (!move) return;
   const { outcome, failures } = await askDonation(
     ctx,
     { ...move.request, t: move.t },
@@ -337,12 +349,12 @@ async function donate(
     move.recipientId,
     move.shown,
   );
-  return applyMove(ctx, work, move, outcome, failures);
+  applyMove(ctx, work, move, outcome, failures);
 }
 
 /** What an answer does: the classic payoff's answers are donations of the cost, or of nothing. */
 interface Played {
-  kind: "donate" | "punish" | "refuse";
+  kind: DecisionKind;
   amount: number;
   /** Of the holdings (1 for a cooperation, 0 for a defection). */
   fraction: number;
@@ -381,10 +393,10 @@ const fallbackAction = (config: DonorGameConfig): DonorAction | ClassicAction =>
 function applyMove(
   ctx: Ctx,
   work: DonorWork,
-  { game, donor, recipientId, t, state }: Move,
+  { game, slot, donor, recipientId, from, to, t, state }: Move,
   outcome: AnswerOutcome,
   failures: number,
-): Decision {
+): void {
   const config = ctx.config;
   const donorId = donor.id;
   const { holdings, recipientHoldings: recipientBefore } = state;
@@ -400,26 +412,22 @@ function applyMove(
     : played(config, outcome.ok ? outcome.action : fallbackAction(config), holdings);
   const { amount, fraction, received } = action;
   const released = config.compat === "released-code";
+  const resources = game.resources;
   if (noTransfer) {
-    recordNoTransfer(game.traces, { round: t.round, donor: donorId, recipient: recipientId });
+    recordNoTransfer(game.traces, t.round, from, to);
   } else {
     if (action.kind === "donate") {
-      game.resources.set(donorId, holdings - amount);
-      game.resources.set(recipientId, recipientBefore + received);
+      resources[from] = holdings - amount;
+      resources[to] = recipientBefore + received;
     } else if (action.kind === "punish") {
-      game.resources.set(donorId, holdings - amount);
-      game.resources.set(
-        recipientId,
-        Math.max(0, recipientBefore - config.punishmentLoss * amount),
-      );
+      resources[from] = holdings - amount;
+      resources[to] = Math.max(0, recipientBefore - config.punishmentLoss * amount);
     }
-    const taken = recipientBefore - game.resources.get(recipientId)!;
+    const taken = recipientBefore - resources[to]!;
     if (released && action.kind !== "refuse") {
-      game.floats.add(donorId);
+      game.floats[from] = 1;
       // Python's max(0, x) keeps the int 0 when x <= 0.
-      if (action.kind === "donate" || game.resources.get(recipientId)! > 0)
-        game.floats.add(recipientId);
-      else game.floats.delete(recipientId);
+      game.floats[to] = action.kind === "donate" || resources[to]! > 0 ? 1 : 0;
     }
     const entry: Parameters<typeof recordAction>[1] = {
       kind: action.kind,
@@ -431,7 +439,7 @@ function applyMove(
       fraction: action.kind === "donate" ? (released && holdings === 0 ? 1 : fraction) : null,
     };
     if (action.kind === "punish") entry.taken = Math.max(0, taken);
-    recordAction(game.traces, entry);
+    recordAction(game.traces, entry, from, to);
   }
   const data: Record<string, unknown> = {
     amount,
@@ -439,8 +447,8 @@ function applyMove(
     received,
     donorBefore: holdings,
     recipientBefore,
-    donorAfter: game.resources.get(donorId)!,
-    recipientAfter: game.resources.get(recipientId)!,
+    donorAfter: resources[from]!,
+    recipientAfter: resources[to]!,
     justification,
     fallback,
   };
@@ -459,17 +467,13 @@ function applyMove(
     mind: ctx.mindInfo(donor.mind),
     data,
   });
-  return {
+  game.decisions.record(slot, {
     kind: action.kind,
-    donor: donorId,
+    donor: from,
     fraction: action.kind === "donate" ? fraction : 0,
     fallback,
-  };
+  });
 }
-
-/** Decisions the model actually made (no fallbacks): what the decision metrics average over. */
-const answered = (decisions: readonly Decision[]): Decision[] =>
-  decisions.filter((d) => !d.fallback);
 
 async function playRound(
   ctx: Ctx,
@@ -477,52 +481,42 @@ async function playRound(
   games: GameState[],
   round: number,
 ): Promise<void> {
-  const pairings = games.map((game) => game.schedule[round - 1]!);
-  // Moves are the games' pairings one game after the other: move i belongs to game gameOf[i].
-  const gameOf = pairings.flatMap((pairs, g) => pairs.map(() => g));
-  const moves = pairings.flat();
   // Moves on a policy's fast path are played at once, in order, without a branch each (a round of
   // 10,000 agents is 5,000 moves); from the first move that needs a model on, the rest go through
   // `parallel` as before. A round's pairs share no agent, so either way every move sees the same
-  // resources, and events come in move order.
-  const results: (Decision | null)[] = [];
-  let i = 0;
-  for (; i < moves.length; i++) {
-    const game = games[gameOf[i]!]!;
-    const move = prepareMove(ctx, work, game, moves[i]!, round);
-    if (!move) {
-      results.push(null);
-      continue;
+  // resources, and events come in move order: the games' pairings one game after the other. Each
+  // decision goes to its pairing's slot, whatever order the calls completed in.
+  let g = 0;
+  let j = 0;
+  instant: for (; g < games.length; g++, j = 0) {
+    const game = games[g]!;
+    for (const pairs = game.schedule[round - 1]!.length; j < pairs; j++) {
+      const move = prepareMove(ctx, work, game, round, j);
+      if (!move) continue;
+      const fast = ctx.act<AnswerOutcome>(move.request);
+      if (!fast) break instant;
+      applyMove(ctx, work, move, fast.value, 0);
     }
-    const fast = ctx.act<AnswerOutcome>(move.request);
-    if (!fast) break;
-    results.push(applyMove(ctx, work, move, fast.value, 0));
   }
-  if (i < moves.length) {
-    const first = i;
-    const rest = await ctx.parallel(moves.slice(first), (pairing, branch, j) =>
-      donate(branch, work, games[gameOf[first + j]!]!, pairing, round),
+  // The moves left from the first that needs a model: [game, pairing].
+  const rest: [GameState, number][] = [];
+  for (; g < games.length; g++, j = 0)
+    for (const pairs = games[g]!.schedule[round - 1]!.length; j < pairs; j++)
+      rest.push([games[g]!, j]);
+  if (rest.length > 0)
+    await ctx.parallel(rest, ([game, pairing], branch) =>
+      donate(branch, work, game, round, pairing),
     );
-    for (const decision of rest) results.push(decision);
-  }
-  // Decisions are kept in schedule order, not in the order the calls completed, so that the
-  // floating-point sums behind the metrics are the same in a run and in its replay.
-  let start = 0;
-  for (const [g, game] of games.entries()) {
-    const end = start + pairings[g]!.length;
-    const decisions = results.slice(start, end).filter((d): d is Decision => d !== null);
-    start = end;
-    // Not push(...decisions): a round of 100,000 agents would be 50,000 arguments.
-    for (const d of decisions) game.decisions.push(d);
-    const chosen = answered(decisions);
+  for (const game of games) {
+    const tally = game.decisions.tally(emptyTally(), round);
     ctx.emit({
       type: "metric",
       t: { generation: ctx.generation, game: game.game, round },
       scope: "round",
       values: {
-        avgDonationFraction: meanOrNull(chosen.map((d) => d.fraction)),
-        fallbackDecisions: decisions.length - chosen.length,
-        avgResources: mean([...game.resources.values()]),
+        avgDonationFraction: meanFraction(tally),
+        fallbackDecisions: tally.fallbacks,
+        avgResources: mean(game.resources),
       },
     });
   }
@@ -599,25 +593,33 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
     const order = ctx.rng("pairing", ctx.generation).shuffle(population.agents.map((a) => a.id));
     const agents = new Map(population.agents.map((a) => [a.id, a]));
     const placed = order.map((id) => agents.get(id)!);
+    // Schedules pair places in the order.
+    const places = order.map((_, i) => i);
+    const placeOf = (pairs: Pairing[][]): Pairing<number>[][] => {
+      const place = new Map(order.map((id, i) => [id, i]));
+      return pairs.map((round) => round.map(([d, r]) => [place.get(d)!, place.get(r)!]));
+    };
     const first =
       config.schedule === "graph"
-        ? graphSchedule(ctx.graph, placed, config.rounds, (round) =>
-            ctx.rng("pairing", ctx.generation, "round", round),
+        ? placeOf(
+            graphSchedule(ctx.graph, placed, config.rounds, (round) =>
+              ctx.rng("pairing", ctx.generation, "round", round),
+            ),
           )
         : config.schedule === "code"
-          ? codeSchedule(order, config.rounds)
-          : alternatingSchedule(order, config.rounds);
+          ? codeSchedule(places, config.rounds)
+          : alternatingSchedule(places, config.rounds);
     // Classic payoffs start at 0.
     const start = config.payoff === "classic" ? 0 : config.endowment;
     const games: GameState[] = [first, reversed(first)]
       .slice(0, config.games)
       .map((schedule, i) => ({
         game: i + 1,
-        resources: new Map(order.map((id) => [id, start])),
+        resources: new Float64Array(order.length).fill(start),
         traces: initialTraces(order, config.traceDepth),
         schedule,
-        decisions: [],
-        floats: new Set<string>(),
+        decisions: new DecisionLog(schedule.map((round) => round.length)),
+        floats: new Uint8Array(order.length),
       }));
     const steps: StepDef[] = [];
     if (population.agents.some((a) => a.strategy === undefined || a.revise))
@@ -629,6 +631,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
     return {
       work: {
         order,
+        placed,
         agents,
         games,
         parseFailures: 0,
@@ -659,30 +662,30 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
     const config = ctx.config;
     const agents = work.agents;
     const finals = work.games.map((g) => g.resources);
-    const scoreOf = (id: string): number => {
-      const [g1, g2] = finals.map((r) => r.get(id)!);
+    const scoreOf = (place: number): number => {
+      const [g1, g2] = finals.map((r) => r[place]!);
       if (g2 === undefined) return g1!;
       return config.selection === "game2x2" ? 2 * g2 : (g1! + g2) / 2;
     };
-    const scores = Object.fromEntries(work.order.map((id) => [id, scoreOf(id)]));
+    const scores = Object.fromEntries(work.order.map((id, place) => [id, scoreOf(place)]));
     const evolution = evolve(population, work, scores, ctx, last);
     const { ranking, survivors, removed, newborns } = evolution;
-    const giving = givingOf(work.games.flatMap((g) => g.decisions));
+    const logs = work.games.map((g) => g.decisions);
+    const giving = givingOf(logs, work.order);
 
     // Decision metrics read only what models chose; fallbackDecisions says how many they leave out.
-    const decisions = answered(work.games.flatMap((g) => g.decisions));
-    const share = (kind: Decision["kind"]) =>
-      decisions.length === 0
-        ? null
-        : decisions.filter((d) => d.kind === kind).length / decisions.length;
-    const gameAverages = finals.map((r) => mean([...r.values()]));
+    const tally = emptyTally();
+    for (const log of logs) log.tally(tally);
+    const share = (count: number) => (tally.answered === 0 ? null : count / tally.answered);
+    const gameAverages = finals.map((r) => mean(r));
+    const place = new Map(work.order.map((id, i) => [id, i]));
     const metrics = {
       avgFinalResources: mean(gameAverages),
       game1AvgResources: gameAverages[0] ?? null,
       game2AvgResources: gameAverages[1] ?? null,
-      avgDonationFraction: meanOrNull(decisions.map((d) => d.fraction)),
-      punishmentRate: share("punish"),
-      refusalRate: share("refuse"),
+      avgDonationFraction: meanFraction(tally),
+      punishmentRate: share(tally.punish),
+      refusalRate: share(tally.refuse),
       // Gini is defined for amounts of at least 0, and classic payoffs can fall below.
       giniFinalResources: Object.values(scores).some((s) => s < 0)
         ? null
@@ -711,8 +714,8 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
         parents: agent.parents,
         strategy: agent.strategy ?? null,
         strategyUnusable: agent.strategyUnusable ?? null,
-        game1: finals[0]!.get(id)!,
-        game2: finals[1]?.get(id) ?? null,
+        game1: finals[0]![place.get(id)!]!,
+        game2: finals[1]?.[place.get(id)!] ?? null,
         score: scores[id]!,
         rank: rank + 1,
         survived: last ? null : surviving.has(id),

@@ -1,15 +1,15 @@
 import type { SocialGraph } from "../../sim/core/graph/index.js";
 import type { Rng } from "../../sim/core/rng.js";
 
-/** A round's pairings: [donor, recipient]. */
-export type Pairing = readonly [string, string];
+/** A round's pairings: [donor, recipient], as ids or (in the scenario) places in the order. */
+export type Pairing<T = string> = readonly [T, T];
 
 /**
  * The released code's schedule: halves A and B; round i (of n/2) pairs A[j] with B rotated by i,
  * the donor half switching every round; then the same rounds again with roles reversed. Longer
  * games cycle through it.
  */
-export function codeSchedule(order: readonly string[], rounds: number): Pairing[][] {
+export function codeSchedule<T>(order: readonly T[], rounds: number): Pairing<T>[][] {
   const { a, b } = halves(order);
   // Only the rounds played are built: with 1,000 agents the whole cycle is 1,000 rounds of 500
   // pairs.
@@ -17,16 +17,18 @@ export function codeSchedule(order: readonly string[], rounds: number): Pairing[
     const k = r % (2 * a.length);
     const rotated = rotate(b, k % a.length);
     const aDonates = ((k % a.length) % 2 === 0) !== k >= a.length;
-    return a.map((agent, j): Pairing => (aDonates ? [agent, rotated[j]!] : [rotated[j]!, agent]));
+    return a.map((agent, j): Pairing<T> =>
+      aDonates ? [agent, rotated[j]!] : [rotated[j]!, agent],
+    );
   });
 }
 
 /** Same partner rotation, but the donor half switches every round for the whole game. */
-export function alternatingSchedule(order: readonly string[], rounds: number): Pairing[][] {
+export function alternatingSchedule<T>(order: readonly T[], rounds: number): Pairing<T>[][] {
   const { a, b } = halves(order);
   return Array.from({ length: rounds }, (_, r) => {
     const rotated = rotate(b, r % a.length);
-    return a.map((agent, j): Pairing =>
+    return a.map((agent, j): Pairing<T> =>
       r % 2 === 0 ? [agent, rotated[j]!] : [rotated[j]!, agent],
     );
   });
@@ -90,11 +92,11 @@ export function graphSchedule(
 }
 
 /** Game 2 plays every pairing of game 1 with roles reversed. */
-export function reversed(schedule: readonly Pairing[][]): Pairing[][] {
-  return schedule.map((round) => round.map(([d, r]): Pairing => [r, d]));
+export function reversed<T>(schedule: readonly Pairing<T>[][]): Pairing<T>[][] {
+  return schedule.map((round) => round.map(([d, r]): Pairing<T> => [r, d]));
 }
 
-function halves(order: readonly string[]): { a: string[]; b: string[] } {
+function halves<T>(order: readonly T[]): { a: T[]; b: T[] } {
   if (order.length % 2 !== 0)
     throw new Error(`the Donor Game needs an even population, got ${order.length}`);
   return { a: order.slice(0, order.length / 2), b: order.slice(order.length / 2) };

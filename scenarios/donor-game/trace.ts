@@ -17,27 +17,37 @@ export type TraceEntry =
       taken?: number;
     };
 
-/** Each agent's visible trace (newest first, at most `depth` entries). */
+/**
+ * Each agent's visible trace (newest first, at most `depth` entries), by the agent's place in the
+ * generation's order: an array, not a map by id, since every move reads one trace and writes one.
+ */
 export interface Traces {
   depth: number;
-  byAgent: Map<string, readonly TraceEntry[]>;
+  byPlace: (readonly TraceEntry[])[];
 }
 
+/** Traces of agents in this order: agent i's trace is at place i. */
 export function initialTraces(agentIds: readonly string[], depth: number): Traces {
-  return { depth, byAgent: new Map(agentIds.map((id) => [id, [{ kind: "none", agent: id }]])) };
+  return { depth, byPlace: agentIds.map((id) => [{ kind: "none", agent: id }]) };
 }
 
-/** What a donor sees of `agentId`: its last `depth` entries, newest first. */
-export function visibleTrace(traces: Traces, agentId: string): readonly TraceEntry[] {
-  return traces.byAgent.get(agentId) ?? [];
+/** What a donor sees of the agent at `place`: its last `depth` entries, newest first. */
+export function visibleTrace(traces: Traces, place: number): readonly TraceEntry[] {
+  return traces.byPlace[place] ?? [];
 }
 
-export function recordAction(traces: Traces, entry: Exclude<TraceEntry, { kind: "none" }>): void {
-  const chained = traces.byAgent.get(entry.recipient) ?? [];
+/** Records a move of the donor at place `donor` to the recipient at place `recipient`. */
+export function recordAction(
+  traces: Traces,
+  entry: Exclude<TraceEntry, { kind: "none" }>,
+  donor: number,
+  recipient: number,
+): void {
+  const chained = traces.byPlace[recipient] ?? [];
   // A loop, not [entry, ...chained.slice()]: one array per move instead of two.
   const next: TraceEntry[] = [entry];
   for (let i = 0; i < chained.length && next.length < traces.depth; i++) next.push(chained[i]!);
-  traces.byAgent.set(entry.donor, next);
+  traces.byPlace[donor] = next;
 }
 
 /**
@@ -47,9 +57,11 @@ export function recordAction(traces: Traces, entry: Exclude<TraceEntry, { kind: 
  */
 export function recordNoTransfer(
   traces: Traces,
-  move: { round: number; donor: string; recipient: string },
+  round: number,
+  donor: number,
+  recipient: number,
 ): void {
-  if (move.round > 1) traces.byAgent.set(move.donor, traces.byAgent.get(move.recipient) ?? []);
+  if (round > 1) traces.byPlace[donor] = traces.byPlace[recipient] ?? [];
 }
 
 /**

@@ -18,10 +18,10 @@ export interface BootstrapOptions {
 }
 
 /** Arithmetic mean; null for no values (nothing to average is missing, not 0). */
-export function mean(xs: readonly number[]): number | null {
+export function mean(xs: ArrayLike<number>): number | null {
   if (xs.length === 0) return null;
   let sum = 0;
-  for (const x of xs) sum += x;
+  for (let i = 0; i < xs.length; i++) sum += xs[i]!;
   return sum / xs.length;
 }
 

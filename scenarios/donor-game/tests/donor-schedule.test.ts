@@ -172,14 +172,25 @@ describe("reversed", () => {
   });
 });
 
+/** Traces of these agents, read and written by id (the scenario knows agents by their place). */
+function tracesOf(ids: readonly string[], depth: number) {
+  const traces = initialTraces(ids, depth);
+  const place = (id: string) => ids.indexOf(id);
+  return {
+    record: (entry: Exclude<TraceEntry, { kind: "none" }>) =>
+      recordAction(traces, entry, place(entry.donor), place(entry.recipient)),
+    visible: (id: string) => visibleTrace(traces, place(id)),
+  };
+}
+
 describe("chained traces", () => {
   const act = (round: number, donor: string, recipient: string, fraction: number) =>
     ({ kind: "donate", round, donor, recipient, amount: fraction * 10, fraction }) as const;
 
   it("starts every agent with a 'none' entry", () => {
-    const traces = initialTraces(["x", "y"], 3);
-    expect(visibleTrace(traces, "x")).toEqual([{ kind: "none", agent: "x" }]);
-    expect(visibleTrace(traces, "y")).toEqual([{ kind: "none", agent: "y" }]);
+    const traces = tracesOf(["x", "y"], 3);
+    expect(traces.visible("x")).toEqual([{ kind: "none", agent: "x" }]);
+    expect(traces.visible("y")).toEqual([{ kind: "none", agent: "y" }]);
   });
 
   it("a donor's trace becomes the recipient's trace plus its own action; visible newest first, at most depth", () => {
@@ -187,33 +198,33 @@ describe("chained traces", () => {
     const r2 = act(2, "B", "C", 0.2);
     const r3 = act(3, "A", "B", 0.3);
     const play = (depth: number) => {
-      const traces = initialTraces(["A", "B", "C", "D"], depth);
-      for (const r of [r1, r2, r3]) recordAction(traces, r);
+      const traces = tracesOf(["A", "B", "C", "D"], depth);
+      for (const r of [r1, r2, r3]) traces.record(r);
       return traces;
     };
-    expect(visibleTrace(play(3), "A")).toEqual([r3, r2, r1]);
-    expect(visibleTrace(play(1), "A")).toEqual([r3]);
+    expect(play(3).visible("A")).toEqual([r3, r2, r1]);
+    expect(play(1).visible("A")).toEqual([r3]);
     // Only `depth` entries are kept: with depth 2, A's trace lost r1 when B's did.
-    expect(visibleTrace(play(2), "A")).toEqual([r3, r2]);
+    expect(play(2).visible("A")).toEqual([r3, r2]);
     const deep = play(10);
-    expect(visibleTrace(deep, "A")).toEqual([r3, r2, r1, { kind: "none", agent: "D" }]);
+    expect(deep.visible("A")).toEqual([r3, r2, r1, { kind: "none", agent: "D" }]);
     // B's own trace ends with its own action; recipients are not changed by being given to.
-    expect(visibleTrace(deep, "B")).toEqual([r2, r1, { kind: "none", agent: "D" }]);
-    expect(visibleTrace(deep, "D")).toEqual([{ kind: "none", agent: "D" }]);
+    expect(deep.visible("B")).toEqual([r2, r1, { kind: "none", agent: "D" }]);
+    expect(deep.visible("D")).toEqual([{ kind: "none", agent: "D" }]);
   });
 
   it("a later action replaces the donor's whole history with the new recipient's", () => {
-    const traces = initialTraces(["A", "B", "C"], 5);
+    const traces = tracesOf(["A", "B", "C"], 5);
     const first = act(1, "A", "B", 0.5);
-    recordAction(traces, first);
+    traces.record(first);
     const second = act(2, "A", "C", 0.25);
-    recordAction(traces, second);
+    traces.record(second);
     // A's earlier donation to B is gone: A's trace is C's (just "none") plus the new action.
-    expect(visibleTrace(traces, "A")).toEqual([second, { kind: "none", agent: "C" }]);
+    expect(traces.visible("A")).toEqual([second, { kind: "none", agent: "C" }]);
   });
 
   it("a refusal or punishment enters the trace like a donation", () => {
-    const traces = initialTraces(["A", "B"], 3);
+    const traces = tracesOf(["A", "B"], 3);
     const refusal = {
       kind: "refuse",
       round: 1,
@@ -222,8 +233,8 @@ describe("chained traces", () => {
       amount: 0,
       fraction: null,
     } as const;
-    recordAction(traces, refusal);
-    expect(visibleTrace(traces, "A")[0]).toEqual(refusal);
+    traces.record(refusal);
+    expect(traces.visible("A")[0]).toEqual(refusal);
   });
 });
 
@@ -294,7 +305,7 @@ describe("trace lines and the donation prompt", () => {
   });
 
   it("the donation prompt lists the visible trace newest first, unescaped", () => {
-    const traces = initialTraces(["R&D", "<P>", "Q"], 3);
+    const traces = tracesOf(["R&D", "<P>", "Q"], 3);
     const older: TraceEntry = {
       kind: "donate",
       round: 1,
@@ -311,9 +322,9 @@ describe("trace lines and the donation prompt", () => {
       amount: 7.5,
       fraction: 0.75,
     };
-    recordAction(traces, older as Exclude<TraceEntry, { kind: "none" }>);
-    recordAction(traces, newer as Exclude<TraceEntry, { kind: "none" }>);
-    const trace = visibleTrace(traces, "R&D");
+    traces.record(older as Exclude<TraceEntry, { kind: "none" }>);
+    traces.record(newer as Exclude<TraceEntry, { kind: "none" }>);
+    const trace = traces.visible("R&D");
     const prompt = donationPrompt(config, {
       name: "Me & You",
       strategy: "My strategy will be <generous> & fair.",
@@ -340,8 +351,8 @@ describe("trace lines and the donation prompt", () => {
   });
 
   it("the prompt shows only the last traceDepth entries", () => {
-    const traces = initialTraces(["A", "B", "C"], 1);
-    recordAction(traces, {
+    const traces = tracesOf(["A", "B", "C"], 1);
+    traces.record({
       kind: "donate",
       round: 1,
       donor: "C",
@@ -349,7 +360,7 @@ describe("trace lines and the donation prompt", () => {
       amount: 1,
       fraction: 0.1,
     });
-    recordAction(traces, {
+    traces.record({
       kind: "donate",
       round: 2,
       donor: "A",
@@ -365,7 +376,7 @@ describe("trace lines and the donation prompt", () => {
       recipient: "A",
       recipientHoldings: 10,
       holdings: 10,
-      trace: visibleTrace(traces, "A"),
+      trace: traces.visible("A"),
     });
     expect(prompt).toContain("In round 2, A gave 20.00% of their resources to C.");
     expect(prompt).not.toContain("In round 1");
