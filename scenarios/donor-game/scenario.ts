@@ -37,14 +37,7 @@ import {
   reversed,
   type Pairing,
 } from "./schedule.js";
-import {
-  initialTraces,
-  pythonStr,
-  recordAction,
-  recordNoTransfer,
-  visibleTrace,
-  type Traces,
-} from "./trace.js";
+import { pythonStr, recordNoTransfer, Traces } from "./trace.js";
 
 export interface DonorAgent {
   id: string;
@@ -293,7 +286,7 @@ function prepareMove(
   const state: DonationState = {
     holdings: game.resources[from]!,
     recipientHoldings: game.resources[to]!,
-    trace: visibleTrace(game.traces, to),
+    trace: game.traces.visible(to),
     punishment: ctx.config.punishment,
     payoff: ctx.config.payoff,
   };
@@ -429,7 +422,7 @@ function applyMove(
       // Python's max(0, x) keeps the int 0 when x <= 0.
       game.floats[to] = action.kind === "donate" || resources[to]! > 0 ? 1 : 0;
     }
-    const entry: Parameters<typeof recordAction>[1] = {
+    const entry: Parameters<Traces["record"]>[0] = {
       kind: action.kind,
       round: t.round,
       donor: donorId,
@@ -439,7 +432,7 @@ function applyMove(
       fraction: action.kind === "donate" ? (released && holdings === 0 ? 1 : fraction) : null,
     };
     if (action.kind === "punish") entry.taken = Math.max(0, taken);
-    recordAction(game.traces, entry, from, to);
+    game.traces.record(entry, from, to);
   }
   const data: Record<string, unknown> = {
     amount,
@@ -616,7 +609,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       .map((schedule, i) => ({
         game: i + 1,
         resources: new Float64Array(order.length).fill(start),
-        traces: initialTraces(order, config.traceDepth),
+        traces: new Traces(order, config.traceDepth, config.rounds),
         schedule,
         decisions: new DecisionLog(schedule.map((round) => round.length)),
         floats: new Uint8Array(order.length),

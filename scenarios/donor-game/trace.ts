@@ -17,37 +17,128 @@ export type TraceEntry =
       taken?: number;
     };
 
+const KINDS = ["none", "donate", "punish", "refuse"] as const;
+/** Flags of an entry: its fraction is null, it has `taken`. */
+const NO_FRACTION = 1;
+const TAKEN = 2;
+
 /**
  * Each agent's visible trace (newest first, at most `depth` entries), by the agent's place in the
- * generation's order: an array, not a map by id, since every move reads one trace and writes one.
+ * generation's order. Entries are rows of typed columns, not objects: an entry lives until later
+ * moves push it out of every trace, several rounds of 5,000 moves each at 10,000 agents, and
+ * objects that outlive a round are what the garbage collector pays for. `visibleTrace` builds a
+ * trace's entries when it is read.
  */
-export interface Traces {
-  depth: number;
-  byPlace: (readonly TraceEntry[])[];
-}
+export class Traces {
+  /** Entry columns: rows 0 to n - 1 are each place's "none" entry, then one row per move. */
+  private kind = new Uint8Array(0);
+  private flags = new Uint8Array(0);
+  private round = new Int32Array(0);
+  private donor = new Int32Array(0);
+  private recipient = new Int32Array(0);
+  private amount = new Float64Array(0);
+  private fraction = new Float64Array(0);
+  private taken = new Float64Array(0);
+  private rows = 0;
+  /** Place p's trace: the rows at lists[p * width ...], `lengths[p]` of them, newest first. */
+  private readonly lists: Int32Array;
+  private readonly lengths: Uint32Array;
+  /** How many entries a trace can hold: `depth`, or fewer when the game is shorter. */
+  private readonly width: number;
 
-/** Traces of agents in this order: agent i's trace is at place i. */
-export function initialTraces(agentIds: readonly string[], depth: number): Traces {
-  return { depth, byPlace: agentIds.map((id) => [{ kind: "none", agent: id }]) };
-}
+  /** Traces of agents in this order, for a game of `rounds` rounds. */
+  constructor(
+    private readonly ids: readonly string[],
+    readonly depth: number,
+    rounds: number,
+  ) {
+    // A trace chains at most one entry per round onto a "none".
+    this.width = Math.min(depth, rounds + 1);
+    this.lists = new Int32Array(ids.length * this.width);
+    this.lengths = new Uint32Array(ids.length);
+    this.grow(ids.length);
+    for (let place = 0; place < ids.length; place++) {
+      this.donor[place] = place;
+      this.lists[place * this.width] = place;
+      this.lengths[place] = 1;
+    }
+    this.rows = ids.length;
+  }
 
-/** What a donor sees of the agent at `place`: its last `depth` entries, newest first. */
-export function visibleTrace(traces: Traces, place: number): readonly TraceEntry[] {
-  return traces.byPlace[place] ?? [];
-}
+  /** What a donor sees of the agent at `place`: its last `depth` entries, newest first. */
+  visible(place: number): TraceEntry[] {
+    const entries: TraceEntry[] = [];
+    const at = place * this.width;
+    for (let i = 0; i < this.lengths[place]!; i++) entries.push(this.entry(this.lists[at + i]!));
+    return entries;
+  }
 
-/** Records a move of the donor at place `donor` to the recipient at place `recipient`. */
-export function recordAction(
-  traces: Traces,
-  entry: Exclude<TraceEntry, { kind: "none" }>,
-  donor: number,
-  recipient: number,
-): void {
-  const chained = traces.byPlace[recipient] ?? [];
-  // A loop, not [entry, ...chained.slice()]: one array per move instead of two.
-  const next: TraceEntry[] = [entry];
-  for (let i = 0; i < chained.length && next.length < traces.depth; i++) next.push(chained[i]!);
-  traces.byPlace[donor] = next;
+  /**
+   * A move of the donor at place `donor` to the recipient at place `recipient`: the donor's trace
+   * becomes the entry followed by the recipient's trace.
+   */
+  record(entry: Exclude<TraceEntry, { kind: "none" }>, donor: number, recipient: number): void {
+    if (this.rows === this.kind.length) this.grow(2 * this.rows);
+    const row = this.rows++;
+    this.kind[row] = KINDS.indexOf(entry.kind);
+    this.flags[row] =
+      (entry.fraction === null ? NO_FRACTION : 0) | (entry.taken === undefined ? 0 : TAKEN);
+    this.round[row] = entry.round;
+    this.donor[row] = donor;
+    this.recipient[row] = recipient;
+    this.amount[row] = entry.amount;
+    this.fraction[row] = entry.fraction ?? 0;
+    this.taken[row] = entry.taken ?? 0;
+    const to = donor * this.width;
+    const from = recipient * this.width;
+    const kept = Math.min(this.lengths[recipient]!, this.width - 1);
+    this.lists.copyWithin(to + 1, from, from + kept);
+    this.lists[to] = row;
+    this.lengths[donor] = kept + 1;
+  }
+
+  /** The donor's trace becomes a copy of the recipient's (see recordNoTransfer). */
+  copy(donor: number, recipient: number): void {
+    const from = recipient * this.width;
+    this.lists.copyWithin(donor * this.width, from, from + this.lengths[recipient]!);
+    this.lengths[donor] = this.lengths[recipient]!;
+  }
+
+  private entry(row: number): TraceEntry {
+    const kind = KINDS[this.kind[row]!]!;
+    if (kind === "none") return { kind, agent: this.ids[this.donor[row]!]! };
+    const flags = this.flags[row]!;
+    const entry: TraceEntry = {
+      kind,
+      round: this.round[row]!,
+      donor: this.ids[this.donor[row]!]!,
+      recipient: this.ids[this.recipient[row]!]!,
+      amount: this.amount[row]!,
+      fraction: flags & NO_FRACTION ? null : this.fraction[row]!,
+    };
+    if (flags & TAKEN) entry.taken = this.taken[row]!;
+    return entry;
+  }
+
+  /** Room for `rows` entries, the rows so far kept. */
+  private grow(rows: number): void {
+    const wider = <T extends Uint8Array | Int32Array | Float64Array>(
+      column: T,
+      make: new (n: number) => T,
+    ): T => {
+      const next = new make(rows);
+      next.set(column);
+      return next;
+    };
+    this.kind = wider(this.kind, Uint8Array);
+    this.flags = wider(this.flags, Uint8Array);
+    this.round = wider(this.round, Int32Array);
+    this.donor = wider(this.donor, Int32Array);
+    this.recipient = wider(this.recipient, Int32Array);
+    this.amount = wider(this.amount, Float64Array);
+    this.fraction = wider(this.fraction, Float64Array);
+    this.taken = wider(this.taken, Float64Array);
+  }
 }
 
 /**
@@ -61,7 +152,7 @@ export function recordNoTransfer(
   donor: number,
   recipient: number,
 ): void {
-  if (round > 1) traces.byPlace[donor] = traces.byPlace[recipient] ?? [];
+  if (round > 1) traces.copy(donor, recipient);
 }
 
 /**

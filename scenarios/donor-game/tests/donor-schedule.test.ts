@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { donorGameConfigSchema } from "../config.js";
 import { donationPrompt, traceLine } from "../prompts.js";
 import { alternatingSchedule, codeSchedule, reversed, type Pairing } from "../schedule.js";
-import { initialTraces, recordAction, visibleTrace, type TraceEntry } from "../trace.js";
+import { Traces, type TraceEntry } from "../trace.js";
 
 const ids = (n: number) =>
   Array.from({ length: n }, (_, i) => (i < n / 2 ? `a${i + 1}` : `b${i + 1 - n / 2}`));
@@ -172,14 +172,17 @@ describe("reversed", () => {
   });
 });
 
-/** Traces of these agents, read and written by id (the scenario knows agents by their place). */
-function tracesOf(ids: readonly string[], depth: number) {
-  const traces = initialTraces(ids, depth);
+/**
+ * Traces of these agents in a game of `rounds` rounds, read and written by id (the scenario knows
+ * agents by their place).
+ */
+function tracesOf(ids: readonly string[], depth: number, rounds = 10) {
+  const traces = new Traces(ids, depth, rounds);
   const place = (id: string) => ids.indexOf(id);
   return {
     record: (entry: Exclude<TraceEntry, { kind: "none" }>) =>
-      recordAction(traces, entry, place(entry.donor), place(entry.recipient)),
-    visible: (id: string) => visibleTrace(traces, place(id)),
+      traces.record(entry, place(entry.donor), place(entry.recipient)),
+    visible: (id: string) => traces.visible(place(id)),
   };
 }
 
@@ -235,6 +238,34 @@ describe("chained traces", () => {
     } as const;
     traces.record(refusal);
     expect(traces.visible("A")[0]).toEqual(refusal);
+    const punishment = {
+      kind: "punish",
+      round: 2,
+      donor: "B",
+      recipient: "A",
+      amount: 1.25,
+      fraction: null,
+      taken: 2.5,
+    } as const;
+    traces.record(punishment);
+    expect(traces.visible("B")).toEqual([punishment, refusal, { kind: "none", agent: "B" }]);
+  });
+
+  it("a game of few rounds keeps every entry its rounds can chain, however deep traceDepth is", () => {
+    // 2 rounds: a trace holds at most its 2 moves and a "none", not traceDepth (50) entries.
+    const traces = tracesOf(["A", "B", "C", "D"], 50, 2);
+    const first = act(1, "C", "D", 0.1);
+    const second = act(2, "B", "C", 0.2);
+    traces.record(first);
+    traces.record(act(1, "A", "B", 0.9));
+    traces.record(second);
+    traces.record(act(2, "D", "A", 0.4));
+    expect(traces.visible("B")).toEqual([second, first, { kind: "none", agent: "D" }]);
+    expect(traces.visible("D")).toEqual([
+      act(2, "D", "A", 0.4),
+      act(1, "A", "B", 0.9),
+      { kind: "none", agent: "B" },
+    ]);
   });
 });
 
