@@ -37,7 +37,7 @@ import {
   reversed,
   type Pairing,
 } from "./schedule.js";
-import { pythonStr, recordNoTransfer, Traces } from "./trace.js";
+import { pythonStr, recordNoTransfer, Traces, type TraceEntry } from "./trace.js";
 
 export interface DonorAgent {
   id: string;
@@ -241,6 +241,31 @@ function askDonation(
   );
 }
 
+/**
+ * What the donor sees. The recipient's trace is built when first read: of the shipped policies only
+ * tit-for-tat and image scoring read it, and building it is a large part of a move.
+ */
+class DonationView implements DonationState {
+  readonly punishment: DonorGameConfig["punishment"];
+  readonly payoff: DonorGameConfig["payoff"];
+  #trace: readonly TraceEntry[] | undefined;
+
+  constructor(
+    readonly holdings: number,
+    readonly recipientHoldings: number,
+    config: DonorGameConfig,
+    private readonly traces: Traces,
+    private readonly recipient: number,
+  ) {
+    this.punishment = config.punishment;
+    this.payoff = config.payoff;
+  }
+
+  get trace(): readonly TraceEntry[] {
+    return (this.#trace ??= this.traces.visible(this.recipient));
+  }
+}
+
 /** A move of a round, ready to be decided: who gives to whom, with what the donor sees. */
 interface Move {
   game: GameState;
@@ -283,13 +308,13 @@ function prepareMove(
     return null;
   }
   const donorId = donor.id;
-  const state: DonationState = {
-    holdings: game.resources[from]!,
-    recipientHoldings: game.resources[to]!,
-    trace: game.traces.visible(to),
-    punishment: ctx.config.punishment,
-    payoff: ctx.config.payoff,
-  };
+  const state = new DonationView(
+    game.resources[from]!,
+    game.resources[to]!,
+    ctx.config,
+    game.traces,
+    to,
+  );
   const move: Move = {
     game,
     slot: game.decisions.slot(round, j),
