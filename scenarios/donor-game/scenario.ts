@@ -97,6 +97,8 @@ interface DonorWork {
   order: string[];
   /** The agents in that order. */
   placed: DonorAgent[];
+  /** Each agent's place in that order. */
+  placeOf: Map<string, number>;
   agents: Map<string, DonorAgent>;
   games: GameState[];
   /** Unusable donation answers (each re-asked or, after the last attempt, a fallback). */
@@ -613,16 +615,13 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
     const placed = order.map((id) => agents.get(id)!);
     // Schedules pair places in the order.
     const places = order.map((_, i) => i);
-    const placeOf = (pairs: Pairing[][]): Pairing<number>[][] => {
-      const place = new Map(order.map((id, i) => [id, i]));
-      return pairs.map((round) => round.map(([d, r]) => [place.get(d)!, place.get(r)!]));
-    };
+    const placeOf = new Map(order.map((id, i) => [id, i]));
     const first =
       config.schedule === "graph"
-        ? placeOf(
-            graphSchedule(ctx.graph, placed, config.rounds, (round) =>
-              ctx.rng("pairing", ctx.generation, "round", round),
-            ),
+        ? graphSchedule(ctx.graph, placed, config.rounds, (round) =>
+            ctx.rng("pairing", ctx.generation, "round", round),
+          ).map((pairs) =>
+            pairs.map(([d, r]): Pairing<number> => [placeOf.get(d)!, placeOf.get(r)!]),
           )
         : config.schedule === "code"
           ? codeSchedule(places, config.rounds)
@@ -650,6 +649,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
       work: {
         order,
         placed,
+        placeOf,
         agents,
         games,
         parseFailures: 0,
@@ -696,7 +696,6 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
     for (const log of logs) log.tally(tally);
     const share = (count: number) => (tally.answered === 0 ? null : count / tally.answered);
     const gameAverages = finals.map((r) => mean(r));
-    const place = new Map(work.order.map((id, i) => [id, i]));
     const metrics = {
       avgFinalResources: mean(gameAverages),
       game1AvgResources: gameAverages[0] ?? null,
@@ -732,8 +731,8 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
         parents: agent.parents,
         strategy: agent.strategy ?? null,
         strategyUnusable: agent.strategyUnusable ?? null,
-        game1: finals[0]![place.get(id)!]!,
-        game2: finals[1]?.[place.get(id)!] ?? null,
+        game1: finals[0]![work.placeOf.get(id)!]!,
+        game2: finals[1]?.[work.placeOf.get(id)!] ?? null,
         score: scores[id]!,
         rank: rank + 1,
         survived: last ? null : surviving.has(id),
