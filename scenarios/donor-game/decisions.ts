@@ -1,10 +1,10 @@
 /**
  * A game's decisions, kept in schedule order until its generation's metrics read them: one slot
  * per pairing of every round, filled when the move is played (a skipped pair's slot stays empty).
- * Columns rather than an object per move, since a 10,000-agent generation makes 120,000 decisions
- * a game that outlive their round, and every one that does costs the garbage collector. Slots are
- * read in schedule order, never in the order calls completed, so that the floating-point sums
- * behind the metrics are the same in a run and in its replay.
+ * Columns rather than an object per move, since a 10,000-agent game makes 60,000 decisions (12
+ * rounds of 5,000) that outlive their round, and every one that does costs the garbage collector.
+ * Slots are read in schedule order, never in the order calls completed, so that the floating-point
+ * sums behind the metrics are the same in a run and in its replay.
  */
 
 /** What a decision did: the classic payoff's cooperations and defections are donations. */

@@ -75,8 +75,8 @@ export interface DonorPopulation {
 
 /**
  * A game of the generation. Agents are known by their place in the generation's order (`placed`),
- * which indexes its arrays: every move reads and writes them, and a 10,000-agent round makes
- * 10,000 moves.
+ * which indexes its arrays: every move reads and writes them, and a round of 10,000 agents makes
+ * 5,000 moves in each game.
  */
 interface GameState {
   game: number;
