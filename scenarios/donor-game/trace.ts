@@ -26,11 +26,14 @@ const TAKEN = 2;
  * Each agent's visible trace (newest first, at most `depth` entries), by the agent's place in the
  * generation's order. Entries are rows of typed columns, not objects: an entry lives until later
  * moves push it out of every trace, several rounds of 5,000 moves each at 10,000 agents, and
- * objects that outlive a round are what the garbage collector pays for. `visibleTrace` builds a
- * trace's entries when it is read.
+ * objects that outlive a round are what the garbage collector pays for. `visible` builds a trace's
+ * entries when it is read.
  */
 export class Traces {
-  /** Entry columns: rows 0 to n - 1 are each place's "none" entry, then one row per move. */
+  /**
+   * Entry columns: rows 0 to n - 1 are each place's "none" entry (its agent in `donor`), then one
+   * row per move.
+   */
   private kind = new Uint8Array(0);
   private flags = new Uint8Array(0);
   private round = new Int32Array(0);
@@ -78,7 +81,7 @@ export class Traces {
    * becomes the entry followed by the recipient's trace.
    */
   record(entry: Exclude<TraceEntry, { kind: "none" }>, donor: number, recipient: number): void {
-    if (this.rows === this.kind.length) this.grow(2 * this.rows);
+    if (this.rows === this.kind.length) this.grow(Math.max(2 * this.rows, 64));
     const row = this.rows++;
     this.kind[row] = KINDS.indexOf(entry.kind);
     this.flags[row] =
