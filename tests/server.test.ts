@@ -629,12 +629,6 @@ describe("HTTP", () => {
 });
 
 describe("the CLI", () => {
-  /** The viewer URL the CLI prints, and a reader of its status output (stderr) so far. */
-  async function viewerUrl(proc: CliProcess): Promise<{ url: string; stderr: () => string }> {
-    await until(() => /viewer: (http:\/\/\S+)/.test(proc.stderr()), "the viewer URL", 20_000);
-    return { url: /viewer: (http:\/\/\S+)/.exec(proc.stderr())![1]!, stderr: proc.stderr };
-  }
-
   async function connectUrl(
     url: string,
     options: Partial<ManagerOptions & SocketOptions> = {},
@@ -666,7 +660,7 @@ describe("the CLI", () => {
   it("`agora serve --runs DIR` replays a recorded run's whole events.jsonl", async () => {
     const proc = spawnCli(["serve", "--runs", runsDir, "--port", "0", "--token", "tok"]);
     children.push(proc);
-    const { url } = await viewerUrl(proc);
+    const url = await viewerUrlOf(proc);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=tok$/);
     const runs = (await getJson(`${new URL(url).origin}/api/runs?token=tok`)).body as RunSummary[];
     expect(runs.map((r) => r.id)).toContain(RECORDED);
@@ -698,7 +692,7 @@ describe("the CLI", () => {
       "40",
     ]);
     children.push(proc);
-    const { url, stderr } = await viewerUrl(proc);
+    const url = await viewerUrlOf(proc);
     const viewer = await connectUrl(url);
     const ack = await viewer.subscribe({ runId: "cli-live" });
     expect(ack).toMatchObject({ ok: true, runId: "cli-live", live: true });
@@ -711,7 +705,7 @@ describe("the CLI", () => {
       generation: 2,
     });
     expect(runs.find((r) => r.id === RECORDED)).toMatchObject({ live: false });
-    await until(() => stderr().includes("still serving"), "the still-serving line");
+    await until(() => proc.stderr().includes("still serving"), "the still-serving line");
     proc.child.kill("SIGINT");
     const exit = await proc.done;
     expect(exit.code).toBe(0);

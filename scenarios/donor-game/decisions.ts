@@ -8,10 +8,10 @@
  */
 
 /** What a decision did: the classic payoff's cooperations and defections are donations. */
-export type DecisionKind = "donate" | "punish" | "refuse";
+export const DECISION_KINDS = ["donate", "punish", "refuse"] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
 
-const KINDS: readonly DecisionKind[] = ["donate", "punish", "refuse"];
-/** A slot's code: 0 for empty, else 1 + the kind's index in KINDS. */
+/** A slot's code: 0 for empty, else 1 + the kind's index in DECISION_KINDS. */
 const EMPTY = 0;
 
 export interface Decision {
@@ -58,7 +58,7 @@ export class DecisionLog {
   }
 
   record(slot: number, decision: Decision): void {
-    this.kind[slot] = 1 + KINDS.indexOf(decision.kind);
+    this.kind[slot] = 1 + DECISION_KINDS.indexOf(decision.kind);
     this.fallback[slot] = decision.fallback ? 1 : 0;
     this.donor[slot] = decision.donor;
     this.fraction[slot] = decision.fraction;
@@ -77,8 +77,8 @@ export class DecisionLog {
       }
       tally.answered++;
       tally.fractionSum += this.fraction[i]!;
-      if (KINDS[kind - 1] === "punish") tally.punish++;
-      else if (KINDS[kind - 1] === "refuse") tally.refuse++;
+      if (DECISION_KINDS[kind - 1] === "punish") tally.punish++;
+      else if (DECISION_KINDS[kind - 1] === "refuse") tally.refuse++;
     }
     return tally;
   }

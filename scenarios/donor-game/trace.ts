@@ -5,10 +5,11 @@
  * kept, so a trace costs `depth` entries however long the game.
  */
 import { roundHalfEven } from "../../sim/toolkit/stats.js";
+import { DECISION_KINDS, type DecisionKind } from "./decisions.js";
 export type TraceEntry =
   | { kind: "none"; agent: string }
   | {
-      kind: "donate" | "punish" | "refuse";
+      kind: DecisionKind;
       round: number;
       donor: string;
       recipient: string;
@@ -17,7 +18,8 @@ export type TraceEntry =
       taken?: number;
     };
 
-const KINDS = ["none", "donate", "punish", "refuse"] as const;
+/** An entry's code: its kind's index here. */
+const KINDS = ["none", ...DECISION_KINDS] as const;
 /** Flags of an entry: its fraction is null, it has `taken`. */
 const NO_FRACTION = 1;
 const TAKEN = 2;

@@ -66,10 +66,14 @@ async function policyRun(name: string, evolution: Record<string, unknown>): Prom
   );
 }
 
+/** The run's agents (agent-created records) by id. */
+const agentsById = (events: DebateRun["events"]) =>
+  new Map(ofType(events, "agent-created").map((e) => [e.agent.id, e.agent]));
+
 /** The run's agents by id, and the advice each LLM newcomer was shown, by its name. */
 function newcomersAndAdvice(events: DebateRun["events"], requests: readonly ChatRequestRecord[]) {
   return {
-    created: new Map(ofType(events, "agent-created").map((e) => [e.agent.id, e.agent])),
+    created: agentsById(events),
     advice: new Map(
       requests
         .map(readRequest)
@@ -80,7 +84,7 @@ function newcomersAndAdvice(events: DebateRun["events"], requests: readonly Chat
 
 /** Per selection: each newcomer with its place, parents, and the debater that held the place. */
 function births(run: DebateRun) {
-  const created = new Map(ofType(run.events, "agent-created").map((e) => [e.agent.id, e.agent]));
+  const created = agentsById(run.events);
   const ended = ofType(run.events, "generation-ended").slice(0, -1);
   return ended.map((g: EventOf<"generation-ended">) => {
     // Who held each place during generation g.
