@@ -18,8 +18,19 @@ export const AGORA_VERSION: string = (
   JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }
 ).version;
 
-/** The checkout's commit when Agora runs from git, else null. */
+let commit: string | null | undefined;
+
+/**
+ * The checkout's commit when Agora runs from git, else null. Read once per process (or thread): the
+ * code running is what was loaded then, and asking git blocks the event loop for milliseconds, once
+ * per run of a batch otherwise.
+ */
 export function gitCommit(): string | null {
+  if (commit === undefined) commit = readCommit();
+  return commit;
+}
+
+function readCommit(): string | null {
   try {
     return (
       execFileSync("git", ["rev-parse", "HEAD"], {
