@@ -15,7 +15,6 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { constants as zlibConstants, createGunzip, gunzipSync, gzipSync } from "node:zlib";
 import { UsageError } from "./errors.js";
 import type { Totals } from "./spend.js";
@@ -166,6 +165,12 @@ export function readEventLog(dir: string): AgoraEvent[] {
   return readJsonLines<AgoraEvent>(eventLogPath(dir));
 }
 
+/** The chunks, then a line break: a last line without one is a line too. */
+async function* withFinalBreak(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  yield* chunks;
+  yield "\n";
+}
+
 /**
  * The rows of a JSON Lines file (gzip if named .gz) read as a stream, for logs too large to hold
  * as one string; a torn last line or gzip tail ends them, other gzip damage throws a UsageError.
@@ -176,16 +181,26 @@ export async function* streamJsonLines<T>(path: string): AsyncGenerator<T> {
   const gunzip = isGzip(path) ? createGunzip() : null;
   if (gunzip) file.on("error", (error) => gunzip.destroy(error));
   const input = gunzip ? file.pipe(gunzip) : file;
+  input.setEncoding("utf8");
   try {
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      if (!line.trim()) continue;
-      let value: T;
-      try {
-        value = JSON.parse(line) as T;
-      } catch {
-        return;
+    // Split by hand, a chunk at a time: readline awaits once per line, which cost half of reading.
+    // Only the new chunk is searched; a line longer than a chunk grows as a rope. Lines end at "\n"
+    // as readJsonLines's do (JSON.parse takes a "\r" before it as white space).
+    let rest = "";
+    for await (const chunk of withFinalBreak(input as AsyncIterable<string>)) {
+      const lines = chunk.split("\n");
+      lines[0] = rest + lines[0]!;
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        let value: T;
+        try {
+          value = JSON.parse(line) as T;
+        } catch {
+          return;
+        }
+        yield value;
       }
-      yield value;
     }
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
