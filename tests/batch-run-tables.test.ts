@@ -174,7 +174,7 @@ describe("agents and interactions of a policy batch", () => {
     ]);
     const before = names.map((name) => readFileSync(join(result.dir, name)));
     const parts = join(result.dir, PARTS_DIR);
-    const first = `${result.file.runs[0]!.id}.interactions.parquet`;
+    const first = `${result.file.runs[0]!.id}.interactions.jsonl`;
     const written = statSync(join(parts, first)).mtimeMs;
     await writeTables(result.dir);
     expect(statSync(join(parts, first)).mtimeMs).toBe(written);
@@ -264,13 +264,15 @@ describe("llm_calls of an LLM batch", () => {
 });
 
 describe("handmade runs", () => {
-  it("a column integral in one run and fractional in another is DOUBLE in every table; runs in progress are left out", async () => {
-    const dir = join(tmp.path, "handmade");
+  const jsonl = (rows: unknown[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join("");
+
+  /** A batch directory of donor-game runs with these seeds; its run specs. */
+  const handmadeBatch = (dir: string, seeds: number[]) => {
     const specs = planBatch({
       raw: { scenario: "donor-game" },
       configDir: tmp.path,
       grid: [],
-      seeds: [0, 1, 2],
+      seeds,
     });
     writeBatchFile(
       dir,
@@ -278,26 +280,37 @@ describe("handmade runs", () => {
         batchId: "handmade",
         config: "x.yaml",
         grid: [],
-        seeds: [0, 1, 2],
+        seeds,
         specs,
         caps: {},
         totals: emptyTotals(),
       }),
     );
-    const jsonl = (rows: unknown[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join("");
+    return specs;
+  };
+
+  /** A run directory with its manifest; the caller writes its logs. */
+  const runWithManifest = (dir: string, id: string, status: string) => {
+    const run = join(dir, "runs", id);
+    mkdirSync(run, { recursive: true });
+    writeFileSync(
+      join(run, "manifest.json"),
+      JSON.stringify({
+        status,
+        generationsCompleted: 1,
+        totals: emptyTotals(),
+        startedAt: "2026-01-01T00:00:00.000Z",
+        endedAt: null,
+      }),
+    );
+    return run;
+  };
+
+  it("a column integral in one run and fractional in another is DOUBLE in every table; runs in progress are left out", async () => {
+    const dir = join(tmp.path, "handmade");
+    const specs = handmadeBatch(dir, [0, 1, 2]);
     const write = (id: string, status: string, value: number, flag: unknown) => {
-      const run = join(dir, "runs", id);
-      mkdirSync(run, { recursive: true });
-      writeFileSync(
-        join(run, "manifest.json"),
-        JSON.stringify({
-          status,
-          generationsCompleted: 1,
-          totals: emptyTotals(),
-          startedAt: "2026-01-01T00:00:00.000Z",
-          endedAt: null,
-        }),
-      );
+      const run = runWithManifest(dir, id, status);
       // Metrics whose names are fixed columns of the runs table: typed by their values here.
       writeFileSync(
         join(run, "metrics.jsonl"),
@@ -385,5 +398,50 @@ describe("handmade runs", () => {
       [3, 1, '{"a":[3]}'],
       [2.5, 1, '{"a":[2.5]}'],
     ]);
+  });
+  it("text reaches the tables exactly as the events hold it: empty is not null, and no character is special", async () => {
+    const dir = join(tmp.path, "handmade-text");
+    const [spec] = handmadeBatch(dir, [0]);
+    const texts = [
+      "",
+      "null",
+      "NULL",
+      'a "quoted", comma\tand tab',
+      "line one\nline two\r\nthree",
+      "back\\slash \\n not a newline",
+      "émigré, 中文, 😀",
+      '{"looks": ["like", "json"]}',
+      "x".repeat(200_000),
+    ];
+    const run = runWithManifest(dir, spec!.id, "completed");
+    writeFileSync(join(run, "agents.jsonl"), jsonl([{ generation: 1, agentId: "a", note: "" }]));
+    writeFileSync(
+      join(run, "events.jsonl"),
+      jsonl([
+        { v: 2, seq: 0, type: "run-started", t: { generation: 0 } },
+        ...texts.map((text, i) => ({
+          v: 2,
+          seq: i + 1,
+          type: "interaction",
+          t: { generation: 1 },
+          kind: "say",
+          from: "a",
+          to: null,
+          data: { text, 'odd "key": with.dots': i === 0 ? null : text.length },
+        })),
+      ]),
+    );
+    await writeTables(dir);
+    const interactions = await readTable(join(dir, "interactions.parquet"));
+    expect(interactions.rows.map((r) => r.data_text)).toEqual(texts);
+    expect(interactions.rows.map((r) => r.to)).toEqual(texts.map(() => null));
+    expect(interactions.rows.map((r) => r['data_odd "key": with.dots'])).toEqual(
+      texts.map((t, i) => (i === 0 ? null : t.length)),
+    );
+    // CSV readers take a quoted empty field for a null, so only the rest is compared there.
+    const csv = await readTable(join(dir, "interactions.csv"));
+    expect(csv.rows.slice(1).map((r) => r.data_text)).toEqual(texts.slice(1));
+    const agents = await readTable(join(dir, "agents.parquet"));
+    expect(agents.rows.map((r) => r.note)).toEqual([""]);
   });
 });

@@ -4,7 +4,7 @@
  * row per llm-call event), each with the run, its condition and seed (sim/app/batch/README.md,
  * "Tables").
  *
- * Each run's rows are extracted once into DIR/.tables/ (a Parquet part of text columns and what
+ * Each run's rows are extracted once into DIR/.tables/ (a JSON Lines part of text columns and what
  * each column's values were seen to be) and again only when its events.jsonl or agents.jsonl
  * changes, so the refresh after each run of a batch reads that run's events, not every run's. The
  * tables are then assembled from the parts, one type per column over all runs. A rebuild from
@@ -18,6 +18,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -55,7 +56,7 @@ type RunTable = (typeof RUN_TABLES)[number];
 /** Where the runs' parts are kept, inside the batch directory. */
 export const PARTS_DIR = ".tables";
 /** Parts written by another version of the extraction are extracted again. */
-const PARTS_VERSION = 1;
+const PARTS_VERSION = 2;
 
 /** Each table's fixed columns after run, condition, seed, generation, time and grid columns. */
 const HEADS: Record<RunTable, Record<string, SqlType>> = {
@@ -67,11 +68,12 @@ const HEADS: Record<RunTable, Record<string, SqlType>> = {
 /**
  * One run's rows of one table, as text. Columns are named by role: `generation` and the table's
  * fixed columns as themselves, `t:<key>` a time coordinate, `data:<key>` a field of an
- * interaction's data, `row:<key>` a column of agents.jsonl.
+ * interaction's data, `row:<key>` a column of agents.jsonl. Each row is a JSON line of the
+ * columns it has a value in.
  */
 class PartRows {
   readonly seen = new Map<string, Seen>();
-  readonly rows: Map<string, string>[] = [];
+  readonly lines: string[] = [];
 
   /** Columns the part has even where no row gives them a value (declared time coordinates). */
   declare(columns: readonly string[]): void {
@@ -79,16 +81,16 @@ class PartRows {
   }
 
   add(values: Iterable<[string, unknown]>): void {
-    const row = new Map<string, string>();
+    const row: Record<string, string> = {};
     for (const [column, value] of values) {
       let seen = this.seen.get(column);
       if (!seen) this.seen.set(column, (seen = {}));
       see(seen, value);
       // Stored as `append` would store it: null, undefined and non-finite numbers are nulls.
       if (value !== null && value !== undefined && !(typeof value === "number" && !isFinite(value)))
-        row.set(column, asText(value));
+        row[column] = asText(value);
     }
-    this.rows.push(row);
+    this.lines.push(JSON.stringify(row));
   }
 }
 
@@ -180,7 +182,7 @@ const sourceOf = (runDir: string): string =>
 
 const partsFile = (partsDir: string, id: string) => join(partsDir, `${id}.json`);
 const partPath = (partsDir: string, id: string, table: RunTable) =>
-  join(partsDir, `${id}.${table}.parquet`);
+  join(partsDir, `${id}.${table}.jsonl`);
 
 function readParts(partsDir: string, id: string): RunParts | null {
   const path = partsFile(partsDir, id);
@@ -193,12 +195,7 @@ function readParts(partsDir: string, id: string): RunParts | null {
 }
 
 /** The run's parts, extracted again when its files changed since (or were never extracted). */
-async function runParts(
-  connection: DuckDBConnection,
-  partsDir: string,
-  runDir: string,
-  id: string,
-): Promise<RunParts> {
+async function runParts(partsDir: string, runDir: string, id: string): Promise<RunParts> {
   const source = sourceOf(runDir);
   const known = readParts(partsDir, id);
   if (
@@ -215,39 +212,25 @@ async function runParts(
     const part = extracted[table];
     const path = partPath(partsDir, id, table);
     rmSync(path, { force: true });
-    if (part.rows.length > 0) await writePart(connection, part, path);
-    tables[table] = { rows: part.rows.length, columns: [...part.seen] };
+    if (part.lines.length > 0) writePart(part, path);
+    tables[table] = { rows: part.lines.length, columns: [...part.seen] };
   }
   const parts: RunParts = { version: PARTS_VERSION, source, tables };
   writeJsonAtomic(partsFile(partsDir, id), parts);
   return parts;
 }
 
-async function writePart(connection: DuckDBConnection, part: PartRows, path: string) {
-  const columns = [...part.seen.keys()];
-  await connection.run(
-    `CREATE OR REPLACE TABLE part_rows (${columns.map((c) => `${quoteIdent(c)} VARCHAR`).join(", ")})`,
-  );
-  const appender = await connection.createAppender("part_rows");
-  for (const row of part.rows) {
-    for (const column of columns) {
-      const value = row.get(column);
-      if (value === undefined) appender.appendNull();
-      else appender.appendVarchar(value);
-    }
-    appender.endRow();
-  }
-  appender.closeSync();
+/** Beside its place and renamed: a part is whole or absent. */
+function writePart(part: PartRows, path: string): void {
   const tmp = `${path}.tmp`;
-  await connection.run(`COPY part_rows TO ${quoteString(tmp)} (FORMAT parquet)`);
-  await connection.run("DROP TABLE part_rows");
+  writeFileSync(tmp, `${part.lines.join("\n")}\n`);
   renameSync(tmp, path);
 }
 
 /** Removes parts of runs the batch no longer has (and leftovers of an interrupted write). */
 function pruneParts(partsDir: string, ids: readonly string[]): void {
   const keep = new Set(
-    ids.flatMap((id) => [`${id}.json`, ...RUN_TABLES.map((table) => `${id}.${table}.parquet`)]),
+    ids.flatMap((id) => [`${id}.json`, ...RUN_TABLES.map((table) => `${id}.${table}.jsonl`)]),
   );
   for (const name of readdirSync(partsDir))
     if (!keep.has(name)) rmSync(join(partsDir, name), { force: true });
@@ -341,7 +324,7 @@ export async function writeRunTables(
     const runDir = runDirOf(batchDir, entry.id);
     const status = readRunManifest(runDir)?.status;
     if (status === undefined || status === "running") continue;
-    runs.push({ entry, parts: await runParts(connection, partsDir, runDir, entry.id) });
+    runs.push({ entry, parts: await runParts(partsDir, runDir, entry.id) });
   }
   const counts = {} as Record<RunTable, number>;
   for (const table of RUN_TABLES) {
@@ -355,10 +338,13 @@ export async function writeRunTables(
       `CREATE OR REPLACE TABLE ${table} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`,
     );
     counts[table] = 0;
+    const selects: string[] = [];
     for (const { entry, parts } of runs) {
       const part = parts.tables[table];
       if (part.rows === 0) continue;
       const has = new Set(part.columns.map(([column]) => column));
+      // Every part column read as text, as it was written: nothing is left to inference.
+      const text = part.columns.map(([column]) => `${quoteString(column)}: 'VARCHAR'`);
       const select = columns.map((c) =>
         typeof c.from === "function"
           ? c.from(entry)
@@ -366,17 +352,13 @@ export async function writeRunTables(
             ? fromText(quoteIdent(c.from), c.type)
             : "NULL",
       );
-      try {
-        await connection.run(
-          `INSERT INTO ${table} SELECT ${select.join(", ")} FROM read_parquet(${quoteString(partPath(partsDir, entry.id, table))}, hive_partitioning = false)`,
-        );
-      } catch (error) {
-        throw new Error(`${table} table, run ${entry.id}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
+      selects.push(
+        `SELECT ${select.join(", ")} FROM read_json(${quoteString(partPath(partsDir, entry.id, table))}, format = 'newline_delimited', columns = {${text.join(", ")}})`,
+      );
       counts[table] += part.rows;
     }
+    if (selects.length > 0)
+      await connection.run(`INSERT INTO ${table} ${selects.join(" UNION ALL ")}`);
     await exportTable(connection, table, batchDir);
   }
   return counts;
