@@ -444,4 +444,37 @@ describe("handmade runs", () => {
     const agents = await readTable(join(dir, "agents.parquet"));
     expect(agents.rows.map((r) => r.note)).toEqual([""]);
   });
+  it("a damaged part is refused with the file and the way out, and the tables already written stay", async () => {
+    const dir = join(tmp.path, "handmade-damaged");
+    const [spec] = handmadeBatch(dir, [0]);
+    const run = runWithManifest(dir, spec!.id, "completed");
+    writeFileSync(join(run, "agents.jsonl"), jsonl([{ generation: 1, agentId: "a" }]));
+    writeFileSync(
+      join(run, "events.jsonl"),
+      jsonl([
+        { v: 2, seq: 0, type: "run-started", t: { generation: 0 } },
+        {
+          v: 2,
+          seq: 1,
+          type: "interaction",
+          t: { generation: 1 },
+          kind: "say",
+          from: "a",
+          to: null,
+        },
+      ]),
+    );
+    await writeTables(dir);
+    const before = readFileSync(join(dir, "interactions.parquet"));
+    const part = join(dir, PARTS_DIR, `${spec!.id}.interactions.jsonl`);
+    writeFileSync(part, '{"generation": "1", "seq": \n');
+    await expect(writeTables(dir)).rejects.toThrow(
+      new RegExp(
+        `interactions table: .*${part.replaceAll(".", "\\.")}.*delete it to extract them again`,
+      ),
+    );
+    expect(readFileSync(join(dir, "interactions.parquet"))).toEqual(before);
+    rmSync(join(dir, PARTS_DIR), { recursive: true });
+    expect((await writeTables(dir)).interactions).toBe(1);
+  });
 });

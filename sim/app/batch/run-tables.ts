@@ -357,8 +357,15 @@ export async function writeRunTables(
       );
       counts[table] += part.rows;
     }
-    if (selects.length > 0)
-      await connection.run(`INSERT INTO ${table} ${selects.join(" UNION ALL ")}`);
+    try {
+      if (selects.length > 0)
+        await connection.run(`INSERT INTO ${table} ${selects.join(" UNION ALL ")}`);
+    } catch (error) {
+      throw new Error(
+        `${table} table: ${(error as Error).message.trim()} (the parts in ${partsDir} are extracted from the runs' own files: delete it to extract them again)`,
+        { cause: error },
+      );
+    }
     await exportTable(connection, table, batchDir);
   }
   return counts;
