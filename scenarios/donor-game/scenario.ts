@@ -37,7 +37,7 @@ import {
   reversed,
   type Pairing,
 } from "./schedule.js";
-import { pythonStr, recordNoTransfer, Traces, type TraceEntry } from "./trace.js";
+import { pythonStr, recordNoTransfer, Traces, type TraceAction, type TraceEntry } from "./trace.js";
 
 export interface DonorAgent {
   id: string;
@@ -449,11 +449,9 @@ function applyMove(
       // Python's max(0, x) keeps the int 0 when x <= 0.
       game.floats[to] = action.kind === "donate" || resources[to]! > 0 ? 1 : 0;
     }
-    const entry: Parameters<Traces["record"]>[0] = {
+    const entry: TraceAction = {
       kind: action.kind,
       round: t.round,
-      donor: donorId,
-      recipient: recipientId,
       amount,
       // The released code's trace reads 100 % for a donor holding 0 (it divides only when it can).
       fraction: action.kind === "donate" ? (released && holdings === 0 ? 1 : fraction) : null,
@@ -720,6 +718,7 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
     const surviving = new Set(survivors);
     const agentRows = ranking.map((id, rank) => {
       const agent = agents.get(id)!;
+      const place = work.placeOf.get(id)!;
       return {
         generation: ctx.generation,
         agentId: id,
@@ -731,8 +730,8 @@ export const donorGame = defineScenario<DonorGameConfig, DonorPopulation, DonorW
         parents: agent.parents,
         strategy: agent.strategy ?? null,
         strategyUnusable: agent.strategyUnusable ?? null,
-        game1: finals[0]![work.placeOf.get(id)!]!,
-        game2: finals[1]?.[work.placeOf.get(id)!] ?? null,
+        game1: finals[0]![place]!,
+        game2: finals[1]?.[place] ?? null,
         score: scores[id]!,
         rank: rank + 1,
         survived: last ? null : surviving.has(id),

@@ -18,6 +18,9 @@ export type TraceEntry =
       taken?: number;
     };
 
+/** A move's entry as recorded: who gave to whom comes from the places it is recorded at. */
+export type TraceAction = Omit<Exclude<TraceEntry, { kind: "none" }>, "donor" | "recipient">;
+
 /** An entry's code: its kind's index here. */
 const KINDS = ["none", ...DECISION_KINDS] as const;
 /** Flags of an entry: its fraction is null, it has `taken`. */
@@ -82,7 +85,7 @@ export class Traces {
    * A move of the donor at place `donor` to the recipient at place `recipient`: the donor's trace
    * becomes the entry followed by the recipient's trace.
    */
-  record(entry: Exclude<TraceEntry, { kind: "none" }>, donor: number, recipient: number): void {
+  record(entry: TraceAction, donor: number, recipient: number): void {
     if (this.rows === this.kind.length) this.grow(Math.max(2 * this.rows, 64));
     const row = this.rows++;
     this.kind[row] = KINDS.indexOf(entry.kind);
